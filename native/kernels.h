@@ -1,0 +1,10 @@
+// The kernel families of the addon; each header states the exact definition its implementations
+// (scalar, AVX2, AVX-512, NEON) and the TypeScript oracle in test/ share.
+#pragma once
+
+#include "crop_resize.h"
+#include "frame.h"
+#include "luma.h"
+#include "motion.h"
+#include "sharpness.h"
+#include "simd/level.h"

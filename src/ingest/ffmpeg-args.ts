@@ -1,0 +1,81 @@
+/**
+ * The ffmpeg command line for one camera: input options as field deployments use them, then decode to
+ * raw frames at the analysis size and rate on stdout (or the FIFO the frame reader gives it).
+ */
+export type Transport = 'tcp' | 'udp';
+export type SamplingMode = 'fixed_fps' | 'keyframe_only' | 'hybrid';
+
+export interface IngestSpec {
+  /** rtsp://, rtsps://, http(s)://, a file path, or `lavfi:<graph>` for a synthetic source. */
+  url: string;
+  transport: Transport;
+  /** Files only: start again at the end. */
+  loop: boolean;
+  width: number;
+  height: number;
+  fps: number;
+  format: 'gray' | 'yuv420p';
+  sampling: SamplingMode;
+  /** hybrid: the lowest rate kept between key frames. */
+  minFps: number;
+  /** RTSP/HTTP socket I/O timeout. */
+  ioTimeoutMs: number;
+  /** ffmpeg major version (the RTSP timeout option was renamed in 5). */
+  ffmpegMajor: number;
+}
+
+export type SourceKind = 'rtsp' | 'http' | 'file' | 'lavfi';
+
+export function sourceKind(url: string): SourceKind {
+  if (/^rtsps?:\/\//i.test(url)) return 'rtsp';
+  if (/^https?:\/\//i.test(url)) return 'http';
+  if (url.startsWith('lavfi:')) return 'lavfi';
+  return 'file';
+}
+
+function inputArgs(spec: IngestSpec): string[] {
+  const timeoutUs = String(spec.ioTimeoutMs * 1000);
+  switch (sourceKind(spec.url)) {
+    case 'rtsp':
+      return [
+        '-rtsp_transport', spec.transport,
+        spec.ffmpegMajor >= 5 ? '-timeout' : '-stimeout', timeoutUs,
+        '-fflags', '+genpts+discardcorrupt', '-flags', 'low_delay',
+        '-i', spec.url,
+      ];
+    case 'http':
+      return ['-rw_timeout', timeoutUs, '-fflags', '+genpts+discardcorrupt', '-flags', 'low_delay', '-i', spec.url];
+    case 'lavfi':
+      return ['-re', '-f', 'lavfi', '-i', spec.url.slice('lavfi:'.length)];
+    case 'file':
+      // Files are paced at their native rate so a file camera behaves like a live one.
+      return ['-re', ...(spec.loop ? ['-stream_loop', '-1'] : []), '-fflags', '+genpts', '-i', spec.url];
+  }
+}
+
+function filterGraph(spec: IngestSpec): string {
+  const scale = `scale=${spec.width}:${spec.height}:flags=area,format=${spec.format}`;
+  switch (spec.sampling) {
+    case 'fixed_fps':
+      return `fps=${spec.fps},${scale}`;
+    case 'keyframe_only':
+      return scale;
+    case 'hybrid':
+      // Every key frame, plus enough others that the gap never exceeds 1/minFps seconds.
+      return `select='eq(pict_type\\,I)+gte(t-prev_selected_t\\,${(1 / spec.minFps).toFixed(3)})',${scale}`;
+  }
+}
+
+export function ffmpegArgs(spec: IngestSpec, output = 'pipe:1'): string[] {
+  return [
+    '-hide_banner', '-nostdin', '-loglevel', 'info', '-nostats', '-progress', 'pipe:2',
+    // keyframe_only: the decoder skips everything but key frames, so it costs a fraction of the CPU.
+    ...(spec.sampling === 'keyframe_only' ? ['-skip_frame', 'nokey'] : []),
+    ...inputArgs(spec),
+    '-an', '-sn', '-dn',
+    '-vf', filterGraph(spec),
+    ...(spec.sampling === 'fixed_fps' ? [] : ['-vsync', 'passthrough']),
+    '-f', 'rawvideo', '-pix_fmt', spec.format,
+    '-y', output,
+  ];
+}

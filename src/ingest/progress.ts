@@ -1,0 +1,105 @@
+/**
+ * Reads ffmpeg's stderr: the `-progress` key=value blocks (frame count, fps, bitrate, speed), the input
+ * stream description (codec, size, fps) and error lines, classified so the lifecycle can tell a wrong
+ * password from a dead host. Lines are masked before they leave this module.
+ */
+import { maskUrlsInText } from './mask-url.ts';
+
+export interface IngestProgress {
+  frame: number;
+  fps: number;
+  bitrateKbps: number | null;
+  speed: number | null;
+}
+
+export interface StreamInfo {
+  codec: string;
+  width: number;
+  height: number;
+  fps: number | null;
+}
+
+export type IngestErrorKind = 'unauthorized' | 'not_found' | 'refused' | 'timeout' | 'invalid_data' | 'other';
+
+export interface ProgressHandlers {
+  progress?(p: IngestProgress): void;
+  stream?(info: StreamInfo): void;
+  error?(kind: IngestErrorKind, line: string): void;
+  /** Every other line, masked, for debug logging. */
+  line?(line: string): void;
+}
+
+const ERROR_PATTERNS: Array<[IngestErrorKind, RegExp]> = [
+  ['unauthorized', /401 Unauthorized|403 Forbidden|authorization failed/i],
+  ['not_found', /404 Not Found|No such file or directory|method DESCRIBE failed: 404/i],
+  ['refused', /Connection refused|No route to host|Network is unreachable|Name or service not known|Host is unreachable/i],
+  ['timeout', /timed out|Timeout|Connection timed out/i],
+  ['invalid_data', /Invalid data found|could not find codec parameters|Error while decoding|corrupt/i],
+  ['other', /\berror\b|failed|Could not|Unable to/i],
+];
+
+const VIDEO_STREAM = /Stream #\d+:\d+.*?: Video: (\w+).*?, (\d{1,5})x(\d{1,5})\b/;
+// ffmpeg prints "25 fps" when the container states a rate, else only the base rate "25 tbr".
+const STREAM_RATE = /, ([\d.]+)(?:k)? (?:fps|tbr)\b/;
+
+function rateOf(line: string): number | null {
+  const match = STREAM_RATE.exec(line);
+  return match ? Number(match[1]) : null;
+}
+
+export class ProgressParser {
+  private pending = '';
+  private section: 'none' | 'input' | 'output' = 'none';
+  private block: Partial<Record<string, string>> = {};
+  private readonly handlers: ProgressHandlers;
+
+  constructor(handlers: ProgressHandlers) {
+    this.handlers = handlers;
+  }
+
+  feed(chunk: string): void {
+    const text = this.pending + chunk;
+    const lines = text.split(/\r?\n|\r/);
+    this.pending = lines.pop() ?? '';
+    for (const line of lines) if (line.length > 0) this.onLine(line);
+  }
+
+  private onLine(raw: string): void {
+    const kv = /^([a-z_0-9]+)=(.*)$/.exec(raw);
+    if (kv) {
+      this.block[kv[1] as string] = kv[2];
+      if (kv[1] === 'progress') this.flushProgress();
+      return;
+    }
+    const line = maskUrlsInText(raw);
+    if (/^Input #\d+/.test(line)) this.section = 'input';
+    else if (/^Output #\d+/.test(line)) this.section = 'output';
+    const stream = this.section === 'input' ? VIDEO_STREAM.exec(line) : null;
+    if (stream) {
+      this.handlers.stream?.({
+        codec: stream[1] as string,
+        width: Number(stream[2]),
+        height: Number(stream[3]),
+        fps: rateOf(line),
+      });
+    }
+    const kind = ERROR_PATTERNS.find(([, re]) => re.test(line))?.[0];
+    if (kind && !stream) this.handlers.error?.(kind, line);
+    else this.handlers.line?.(line);
+  }
+
+  private flushProgress(): void {
+    const b = this.block;
+    const num = (v: string | undefined): number | null => {
+      const n = Number.parseFloat(v ?? '');
+      return Number.isFinite(n) ? n : null;
+    };
+    this.handlers.progress?.({
+      frame: num(b['frame']) ?? 0,
+      fps: num(b['fps']) ?? 0,
+      bitrateKbps: num(b['bitrate']),
+      speed: num(b['speed']),
+    });
+    this.block = {};
+  }
+}

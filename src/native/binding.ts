@@ -1,0 +1,48 @@
+/**
+ * The raw addon surface exactly as native/addon.cc exports it. Positional numbers instead of option
+ * objects keep the per-frame call free of allocations; the typed wrappers in this folder are the API.
+ */
+import { invalidArgument } from './is.ts';
+
+export interface RawSimdReport {
+  compiled: string[];
+  supported: string[];
+  best: string;
+}
+
+export interface RawAddon {
+  simd(): RawSimdReport;
+  frameBytes(format: number, width: number, height: number): number;
+  toLuma(
+    src: Uint8Array, format: number, width: number, height: number,
+    dst: Uint8Array, dstWidth: number, dstHeight: number, level: number,
+  ): void;
+  motion(
+    cur: Uint8Array, ref: Uint8Array | Float32Array, width: number, height: number,
+    threshold: number, minArea: number, alpha: number, exclude: Uint8Array | null,
+    grid: Uint32Array, gridCols: number, gridRows: number, boxes: Int32Array, stats: Float64Array, level: number,
+  ): void;
+  sharpness(
+    plane: Uint8Array, width: number, height: number,
+    roiX: number, roiY: number, roiWidth: number, roiHeight: number, out: Float64Array, level: number,
+  ): void;
+  cropResize(
+    src: Uint8Array, format: number, width: number, height: number,
+    roiX: number, roiY: number, roiWidth: number, roiHeight: number,
+    dst: Uint8Array | Float32Array, dstWidth: number, dstHeight: number,
+    letterbox: boolean, pad: number, norm: Float32Array | null, mapping: Float64Array, level: number,
+  ): void;
+}
+
+export const PIXEL_FORMATS = ['gray', 'yuv420p', 'nv12', 'rgb24', 'bgr24'] as const;
+export type PixelFormat = (typeof PIXEL_FORMATS)[number];
+
+export const SIMD_LEVELS = ['scalar', 'avx2', 'avx512', 'neon'] as const;
+export type SimdLevelName = (typeof SIMD_LEVELS)[number];
+
+/** Number the addon uses for a format; an unknown name is refused here, in the caller's own terms. */
+export function formatCode(format: PixelFormat): number {
+  const code = PIXEL_FORMATS.indexOf(format);
+  if (code < 0) throw invalidArgument('format', `one of ${PIXEL_FORMATS.join(', ')}`, format);
+  return code;
+}

@@ -1,0 +1,9 @@
+/** The typed face of the native addon: kernels, SIMD selection and loading. */
+export { PIXEL_FORMATS, SIMD_LEVELS, type PixelFormat, type SimdLevelName } from './binding.ts';
+export { addonPath } from './load.ts';
+export { simdReport, setSimdLevel, type SimdReport } from './simd.ts';
+export { frameBytes, toLuma } from './luma.ts';
+export { MotionDetector, motion, type MotionBox, type MotionOptions, type MotionResult } from './motion.ts';
+export { sharpness, type Sharpness } from './sharpness.ts';
+export { cropResize, tensorBoxToFrame, TENSOR_LAYOUTS, type CropMapping, type CropOptions, type CropResult, type TensorLayout } from './crop-resize.ts';
+export type { Rect } from './types.ts';

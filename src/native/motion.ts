@@ -1,0 +1,160 @@
+/**
+ * Frame differencing over luma planes. `MotionDetector` is the hot-path form: it owns every buffer
+ * and reuses one result object, so a frame costs no allocation. `motion()` is the one-shot form.
+ */
+import { checkInteger, checkObject, invalidArgument } from './is.ts';
+import { addon } from './load.ts';
+import { activeLevel } from './simd.ts';
+import type { Rect } from './types.ts';
+
+export interface MotionOptions {
+  width: number;
+  height: number;
+  /** A pixel changed when |cur - ref| > threshold (0..255). Default 25. */
+  threshold?: number;
+  /** Smallest component (pixels) reported as a box. Default 16. */
+  minArea?: number;
+  /** Coarse grid of changed-pixel counts. Default 8 x 8. */
+  gridCols?: number;
+  gridRows?: number;
+  /** Most boxes reported, largest first. Default 32. */
+  maxBoxes?: number;
+  /** Running-average background weight (0..1]; unset compares against the previous frame. */
+  alpha?: number;
+  /** width*height bytes; non-zero pixels are ignored (masked-out zones). */
+  exclude?: Uint8Array;
+}
+
+export interface MotionBox extends Rect {
+  /** Changed pixels in the component. */
+  area: number;
+}
+
+export interface MotionResult {
+  changed: number;
+  /** changed / (width * height). */
+  ratio: number;
+  /** Bounding box of all changed pixels, or null when none changed. */
+  bbox: Rect | null;
+  /** Components with area >= minArea (may exceed boxes.length). */
+  components: number;
+  boxes: MotionBox[];
+  /** gridRows x gridCols changed-pixel counts, row-major. */
+  grid: Uint32Array;
+}
+
+type ResolvedOptions = Required<Omit<MotionOptions, 'exclude'>> & { exclude: Uint8Array | null };
+
+/** Fills defaults and checks the sizes the detector allocates from; the addon checks the rest per call. */
+function withDefaults(options: MotionOptions): ResolvedOptions {
+  checkObject('options', options);
+  return {
+    width: checkInteger('width', options.width, 1, 16384),
+    height: checkInteger('height', options.height, 1, 16384),
+    threshold: options.threshold ?? 25,
+    minArea: options.minArea ?? 16,
+    gridCols: checkInteger('gridCols', options.gridCols ?? 8, 1, 1024),
+    gridRows: checkInteger('gridRows', options.gridRows ?? 8, 1, 1024),
+    maxBoxes: checkInteger('maxBoxes', options.maxBoxes ?? 32, 0, 4096),
+    alpha: options.alpha ?? 0,
+    exclude: options.exclude ?? null,
+  };
+}
+
+/** Stateful detector for one camera; `detect` returns views that the next call overwrites. */
+export class MotionDetector {
+  readonly width: number;
+  readonly height: number;
+  readonly grid: Uint32Array;
+  /** Raw boxes, 5 ints each (x, y, w, h, area), `stats[6]` of them valid. */
+  readonly boxData: Int32Array;
+  /** changed, bboxX, bboxY, bboxW, bboxH, components, boxes. */
+  readonly stats = new Float64Array(7);
+  private readonly reference: Uint8Array | Float32Array;
+  private readonly options: ResolvedOptions;
+  private primed = false;
+
+  constructor(options: MotionOptions) {
+    this.options = withDefaults(options);
+    this.width = this.options.width;
+    this.height = this.options.height;
+    const pixels = this.width * this.height;
+    this.grid = new Uint32Array(this.options.gridCols * this.options.gridRows);
+    this.boxData = new Int32Array(this.options.maxBoxes * 5);
+    this.reference = options.alpha === undefined ? new Uint8Array(pixels) : new Float32Array(pixels);
+  }
+
+  /** The running background (background mode) or the previous frame (differencing mode). */
+  get referencePlane(): Uint8Array | Float32Array {
+    return this.reference;
+  }
+
+  /**
+   * Compares `cur` with the reference. The first frame only primes the reference and reports nothing.
+   * Returns the number of changed pixels; details are in `stats`, `grid` and `boxData`.
+   */
+  detect(cur: Uint8Array): number {
+    if (!this.primed) {
+      // The addon never sees the priming frame, so it is checked here, in the addon's words.
+      if (!(cur instanceof Uint8Array)) throw invalidArgument('cur', 'a Uint8Array', cur);
+      if (cur.length !== this.reference.length) {
+        throw invalidArgument('cur', `a Uint8Array of length ${this.reference.length}`, cur, true);
+      }
+      this.reference.set(cur);
+      this.primed = true;
+      this.stats.fill(0);
+      this.grid.fill(0);
+      return 0;
+    }
+    const o = this.options;
+    addon().motion(
+      cur, this.reference, this.width, this.height, o.threshold, o.minArea, o.alpha, o.exclude,
+      this.grid, o.gridCols, o.gridRows, this.boxData, this.stats, activeLevel(),
+    );
+    // Differencing mode keeps the frame it just saw; background mode was updated in place by the addon.
+    if (this.reference instanceof Uint8Array) this.reference.set(cur);
+    return this.stats[0] as number;
+  }
+
+  reset(): void {
+    this.primed = false;
+  }
+
+  /** Materialises the last result as plain objects (allocates: for candidates and tests, not per frame). */
+  result(): MotionResult {
+    return readResult(this.stats, this.boxData, this.grid, this.width * this.height);
+  }
+}
+
+function readResult(stats: Float64Array, boxData: Int32Array, grid: Uint32Array, pixels: number): MotionResult {
+  const s = (i: number): number => stats[i] as number;
+  const boxes: MotionBox[] = [];
+  for (let i = 0; i < s(6); i++) {
+    const b = (k: number): number => boxData[i * 5 + k] as number;
+    boxes.push({ x: b(0), y: b(1), width: b(2), height: b(3), area: b(4) });
+  }
+  return {
+    changed: s(0),
+    ratio: s(0) / pixels,
+    bbox: s(3) > 0 ? { x: s(1), y: s(2), width: s(3), height: s(4) } : null,
+    components: s(5),
+    boxes,
+    grid: grid.slice(),
+  };
+}
+
+/**
+ * One-shot motion between `cur` and `reference` (a previous luma plane, or a Float32Array background
+ * that is updated in place when `alpha` is given).
+ */
+export function motion(cur: Uint8Array, reference: Uint8Array | Float32Array, options: MotionOptions): MotionResult {
+  const o = withDefaults(options);
+  const grid = new Uint32Array(o.gridCols * o.gridRows);
+  const boxData = new Int32Array(o.maxBoxes * 5);
+  const stats = new Float64Array(7);
+  addon().motion(
+    cur, reference, o.width, o.height, o.threshold, o.minArea, o.alpha, o.exclude,
+    grid, o.gridCols, o.gridRows, boxData, stats, activeLevel(),
+  );
+  return readResult(stats, boxData, grid, o.width * o.height);
+}

@@ -1,0 +1,74 @@
+/**
+ * The writing side of a frame ring (one per camera, on the thread that reads ffmpeg's output). It never
+ * blocks: `acquire` always returns a slot, overwriting the oldest unread frame when the ring is full.
+ */
+import { Ctrl, FrameRing, Meta, SlotState } from './layout.ts';
+
+export class FrameRingProducer {
+  readonly ring: FrameRing;
+  private current = -1;
+  private seq = 0;
+
+  constructor(ring: FrameRing) {
+    this.ring = ring;
+  }
+
+  /** Claims a slot and returns its frame view; fill it, then `commit` (or `abort`). */
+  acquire(): Uint8Array {
+    if (this.current >= 0) return this.ring.slots[this.current] as Uint8Array;
+    const { state } = this.ring;
+    for (;;) {
+      let oldest = -1;
+      let oldestSeq = Infinity;
+      for (let i = 0; i < state.length; i++) {
+        const s = Atomics.load(state, i);
+        if (s === SlotState.Free && Atomics.compareExchange(state, i, SlotState.Free, SlotState.Writing) === SlotState.Free) {
+          this.current = i;
+          return this.ring.slots[i] as Uint8Array;
+        }
+        if (s === SlotState.Ready) {
+          const seq = this.ring.metaOf(i, Meta.Seq);
+          if (seq < oldestSeq) {
+            oldestSeq = seq;
+            oldest = i;
+          }
+        }
+      }
+      // Full: take the oldest unread frame unless the consumer claimed it meanwhile (then rescan).
+      if (oldest >= 0 && Atomics.compareExchange(state, oldest, SlotState.Ready, SlotState.Writing) === SlotState.Ready) {
+        Atomics.add(this.ring.ctrl, Ctrl.DroppedFull, 1);
+        this.current = oldest;
+        return this.ring.slots[oldest] as Uint8Array;
+      }
+    }
+  }
+
+  /** Publishes the acquired slot and wakes the consumer. Times are epoch milliseconds. */
+  commit(captureMs: number, pts: number): void {
+    const slot = this.current;
+    if (slot < 0) throw new Error('commit() without acquire()');
+    this.current = -1;
+    this.ring.setMeta(slot, Meta.Seq, ++this.seq);
+    this.ring.setMeta(slot, Meta.CaptureMs, captureMs);
+    this.ring.setMeta(slot, Meta.Pts, pts);
+    this.ring.setMeta(slot, Meta.CommitMs, performance.timeOrigin + performance.now());
+    Atomics.store(this.ring.state, slot, SlotState.Ready);
+    Atomics.add(this.ring.ctrl, Ctrl.Published, 1);
+    Atomics.notify(this.ring.ctrl, Ctrl.Published);
+  }
+
+  /** Gives a half-written slot back (the source ended mid-frame); counted as an incomplete drop. */
+  abort(): void {
+    if (this.current < 0) return;
+    Atomics.store(this.ring.state, this.current, SlotState.Free);
+    Atomics.add(this.ring.ctrl, Ctrl.DroppedIncomplete, 1);
+    this.current = -1;
+  }
+
+  close(): void {
+    this.abort();
+    Atomics.store(this.ring.ctrl, Ctrl.Closed, 1);
+    Atomics.add(this.ring.ctrl, Ctrl.Published, 1);
+    Atomics.notify(this.ring.ctrl, Ctrl.Published);
+  }
+}

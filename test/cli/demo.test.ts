@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+
+const cli = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+
+function run(args: string[]): { status: number | null; lines: Array<Record<string, unknown>>; stdout: string } {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, PANOPTES_LOG_FORMAT: 'json' },
+    timeout: 60_000,
+  });
+  const lines = result.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { status: result.status, lines, stdout: result.stdout };
+}
+
+test('the demo logs which native build and SIMD path loaded, then analyses a synthetic camera', () => {
+  const { status, lines } = run(['demo', '--duration', '3', '--fps', '10', '--size', '320x240']);
+  assert.equal(status, 0);
+  const loaded = lines.find((l) => typeof l['msg'] === 'string' && l['msg'].startsWith('native addon loaded'));
+  assert.ok(loaded, 'a start-up line reports the addon');
+  assert.match(String(loaded['addon']), /panoptes\.node$/);
+  const finished = lines.find((l) => l['msg'] === 'demo finished');
+  assert.ok(finished, 'the demo reports when it finishes');
+  // testsrc2 moves every frame: nearly all frames after the first show motion.
+  assert.ok(Number(finished['frames']) >= 25, `frames: ${String(finished['frames'])}`);
+  assert.ok(Number(finished['framesWithMotion']) >= Number(finished['frames']) / 2);
+});
+
+test('an unknown command prints the usage and exits non-zero', () => {
+  const { status, stdout } = run(['no-such-command']);
+  assert.equal(status, 1);
+  assert.equal(stdout, '');
+});
+
+test('a malformed --size is refused with a message naming the flag', () => {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', cli, 'demo', '--size', 'big'], {
+    encoding: 'utf8', env: { ...process.env, PANOPTES_LOG_FORMAT: 'json' }, timeout: 30_000,
+  });
+  assert.equal(result.status, 1);
+  assert.match(result.stdout + result.stderr, /--size must look like 640x360/);
+});

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { FrameRingConsumer } from '../../src/ring/consumer.ts';
+import { Ctrl, FrameRing, Meta } from '../../src/ring/layout.ts';
+import { FrameRingProducer } from '../../src/ring/producer.ts';
+import { startWorker } from '../../src/threads.ts';
+
+function ring(slots = 4): FrameRing {
+  return FrameRing.create({ width: 8, height: 4, format: 'gray', slots });
+}
+
+function publish(producer: FrameRingProducer, value: number): void {
+  producer.acquire().fill(value);
+  producer.commit(1000 + value, value);
+}
+
+test('a committed frame reaches the consumer in place with its metadata', () => {
+  const r = ring();
+  const producer = new FrameRingProducer(r);
+  const consumer = new FrameRingConsumer(FrameRing.attach(r.buffer));
+  assert.equal(consumer.tryAcquire(), -1, 'an empty ring has nothing to read');
+  const view = producer.acquire();
+  assert.equal(view.length, 32);
+  view.fill(7);
+  producer.commit(1234.5, 99);
+  const slot = consumer.tryAcquire();
+  assert.ok(slot >= 0);
+  assert.equal(consumer.ring.slots[slot]?.buffer, r.buffer, 'the consumer reads the shared slot, not a copy');
+  assert.deepEqual([...(consumer.ring.slots[slot] as Uint8Array)], new Array(32).fill(7));
+  assert.equal(consumer.ring.metaOf(slot, Meta.CaptureMs), 1234.5);
+  assert.equal(consumer.ring.metaOf(slot, Meta.Pts), 99);
+  consumer.release(slot);
+  assert.equal(r.counter(Ctrl.DroppedFull), 0);
+});
+
+test('a full ring overwrites the oldest unread frames and counts each drop', () => {
+  const r = ring(4);
+  const producer = new FrameRingProducer(r);
+  const consumer = new FrameRingConsumer(r);
+  for (let v = 1; v <= 10; v++) publish(producer, v);
+  assert.equal(r.counter(Ctrl.DroppedFull), 6);
+  assert.equal(r.occupancy(), 4);
+  const seen: number[] = [];
+  for (let slot = consumer.tryAcquire(); slot >= 0; slot = consumer.tryAcquire()) {
+    seen.push(r.slots[slot]?.[0] as number);
+    consumer.release(slot);
+  }
+  assert.deepEqual(seen, [7, 8, 9, 10], 'the newest frames survive, oldest first');
+});
+
+test('the slot being analysed is never overwritten, however far the producer runs ahead', () => {
+  const r = ring(3);
+  const producer = new FrameRingProducer(r);
+  const consumer = new FrameRingConsumer(r);
+  publish(producer, 1);
+  const reading = consumer.tryAcquire();
+  for (let v = 2; v <= 50; v++) publish(producer, v);
+  assert.deepEqual([...(r.slots[reading] as Uint8Array)], new Array(32).fill(1));
+  consumer.release(reading);
+  const next = consumer.tryAcquire();
+  assert.equal(r.slots[next]?.[0], 49, 'then the oldest surviving frame follows');
+});
+
+test('an aborted half-written frame is counted as incomplete and never delivered', () => {
+  const r = ring();
+  const producer = new FrameRingProducer(r);
+  producer.acquire().fill(3);
+  producer.abort();
+  assert.equal(r.counter(Ctrl.DroppedIncomplete), 1);
+  assert.equal(new FrameRingConsumer(r).tryAcquire(), -1);
+});
+
+async function runConsumer(r: FrameRing, delayMs: number, frames: number, gapMs: number): Promise<number[]> {
+  const worker = startWorker(new URL('./fixtures/consumer-worker.ts', import.meta.url), { buffer: r.buffer, delayMs });
+  const done = new Promise<number[]>((resolve, reject) => {
+    worker.on('message', (m: { ready?: boolean; values?: number[] }) => {
+      if (m.values) resolve(m.values);
+    });
+    worker.once('error', reject);
+  });
+  const ready = new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  await ready;
+  const producer = new FrameRingProducer(r);
+  for (let v = 1; v <= frames; v++) {
+    publish(producer, v % 256);
+    if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
+  }
+  producer.close();
+  const values = await done;
+  await worker.terminate();
+  return values;
+}
+
+test('a consumer thread that keeps up receives every frame in order', async () => {
+  const r = FrameRing.create({ width: 64, height: 64, format: 'gray', slots: 4 });
+  const values = await runConsumer(r, 0, 40, 2);
+  assert.deepEqual(values, Array.from({ length: 40 }, (_, i) => i + 1));
+  assert.equal(r.counter(Ctrl.DroppedFull), 0);
+});
+
+test('a slow consumer thread loses only the oldest frames, each counted, and never stalls the producer', async () => {
+  const r = FrameRing.create({ width: 64, height: 64, format: 'gray', slots: 4 });
+  const values = await runConsumer(r, 20, 60, 0);
+  const dropped = r.counter(Ctrl.DroppedFull);
+  assert.ok(dropped > 0, 'frames were dropped');
+  assert.equal(values.length + dropped, 60, 'every frame was either delivered or counted as dropped');
+  assert.deepEqual(values, [...values].sort((a, b) => a - b), 'delivered in order');
+  assert.equal(values.at(-1), 60, 'the newest frame is delivered');
+});
