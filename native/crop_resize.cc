@@ -12,11 +12,15 @@
 
 #ifdef PANOPTES_X86
 // GCC 12 flags its own AVX-512 headers with -Wmaybe-uninitialized (PR105593, fixed in 13).
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
 #include <immintrin.h>
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 #endif
 #ifdef PANOPTES_NEON
 #include <arm_neon.h>
@@ -83,8 +87,6 @@ inline int lerp(const uint8_t* r0, const uint8_t* r1, int off, int step, int32_t
   const int bottom = r1[off] * gx + (fx ? r1[off + step] * fx : 0);
   return (top * (2048 - fy) + bottom * fy + (1 << 21)) >> 22;
 }
-
-constexpr int lumaStep(PixelFormat f) { return f == PixelFormat::Rgb24 || f == PixelFormat::Bgr24 ? 3 : 1; }
 
 inline uint8_t clamp255(int v) { return static_cast<uint8_t>(std::min(std::max(v, 0), 255)); }
 
@@ -476,7 +478,7 @@ inline void storeNeon(const Job& j, int ty, int tx, int32x4_t (*rgb)[2]) {
 template <PixelFormat F>
 struct NeonRows {
   static void run(const Job& j) {
-    constexpr bool rgb = lumaStep(F) == 3;
+    constexpr bool rgb = F == PixelFormat::Rgb24 || F == PixelFormat::Bgr24;
     for (int cy = 0; cy < j.ch; ++cy) {
       const Rows r = rowsFor(j, cy);
       const int n = vectorColumns(j, r, 8);

@@ -1,0 +1,119 @@
+/**
+ * Moves ffmpeg's raw frames into a camera's ring with no allocation per frame. ffmpeg's stdout is the
+ * write end of a FIFO; we read the other end through a net.Socket in `onread` mode, which reuses one
+ * chunk buffer for every read, and copy each chunk straight into the ring slot being filled.
+ */
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, existsSync, openSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import type { FrameRingProducer } from '../ring/producer.ts';
+
+const CHUNK_BYTES = 1 << 18;
+
+/** Node accepts `onread` in the Socket constructor (as net.connect does); @types/node omits it there. */
+type OnreadSocketOptions = net.SocketConstructorOpts & {
+  onread: { buffer: Uint8Array; callback: (bytesWritten: number, buf: Uint8Array) => boolean };
+};
+
+export class FrameReader {
+  /** Complete frames committed to the ring (over every run). */
+  frames = 0;
+  /** Epoch ms of the last complete frame (0 before the first): the stall detector reads it. */
+  lastFrameMs = 0;
+  readonly fifoPath: string;
+  private readonly producer: FrameRingProducer;
+  private readonly chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  private readonly frameBytes: number;
+  private socket: net.Socket | undefined;
+  private slot: Uint8Array | undefined;
+  private filled = 0;
+  private frameStartMs = 0;
+  private readonly onFrame: () => void;
+
+  /** `onFrame` runs after each committed frame (keep it cheap: it is on the ingest path). */
+  constructor(producer: FrameRingProducer, fifoPath: string, onFrame: () => void) {
+    this.producer = producer;
+    this.frameBytes = producer.ring.frameBytes;
+    this.fifoPath = fifoPath;
+    this.onFrame = onFrame;
+  }
+
+  /**
+   * Starts a run: returns the FIFO's write end for the child's stdout (close it in this process once
+   * spawned, so the child is the only writer and its exit ends the socket). `onEnd` runs after the
+   * last byte the child wrote has been read.
+   */
+  begin(onEnd: () => void): number {
+    this.end();
+    if (!existsSync(this.fifoPath)) execFileSync('mkfifo', ['-m', '600', this.fifoPath]);
+    // The read end first (non-blocking, so it opens without a writer), then the write end.
+    const readFd = openSync(this.fifoPath, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writeFd = openSync(this.fifoPath, constants.O_WRONLY);
+    const options: OnreadSocketOptions = {
+      fd: readFd,
+      readable: true,
+      writable: false,
+      onread: { buffer: this.chunk, callback: (n: number) => this.onRead(n) },
+    };
+    const socket = new net.Socket(options);
+    socket.once('close', () => {
+      if (this.socket === socket) {
+        this.socket = undefined;
+        this.dropPartial();
+        onEnd();
+      }
+    });
+    socket.on('error', () => socket.destroy());
+    this.socket = socket;
+    return writeFd;
+  }
+
+  private onRead(nread: number): boolean {
+    let offset = 0;
+    while (offset < nread) {
+      if (this.slot === undefined) {
+        this.slot = this.producer.acquire();
+        this.filled = 0;
+        this.frameStartMs = Date.now();
+      }
+      const n = Math.min(nread - offset, this.frameBytes - this.filled);
+      this.chunk.copy(this.slot, this.filled, offset, offset + n);
+      this.filled += n;
+      offset += n;
+      if (this.filled === this.frameBytes) {
+        // The first byte's arrival is the closest we get to the capture time of a decoded frame.
+        this.producer.commit(this.frameStartMs, this.frames);
+        this.slot = undefined;
+        this.frames++;
+        this.lastFrameMs = Date.now();
+        this.onFrame();
+      }
+    }
+    return true;
+  }
+
+  /** A run that ended mid-frame leaves a partial slot: give it back, counted as incomplete. */
+  private dropPartial(): void {
+    if (this.slot !== undefined) this.producer.abort();
+    this.slot = undefined;
+    this.filled = 0;
+  }
+
+  /** Stops reading the current run now (its `onEnd` does not run). */
+  end(): void {
+    const socket = this.socket;
+    this.socket = undefined;
+    socket?.destroy();
+    this.dropPartial();
+  }
+
+  /** Ends the run and removes the FIFO. */
+  dispose(): void {
+    this.end();
+    rmSync(this.fifoPath, { force: true });
+  }
+}
+
+export function closeFd(fd: number): void {
+  closeSync(fd);
+}

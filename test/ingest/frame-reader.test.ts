@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { FrameReader, closeFd } from '../../src/ingest/frame-reader.ts';
+import { FrameRingConsumer } from '../../src/ring/consumer.ts';
+import { Ctrl, FrameRing } from '../../src/ring/layout.ts';
+import { FrameRingProducer } from '../../src/ring/producer.ts';
+import { lavfiFrames } from '../support/video.ts';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'panoptes-reader-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function runFfmpeg(reader: FrameReader, args: string[], killAfterMs?: number): Promise<void> {
+  return new Promise((resolve) => {
+    const writeFd = reader.begin(resolve);
+    const child = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', ...args, 'pipe:1'], {
+      stdio: ['ignore', writeFd, 'inherit'],
+    });
+    closeFd(writeFd);
+    if (killAfterMs !== undefined) setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+  });
+}
+
+test('frames decoded by ffmpeg land in ring slots byte for byte, in order', async () => {
+  const ring = FrameRing.create({ width: 160, height: 120, format: 'yuv420p', slots: 16 });
+  const consumer = new FrameRingConsumer(ring);
+  const reader = new FrameReader(new FrameRingProducer(ring), path.join(dir, 'a.fifo'), () => undefined);
+  await runFfmpeg(reader, ['-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25', '-frames:v', '12', '-f', 'rawvideo', '-pix_fmt', 'yuv420p']);
+  assert.equal(reader.frames, 12);
+  assert.equal(ring.counter(Ctrl.DroppedFull), 0);
+  const expected = lavfiFrames(160, 120, 'yuv420p', 12).frames;
+  for (let i = 0; i < 12; i++) {
+    const slot = consumer.tryAcquire();
+    assert.ok(slot >= 0, `frame ${i} is in the ring`);
+    assert.ok(Buffer.from(ring.slots[slot] as Uint8Array).equals(Buffer.from(expected[i] as Uint8Array)), `frame ${i} matches`);
+    consumer.release(slot);
+  }
+  reader.dispose();
+});
+
+test('a paused consumer makes the ring drop the oldest frames, counted, while ingest continues', async () => {
+  const ring = FrameRing.create({ width: 64, height: 48, format: 'gray', slots: 4 });
+  const reader = new FrameReader(new FrameRingProducer(ring), path.join(dir, 'b.fifo'), () => undefined);
+  await runFfmpeg(reader, ['-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=25', '-frames:v', '30', '-f', 'rawvideo', '-pix_fmt', 'gray']);
+  assert.equal(reader.frames, 30);
+  assert.equal(ring.counter(Ctrl.DroppedFull), 26);
+  assert.equal(ring.occupancy(), 4);
+  reader.dispose();
+});
+
+test('an ffmpeg killed mid-frame loses only the partial frame and the next run starts aligned', async () => {
+  const ring = FrameRing.create({ width: 640, height: 480, format: 'yuv420p', slots: 64 });
+  const reader = new FrameReader(new FrameRingProducer(ring), path.join(dir, 'c.fifo'), () => undefined);
+  await runFfmpeg(reader, ['-re', '-f', 'lavfi', '-i', 'testsrc2=size=640x480:rate=25', '-f', 'rawvideo', '-pix_fmt', 'yuv420p'], 600);
+  const firstRun = reader.frames;
+  assert.ok(firstRun > 0, 'frames arrived before the kill');
+  await runFfmpeg(reader, ['-f', 'lavfi', '-i', 'testsrc2=size=640x480:rate=25', '-frames:v', '5', '-f', 'rawvideo', '-pix_fmt', 'yuv420p']);
+  assert.equal(reader.frames, firstRun + 5);
+  // The last frame of the second run equals ffmpeg's fifth frame: no byte offset carried over.
+  const consumer = new FrameRingConsumer(ring);
+  let last = -1;
+  for (let slot = consumer.tryAcquire(); slot >= 0; slot = consumer.tryAcquire()) {
+    if (last >= 0) consumer.release(last);
+    last = slot;
+  }
+  const expected = lavfiFrames(640, 480, 'yuv420p', 5).frames[4] as Uint8Array;
+  assert.ok(Buffer.from(ring.slots[last] as Uint8Array).equals(Buffer.from(expected)));
+  reader.dispose();
+});
