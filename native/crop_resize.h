@@ -46,12 +46,14 @@ struct CropScratch {
 //   with p00 = P(roi.x + x0, roi.y + y0) etc.
 // - rgb24/bgr24 sample each channel; gray replicates the sample to R, G and B.
 // - yuv420p/nv12 sample Y at the luma position above and U, V bilinearly in the chroma plane at
-//   cxs = (roi.x + sx + 0.5) / 2 - 0.5 clamped to [0, cw - 1] (rows likewise, same 11-bit weights
+//   cxs = (roi.x + sx + 0.5) / 2 - 0.5 (sx already clamped) clamped to [0, cw - 1] (rows likewise, same 11-bit weights
 //   and rounding), then convert with BT.601 limited range: C = Y - 16, D = U - 128, E = V - 128,
 //   R = clamp((298C + 409E + 128) >> 8), G = clamp((298C - 100D - 208E + 128) >> 8),
 //   B = clamp((298C + 516D + 128) >> 8) (arithmetic shift, clamp to 0..255).
 // - Output RGB: NhwcU8 out[(y*dstW + x)*3 + c]; NchwF32 out[c*dstH*dstW + y*dstW + x] =
-//   v * (1 / (255 * std[c])) + (-mean[c] / std[c]) in float32. Pad pixels are `pad` in every channel.
+//   fma(v, a[c], b[c]) in float32, with a = 1 / (255 * std[c]) and b = -mean[c] / std[c] computed in
+//   double and rounded to float once; one fused multiply-add in every path keeps them bit-identical.
+//   Pad pixels are `pad` in every channel.
 CropMapping cropResize(SimdLevel level, const Frame& src, const CropParams& params, void* dst, CropScratch& scratch);
 
 }  // namespace panoptes

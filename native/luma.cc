@@ -31,8 +31,10 @@ void lumaArea(const Frame& src, uint8_t* dst, int dstW, int dstH, ptrdiff_t dstS
 
 namespace {
 
-// OpenCV's fixed-point BT.601 RGB2GRAY weights; they sum to 1 << 14.
-constexpr int kWr = 4899, kWg = 9617, kWb = 1868;
+// OpenCV 4.x's fixed-point BT.601 RGB2GRAY weights (15-bit; they sum to 1 << 15), so our luma of an
+// RGB frame equals cv2.cvtColor(COLOR_RGB2GRAY) exactly. Each fits an int16 for madd.
+constexpr int kWr = 9798, kWg = 19235, kWb = 3735;
+constexpr int kShift = 15, kRound = 1 << 14;
 
 // (s + k/2) / k for s <= 255k. SIMD lanes use ((s + k/2) * mul) >> shift, exact whenever
 // amax * (mul*k - 2^shift) < 2^shift; `simd` is false when no such 32-bit pair exists (huge k).
@@ -61,7 +63,7 @@ Divider makeDivider(uint32_t k) {
 template <bool Bgr>
 void rgbRow(const uint8_t* s, uint8_t* d, int n) {
   constexpr int ir = Bgr ? 2 : 0, ib = 2 - ir;
-  for (int x = 0; x < n; ++x, s += 3) d[x] = static_cast<uint8_t>((s[ir] * kWr + s[1] * kWg + s[ib] * kWb + 8192) >> 14);
+  for (int x = 0; x < n; ++x, s += 3) d[x] = static_cast<uint8_t>((s[ir] * kWr + s[1] * kWg + s[ib] * kWb + kRound) >> kShift);
 }
 
 void rgbRowScalar(const uint8_t* s, uint8_t* d, int n, bool bgr) {
@@ -108,7 +110,7 @@ PANOPTES_TARGET_AVX2 inline __m256i rgb8Avx2(const uint8_t* p, __m256i wPair, __
                                          2, -1, -1, -1, 5, -1, -1, -1, 8, -1, -1, -1, 11, -1, -1, -1);
   const __m256i s = _mm256_add_epi32(_mm256_madd_epi16(_mm256_shuffle_epi8(v, pairs), wPair),
                                      _mm256_madd_epi16(_mm256_shuffle_epi8(v, third), wThird));
-  return _mm256_srli_epi32(_mm256_add_epi32(s, _mm256_set1_epi32(8192)), 14);
+  return _mm256_srli_epi32(_mm256_add_epi32(s, _mm256_set1_epi32(kRound)), kShift);
 }
 
 // Sixteen u32 lanes holding bytes -> 16 bytes in order.
@@ -213,7 +215,7 @@ PANOPTES_TARGET_AVX512 inline __m512i rgb16Avx512(const uint8_t* p, __m512i wPai
   const __m512i third = _mm512_broadcast_i32x4(_mm_setr_epi8(2, -1, -1, -1, 5, -1, -1, -1, 8, -1, -1, -1, 11, -1, -1, -1));
   const __m512i s = _mm512_add_epi32(_mm512_madd_epi16(_mm512_shuffle_epi8(v, pairs), wPair),
                                      _mm512_madd_epi16(_mm512_shuffle_epi8(v, third), wThird));
-  return _mm512_srli_epi32(_mm512_add_epi32(s, _mm512_set1_epi32(8192)), 14);
+  return _mm512_srli_epi32(_mm512_add_epi32(s, _mm512_set1_epi32(kRound)), kShift);
 }
 
 PANOPTES_TARGET_AVX512 void rgbRowAvx512(const uint8_t* s, uint8_t* d, int n, bool bgr) {
@@ -318,7 +320,7 @@ void rgbRowNeon(const uint8_t* s, uint8_t* d, int n, bool bgr) {
       uint32x4_t lo = vmull_u16(vget_low_u16(r), wr), hi = vmull_u16(vget_high_u16(r), wr);
       lo = vmlal_u16(vmlal_u16(lo, vget_low_u16(g), wg), vget_low_u16(b), wb);
       hi = vmlal_u16(vmlal_u16(hi, vget_high_u16(g), wg), vget_high_u16(b), wb);
-      out[h] = vmovn_u16(vcombine_u16(vrshrn_n_u32(lo, 14), vrshrn_n_u32(hi, 14)));  // rounding = + 8192
+      out[h] = vmovn_u16(vcombine_u16(vrshrn_n_u32(lo, kShift), vrshrn_n_u32(hi, kShift)));  // rounding = + kRound
     }
     vst1q_u8(d + x, vcombine_u8(out[0], out[1]));
   }

@@ -18,7 +18,8 @@ struct LumaScratch {
 // Definition (every implementation, and the TypeScript oracle, computes exactly this):
 // 1. Per source pixel luma L:
 //    gray: the byte; yuv420p/nv12: the Y byte as stored (no range conversion);
-//    rgb24/bgr24: (R*4899 + G*9617 + B*1868 + 8192) >> 14, OpenCV's fixed-point BT.601 RGB2GRAY.
+//    rgb24/bgr24: (R*9798 + G*19235 + B*3735 + 16384) >> 15, OpenCV 4.x's fixed-point BT.601
+//    RGB2GRAY (measured equal to cv2.cvtColor on every input).
 // 2. Exact area average with integer weights. In units scaled by dstW, destination column dx spans
 //    [dx*srcW, (dx+1)*srcW) and source column i spans [i*dstW, (i+1)*dstW); wx(dx,i) is their
 //    overlap length (sum over i = srcW). Rows likewise with wy (sum = srcH). Then

@@ -24,7 +24,7 @@ struct MotionBox {
 
 struct MotionStats {
   uint64_t changed;   // changed (and not excluded) pixels
-  int bboxX, bboxY, bboxW, bboxH;  // of all changed pixels; w = h = 0 when none changed
+  int bboxX, bboxY, bboxW, bboxH;  // of all changed pixels; all 0 when none changed
   int components;     // components with area >= minArea (may exceed maxBoxes)
   int boxes;          // boxes written: min(components, maxBoxes), largest area first
 };
@@ -43,7 +43,10 @@ struct MotionScratch {
 // `exclude` (nullable, stride = width) marks pixels to ignore with a non-zero byte.
 // Grid cell of pixel (x, y): col = x * gridCols / width, row = y * gridRows / height (integer math).
 // Components: 8-connectivity (cv2.connectedComponentsWithStats default) over the mask; sorted by
-// area descending, ties by y then x of the bbox. `grid` has gridCols*gridRows entries.
+// area descending, ties by y then x of the bbox, then by raster order of the component's first pixel
+// (OpenCV's label order). `grid` has gridCols*gridRows entries.
+// Strides: `ref` uses cur.stride; `background`, `exclude` and the mask are packed (stride = width).
+// The background is clamped to 0..255 before rounding, so a NaN background compares as 0.
 void motion(SimdLevel level, const Plane& cur, const uint8_t* ref, float* background, const uint8_t* exclude,
             const MotionParams& params, uint32_t* grid, MotionBox* boxes, MotionStats& stats,
             MotionScratch& scratch);

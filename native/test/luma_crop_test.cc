@@ -84,7 +84,7 @@ int lumaAt(const Frame& f, int x, int y) {
   if (f.format == PixelFormat::Rgb24 || f.format == PixelFormat::Bgr24) {
     p += (static_cast<size_t>(y) * f.width + x) * 3;
     const int r = f.format == PixelFormat::Rgb24 ? p[0] : p[2], b = f.format == PixelFormat::Rgb24 ? p[2] : p[0];
-    return (r * 4899 + p[1] * 9617 + b * 1868 + 8192) >> 14;
+    return (r * 9798 + p[1] * 19235 + b * 3735 + 16384) >> 15;
   }
   return p[static_cast<size_t>(y) * f.width + x];
 }

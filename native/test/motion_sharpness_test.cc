@@ -577,7 +577,7 @@ double nsPerPixel(F&& run, int pixels) {
 void bench() {
   std::vector<SimdLevel> levels{SimdLevel::Scalar};
   for (SimdLevel l : simdLevels()) levels.push_back(l);
-  std::printf("median ns/pixel (7 trials of >= 40 ms)\n%-34s", "case");
+  std::printf("median ns/pixel (7 trials of >= 40 ms)\n%-38s", "case");
   for (SimdLevel l : levels) std::printf("%10s", simdName(l));
   std::printf("\n");
   Rng rng{42};
@@ -601,7 +601,7 @@ void bench() {
                 {"motion ref, random (dense)", &noise, false},
                 {"motion background, few blobs", &ref, true}};
     for (const Row& row : rows) {
-      std::printf("%-28s%-6s", row.name, (std::to_string(w) + "p").c_str());
+      std::printf("%-32s%-6s", row.name, (std::to_string(w) + "p").c_str());
       for (SimdLevel l : levels) {
         // The background sees two frames in turn so that it never settles on either.
         bool odd = false;
@@ -613,7 +613,7 @@ void bench() {
       }
       std::printf("   (changed %llu, components %d)\n", static_cast<unsigned long long>(st.changed), st.components);
     }
-    std::printf("%-28s%-6s", "sharpness", (std::to_string(w) + "p").c_str());
+    std::printf("%-32s%-6s", "sharpness", (std::to_string(w) + "p").c_str());
     for (SimdLevel l : levels) {
       volatile double sink = 0;
       std::printf("%10.3f", nsPerPixel([&] { sink = sink + sharpness(l, cur.plane()).tenengrad; }, w * h));

@@ -8,27 +8,40 @@ import { createRequire } from 'node:module';
 export interface FfmpegLocation {
   path: string;
   source: 'config' | 'system' | 'npm';
+  /** e.g. "5.1.6-0+deb12u1"; options that were renamed between majors depend on it. */
+  version: string;
+  major: number;
 }
 
-function runs(path: string): boolean {
+/** The version line of a working ffmpeg, or null when it does not run. */
+function versionOf(path: string): string | null {
   try {
-    execFileSync(path, ['-hide_banner', '-version'], { stdio: 'ignore', timeout: 10_000 });
-    return true;
+    const out = execFileSync(path, ['-hide_banner', '-version'], { encoding: 'utf8', timeout: 10_000 });
+    return /ffmpeg version (\S+)/.exec(out)?.[1] ?? 'unknown';
   } catch {
-    return false;
+    return null;
   }
+}
+
+function located(path: string, source: FfmpegLocation['source'], version: string): FfmpegLocation {
+  // Release builds say "5.1.6"; git builds (the npm binary) say "N-..." or a date: treat those as 4.
+  const major = /^n?(\d+)\./.exec(version)?.[1];
+  return { path, source, version, major: major === undefined ? 4 : Number(major) };
 }
 
 export function resolveFfmpeg(configured: string | undefined = process.env['PANOPTES_FFMPEG']): FfmpegLocation {
   if (configured) {
-    if (!runs(configured)) {
+    const version = versionOf(configured);
+    if (version === null) {
       throw new Error(`ffmpeg at '${configured}' (PANOPTES_FFMPEG or ffmpeg.path) does not run; fix the path or unset it`);
     }
-    return { path: configured, source: 'config' };
+    return located(configured, 'config', version);
   }
-  if (runs('ffmpeg')) return { path: 'ffmpeg', source: 'system' };
+  const system = versionOf('ffmpeg');
+  if (system !== null) return located('ffmpeg', 'system', system);
   const require = createRequire(import.meta.url);
   const shipped = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
-  if (runs(shipped)) return { path: shipped, source: 'npm' };
+  const version = versionOf(shipped);
+  if (version !== null) return located(shipped, 'npm', version);
   throw new Error('No ffmpeg found: install it (apt-get install ffmpeg) or set PANOPTES_FFMPEG to its path');
 }

@@ -17,9 +17,9 @@ export function frameBytesReference(format: PixelFormat, width: number, height: 
   }
 }
 
-/** OpenCV's fixed-point BT.601 RGB2GRAY (14-bit weights). */
+/** OpenCV 4.x's fixed-point BT.601 RGB2GRAY (15-bit weights). */
 export function rgbToGray(r: number, g: number, b: number): number {
-  return (r * 4899 + g * 9617 + b * 1868 + 8192) >> 14;
+  return (r * 9798 + g * 19235 + b * 3735 + 16384) >> 15;
 }
 
 /** Step 1 of the definition: the per-pixel luma plane at source size. */

@@ -1,0 +1,237 @@
+/**
+ * One camera's lifecycle actor on the coordinator thread: runs ffmpeg into the camera's frame ring,
+ * notices stalls, reconnects with backoff, and stops hammering a dead camera through its breaker.
+ *
+ *   OFFLINE -> CONNECTING -(first frame)-> ONLINE -(no frame for stallTimeout)-> STALLED -> OFFLINE
+ *   CONNECTING/ONLINE -(ffmpeg exits)-> OFFLINE (retry after backoff) or CIRCUIT_OPEN (retry when half-open)
+ *   any -(stop)-> DISABLED
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { FrameReader, closeFd } from '../ingest/frame-reader.ts';
+import { ffmpegArgs, sourceKind, type IngestSpec } from '../ingest/ffmpeg-args.ts';
+import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
+import { maskUrl } from '../ingest/mask-url.ts';
+import { ProgressParser, type IngestErrorKind, type StreamInfo } from '../ingest/progress.ts';
+import { FrameRing } from '../ring/layout.ts';
+import { FrameRingProducer } from '../ring/producer.ts';
+import { Backoff, type BackoffOptions } from './backoff.ts';
+import type { CameraState, CameraTransition } from './camera-state.ts';
+import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.ts';
+import { killTree, wrapForParentDeath } from './child-guard.ts';
+
+export interface CameraSpec extends Omit<IngestSpec, 'ffmpegMajor'> {
+  id: string;
+  /** No frame for this long while ONLINE (or CONNECTING) counts as a stall. */
+  stallTimeoutMs: number;
+  /** Online this long resets the backoff and counts as a success for a half-open breaker. */
+  stableAfterMs: number;
+  /** RTSP over TCP: switch to UDP after this many consecutive failures (0 = never). */
+  udpFallbackAfter: number;
+  ringSlots: number;
+  backoff: BackoffOptions;
+  circuit: CircuitBreakerOptions;
+}
+
+export interface CameraDeps {
+  ffmpeg: FfmpegLocation;
+  /** Where FIFOs live (a private temp directory of the gateway). */
+  runDir: string;
+  logger: Logger;
+  onTransition(t: CameraTransition): void;
+}
+
+export class CameraActor {
+  readonly spec: CameraSpec;
+  readonly ring: FrameRing;
+  state: CameraState = 'OFFLINE';
+  stream: StreamInfo | null = null;
+  /** ffmpeg's own view: decode fps and input bitrate from -progress. */
+  ingestFps = 0;
+  bitrateKbps: number | null = null;
+  reconnects = 0;
+  lastError: { kind: IngestErrorKind; message: string } | null = null;
+  transport: 'tcp' | 'udp';
+  readonly breaker: CircuitBreaker;
+  private readonly backoff: Backoff;
+  private readonly reader: FrameReader;
+  private readonly deps: CameraDeps;
+  private readonly log: Logger;
+  private child: ChildProcess | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stableTimer: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private runStartMs = 0;
+  private runFrames = 0;
+  private consecutiveFailures = 0;
+  private stopping = false;
+
+  constructor(spec: CameraSpec, deps: CameraDeps) {
+    this.spec = spec;
+    this.deps = deps;
+    this.log = deps.logger.child({ camera: spec.id });
+    this.transport = spec.transport;
+    this.ring = FrameRing.create({ width: spec.width, height: spec.height, format: spec.format, slots: spec.ringSlots });
+    this.breaker = new CircuitBreaker(spec.circuit);
+    this.backoff = new Backoff(spec.backoff);
+    this.reader = new FrameReader(new FrameRingProducer(this.ring), path.join(deps.runDir, `${spec.id}.fifo`), () => {
+      if (this.state !== 'ONLINE') this.onFirstFrame();
+    });
+  }
+
+  get frames(): number {
+    return this.reader.frames;
+  }
+
+  get lastFrameMs(): number {
+    return this.reader.lastFrameMs;
+  }
+
+  start(): void {
+    this.stopping = false;
+    this.watchdog ??= setInterval(() => this.checkStall(), Math.min(1000, this.spec.stallTimeoutMs / 4));
+    this.connect();
+  }
+
+  /** Stops ffmpeg and timers; the camera goes DISABLED until started again. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.clearTimers();
+    clearInterval(this.watchdog);
+    this.watchdog = undefined;
+    const child = this.child;
+    this.child = undefined;
+    if (child) await killTree(child);
+    this.reader.dispose();
+    this.transition('DISABLED', 'stopped');
+  }
+
+  /** Restart now, skipping any backoff or open circuit (an operator's explicit request). */
+  restart(reason = 'restart requested'): void {
+    this.clearTimers();
+    this.backoff.reset();
+    if (this.child) {
+      this.pendingReason = reason;
+      void killTree(this.child);
+      return;
+    }
+    this.connect(true);
+  }
+
+  private pendingReason: string | undefined;
+
+  private connect(force = false): void {
+    if (this.stopping) return;
+    if (!force && !this.breaker.tryAcquire()) {
+      this.transition('CIRCUIT_OPEN', `circuit open after ${this.breaker.consecutiveFailures} consecutive failures`);
+      this.retryTimer = setTimeout(() => this.connect(), this.breaker.remainingOpenMs + 10);
+      return;
+    }
+    this.transition('CONNECTING', this.transport === 'udp' ? 'connecting over UDP' : 'connecting');
+    const spec: IngestSpec = { ...this.spec, transport: this.transport, ffmpegMajor: this.deps.ffmpeg.major };
+    const writeFd = this.reader.begin(() => this.onRunEnd());
+    const [command, args] = wrapForParentDeath(this.deps.ffmpeg.path, ffmpegArgs(spec));
+    this.runStartMs = Date.now();
+    this.runFrames = this.reader.frames;
+    const child = spawn(command, args, { stdio: ['ignore', writeFd, 'pipe'] });
+    closeFd(writeFd);
+    this.child = child;
+    const parser = new ProgressParser({
+      progress: (p) => {
+        this.ingestFps = p.fps;
+        this.bitrateKbps = p.bitrateKbps;
+      },
+      stream: (info) => {
+        this.stream = info;
+      },
+      error: (kind, message) => {
+        this.lastError = { kind, message };
+        this.log.warn({ kind }, message);
+      },
+      line: (line) => this.log.debug(line),
+    });
+    child.stderr?.setEncoding('utf8').on('data', (text: string) => parser.feed(text));
+    child.once('error', (err) => {
+      this.lastError = { kind: 'other', message: `ffmpeg did not start: ${err.message}` };
+    });
+    child.once('exit', () => {
+      if (this.child === child) this.child = undefined;
+    });
+  }
+
+  private onFirstFrame(): void {
+    this.consecutiveFailures = 0;
+    this.breaker.recordSuccess();
+    this.transition('ONLINE', `receiving frames${this.stream ? ` (${this.stream.codec} ${this.stream.width}x${this.stream.height})` : ''}`);
+    clearTimeout(this.stableTimer);
+    this.stableTimer = setTimeout(() => {
+      this.backoff.reset();
+      this.breaker.recordSuccess();
+    }, this.spec.stableAfterMs);
+  }
+
+  /** A run ended (ffmpeg exited and its last bytes were read). */
+  private onRunEnd(): void {
+    clearTimeout(this.stableTimer);
+    if (this.stopping) return;
+    if (this.pendingReason !== undefined) {
+      const reason = this.pendingReason;
+      this.pendingReason = undefined;
+      this.transition('OFFLINE', reason);
+      this.connect(true);
+      return;
+    }
+    const gotFrames = this.reader.frames > this.runFrames;
+    const stalled = this.state === 'STALLED';
+    if (!gotFrames || stalled) {
+      this.consecutiveFailures++;
+      this.breaker.recordFailure();
+    }
+    this.maybeFallBackToUdp();
+    this.reconnects++;
+    const why = stalled ? 'stalled' : (this.lastError?.message ?? (gotFrames ? 'stream ended' : 'ffmpeg exited before the first frame'));
+    if (this.breaker.state === 'open') {
+      this.transition('CIRCUIT_OPEN', `${why}; circuit open for ${Math.round(this.breaker.remainingOpenMs / 1000)} s`);
+      this.retryTimer = setTimeout(() => this.connect(), this.breaker.remainingOpenMs + 10);
+      return;
+    }
+    const delay = this.backoff.next();
+    this.transition('OFFLINE', `${why}; reconnecting in ${delay} ms`);
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private maybeFallBackToUdp(): void {
+    const { udpFallbackAfter } = this.spec;
+    if (sourceKind(this.spec.url) !== 'rtsp' || this.transport === 'udp' || udpFallbackAfter <= 0) return;
+    if (this.consecutiveFailures >= udpFallbackAfter) {
+      this.transport = 'udp';
+      this.log.warn({ failures: this.consecutiveFailures }, 'falling back to RTSP over UDP');
+    }
+  }
+
+  private checkStall(): void {
+    const now = Date.now();
+    const since = this.state === 'ONLINE' ? this.reader.lastFrameMs : this.runStartMs;
+    if ((this.state === 'ONLINE' || this.state === 'CONNECTING') && this.child && now - since > this.spec.stallTimeoutMs) {
+      this.lastError = { kind: 'timeout', message: `no frame for ${this.spec.stallTimeoutMs} ms` };
+      this.transition('STALLED', `no frame for ${Math.round((now - since) / 1000)} s`);
+      void killTree(this.child);
+    }
+  }
+
+  private clearTimers(): void {
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.stableTimer);
+    this.retryTimer = undefined;
+  }
+
+  private transition(to: CameraState, reason: string): void {
+    const from = this.state;
+    if (from === to && to !== 'OFFLINE') return;
+    this.state = to;
+    const t: CameraTransition = { camera: this.spec.id, from, to, reason, atMs: Date.now() };
+    this.log.info({ from, to, url: maskUrl(this.spec.url) }, `camera ${to}: ${reason}`);
+    this.deps.onTransition(t);
+  }
+}
