@@ -405,8 +405,11 @@ void motion(SimdLevel level, const Plane& cur, const uint8_t* ref, float* backgr
   stats.bboxY = t.minY;
   stats.bboxW = t.maxX - t.minX + 1;
   stats.bboxH = t.maxY - t.minY + 1;
-  motionComponents(scratch.mask.data(), w, Rect{stats.bboxX, stats.bboxY, stats.bboxW, stats.bboxH}, params,
-                   boxes, stats, scratch);
+  // maxBoxes 0 is the count-only mode (the caller wants the ratio, bbox and grid, not objects).
+  if (params.maxBoxes > 0) {
+    motionComponents(scratch.mask.data(), w, Rect{stats.bboxX, stats.bboxY, stats.bboxW, stats.bboxH}, params,
+                     boxes, stats, scratch);
+  }
 }
 
 }  // namespace panoptes

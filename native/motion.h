@@ -13,7 +13,7 @@ struct MotionParams {
   int minArea;        // components with fewer pixels are not reported (still counted in `changed`)
   int gridCols;       // coarse motion grid: gridCols x gridRows cells of changed-pixel counts
   int gridRows;
-  int maxBoxes;       // capacity of the caller's box array
+  int maxBoxes;       // capacity of the caller's box array; 0 skips labelling (components = 0)
   float alpha;        // background mode only: weight of the current frame in the running average
 };
 

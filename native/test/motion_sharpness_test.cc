@@ -188,7 +188,8 @@ MotionResult naiveMotion(const MotionCase& c) {
     if (a.y != b.y) return a.y < b.y;
     return a.x < b.x;
   });
-  r.stats.components = static_cast<int>(kept.size());
+  // maxBoxes 0 is the count-only mode: no labelling, so no components either.
+  r.stats.components = p.maxBoxes > 0 ? static_cast<int>(kept.size()) : 0;
   r.stats.boxes = c.withBoxes ? std::min(std::max(p.maxBoxes, 0), r.stats.components) : 0;
   r.boxes.assign(kept.begin(), kept.begin() + r.stats.boxes);
   return r;

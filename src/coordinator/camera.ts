@@ -88,6 +88,11 @@ export class CameraActor {
     return this.reader.lastFrameMs;
   }
 
+  /** ffmpeg's process id while a run is active (setpriv execs it, so the pid is ffmpeg's). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   start(): void {
     this.stopping = false;
     this.watchdog ??= setInterval(() => this.checkStall(), Math.min(1000, this.spec.stallTimeoutMs / 4));

@@ -136,7 +136,8 @@ export function motionReference(
       grid[row * params.gridCols + Math.floor((x * params.gridCols) / width)]!++;
     }
   }
-  const kept = components8(mask, width, height).filter((c) => c.area >= params.minArea).sort(compareBoxes);
+  // maxBoxes 0 is the count-only mode: no labelling at all.
+  const kept = params.maxBoxes === 0 ? [] : components8(mask, width, height).filter((c) => c.area >= params.minArea).sort(compareBoxes);
   if (ref instanceof Float32Array) updateBackground(ref, cur, params.alpha);
   const any = changed > 0;
   return {

@@ -9,5 +9,5 @@ cp -r "$root/binding.gyp" "$root/native" "$work/"
 ln -s "$root/node_modules" "$work/node_modules"
 # Node's own headers from the installation that runs us: nothing is downloaded.
 nodedir="$(dirname "$(dirname "$(command -v node)")")"
-(cd "$work" && "$root/node_modules/.bin/node-gyp" rebuild --nodedir="$nodedir" --jobs=2 >/dev/null)
+(cd "$work" && "$root/node_modules/.bin/node-gyp" rebuild --nodedir="$nodedir" --jobs=2 --loglevel=error >/dev/null)
 PANOPTES_ADDON="$work/build/Release/panoptes.node" node --import tsx "$root/test/scripts/smoke-addon.ts"

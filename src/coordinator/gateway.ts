@@ -1,0 +1,92 @@
+/**
+ * The coordinator: owns every camera actor (ingest + lifecycle) and the channel workers that analyse
+ * their rings. Camera changes at runtime touch only that camera.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
+import { ChannelStats } from '../channel/stats.ts';
+import type { ChannelCameraSettings } from '../protocol.ts';
+import { CameraActor, type CameraSpec } from './camera.ts';
+import type { CameraTransition } from './camera-state.ts';
+import { ChannelSupervisor } from './supervisor.ts';
+
+export type AnalysisSettings = Omit<ChannelCameraSettings, 'id' | 'ring' | 'stats'>;
+
+export interface GatewayCamera {
+  actor: CameraActor;
+  stats: ChannelStats;
+  analysis: AnalysisSettings;
+}
+
+export interface GatewayOptions {
+  ffmpeg: FfmpegLocation;
+  logger: Logger;
+  /** Channel worker threads; default: one per core (see README, "Cameras and workers"). */
+  workers?: number;
+}
+
+export class Gateway {
+  readonly supervisor: ChannelSupervisor;
+  private readonly cameras = new Map<string, GatewayCamera>();
+  private readonly listeners = new Set<(t: CameraTransition) => void>();
+  private readonly runDir: string;
+  private readonly options: GatewayOptions;
+
+  constructor(options: GatewayOptions) {
+    this.options = options;
+    this.runDir = mkdtempSync(path.join(tmpdir(), 'panoptes-'));
+    this.supervisor = new ChannelSupervisor({ workers: options.workers ?? availableParallelism(), logger: options.logger });
+  }
+
+  start(): void {
+    this.supervisor.start();
+  }
+
+  onTransition(listener: (t: CameraTransition) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async addCamera(spec: CameraSpec, analysis: AnalysisSettings): Promise<GatewayCamera> {
+    if (this.cameras.has(spec.id)) throw new Error(`camera '${spec.id}' already exists`);
+    const actor = new CameraActor(spec, {
+      ffmpeg: this.options.ffmpeg,
+      runDir: this.runDir,
+      logger: this.options.logger,
+      onTransition: (t) => this.listeners.forEach((l) => l(t)),
+    });
+    const stats = new ChannelStats();
+    const camera: GatewayCamera = { actor, stats, analysis };
+    this.cameras.set(spec.id, camera);
+    await this.supervisor.assign({ id: spec.id, ring: actor.ring.buffer, stats: stats.buffer, ...analysis });
+    actor.start();
+    return camera;
+  }
+
+  async removeCamera(id: string): Promise<boolean> {
+    const camera = this.cameras.get(id);
+    if (!camera) return false;
+    this.cameras.delete(id);
+    await camera.actor.stop();
+    await this.supervisor.unassign(id);
+    return true;
+  }
+
+  camera(id: string): GatewayCamera | undefined {
+    return this.cameras.get(id);
+  }
+
+  list(): GatewayCamera[] {
+    return [...this.cameras.values()];
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.cameras.values()].map((c) => c.actor.stop()));
+    await this.supervisor.stop();
+    this.cameras.clear();
+    rmSync(this.runDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * Supervises the channel worker threads: assigns cameras (fewest cameras first), restarts a worker that
+ * throws or exits (with backoff) and gives it back its cameras. A dead worker never takes the
+ * coordinator or other workers' cameras with it.
+ */
+import type { Worker } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import type { Logger } from 'pino';
+import type { ChannelCameraSettings, ChannelService } from '../protocol.ts';
+import { startWorker } from '../threads.ts';
+import { Backoff, type BackoffOptions } from './backoff.ts';
+
+const CHANNEL_ENTRY = new URL('../../workers/channel.ts', import.meta.url);
+/** A worker up this long has its restart backoff reset. */
+const STABLE_MS = 30_000;
+
+interface WorkerSlot {
+  index: number;
+  worker: Worker | null;
+  remote: Comlink.Remote<ChannelService> | null;
+  /** Rejects when the current worker dies, so calls into it never hang. */
+  died: Promise<never>;
+  cameras: Map<string, ChannelCameraSettings>;
+  restarts: number;
+  backoff: Backoff;
+  startedAt: number;
+  restartTimer: NodeJS.Timeout | undefined;
+}
+
+export interface SupervisorOptions {
+  workers: number;
+  logger: Logger;
+  restartBackoff?: Partial<BackoffOptions>;
+}
+
+export class ChannelSupervisor {
+  private readonly slots: WorkerSlot[] = [];
+  private readonly log: Logger;
+  private readonly options: SupervisorOptions;
+  private stopping = false;
+
+  constructor(options: SupervisorOptions) {
+    this.options = options;
+    this.log = options.logger.child({ module: 'supervisor' });
+  }
+
+  start(): void {
+    for (let index = 0; index < this.options.workers; index++) {
+      const slot: WorkerSlot = {
+        index, worker: null, remote: null, died: Promise.reject(new Error('not started')), cameras: new Map(),
+        restarts: 0, backoff: new Backoff(this.options.restartBackoff), startedAt: 0, restartTimer: undefined,
+      };
+      slot.died.catch(() => undefined);
+      this.slots.push(slot);
+      this.spawn(slot);
+    }
+  }
+
+  private spawn(slot: WorkerSlot): void {
+    const worker = startWorker(CHANNEL_ENTRY, null, { name: `channel-${slot.index}` });
+    slot.worker = worker;
+    slot.remote = Comlink.wrap<ChannelService>(nodeEndpoint(worker));
+    slot.startedAt = Date.now();
+    let onDeath: (err: Error) => void = () => undefined;
+    slot.died = new Promise<never>((_, reject) => {
+      onDeath = reject;
+    });
+    slot.died.catch(() => undefined);
+    worker.on('error', (err) => this.log.error({ worker: slot.index, err }, 'channel worker threw'));
+    worker.once('exit', (code) => {
+      onDeath(new Error(`channel worker ${slot.index} exited (code ${code})`));
+      if (slot.worker !== worker) return;
+      slot.worker = null;
+      slot.remote = null;
+      if (this.stopping) return;
+      if (Date.now() - slot.startedAt > STABLE_MS) slot.backoff.reset();
+      const delay = slot.backoff.next();
+      slot.restarts++;
+      this.log.warn({ worker: slot.index, code, cameras: [...slot.cameras.keys()], delayMs: delay }, 'channel worker died; restarting');
+      slot.restartTimer = setTimeout(() => this.respawn(slot), delay);
+    });
+  }
+
+  private respawn(slot: WorkerSlot): void {
+    if (this.stopping) return;
+    this.spawn(slot);
+    for (const settings of slot.cameras.values()) {
+      void this.call(slot, (r) => r.addCamera(settings)).catch((err: unknown) =>
+        this.log.error({ worker: slot.index, camera: settings.id, err }, 'could not resume camera on restarted worker'));
+    }
+    this.log.info({ worker: slot.index, cameras: [...slot.cameras.keys()] }, 'channel worker restarted; cameras resumed');
+  }
+
+  /** Runs `fn` on the slot's worker, failing fast if the worker dies meanwhile. */
+  private async call<T>(slot: WorkerSlot, fn: (remote: Comlink.Remote<ChannelService>) => Promise<T>): Promise<T> {
+    if (!slot.remote) throw new Error(`channel worker ${slot.index} is restarting`);
+    return Promise.race([fn(slot.remote), slot.died]);
+  }
+
+  private slotOf(id: string): WorkerSlot | undefined {
+    return this.slots.find((s) => s.cameras.has(id));
+  }
+
+  /** Gives the camera to the worker with the fewest cameras. While that worker restarts, it resumes there. */
+  async assign(settings: ChannelCameraSettings): Promise<number> {
+    if (this.slotOf(settings.id)) throw new Error(`camera '${settings.id}' is already assigned`);
+    const slot = this.slots.reduce((a, b) => (b.cameras.size < a.cameras.size ? b : a));
+    slot.cameras.set(settings.id, settings);
+    if (slot.remote) await this.call(slot, (r) => r.addCamera(settings));
+    return slot.index;
+  }
+
+  async unassign(id: string): Promise<void> {
+    const slot = this.slotOf(id);
+    if (!slot) return;
+    slot.cameras.delete(id);
+    if (slot.remote) await this.call(slot, (r) => r.removeCamera(id)).catch(() => undefined);
+  }
+
+  async reconfigure(settings: ChannelCameraSettings): Promise<void> {
+    const slot = this.slotOf(settings.id);
+    if (!slot) throw new Error(`camera '${settings.id}' is not assigned`);
+    slot.cameras.set(settings.id, settings);
+    if (slot.remote) await this.call(slot, (r) => r.reconfigure(settings));
+  }
+
+  /** The worker index a camera runs on, and that worker's restart count. */
+  placement(id: string): { worker: number; restarts: number } | null {
+    const slot = this.slotOf(id);
+    return slot ? { worker: slot.index, restarts: slot.restarts } : null;
+  }
+
+  /** Direct access for tests and diagnostics (e.g. crash a worker on purpose). */
+  remote(worker: number): Comlink.Remote<ChannelService> | null {
+    return this.slots[worker]?.remote ?? null;
+  }
+
+  get workerCount(): number {
+    return this.slots.length;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(this.slots.map(async (slot) => {
+      clearTimeout(slot.restartTimer);
+      const worker = slot.worker;
+      slot.worker = null;
+      slot.remote = null;
+      await worker?.terminate();
+    }));
+  }
+}

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { pino } from 'pino';
+import { Counter } from '../../src/channel/stats.ts';
+import type { CameraTransition } from '../../src/coordinator/camera-state.ts';
+import { Gateway } from '../../src/coordinator/gateway.ts';
+import { resolveFfmpeg } from '../../src/ingest/ffmpeg-path.ts';
+import { Ctrl } from '../../src/ring/layout.ts';
+import { ANALYSIS, cameraSpec, lavfiSpec } from '../support/cameras.ts';
+import { sleep, waitFor } from '../support/wait.ts';
+
+const logger = pino({ level: process.env['PANOPTES_TEST_LOG'] ?? 'silent' });
+let gateway: Gateway;
+const transitions: CameraTransition[] = [];
+
+before(() => {
+  gateway = new Gateway({ ffmpeg: resolveFfmpeg(), logger, workers: 2 });
+  gateway.onTransition((t) => transitions.push(t));
+  gateway.start();
+});
+after(() => gateway.stop());
+
+const analysed = (id: string): number => gateway.camera(id)?.stats.get(Counter.Analysed) ?? 0;
+const statesOf = (id: string): string[] => transitions.filter((t) => t.camera === id).map((t) => t.to);
+
+test('synthetic cameras come online and their frames are analysed by the channel workers', async () => {
+  await Promise.all(['a', 'b', 'c'].map((id) => gateway.addCamera(lavfiSpec(id), ANALYSIS)));
+  await waitFor('three cameras online', () => gateway.list().every((c) => c.actor.state === 'ONLINE'));
+  await waitFor('frames analysed', () => ['a', 'b', 'c'].every((id) => analysed(id) >= 10));
+  const a = gateway.camera('a');
+  assert.ok(a);
+  assert.deepEqual(statesOf('a').slice(0, 2), ['CONNECTING', 'ONLINE']);
+  assert.ok(a.stats.get(Counter.Candidates) > 0, 'the moving pattern produces candidate regions');
+  const workers = new Set(['a', 'b', 'c'].map((id) => gateway.supervisor.placement(id)?.worker));
+  assert.equal(workers.size, 2, 'cameras are spread over both workers');
+});
+
+test('a channel worker that dies is restarted, its cameras resume, and other cameras keep their rate', async () => {
+  const victim = gateway.supervisor.placement('a');
+  assert.ok(victim);
+  const other = ['b', 'c'].find((id) => gateway.supervisor.placement(id)?.worker !== victim.worker) as string;
+  const otherBefore = analysed(other);
+  const start = Date.now();
+  await gateway.supervisor.remote(victim.worker)?.crash('test: simulated fault');
+  await waitFor('worker restarted', () => (gateway.supervisor.placement('a')?.restarts ?? 0) > victim.restarts);
+  const resumedFrom = analysed('a');
+  await waitFor('camera a analysed again', () => analysed('a') >= resumedFrom + 10);
+  const otherRate = (analysed(other) - otherBefore) / ((Date.now() - start) / 1000);
+  assert.ok(otherRate >= 8, `camera ${other} kept ~10 fps through the crash (got ${otherRate.toFixed(1)})`);
+  assert.equal(gateway.camera('a')?.actor.state, 'ONLINE', 'ingest never noticed the worker restart');
+});
+
+test('a camera that stops sending frames goes STALLED, then reconnects and comes back ONLINE', async () => {
+  const cam = await gateway.addCamera(lavfiSpec('stall', { stallTimeoutMs: 1500 }), ANALYSIS);
+  await waitFor('online', () => cam.actor.state === 'ONLINE');
+  const pid = cam.actor.pid;
+  assert.ok(pid);
+  process.kill(pid, 'SIGSTOP'); // a hung camera: the connection stays up but nothing arrives
+  await waitFor('stalled', () => statesOf('stall').includes('STALLED'), 10_000);
+  await waitFor('back online', () => cam.actor.state === 'ONLINE' && cam.actor.pid !== pid, 15_000);
+  const states = statesOf('stall');
+  const stalledAt = states.indexOf('STALLED');
+  assert.deepEqual(states.slice(stalledAt, stalledAt + 4), ['STALLED', 'OFFLINE', 'CONNECTING', 'ONLINE']);
+  await gateway.removeCamera('stall');
+});
+
+test('an unreachable camera backs off, opens its circuit, and half-opens on schedule', async () => {
+  const spec = cameraSpec('dead', 'rtsp://127.0.0.1:9/none', {
+    backoff: { initialMs: 100, factor: 2, maxMs: 1000, jitter: 0 },
+    circuit: { failureThreshold: 3, openMs: 2000, halfOpenMaxTrials: 1, successThreshold: 2 },
+  });
+  const cam = await gateway.addCamera(spec, ANALYSIS);
+  await waitFor('circuit open', () => cam.actor.state === 'CIRCUIT_OPEN', 15_000);
+  const opened = transitions.filter((t) => t.camera === 'dead' && t.to === 'CIRCUIT_OPEN')[0] as CameraTransition;
+  const offline = transitions.filter((t) => t.camera === 'dead' && t.to === 'OFFLINE');
+  assert.equal(offline.length, 2, 'two backoff retries before the third failure opens the circuit');
+  assert.match(offline[0]?.reason ?? '', /reconnecting in 100 ms/);
+  assert.match(offline[1]?.reason ?? '', /reconnecting in 200 ms/);
+  assert.match(opened.reason, /refused|exited/i);
+  await waitFor('half-open trial', () => transitions.filter((t) => t.camera === 'dead' && t.to === 'CONNECTING').length >= 4, 6000);
+  const trial = transitions.filter((t) => t.camera === 'dead' && t.to === 'CONNECTING')[3] as CameraTransition;
+  assert.ok(trial.atMs - opened.atMs >= 1990, `trial ${trial.atMs - opened.atMs} ms after opening`);
+  await waitFor('open again after the failed trial', () => transitions.filter((t) => t.camera === 'dead' && t.to === 'CIRCUIT_OPEN').length >= 2, 6000);
+  assert.equal(cam.actor.ring.counter(Ctrl.Published), 0);
+  await gateway.removeCamera('dead');
+  assert.equal(statesOf('dead').at(-1), 'DISABLED');
+  await sleep(10);
+});

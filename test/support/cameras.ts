@@ -1,0 +1,28 @@
+/** Camera specs for tests: synthetic lavfi sources and RTSP URLs with fast lifecycle timings. */
+import type { CameraSpec } from '../../src/coordinator/camera.ts';
+import type { AnalysisSettings } from '../../src/coordinator/gateway.ts';
+
+export function cameraSpec(id: string, url: string, overrides: Partial<CameraSpec> = {}): CameraSpec {
+  return {
+    id, url, transport: 'tcp', loop: false, width: 320, height: 180, fps: 10, format: 'gray',
+    sampling: 'fixed_fps', minFps: 1, ioTimeoutMs: 3000, stallTimeoutMs: 3000, stableAfterMs: 2000,
+    udpFallbackAfter: 0, ringSlots: 4,
+    backoff: { initialMs: 200, factor: 2, maxMs: 2000, jitter: 0.1 },
+    circuit: { failureThreshold: 5, openMs: 3000, halfOpenMaxTrials: 3, successThreshold: 2 },
+    ...overrides,
+  };
+}
+
+/** A moving synthetic camera (testsrc2 scrolls, so every frame has motion). */
+export function lavfiSpec(id: string, overrides: Partial<CameraSpec> = {}): CameraSpec {
+  const width = overrides.width ?? 320;
+  const height = overrides.height ?? 180;
+  return cameraSpec(id, `lavfi:testsrc2=size=${width}x${height}:rate=${overrides.fps ?? 10}`, overrides);
+}
+
+export const ANALYSIS: AnalysisSettings = {
+  motion: { threshold: 25, minArea: 16, alpha: 0, gridCols: 8, gridRows: 8, maxBoxes: 16, exclude: null },
+  regions: { padding: 0.1, minSide: 96, maxRegions: 4 },
+  lightingRatio: 0.9,
+  tensor: { width: 96, height: 96, layout: 'nchw-f32' },
+};

@@ -1,0 +1,138 @@
+"""A real RTSP server for the tests: GStreamer's gst-rtsp-server through GObject introspection.
+
+Serves /cam0 .. /cam{N-1} on 127.0.0.1, each a moving videotestsrc pattern encoded as H.264. Driven by
+test/support/rtsp-server.ts; run with Debian's /usr/bin/python3 (python3-gi, gir1.2-gst-rtsp-server-1.0).
+
+Protocol with the parent: once the socket is bound, one JSON line on stdout,
+  {"port": 12345, "encoder": "x264enc"}
+then nothing more on stdout. On failure a message on stderr and a non-zero exit; exit code 98
+(EADDRINUSE on Linux) means the fixed --port is still taken, so the parent may retry.
+SIGTERM and SIGINT stop the main loop and exit 0.
+"""
+import argparse
+import json
+import signal
+import sys
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstRtspServer", "1.0")
+from gi.repository import Gio, GLib, Gst, GstRtspServer  # noqa: E402
+
+EXIT_ADDRESS_IN_USE = 98
+EXIT_NO_ENCODER = 3
+EXIT_BIND_FAILED = 4
+
+
+def encoder_launch(key_interval):
+    """The first H.264 encoder this GStreamer has, as a launch fragment with a key frame every
+    `key_interval` frames and no B-frames (a late joiner of a shared mount waits at most one interval)."""
+    candidates = [
+        # threads=1: a test starts 20 mounts on a 2-core box; x264's default is a thread pool per encoder.
+        ("x264enc", f"x264enc tune=zerolatency speed-preset=ultrafast threads=1 key-int-max={key_interval}"),
+        ("openh264enc", f"openh264enc complexity=low gop-size={key_interval} multi-thread=1"),
+        ("avenc_h264_omx", f"avenc_h264_omx gop-size={key_interval} max-bframes=0"),
+    ]
+    for name, launch in candidates:
+        if Gst.ElementFactory.find(name) is not None:
+            return name, launch
+    return None, None
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("mounts", nargs="?", type=int, default=1, help="number of mounts /cam0 .. /camN-1")
+    p.add_argument("--port", type=int, default=0, help="TCP port; 0 lets the OS choose")
+    p.add_argument("--width", type=int, default=640)
+    p.add_argument("--height", type=int, default=360)
+    p.add_argument("--fps", type=int, default=10)
+    p.add_argument("--key-interval", type=int, default=10, help="frames between key frames")
+    p.add_argument("--pattern", default="ball", help="videotestsrc pattern (ball moves; smpte does not)")
+    p.add_argument("--user")
+    p.add_argument("--password")
+    args = p.parse_args(argv)
+    if args.mounts < 1:
+        p.error("mounts must be at least 1")
+    if (args.user is None) != (args.password is None):
+        p.error("--user and --password go together")
+    return args
+
+
+def make_auth(user, password):
+    """Basic auth for every mount: only `user` holds the role that may access and construct media, so
+    a client without credentials, or with wrong ones, is answered 401 with a WWW-Authenticate header."""
+    auth = GstRtspServer.RTSPAuth()
+    token = GstRtspServer.RTSPToken()
+    token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, user)
+    auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
+    role = Gst.Structure.new_empty(user)
+    role.set_value(GstRtspServer.RTSP_PERM_MEDIA_FACTORY_ACCESS, True)
+    role.set_value(GstRtspServer.RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, True)
+    return auth, role
+
+
+def main(argv):
+    args = parse_args(argv)
+    Gst.init(None)
+
+    encoder, encoder_fragment = encoder_launch(args.key_interval)
+    if encoder is None:
+        sys.stderr.write(
+            "rtsp_server.py: no H.264 encoder element (x264enc, openh264enc, avenc_h264_omx); "
+            "install gstreamer1.0-plugins-ugly (x264enc) or gstreamer1.0-plugins-bad (openh264enc)\n")
+        return EXIT_NO_ENCODER
+
+    server = GstRtspServer.RTSPServer()
+    server.set_address("127.0.0.1")
+    # gst-rtsp-server binds with g_socket_bind(..., allow_reuse=TRUE), i.e. SO_REUSEADDR, so a restart on
+    # the same port is not refused by the previous run's connections in TIME_WAIT.
+    server.set_service(str(args.port))
+
+    role = None
+    if args.user is not None:
+        auth, role = make_auth(args.user, args.password)
+        server.set_auth(auth)
+
+    caps = f"video/x-raw,width={args.width},height={args.height},framerate={args.fps}/1"
+    launch = (
+        f"( videotestsrc is-live=true pattern={args.pattern} ! {caps} ! {encoder_fragment} "
+        # config-interval=-1: SPS/PPS before every IDR, for decoders that ignore the SDP's sprop-parameter-sets.
+        f"! rtph264pay name=pay0 pt=96 config-interval=-1 )"
+    )
+    mount_points = server.get_mount_points()
+    for i in range(args.mounts):
+        factory = GstRtspServer.RTSPMediaFactory()
+        factory.set_launch(launch)
+        # One pipeline per mount however many clients play it, as one camera serves many viewers.
+        factory.set_shared(True)
+        if role is not None:
+            factory.add_role_from_structure(role)
+        mount_points.add_factory(f"/cam{i}", factory)
+
+    # create_source (not attach) so a bind failure arrives as a GLib.Error with its reason.
+    try:
+        source = server.create_source(None)
+    except GLib.Error as err:
+        sys.stderr.write(f"rtsp_server.py: could not listen on 127.0.0.1:{args.port}: {err.message}\n")
+        in_use = err.matches(Gio.io_error_quark(), Gio.IOErrorEnum.ADDRESS_IN_USE)
+        return EXIT_ADDRESS_IN_USE if in_use else EXIT_BIND_FAILED
+    source.attach(None)
+
+    loop = GLib.MainLoop()
+
+    def stop():
+        loop.quit()
+        return GLib.SOURCE_REMOVE
+
+    GLib.unix_signal_add(GLib.PRIORITY_HIGH, signal.SIGTERM, stop)
+    GLib.unix_signal_add(GLib.PRIORITY_HIGH, signal.SIGINT, stop)
+
+    sys.stdout.write(json.dumps({"port": server.get_bound_port(), "encoder": encoder}) + "\n")
+    sys.stdout.flush()
+    loop.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
