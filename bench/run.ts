@@ -1,5 +1,5 @@
 /**
- * Bench entry point: `npm run bench -- <scenario...> [--quick] [--json FILE]`.
+ * Bench entry point: `npm run bench -- [scenario...] [--quick] [--json FILE]`; no scenario runs them all.
  * Full runs write bench/results/<scenario>-<date>.json; --quick writes only when --json is given.
  */
 import { writeJson } from './lib/report.ts';
@@ -7,11 +7,12 @@ import type { Scenario } from './lib/scenario.ts';
 
 const scenarios: Record<string, () => Promise<Scenario>> = {
   kernels: () => import('./kernels.ts'),
+  transport: () => import('./transport.ts'),
 };
 
 class UsageError extends Error {}
 
-const usage = `usage: npm run bench -- <${Object.keys(scenarios).join('|')}>... [--quick] [--json FILE]`;
+const usage = `usage: npm run bench -- [${Object.keys(scenarios).join('|')}]... [--quick] [--json FILE]`;
 
 function parse(argv: string[]): { names: string[]; quick: boolean; json: string | undefined } {
   const names: string[] = [];
@@ -26,7 +27,7 @@ function parse(argv: string[]): { names: string[]; quick: boolean; json: string 
     else if (!(arg in scenarios)) throw new UsageError(`unknown scenario '${arg}'\n${usage}`);
     else names.push(arg);
   }
-  if (names.length === 0) throw new UsageError(usage);
+  if (names.length === 0) names.push(...Object.keys(scenarios));
   if (json !== undefined && (json === '' || names.length > 1)) throw new UsageError(`--json takes a FILE and one scenario\n${usage}`);
   return { names, quick, json };
 }

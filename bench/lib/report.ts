@@ -107,3 +107,11 @@ export function writeJson(scenario: string, report: unknown, file?: string): str
   writeFileSync(target, `${JSON.stringify(report, null, 2)}\n`);
   return target;
 }
+
+/** Lines of a plain-text table: the first `left` columns left-aligned, the rest right-aligned. */
+export function alignColumns(header: readonly string[], rows: readonly (readonly string[])[], left = 1): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((cells) => (cells[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    `  ${widths.map((w, i) => (i < left ? (cells[i] ?? '').padEnd(w) : (cells[i] ?? '').padStart(w))).join('  ')}`.trimEnd();
+  return [line(header), ...rows.map(line)];
+}

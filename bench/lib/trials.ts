@@ -78,3 +78,26 @@ export async function runTrials(impls: readonly Impl[], options: TrialOptions): 
   for (const impl of impls) out.set(impl.name, summarise(samples.get(impl.name) as number[], iterations.get(impl.name) as number));
   return out;
 }
+
+/** A contender whose trial is a fixed batch (its size lives in the closure) returning any sample. */
+export interface BatchImpl<T> {
+  name: string;
+  trial(): T | Promise<T>;
+}
+
+/**
+ * For scenarios whose trial is not "n calls of one body" (a fixed count of frames through a worker,
+ * several numbers a trial): `warmup` discarded rounds, then `trials` rounds alternating the
+ * contenders with the same rotating start as runTrials. Returns each contender's samples in order.
+ */
+export async function alternateBatches<T>(impls: readonly BatchImpl<T>[], trials: number, warmup: number): Promise<Map<string, T[]>> {
+  const samples = new Map<string, T[]>(impls.map((impl) => [impl.name, []]));
+  for (let t = 0; t < warmup + trials; t++) {
+    for (let k = 0; k < impls.length; k++) {
+      const impl = impls[(t + k) % impls.length] as BatchImpl<T>;
+      const sample = await impl.trial();
+      if (t >= warmup) (samples.get(impl.name) as T[]).push(sample);
+    }
+  }
+  return samples;
+}

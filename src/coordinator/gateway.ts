@@ -7,9 +7,10 @@ import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
-import { ChannelStats } from '../channel/stats.ts';
+import { ChannelStats, Counter } from '../channel/stats.ts';
 import type { ChannelCameraSettings } from '../protocol.ts';
 import { CameraActor, type CameraSpec } from './camera.ts';
+import { RateWindow, cameraMetrics, type CameraMetrics } from './camera-metrics.ts';
 import type { CameraTransition } from './camera-state.ts';
 import { ChannelSupervisor } from './supervisor.ts';
 
@@ -19,7 +20,11 @@ export interface GatewayCamera {
   actor: CameraActor;
   stats: ChannelStats;
   analysis: AnalysisSettings;
+  rates: RateWindow;
 }
+
+/** How often rates (input and analysed fps) are sampled. */
+const RATE_WINDOW_MS = 1000;
 
 export interface GatewayOptions {
   ffmpeg: FfmpegLocation;
@@ -34,6 +39,7 @@ export class Gateway {
   private readonly listeners = new Set<(t: CameraTransition) => void>();
   private readonly runDir: string;
   private readonly options: GatewayOptions;
+  private rateTimer: NodeJS.Timeout | undefined;
 
   constructor(options: GatewayOptions) {
     this.options = options;
@@ -43,6 +49,10 @@ export class Gateway {
 
   start(): void {
     this.supervisor.start();
+    this.rateTimer = setInterval(() => {
+      const now = Date.now();
+      for (const c of this.cameras.values()) c.rates.sample(now, c.actor.frames, c.stats.get(Counter.Analysed));
+    }, RATE_WINDOW_MS);
   }
 
   onTransition(listener: (t: CameraTransition) => void): () => void {
@@ -59,7 +69,7 @@ export class Gateway {
       onTransition: (t) => this.listeners.forEach((l) => l(t)),
     });
     const stats = new ChannelStats();
-    const camera: GatewayCamera = { actor, stats, analysis };
+    const camera: GatewayCamera = { actor, stats, analysis, rates: new RateWindow() };
     this.cameras.set(spec.id, camera);
     await this.supervisor.assign({ id: spec.id, ring: actor.ring.buffer, stats: stats.buffer, ...analysis });
     actor.start();
@@ -83,7 +93,13 @@ export class Gateway {
     return [...this.cameras.values()];
   }
 
+  metrics(id: string): CameraMetrics | undefined {
+    const c = this.cameras.get(id);
+    return c ? cameraMetrics(c.actor, c.stats, c.rates) : undefined;
+  }
+
   async stop(): Promise<void> {
+    clearInterval(this.rateTimer);
     await Promise.all([...this.cameras.values()].map((c) => c.actor.stop()));
     await this.supervisor.stop();
     this.cameras.clear();

@@ -23,7 +23,8 @@ for t in build/*_test build/Release/*_test; do
 done
 
 step "node test suite"
-node --import tsx --test --test-reporter=spec $(find test -name '*.test.ts' | sort)
+summary="$(mktemp)"
+node --import tsx --test --test-reporter=spec $(find test -name '*.test.ts' | sort) | tee "$summary"
 
 step "node-gyp build of the same sources"
 bash test/scripts/check-gyp-build.sh
@@ -33,3 +34,8 @@ bash test/scripts/test-sanitize.sh
 
 step "bench harness (--quick: checks the harness, not speed)"
 npm run --silent bench -- --quick
+
+pass="$(sed -n 's/^ℹ pass //p' "$summary")"
+fail="$(sed -n 's/^ℹ fail //p' "$summary")"
+rm -f "$summary"
+printf '\nsuite: %s passed, %s failed\n' "$pass" "$fail"

@@ -1,0 +1,80 @@
+/**
+ * Per-camera metrics as the coordinator sees them: counters from ingest (FrameReader), the ring
+ * (drops by reason) and the channel worker's shared stats block, plus rates over the last window.
+ * Nothing here costs anything per frame: it samples counters when asked.
+ */
+import { Counter, STAGE_NAMES, quantileMs, type ChannelStats } from '../channel/stats.ts';
+import { Ctrl } from '../ring/layout.ts';
+import type { CameraActor } from './camera.ts';
+import type { CameraState } from './camera-state.ts';
+
+export interface StageLatency {
+  p50Ms: number;
+  p99Ms: number;
+  count: number;
+}
+
+export interface CameraMetrics {
+  camera: string;
+  state: CameraState;
+  /** Frames per second arriving from ffmpeg over the last window. */
+  inputFps: number;
+  /** Frames per second analysed by the channel worker over the last window. */
+  analysedFps: number;
+  framesIn: number;
+  framesAnalysed: number;
+  drops: { ring_full: number; incomplete: number };
+  ringOccupancy: number;
+  motionRatio: number;
+  candidates: number;
+  lightingChanges: number;
+  errors: number;
+  reconnects: number;
+  latency: Record<(typeof STAGE_NAMES)[number], StageLatency>;
+}
+
+/** Keeps the previous sample of each counter to turn totals into rates. */
+export class RateWindow {
+  private lastMs = 0;
+  private lastIn = 0;
+  private lastAnalysed = 0;
+  inputFps = 0;
+  analysedFps = 0;
+
+  sample(nowMs: number, framesIn: number, analysed: number): void {
+    if (this.lastMs > 0 && nowMs > this.lastMs) {
+      const seconds = (nowMs - this.lastMs) / 1000;
+      this.inputFps = (framesIn - this.lastIn) / seconds;
+      this.analysedFps = (analysed - this.lastAnalysed) / seconds;
+    }
+    this.lastMs = nowMs;
+    this.lastIn = framesIn;
+    this.lastAnalysed = analysed;
+  }
+}
+
+export function cameraMetrics(actor: CameraActor, stats: ChannelStats, rates: RateWindow): CameraMetrics {
+  const ring = actor.ring;
+  const latency = Object.fromEntries(
+    STAGE_NAMES.map((name, stage) => {
+      const h = stats.histogram(stage);
+      return [name, { p50Ms: quantileMs(h, 0.5), p99Ms: quantileMs(h, 0.99), count: h.count }];
+    }),
+  ) as CameraMetrics['latency'];
+  return {
+    camera: actor.spec.id,
+    state: actor.state,
+    inputFps: rates.inputFps,
+    analysedFps: rates.analysedFps,
+    framesIn: actor.frames,
+    framesAnalysed: stats.get(Counter.Analysed),
+    drops: { ring_full: ring.counter(Ctrl.DroppedFull), incomplete: ring.counter(Ctrl.DroppedIncomplete) },
+    ringOccupancy: ring.occupancy(),
+    motionRatio: stats.get(Counter.LastMotionRatio),
+    candidates: stats.get(Counter.Candidates),
+    lightingChanges: stats.get(Counter.LightingChanges),
+    errors: stats.get(Counter.Errors),
+    reconnects: actor.reconnects,
+    latency,
+  };
+}

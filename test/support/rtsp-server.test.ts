@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
+import { test } from 'node:test';
+import { startRtspServer, type RtspServer } from './rtsp-server.ts';
+import { ffmpegPath } from './video.ts';
+
+const WIDTH = 320;
+const HEIGHT = 180;
+const FRAME_BYTES = WIDTH * HEIGHT;
+
+interface Grab {
+  code: number | null;
+  frames: Buffer[];
+  stderr: string;
+}
+
+/** Real ffmpeg over RTSP/TCP: `count` gray frames scaled to 320x180, or its exit code and stderr. */
+async function grab(url: string, count: number, timeoutMs = 20_000): Promise<Grab> {
+  const child = spawn(ffmpegPath(), [
+    '-hide_banner', '-loglevel', 'error', '-nostdin',
+    // Socket I/O timeout in microseconds, so a server that stops answering fails the client.
+    '-rtsp_transport', 'tcp', '-timeout', '5000000', '-i', url,
+    '-frames:v', String(count), '-f', 'rawvideo', '-pix_fmt', 'gray', '-s', `${WIDTH}x${HEIGHT}`, 'pipe:1',
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const chunks: Buffer[] = [];
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const [code] = (await once(child, 'close')) as [number | null];
+  clearTimeout(timer);
+  const raw = Buffer.concat(chunks);
+  const frames: Buffer[] = [];
+  for (let offset = 0; offset + FRAME_BYTES <= raw.length; offset += FRAME_BYTES) {
+    frames.push(raw.subarray(offset, offset + FRAME_BYTES));
+  }
+  assert.equal(raw.length % FRAME_BYTES, 0, `ffmpeg wrote ${raw.length} bytes, not whole ${WIDTH}x${HEIGHT} frames`);
+  return { code, frames, stderr };
+}
+
+function assertFrames(result: Grab, count: number, label: string): void {
+  assert.equal(result.code, 0, `${label}: ffmpeg exited ${result.code}:\n${result.stderr}`);
+  assert.equal(result.frames.length, count, `${label}: ${result.frames.length} frames`);
+}
+
+async function withServer(
+  options: Parameters<typeof startRtspServer>[0], body: (server: RtspServer) => Promise<void>,
+): Promise<void> {
+  const server = await startRtspServer(options);
+  try {
+    await body(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+test('ffmpeg reads ten 320x180 frames from each of two mounts, and the pattern moves', { timeout: 30_000 }, async () => {
+  await withServer({ mounts: 2, width: WIDTH, height: HEIGHT, fps: 10 }, async (server) => {
+    assert.ok(server.port > 0);
+    assert.match(server.encoder, /^(x264enc|openh264enc|avenc_h264_omx)$/);
+    const results = await Promise.all([grab(server.url(0), 10), grab(server.url(1), 10)]);
+    results.forEach((result, mount) => {
+      assertFrames(result, 10, `cam${mount}`);
+      assert.notDeepEqual(result.frames[0], result.frames[9], `cam${mount}: first and last frame are identical`);
+    });
+  });
+});
+
+test('with credentials required, no or wrong credentials get 401 and the right ones stream', { timeout: 30_000 }, async () => {
+  // ':' and '@' in the password check that url() encodes what would otherwise end the userinfo.
+  const credentials = { user: 'operator', password: 'p:ss@word' };
+  await withServer({ mounts: 1, width: WIDTH, height: HEIGHT, fps: 10, ...credentials }, async (server) => {
+    const [anonymous, wrong, right] = await Promise.all([
+      grab(server.url(0), 3),
+      grab(server.url(0, { user: credentials.user, password: 'nope' }), 3),
+      grab(server.url(0, credentials), 3),
+    ]);
+    assert.notEqual(anonymous.code, 0);
+    assert.match(anonymous.stderr, /401 Unauthorized/);
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.stderr, /401 Unauthorized/);
+    assertFrames(right, 3, 'with credentials');
+  });
+});
+
+test('after stop clients are refused, and after restart a new client streams on the same port', { timeout: 40_000 }, async () => {
+  await withServer({ mounts: 1, width: WIDTH, height: HEIGHT, fps: 10 }, async (server) => {
+    const port = server.port;
+    // A client still streaming when the server goes leaves the server side of its connection to close
+    // first, the case where a rebind on the same port could meet TIME_WAIT.
+    const streaming = grab(server.url(0), 100_000, 30_000);
+    assertFrames(await grab(server.url(0), 3), 3, 'before stop');
+    await server.stop();
+    const cut = await streaming;
+    assert.ok(cut.frames.length > 0, `the long client got no frames before the stop:\n${cut.stderr}`);
+    const refused = await grab(server.url(0), 3);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /Connection refused/);
+
+    await server.restart();
+    assert.equal(server.port, port);
+    assertFrames(await grab(server.url(0), 5), 5, 'after restart');
+  });
+});
+
+test('starting on a port that is already taken rejects with the server stderr', { timeout: 20_000 }, async () => {
+  const holder = net.createServer().listen(0, '127.0.0.1');
+  await once(holder, 'listening');
+  const { port } = holder.address() as net.AddressInfo;
+  try {
+    await assert.rejects(startRtspServer({ port }), /exited before serving \(code 98[\s\S]*Address already in use/);
+  } finally {
+    holder.close();
+  }
+});
+
+test('twenty concurrent clients on twenty mounts each get frames', { timeout: 40_000 }, async () => {
+  await withServer({ mounts: 20, width: WIDTH, height: HEIGHT, fps: 10 }, async (server) => {
+    const results = await Promise.all(Array.from({ length: 20 }, (_, mount) => grab(server.url(mount), 5)));
+    results.forEach((result, mount) => assertFrames(result, 5, `cam${mount}`));
+  });
+});
+
+test('eight concurrent clients of one shared mount each get frames', { timeout: 30_000 }, async () => {
+  await withServer({ mounts: 1, width: WIDTH, height: HEIGHT, fps: 10 }, async (server) => {
+    const results = await Promise.all(Array.from({ length: 8 }, () => grab(server.url(0), 5)));
+    results.forEach((result, client) => assertFrames(result, 5, `client ${client}`));
+  });
+});
