@@ -60,19 +60,44 @@ export class Gateway {
     return () => this.listeners.delete(listener);
   }
 
-  async addCamera(spec: CameraSpec, analysis: AnalysisSettings): Promise<GatewayCamera> {
-    if (this.cameras.has(spec.id)) throw new Error(`camera '${spec.id}' already exists`);
-    const actor = new CameraActor(spec, {
+  private createActor(spec: CameraSpec): CameraActor {
+    return new CameraActor(spec, {
       ffmpeg: this.options.ffmpeg,
       runDir: this.runDir,
       logger: this.options.logger,
       onTransition: (t) => this.listeners.forEach((l) => l(t)),
     });
+  }
+
+  async addCamera(spec: CameraSpec, analysis: AnalysisSettings): Promise<GatewayCamera> {
+    if (this.cameras.has(spec.id)) throw new Error(`camera '${spec.id}' already exists`);
+    const actor = this.createActor(spec);
     const stats = new ChannelStats();
     const camera: GatewayCamera = { actor, stats, analysis, rates: new RateWindow() };
     this.cameras.set(spec.id, camera);
     await this.supervisor.assign({ id: spec.id, ring: actor.ring.buffer, stats: stats.buffer, ...analysis });
     actor.start();
+    return camera;
+  }
+
+  /**
+   * Applies new settings to one camera. Analysis-only changes keep ffmpeg running; an ingest change
+   * (URL, size, rate, ...) restarts that camera's ffmpeg into a new ring. Other cameras are untouched.
+   */
+  async updateCamera(spec: CameraSpec, analysis: AnalysisSettings): Promise<GatewayCamera> {
+    const current = this.cameras.get(spec.id);
+    if (!current) throw new Error(`camera '${spec.id}' does not exist`);
+    let actor = current.actor;
+    const ingestChanged = JSON.stringify(actor.spec) !== JSON.stringify(spec);
+    if (ingestChanged) {
+      await actor.stop();
+      actor = this.createActor(spec);
+    }
+    const stats = ingestChanged ? new ChannelStats() : current.stats;
+    const camera: GatewayCamera = { actor, stats, analysis, rates: ingestChanged ? new RateWindow() : current.rates };
+    this.cameras.set(spec.id, camera);
+    await this.supervisor.reconfigure({ id: spec.id, ring: actor.ring.buffer, stats: stats.buffer, ...analysis });
+    if (ingestChanged) actor.start();
     return camera;
   }
 

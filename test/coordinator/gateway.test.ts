@@ -86,3 +86,31 @@ test('an unreachable camera backs off, opens its circuit, and half-opens on sche
   assert.equal(statesOf('dead').at(-1), 'DISABLED');
   await sleep(10);
 });
+
+test('per-camera metrics report rates, drops and stage latencies', async () => {
+  await sleep(2100); // two rate windows
+  const m = gateway.metrics('b');
+  assert.ok(m);
+  assert.equal(m.state, 'ONLINE');
+  assert.ok(m.inputFps > 7 && m.inputFps < 13, `input fps ${m.inputFps}`);
+  assert.ok(m.analysedFps > 7 && m.analysedFps < 13, `analysed fps ${m.analysedFps}`);
+  assert.ok(m.framesAnalysed > 0 && m.framesAnalysed <= m.framesIn);
+  assert.equal(m.framesIn - m.framesAnalysed - m.drops.ring_full <= 4, true, 'every frame is analysed, dropped or still in the ring');
+  assert.ok(m.latency.capture_to_motion.count > 0);
+  assert.ok(m.latency.capture_to_motion.p99Ms > 0 && m.latency.capture_to_motion.p99Ms < 1000);
+  assert.ok(m.motionRatio > 0, 'the moving pattern changes pixels');
+});
+
+test('changing one camera restarts only that camera', async () => {
+  const before = { a: gateway.camera('a')?.actor.pid, c: gateway.camera('c')?.actor.pid };
+  const b = gateway.camera('b');
+  assert.ok(b);
+  const updated = await gateway.updateCamera({ ...b.actor.spec, fps: 5 }, b.analysis);
+  await waitFor('b online again', () => updated.actor.state === 'ONLINE');
+  assert.notEqual(updated.actor, b.actor, 'a new ingest run for b');
+  assert.equal(gateway.camera('a')?.actor.pid, before.a, 'a kept its ffmpeg');
+  assert.equal(gateway.camera('c')?.actor.pid, before.c, 'c kept its ffmpeg');
+  await waitFor('b analysed again', () => (gateway.camera('b')?.stats.get(Counter.Analysed) ?? 0) >= 5);
+  const analysisOnly = await gateway.updateCamera(updated.actor.spec, { ...updated.analysis, lightingRatio: 0.5 });
+  assert.equal(analysisOnly.actor, updated.actor, 'an analysis change keeps ffmpeg running');
+});
