@@ -32,4 +32,4 @@ export class SimdUnsupportedError extends PanoptesError {
  */
 export const NATIVE_ARGUMENT_CODE = 'E_NATIVE_ARG';
 
-export const ERROR_CODES = ['E_NATIVE_LOAD', 'E_SIMD_UNSUPPORTED', NATIVE_ARGUMENT_CODE] as const;
+export const ERROR_CODES = ['E_NATIVE_LOAD', 'E_SIMD_UNSUPPORTED', NATIVE_ARGUMENT_CODE, 'E_SECRET_MISSING'] as const;

@@ -35,6 +35,14 @@ export interface CandidateInfo {
   tenengrad: number;
 }
 
+/** A channel worker's own health, pulled by the coordinator (per-camera numbers live in shared memory). */
+export interface ChannelWorkerStats {
+  cameras: number;
+  heapUsedBytes: number;
+  /** Fraction of time the worker's event loop was busy since the previous call (0..1). */
+  eventLoopUtilization: number;
+}
+
 /** The control plane a channel worker exposes through comlink. */
 export interface ChannelService {
   addCamera(settings: ChannelCameraSettings): void;
@@ -42,6 +50,7 @@ export interface ChannelService {
   reconfigure(settings: ChannelCameraSettings): Promise<void>;
   cameras(): string[];
   recentCandidates(id: string): CandidateInfo[];
+  stats(): ChannelWorkerStats;
   /** Throws inside the worker, for supervision tests. */
   crash(message: string): void;
 }

@@ -1,9 +1,11 @@
 /** The channel worker's control plane: hosts the pipelines of the cameras assigned to this thread. */
-import type { CandidateInfo, ChannelCameraSettings, ChannelService } from '../protocol.ts';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import type { CandidateInfo, ChannelCameraSettings, ChannelService, ChannelWorkerStats } from '../protocol.ts';
 import { CameraPipeline } from './camera-pipeline.ts';
 
 export class ChannelHost implements ChannelService {
   private readonly pipelines = new Map<string, CameraPipeline>();
+  private lastElu: EventLoopUtilization = performance.eventLoopUtilization();
 
   addCamera(settings: ChannelCameraSettings): void {
     if (this.pipelines.has(settings.id)) throw new Error(`camera '${settings.id}' already runs on this worker`);
@@ -29,6 +31,12 @@ export class ChannelHost implements ChannelService {
 
   recentCandidates(id: string): CandidateInfo[] {
     return [...(this.pipelines.get(id)?.recent ?? [])];
+  }
+
+  stats(): ChannelWorkerStats {
+    const elu = performance.eventLoopUtilization(this.lastElu);
+    this.lastElu = performance.eventLoopUtilization();
+    return { cameras: this.pipelines.size, heapUsedBytes: process.memoryUsage().heapUsed, eventLoopUtilization: elu.utilization };
   }
 
   crash(message: string): void {

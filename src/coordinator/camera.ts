@@ -14,6 +14,7 @@ import { ffmpegArgs, sourceKind, type IngestSpec } from '../ingest/ffmpeg-args.t
 import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
 import { maskUrl } from '../ingest/mask-url.ts';
 import { ProgressParser, type IngestErrorKind, type StreamInfo } from '../ingest/progress.ts';
+import { resolveSecrets } from '../ingest/secrets.ts';
 import { FrameRing } from '../ring/layout.ts';
 import { FrameRingProducer } from '../ring/producer.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
@@ -51,6 +52,8 @@ export class CameraActor {
   ingestFps = 0;
   bitrateKbps: number | null = null;
   reconnects = 0;
+  /** Transitions into each state since the actor was made. */
+  readonly transitionsInto = new Map<CameraState, number>();
   lastError: { kind: IngestErrorKind; message: string } | null = null;
   transport: 'tcp' | 'udp';
   readonly breaker: CircuitBreaker;
@@ -133,8 +136,19 @@ export class CameraActor {
       this.retryTimer = setTimeout(() => this.connect(), this.breaker.remainingOpenMs + 10);
       return;
     }
+    let url: string;
+    try {
+      url = resolveSecrets(this.spec.url, this.spec.id);
+    } catch (err) {
+      // A missing secret will not fix itself by retrying soon: report it and retry on the slow schedule.
+      this.lastError = { kind: 'other', message: (err as Error).message };
+      this.breaker.recordFailure();
+      this.transition('OFFLINE', (err as Error).message);
+      this.retryTimer = setTimeout(() => this.connect(), this.spec.backoff.maxMs);
+      return;
+    }
     this.transition('CONNECTING', this.transport === 'udp' ? 'connecting over UDP' : 'connecting');
-    const spec: IngestSpec = { ...this.spec, transport: this.transport, ffmpegMajor: this.deps.ffmpeg.major };
+    const spec: IngestSpec = { ...this.spec, url, transport: this.transport, ffmpegMajor: this.deps.ffmpeg.major };
     const writeFd = this.reader.begin(() => this.onRunEnd());
     const [command, args] = wrapForParentDeath(this.deps.ffmpeg.path, ffmpegArgs(spec));
     this.runStartMs = Date.now();
@@ -235,6 +249,7 @@ export class CameraActor {
     const from = this.state;
     if (from === to && to !== 'OFFLINE') return;
     this.state = to;
+    this.transitionsInto.set(to, (this.transitionsInto.get(to) ?? 0) + 1);
     const t: CameraTransition = { camera: this.spec.id, from, to, reason, atMs: Date.now() };
     this.log.info({ from, to, url: maskUrl(this.spec.url) }, `camera ${to}: ${reason}`);
     this.deps.onTransition(t);

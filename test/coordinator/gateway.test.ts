@@ -33,6 +33,9 @@ test('synthetic cameras come online and their frames are analysed by the channel
   assert.ok(a.stats.get(Counter.Candidates) > 0, 'the moving pattern produces candidate regions');
   const workers = new Set(['a', 'b', 'c'].map((id) => gateway.supervisor.placement(id)?.worker));
   assert.equal(workers.size, 2, 'cameras are spread over both workers');
+  const health = await Promise.all([0, 1].map((w) => gateway.supervisor.remote(w)?.stats()));
+  assert.deepEqual(health.map((h) => h?.cameras).sort(), [1, 2], 'each worker reports the cameras it runs');
+  assert.ok(health.every((h) => h && h.heapUsedBytes > 0 && h.eventLoopUtilization >= 0 && h.eventLoopUtilization <= 1));
 });
 
 test('a channel worker that dies is restarted, its cameras resume, and other cameras keep their rate', async () => {

@@ -1,0 +1,27 @@
+/**
+ * `${VAR}` references in camera URLs, resolved from the environment at the moment ffmpeg starts, so
+ * credentials live in the environment (or a secrets manager feeding it), never in the config file.
+ * Only the resolved URL handed to ffmpeg holds them; everything shown uses the unresolved or masked form.
+ */
+import { PanoptesError } from '../errors.ts';
+
+export class MissingSecretError extends PanoptesError {
+  constructor(variable: string, camera: string) {
+    super('E_SECRET_MISSING', `camera '${camera}' refers to \${${variable}} but that environment variable is not set; set it or remove the reference`);
+  }
+}
+
+const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+export function referencedVariables(url: string): string[] {
+  return [...url.matchAll(REFERENCE)].map((m) => m[1] as string);
+}
+
+/** Substitutes every reference; values are URL-encoded so a password with '@' or ':' stays one field. */
+export function resolveSecrets(url: string, camera: string, env: NodeJS.ProcessEnv = process.env): string {
+  return url.replace(REFERENCE, (_, name: string) => {
+    const value = env[name];
+    if (value === undefined) throw new MissingSecretError(name, camera);
+    return encodeURIComponent(value);
+  });
+}
