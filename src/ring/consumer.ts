@@ -30,11 +30,24 @@ export class FrameRingConsumer {
       }
       if (oldest < 0) return -1;
       // The producer may have taken it for overwriting in between: then look again.
-      if (Atomics.compareExchange(state, oldest, SlotState.Ready, SlotState.Reading) === SlotState.Ready) {
+      if (Atomics.compareExchange(state, oldest, SlotState.Ready, SlotState.Reading) !== SlotState.Ready) continue;
+      // While we scanned, the producer may have committed an older frame into a slot we had already
+      // passed (then a newer one further on): hand ours back (the producer never touches a Reading
+      // slot, so this is safe) and take the older one.
+      if (!this.olderReady(oldest, oldestSeq)) {
         Atomics.add(this.ring.ctrl, Ctrl.Consumed, 1);
         return oldest;
       }
+      Atomics.store(state, oldest, SlotState.Ready);
     }
+  }
+
+  private olderReady(taken: number, seq: number): boolean {
+    const { state } = this.ring;
+    for (let i = 0; i < state.length; i++) {
+      if (i !== taken && Atomics.load(state, i) === SlotState.Ready && this.ring.metaOf(i, Meta.Seq) < seq) return true;
+    }
+    return false;
   }
 
   release(slot: number): void {

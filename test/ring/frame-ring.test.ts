@@ -110,3 +110,25 @@ test('a slow consumer thread loses only the oldest frames, each counted, and nev
   assert.deepEqual(values, [...values].sort((a, b) => a - b), 'delivered in order');
   assert.equal(values.at(-1), 60, 'the newest frame is delivered');
 });
+
+test('frames reach a racing consumer strictly in order, even when commits land in slots it already scanned', async () => {
+  const r = FrameRing.create({ width: 16, height: 8, format: 'gray', slots: 4 });
+  const acks = new SharedArrayBuffer(4);
+  const ack = new Int32Array(acks);
+  const worker = startWorker(new URL('./fixtures/order-worker.ts', import.meta.url), { buffer: r.buffer, acks });
+  await new Promise((resolve) => worker.once('message', resolve));
+  const producer = new FrameRingProducer(r);
+  const frames = 100_000;
+  for (let i = 0; i < frames; i++) {
+    // Keep at most three frames unacknowledged: the ring never fills, so any disorder is a bug, not a drop.
+    while (i - Atomics.load(ack, 0) >= 3) Atomics.wait(ack, 0, Atomics.load(ack, 0), 100);
+    producer.acquire()[0] = i & 255;
+    producer.commit(0, i);
+  }
+  producer.close();
+  const result = await new Promise<{ outOfOrder: number; received: number }>((resolve) => worker.once('message', resolve));
+  await worker.terminate();
+  assert.equal(r.counter(Ctrl.DroppedFull), 0);
+  assert.equal(result.received, frames);
+  assert.equal(result.outOfOrder, 0);
+});

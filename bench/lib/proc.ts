@@ -1,0 +1,80 @@
+/**
+ * Process accounting from /proc (Linux) for benches that run other programs (ffmpeg, a GStreamer
+ * server): CPU time of any pid, its proportional memory, and the children this process started.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+
+let ticksPerSecond: number | undefined;
+
+/** USER_HZ, the unit of utime and stime in /proc/<pid>/stat (100 on every common Linux). */
+export function clockTicksPerSecond(): number {
+  if (ticksPerSecond === undefined) {
+    try {
+      ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
+}
+
+/** The fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses). */
+function statFields(pid: number): string[] | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null; // exited
+  }
+}
+
+/** utime + stime of a process (all its threads) in milliseconds, or null once it has exited. */
+export function procCpuMs(pid: number): number | null {
+  const f = statFields(pid);
+  if (!f) return null;
+  // After the name: state(0) ppid(1) ... utime(11) stime(12).
+  return ((Number(f[11]) + Number(f[12])) * 1000) / clockTicksPerSecond();
+}
+
+/**
+ * Proportional set size in bytes (shared library pages split between the processes that map them), so
+ * summing it over 100 ffmpeg processes does not count libavcodec 100 times. Null once exited.
+ */
+export function procPssBytes(pid: number): number | null {
+  try {
+    const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Pids whose parent is `ppid` and whose command line contains `needle`. */
+export function childPids(ppid: number, needle: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    if (Number(statFields(pid)?.[1]) !== ppid) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle)) out.push(pid);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+let gcFn: (() => void) | undefined;
+
+/** A full GC before reading RSS, so garbage of the setup is not counted as the cameras' memory. */
+export function collectGarbage(): void {
+  if (!gcFn) {
+    v8.setFlagsFromString('--expose-gc');
+    gcFn = vm.runInNewContext('gc') as () => void;
+  }
+  gcFn();
+}
