@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite and benches drive (real ffmpeg, OpenCV for the oracle
-# comparisons, the build tools) when they are missing. Idempotent; needs root or passwordless sudo.
+# comparisons, GStreamer's RTSP server as the cameras, the build tools) when they are missing.
+# Idempotent; needs root or passwordless sudo.
 set -euo pipefail
 
 packages=()
@@ -12,6 +13,16 @@ need python3-numpy
 need cmake
 need g++
 need make
+# test/support/rtsp_server.py: gst-rtsp-server through python3-gi, H.264 from x264enc (plugins-ugly),
+# with openh264enc (plugins-bad) and avenc_h264_omx (libav) as fallbacks; setpriv is in util-linux.
+need python3-gi
+need gir1.2-gst-rtsp-server-1.0
+need gstreamer1.0-plugins-base
+need gstreamer1.0-plugins-good
+need gstreamer1.0-plugins-bad
+need gstreamer1.0-plugins-ugly
+need gstreamer1.0-libav
+need util-linux
 
 if [ ${#packages[@]} -gt 0 ]; then
   echo "ensure-test-deps: installing ${packages[*]}"

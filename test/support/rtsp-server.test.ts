@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 import { test } from 'node:test';
-import { startRtspServer, type RtspServer } from './rtsp-server.ts';
+import { startRtspServer, type RtspServer, type RtspServerOptions } from './rtsp-server.ts';
 import { ffmpegPath } from './video.ts';
 
 const WIDTH = 320;
@@ -48,7 +48,7 @@ function assertFrames(result: Grab, count: number, label: string): void {
 }
 
 async function withServer(
-  options: Parameters<typeof startRtspServer>[0], body: (server: RtspServer) => Promise<void>,
+  options: RtspServerOptions, body: (server: RtspServer) => Promise<void>,
 ): Promise<void> {
   const server = await startRtspServer(options);
   try {
@@ -58,8 +58,8 @@ async function withServer(
   }
 }
 
-test('ffmpeg reads ten 320x180 frames from each of two mounts, and the pattern moves', { timeout: 30_000 }, async () => {
-  await withServer({ mounts: 2, width: WIDTH, height: HEIGHT, fps: 10 }, async (server) => {
+test('ffmpeg reads ten frames, scaled to 320x180, from each of two default 640x360 mounts, and the pattern moves', { timeout: 30_000 }, async () => {
+  await withServer({ mounts: 2 }, async (server) => {
     assert.ok(server.port > 0);
     assert.match(server.encoder, /^(x264enc|openh264enc|avenc_h264_omx)$/);
     const results = await Promise.all([grab(server.url(0), 10), grab(server.url(1), 10)]);
@@ -68,6 +68,25 @@ test('ffmpeg reads ten 320x180 frames from each of two mounts, and the pattern m
       assert.notDeepEqual(result.frames[0], result.frames[9], `cam${mount}: first and last frame are identical`);
     });
   });
+});
+
+test('the openh264enc fallback streams as well, for machines without plugins-ugly', { timeout: 30_000 }, async (t) => {
+  let server: RtspServer;
+  try {
+    server = await startRtspServer({ mounts: 1, width: WIDTH, height: HEIGHT, fps: 10, encoder: 'openh264enc' });
+  } catch (err) {
+    if (err instanceof Error && err.message.includes('no working H.264 encoder')) {
+      t.skip('openh264enc is not installed (gstreamer1.0-plugins-bad)');
+      return;
+    }
+    throw err;
+  }
+  try {
+    assert.equal(server.encoder, 'openh264enc');
+    assertFrames(await grab(server.url(0), 5), 5, 'openh264enc');
+  } finally {
+    await server.stop();
+  }
 });
 
 test('with credentials required, no or wrong credentials get 401 and the right ones stream', { timeout: 30_000 }, async () => {
@@ -104,6 +123,22 @@ test('after stop clients are refused, and after restart a new client streams on 
     await server.restart();
     assert.equal(server.port, port);
     assertFrames(await grab(server.url(0), 5), 5, 'after restart');
+  });
+});
+
+test('restart retries while the port is still held, and binds it once released', { timeout: 30_000 }, async () => {
+  await withServer({ mounts: 1, width: WIDTH, height: HEIGHT, fps: 10 }, async (server) => {
+    await server.stop();
+    const holder = net.createServer().listen(server.port, '127.0.0.1');
+    await once(holder, 'listening');
+    const released = setTimeout(() => holder.close(), 700);
+    try {
+      await server.restart();
+    } finally {
+      clearTimeout(released);
+      if (holder.listening) holder.close();
+    }
+    assertFrames(await grab(server.url(0), 3), 3, 'after the held port was released');
   });
 });
 

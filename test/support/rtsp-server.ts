@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
+import type { Socket } from 'node:net';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,6 +20,9 @@ export const RTSP_SERVER_SCRIPT = path.join(path.dirname(fileURLToPath(import.me
 /** rtsp_server.py's exit code when the fixed port is still bound (EADDRINUSE on Linux). */
 const EXIT_ADDRESS_IN_USE = 98;
 
+/** rtsp_server.py's H.264 encoders in order of preference (plugins-ugly, plugins-bad, libav). */
+export type H264Encoder = 'x264enc' | 'openh264enc' | 'avenc_h264_omx';
+
 export interface RtspServerOptions {
   /** Mount points /cam0 .. /cam{mounts-1}; default 1. */
   mounts?: number;
@@ -29,6 +33,8 @@ export interface RtspServerOptions {
   fps?: number;
   /** Frames between key frames; default 10. A client joining a shared mount waits up to one interval. */
   keyInterval?: number;
+  /** Default: the first of these that encodes a frame on this machine, in this order. */
+  encoder?: H264Encoder;
   /** videotestsrc pattern; default 'ball' (moves). */
   pattern?: string;
   /** Together with `password`: every mount requires HTTP basic credentials, others get 401. */
@@ -48,8 +54,8 @@ export interface RtspCredentials {
 export interface RtspServer {
   /** The bound TCP port on 127.0.0.1; the same after `restart()`. */
   readonly port: number;
-  /** The H.264 encoder element the server found (x264enc, openh264enc or avenc_h264_omx). */
-  readonly encoder: string;
+  /** The H.264 encoder the server uses. */
+  readonly encoder: H264Encoder;
   /** rtsp://127.0.0.1:PORT/camN, with URL-encoded credentials when given. */
   url(mount: number, credentials?: RtspCredentials): string;
   /** SIGTERM, then SIGKILL after a grace period; resolves once the process has exited. Idempotent. */
@@ -63,7 +69,7 @@ type ServerProcess = ChildProcessByStdio<null, Readable, Readable>;
 interface Started {
   child: ServerProcess;
   port: number;
-  encoder: string;
+  encoder: H264Encoder;
 }
 
 class StartError extends Error {
@@ -78,6 +84,7 @@ function scriptArgs(options: RtspServerOptions, port: number): string[] {
   if (options.height !== undefined) args.push('--height', String(options.height));
   if (options.fps !== undefined) args.push('--fps', String(options.fps));
   if (options.keyInterval !== undefined) args.push('--key-interval', String(options.keyInterval));
+  if (options.encoder !== undefined) args.push('--encoder', options.encoder);
   if (options.pattern !== undefined) args.push('--pattern', options.pattern);
   if (options.user !== undefined) args.push('--user', options.user);
   if (options.password !== undefined) args.push('--password', options.password);
@@ -128,7 +135,12 @@ function launch(options: RtspServerOptions, port: number): Promise<Started> {
       child.stdout.removeListener('data', onData);
       child.removeListener('exit', onExit);
       child.stdout.resume();
-      resolve({ child, port: reply.port, encoder: String(reply.encoder) });
+      // A test that forgets stop() should still end: the running server does not hold the event loop
+      // (and dies with this process through pdeathsig). terminate() holds it again while waiting.
+      child.unref();
+      (child.stdout as Socket).unref();
+      (child.stderr as Socket).unref();
+      resolve({ child, port: reply.port, encoder: reply.encoder as H264Encoder });
     };
     const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
       fail(new StartError(`${command} exited before serving (code ${code}, signal ${signal}); stderr:\n${stderr}`, code));
@@ -147,6 +159,7 @@ function launch(options: RtspServerOptions, port: number): Promise<Started> {
 
 async function terminate(child: ServerProcess, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
+  child.ref();
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
@@ -164,7 +177,7 @@ class GstRtspServer implements RtspServer {
     private readonly options: RtspServerOptions,
     private child: ServerProcess,
     readonly port: number,
-    readonly encoder: string,
+    readonly encoder: H264Encoder,
   ) {}
 
   url(mount: number, credentials?: RtspCredentials): string {
