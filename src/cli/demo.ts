@@ -1,11 +1,12 @@
 /**
- * `panoptes demo`: the embedded default. Until the gateway pipeline lands (issues 3-5) it runs the native
- * kernels on a synthetic moving clip decoded by ffmpeg, in real time, and logs what they see.
+ * `panoptes demo`: the embedded default. Synthetic cameras (ffmpeg lavfi sources) run through the
+ * actor runtime (ingest, rings, channel workers, native kernels) and their metrics are logged. Later
+ * issues add inference, MQTT, the API and the dashboard to this same command.
  */
-import { spawn } from 'node:child_process';
-import { log } from '../log.ts';
+import { Gateway } from '../coordinator/gateway.ts';
+import type { CameraSpec } from '../coordinator/camera.ts';
 import { resolveFfmpeg } from '../ingest/ffmpeg-path.ts';
-import { MotionDetector, cropResize, frameBytes, sharpness, toLuma } from '../native/index.ts';
+import { log } from '../log.ts';
 import { logNativeReport } from './native-report.ts';
 
 export interface DemoOptions {
@@ -14,66 +15,60 @@ export interface DemoOptions {
   width: number;
   height: number;
   fps: number;
+  cameras: number;
+}
+
+/** Moving synthetic scenes, so every camera has motion to analyse. */
+const SCENES = ['testsrc2', 'mandelbrot', 'life=mold=10:ratio=0.5:death_color=#C83232:life_color=#00ff00', 'cellauto=rule=110'];
+
+function demoCamera(index: number, o: DemoOptions): CameraSpec {
+  const scene = SCENES[index % SCENES.length] as string;
+  const graph = `${scene}${scene.includes('=') ? ':' : '='}size=${o.width}x${o.height}:rate=${o.fps}`;
+  return {
+    id: `demo${index}`, url: `lavfi:${graph}`, transport: 'tcp', loop: false, width: o.width, height: o.height,
+    fps: o.fps, format: 'yuv420p', sampling: 'fixed_fps', minFps: 1, ioTimeoutMs: 5000, stallTimeoutMs: 10_000,
+    stableAfterMs: 30_000, udpFallbackAfter: 3, ringSlots: 4,
+    backoff: { initialMs: 1000, factor: 2, maxMs: 30_000, jitter: 0.1 },
+    circuit: { failureThreshold: 5, openMs: 60_000, halfOpenMaxTrials: 3, successThreshold: 2 },
+  };
 }
 
 export async function runDemo(options: DemoOptions): Promise<void> {
   const logger = log.child({ module: 'demo' });
   logNativeReport(logger);
   const ffmpeg = resolveFfmpeg();
-  const { width, height, fps } = options;
-  const source = `testsrc2=size=${width}x${height}:rate=${fps}`;
-  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-f', 'lavfi', '-i', source];
-  if (options.duration > 0) args.push('-t', String(options.duration));
-  args.push('-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1');
-  logger.info({ ffmpeg: ffmpeg.path, ffmpegSource: ffmpeg.source, source }, 'demo camera starting');
-  const child = spawn(ffmpeg.path, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-
-  const frame = new Uint8Array(frameBytes('yuv420p', width, height));
-  const luma = new Uint8Array(width * height);
-  const tensor = new Float32Array(320 * 320 * 3);
-  const detector = new MotionDetector({ width, height, threshold: 25, minArea: 64, alpha: 0.2 });
-  let filled = 0;
-  let frames = 0;
-  let moving = 0;
-  let bestTenengrad = 0;
-
-  const onFrame = (): void => {
-    frames++;
-    toLuma(frame, 'yuv420p', width, height, luma, width, height);
-    if (detector.detect(luma) === 0 || detector.stats[6] === 0) return;
-    moving++;
-    const box = detector.boxData;
-    const roi = { x: box[0] as number, y: box[1] as number, width: box[2] as number, height: box[3] as number };
-    bestTenengrad = Math.max(bestTenengrad, sharpness(luma, width, height, roi).tenengrad);
-    cropResize(frame, 'yuv420p', width, height, { roi, width: 320, height: 320, layout: 'nchw-f32', letterbox: true }, tensor);
-  };
-
-  child.stdout.on('data', (chunk: Buffer) => {
-    let offset = 0;
-    while (offset < chunk.length) {
-      const n = Math.min(chunk.length - offset, frame.length - filled);
-      frame.set(chunk.subarray(offset, offset + n), filled);
-      filled += n;
-      offset += n;
-      if (filled === frame.length) {
-        filled = 0;
-        onFrame();
-      }
+  logger.info({ ffmpeg: ffmpeg.path, version: ffmpeg.version, source: ffmpeg.source }, 'ffmpeg found');
+  const gateway = new Gateway({ ffmpeg, logger: log });
+  gateway.start();
+  for (let i = 0; i < options.cameras; i++) {
+    await gateway.addCamera(demoCamera(i, options), {
+      motion: { threshold: 25, minArea: 64, alpha: 0.2, gridCols: 8, gridRows: 8, maxBoxes: 32, exclude: null },
+      regions: { padding: 0.15, minSide: 160, maxRegions: 4 },
+      lightingRatio: 0.6,
+      tensor: { width: 320, height: 320, layout: 'nchw-f32' },
+    });
+  }
+  const report = (): void => {
+    for (const c of gateway.list()) {
+      const m = gateway.metrics(c.actor.spec.id);
+      if (!m) continue;
+      logger.info({
+        camera: m.camera, state: m.state, inputFps: Number(m.inputFps.toFixed(1)), analysedFps: Number(m.analysedFps.toFixed(1)),
+        framesAnalysed: m.framesAnalysed, drops: m.drops, candidates: m.candidates,
+        p99CaptureToMotionMs: Number(m.latency.capture_to_motion.p99Ms.toFixed(1)),
+      }, 'camera metrics');
     }
-  });
-
-  const report = setInterval(() => {
-    logger.info({ frames, framesWithMotion: moving, bestTenengrad: Math.round(bestTenengrad) }, 'demo camera stats');
-  }, 5000);
-  const stop = (): void => {
-    child.kill('SIGTERM');
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  clearInterval(report);
-  process.off('SIGINT', stop);
-  process.off('SIGTERM', stop);
-  logger.info({ frames, framesWithMotion: moving, exitCode: code }, 'demo finished');
+  const timer = setInterval(report, 10_000);
+  await new Promise<void>((resolve) => {
+    const done = (): void => resolve();
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+    if (options.duration > 0) setTimeout(done, options.duration * 1000).unref();
+  });
+  clearInterval(timer);
+  report();
+  const totals = gateway.list().reduce((t, c) => ({ frames: t.frames + (gateway.metrics(c.actor.spec.id)?.framesAnalysed ?? 0), cameras: t.cameras + 1 }), { frames: 0, cameras: 0 });
+  await gateway.stop();
+  logger.info(totals, 'demo finished');
 }

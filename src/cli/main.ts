@@ -6,7 +6,8 @@ import { runDemo } from './demo.ts';
 const HELP = `Usage: panoptes <command> [options]
 
 Commands:
-  demo     Run the embedded default (a synthetic camera through the native kernels)
+  demo     Run the embedded default: synthetic cameras through ingest, rings and channel workers
+           --cameras N         how many (default 4)
            --duration SECONDS  stop after this long (default: run until Ctrl-C)
            --size WxH          analysis size (default 640x360)
            --fps N             frame rate (default 5)
@@ -29,6 +30,7 @@ async function main(argv: string[]): Promise<number> {
       duration: { type: 'string', default: '0' },
       size: { type: 'string', default: '640x360' },
       fps: { type: 'string', default: '5' },
+      cameras: { type: 'string', default: '4' },
     },
   });
   const command = positionals[0];
@@ -41,7 +43,9 @@ async function main(argv: string[]): Promise<number> {
     const fps = Number(values.fps);
     if (!Number.isFinite(duration) || duration < 0) throw new Error('--duration must be a number of seconds >= 0');
     if (!Number.isInteger(fps) || fps < 1 || fps > 120) throw new Error('--fps must be an integer from 1 to 120');
-    await runDemo({ duration, fps, ...parseSize(values.size) });
+    const cameras = Number(values.cameras);
+    if (!Number.isInteger(cameras) || cameras < 1 || cameras > 512) throw new Error('--cameras must be an integer from 1 to 512');
+    await runDemo({ duration, fps, cameras, ...parseSize(values.size) });
     return 0;
   }
   console.error(`Unknown command '${command}'.\n\n${HELP}`);

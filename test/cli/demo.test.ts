@@ -17,17 +17,20 @@ function run(args: string[]): { status: number | null; lines: Array<Record<strin
   return { status: result.status, lines, stdout: result.stdout };
 }
 
-test('the demo logs which native build and SIMD path loaded, then analyses a synthetic camera', () => {
-  const { status, lines } = run(['demo', '--duration', '3', '--fps', '10', '--size', '320x240']);
+test('the demo logs which native build and SIMD path loaded, then analyses its synthetic cameras', () => {
+  const { status, lines } = run(['demo', '--duration', '4', '--fps', '10', '--size', '320x240', '--cameras', '3']);
   assert.equal(status, 0);
   const loaded = lines.find((l) => typeof l['msg'] === 'string' && l['msg'].startsWith('native addon loaded'));
   assert.ok(loaded, 'a start-up line reports the addon');
   assert.match(String(loaded['addon']), /panoptes\.node$/);
   const finished = lines.find((l) => l['msg'] === 'demo finished');
   assert.ok(finished, 'the demo reports when it finishes');
-  // testsrc2 moves every frame: nearly all frames after the first show motion.
-  assert.ok(Number(finished['frames']) >= 25, `frames: ${String(finished['frames'])}`);
-  assert.ok(Number(finished['framesWithMotion']) >= Number(finished['frames']) / 2);
+  assert.equal(finished['cameras'], 3);
+  assert.ok(Number(finished['frames']) >= 3 * 20, `frames analysed: ${String(finished['frames'])}`);
+  const metrics = lines.filter((l) => l['msg'] === 'camera metrics');
+  assert.deepEqual(metrics.map((m) => m['camera']).sort(), ['demo0', 'demo1', 'demo2']);
+  assert.ok(metrics.every((m) => m['state'] === 'ONLINE'), 'every demo camera is online');
+  assert.ok(lines.some((l) => String(l['msg']).startsWith('camera ONLINE')), 'lifecycle transitions are logged');
 });
 
 test('an unknown command prints the usage and exits non-zero', () => {
