@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "crop_resize.h"
+#include "crop_resize_impl.h"
 
 namespace panoptes {
 
@@ -71,7 +72,7 @@ CropMapping cropMapping(const CropParams& p) {
   return m;
 }
 
-// Layout (read by crop_resize.cc), cw/ch = content size:
+// Layout (read by the row kernels, crop_resize_impl.h and simd/crop_resize_*.cc), cw/ch = content size:
 //   xIndex[cx] byte offset of the first luma/gray/RGB sample in its row, xIndex[cw + cx] byte offset
 //   of the first chroma sample (U/V plane, or UV pairs for nv12); xCoeff likewise, packed weights.
 //   xIndex[2cw + cx .. + 4) (cx a multiple of 4) the lane mask for luma taps, xIndex[2cw + L + cx ..)

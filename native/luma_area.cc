@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "luma.h"
+#include "luma_impl.h"
 
 namespace panoptes {
 
