@@ -8,6 +8,7 @@ import type { Scenario } from './lib/scenario.ts';
 const scenarios: Record<string, () => Promise<Scenario>> = {
   kernels: () => import('./kernels.ts'),
   transport: () => import('./transport.ts'),
+  pipeline: () => import('./pipeline.ts'),
 };
 
 class UsageError extends Error {}

@@ -52,6 +52,15 @@ export function procPssBytes(pid: number): number | null {
   }
 }
 
+/** Busy CPU time of the whole machine (all cores, every process) in ms, from /proc/stat. */
+export function machineBusyMs(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+  // cpu user nice system idle iowait irq softirq steal ...: everything but idle and iowait.
+  const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
+  const ticks = [user, nice, system, irq, softirq, steal].reduce((sum: number, v) => sum + (v ?? 0), 0);
+  return (ticks * 1000) / clockTicksPerSecond();
+}
+
 /** Pids whose parent is `ppid` and whose command line contains `needle`. */
 export function childPids(ppid: number, needle: string): number[] {
   const out: number[] = [];

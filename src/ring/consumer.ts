@@ -12,6 +12,11 @@ export class FrameRingConsumer {
   constructor(ring: FrameRing) {
     this.ring = ring;
     this.lastPublished = Atomics.load(ring.ctrl, Ctrl.Published);
+    // A ring has one consumer at a time, so a slot still READING here was held by a consumer whose thread
+    // died mid-frame (a channel worker restart). The producer never takes a READING slot: unreclaimed, each
+    // such death loses a slot for good, and once all are lost acquire() spins forever on the coordinator.
+    // The frame is intact (analysis only reads it), so offer it again.
+    for (let i = 0; i < ring.state.length; i++) Atomics.compareExchange(ring.state, i, SlotState.Reading, SlotState.Ready);
   }
 
   /** The slot index of the oldest ready frame, now claimed for reading, or -1 when none is ready. */
