@@ -132,3 +132,17 @@ test('frames reach a racing consumer strictly in order, even when commits land i
   assert.equal(result.received, frames);
   assert.equal(result.outOfOrder, 0);
 });
+
+test('a consumer that died mid-frame does not lose the slot: the next consumer gets that frame again', () => {
+  const r = ring(2);
+  const producer = new FrameRingProducer(r);
+  publish(producer, 1);
+  const dead = new FrameRingConsumer(r);
+  assert.ok(dead.tryAcquire() >= 0, 'the first consumer took frame 1 and never released it');
+  const next = new FrameRingConsumer(FrameRing.attach(r.buffer));
+  const slot = next.tryAcquire();
+  assert.equal(r.slots[slot]?.[0], 1, 'frame 1 is offered again');
+  next.release(slot);
+  for (let v = 2; v <= 5; v++) publish(producer, v);
+  assert.equal(r.occupancy(), 2, 'both slots serve the producer again');
+});
