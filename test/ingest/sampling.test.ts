@@ -49,3 +49,15 @@ test('hybrid keeps every key frame plus enough others to hold the minimum rate',
   // Key frames every 0.4 s and a gap never above 0.2 s: about 5 frames a second.
   assert.ok(frames >= 19 && frames <= 22, `hybrid at minFps 5 over 4 s: ${frames}`);
 });
+
+test('a looping file camera plays on past its end without going offline', async () => {
+  const transitions: CameraTransition[] = [];
+  const actor = new CameraActor(cameraSpec('loop', clip, { loop: true, fps: 10 }), {
+    ffmpeg: resolveFfmpeg(), runDir: dir, logger: pino({ level: 'silent' }), onTransition: (t) => transitions.push(t),
+  });
+  actor.start();
+  // The clip lasts 4 s: 50 frames at 10 fps means it wrapped at least once.
+  await waitFor('frames past the end of the clip', () => actor.frames >= 50, 20_000);
+  assert.deepEqual(transitions.map((t) => t.to), ['CONNECTING', 'ONLINE']);
+  await actor.stop();
+});
