@@ -79,7 +79,9 @@ export class CameraActor {
     this.breaker = new CircuitBreaker(spec.circuit);
     this.backoff = new Backoff(spec.backoff);
     this.reader = new FrameReader(new FrameRingProducer(this.ring), path.join(deps.runDir, `${spec.id}.fifo`), () => {
-      if (this.state !== 'ONLINE') this.onFirstFrame();
+      // Only a connecting run goes ONLINE: a frame that slips out while a stalled ffmpeg is being
+      // killed must not count as a success (the stall is a failure for the breaker).
+      if (this.state === 'CONNECTING') this.onFirstFrame();
     });
   }
 
