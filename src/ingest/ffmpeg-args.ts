@@ -33,6 +33,11 @@ export function sourceKind(url: string): SourceKind {
   return 'file';
 }
 
+/** An HLS playlist, known by its extension; other HTTP inputs are live pushes such as MJPEG. */
+export function isHlsPlaylist(url: string): boolean {
+  return /\.m3u8(?:[?#]|$)/i.test(url);
+}
+
 function inputArgs(spec: IngestSpec): string[] {
   const timeoutUs = String(spec.ioTimeoutMs * 1000);
   switch (sourceKind(spec.url)) {
@@ -44,7 +49,14 @@ function inputArgs(spec: IngestSpec): string[] {
         '-i', spec.url,
       ];
     case 'http':
-      return ['-rw_timeout', timeoutUs, '-fflags', '+genpts+discardcorrupt', '-flags', 'low_delay', '-i', spec.url];
+      return [
+        '-rw_timeout', timeoutUs,
+        // MJPEG over HTTP carries no timestamps: ffmpeg numbers its frames at an assumed 25 fps, so the
+        // fps filter kept 4 of every 10 frames a 10 fps camera sent. For a live push the arrival time
+        // is the frame's time. HLS delivers whole segments at once, so it keeps its own timestamps.
+        ...(isHlsPlaylist(spec.url) ? [] : ['-use_wallclock_as_timestamps', '1']),
+        '-fflags', '+genpts+discardcorrupt', '-flags', 'low_delay', '-i', spec.url,
+      ];
     case 'lavfi':
       return ['-re', '-f', 'lavfi', '-i', spec.url.slice('lavfi:'.length)];
     case 'file':

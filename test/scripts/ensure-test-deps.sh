@@ -23,6 +23,9 @@ need gstreamer1.0-plugins-bad
 need gstreamer1.0-plugins-ugly
 need gstreamer1.0-libav
 need util-linux
+# rtsps:// tests: openssl makes the throwaway certificate; GStreamer's TLS comes from GIO's GnuTLS backend.
+need openssl
+need glib-networking
 
 if [ ${#packages[@]} -gt 0 ]; then
   echo "ensure-test-deps: installing ${packages[*]}"

@@ -40,6 +40,10 @@ export interface RtspServerOptions {
   /** Together with `password`: every mount requires HTTP basic credentials, others get 401. */
   user?: string;
   password?: string;
+  /** Serve rtsps:// on the port (TLS on every connection) with this PEM certificate and key. */
+  tls?: { certFile: string; keyFile: string };
+  /** Only these lower transports may be SETUP (others get 461 Unsupported transport); default both. */
+  transports?: 'udp' | 'tcp';
   /** A fixed port; default 0, chosen by the OS. */
   port?: number;
   /** How long to wait for the server to report its port; default 15 s. */
@@ -56,7 +60,7 @@ export interface RtspServer {
   readonly port: number;
   /** The H.264 encoder the server uses. */
   readonly encoder: H264Encoder;
-  /** rtsp://127.0.0.1:PORT/camN, with URL-encoded credentials when given. */
+  /** rtsp://127.0.0.1:PORT/camN (rtsps:// with `tls`), with URL-encoded credentials when given. */
   url(mount: number, credentials?: RtspCredentials): string;
   /** SIGTERM, then SIGKILL after a grace period; resolves once the process has exited. Idempotent. */
   stop(): Promise<void>;
@@ -88,6 +92,8 @@ function scriptArgs(options: RtspServerOptions, port: number): string[] {
   if (options.pattern !== undefined) args.push('--pattern', options.pattern);
   if (options.user !== undefined) args.push('--user', options.user);
   if (options.password !== undefined) args.push('--password', options.password);
+  if (options.tls !== undefined) args.push('--tls-cert', options.tls.certFile, '--tls-key', options.tls.keyFile);
+  if (options.transports !== undefined) args.push('--transports', options.transports);
   return args;
 }
 
@@ -184,7 +190,7 @@ class GstRtspServer implements RtspServer {
     const auth = credentials
       ? `${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@`
       : '';
-    return `rtsp://${auth}127.0.0.1:${this.port}/cam${mount}`;
+    return `${this.options.tls ? 'rtsps' : 'rtsp'}://${auth}127.0.0.1:${this.port}/cam${mount}`;
   }
 
   stop(): Promise<void> {

@@ -2,6 +2,8 @@
 
 Serves /cam0 .. /cam{N-1} on 127.0.0.1, each a moving videotestsrc pattern encoded as H.264. Driven by
 test/support/rtsp-server.ts; run with Debian's /usr/bin/python3 (python3-gi, gir1.2-gst-rtsp-server-1.0).
+Options make it a camera that needs credentials (--user/--password), speaks rtsps:// (--tls-cert/--tls-key,
+TLS through GIO's glib-networking backend) or offers only one transport (--transports udp|tcp).
 
 Protocol with the parent: once the socket is bound, one JSON line on stdout,
   {"port": 12345, "encoder": "x264enc"}
@@ -17,12 +19,14 @@ import sys
 import gi
 
 gi.require_version("Gst", "1.0")
+gi.require_version("GstRtsp", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import Gio, GLib, Gst, GstRtspServer  # noqa: E402
+from gi.repository import Gio, GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 
 EXIT_ADDRESS_IN_USE = 98
 EXIT_NO_ENCODER = 3
 EXIT_BIND_FAILED = 4
+EXIT_BAD_CERTIFICATE = 5
 ENCODERS = ("x264enc", "openh264enc", "avenc_h264_omx")
 
 
@@ -81,11 +85,17 @@ def parse_args(argv):
     p.add_argument("--encoder", choices=ENCODERS, help="default: the first that works, in this order")
     p.add_argument("--user")
     p.add_argument("--password")
+    p.add_argument("--tls-cert", help="PEM certificate: serve rtsps:// (TLS) on the port instead of rtsp://")
+    p.add_argument("--tls-key", help="PEM private key of --tls-cert")
+    p.add_argument("--transports", choices=("tcp+udp", "udp", "tcp"), default="tcp+udp",
+                   help="lower transports a SETUP may ask for; the others are answered 461")
     args = p.parse_args(argv)
     if args.mounts < 1:
         p.error("mounts must be at least 1")
     if (args.user is None) != (args.password is None):
         p.error("--user and --password go together")
+    if (args.tls_cert is None) != (args.tls_key is None):
+        p.error("--tls-cert and --tls-key go together")
     return args
 
 
@@ -100,6 +110,24 @@ def make_auth(user, password):
     role.set_value(GstRtspServer.RTSP_PERM_MEDIA_FACTORY_ACCESS, True)
     role.set_value(GstRtspServer.RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, True)
     return auth, role
+
+
+def anonymous_access():
+    """Every client gets the role "anonymous", which may access and construct every mount. Needed once
+    the server has an RTSPAuth (for TLS) without credentials: a factory without a role allowing access
+    is answered 404 by gst-rtsp-server's default checks."""
+    auth = GstRtspServer.RTSPAuth()
+    token = GstRtspServer.RTSPToken()
+    token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, "anonymous")
+    auth.set_default_token(token)
+    role = Gst.Structure.new_empty("anonymous")
+    role.set_value(GstRtspServer.RTSP_PERM_MEDIA_FACTORY_ACCESS, True)
+    role.set_value(GstRtspServer.RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, True)
+    return auth, role
+
+
+# A restriction like a camera or NVR that offers only one transport; the default allows all of them.
+RESTRICTED_TRANSPORTS = {"udp": GstRtsp.RTSPLowerTrans.UDP, "tcp": GstRtsp.RTSPLowerTrans.TCP}
 
 
 def main(argv):
@@ -120,9 +148,20 @@ def main(argv):
     # the same port is not refused by the previous run's connections in TIME_WAIT.
     server.set_service(str(args.port))
 
-    role = None
+    auth, role = None, None
     if args.user is not None:
         auth, role = make_auth(args.user, args.password)
+    elif args.tls_cert is not None:
+        auth, role = anonymous_access()
+    if args.tls_cert is not None:
+        # With a certificate on its RTSPAuth, gst-rtsp-server speaks TLS on every connection of the
+        # same port: rtsps:// (clients use RTSP interleaved over the TLS stream).
+        try:
+            auth.set_tls_certificate(Gio.TlsCertificate.new_from_files(args.tls_cert, args.tls_key))
+        except GLib.Error as err:
+            sys.stderr.write(f"rtsp_server.py: could not load {args.tls_cert} / {args.tls_key}: {err.message}\n")
+            return EXIT_BAD_CERTIFICATE
+    if auth is not None:
         server.set_auth(auth)
 
     launch = (
@@ -136,6 +175,8 @@ def main(argv):
         factory.set_launch(launch)
         # One pipeline per mount however many clients play it, as one camera serves many viewers.
         factory.set_shared(True)
+        if args.transports in RESTRICTED_TRANSPORTS:
+            factory.set_protocols(RESTRICTED_TRANSPORTS[args.transports])
         # Not seekable, like a camera (the SDP then says a=range:npt=now-); gst-rtsp-server treats
         # media in this clock mode as unseekable. Otherwise every PLAY carrying "Range: npt=0-"
         # (ffmpeg sends one) flushes the shared pipeline, and another client's PLAY landing before

@@ -1,0 +1,98 @@
+/**
+ * What happens to one camera's detections on the coordinator: frames are put back together from their
+ * regions, tracked, each track keeps its best shot, and the decision engine turns tracks into events.
+ * A track's best-shot JPEG is encoded when it ends, before the decision layer publishes the event's end.
+ */
+import type { Detection } from '../inference/types.ts';
+import { BestShotSelector, type BestShot, type BestShotOptionsInput, type LumaFrame } from './best-shot.ts';
+import type { DecisionEngine } from './decisions/engine.ts';
+import type { BestShotInput } from './decisions/tracks.ts';
+import { FrameAssembler, type AssembledFrame, type RegionOutcome } from './frame-assembler.ts';
+import type { SnapshotStore } from './snapshot-store.ts';
+import { Tracker, type TrackerOptionsInput } from './tracker.ts';
+
+/** A frame missing regions this long after capture is tracked with what it has. */
+const FLUSH_AGE_MS = 1000;
+
+export interface CameraAnalyticsOptions {
+  tracker?: TrackerOptionsInput;
+  bestShot?: BestShotOptionsInput;
+}
+
+export class CameraAnalytics {
+  readonly camera: string;
+  readonly assembler = new FrameAssembler<BestShot>();
+  private readonly tracker: Tracker;
+  private readonly shots: BestShotSelector;
+  private readonly engine: DecisionEngine;
+  private readonly store: SnapshotStore;
+  /** JPEG references of tracks that ended in the frame being decided. */
+  private readonly jpegRefs = new Map<number, string>();
+  private lastUpdateMs = -Infinity;
+  detections = 0;
+
+  constructor(camera: string, options: CameraAnalyticsOptions, engine: DecisionEngine, store: SnapshotStore) {
+    this.camera = camera;
+    this.tracker = new Tracker(options.tracker);
+    this.shots = new BestShotSelector(options.bestShot);
+    this.engine = engine;
+    this.store = store;
+  }
+
+  /** Measures each detection as a best shot while its crop snapshot is still held (see BestShotSelector.capture). */
+  capture(detections: readonly Detection[], frame: LumaFrame | null): Array<BestShot | null> {
+    return detections.map((d) => (frame === null ? null : this.shots.capture(d.box, d.score, frame)));
+  }
+
+  /** One region's detections (with their captured shots) from the inference pool. */
+  onRegion(outcome: RegionOutcome<BestShot>): void {
+    for (const frame of this.assembler.add(outcome)) this.onFrame(frame);
+  }
+
+  /**
+   * Called on the gateway's timer: releases frames whose regions never came, and feeds the tracker an
+   * empty update when no frame did, so tracks of objects that left end on time in a still scene.
+   */
+  tick(nowMs: number): void {
+    for (const frame of this.assembler.flush(nowMs - FLUSH_AGE_MS)) this.onFrame(frame);
+    if (nowMs - this.lastUpdateMs >= FLUSH_AGE_MS && this.assembler.size === 0) {
+      this.onFrame({ captureMs: nowMs, detections: [], extras: [], complete: true });
+    }
+  }
+
+  /** Ends every track (the camera is removed or stopped): their events end now. */
+  stop(): void {
+    const ended = this.tracker.endAll();
+    this.decide(Math.max(this.lastUpdateMs, 0), { started: [], updated: [], ended });
+  }
+
+  private onFrame(frame: AssembledFrame<BestShot>): void {
+    this.detections += frame.detections.length;
+    const update = this.tracker.update(frame.detections, frame.captureMs);
+    for (const t of update.updated) {
+      const shot = t.detection >= 0 ? frame.extras[t.detection] : null;
+      if (shot) this.shots.consider(t.id, shot);
+    }
+    this.decide(frame.captureMs, update);
+  }
+
+  private decide(timeMs: number, update: Parameters<DecisionEngine['onFrame']>[2]): void {
+    this.lastUpdateMs = Math.max(this.lastUpdateMs, timeMs);
+    for (const t of update.ended) {
+      const shot = this.shots.best(t.id);
+      if (shot) this.jpegRefs.set(t.id, this.store.add(this.camera, this.shots.encode(shot)));
+    }
+    this.engine.onFrame(this.camera, timeMs, update, this.bestShotOf);
+    for (const t of update.ended) {
+      this.shots.discard(t.id);
+      this.jpegRefs.delete(t.id);
+    }
+  }
+
+  private readonly bestShotOf = (trackId: number): BestShotInput | null => {
+    const shot = this.shots.best(trackId);
+    if (!shot) return null;
+    const { quality, score, sharpness, brightness, box, timeMs } = shot;
+    return { quality, score, sharpness, brightness, box, timeMs, jpeg: this.jpegRefs.get(trackId) ?? null };
+  };
+}

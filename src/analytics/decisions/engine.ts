@@ -1,0 +1,75 @@
+/**
+ * The decision layer of the gateway: turns each camera's tracked objects into start, update and end
+ * messages for one publisher. Holds the cameras, the global rate limit and the event id source; each
+ * camera's lifecycle is a CameraEvents (see there for the rules).
+ */
+import type { EventMessage, EventPublisher } from '../events.ts';
+import { CameraEvents, type CameraEventsContext } from './camera-events.ts';
+import { addCounters, emptyCounters, type DecisionCounters } from './counters.ts';
+import { createEventIdSource, type EventIdSource } from './event-id.ts';
+import type { FrameSize } from './object-filter.ts';
+import type { CameraDecisionOptions, GlobalDecisionOptions } from './options.ts';
+import { TokenBucket } from './token-bucket.ts';
+import type { BestShotLookup, TrackFrame } from './tracks.ts';
+
+export interface DecisionEngineOptions {
+  publisher: EventPublisher;
+  global: GlobalDecisionOptions;
+  /** Tests pass a fixed source; the default draws a random run tag. */
+  newEventId?: EventIdSource;
+  /** Told about every publisher failure (already counted); the gateway logs it. */
+  onPublishError?: (error: unknown, message: EventMessage) => void;
+}
+
+export class DecisionEngine {
+  readonly #cameras = new Map<string, CameraEvents>();
+  readonly #globalBucket: TokenBucket | null;
+  readonly #context: CameraEventsContext;
+
+  constructor(options: DecisionEngineOptions) {
+    this.#globalBucket = options.global.rateLimit === null ? null : new TokenBucket(options.global.rateLimit);
+    const bucket = this.#globalBucket;
+    this.#context = {
+      takeGlobalToken: (nowMs: number) => bucket === null || bucket.tryTake(nowMs),
+      newEventId: options.newEventId ?? createEventIdSource(),
+      publisher: options.publisher,
+      onPublishError: options.onPublishError ?? (() => {}),
+    };
+  }
+
+  /** `frame` is the analysis frame size the tracker's boxes are in. */
+  addCamera(name: string, options: CameraDecisionOptions, frame: FrameSize): void {
+    if (this.#cameras.has(name)) throw new RangeError(`Camera "${name}" already has decisions: removeCamera it first to change its options`);
+    this.#cameras.set(name, new CameraEvents(name, options, frame, this.#context));
+  }
+
+  /** Ends the camera's running events (end time = when each object was last seen) and forgets it. */
+  removeCamera(name: string): void {
+    this.#camera(name).endAll();
+    this.#cameras.delete(name);
+  }
+
+  /**
+   * One analysed frame of a camera: `timeMs` its capture time (epoch ms), `tracks` the tracker's update
+   * for it, `bestShotOf` each track's best shot so far (omitted: events carry no best shot).
+   */
+  onFrame(camera: string, timeMs: number, tracks: TrackFrame, bestShotOf: BestShotLookup = noBestShot): void {
+    this.#camera(camera).onFrame(timeMs, tracks, bestShotOf);
+  }
+
+  /** One camera's counters, or the sum over the cameras there are now. */
+  counters(camera?: string): DecisionCounters {
+    if (camera !== undefined) return addCounters(emptyCounters(), this.#camera(camera).counters);
+    const total = emptyCounters();
+    for (const events of this.#cameras.values()) addCounters(total, events.counters);
+    return total;
+  }
+
+  #camera(name: string): CameraEvents {
+    const events = this.#cameras.get(name);
+    if (events === undefined) throw new RangeError(`Unknown camera "${name}": addCamera it first`);
+    return events;
+  }
+}
+
+const noBestShot: BestShotLookup = () => null;

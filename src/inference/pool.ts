@@ -1,0 +1,187 @@
+/**
+ * The inference pool: piscina workers (default one a core) each running the configured detector on
+ * batches of claimed crop slots. Crops stay in their cameras' CropSlabs; a task carries slab handles
+ * (shared memory) and slot numbers, never pixels.
+ *
+ * A failing backend degrades instead of stopping: every failed task (the backend threw, or its worker
+ * died, and piscina started a new one) is answered by the motion backend on this thread, and after
+ * repeated failures a CircuitBreaker stops sending tasks at all (motion-only events) until trial tasks
+ * succeed again. `infer` therefore never rejects.
+ */
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { HistogramSnapshot } from '../channel/stats.ts';
+import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from '../coordinator/circuit-breaker.ts';
+import { BackendUnknownError } from '../errors.ts';
+import { BUILT_IN_BACKENDS, isKnownBackend, type BackendConfig } from './backends/index.ts';
+import { MotionBackend } from './backends/motion.ts';
+import { CropMeta } from './crop-slab.ts';
+import { PoolMeasurements, type PoolCounters } from './pool-stats.ts';
+import type { ScheduledCandidate } from './scheduler.ts';
+import type { BackendDescription, DetectTaskItem, DetectTaskResult, InferenceTask, InferenceTaskResult, InferenceWorkerData } from './task.ts';
+import type { Detection } from './types.ts';
+
+const WORKER = fileURLToPath(new URL('../../workers/inference.mjs', import.meta.url));
+const now = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * Five failed batches in a row open the circuit; after 10 s two trial batches must succeed. Trials must
+ * be at least the successes needed, or a half-open circuit could never close.
+ */
+export const DEFAULT_BACKEND_CIRCUIT: CircuitBreakerOptions = { failureThreshold: 5, openMs: 10_000, halfOpenMaxTrials: 2, successThreshold: 2 };
+
+export interface InferencePoolOptions {
+  backend: BackendConfig;
+  /** Worker threads; default os.availableParallelism(). */
+  threads?: number;
+  /** Backend types provided by other modules (type -> module URL exporting createDetector). */
+  extraBackends?: Record<string, string>;
+  breaker?: Partial<CircuitBreakerOptions>;
+  /** The breaker's clock (tests advance it instead of waiting). */
+  now?: () => number;
+  /** Called when the pool enters or leaves degraded mode (log it, set the health state). */
+  onDegradedChange?: (degraded: boolean, reason: string) => void;
+}
+
+export type FallbackReason = 'circuit_open' | 'backend_error';
+
+export interface BatchOutcome {
+  /** One list a candidate, in batch order. */
+  detections: Detection[][];
+  source: 'backend' | 'fallback';
+  reason?: FallbackReason;
+}
+
+export interface InferencePoolStats {
+  backend: BackendDescription;
+  threads: number;
+  counters: PoolCounters;
+  breaker: CircuitState;
+  /** True while the breaker is not closed: events come from motion only. */
+  degraded: boolean;
+  lastError: string | null;
+  /** Share of the workers' time spent in tasks since start (piscina). */
+  utilization: number;
+  queueWaitMs: HistogramSnapshot;
+  runMs: HistogramSnapshot;
+  captureToResultMs: HistogramSnapshot;
+}
+
+export class InferencePool {
+  readonly backend: BackendDescription;
+  readonly threads: number;
+  readonly measurements = new PoolMeasurements();
+  private readonly piscina: Piscina<InferenceTask, InferenceTaskResult>;
+  private readonly breaker: CircuitBreaker;
+  private readonly fallback = new MotionBackend();
+  private readonly onDegradedChange: ((degraded: boolean, reason: string) => void) | undefined;
+  private wasDegraded = false;
+  private lastError: string | null = null;
+  private closing = false;
+
+  private constructor(piscina: Piscina<InferenceTask, InferenceTaskResult>, backend: BackendDescription, threads: number, options: InferencePoolOptions) {
+    this.piscina = piscina;
+    this.backend = backend;
+    this.threads = threads;
+    this.breaker = new CircuitBreaker({ ...DEFAULT_BACKEND_CIRCUIT, ...options.breaker }, options.now);
+    this.onDegradedChange = options.onDegradedChange;
+    piscina.on('workerDestroy', () => {
+      if (!this.closing) this.measurements.counters.workerExits++;
+    });
+  }
+
+  /** Starts the workers and asks one for the backend's tensor spec and batch limit. */
+  static async start(options: InferencePoolOptions): Promise<InferencePool> {
+    const extraBackends = options.extraBackends ?? {};
+    if (!isKnownBackend(options.backend.type, extraBackends)) {
+      throw new BackendUnknownError(options.backend.type, [...BUILT_IN_BACKENDS, ...Object.keys(extraBackends)]);
+    }
+    const threads = options.threads ?? os.availableParallelism();
+    const workerData: InferenceWorkerData = { backend: options.backend, extraBackends };
+    const piscina = new Piscina<InferenceTask, InferenceTaskResult>({
+      filename: WORKER, minThreads: threads, maxThreads: threads, idleTimeout: Infinity, workerData,
+    });
+    // Worker deaths reject their tasks (handled in infer); without a listener an idle death would throw.
+    piscina.on('error', () => {});
+    try {
+      const backend = (await piscina.run({ kind: 'describe' })) as BackendDescription;
+      return new InferencePool(piscina, backend, threads, options);
+    } catch (err) {
+      await piscina.destroy();
+      throw err;
+    }
+  }
+
+  get degraded(): boolean {
+    return this.breaker.state !== 'closed';
+  }
+
+  /** Detections for a batch of claimed candidates: from the backend, or from motion when it fails. */
+  async infer(batch: readonly ScheduledCandidate[]): Promise<BatchOutcome> {
+    const c = this.measurements.counters;
+    if (!this.breaker.tryAcquire()) {
+      c.shortCircuited++;
+      return this.answerWithFallback(batch, 'circuit_open');
+    }
+    const items: DetectTaskItem[] = batch.map(({ notice, slab }) => ({
+      slabId: slab.id, slab: slab.buffer, slot: notice.slot, region: notice.region, mapping: notice.mapping,
+      motion: notice.motion, contrast: notice.contrast,
+    }));
+    // Read while the slots are claimed: the writer cannot reuse them until the scheduler releases.
+    const committed = batch.map(({ notice, slab }) => slab.metaOf(notice.slot, CropMeta.CommitMs));
+    c.tasks++;
+    try {
+      const result = (await this.piscina.run({ kind: 'detect', items })) as DetectTaskResult;
+      if (result.detections.length !== batch.length) {
+        throw new Error(`backend returned ${result.detections.length} results for ${batch.length} inputs`);
+      }
+      this.breaker.recordSuccess();
+      c.crops += batch.length;
+      const m = this.measurements;
+      m.run.observe(result.runMs);
+      const done = now();
+      for (let i = 0; i < batch.length; i++) {
+        m.queueWait.observe(result.startedMs - (committed[i] as number));
+        m.captureToResult.observe(done - (batch[i] as ScheduledCandidate).notice.captureMs);
+      }
+      this.reportDegraded();
+      return { detections: result.detections, source: 'backend' };
+    } catch (err) {
+      c.failedTasks++;
+      this.lastError = err instanceof Error ? err.message : String(err);
+      this.breaker.recordFailure();
+      return this.answerWithFallback(batch, 'backend_error');
+    }
+  }
+
+  stats(): InferencePoolStats {
+    const m = this.measurements;
+    return {
+      backend: this.backend, threads: this.threads, counters: { ...m.counters }, breaker: this.breaker.state,
+      degraded: this.degraded, lastError: this.lastError, utilization: this.piscina.utilization,
+      queueWaitMs: m.queueWait.snapshot(), runMs: m.run.snapshot(), captureToResultMs: m.captureToResult.snapshot(),
+    };
+  }
+
+  /** Waits for running tasks, then stops the workers. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.piscina.close();
+  }
+
+  private answerWithFallback(batch: readonly ScheduledCandidate[], reason: FallbackReason): BatchOutcome {
+    this.measurements.counters.fallbackCrops += batch.length;
+    this.reportDegraded();
+    return { detections: batch.map(({ notice }) => this.fallback.detectOne(notice)), source: 'fallback', reason };
+  }
+
+  private reportDegraded(): void {
+    const degraded = this.degraded;
+    if (degraded === this.wasDegraded) return;
+    this.wasDegraded = degraded;
+    this.onDegradedChange?.(degraded, degraded
+      ? `inference backend '${this.backend.type}' failing (${this.lastError ?? 'unknown error'}): motion-only events`
+      : `inference backend '${this.backend.type}' recovered`);
+  }
+}

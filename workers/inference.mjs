@@ -1,0 +1,8 @@
+// Piscina loads this file in each inference pool worker and calls its default export a task. Node 20
+// does not carry tsx's loader hooks into worker threads, so register them (as boot.mjs does) before
+// importing the TypeScript entry.
+import { register } from 'tsx/esm/api';
+
+register();
+const { default: runInferenceTask } = await import('./inference.ts');
+export default runInferenceTask;
