@@ -1,6 +1,7 @@
 /** `panoptes <command>`: each command is a thin wrapper over the modules in src/. */
 import { parseArgs } from 'node:util';
 import { log } from '../log.ts';
+import { CONFIG_HELP, runConfigCommand } from './config-check.ts';
 import { runDemo } from './demo.ts';
 
 const HELP = `Usage: panoptes <command> [options]
@@ -11,6 +12,7 @@ Commands:
            --duration SECONDS  stop after this long (default: run until Ctrl-C)
            --size WxH          analysis size (default 640x360)
            --fps N             frame rate (default 5)
+${CONFIG_HELP}
 
 Options:
   -h, --help  show this help`;
@@ -38,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return command === undefined && !values.help ? 1 : 0;
   }
+  if (command === 'config') return runConfigCommand(positionals.slice(1));
   if (command === 'demo') {
     const duration = Number(values.duration);
     const fps = Number(values.fps);

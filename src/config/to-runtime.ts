@@ -1,0 +1,86 @@
+/**
+ * A validated camera (defaults already merged) as the runtime takes it: the coordinator's CameraSpec
+ * (ingest + lifecycle) and the channel worker's AnalysisSettings, for `gateway.addCamera(spec, analysis)`
+ * and `gateway.updateCamera`.
+ */
+import { toPixelPolygon, pointInPolygon } from '../analytics/decisions/geometry.ts';
+import type { Polygon } from '../analytics/decisions/options.ts';
+import type { CameraSpec } from '../coordinator/camera.ts';
+import type { AnalysisSettings } from '../coordinator/gateway.ts';
+import type { CameraConfig } from './camera-schema.ts';
+
+export type DetectorTensor = AnalysisSettings['tensor'];
+
+/**
+ * What candidate crops are prepared for when the backend does not say (the motion backend reads no
+ * pixels; an ONNX model's own input size is known only once it is loaded, in the pool).
+ */
+export const DEFAULT_TENSOR: DetectorTensor = { width: 320, height: 320, layout: 'nchw-f32' };
+
+/**
+ * Analysis reads the sub-stream when there is one: sites configure it near the analysis size, so it
+ * costs a fraction of the main stream to decode, and the main stream is left for recording and viewing.
+ */
+export function analysisUrl(camera: Pick<CameraConfig, 'streams'>): string {
+  return camera.streams.secondary ?? camera.streams.primary;
+}
+
+export function cameraSpec(camera: CameraConfig): CameraSpec {
+  const { ai, lifecycle } = camera;
+  return {
+    id: camera.id,
+    url: analysisUrl(camera),
+    transport: camera.transport,
+    loop: camera.loop,
+    width: ai.width,
+    height: ai.height,
+    fps: ai.fps,
+    format: ai.format,
+    sampling: ai.mode,
+    minFps: ai.minFps,
+    ioTimeoutMs: lifecycle.ioTimeoutMs,
+    stallTimeoutMs: lifecycle.stallTimeoutMs,
+    stableAfterMs: lifecycle.stableAfterMs,
+    udpFallbackAfter: lifecycle.udpFallbackAfter,
+    ringSlots: lifecycle.ringSlots,
+    backoff: { ...lifecycle.backoff },
+    circuit: { ...lifecycle.circuit },
+  };
+}
+
+/** width*height bytes, 1 where a pixel's centre lies in one of the polygons; null when there are none. */
+export function rasterizeMask(polygons: readonly Polygon[], width: number, height: number): Uint8Array | null {
+  if (polygons.length === 0) return null;
+  const mask = new Uint8Array(width * height);
+  for (const points of polygons) {
+    const polygon = toPixelPolygon(points, width, height);
+    const y0 = Math.max(0, Math.floor(polygon.minY));
+    const y1 = Math.min(height - 1, Math.ceil(polygon.maxY));
+    const x0 = Math.max(0, Math.floor(polygon.minX));
+    const x1 = Math.min(width - 1, Math.ceil(polygon.maxX));
+    for (let y = y0; y <= y1; y++) {
+      for (let x = x0; x <= x1; x++) {
+        if (pointInPolygon(x + 0.5, y + 0.5, polygon)) mask[y * width + x] = 1;
+      }
+    }
+  }
+  return mask;
+}
+
+export function analysisSettings(camera: CameraConfig, tensor: DetectorTensor = DEFAULT_TENSOR): AnalysisSettings {
+  const { motion, regions, ai } = camera;
+  return {
+    motion: {
+      threshold: motion.threshold,
+      minArea: motion.minArea,
+      alpha: motion.alpha,
+      gridCols: motion.gridCols,
+      gridRows: motion.gridRows,
+      maxBoxes: motion.maxBoxes,
+      exclude: rasterizeMask(motion.exclude, ai.width, ai.height),
+    },
+    regions: { ...regions },
+    lightingRatio: motion.lightingRatio,
+    tensor: { ...tensor },
+  };
+}
