@@ -14,6 +14,14 @@ import { Tracker, type TrackerOptionsInput } from './tracker.ts';
 /** A frame missing regions this long after capture is tracked with what it has. */
 const FLUSH_AGE_MS = 1000;
 
+/** One analysed frame's detections after tracking (live feeds: WebSocket, MQTT detections). */
+export interface TrackedDetections {
+  camera: string;
+  captureMs: number;
+  /** trackId null: not (yet) a confirmed track. */
+  detections: Array<Detection & { trackId: number | null }>;
+}
+
 export interface CameraAnalyticsOptions {
   tracker?: TrackerOptionsInput;
   bestShot?: BestShotOptionsInput;
@@ -31,8 +39,14 @@ export class CameraAnalytics {
   private lastUpdateMs = -Infinity;
   detections = 0;
 
-  constructor(camera: string, options: CameraAnalyticsOptions, engine: DecisionEngine, store: SnapshotStore) {
+  private readonly onTracked: ((frame: TrackedDetections) => void) | undefined;
+
+  constructor(
+    camera: string, options: CameraAnalyticsOptions, engine: DecisionEngine, store: SnapshotStore,
+    onTracked?: (frame: TrackedDetections) => void,
+  ) {
     this.camera = camera;
+    this.onTracked = onTracked;
     this.tracker = new Tracker(options.tracker);
     this.shots = new BestShotSelector(options.bestShot);
     this.engine = engine;
@@ -72,6 +86,13 @@ export class CameraAnalytics {
     for (const t of update.updated) {
       const shot = t.detection >= 0 ? frame.extras[t.detection] : null;
       if (shot) this.shots.consider(t.id, shot);
+    }
+    if (this.onTracked && frame.detections.length > 0) {
+      const ids = new Map(update.updated.map((t) => [t.detection, t.id]));
+      this.onTracked({
+        camera: this.camera, captureMs: frame.captureMs,
+        detections: frame.detections.map((d, i) => ({ ...d, trackId: ids.get(i) ?? null })),
+      });
     }
     this.decide(frame.captureMs, update);
   }

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { ConfigError } from '../errors.ts';
 import { referencedVariables } from '../ingest/secrets.ts';
-import { cameraSettingsSchema } from './camera-schema.ts';
+import { cameraSchema, cameraSettingsSchema, type CameraConfig } from './camera-schema.ts';
 import { applyEnvOverrides, type AppliedOverride } from './env-overrides.ts';
 import { configErrorMap, formatIssues, formatPath } from './issues.ts';
 import { isPlainObject } from './plain-object.ts';
@@ -119,4 +119,15 @@ export async function loadConfig(file: string, options: Omit<ParseOptions, 'sour
     throw new ConfigError(file, [`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
   }
   return parseConfig(text, { ...options, source: file });
+}
+
+/**
+ * One camera given at runtime (REST body, MQTT control message): the site's `defaults` merged under
+ * it as for cameras in the file, then validated; throws ConfigError with `path: message` problems.
+ */
+export function parseCamera(input: unknown, defaults: SiteConfig['defaults'], source = 'camera'): CameraConfig {
+  const merged = isPlainObject(input) ? mergeUnder(defaults as Record<string, unknown>, input) : input;
+  const parsed = cameraSchema.safeParse(merged, { error: configErrorMap });
+  if (!parsed.success) throw new ConfigError(source, formatIssues(parsed.error.issues));
+  return parsed.data;
 }

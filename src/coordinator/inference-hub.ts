@@ -5,7 +5,7 @@
  * notices; events come out of the engine's publisher.
  */
 import type { Logger } from 'pino';
-import { CameraAnalytics, type CameraAnalyticsOptions } from '../analytics/camera-analytics.ts';
+import { CameraAnalytics, type CameraAnalyticsOptions, type TrackedDetections } from '../analytics/camera-analytics.ts';
 import type { LumaFrame } from '../analytics/best-shot.ts';
 import { DecisionEngine } from '../analytics/decisions/engine.ts';
 import type { CameraDecisionOptions, GlobalDecisionOptions } from '../analytics/decisions/options.ts';
@@ -26,6 +26,8 @@ export interface InferenceHubOptions {
   analytics?: CameraAnalyticsOptions;
   decisions: GlobalDecisionOptions;
   publisher: EventPublisher;
+  /** Every analysed frame with detections, after tracking. */
+  onTracked?: (frame: TrackedDetections) => void;
   logger: Logger;
 }
 
@@ -77,7 +79,7 @@ export class InferenceHub {
   addCamera(id: string, frame: SnapshotGeometry | null, decisions: CameraDecisionOptions): CropSlab {
     if (this.cameras.has(id)) throw new Error(`camera '${id}' already has an inference queue`);
     const slab = CropSlab.create(this.pool.backend.tensor, this.options.queueDepth ?? 4, frame);
-    const analytics = new CameraAnalytics(id, this.options.analytics ?? {}, this.engine, this.snapshots);
+    const analytics = new CameraAnalytics(id, this.options.analytics ?? {}, this.engine, this.snapshots, this.options.onTracked);
     this.engine.addCamera(id, decisions, { width: frame?.width ?? 1, height: frame?.height ?? 1 });
     this.scheduler.addCamera(id, slab);
     this.cameras.set(id, { slab, analytics });

@@ -1,0 +1,82 @@
+/**
+ * What the outputs (MQTT, HTTP/WebSocket, metrics, health) see of the running gateway: read models,
+ * control calls and subscriptions, and nothing of ingest, rings or workers. The process wiring
+ * (src/site/) implements it over the Gateway, the InferenceHub and the site config; tests of an output
+ * can run against the real implementation with synthetic cameras.
+ */
+import type { CameraMetrics } from '../coordinator/camera-metrics.ts';
+import type { CameraState, CameraTransition } from '../coordinator/camera-state.ts';
+import type { EventMessage, DetectionEvent } from '../analytics/events.ts';
+import type { TrackedDetections } from '../analytics/camera-analytics.ts';
+
+/** One camera as operators see it. URLs are masked (`rtsp://***:***@host/...`), never resolved. */
+export interface CameraStatus {
+  id: string;
+  name: string;
+  channel: number;
+  /** Configured on (config `enabled`). */
+  enabled: boolean;
+  /** Ingest running now (a stream can be stopped at runtime without changing the config). */
+  streaming: boolean;
+  state: CameraState;
+  url: string;
+  tags: string[];
+  reconnects: number;
+  lastError: { kind: string; message: string } | null;
+  stream: { codec: string | null; width: number | null; height: number | null; fps: number | null } | null;
+  inputFps: number;
+  analysedFps: number;
+}
+
+/** Live detections of one analysed frame (after tracking: with track ids). */
+export type DetectionsMessage = TrackedDetections;
+
+export type HealthLevel = 'healthy' | 'degraded' | 'critical';
+
+export interface HealthReport {
+  status: HealthLevel;
+  /** Why the status is not healthy, one line each. */
+  reasons: string[];
+  streams: { online: number; total: number; enabled: number };
+  inference: { backend: string; degraded: boolean; atCapacity: boolean; reason: string | null };
+  system: { rssBytes: number; heapUsedBytes: number; loadAverage1m: number; cores: number; diskFreeBytes: number | null };
+  cameras: Array<{ id: string; state: CameraState; health: HealthLevel }>;
+  uptimeMs: number;
+}
+
+export interface EventQuery {
+  camera?: string;
+  label?: string;
+  /** Epoch ms. */
+  sinceMs?: number;
+  limit?: number;
+}
+
+export interface SiteControl {
+  cameras(): CameraStatus[];
+  /** Undefined for an unknown id (the HTTP layer answers 404). */
+  camera(id: string): CameraStatus | undefined;
+  cameraMetrics(id: string): CameraMetrics | undefined;
+  /** The camera's config entry as given (URLs keep their `${VAR}` references; masked when literal). */
+  cameraConfig(id: string): unknown;
+  /**
+   * Control: bodies are validated here with the config schema (ConfigError -> 400); unknown ids throw
+   * CameraNotFoundError (404), an existing id on add CameraExistsError (409). Only that camera restarts.
+   */
+  addCamera(input: unknown): Promise<CameraStatus>;
+  updateCamera(id: string, input: unknown): Promise<CameraStatus>;
+  removeCamera(id: string): Promise<void>;
+  restartCamera(id: string): Promise<CameraStatus>;
+  /** Config `enabled` on/off (kept across reloads of the same file only if the file says so). */
+  setEnabled(id: string, enabled: boolean): Promise<CameraStatus>;
+  /** Start/stop ingest now without changing the config. */
+  setStreaming(id: string, streaming: boolean): Promise<CameraStatus>;
+  /** Recent events, newest first (a bounded in-memory history). */
+  events(query: EventQuery): DetectionEvent[];
+  /** The best-shot JPEG of an event: null when it has none or it was evicted. */
+  snapshot(eventId: string): Promise<Buffer | null>;
+  health(): HealthReport;
+  onEvent(listener: (message: EventMessage) => void): () => void;
+  onDetections(listener: (message: DetectionsMessage) => void): () => void;
+  onTransition(listener: (transition: CameraTransition) => void): () => void;
+}
