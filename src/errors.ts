@@ -75,6 +75,85 @@ export class ConfigError extends PanoptesError {
   }
 }
 
+/** The embedded MQTT broker could not listen on its port (in use, or not allowed). */
+export class MqttListenError extends PanoptesError {
+  constructor(host: string, port: number, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super('E_MQTT_LISTEN', `The embedded MQTT broker could not listen on ${host}:${port} (${reason}); choose a free port with mqtt.embeddedPort or use an external broker with mqtt.url`, { cause });
+  }
+}
+
+/** The MQTT outbox directory or file cannot be created, read or written. */
+export class MqttOutboxError extends PanoptesError {
+  constructor(path: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super('E_MQTT_OUTBOX', `The MQTT event outbox at ${path} cannot be used (${reason}); make the directory writable or set mqtt.outbox.dir`, { cause });
+  }
+}
+
+/** An MQTT control message had a malformed topic or payload; it is answered on <prefix>/control/replies. */
+export class MqttControlInvalidError extends PanoptesError {
+  constructor(message: string) {
+    super('E_MQTT_CONTROL_INVALID', message);
+  }
+}
+
+/** A camera id that the site does not have (HTTP 404). */
+export class CameraNotFoundError extends PanoptesError {
+  constructor(id: string) {
+    super('E_CAMERA_NOT_FOUND', `No camera with id '${id}'; GET /api/v1/cameras lists the cameras`);
+  }
+}
+
+/** Adding a camera whose id (or channel) is already taken (HTTP 409). */
+export class CameraExistsError extends PanoptesError {
+  constructor(message: string) {
+    super('E_CAMERA_EXISTS', message);
+  }
+}
+
+/** uWebSockets.js (the HTTP/WebSocket server) has no native build this platform can load. */
+export class UwsLoadError extends PanoptesError {
+  constructor(message: string) {
+    super('E_UWS_LOAD', message);
+  }
+}
+
+/**
+ * A request the HTTP or WebSocket API refuses. `code` picks the HTTP status
+ * (src/outputs/http/status.ts); `problems` lists what was wrong with a body as `path: message`.
+ */
+export class RequestError extends PanoptesError {
+  readonly problems: readonly string[];
+
+  constructor(code: RequestErrorCode, message: string, problems: readonly string[] = []) {
+    super(code, message);
+    this.problems = problems;
+  }
+}
+
+/** A 405: the path exists for other methods, which `allowed` lists for the `Allow` header. */
+export class MethodNotAllowedError extends RequestError {
+  readonly allowed: readonly string[];
+
+  constructor(allowed: readonly string[]) {
+    super('E_METHOD_NOT_ALLOWED', `Method not allowed here; use ${allowed.join(' or ')}`);
+    this.allowed = allowed;
+  }
+}
+
+/** The codes a RequestError may carry; each has an HTTP status in src/outputs/http/status.ts. */
+export const REQUEST_ERROR_CODES = ['E_BAD_REQUEST', 'E_UNAUTHORIZED', 'E_NOT_FOUND', 'E_METHOD_NOT_ALLOWED',
+  'E_BODY_TOO_LARGE', 'E_INTERNAL'] as const;
+export type RequestErrorCode = (typeof REQUEST_ERROR_CODES)[number];
+
+/** A valid MQTT control request failed for a reason that is not the requester's (details in the log). */
+export class MqttControlFailedError extends PanoptesError {
+  constructor(action: string, camera: string) {
+    super('E_MQTT_CONTROL_FAILED', `The ${action} of camera '${camera}' failed inside the gateway; see the gateway log for the cause`);
+  }
+}
+
 /**
  * Codes thrown by the native addon itself (TypeError/RangeError with this `code`), listed here so the
  * documentation test covers them too.
@@ -82,4 +161,6 @@ export class ConfigError extends PanoptesError {
 export const NATIVE_ARGUMENT_CODE = 'E_NATIVE_ARG';
 
 export const ERROR_CODES = ['E_NATIVE_LOAD', 'E_SIMD_UNSUPPORTED', NATIVE_ARGUMENT_CODE, 'E_SECRET_MISSING',
-  'E_MODEL_MISSING', 'E_MODEL_INVALID', 'E_LABELS_INVALID', 'E_DETECTOR_INPUT', 'E_BACKEND_UNKNOWN', 'E_CONFIG_INVALID'] as const;
+  'E_MODEL_MISSING', 'E_MODEL_INVALID', 'E_LABELS_INVALID', 'E_DETECTOR_INPUT', 'E_BACKEND_UNKNOWN', 'E_CONFIG_INVALID',
+  'E_MQTT_LISTEN', 'E_MQTT_OUTBOX', 'E_MQTT_CONTROL_INVALID', 'E_MQTT_CONTROL_FAILED',
+  'E_CAMERA_NOT_FOUND', 'E_CAMERA_EXISTS', 'E_UWS_LOAD', ...REQUEST_ERROR_CODES] as const;

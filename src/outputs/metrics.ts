@@ -2,7 +2,7 @@
  * The Prometheus registry served on `/metrics`. Every family reads the gateway's existing counters when
  * scraped (nothing is observed per frame here); the sources are plain data so the process wiring can
  * implement them over the Gateway, the InferenceHub and the MQTT/WebSocket outputs (see
- * metrics-sources.ts), and tests can hand in fixed numbers. Camera ids are the only camera label: a URL
+ * src/site/metrics-sources.ts), and tests can hand in fixed numbers. Camera ids are the only camera label: a URL
  * never becomes a label value, so credentials cannot leak into a scrape.
  */
 import { Registry, collectDefaultMetrics } from 'prom-client';

@@ -10,7 +10,7 @@ import { InferenceHub } from '../../src/coordinator/inference-hub.ts';
 import { CropSlabWriter } from '../../src/inference/crop-writer.ts';
 import { resolveFfmpeg } from '../../src/ingest/ffmpeg-path.ts';
 import { createMetrics, type InferenceSample, type MetricsSources } from '../../src/outputs/metrics.ts';
-import { gatewayCameraSamples, hubInferenceSample } from '../../src/outputs/metrics-sources.ts';
+import { gatewayCameraSamples, hubInferenceSample } from '../../src/site/metrics-sources.ts';
 import type { MqttOutputStats } from '../../src/outputs/mqtt/publisher.ts';
 import { ANALYSIS, cameraSpec, lavfiSpec } from '../support/cameras.ts';
 import { waitFor } from '../support/wait.ts';

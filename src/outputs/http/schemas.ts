@@ -1,0 +1,120 @@
+/**
+ * The zod schemas of what the API returns, for the OpenAPI document. Each is checked against the
+ * TypeScript type the site returns (`satisfies z.ZodType<T>`), so a field added to CameraStatus or
+ * HealthReport without its schema fails the typecheck instead of drifting from the document.
+ */
+import { z } from 'zod';
+import type { DetectionEvent } from '../../analytics/events.ts';
+import { STAGE_NAMES } from '../../channel/stats.ts';
+import type { CameraMetrics } from '../../coordinator/camera-metrics.ts';
+import { CAMERA_STATES } from '../../coordinator/camera-state.ts';
+import type { CameraStatus, HealthReport } from '../site.ts';
+
+export const rectSchema = z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() });
+export const cameraStateSchema = z.enum(CAMERA_STATES);
+const healthLevelSchema = z.enum(['healthy', 'degraded', 'critical']);
+
+export const cameraStatusSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  channel: z.number().int(),
+  enabled: z.boolean().describe('Configured on (config `enabled`).'),
+  streaming: z.boolean().describe('Ingest running now; POST /streams/{id}/stop stops it without changing the config.'),
+  state: cameraStateSchema,
+  url: z.string().describe('Masked: credentials show as ***.'),
+  tags: z.array(z.string()),
+  reconnects: z.number().int(),
+  lastError: z.object({ kind: z.string(), message: z.string() }).nullable(),
+  stream: z.object({ codec: z.string().nullable(), width: z.number().nullable(), height: z.number().nullable(), fps: z.number().nullable() }).nullable(),
+  inputFps: z.number(),
+  analysedFps: z.number(),
+}) satisfies z.ZodType<CameraStatus>;
+
+/** GET /cameras/{id}: the status plus the camera's config entry (secrets as `${VAR}` or masked). */
+export const cameraDetailSchema = cameraStatusSchema.extend({ config: z.unknown().describe('The camera entry of the site config.') });
+
+const stageLatencySchema = z.object({ p50Ms: z.number(), p99Ms: z.number(), count: z.number().int() });
+
+export const cameraMetricsSchema = z.object({
+  camera: z.string(),
+  state: cameraStateSchema,
+  inputFps: z.number(),
+  analysedFps: z.number(),
+  framesIn: z.number().int(),
+  framesAnalysed: z.number().int(),
+  drops: z.object({ ring_full: z.number().int(), incomplete: z.number().int() }),
+  ringOccupancy: z.number(),
+  motionRatio: z.number(),
+  candidates: z.number().int(),
+  lightingChanges: z.number().int(),
+  errors: z.number().int(),
+  reconnects: z.number().int(),
+  latency: z.object(Object.fromEntries(STAGE_NAMES.map((name) => [name, stageLatencySchema])) as Record<(typeof STAGE_NAMES)[number], typeof stageLatencySchema>),
+}) satisfies z.ZodType<CameraMetrics>;
+
+export const detectionEventSchema = z.object({
+  id: z.string(),
+  camera: z.string(),
+  label: z.string(),
+  score: z.number(),
+  box: rectSchema,
+  trackId: z.number().int(),
+  startMs: z.number(),
+  endMs: z.number().nullable(),
+  bestShot: z.object({
+    quality: z.number(), score: z.number(), sharpness: z.number(), brightness: z.number(), box: rectSchema, timeMs: z.number(),
+    jpeg: z.string().nullable(),
+  }).nullable(),
+  zones: z.array(z.string()),
+}) satisfies z.ZodType<DetectionEvent>;
+
+export const healthReportSchema = z.object({
+  status: healthLevelSchema,
+  reasons: z.array(z.string()),
+  streams: z.object({ online: z.number().int(), total: z.number().int(), enabled: z.number().int() }),
+  inference: z.object({ backend: z.string(), degraded: z.boolean(), atCapacity: z.boolean(), reason: z.string().nullable() }),
+  system: z.object({
+    rssBytes: z.number(), heapUsedBytes: z.number(), loadAverage1m: z.number(), cores: z.number().int(), diskFreeBytes: z.number().nullable(),
+  }),
+  cameras: z.array(z.object({ id: z.string(), state: cameraStateSchema, health: healthLevelSchema })),
+  uptimeMs: z.number(),
+}) satisfies z.ZodType<HealthReport>;
+
+/** GET /health: what a probe needs. */
+export const healthSummarySchema = healthReportSchema.pick({ status: true, reasons: true });
+
+/** GET /status: counts only (no URLs, no ids), so it can be public. */
+export const siteStatusSchema = z.object({
+  status: healthLevelSchema,
+  uptimeMs: z.number(),
+  cameras: z.object({
+    total: z.number().int(),
+    enabled: z.number().int(),
+    streaming: z.number().int(),
+    byState: z.record(cameraStateSchema, z.number().int()),
+  }),
+});
+
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: z.string().describe('Stable error code (README, "Error codes").'),
+    message: z.string(),
+    problems: z.array(z.string()).optional().describe('What was wrong with the request, one `path: message` each.'),
+  }),
+});
+
+/** A whole number in a query string (z.coerce would turn `abc` into NaN and `''` into 0). */
+function queryInteger(min: number, max: number) {
+  return z.string().regex(/^\d{1,15}$/, 'expected a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
+}
+
+/** GET /events: every parameter optional; unknown parameters are refused (400). */
+export const eventQuerySchema = z.strictObject({
+  camera: z.string().min(1).optional(),
+  label: z.string().min(1).optional(),
+  since: queryInteger(0, Number.MAX_SAFE_INTEGER).optional().describe('Only events that started at or after this time (epoch ms).'),
+  limit: queryInteger(1, 1000).optional().describe('At most this many events (1-1000, default 100).'),
+});
+
+/** A camera entry as given in the config (only `id`, `channel` and `streams.primary` are required). */
+export const cameraBodySchema = z.looseObject({});

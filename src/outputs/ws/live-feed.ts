@@ -1,0 +1,241 @@
+/**
+ * The WebSocket live feed at /ws: detections, events, camera state changes and (on request) best-shot
+ * JPEGs, fanned out with uWS pub/sub so one message is serialised once however many clients follow it.
+ *
+ * Slow clients: uWS buffers at most `maxBackpressureBytes` for a socket and skips messages beyond
+ * that; after each burst of publishes the feed closes every socket that is skipping (close code 1013)
+ * and counts it. Publishing never waits for a client, so a client that stops reading costs the
+ * pipeline and the other clients nothing but its bounded buffer.
+ */
+import type { Logger } from 'pino';
+import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket } from 'uWebSockets.js';
+import type { EventMessage } from '../../analytics/events.ts';
+import type { CameraTransition } from '../../coordinator/camera-state.ts';
+import { RequestError } from '../../errors.ts';
+import type { TokenCheck } from '../http/auth.ts';
+import { validate } from '../http/validate.ts';
+import type { DetectionsMessage, SiteControl } from '../site.ts';
+import { clientMessageSchema, encodeSnapshotFrame, type ServerMessage } from './messages.ts';
+import { applyChange, emptyFilter, filterTopics, messageTopics, stateTopics, type Filter } from './topics.ts';
+
+export interface LiveFeedOptions {
+  site: SiteControl;
+  tokens: TokenCheck;
+  logger: Logger;
+  /** A client that has not authenticated by then is closed with 4401. */
+  authTimeoutMs: number;
+  /** Bytes uWS may buffer for one socket; above it messages are skipped and the socket is closed. */
+  maxBackpressureBytes: number;
+  /** Malformed messages a socket may send before it is closed with 1008. */
+  maxBadMessages: number;
+}
+
+export interface LiveFeedStats {
+  clients: number;
+  authenticated: number;
+  slowClientsClosed: number;
+  authFailures: number;
+  badMessages: number;
+  /** Messages handed to uWS (one per topic with subscribers). */
+  published: number;
+}
+
+const DEFAULTS = { authTimeoutMs: 5000, maxBackpressureBytes: 1024 * 1024, maxBadMessages: 10 };
+
+export const CLOSE_UNAUTHORIZED = 4401;
+export const CLOSE_TOO_SLOW = 1013;
+export const CLOSE_POLICY = 1008;
+export const CLOSE_GOING_AWAY = 1001;
+
+interface Client {
+  authenticated: boolean;
+  /** A token was offered at the upgrade and it was wrong: closed as soon as the socket opens. */
+  rejected: boolean;
+  open: boolean;
+  filter: Filter;
+  topics: Set<string>;
+  badMessages: number;
+  authTimer: NodeJS.Timeout | undefined;
+}
+
+type Socket = WebSocket<Client>;
+
+export class LiveFeed {
+  readonly #app: TemplatedApp;
+  readonly #options: LiveFeedOptions;
+  readonly #sockets = new Set<Socket>();
+  readonly #unsubscribe: Array<() => void>;
+  readonly #counts = { slowClientsClosed: 0, authFailures: 0, badMessages: 0, published: 0 };
+  #sweepScheduled = false;
+  #closed = false;
+
+  constructor(app: TemplatedApp, options: Partial<LiveFeedOptions> & Pick<LiveFeedOptions, 'site' | 'tokens' | 'logger'>) {
+    this.#app = app;
+    this.#options = { ...DEFAULTS, ...options };
+    app.ws<Client>('/ws', {
+      maxPayloadLength: 16 * 1024,
+      maxBackpressure: this.#options.maxBackpressureBytes,
+      closeOnBackpressureLimit: 0,
+      upgrade: (res, req, context) => this.#upgrade(res, req, context),
+      open: (ws) => this.#open(ws),
+      message: (ws, data, isBinary) => this.#message(ws, data, isBinary),
+      close: (ws) => this.#close(ws),
+    });
+    const { site } = this.#options;
+    this.#unsubscribe = [
+      site.onDetections((message) => this.#publishDetections(message)),
+      site.onEvent((message) => this.#publishEvent(message)),
+      site.onTransition((transition) => this.#publishState(transition)),
+    ];
+  }
+
+  stats(): LiveFeedStats {
+    let authenticated = 0;
+    for (const ws of this.#sockets) if (ws.getUserData().authenticated) authenticated += 1;
+    return { clients: this.#sockets.size, authenticated, ...this.#counts };
+  }
+
+  /** Stops following the site and says goodbye to every client (1001) before the app closes the sockets. */
+  close(): void {
+    this.#closed = true;
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
+    for (const ws of this.#sockets) ws.end(CLOSE_GOING_AWAY, 'server shutting down');
+  }
+
+  #upgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void {
+    const { tokens } = this.#options;
+    const queryToken = req.getQuery('token') ?? '';
+    const header = req.getHeader('authorization');
+    const offered = queryToken !== '' || header !== '';
+    const accepted = !tokens.required || (offered && (queryToken !== '' ? tokens.accepts(queryToken) : tokens.acceptsHeader(header)));
+    const client: Client = {
+      authenticated: accepted, rejected: offered && !accepted, open: true, filter: emptyFilter(), topics: new Set(), badMessages: 0, authTimer: undefined,
+    };
+    res.upgrade(client, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
+  }
+
+  #open(ws: Socket): void {
+    this.#sockets.add(ws);
+    const client = ws.getUserData();
+    if (client.rejected) this.#refuse(ws, 'invalid token');
+    else if (client.authenticated) this.#send(ws, { type: 'ready' });
+    else {
+      client.authTimer = setTimeout(() => {
+        if (client.open && !client.authenticated && !this.#closed) this.#refuse(ws, 'authentication timeout');
+      }, this.#options.authTimeoutMs);
+      client.authTimer.unref();
+    }
+  }
+
+  #refuse(ws: Socket, reason: string): void {
+    this.#counts.authFailures += 1;
+    ws.end(CLOSE_UNAUTHORIZED, reason);
+  }
+
+  #message(ws: Socket, data: ArrayBuffer, isBinary: boolean): void {
+    const client = ws.getUserData();
+    try {
+      if (isBinary) throw new RequestError('E_BAD_REQUEST', 'Expected a JSON text message, received a binary one');
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(Buffer.from(data).toString('utf8'));
+      } catch {
+        throw new RequestError('E_BAD_REQUEST', 'Message is not valid JSON');
+      }
+      const message = validate(clientMessageSchema, parsed, 'message');
+      if (message.type === 'auth') {
+        if (client.authenticated) return;
+        if (!this.#options.tokens.accepts(message.token)) return this.#refuse(ws, 'invalid token');
+        client.authenticated = true;
+        clearTimeout(client.authTimer);
+        this.#send(ws, { type: 'ready' });
+        return;
+      }
+      if (!client.authenticated) return this.#refuse(ws, 'authenticate first');
+      applyChange(client.filter, message, message.type === 'subscribe');
+      this.#resubscribe(ws, client);
+    } catch (error) {
+      if (!(error instanceof RequestError)) throw error;
+      this.#counts.badMessages += 1;
+      client.badMessages += 1;
+      const problems = error.problems.length > 0 ? { problems: [...error.problems] } : {};
+      this.#send(ws, { type: 'error', error: { code: error.code, message: error.message, ...problems } });
+      if (client.badMessages >= this.#options.maxBadMessages) ws.end(CLOSE_POLICY, 'too many bad messages');
+    }
+  }
+
+  #resubscribe(ws: Socket, client: Client): void {
+    const wanted = filterTopics(client.filter);
+    for (const topic of client.topics) if (!wanted.has(topic)) ws.unsubscribe(topic);
+    for (const topic of wanted) if (!client.topics.has(topic)) ws.subscribe(topic);
+    client.topics = wanted;
+    const { all, cameras, labels, snapshots } = client.filter;
+    this.#send(ws, { type: 'subscribed', all, cameras: [...cameras], labels: [...labels], snapshots });
+  }
+
+  #close(ws: Socket): void {
+    const client = ws.getUserData();
+    client.open = false;
+    clearTimeout(client.authTimer);
+    this.#sockets.delete(ws);
+  }
+
+  #send(ws: Socket, message: ServerMessage): void {
+    ws.send(JSON.stringify(message), false);
+  }
+
+  /** Publishes to the topics that have subscribers; `payload` is built only if one does. */
+  #publish(topics: readonly string[], payload: () => string | Buffer, binary = false): void {
+    let body: string | Buffer | undefined;
+    for (const topic of topics) {
+      if (this.#app.numSubscribers(topic) === 0) continue;
+      body ??= payload();
+      this.#app.publish(topic, body, binary);
+      this.#counts.published += 1;
+      this.#scheduleSweep();
+    }
+  }
+
+  #publishDetections(message: DetectionsMessage): void {
+    if (this.#closed || message.detections.length === 0) return;
+    const [all, camera] = messageTopics('detections', message.camera, '');
+    this.#publish([all, camera], () => JSON.stringify({ type: 'detections', ...message } satisfies ServerMessage));
+    for (const label of new Set(message.detections.map((d) => d.label))) {
+      const [, , byLabel, cameraLabel] = messageTopics('detections', message.camera, label);
+      const detections = () => message.detections.filter((d) => d.label === label);
+      this.#publish([byLabel, cameraLabel], () => JSON.stringify({ type: 'detections', ...message, detections: detections() } satisfies ServerMessage));
+    }
+  }
+
+  #publishEvent({ type: phase, event }: EventMessage): void {
+    if (this.#closed) return;
+    this.#publish(messageTopics('events', event.camera, event.label), () => JSON.stringify({ type: 'event', phase, event } satisfies ServerMessage));
+    const snapshotTopics = messageTopics('snapshots', event.camera, event.label);
+    if (phase !== 'end' || event.bestShot?.jpeg == null || !snapshotTopics.some((t) => this.#app.numSubscribers(t) > 0)) return;
+    this.#options.site.snapshot(event.id).then((jpeg) => {
+      if (jpeg !== null && !this.#closed) this.#publish(snapshotTopics, () => encodeSnapshotFrame(event.id, jpeg), true);
+    }, (error: unknown) => this.#options.logger.warn({ err: error, event: event.id }, 'best-shot JPEG for the live feed failed'));
+  }
+
+  #publishState(transition: CameraTransition): void {
+    if (this.#closed) return;
+    this.#publish(stateTopics(transition.camera), () => JSON.stringify({ type: 'state', ...transition } satisfies ServerMessage));
+  }
+
+  /** Once per burst of publishes (not per message): close the sockets uWS has started skipping. */
+  #scheduleSweep(): void {
+    if (this.#sweepScheduled) return;
+    this.#sweepScheduled = true;
+    setImmediate(() => {
+      this.#sweepScheduled = false;
+      // After close() the app closes its sockets; a socket must not be touched once uWS has closed it.
+      if (this.#closed) return;
+      for (const ws of this.#sockets) {
+        if (ws.getBufferedAmount() <= this.#options.maxBackpressureBytes) continue;
+        this.#counts.slowClientsClosed += 1;
+        this.#options.logger.warn({ bufferedBytes: ws.getBufferedAmount() }, 'live feed client too slow: closed');
+        ws.end(CLOSE_TOO_SLOW, 'too slow: backpressure limit');
+      }
+    });
+  }
+}
