@@ -9,6 +9,8 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   kernels: () => import('./kernels.ts'),
   transport: () => import('./transport.ts'),
   pipeline: () => import('./pipeline.ts'),
+  inference: () => import('./inference.ts'),
+  jpeg: () => import('./jpeg.ts'),
 };
 
 class UsageError extends Error {}

@@ -1,31 +1,31 @@
 /**
- * One camera's analysis inside a channel worker: take the oldest frame from the ring, luma, motion,
- * candidate regions, then sharpness and the detector crop of each candidate, all in place in the slot.
- * Steady state with no motion allocates nothing; candidates (rare) allocate their small records.
+ * One camera's analysis inside a channel worker: for each frame the worker's RingDrainLoop takes from
+ * the camera's ring, luma, motion, candidate regions, then sharpness and the detector crop of each
+ * candidate, all in place in the slot. Steady state with no motion allocates only its clock read
+ * (16 B in Node 20, see ring/clock.ts); candidates (rare) allocate their small records.
  */
 import { selectRegions } from '../analytics/regions.ts';
 import { MotionDetector, cropResize, sharpness, toLuma, type Rect } from '../native/index.ts';
 import type { CandidateInfo, ChannelCameraSettings } from '../protocol.ts';
+import { epochMs as now } from '../ring/clock.ts';
 import { FrameRingConsumer } from '../ring/consumer.ts';
+import type { RingReader } from '../ring/drain-loop.ts';
 import { FrameRing, Meta } from '../ring/layout.ts';
 import { ChannelStats, Counter, Stage } from './stats.ts';
 
 const RECENT_CANDIDATES = 32;
-const now = (): number => performance.timeOrigin + performance.now();
 
-export class CameraPipeline {
+export class CameraPipeline implements RingReader {
   readonly id: string;
   readonly settings: ChannelCameraSettings;
+  readonly consumer: FrameRingConsumer;
   private readonly ring: FrameRing;
-  private readonly consumer: FrameRingConsumer;
   private readonly stats: ChannelStats;
   private readonly detector: MotionDetector;
   private readonly luma: Uint8Array | null;
   private readonly tensors: Array<Uint8Array | Float32Array>;
   private readonly boxes: Rect[] = [];
   readonly recent: CandidateInfo[] = [];
-  private stopped = false;
-  private running: Promise<void> | undefined;
 
   constructor(settings: ChannelCameraSettings) {
     this.id = settings.id;
@@ -47,30 +47,12 @@ export class CameraPipeline {
       t.layout === 'nhwc-u8' ? new Uint8Array(size) : new Float32Array(size));
   }
 
-  start(): void {
-    this.running ??= this.loop();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.running;
-  }
-
-  private async loop(): Promise<void> {
-    while (!this.stopped) {
-      const slot = this.consumer.tryAcquire();
-      if (slot >= 0) {
-        try {
-          this.analyse(slot);
-        } catch {
-          this.stats.add(Counter.Errors);
-        } finally {
-          this.consumer.release(slot);
-        }
-        continue;
-      }
-      // Wake at least every 250 ms so stop() is noticed without a frame.
-      await this.consumer.wait(250);
+  /** Analyses one frame; a frame the kernels reject is counted and skipped, never fatal to the worker. */
+  onFrame(slot: number): void {
+    try {
+      this.analyse(slot);
+    } catch {
+      this.stats.add(Counter.Errors);
     }
   }
 
@@ -79,7 +61,6 @@ export class CameraPipeline {
     const frame = ring.slots[slot] as Uint8Array;
     const captureMs = ring.metaOf(slot, Meta.CaptureMs);
     const commitMs = ring.metaOf(slot, Meta.CommitMs);
-    const start = now();
     const { width, height } = ring;
     let luma = frame;
     if (this.luma !== null) luma = toLuma(frame, ring.format, width, height, this.luma, width, height);

@@ -1,23 +1,47 @@
-/** The channel worker's control plane: hosts the pipelines of the cameras assigned to this thread. */
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+/**
+ * The channel worker's control plane: hosts the pipelines of the cameras assigned to this thread and
+ * the one RingDrainLoop that analyses all their frames. Control calls arrive between the loop's slices
+ * (the coordinator rings the doorbell after posting one), so they never race a frame being analysed.
+ */
 import type { CandidateInfo, ChannelCameraSettings, ChannelService, ChannelWorkerStats } from '../protocol.ts';
+import type { Doorbell } from '../ring/doorbell.ts';
+import { RingDrainLoop, type DrainLoopCounters, type DrainLoopOptions } from '../ring/drain-loop.ts';
 import { CameraPipeline } from './camera-pipeline.ts';
+
+/** `workerData.data` of a channel worker. */
+export interface ChannelWorkerData {
+  /** The worker slot's Doorbell: every producer of a camera placed here rings it. */
+  doorbell: SharedArrayBuffer;
+}
 
 export class ChannelHost implements ChannelService {
   private readonly pipelines = new Map<string, CameraPipeline>();
-  private lastElu: EventLoopUtilization = performance.eventLoopUtilization();
+  private readonly loop: RingDrainLoop;
+  private lastLoop: DrainLoopCounters;
+
+  constructor(doorbell: Doorbell, loopOptions: DrainLoopOptions = {}) {
+    this.loop = new RingDrainLoop(doorbell, loopOptions);
+    this.lastLoop = this.loop.counters();
+  }
+
+  /** Starts analysing (call once the control plane is exposed). */
+  start(): void {
+    this.loop.start();
+    this.lastLoop = this.loop.counters();
+  }
 
   addCamera(settings: ChannelCameraSettings): void {
     if (this.pipelines.has(settings.id)) throw new Error(`camera '${settings.id}' already runs on this worker`);
     const pipeline = new CameraPipeline(settings);
     this.pipelines.set(settings.id, pipeline);
-    pipeline.start();
+    this.loop.add(pipeline);
   }
 
   async removeCamera(id: string): Promise<void> {
     const pipeline = this.pipelines.get(id);
+    if (!pipeline) return;
     this.pipelines.delete(id);
-    await pipeline?.stop();
+    this.loop.remove(pipeline);
   }
 
   async reconfigure(settings: ChannelCameraSettings): Promise<void> {
@@ -33,10 +57,17 @@ export class ChannelHost implements ChannelService {
     return [...(this.pipelines.get(id)?.recent ?? [])];
   }
 
+  /**
+   * The event loop's own utilization would read ~1 (the drain loop blocks inside a callback), so
+   * `eventLoopUtilization` is the drain loop's busy share instead: time not spent waiting for frames.
+   */
   stats(): ChannelWorkerStats {
-    const elu = performance.eventLoopUtilization(this.lastElu);
-    this.lastElu = performance.eventLoopUtilization();
-    return { cameras: this.pipelines.size, heapUsedBytes: process.memoryUsage().heapUsed, eventLoopUtilization: elu.utilization };
+    const now = this.loop.counters();
+    const elapsed = now.elapsedMs - this.lastLoop.elapsedMs;
+    const waited = now.waitedMs - this.lastLoop.waitedMs;
+    this.lastLoop = now;
+    const busy = elapsed > 0 ? Math.min(1, Math.max(0, 1 - waited / elapsed)) : 0;
+    return { cameras: this.pipelines.size, heapUsedBytes: process.memoryUsage().heapUsed, eventLoopUtilization: busy };
   }
 
   crash(message: string): void {

@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { FrameReader, closeFd } from '../ingest/frame-reader.ts';
-import { ffmpegArgs, sourceKind, type IngestSpec } from '../ingest/ffmpeg-args.ts';
+import { ffmpegArgs, type IngestSpec } from '../ingest/ffmpeg-args.ts';
 import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
 import { maskUrl } from '../ingest/mask-url.ts';
 import { ProgressParser, type IngestErrorKind, type StreamInfo } from '../ingest/progress.ts';
@@ -46,6 +46,8 @@ export interface CameraDeps {
 export class CameraActor {
   readonly spec: CameraSpec;
   readonly ring: FrameRing;
+  /** Writes the ring; the gateway gives it the doorbell of the channel worker the camera is placed on. */
+  readonly producer: FrameRingProducer;
   state: CameraState = 'OFFLINE';
   stream: StreamInfo | null = null;
   /** ffmpeg's own view: decode fps and input bitrate from -progress. */
@@ -54,6 +56,7 @@ export class CameraActor {
   reconnects = 0;
   /** Transitions into each state since the actor was made. */
   readonly transitionsInto = new Map<CameraState, number>();
+  /** The most recent error of any run, kept after later runs succeed (for operators). */
   lastError: { kind: IngestErrorKind; message: string } | null = null;
   transport: 'tcp' | 'udp';
   readonly breaker: CircuitBreaker;
@@ -68,6 +71,8 @@ export class CameraActor {
   private runStartMs = 0;
   private runFrames = 0;
   private consecutiveFailures = 0;
+  /** The current run's error: why it ended, never an earlier run's. */
+  private runError: string | null = null;
   private stopping = false;
 
   constructor(spec: CameraSpec, deps: CameraDeps) {
@@ -78,7 +83,8 @@ export class CameraActor {
     this.ring = FrameRing.create({ width: spec.width, height: spec.height, format: spec.format, slots: spec.ringSlots });
     this.breaker = new CircuitBreaker(spec.circuit);
     this.backoff = new Backoff(spec.backoff);
-    this.reader = new FrameReader(new FrameRingProducer(this.ring), path.join(deps.runDir, `${spec.id}.fifo`), () => {
+    this.producer = new FrameRingProducer(this.ring);
+    this.reader = new FrameReader(this.producer, path.join(deps.runDir, `${spec.id}.fifo`), () => {
       // Only a connecting run goes ONLINE: a frame that slips out while a stalled ffmpeg is being
       // killed must not count as a success (the stall is a failure for the breaker).
       if (this.state === 'CONNECTING') this.onFirstFrame();
@@ -155,6 +161,7 @@ export class CameraActor {
     const [command, args] = wrapForParentDeath(this.deps.ffmpeg.path, ffmpegArgs(spec));
     this.runStartMs = Date.now();
     this.runFrames = this.reader.frames;
+    this.runError = null;
     const child = spawn(command, args, { stdio: ['ignore', writeFd, 'pipe'] });
     closeFd(writeFd);
     this.child = child;
@@ -168,6 +175,7 @@ export class CameraActor {
       },
       error: (kind, message) => {
         this.lastError = { kind, message };
+        this.runError = message;
         this.log.warn({ kind }, message);
       },
       line: (line) => this.log.debug(line),
@@ -175,6 +183,7 @@ export class CameraActor {
     child.stderr?.setEncoding('utf8').on('data', (text: string) => parser.feed(text));
     child.once('error', (err) => {
       this.lastError = { kind: 'other', message: `ffmpeg did not start: ${err.message}` };
+      this.runError = this.lastError.message;
     });
     child.once('exit', () => {
       if (this.child === child) this.child = undefined;
@@ -211,7 +220,7 @@ export class CameraActor {
     }
     this.maybeFallBackToUdp();
     this.reconnects++;
-    const why = stalled ? 'stalled' : (this.lastError?.message ?? (gotFrames ? 'stream ended' : 'ffmpeg exited before the first frame'));
+    const why = stalled ? 'stalled' : (this.runError ?? (gotFrames ? 'stream ended' : 'ffmpeg exited before the first frame'));
     if (this.breaker.state === 'open') {
       this.transition('CIRCUIT_OPEN', `${why}; circuit open for ${Math.round(this.breaker.remainingOpenMs / 1000)} s`);
       this.retryTimer = setTimeout(() => this.connect(), this.breaker.remainingOpenMs + 10);
@@ -224,7 +233,9 @@ export class CameraActor {
 
   private maybeFallBackToUdp(): void {
     const { udpFallbackAfter } = this.spec;
-    if (sourceKind(this.spec.url) !== 'rtsp' || this.transport === 'udp' || udpFallbackAfter <= 0) return;
+    // rtsps:// only runs interleaved in its TLS stream (ffmpeg ignores -rtsp_transport udp for it), so
+    // "falling back" there would change nothing but the logs.
+    if (!/^rtsp:\/\//i.test(this.spec.url) || this.transport === 'udp' || udpFallbackAfter <= 0) return;
     if (this.consecutiveFailures >= udpFallbackAfter) {
       this.transport = 'udp';
       this.log.warn({ failures: this.consecutiveFailures }, 'falling back to RTSP over UDP');

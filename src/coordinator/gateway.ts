@@ -76,6 +76,7 @@ export class Gateway {
     const camera: GatewayCamera = { actor, stats, analysis, rates: new RateWindow() };
     this.cameras.set(spec.id, camera);
     await this.supervisor.assign({ id: spec.id, ring: actor.ring.buffer, stats: stats.buffer, ...analysis });
+    actor.producer.doorbell = this.supervisor.doorbellOf(spec.id);
     actor.start();
     return camera;
   }
@@ -97,6 +98,7 @@ export class Gateway {
     const camera: GatewayCamera = { actor, stats, analysis, rates: ingestChanged ? new RateWindow() : current.rates };
     this.cameras.set(spec.id, camera);
     await this.supervisor.reconfigure({ id: spec.id, ring: actor.ring.buffer, stats: stats.buffer, ...analysis });
+    actor.producer.doorbell = this.supervisor.doorbellOf(spec.id);
     if (ingestChanged) actor.start();
     return camera;
   }

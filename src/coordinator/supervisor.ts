@@ -1,13 +1,16 @@
 /**
  * Supervises the channel worker threads: assigns cameras (fewest cameras first), restarts a worker that
  * throws or exits (with backoff) and gives it back its cameras. A dead worker never takes the
- * coordinator or other workers' cameras with it.
+ * coordinator or other workers' cameras with it. Each worker slot owns a Doorbell that outlives its
+ * worker: the producers of the slot's cameras ring it, and every control message rings it too.
  */
 import type { Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Logger } from 'pino';
+import type { ChannelWorkerData } from '../channel/service.ts';
 import type { ChannelCameraSettings, ChannelService } from '../protocol.ts';
+import { Doorbell } from '../ring/doorbell.ts';
 import { startWorker } from '../threads.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
 
@@ -17,6 +20,7 @@ const STABLE_MS = 30_000;
 
 interface WorkerSlot {
   index: number;
+  doorbell: Doorbell;
   worker: Worker | null;
   remote: Comlink.Remote<ChannelService> | null;
   /** Rejects when the current worker dies, so calls into it never hang. */
@@ -26,6 +30,23 @@ interface WorkerSlot {
   backoff: Backoff;
   startedAt: number;
   restartTimer: NodeJS.Timeout | undefined;
+}
+
+/**
+ * The coordinator's comlink endpoint to a channel worker. A channel worker spends its time blocked in
+ * Atomics.wait inside its drain loop and reads messages only in its event loop, so each message posted
+ * raises the doorbell's control request; raised after posting, so the message is already queued when
+ * the worker looks.
+ */
+export function controlEndpoint(worker: Worker, doorbell: Doorbell): Comlink.Endpoint {
+  const endpoint = nodeEndpoint(worker);
+  return {
+    ...endpoint,
+    postMessage: (...args: Parameters<Comlink.Endpoint['postMessage']>) => {
+      endpoint.postMessage(...args);
+      doorbell.requestControl();
+    },
+  };
 }
 
 export interface SupervisorOptions {
@@ -48,7 +69,7 @@ export class ChannelSupervisor {
   start(): void {
     for (let index = 0; index < this.options.workers; index++) {
       const slot: WorkerSlot = {
-        index, worker: null, remote: null, died: Promise.reject(new Error('not started')), cameras: new Map(),
+        index, doorbell: new Doorbell(), worker: null, remote: null, died: Promise.reject(new Error('not started')), cameras: new Map(),
         restarts: 0, backoff: new Backoff(this.options.restartBackoff), startedAt: 0, restartTimer: undefined,
       };
       slot.died.catch(() => undefined);
@@ -58,9 +79,10 @@ export class ChannelSupervisor {
   }
 
   private spawn(slot: WorkerSlot): void {
-    const worker = startWorker(CHANNEL_ENTRY, null, { name: `channel-${slot.index}` });
+    const data: ChannelWorkerData = { doorbell: slot.doorbell.buffer };
+    const worker = startWorker(CHANNEL_ENTRY, data, { name: `channel-${slot.index}` });
     slot.worker = worker;
-    slot.remote = Comlink.wrap<ChannelService>(nodeEndpoint(worker));
+    slot.remote = Comlink.wrap<ChannelService>(controlEndpoint(worker, slot.doorbell));
     slot.startedAt = Date.now();
     let onDeath: (err: Error) => void = () => undefined;
     slot.died = new Promise<never>((_, reject) => {
@@ -129,6 +151,19 @@ export class ChannelSupervisor {
   placement(id: string): { worker: number; restarts: number } | null {
     const slot = this.slotOf(id);
     return slot ? { worker: slot.index, restarts: slot.restarts } : null;
+  }
+
+  /**
+   * The doorbell of the worker a camera is placed on: give it to the camera's FrameRingProducer, which
+   * rings it on every commit (without it the worker still sees the frames, a slice late).
+   */
+  doorbellOf(id: string): Doorbell | null {
+    return this.slotOf(id)?.doorbell ?? null;
+  }
+
+  /** Kills a worker as a fault would (it is restarted like any dead worker); for tests and diagnostics. */
+  async kill(worker: number): Promise<void> {
+    await this.slots[worker]?.worker?.terminate();
   }
 
   /** Direct access for tests and diagnostics (e.g. crash a worker on purpose). */

@@ -1,13 +1,20 @@
 /**
  * The reading side of a frame ring (a channel worker). Frames are taken oldest first and analysed in
- * place in their slot; `release` hands the slot back. Waiting uses Atomics.waitAsync so one worker
- * thread can serve several cameras.
+ * place in their slot; `release` hands the slot back. A thread that serves several rings waits on its
+ * doorbell in a RingDrainLoop (drain-loop.ts); `wait` is for a thread that reads this ring only.
  */
 import { Ctrl, FrameRing, Meta, SlotState } from './layout.ts';
 
 export class FrameRingConsumer {
   readonly ring: FrameRing;
   private lastPublished = 0;
+  /**
+   * The Published count read before the last scan that found no ready frame (NaN: none yet). A frame
+   * becomes ready only by a commit, which bumps Published after marking its slot, so while Published
+   * still equals this the ring is empty: one load instead of a scan, for a worker checking hundreds of
+   * rings on every wake-up.
+   */
+  private emptyAt = Number.NaN;
 
   constructor(ring: FrameRing) {
     this.ring = ring;
@@ -21,7 +28,9 @@ export class FrameRingConsumer {
 
   /** The slot index of the oldest ready frame, now claimed for reading, or -1 when none is ready. */
   tryAcquire(): number {
-    const { state } = this.ring;
+    const { state, ctrl } = this.ring;
+    const published = Atomics.load(ctrl, Ctrl.Published);
+    if (published === this.emptyAt) return -1;
     for (;;) {
       let oldest = -1;
       let oldestSeq = Infinity;
@@ -33,7 +42,10 @@ export class FrameRingConsumer {
           oldest = i;
         }
       }
-      if (oldest < 0) return -1;
+      if (oldest < 0) {
+        this.emptyAt = published;
+        return -1;
+      }
       // The producer may have taken it for overwriting in between: then look again.
       if (Atomics.compareExchange(state, oldest, SlotState.Ready, SlotState.Reading) !== SlotState.Ready) continue;
       // While we scanned, the producer may have committed an older frame into a slot we had already
@@ -64,24 +76,10 @@ export class FrameRingConsumer {
   }
 
   /**
-   * Resolves when a frame may be ready (or the ring closed) or after `timeoutMs`. Returns false on
-   * timeout. Spurious wake-ups are fine: callers loop on `tryAcquire`. A pending Atomics.waitAsync
-   * does not keep the thread's event loop alive: the owning thread must (its control port does).
+   * Blocks until a frame may be ready (or the ring closed) or `timeoutMs` passes; false on timeout.
+   * Spurious wake-ups are fine: callers loop on `tryAcquire`.
    */
-  async wait(timeoutMs: number): Promise<boolean> {
-    const published = Atomics.load(this.ring.ctrl, Ctrl.Published);
-    if (published !== this.lastPublished) {
-      this.lastPublished = published;
-      return true;
-    }
-    const result = Atomics.waitAsync(this.ring.ctrl, Ctrl.Published, published, timeoutMs);
-    const outcome = result.async ? await result.value : result.value;
-    this.lastPublished = Atomics.load(this.ring.ctrl, Ctrl.Published);
-    return outcome !== 'timed-out';
-  }
-
-  /** Blocking wait for threads that serve one ring only. */
-  waitSync(timeoutMs: number): boolean {
+  wait(timeoutMs: number): boolean {
     const published = Atomics.load(this.ring.ctrl, Ctrl.Published);
     if (published !== this.lastPublished) {
       this.lastPublished = published;

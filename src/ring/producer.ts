@@ -2,15 +2,23 @@
  * The writing side of a frame ring (one per camera, on the thread that reads ffmpeg's output). It never
  * blocks: `acquire` always returns a slot, overwriting the oldest unread frame when the ring is full.
  */
+import { epochMs } from './clock.ts';
+import type { Doorbell } from './doorbell.ts';
 import { Ctrl, FrameRing, Meta, SlotState } from './layout.ts';
 
 export class FrameRingProducer {
   readonly ring: FrameRing;
+  /**
+   * The bell of the channel worker that reads this ring (set when the camera is placed), rung on every
+   * commit and close besides the ring's own Published word, which single-ring readers wait on.
+   */
+  doorbell: Doorbell | null;
   private current = -1;
   private seq = 0;
 
-  constructor(ring: FrameRing) {
+  constructor(ring: FrameRing, doorbell: Doorbell | null = null) {
     this.ring = ring;
+    this.doorbell = doorbell;
   }
 
   /** Claims a slot and returns its frame view; fill it, then `commit` (or `abort`). */
@@ -51,10 +59,15 @@ export class FrameRingProducer {
     this.ring.setMeta(slot, Meta.Seq, ++this.seq);
     this.ring.setMeta(slot, Meta.CaptureMs, captureMs);
     this.ring.setMeta(slot, Meta.Pts, pts);
-    this.ring.setMeta(slot, Meta.CommitMs, performance.timeOrigin + performance.now());
+    this.ring.setMeta(slot, Meta.CommitMs, epochMs());
     Atomics.store(this.ring.state, slot, SlotState.Ready);
+    this.publish();
+  }
+
+  private publish(): void {
     Atomics.add(this.ring.ctrl, Ctrl.Published, 1);
     Atomics.notify(this.ring.ctrl, Ctrl.Published);
+    this.doorbell?.ring();
   }
 
   /** Gives a half-written slot back (the source ended mid-frame); counted as an incomplete drop. */
@@ -68,7 +81,6 @@ export class FrameRingProducer {
   close(): void {
     this.abort();
     Atomics.store(this.ring.ctrl, Ctrl.Closed, 1);
-    Atomics.add(this.ring.ctrl, Ctrl.Published, 1);
-    Atomics.notify(this.ring.ctrl, Ctrl.Published);
+    this.publish();
   }
 }

@@ -1,0 +1,56 @@
+/**
+ * One wake-up word for every ring a channel worker reads. Atomics.wait watches a single address, so a
+ * thread that drains several rings cannot wait on each ring's Published word: every producer of a
+ * camera placed on the worker also rings this bell on commit and close, and the worker waits on it.
+ * The coordinator owns one bell per worker slot, so it outlives worker restarts.
+ *
+ * The same bell carries control requests: the coordinator raises Control (and rings) after posting a
+ * control message, so a worker blocked in Atomics.wait returns to its event loop to serve it.
+ */
+const Word = {
+  /** Bumped on every commit, ring close and control request; the word the worker waits on. Wraps. */
+  Rings: 0,
+  /** Non-zero while a control message waits for the worker's event loop. Own cache line: read every pass. */
+  Control: 16,
+} as const;
+const WORDS = 32;
+
+export type WaitOutcome = 'ok' | 'not-equal' | 'timed-out';
+
+export class Doorbell {
+  readonly buffer: SharedArrayBuffer;
+  private readonly words: Int32Array;
+
+  /** A new bell, or one made elsewhere (a worker receives the coordinator's buffer). */
+  constructor(buffer = new SharedArrayBuffer(WORDS * 4)) {
+    this.buffer = buffer;
+    this.words = new Int32Array(buffer, 0, WORDS);
+  }
+
+  /** Producer side: a frame is ready or a ring closed. */
+  ring(): void {
+    Atomics.add(this.words, Word.Rings, 1);
+    Atomics.notify(this.words, Word.Rings);
+  }
+
+  /** Coordinator side, after posting a control message: the worker should visit its event loop. */
+  requestControl(): void {
+    Atomics.store(this.words, Word.Control, 1);
+    this.ring();
+  }
+
+  /** Worker side: read before scanning the rings, then passed to `wait`, so no ring in between is missed. */
+  get rings(): number {
+    return Atomics.load(this.words, Word.Rings);
+  }
+
+  /** Worker side: true once for each raised control request (clears it). */
+  takeControl(): boolean {
+    return Atomics.load(this.words, Word.Control) !== 0 && Atomics.exchange(this.words, Word.Control, 0) !== 0;
+  }
+
+  /** Worker side: blocks until the bell rings after `seen` was read, or `timeoutMs` passes. */
+  wait(seen: number, timeoutMs: number): WaitOutcome {
+    return Atomics.wait(this.words, Word.Rings, seen, timeoutMs);
+  }
+}
