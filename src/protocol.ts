@@ -1,5 +1,7 @@
 /** Every message that crosses a thread, typed in one place. */
-import type { Rect } from './native/index.ts';
+import type { MessagePort } from 'node:worker_threads';
+import type { SamplingOptions } from './analytics/sampling.ts';
+import type { CropMapping, Rect } from './native/index.ts';
 
 /** What a channel worker needs to analyse one camera. Buffers are shared, never copied. */
 export interface ChannelCameraSettings {
@@ -22,8 +24,39 @@ export interface ChannelCameraSettings {
   regions: { padding: number; minSide: number; maxRegions: number };
   /** Above this changed-pixel ratio a frame is a lighting change, not objects. */
   lightingRatio: number;
-  /** Detector input the candidate crops are prepared for. */
+  /** Detector input the candidate crops are prepared for when there is no crop slab (counted only). */
   tensor: { width: number; height: number; layout: 'nhwc-u8' | 'nchw-f32' };
+  /**
+   * The camera's CropSlab (src/inference/crop-slab.ts, owned by the coordinator): candidates are
+   * cropped into it and announced with a CandidateNotice. Absent or null: candidates are only counted.
+   */
+  crops?: SharedArrayBuffer | null;
+  /** Which frames' candidates go to inference (src/analytics/sampling.ts); absent or null: every frame. */
+  sampling?: SamplingOptions | null;
+}
+
+/** `workerData.data` of a channel worker. */
+export interface ChannelWorkerData {
+  /** The worker slot's Doorbell: every producer of a camera placed here rings it. */
+  doorbell: SharedArrayBuffer;
+  /** Where the worker posts a CandidateNotice for each crop it commits (the coordinator's inference hub). */
+  notices: MessagePort;
+}
+
+/** What the channel worker sends for each committed crop (cheap to clone: no pixels). */
+export interface CandidateNotice {
+  camera: string;
+  slot: number;
+  seq: number;
+  captureMs: number;
+  /** Candidate regions cut from this frame (the coordinator reassembles the frame from them). */
+  regionCount: number;
+  region: Rect;
+  mapping: CropMapping;
+  /** Motion boxes overlapping the region, with their changed-pixel counts (frame coordinates). */
+  motion: Array<Rect & { area: number }>;
+  /** Mean luma difference of the region's changed pixels (src/inference/contrast.ts). */
+  contrast: number;
 }
 
 /** A moving region prepared for the detector (until the inference pool consumes them, kept for inspection). */

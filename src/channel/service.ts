@@ -3,24 +3,23 @@
  * the one RingDrainLoop that analyses all their frames. Control calls arrive between the loop's slices
  * (the coordinator rings the doorbell after posting one), so they never race a frame being analysed.
  */
-import type { CandidateInfo, ChannelCameraSettings, ChannelService, ChannelWorkerStats } from '../protocol.ts';
+import type { MessagePort } from 'node:worker_threads';
+import type { CandidateInfo, CandidateNotice, ChannelCameraSettings, ChannelService, ChannelWorkerStats } from '../protocol.ts';
 import type { Doorbell } from '../ring/doorbell.ts';
 import { RingDrainLoop, type DrainLoopCounters, type DrainLoopOptions } from '../ring/drain-loop.ts';
 import { CameraPipeline } from './camera-pipeline.ts';
-
-/** `workerData.data` of a channel worker. */
-export interface ChannelWorkerData {
-  /** The worker slot's Doorbell: every producer of a camera placed here rings it. */
-  doorbell: SharedArrayBuffer;
-}
 
 export class ChannelHost implements ChannelService {
   private readonly pipelines = new Map<string, CameraPipeline>();
   private readonly loop: RingDrainLoop;
   private lastLoop: DrainLoopCounters;
 
-  constructor(doorbell: Doorbell, loopOptions: DrainLoopOptions = {}) {
+  private readonly notify: (notice: CandidateNotice) => void;
+
+  /** `notices`: where candidate notices go (the coordinator); without it candidates are only counted. */
+  constructor(doorbell: Doorbell, loopOptions: DrainLoopOptions = {}, notices: MessagePort | null = null) {
     this.loop = new RingDrainLoop(doorbell, loopOptions);
+    this.notify = notices ? (notice) => notices.postMessage(notice) : () => {};
     this.lastLoop = this.loop.counters();
   }
 
@@ -32,7 +31,7 @@ export class ChannelHost implements ChannelService {
 
   addCamera(settings: ChannelCameraSettings): void {
     if (this.pipelines.has(settings.id)) throw new Error(`camera '${settings.id}' already runs on this worker`);
-    const pipeline = new CameraPipeline(settings);
+    const pipeline = new CameraPipeline(settings, this.notify);
     this.pipelines.set(settings.id, pipeline);
     this.loop.add(pipeline);
   }

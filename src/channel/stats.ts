@@ -17,6 +17,10 @@ export const Counter = {
   LastMotionRatio: 4,
   /** Frames the pipeline failed on (bad size, kernel error), counted and skipped. */
   Errors: 5,
+  /** Candidate frames the camera's sampling strategy kept from inference. */
+  SampledOut: 6,
+  /** Candidate frames skipped because the overload governor lowered the camera's rate. */
+  Throttled: 7,
 } as const;
 const COUNTERS = 8;
 

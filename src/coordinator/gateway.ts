@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
 import { ChannelStats, Counter } from '../channel/stats.ts';
-import type { ChannelCameraSettings } from '../protocol.ts';
+import type { CandidateNotice, ChannelCameraSettings } from '../protocol.ts';
 import { CameraActor, type CameraSpec } from './camera.ts';
 import { RateWindow, cameraMetrics, type CameraMetrics } from './camera-metrics.ts';
 import type { CameraTransition } from './camera-state.ts';
@@ -31,6 +31,10 @@ export interface GatewayOptions {
   logger: Logger;
   /** Channel worker threads; default: one per core (see README, "Cameras and workers"). */
   workers?: number;
+  /** Candidate notices from the channel workers (the inference hub takes them). */
+  onCandidate?: (notice: CandidateNotice) => void;
+  /** Called on the gateway's stats timer (every second) with the time, for periodic work downstream. */
+  onTick?: (nowMs: number) => void;
 }
 
 export class Gateway {
@@ -44,7 +48,10 @@ export class Gateway {
   constructor(options: GatewayOptions) {
     this.options = options;
     this.runDir = mkdtempSync(path.join(tmpdir(), 'panoptes-'));
-    this.supervisor = new ChannelSupervisor({ workers: options.workers ?? availableParallelism(), logger: options.logger });
+    this.supervisor = new ChannelSupervisor({
+      workers: options.workers ?? availableParallelism(), logger: options.logger,
+      ...(options.onCandidate ? { onCandidate: options.onCandidate } : {}),
+    });
   }
 
   start(): void {
@@ -52,6 +59,7 @@ export class Gateway {
     this.rateTimer = setInterval(() => {
       const now = Date.now();
       for (const c of this.cameras.values()) c.rates.sample(now, c.actor.frames, c.stats.get(Counter.Analysed));
+      this.options.onTick?.(now);
     }, RATE_WINDOW_MS);
   }
 

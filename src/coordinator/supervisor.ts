@@ -8,7 +8,8 @@ import type { Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Logger } from 'pino';
-import type { ChannelWorkerData } from '../channel/service.ts';
+import { MessageChannel } from 'node:worker_threads';
+import type { CandidateNotice, ChannelWorkerData } from '../protocol.ts';
 import type { ChannelCameraSettings, ChannelService } from '../protocol.ts';
 import { Doorbell } from '../ring/doorbell.ts';
 import { startWorker } from '../threads.ts';
@@ -53,6 +54,8 @@ export interface SupervisorOptions {
   workers: number;
   logger: Logger;
   restartBackoff?: Partial<BackoffOptions>;
+  /** Every candidate notice a channel worker posts (crops committed to a camera's crop slab). */
+  onCandidate?: (notice: CandidateNotice) => void;
 }
 
 export class ChannelSupervisor {
@@ -79,8 +82,13 @@ export class ChannelSupervisor {
   }
 
   private spawn(slot: WorkerSlot): void {
-    const data: ChannelWorkerData = { doorbell: slot.doorbell.buffer };
-    const worker = startWorker(CHANNEL_ENTRY, data, { name: `channel-${slot.index}` });
+    // A port of its own for notices, so the fire-and-forget candidate stream never mixes with comlink calls.
+    const notices = new MessageChannel();
+    const onCandidate = this.options.onCandidate;
+    notices.port1.on('message', (notice: CandidateNotice) => onCandidate?.(notice));
+    notices.port1.unref();
+    const data: ChannelWorkerData = { doorbell: slot.doorbell.buffer, notices: notices.port2 };
+    const worker = startWorker(CHANNEL_ENTRY, data, { name: `channel-${slot.index}`, transferList: [notices.port2] });
     slot.worker = worker;
     slot.remote = Comlink.wrap<ChannelService>(controlEndpoint(worker, slot.doorbell));
     slot.startedAt = Date.now();
@@ -91,6 +99,7 @@ export class ChannelSupervisor {
     slot.died.catch(() => undefined);
     worker.on('error', (err) => this.log.error({ worker: slot.index, err }, 'channel worker threw'));
     worker.once('exit', (code) => {
+      notices.port1.close();
       onDeath(new Error(`channel worker ${slot.index} exited (code ${code})`));
       if (slot.worker !== worker) return;
       slot.worker = null;

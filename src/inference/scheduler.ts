@@ -13,22 +13,10 @@
  *   while fewer than `maxInFlight` batches run: otherwise crops wait here, where drops stay fair and
  *   newest-first, instead of in the pool's FIFO.
  */
-import type { CropMapping, Rect } from '../native/index.ts';
+import type { CandidateNotice } from '../protocol.ts';
 import type { CropSlab } from './crop-slab.ts';
 
-/** What the channel worker sends for each committed crop (cheap to clone: no pixels). */
-export interface CandidateNotice {
-  camera: string;
-  slot: number;
-  seq: number;
-  captureMs: number;
-  /** Candidate regions cut from this frame (the coordinator reassembles the frame from them). */
-  regionCount: number;
-  region: Rect;
-  mapping: CropMapping;
-  motion: Array<Rect & { area: number }>;
-  contrast: number;
-}
+export type { CandidateNotice };
 
 /** A notice whose slot the scheduler has claimed for inference; the pool reads the slab. */
 export interface ScheduledCandidate {

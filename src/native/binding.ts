@@ -32,6 +32,8 @@ export interface RawAddon {
     dst: Uint8Array | Float32Array, dstWidth: number, dstHeight: number,
     letterbox: boolean, pad: number, norm: Float32Array | null, mapping: Float64Array, level: number,
   ): void;
+  /** target[index] = CLOCK_MONOTONIC ms + offsetMs (src/native/clock.ts holds the offset). */
+  stampEpochMs(target: Float64Array, index: number, offsetMs: number): void;
 }
 
 export const PIXEL_FORMATS = ['gray', 'yuv420p', 'nv12', 'rgb24', 'bgr24'] as const;

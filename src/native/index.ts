@@ -6,4 +6,5 @@ export { frameBytes, toLuma } from './luma.ts';
 export { MotionDetector, motion, type MotionBox, type MotionOptions, type MotionResult } from './motion.ts';
 export { sharpness, type Sharpness } from './sharpness.ts';
 export { cropResize, tensorBoxToFrame, TENSOR_LAYOUTS, type CropMapping, type CropOptions, type CropResult, type TensorLayout } from './crop-resize.ts';
+export { calibrateStampClock, epochMs, stampNow } from './clock.ts';
 export type { Rect } from './types.ts';

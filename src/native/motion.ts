@@ -70,7 +70,12 @@ export class MotionDetector {
   readonly boxData: Int32Array;
   /** changed, bboxX, bboxY, bboxW, bboxH, components, boxes. */
   readonly stats = new Float64Array(7);
-  private readonly reference: Uint8Array | Float32Array;
+  private reference: Uint8Array | Float32Array;
+  /**
+   * Differencing mode: the plane the last `detect` compared against, kept by swapping buffers rather
+   * than copying, so candidates can still measure their contrast after the reference moved on.
+   */
+  private previous: Uint8Array | null;
   private readonly options: ResolvedOptions;
   private primed = false;
 
@@ -82,6 +87,16 @@ export class MotionDetector {
     this.grid = new Uint32Array(this.options.gridCols * this.options.gridRows);
     this.boxData = new Int32Array(this.options.maxBoxes * 5);
     this.reference = options.alpha === undefined ? new Uint8Array(pixels) : new Float32Array(pixels);
+    this.previous = options.alpha === undefined ? new Uint8Array(pixels) : null;
+  }
+
+  /**
+   * What the last `detect` compared the frame with: the previous frame (differencing mode) or the
+   * running background, already updated with this frame (background mode: scale differences by
+   * 1 / (1 - alpha) to undo that, see changedContrast).
+   */
+  get comparedPlane(): Uint8Array | Float32Array {
+    return this.previous ?? this.reference;
   }
 
   /** The running background (background mode) or the previous frame (differencing mode). */
@@ -112,7 +127,12 @@ export class MotionDetector {
       this.grid, o.gridCols, o.gridRows, this.boxData, this.stats, activeLevel(),
     );
     // Differencing mode keeps the frame it just saw; background mode was updated in place by the addon.
-    if (this.reference instanceof Uint8Array) this.reference.set(cur);
+    if (this.previous !== null) {
+      const compared = this.reference as Uint8Array;
+      this.reference = this.previous;
+      this.previous = compared;
+      this.reference.set(cur);
+    }
     return this.stats[0] as number;
   }
 

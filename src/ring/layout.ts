@@ -99,12 +99,17 @@ export class FrameRing {
     return this.slots.length;
   }
 
+  /** Where a slot's metadata field lives in `meta` (for writers that fill it in place, like a clock stamp). */
+  metaIndex(slot: number, field: number): number {
+    return slot * META_DOUBLES + field;
+  }
+
   metaOf(slot: number, field: number): number {
-    return this.meta[slot * META_DOUBLES + field] as number;
+    return this.meta[this.metaIndex(slot, field)] as number;
   }
 
   setMeta(slot: number, field: number, value: number): void {
-    this.meta[slot * META_DOUBLES + field] = value;
+    this.meta[this.metaIndex(slot, field)] = value;
   }
 
   counter(index: number): number {

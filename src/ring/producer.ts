@@ -1,8 +1,9 @@
 /**
  * The writing side of a frame ring (one per camera, on the thread that reads ffmpeg's output). It never
  * blocks: `acquire` always returns a slot, overwriting the oldest unread frame when the ring is full.
+ * Times are stamped straight into the slot's metadata (`stampNow`), so a frame allocates nothing.
  */
-import { epochMs } from './clock.ts';
+import { stampNow } from './clock.ts';
 import type { Doorbell } from './doorbell.ts';
 import { Ctrl, FrameRing, Meta, SlotState } from './layout.ts';
 
@@ -21,9 +22,18 @@ export class FrameRingProducer {
     this.doorbell = doorbell;
   }
 
-  /** Claims a slot and returns its frame view; fill it, then `commit` (or `abort`). */
+  /**
+   * Claims a slot and returns its frame view; fill it, then `commit` or `commitCapturedAtAcquire` (or
+   * `abort`). The claim time is stamped as the frame's capture time, which `commit` overrides.
+   */
   acquire(): Uint8Array {
     if (this.current >= 0) return this.ring.slots[this.current] as Uint8Array;
+    const slot = this.claim();
+    stampNow(this.ring.meta, this.ring.metaIndex(slot, Meta.CaptureMs));
+    return this.ring.slots[slot] as Uint8Array;
+  }
+
+  private claim(): number {
     const { state } = this.ring;
     for (;;) {
       let oldest = -1;
@@ -32,7 +42,7 @@ export class FrameRingProducer {
         const s = Atomics.load(state, i);
         if (s === SlotState.Free && Atomics.compareExchange(state, i, SlotState.Free, SlotState.Writing) === SlotState.Free) {
           this.current = i;
-          return this.ring.slots[i] as Uint8Array;
+          return i;
         }
         if (s === SlotState.Ready) {
           const seq = this.ring.metaOf(i, Meta.Seq);
@@ -46,20 +56,37 @@ export class FrameRingProducer {
       if (oldest >= 0 && Atomics.compareExchange(state, oldest, SlotState.Ready, SlotState.Writing) === SlotState.Ready) {
         Atomics.add(this.ring.ctrl, Ctrl.DroppedFull, 1);
         this.current = oldest;
-        return this.ring.slots[oldest] as Uint8Array;
+        return oldest;
       }
     }
   }
 
-  /** Publishes the acquired slot and wakes the consumer. Times are epoch milliseconds. */
+  /** Publishes the acquired slot and wakes the consumer. `captureMs` is epoch milliseconds (src/ring/clock.ts). */
   commit(captureMs: number, pts: number): void {
+    const slot = this.take();
+    this.ring.setMeta(slot, Meta.CaptureMs, captureMs);
+    this.ready(slot, pts);
+  }
+
+  /**
+   * Publishes the acquired slot with the time `acquire` claimed it as its capture time: for a reader
+   * that acquires when a frame's first byte arrives, with no clock read (and no allocation) of its own.
+   */
+  commitCapturedAtAcquire(pts: number): void {
+    this.ready(this.take(), pts);
+  }
+
+  private take(): number {
     const slot = this.current;
     if (slot < 0) throw new Error('commit() without acquire()');
     this.current = -1;
+    return slot;
+  }
+
+  private ready(slot: number, pts: number): void {
     this.ring.setMeta(slot, Meta.Seq, ++this.seq);
-    this.ring.setMeta(slot, Meta.CaptureMs, captureMs);
     this.ring.setMeta(slot, Meta.Pts, pts);
-    this.ring.setMeta(slot, Meta.CommitMs, epochMs());
+    stampNow(this.ring.meta, this.ring.metaIndex(slot, Meta.CommitMs));
     Atomics.store(this.ring.state, slot, SlotState.Ready);
     this.publish();
   }

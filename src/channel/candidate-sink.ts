@@ -1,0 +1,59 @@
+/**
+ * Where a camera's candidate regions go when the gateway runs inference: each region is cropped into a
+ * free slot of the camera's crop slab (shared memory; the oldest queued crop gives way when it is full)
+ * and announced to the coordinator with a small notice that carries the region's motion boxes and
+ * contrast for the motion backend. Runs in the channel worker; allocates per candidate only.
+ */
+import { CropSlab } from '../inference/crop-slab.ts';
+import { CandidateSampler, CropSlabWriter } from '../inference/crop-writer.ts';
+import { changedContrast } from '../inference/contrast.ts';
+import type { PixelFormat, Rect } from '../native/index.ts';
+import type { CandidateNotice } from '../protocol.ts';
+
+export interface CandidateFrame {
+  frame: Uint8Array;
+  format: PixelFormat;
+  width: number;
+  height: number;
+  luma: Uint8Array;
+  /** What motion compared the frame with (MotionDetector.comparedPlane). */
+  compared: Uint8Array | Float32Array;
+  captureMs: number;
+}
+
+export class CandidateSink {
+  private readonly writer: CropSlabWriter;
+  /** Applies the overload governor's rate multiplier (written into the slab by the coordinator). */
+  readonly throttle: CandidateSampler;
+
+  constructor(
+    slab: SharedArrayBuffer,
+    private readonly camera: string,
+    private readonly notify: (notice: CandidateNotice) => void,
+    private readonly motion: { threshold: number; alpha: number },
+  ) {
+    const crops = CropSlab.attach(slab);
+    this.writer = new CropSlabWriter(crops);
+    this.throttle = new CandidateSampler(crops);
+  }
+
+  /** Crops and announces each region; returns how many were committed (the rest were dropped, counted in the slab). */
+  send(f: CandidateFrame, regions: readonly Rect[], boxes: ReadonlyArray<Rect & { area: number }>): number {
+    let sent = 0;
+    for (const region of regions) {
+      const crop = this.writer.write(f.frame, f.format, f.width, f.height, region, f.captureMs);
+      if (crop === null) continue;
+      this.notify({
+        camera: this.camera, slot: crop.slot, seq: crop.seq, captureMs: f.captureMs, regionCount: regions.length,
+        region, mapping: crop.mapping, motion: boxes.filter((b) => overlaps(b, region)),
+        contrast: changedContrast(f.luma, f.compared, f.width, region, this.motion.threshold, this.motion.alpha),
+      });
+      sent++;
+    }
+    return sent;
+  }
+}
+
+function overlaps(a: Rect, b: Rect): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}

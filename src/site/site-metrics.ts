@@ -1,0 +1,43 @@
+/**
+ * The site's Prometheus registry: the metrics module's families over the running Site, its MQTT output
+ * and its WebSocket feed. Detections are counted here from the live feed of tracked frames (the only
+ * per-frame work, and only for frames that have detections).
+ */
+import type { Registry } from 'prom-client';
+import { createMetrics, type WebSocketSample } from '../outputs/metrics.ts';
+import type { MqttOutputStats } from '../outputs/mqtt/publisher.ts';
+import type { LiveFeedStats } from '../outputs/ws/live-feed.ts';
+import { gatewayCameraSamples, hubInferenceSample } from './metrics-sources.ts';
+import type { Site } from './site.ts';
+
+export interface SiteMetricsOutputs {
+  mqtt?: () => MqttOutputStats | null;
+  ws?: () => LiveFeedStats | null;
+}
+
+export function createSiteMetrics(site: Site, outputs: SiteMetricsOutputs = {}): Registry {
+  const detections = new Map<string, Map<string, number>>();
+  site.onDetections((frame) => {
+    let labels = detections.get(frame.camera);
+    if (!labels) detections.set(frame.camera, (labels = new Map()));
+    for (const d of frame.detections) labels.set(d.label, (labels.get(d.label) ?? 0) + 1);
+  });
+  return createMetrics({
+    cameras: () => gatewayCameraSamples(site.gateway),
+    inference: () => hubInferenceSample(site.hub, site.gateway.list().map((c) => c.actor.spec.id)),
+    decisions: () => site.gateway.list().flatMap((c) => {
+      const id = c.actor.spec.id;
+      return site.hub.camera(id) ? [{ camera: id, counters: site.hub.engine.counters(id) }] : [];
+    }),
+    detections: () => [...detections].flatMap(([camera, labels]) => [...labels].map(([label, count]) => ({ camera, label, count }))),
+    mqtt: () => outputs.mqtt?.() ?? null,
+    ws: () => {
+      const s = outputs.ws?.();
+      return s ? wsSample(s) : null;
+    },
+  });
+}
+
+function wsSample(s: LiveFeedStats): WebSocketSample {
+  return { clients: s.clients, dropped: { slow_client: s.slowClientsClosed } };
+}
