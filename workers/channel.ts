@@ -3,11 +3,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import { ChannelHost, type ChannelWorkerData } from '../src/channel/service.ts';
+import { ChannelHost } from '../src/channel/service.ts';
+import type { ChannelWorkerData } from '../src/protocol.ts';
 import { Doorbell } from '../src/ring/doorbell.ts';
 
 if (!parentPort) throw new Error('workers/channel.ts runs as a worker thread');
-const { doorbell } = (workerData as { data: ChannelWorkerData }).data;
-const host = new ChannelHost(new Doorbell(doorbell));
+const { doorbell, notices } = (workerData as { data: ChannelWorkerData }).data;
+const host = new ChannelHost(new Doorbell(doorbell), {}, notices);
 Comlink.expose(host, nodeEndpoint(parentPort));
 host.start();
