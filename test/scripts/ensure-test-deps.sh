@@ -26,6 +26,11 @@ need util-linux
 # rtsps:// tests: openssl makes the throwaway certificate; GStreamer's TLS comes from GIO's GnuTLS backend.
 need openssl
 need glib-networking
+# test/support/mosquitto.ts: a real MQTT broker for the MQTT output tests (restarted mid-stream).
+need mosquitto
+# test/outputs/metrics.test.ts: `promtool check metrics` lints the /metrics exposition (promtool ships
+# only in Debian's prometheus package).
+need prometheus
 
 if [ ${#packages[@]} -gt 0 ]; then
   echo "ensure-test-deps: installing ${packages[*]}"

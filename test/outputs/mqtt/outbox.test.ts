@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, test } from 'node:test';
+import { Outbox, OUTBOX_FILE } from '../../../src/outputs/mqtt/outbox.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function scratch(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'panoptes-outbox-'));
+  dirs.push(dir);
+  return dir;
+}
+
+const payloads = (outbox: Outbox): string[] => outbox.after(0, Number.MAX_SAFE_INTEGER).map((record) => record.payload);
+
+test('messages come out oldest first and an ack removes exactly that message', () => {
+  const outbox = Outbox.open({ dir: scratch(), maxEvents: 100 });
+  const records = ['a', 'b', 'c', 'd'].map((name) => outbox.append(`t/${name}`, (seq) => `${name}${seq}`));
+  assert.deepEqual(records.map((record) => record.seq), [1, 2, 3, 4]);
+  assert.deepEqual(payloads(outbox), ['a1', 'b2', 'c3', 'd4']);
+  assert.equal(outbox.ack(3), true);
+  assert.equal(outbox.ack(3), false, 'a second ack of the same message is a no-op');
+  assert.deepEqual(payloads(outbox), ['a1', 'b2', 'd4']);
+  assert.deepEqual(outbox.after(1, 1).map((record) => record.topic), ['t/b'], 'after() skips up to the seq and honours the limit');
+  assert.deepEqual({ ...outbox.stats() }, { depth: 3, appended: 4, acked: 1, droppedOldest: 0, corruptLines: 0, recovered: 0 });
+  outbox.close();
+});
+
+test('when the bound is hit the oldest messages are dropped and counted', () => {
+  const outbox = Outbox.open({ dir: scratch(), maxEvents: 3 });
+  for (let i = 1; i <= 7; i += 1) outbox.append('t', () => `m${i}`);
+  assert.deepEqual(payloads(outbox), ['m5', 'm6', 'm7']);
+  assert.equal(outbox.stats().droppedOldest, 4);
+  assert.equal(outbox.depth, 3);
+  outbox.close();
+});
+
+test('pending messages survive a restart in order and the sequence continues after the highest', () => {
+  const dir = scratch();
+  const first = Outbox.open({ dir, maxEvents: 10 });
+  for (let i = 1; i <= 5; i += 1) first.append(`t/${i}`, (seq) => `m${seq}`);
+  first.ack(1);
+  first.ack(4);
+  first.close();
+
+  const second = Outbox.open({ dir, maxEvents: 10 });
+  assert.deepEqual(payloads(second), ['m2', 'm3', 'm5']);
+  assert.equal(second.stats().recovered, 3);
+  assert.equal(second.append('t/6', (seq) => `m${seq}`).seq, 6, 'a seq is never reused after a restart');
+  second.close();
+});
+
+test('a gateway killed without closing the outbox loses no appended message', () => {
+  const dir = scratch();
+  const crashed = Outbox.open({ dir, maxEvents: 10 });
+  crashed.append('t', () => 'kept-1');
+  crashed.append('t', () => 'kept-2');
+  crashed.ack(1);
+  // No close(): the lines were written before append returned, as a SIGKILL would leave them.
+  const reopened = Outbox.open({ dir, maxEvents: 10 });
+  assert.deepEqual(payloads(reopened), ['kept-2']);
+  reopened.close();
+  crashed.close();
+});
+
+test('a torn last line after a crash is skipped and counted, and the outbox keeps working', () => {
+  const dir = scratch();
+  const first = Outbox.open({ dir, maxEvents: 10 });
+  first.append('t', () => 'whole-1');
+  first.append('t', () => 'whole-2');
+  first.close();
+  appendFileSync(path.join(dir, OUTBOX_FILE), '{"seq":3,"topic":"t","payl');
+
+  const second = Outbox.open({ dir, maxEvents: 10 });
+  assert.deepEqual(payloads(second), ['whole-1', 'whole-2']);
+  assert.equal(second.stats().corruptLines, 1);
+  second.append('t', () => 'after-crash');
+  second.close();
+
+  const third = Outbox.open({ dir, maxEvents: 10 });
+  assert.deepEqual(payloads(third), ['whole-1', 'whole-2', 'after-crash'], 'a new line never joins the torn one');
+  assert.equal(third.stats().corruptLines, 0, 'the torn line was compacted away at the previous open');
+  third.close();
+});
+
+test('lines that are valid JSON but not outbox records are skipped and counted', () => {
+  const dir = scratch();
+  writeFileSync(path.join(dir, OUTBOX_FILE), [
+    '{"seq":1,"topic":"t","payload":"ok"}',
+    '{"seq":-2,"topic":"t","payload":"bad seq"}',
+    '[1,2,3]',
+    'null',
+    '{"ack":"1"}',
+    '{"seq":3,"topic":7,"payload":"bad topic"}',
+    '',
+  ].join('\n'));
+  const outbox = Outbox.open({ dir, maxEvents: 10 });
+  assert.deepEqual(payloads(outbox), ['ok']);
+  assert.equal(outbox.stats().corruptLines, 5);
+  outbox.close();
+});
+
+test('a bound lowered between runs drops the oldest pending messages at open and counts them', () => {
+  const dir = scratch();
+  const first = Outbox.open({ dir, maxEvents: 10 });
+  for (let i = 1; i <= 6; i += 1) first.append('t', () => `m${i}`);
+  first.close();
+  const second = Outbox.open({ dir, maxEvents: 2 });
+  assert.deepEqual(payloads(second), ['m5', 'm6']);
+  assert.equal(second.stats().droppedOldest, 4);
+  second.close();
+});
+
+test('delivered messages are compacted out of the file so it does not grow while the broker keeps up', () => {
+  const dir = scratch();
+  const outbox = Outbox.open({ dir, maxEvents: 100, compactAfterDeadLines: 64 });
+  const payload = 'x'.repeat(200);
+  for (let i = 0; i < 1_000; i += 1) outbox.ack(outbox.append('t', () => payload).seq);
+  outbox.append('t', () => 'last');
+  // Without compaction the file would hold 1,000 records of 200+ bytes.
+  assert.ok(statSync(path.join(dir, OUTBOX_FILE)).size < 64 * 300, `file is ${statSync(path.join(dir, OUTBOX_FILE)).size} bytes`);
+  outbox.close();
+  const reopened = Outbox.open({ dir, maxEvents: 100 });
+  assert.deepEqual(payloads(reopened), ['last']);
+  assert.equal(readFileSync(path.join(dir, OUTBOX_FILE), 'utf8').trim().split('\n').length, 1);
+  reopened.close();
+});
+
+test('an outbox directory that cannot be created fails with E_MQTT_OUTBOX naming the path', () => {
+  const dir = scratch();
+  const blocker = path.join(dir, 'not-a-dir');
+  writeFileSync(blocker, 'x');
+  assert.throws(() => Outbox.open({ dir: path.join(blocker, 'outbox'), maxEvents: 10 }), (error: unknown) => {
+    assert.equal((error as { code?: string }).code, 'E_MQTT_OUTBOX');
+    assert.match((error as Error).message, /not-a-dir.*mqtt\.outbox\.dir/);
+    return true;
+  });
+});
