@@ -1,56 +1,45 @@
 /**
- * `panoptes demo`: the embedded default. Synthetic cameras (ffmpeg lavfi sources) run through the
- * actor runtime (ingest, rings, channel workers, native kernels) and their metrics are logged. Later
- * issues add inference, MQTT, the API and the dashboard to this same command.
+ * `panoptes demo`: the embedded default. config/demo.yaml (synthetic cameras of moving objects, the
+ * motion backend, the embedded MQTT broker, API and WebSocket on localhost) run as a full site; the
+ * flags scale it (more cameras cycle through the same scenes) and resize it. Camera metrics are logged
+ * every 10 s.
  */
-import { Gateway } from '../coordinator/gateway.ts';
-import type { CameraSpec } from '../coordinator/camera.ts';
-import { resolveFfmpeg } from '../ingest/ffmpeg-path.ts';
+import { loadConfig } from '../config/load.ts';
+import type { SiteConfig } from '../config/schema.ts';
 import { log } from '../log.ts';
-import { logNativeReport } from './native-report.ts';
+import { runUntilSignal, startSite } from './run-site.ts';
+
+export const DEMO_CONFIG = new URL('../../config/demo.yaml', import.meta.url);
 
 export interface DemoOptions {
   /** Seconds to run; 0 runs until SIGINT/SIGTERM. */
   duration: number;
-  width: number;
-  height: number;
-  fps: number;
-  cameras: number;
+  /** Overrides of the config's analysis size and rate, and its number of cameras. */
+  width?: number;
+  height?: number;
+  fps?: number;
+  cameras?: number;
 }
 
-/** Moving synthetic scenes, so every camera has motion to analyse. */
-const SCENES = ['testsrc2', 'mandelbrot', 'life=mold=10:ratio=0.5:death_color=#C83232:life_color=#00ff00', 'cellauto=rule=110'];
-
-function demoCamera(index: number, o: DemoOptions): CameraSpec {
-  const scene = SCENES[index % SCENES.length] as string;
-  const graph = `${scene}${scene.includes('=') ? ':' : '='}size=${o.width}x${o.height}:rate=${o.fps}`;
-  return {
-    id: `demo${index}`, url: `lavfi:${graph}`, transport: 'tcp', loop: false, width: o.width, height: o.height,
-    fps: o.fps, format: 'yuv420p', sampling: 'fixed_fps', minFps: 1, ioTimeoutMs: 5000, stallTimeoutMs: 10_000,
-    stableAfterMs: 30_000, udpFallbackAfter: 3, ringSlots: 4,
-    backoff: { initialMs: 1000, factor: 2, maxMs: 30_000, jitter: 0.1 },
-    circuit: { failureThreshold: 5, openMs: 60_000, halfOpenMaxTrials: 3, successThreshold: 2 },
-  };
+function scaled(config: SiteConfig, o: DemoOptions): SiteConfig {
+  const scenes = config.cameras;
+  const count = o.cameras ?? scenes.length;
+  const cameras = Array.from({ length: count }, (_, i) => {
+    const scene = scenes[i % scenes.length] as SiteConfig['cameras'][number];
+    const ai = { ...scene.ai, ...(o.width ? { width: o.width, height: o.height ?? scene.ai.height } : {}), ...(o.fps ? { fps: o.fps } : {}) };
+    const id = i < scenes.length ? scene.id : `${scene.id}${Math.floor(i / scenes.length)}`;
+    return { ...scene, id, channel: i + 1, ai };
+  });
+  return { ...config, cameras };
 }
 
 export async function runDemo(options: DemoOptions): Promise<void> {
   const logger = log.child({ module: 'demo' });
-  logNativeReport(logger);
-  const ffmpeg = resolveFfmpeg();
-  logger.info({ ffmpeg: ffmpeg.path, version: ffmpeg.version, source: ffmpeg.source }, 'ffmpeg found');
-  const gateway = new Gateway({ ffmpeg, logger: log });
-  gateway.start();
-  for (let i = 0; i < options.cameras; i++) {
-    await gateway.addCamera(demoCamera(i, options), {
-      motion: { threshold: 25, minArea: 64, alpha: 0.2, gridCols: 8, gridRows: 8, maxBoxes: 32, exclude: null },
-      regions: { padding: 0.15, minSide: 160, maxRegions: 4 },
-      lightingRatio: 0.6,
-      tensor: { width: 320, height: 320, layout: 'nchw-f32' },
-    });
-  }
+  const config = scaled(await loadConfig(DEMO_CONFIG.pathname), options);
+  const running = await startSite(config, log);
   const report = (): void => {
-    for (const c of gateway.list()) {
-      const m = gateway.metrics(c.actor.spec.id);
+    for (const c of running.site.cameras()) {
+      const m = running.site.cameraMetrics(c.id);
       if (!m) continue;
       logger.info({
         camera: m.camera, state: m.state, inputFps: Number(m.inputFps.toFixed(1)), analysedFps: Number(m.analysedFps.toFixed(1)),
@@ -60,15 +49,18 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     }
   };
   const timer = setInterval(report, 10_000);
-  await new Promise<void>((resolve) => {
-    const done = (): void => resolve();
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-    if (options.duration > 0) setTimeout(done, options.duration * 1000).unref();
+  let events = 0;
+  running.site.onEvent((m) => {
+    if (m.type === 'start') events++;
   });
-  clearInterval(timer);
-  report();
-  const totals = gateway.list().reduce((t, c) => ({ frames: t.frames + (gateway.metrics(c.actor.spec.id)?.framesAnalysed ?? 0), cameras: t.cameras + 1 }), { frames: 0, cameras: 0 });
-  await gateway.stop();
-  logger.info(totals, 'demo finished');
+  let frames = 0;
+  await runUntilSignal(running, log, {
+    durationS: options.duration, configFile: DEMO_CONFIG.pathname,
+    beforeStop: () => {
+      clearInterval(timer);
+      report();
+      frames = running.site.cameras().reduce((n, c) => n + (running.site.cameraMetrics(c.id)?.framesAnalysed ?? 0), 0);
+    },
+  });
+  logger.info({ cameras: config.cameras.length, frames, events }, 'demo finished');
 }

@@ -38,7 +38,7 @@ export function isHlsPlaylist(url: string): boolean {
   return /\.m3u8(?:[?#]|$)/i.test(url);
 }
 
-function inputArgs(spec: IngestSpec): string[] {
+export function inputArgs(spec: IngestSpec): string[] {
   const timeoutUs = String(spec.ioTimeoutMs * 1000);
   switch (sourceKind(spec.url)) {
     case 'rtsp':

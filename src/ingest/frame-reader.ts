@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, existsSync, openSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { epochMs, stampNow } from '../ring/clock.ts';
 import type { FrameRingProducer } from '../ring/producer.ts';
 
 const CHUNK_BYTES = 1 << 18;
@@ -18,8 +19,6 @@ type OnreadSocketOptions = net.SocketConstructorOpts & {
 export class FrameReader {
   /** Complete frames committed to the ring (over every run). */
   frames = 0;
-  /** Epoch ms of the last complete frame (0 before the first): the stall detector reads it. */
-  lastFrameMs = 0;
   readonly fifoPath: string;
   private readonly producer: FrameRingProducer;
   private readonly chunk = Buffer.allocUnsafe(CHUNK_BYTES);
@@ -27,7 +26,8 @@ export class FrameReader {
   private socket: net.Socket | undefined;
   private slot: Uint8Array | undefined;
   private filled = 0;
-  private frameStartMs = 0;
+  /** When the last complete frame arrived (epochMs clock, 0 before the first), stamped without allocating. */
+  private readonly lastFrame = new Float64Array(1);
   private readonly onFrame: () => void;
 
   /** `onFrame` runs after each committed frame (keep it cheap: it is on the ingest path). */
@@ -36,6 +36,16 @@ export class FrameReader {
     this.frameBytes = producer.ring.frameBytes;
     this.fifoPath = fifoPath;
     this.onFrame = onFrame;
+  }
+
+  /**
+   * When the last complete frame arrived (0 before the first), on Date.now()'s clock, which the stall
+   * detector compares it with: the frame's age is measured on the monotonic clock it was stamped with,
+   * so a wall-clock step cannot fake (or hide) a stall. Read by a timer, not per frame.
+   */
+  get lastFrameMs(): number {
+    const at = this.lastFrame[0] as number;
+    return at === 0 ? 0 : Date.now() - (epochMs() - at);
   }
 
   /**
@@ -72,20 +82,20 @@ export class FrameReader {
     let offset = 0;
     while (offset < nread) {
       if (this.slot === undefined) {
+        // The first byte's arrival is the closest we get to the capture time of a decoded frame:
+        // acquire stamps it into the slot, commitCapturedAtAcquire keeps it.
         this.slot = this.producer.acquire();
         this.filled = 0;
-        this.frameStartMs = Date.now();
       }
       const n = Math.min(nread - offset, this.frameBytes - this.filled);
       this.chunk.copy(this.slot, this.filled, offset, offset + n);
       this.filled += n;
       offset += n;
       if (this.filled === this.frameBytes) {
-        // The first byte's arrival is the closest we get to the capture time of a decoded frame.
-        this.producer.commit(this.frameStartMs, this.frames);
+        this.producer.commitCapturedAtAcquire(this.frames);
         this.slot = undefined;
         this.frames++;
-        this.lastFrameMs = Date.now();
+        stampNow(this.lastFrame, 0);
         this.onFrame();
       }
     }

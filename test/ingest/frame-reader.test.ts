@@ -6,7 +6,8 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { FrameReader, closeFd } from '../../src/ingest/frame-reader.ts';
 import { FrameRingConsumer } from '../../src/ring/consumer.ts';
-import { Ctrl, FrameRing } from '../../src/ring/layout.ts';
+import { epochMs } from '../../src/ring/clock.ts';
+import { Ctrl, FrameRing, Meta } from '../../src/ring/layout.ts';
 import { FrameRingProducer } from '../../src/ring/producer.ts';
 import { lavfiFrames } from '../support/video.ts';
 
@@ -38,6 +39,27 @@ test('frames decoded by ffmpeg land in ring slots byte for byte, in order', asyn
     assert.ok(Buffer.from(ring.slots[slot] as Uint8Array).equals(Buffer.from(expected[i] as Uint8Array)), `frame ${i} matches`);
     consumer.release(slot);
   }
+  reader.dispose();
+});
+
+test('each frame carries its first byte\'s arrival as capture time, before its commit, on the epochMs clock', async () => {
+  const ring = FrameRing.create({ width: 320, height: 240, format: 'yuv420p', slots: 8 });
+  const consumer = new FrameRingConsumer(ring);
+  const reader = new FrameReader(new FrameRingProducer(ring), path.join(dir, 't.fifo'), () => undefined);
+  assert.equal(reader.lastFrameMs, 0, 'no frame yet');
+  const start = epochMs();
+  await runFfmpeg(reader, ['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-frames:v', '6', '-f', 'rawvideo', '-pix_fmt', 'yuv420p']);
+  const end = epochMs();
+  let previousCommit = start;
+  for (let slot = consumer.tryAcquire(); slot >= 0; slot = consumer.tryAcquire()) {
+    const captureMs = ring.metaOf(slot, Meta.CaptureMs), commitMs = ring.metaOf(slot, Meta.CommitMs);
+    assert.ok(start <= captureMs && captureMs <= commitMs && commitMs <= end, `${start} <= ${captureMs} <= ${commitMs} <= ${end}`);
+    assert.ok(commitMs >= previousCommit, 'commit times follow the frame order');
+    previousCommit = commitMs;
+    consumer.release(slot);
+  }
+  const age = Date.now() - reader.lastFrameMs;
+  assert.ok(age >= 0 && age <= end - start + 50, `the last frame is ${age} ms old on Date.now()'s clock`);
   reader.dispose();
 });
 

@@ -7,7 +7,8 @@ import { addon } from '../../src/native/load.ts';
 import { frameBytesReference } from '../reference/luma.ts';
 import type { Random } from '../support/random.ts';
 import {
-  booleanJunk, detached, faultsFor, integerJunk, levelJunk, numberJunk, typedJunk, type EntryPoint, type Fault,
+  booleanJunk, detached, faultsFor, integerJunk, levelJunk, numberJunk, stampTarget, stampTargetJunk, typedJunk, type EntryPoint,
+  type Fault,
 } from './fuzz-values.ts';
 
 export const FORMAT = 'format (0 gray, 1 yuv420p, 2 nv12, 3 rgb24, 4 bgr24)';
@@ -215,4 +216,26 @@ const cropResizeEntry: EntryPoint = {
   call: (a) => (addon().cropResize as (...args: unknown[]) => unknown)(...a),
 };
 
-export const RAW_ENTRY_POINTS: readonly EntryPoint[] = [frameBytesEntry, toLumaEntry, motionEntry, sharpnessEntry, cropResizeEntry];
+const stampEpochMsEntry: EntryPoint = {
+  name: 'addon().stampEpochMs',
+  generate(rng) {
+    const n = rng.int(1, 64), index = rng.int(0, n - 1);
+    return {
+      args: [stampTarget(rng, n), index, rng.pick([0, -0, 0.25, -1.7e12, 1.7e12, Number.MAX_VALUE])],
+      faults: [
+        ...faultsFor([0], ['target'], stampTargetJunk(n)),
+        ...faultsFor([1], ['index'], integerJunk(0, n - 1)),
+        ...faultsFor([2], ['offsetMs'], numberJunk(-Number.MAX_VALUE, Number.MAX_VALUE)),
+      ],
+      // Valid alone, but the index no longer fits (an empty target is named instead of the index).
+      mismatches: [{ path: [0], value: new Float64Array(index), names: ['index', 'target'] }],
+      names: [['target'], ['index'], ['offsetMs']],
+      required: 3,
+    };
+  },
+  call: (a) => (addon().stampEpochMs as (...args: unknown[]) => unknown)(...a),
+};
+
+export const RAW_ENTRY_POINTS: readonly EntryPoint[] = [
+  frameBytesEntry, toLumaEntry, motionEntry, sharpnessEntry, cropResizeEntry, stampEpochMsEntry,
+];

@@ -3,13 +3,14 @@
  * their defaults), so those two are dropped from the junk aimed at optional fields.
  */
 import {
-  MotionDetector, PIXEL_FORMATS, cropResize, frameBytes, motion, sharpness, toLuma, type CropOptions, type MotionOptions,
-  type PixelFormat,
+  MotionDetector, PIXEL_FORMATS, cropResize, frameBytes, motion, sharpness, stampNow, toLuma, type CropOptions,
+  type MotionOptions, type PixelFormat,
 } from '../../src/native/index.ts';
 import { frameBytesReference } from '../reference/luma.ts';
 import type { Random } from '../support/random.ts';
 import {
-  booleanJunk, faultsFor, formatNameJunk, integerJunk, nonNumbers, numberJunk, typedJunk, type EntryPoint, type Fault,
+  booleanJunk, faultsFor, formatNameJunk, integerJunk, nonNumbers, numberJunk, stampTarget, stampTargetJunk, typedJunk,
+  type EntryPoint, type Fault,
 } from './fuzz-values.ts';
 
 const INT_MAX = 2 ** 31 - 1;
@@ -221,8 +222,23 @@ const cropResizeEntry: EntryPoint = {
   call: (a) => (cropResize as (...args: unknown[]) => unknown)(...a),
 };
 
+const stampNowEntry: EntryPoint = {
+  name: 'stampNow',
+  generate(rng) {
+    const n = rng.int(1, 64), index = rng.int(0, n - 1);
+    return {
+      args: [stampTarget(rng, n), index],
+      faults: [...faultsFor([0], ['target'], stampTargetJunk(n)), ...faultsFor([1], ['index'], integerJunk(0, n - 1))],
+      mismatches: [{ path: [0], value: new Float64Array(index), names: ['index', 'target'] }],
+      names: [['target'], ['index']],
+      required: 2,
+    };
+  },
+  call: (a) => (stampNow as (...args: unknown[]) => unknown)(...a),
+};
+
 export const TYPED_ENTRY_POINTS: readonly EntryPoint[] = [
-  frameBytesEntry, toLumaEntry, sharpnessEntry, motionEntry, detectorEntry, cropResizeEntry,
+  frameBytesEntry, toLumaEntry, sharpnessEntry, motionEntry, detectorEntry, cropResizeEntry, stampNowEntry,
 ];
 
 /** Anything that is not a supported level name or 'auto'. */

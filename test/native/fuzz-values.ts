@@ -98,6 +98,19 @@ export function typedJunk(n: number, accepted: readonly TypedArrayCtor[]): unkno
   return values.filter((v) => !(accepted.some((c) => v instanceof c) && (v as ArrayLike<number>).length === n));
 }
 
+/** Anything but a non-empty Float64Array, whatever the index (an empty or detached one has no index). */
+export function stampTargetJunk(n: number): unknown[] {
+  return [...typedJunk(n, [Float64Array]), new Float64Array(0)].filter((v) => !(v instanceof Float64Array && v.length > 0));
+}
+
+/** A valid stamp target: plain, at an offset inside a bigger buffer, or over a SharedArrayBuffer. */
+export function stampTarget(rng: import('../support/random.ts').Random, n: number): Float64Array {
+  const kind = rng.int(0, 2);
+  if (kind === 0) return new Float64Array(n);
+  const buffer = kind === 1 ? new ArrayBuffer((n + 3) * 8) : new SharedArrayBuffer((n + 3) * 8);
+  return new Float64Array(buffer, 16, n);
+}
+
 /** Invalid SIMD level codes for the raw addon: out of range, fractional, not numbers, and unsupported. */
 export function levelJunk(unsupported: readonly number[]): unknown[] {
   return [...integerJunk(0, 3), ...unsupported];

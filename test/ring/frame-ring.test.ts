@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { FrameRingConsumer } from '../../src/ring/consumer.ts';
 import { Ctrl, FrameRing, Meta } from '../../src/ring/layout.ts';
 import { FrameRingProducer } from '../../src/ring/producer.ts';
+import { epochMs } from '../../src/ring/clock.ts';
 import { startWorker } from '../../src/threads.ts';
 
 function ring(slots = 4): FrameRing {
@@ -31,6 +32,35 @@ test('a committed frame reaches the consumer in place with its metadata', () => 
   assert.equal(consumer.ring.metaOf(slot, Meta.Pts), 99);
   consumer.release(slot);
   assert.equal(r.counter(Ctrl.DroppedFull), 0);
+});
+
+test('commit stamps the commit time on the epochMs clock and keeps the capture time it was given', () => {
+  const r = ring();
+  const producer = new FrameRingProducer(r);
+  const consumer = new FrameRingConsumer(r);
+  producer.acquire();
+  const before = epochMs();
+  producer.commit(1234.5, 1);
+  const after = epochMs();
+  const slot = consumer.tryAcquire();
+  const commitMs = r.metaOf(slot, Meta.CommitMs);
+  assert.ok(commitMs >= before - 0.1 && commitMs <= after + 0.1, `${before} <= ${commitMs} <= ${after}`);
+  assert.equal(r.metaOf(slot, Meta.CaptureMs), 1234.5);
+});
+
+test('a frame committed as captured at acquire carries the claim time, at or before its commit time', () => {
+  const r = ring();
+  const producer = new FrameRingProducer(r);
+  const consumer = new FrameRingConsumer(r);
+  const before = epochMs();
+  producer.acquire().fill(3);
+  const claimed = epochMs();
+  producer.commitCapturedAtAcquire(7);
+  const slot = consumer.tryAcquire();
+  const captureMs = r.metaOf(slot, Meta.CaptureMs);
+  assert.ok(captureMs >= before - 0.1 && captureMs <= claimed + 0.1, `${before} <= ${captureMs} <= ${claimed}`);
+  assert.ok(r.metaOf(slot, Meta.CommitMs) >= captureMs);
+  assert.equal(r.metaOf(slot, Meta.Pts), 7);
 });
 
 test('a full ring overwrites the oldest unread frames and counts each drop', () => {

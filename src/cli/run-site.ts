@@ -1,0 +1,93 @@
+/**
+ * Runs a site until a signal: the config applied to the gateway (ingest, analysis, inference), the MQTT
+ * output (embedded broker by default), the HTTP API and WebSocket feed, and the metrics registry.
+ * SIGHUP reloads the config file (only changed cameras restart); SIGTERM/SIGINT stop ingest, let
+ * in-flight inference finish, flush the MQTT outbox, close sockets and kill ffmpeg children, within 10 s.
+ */
+import type { Logger } from 'pino';
+import { loadConfig } from '../config/load.ts';
+import type { SiteConfig } from '../config/schema.ts';
+import { resolveFfmpeg } from '../ingest/ffmpeg-path.ts';
+import { startHttpServer, type HttpServer } from '../outputs/http/server.ts';
+import { MqttOutput } from '../outputs/mqtt/publisher.ts';
+import { Site } from '../site/site.ts';
+import { createSiteMetrics } from '../site/site-metrics.ts';
+import { logNativeReport } from './native-report.ts';
+
+/** A stop that takes longer than this is cut short (issue 5: exit within 10 s). */
+const SHUTDOWN_DEADLINE_MS = 9_000;
+
+export interface RunningSite {
+  site: Site;
+  http: HttpServer;
+  mqtt: MqttOutput;
+  stop(): Promise<void>;
+}
+
+export async function startSite(config: SiteConfig, logger: Logger): Promise<RunningSite> {
+  logNativeReport(logger);
+  const ffmpeg = resolveFfmpeg(config.gateway.ffmpegPath === 'auto' ? process.env['PANOPTES_FFMPEG'] : config.gateway.ffmpegPath);
+  logger.info({ ffmpeg: ffmpeg.path, version: ffmpeg.version, source: ffmpeg.source }, 'ffmpeg found');
+  const site = await Site.start(config, { ffmpeg, logger });
+  const critical = new Map(config.cameras.map((c) => [c.id, c.alerts]));
+  const mqtt = new MqttOutput({
+    config: config.mqtt, site, log: logger,
+    isCritical: (event) => {
+      const alerts = critical.get(event.camera);
+      return alerts !== undefined && alerts.critical && (alerts.labels.length === 0 || alerts.labels.includes(event.label));
+    },
+  });
+  let http: HttpServer | undefined;
+  try {
+    await mqtt.start();
+    const registry = createSiteMetrics(site, { mqtt: () => mqtt.stats(), ws: () => http?.liveFeed.stats() ?? null });
+    http = await startHttpServer({
+      site, host: config.http.host, port: config.http.port, tokens: config.http.tokens, bodyLimitBytes: config.http.bodyLimitBytes,
+      metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }), logger,
+    });
+  } catch (err) {
+    await mqtt.stop().catch(() => undefined);
+    await site.stop();
+    throw err;
+  }
+  const server = http;
+  logger.info({ api: `http://${config.http.host}:${server.port}/api/v1`, ws: `ws://${config.http.host}:${server.port}/ws`, mqtt: mqtt.brokerUrl }, 'panoptes is running');
+  return {
+    site, http: server, mqtt,
+    async stop() {
+      // Ingest first (no new frames), then inference drains, then the outbox flushes, then sockets close.
+      await site.stop();
+      await mqtt.stop();
+      await server.close();
+    },
+  };
+}
+
+/** Runs until SIGINT/SIGTERM (or `durationS`); reloads `configFile` on SIGHUP. */
+export async function runUntilSignal(
+  running: RunningSite, logger: Logger, options: { configFile?: string; durationS?: number; beforeStop?: () => void },
+): Promise<void> {
+  const onHup = (): void => {
+    if (!options.configFile) return logger.warn('SIGHUP ignored: this site was not started from a config file');
+    loadConfig(options.configFile)
+      .then((next) => running.site.reload(next))
+      .catch((err: unknown) => logger.error({ err }, 'config reload failed; the running config is kept'));
+  };
+  process.on('SIGHUP', onHup);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+    if (options.durationS && options.durationS > 0) setTimeout(resolve, options.durationS * 1000).unref();
+  });
+  process.off('SIGHUP', onHup);
+  options.beforeStop?.();
+  logger.info('stopping');
+  const deadline = setTimeout(() => {
+    logger.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown took too long; exiting now');
+    process.exit(1);
+  }, SHUTDOWN_DEADLINE_MS);
+  deadline.unref();
+  await running.stop();
+  clearTimeout(deadline);
+  logger.info('stopped');
+}
