@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { BestShotSelector, bestShotOptionsSchema, sharpnessPoints, type LumaFrame } from '../../src/analytics/best-shot.ts';
 import { Tracker } from '../../src/analytics/tracker.ts';
 import { MotionDetector, sharpness, type Rect } from '../../src/native/index.ts';
-import { lavfiGraphFrames } from '../support/lavfi-graph.ts';
+import { lavfiGraphFrames } from '../support/video.ts';
 import { movingBoxesGraph, type MovingBoxesScene } from '../support/moving-boxes.ts';
 
 const W = 320, H = 180, COUNT = 10, SHARP = 6;

@@ -5,7 +5,7 @@
  * sees comes from real decoded frames, what it is checked against comes from the paths.
  */
 import type { Rect } from '../../src/native/index.ts';
-import { lavfiGraphFrames } from './lavfi-graph.ts';
+import { lavfiGraphFrames } from './video.ts';
 
 export interface MovingBox {
   name: string;

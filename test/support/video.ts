@@ -17,14 +17,8 @@ export function ffmpegPath(): string {
   return process.env['PANOPTES_FFMPEG'] ?? 'ffmpeg';
 }
 
-/**
- * Decodes `count` frames of a lavfi source (default `testsrc2`, moving and textured) at the given size
- * and pixel format. Any lavfi graph works as `source`, e.g. 'mandelbrot' or 'smptebars'.
- */
-export function lavfiFrames(
-  width: number, height: number, format: PixelFormat, count: number, source = 'testsrc2',
-): RawFrames {
-  const graph = `${source}=size=${width}x${height}:rate=25`;
+/** The first `count` frames of a lavfi filter `graph` (several sources, overlays, blur on chosen frames) in `format`, packed. */
+export function lavfiGraphFrames(graph: string, width: number, height: number, format: PixelFormat, count: number): Uint8Array[] {
   const raw = execFileSync(
     ffmpegPath(),
     ['-hide_banner', '-loglevel', 'error', '-nostdin', '-f', 'lavfi', '-i', graph,
@@ -33,9 +27,19 @@ export function lavfiFrames(
   );
   const size = frameBytes(format, width, height);
   if (raw.length !== size * count) {
-    throw new Error(`ffmpeg produced ${raw.length} bytes, expected ${count} frames of ${size} bytes`);
+    throw new Error(`ffmpeg produced ${raw.length} bytes for '${graph}', expected ${count} frames of ${size} bytes`);
   }
   const frames: Uint8Array[] = [];
   for (let i = 0; i < count; i++) frames.push(new Uint8Array(raw.buffer, raw.byteOffset + i * size, size));
-  return { format, width, height, frames };
+  return frames;
+}
+
+/**
+ * Decodes `count` frames of a lavfi source (default `testsrc2`, moving and textured) at the given size
+ * and pixel format. Any lavfi source works as `source`, e.g. 'mandelbrot' or 'smptebars'.
+ */
+export function lavfiFrames(
+  width: number, height: number, format: PixelFormat, count: number, source = 'testsrc2',
+): RawFrames {
+  return { format, width, height, frames: lavfiGraphFrames(`${source}=size=${width}x${height}:rate=25`, width, height, format, count) };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Secret } from '../../../src/config/secret.ts';
-import { sampleEvent } from './recording-site.ts';
+import { sampleEvent } from '../../support/recording-site.ts';
 import { call, CAMERA, errorCode, OTHER_TOKEN, rawExchange, startTestServer, TOKEN, type TestServer } from './test-server.ts';
 
 describe('REST API', () => {

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Secret } from '../../../src/config/secret.ts';
 import { startHttpServer, type HttpServer, type HttpServerOptions } from '../../../src/outputs/http/server.ts';
-import { RecordingSite } from './recording-site.ts';
+import { RecordingSite } from '../../support/recording-site.ts';
 
 export const TOKEN = 'tok-3f9a1c-secret-value';
 export const OTHER_TOKEN = 'second-token-77c1d0';

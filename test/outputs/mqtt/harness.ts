@@ -13,7 +13,7 @@ import type { DetectionEvent, EventMessage, EventMessageType } from '../../../sr
 import { siteConfigSchema } from '../../../src/config/schema.ts';
 import type { MqttConfig } from '../../../src/outputs/mqtt/publisher.ts';
 import type { CameraStatus } from '../../../src/outputs/site.ts';
-import { RecordingSite } from '../http/recording-site.ts';
+import { RecordingSite } from '../../support/recording-site.ts';
 
 export { RecordingSite };
 

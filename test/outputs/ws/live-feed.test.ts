@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Detection } from '../../../src/inference/types.ts';
 import { decodeSnapshotFrame } from '../../../src/outputs/ws/messages.ts';
 import type { DetectionsMessage } from '../../../src/outputs/site.ts';
-import { sampleEvent } from '../http/recording-site.ts';
+import { sampleEvent } from '../../support/recording-site.ts';
 import { OTHER_TOKEN, startTestServer, TOKEN, type TestServer } from '../http/test-server.ts';
 import { FeedClient, type Received } from './feed-client.ts';
 

@@ -3,14 +3,14 @@
  * schema (so 400 bodies carry real `path: message` problems), every control call recorded, and
  * emitters for the live feed. The gateway's own implementation is tested by the site wiring.
  */
-import type { EventMessage, DetectionEvent } from '../../../src/analytics/events.ts';
-import { cameraSchema, type CameraConfig } from '../../../src/config/camera-schema.ts';
-import { configErrorMap, formatIssues } from '../../../src/config/issues.ts';
-import type { CameraMetrics } from '../../../src/coordinator/camera-metrics.ts';
-import type { CameraTransition } from '../../../src/coordinator/camera-state.ts';
-import { CameraExistsError, CameraNotFoundError, ConfigError } from '../../../src/errors.ts';
-import { maskUrl } from '../../../src/ingest/mask-url.ts';
-import type { CameraStatus, DetectionsMessage, EventQuery, HealthReport, SiteControl } from '../../../src/outputs/site.ts';
+import type { EventMessage, DetectionEvent } from '../../src/analytics/events.ts';
+import { cameraSchema, type CameraConfig } from '../../src/config/camera-schema.ts';
+import { configErrorMap, formatIssues } from '../../src/config/issues.ts';
+import type { CameraMetrics } from '../../src/coordinator/camera-metrics.ts';
+import type { CameraTransition } from '../../src/coordinator/camera-state.ts';
+import { CameraExistsError, CameraNotFoundError, ConfigError } from '../../src/errors.ts';
+import { maskUrl } from '../../src/ingest/mask-url.ts';
+import type { CameraStatus, DetectionsMessage, EventQuery, HealthReport, SiteControl } from '../../src/outputs/site.ts';
 
 type Listener<T> = (message: T) => void;
 
