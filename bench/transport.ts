@@ -189,7 +189,7 @@ const NOTES = [
   '  landed in the smallest one; empty-window bias subtracted; median of the windows. Not visible to these',
   '  counters: copy\'s malloc\'d serialization buffer (one frame a message, main thread, freed after delivery).',
   '  The worker reads its clock a frame only while latency is measured (a clock read is 16 B in Node 20), so',
-  '  these windows count the transport alone; the ring\'s producer reads it once a frame (commit time).',
+  '  these windows count the transport alone; the ring\'s producer stamps its times natively (stampNow), allocating nothing.',
   'faults/frame: minor page faults of the whole process (process.resourceUsage) a frame over a transport\'s trials',
   '  (the other workers are idle meanwhile): fresh memory being touched, e.g. a new ArrayBuffer the allocator got',
   '  from the kernel; each costs a trap and the zeroing of a 4 KiB page.',

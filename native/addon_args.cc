@@ -1,6 +1,8 @@
 #include "addon_args.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <limits>
 
 namespace panoptes::args {
 
@@ -68,6 +70,14 @@ double number(const Napi::CallbackInfo& info, size_t index, const char* name, do
   return v;
 }
 
+double finiteNumber(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  const Napi::Value value = info[index];
+  if (!value.IsNumber()) fail(info.Env(), false, "a finite number", name, value);
+  const double v = value.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(v)) fail(info.Env(), true, "a finite number", name, value);
+  return v;
+}
+
 int integer(const Napi::CallbackInfo& info, size_t index, const char* name, int lo, int hi) {
   const Napi::Value value = info[index];
   if (!value.IsNumber()) fail(info.Env(), false, "an integer", name, value);
@@ -82,6 +92,11 @@ bool boolean(const Napi::CallbackInfo& info, size_t index, const char* name) {
   const Napi::Value value = info[index];
   if (!value.IsBoolean()) fail(info.Env(), false, "a boolean", name, value);
   return value.As<Napi::Boolean>();
+}
+
+size_t index(const Napi::CallbackInfo& info, size_t argIndex, const char* name, size_t length) {
+  const size_t maxIndex = std::min<size_t>(length - 1, static_cast<size_t>(std::numeric_limits<int>::max()));
+  return static_cast<size_t>(integer(info, argIndex, name, 0, static_cast<int>(maxIndex)));
 }
 
 PixelFormat pixelFormat(const Napi::CallbackInfo& info, size_t index) {

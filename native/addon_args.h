@@ -19,6 +19,8 @@ std::string describe(const Napi::Value& value);
 // An integer in [lo, hi]; a non-number is a TypeError, anything else out of range a RangeError.
 int integer(const Napi::CallbackInfo& info, size_t index, const char* name, int lo, int hi);
 double number(const Napi::CallbackInfo& info, size_t index, const char* name, double lo, double hi);
+// Any number but NaN and the infinities.
+double finiteNumber(const Napi::CallbackInfo& info, size_t index, const char* name);
 bool boolean(const Napi::CallbackInfo& info, size_t index, const char* name);
 
 template <typename T>
@@ -59,6 +61,9 @@ View<T> typedArrayOfLength(const Napi::CallbackInfo& info, size_t index, const c
   }
   return view;
 }
+
+// An integer index into a non-empty array of `length` elements (refuse an empty array before asking).
+size_t index(const Napi::CallbackInfo& info, size_t argIndex, const char* name, size_t length);
 
 PixelFormat pixelFormat(const Napi::CallbackInfo& info, size_t index);
 SimdLevel simdLevel(const Napi::CallbackInfo& info, size_t index);

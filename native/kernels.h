@@ -2,6 +2,7 @@
 // (scalar, AVX2, AVX-512, NEON) and the TypeScript oracle in test/ share.
 #pragma once
 
+#include "clock.h"
 #include "crop_resize.h"
 #include "frame.h"
 #include "luma.h"

@@ -4,14 +4,14 @@
  * the frame's candidates go to inference, and then they are cropped into the camera's crop slab and
  * announced (CandidateSink), all read in place from the ring slot. Without a slab (no inference) each
  * candidate gets its sharpness and a detector crop into local buffers and is only counted. Steady
- * state with no motion allocates only its clock read (16 B in Node 20, see ring/clock.ts); candidates
- * (rare) allocate their small records.
+ * state with no motion allocates nothing (the motion time is stamped natively, see ring/clock.ts);
+ * candidates (rare) allocate their small records.
  */
 import { createSampler, type FrameActivity, type FrameSampler } from '../analytics/sampling.ts';
 import { selectRegions } from '../analytics/regions.ts';
 import { MotionDetector, cropResize, sharpness, toLuma, type Rect } from '../native/index.ts';
 import type { CandidateInfo, CandidateNotice, ChannelCameraSettings } from '../protocol.ts';
-import { epochMs as now } from '../ring/clock.ts';
+import { epochMs as now, stampNow } from '../ring/clock.ts';
 import { FrameRingConsumer } from '../ring/consumer.ts';
 import type { RingReader } from '../ring/drain-loop.ts';
 import { FrameRing, Meta } from '../ring/layout.ts';
@@ -30,6 +30,8 @@ export class CameraPipeline implements RingReader {
   private readonly luma: Uint8Array | null;
   private readonly tensors: Array<Uint8Array | Float32Array>;
   private readonly boxes: Array<Rect & { area: number }> = [];
+  /** The motion time, stamped by the addon: a JS clock read would allocate a boxed number a frame. */
+  private readonly clock = new Float64Array(1);
   private readonly sink: CandidateSink | null;
   private readonly sampler: FrameSampler | null;
   /** Reused for every frame: the sampler reads it and keeps nothing. */
@@ -76,7 +78,8 @@ export class CameraPipeline implements RingReader {
     let luma = frame;
     if (this.luma !== null) luma = toLuma(frame, ring.format, width, height, this.luma, width, height);
     const changed = this.detector.detect(luma);
-    const motionMs = now();
+    stampNow(this.clock, 0);
+    const motionMs = this.clock[0] as number;
     const s = this.stats;
     s.add(Counter.Analysed);
     s.set(Counter.LastMotionRatio, changed / (width * height));
