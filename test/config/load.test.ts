@@ -43,7 +43,7 @@ test('the 8-channel site example validates, with its defaults merged under every
 
 test('the demo config validates: four lavfi cameras, the motion backend and the embedded broker', async () => {
   const config = await loadConfig(exampleFile('demo.yaml'), { env: {} });
-  assert.deepEqual(config.cameras.map((c) => c.id), ['demo0', 'demo1', 'demo2', 'demo3']);
+  assert.deepEqual(config.cameras.map((c) => c.id), ['gate', 'dock', 'fence', 'pattern']);
   assert.ok(config.cameras.every((c) => c.streams.primary.startsWith('lavfi:') && c.enabled));
   assert.equal(config.inference.backend.type, 'motion');
   assert.equal(config.mqtt.url, null);
