@@ -120,9 +120,16 @@ export class InferenceHub {
     for (const c of this.cameras.values()) c.analytics.tick(nowMs);
   }
 
-  async close(): Promise<void> {
-    for (const id of [...this.cameras.keys()]) this.removeCamera(id);
+  /**
+   * Call after ingest stopped: lets queued and in-flight crops finish (bounded by `drainMs`), so their
+   * detections still reach the tracker, then ends every camera's tracks (their events end) and the pool.
+   */
+  async close(drainMs = 3000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.scheduler.idle(), new Promise((resolve) => (timer = setTimeout(resolve, drainMs)))]);
+    clearTimeout(timer);
     this.scheduler.close();
+    for (const id of [...this.cameras.keys()]) this.removeCamera(id);
     await this.pool.close();
   }
 
