@@ -10,6 +10,7 @@
  */
 import os from 'node:os';
 import { machineFacts, type MachineFacts } from './lib/report.ts';
+import { silentProgress, Steps } from './lib/progress.ts';
 import type { BenchOptions } from './lib/scenario.ts';
 import { runRtspLevel, runSyntheticLevel, type RtspLevel, type SyntheticLevel } from './fixtures/pipeline-level.ts';
 import { MAX_DROP_SHARE, MAX_P99_MS, MIN_INPUT_SHARE, spread } from './fixtures/pipeline-protocol.ts';
@@ -58,18 +59,22 @@ function plan(quick: boolean, cores: number): Plan {
 }
 
 /** Each level runs every still-passing worker count, in an order rotated per level; a failure ends that W's ramp. */
-async function syntheticRamp(p: Plan['synthetic'], progress: (line: string) => void): Promise<SyntheticLevel[]> {
+async function syntheticRamp(p: Plan['synthetic'], steps: Steps): Promise<SyntheticLevel[]> {
   const out: SyntheticLevel[] = [];
   let active = [...p.workers];
   for (const [i, cameras] of p.levels.entries()) {
     const order = active.map((_, k) => active[(k + i) % active.length] as number);
     for (const workers of order) {
+      steps.begin(`synthetic W=${workers} N=${cameras}`);
       const level = await runSyntheticLevel({
         workers, cameras, fps: FRAME.fps, width: FRAME.width, height: FRAME.height, sourceFrames: p.sourceFrames, settleTimeoutMs: p.settleTimeoutMs, ...holdOf(p),
       });
       out.push(level);
-      progress(`synthetic W=${workers} N=${cameras}: ${level.sustained ? 'sustained' : `NOT sustained (${level.failures.join('; ')})`}`);
-      if (!level.sustained) active = active.filter((w) => w !== workers);
+      steps.end(`synthetic W=${workers} N=${cameras}: ${level.sustained ? 'sustained' : `NOT sustained (${level.failures.join('; ')})`}`);
+      if (!level.sustained) {
+        active = active.filter((w) => w !== workers);
+        steps.drop(p.levels.length - i - 1);
+      }
     }
     if (active.length === 0) break;
   }
@@ -77,16 +82,17 @@ async function syntheticRamp(p: Plan['synthetic'], progress: (line: string) => v
 }
 
 /** The same N on each placement, alternating placements within each round. */
-async function placementRuns(p: Plan['placement'], progress: (line: string) => void): Promise<PlacementRow[]> {
+async function placementRuns(p: Plan['placement'], steps: Steps): Promise<PlacementRow[]> {
   const runs = new Map<number, SyntheticLevel[]>(p.workers.map((w) => [w, []]));
   for (let round = 0; round < p.rounds; round++) {
     for (let k = 0; k < p.workers.length; k++) {
       const workers = p.workers[(k + round) % p.workers.length] as number;
+      steps.begin(`placement W=${workers} N=${p.cameras} round ${round + 1}/${p.rounds}`);
       const level = await runSyntheticLevel({
         workers, cameras: p.cameras, fps: FRAME.fps, width: FRAME.width, height: FRAME.height, sourceFrames: 25, settleTimeoutMs: p.settleTimeoutMs, ...holdOf(p),
       });
       runs.get(workers)?.push(level);
-      progress(`placement W=${workers} N=${p.cameras} round ${round + 1}/${p.rounds}: p99 ${fixed(level.latency.p99Ms)} ms`);
+      steps.end(`placement W=${workers} N=${p.cameras} round ${round + 1}/${p.rounds}: p99 ${fixed(level.latency.p99Ms)} ms`);
     }
   }
   return p.workers.map((workers) => {
@@ -101,16 +107,20 @@ async function placementRuns(p: Plan['placement'], progress: (line: string) => v
   });
 }
 
-async function rtspRamp(p: Plan['rtsp'], progress: (line: string) => void): Promise<RtspLevel[]> {
+async function rtspRamp(p: Plan['rtsp'], steps: Steps): Promise<RtspLevel[]> {
   const out: RtspLevel[] = [];
-  for (const cameras of p.levels) {
+  for (const [i, cameras] of p.levels.entries()) {
+    steps.begin(`rtsp N=${cameras}`);
     const level = await runRtspLevel({
       workers: p.workers, cameras, mounts: p.mounts, servedFps: p.servedFps, keyInterval: p.keyInterval,
       settleTimeoutMs: p.settleTimeoutMs, ...holdOf(p),
     });
     out.push(level);
-    progress(`rtsp N=${cameras}: ${level.sustained ? 'sustained' : `NOT sustained (${level.failures.join('; ')})`}`);
-    if (!level.sustained) break;
+    steps.end(`rtsp N=${cameras}: ${level.sustained ? 'sustained' : `NOT sustained (${level.failures.join('; ')})`}`);
+    if (!level.sustained) {
+      steps.drop(p.levels.length - i - 1);
+      break;
+    }
   }
   return out;
 }
@@ -163,14 +173,14 @@ export async function run(options: BenchOptions): Promise<PipelineReport> {
   const cores = os.availableParallelism();
   const p = plan(options.quick, cores);
   const loadBefore = os.loadavg();
-  const progress = (line: string): void => {
-    if (!options.quick) process.stderr.write(`${line}\n`);
-  };
-  const synthetic = await syntheticRamp(p.synthetic, progress);
+  // Upper bound of the level runs: ramps drop the levels they skip after a failure.
+  const steps = new Steps(options.progress ?? silentProgress,
+    p.synthetic.levels.length * p.synthetic.workers.length + p.placement.workers.length * p.placement.rounds + p.rtsp.levels.length);
+  const synthetic = await syntheticRamp(p.synthetic, steps);
   const compareAt = options.quick ? (p.synthetic.levels[0] as number) : SYNTHETIC_TARGET;
   const verdicts = workerVerdicts(synthetic, p.synthetic.workers, compareAt);
-  const placement = await placementRuns(p.placement, progress);
-  const rtsp = await rtspRamp(p.rtsp, progress);
+  const placement = await placementRuns(p.placement, steps);
+  const rtsp = await rtspRamp(p.rtsp, steps);
   const machine = machineFacts({ loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() });
 
   const defaultMax = verdicts.find((v) => v.workers === cores)?.maxSustained ?? 0;

@@ -1,8 +1,7 @@
 /** Bench output: rows with derived rates and ratios, a plain-text table, machine facts and the JSON file. */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Summary } from './trials.ts';
 
 export interface Row {
@@ -73,38 +72,21 @@ export function formatTable(rows: readonly Row[]): string {
   return out.join('\n');
 }
 
-export interface MachineFacts {
-  cpu: string;
-  cores: number;
-  platform: string;
-  node: string;
-  gitCommit: string | null;
-  [key: string]: unknown;
+// Scenarios import the machine facts from here, next to the rest of their report.
+export { machineFacts, type MachineFacts } from './machine.ts';
+
+// Beside this file, wherever the bench is started from (panoptes bench runs from any directory).
+export const RESULTS_DIR = fileURLToPath(new URL('../results', import.meta.url));
+
+/** <dir>/<scenario>-<YYYY-MM-DD>.<ext>: a scenario's JSON and anything written next to it share the stem. */
+export function resultPath(scenario: string, ext: string, dir: string = RESULTS_DIR, date = new Date()): string {
+  return path.join(dir, `${scenario}-${date.toISOString().slice(0, 10)}.${ext}`);
 }
 
-export function machineFacts(extra: Record<string, unknown>): MachineFacts {
-  let gitCommit: string | null = null;
-  try {
-    gitCommit = execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-  } catch {
-    gitCommit = null; // not a checkout, or no commit yet
-  }
-  const cpus = os.cpus();
-  return {
-    cpu: cpus[0]?.model.trim() ?? 'unknown',
-    cores: os.availableParallelism(),
-    platform: `${os.platform()} ${os.arch()} ${os.release()}`,
-    node: process.version,
-    gitCommit,
-    ...extra,
-  };
-}
-
-/** bench/results/<scenario>-<YYYY-MM-DD>.json unless a path is given. */
-export function writeJson(scenario: string, report: unknown, file?: string): string {
-  const target = file ?? path.join('bench', 'results', `${scenario}-${new Date().toISOString().slice(0, 10)}.json`);
+/** Writes `data` as indented JSON to `target`, creating its folder; returns the path. */
+export function writeJson(target: string, data: unknown): string {
   mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
-  writeFileSync(target, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(target, `${JSON.stringify(data, null, 2)}\n`);
   return target;
 }
 

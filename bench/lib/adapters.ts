@@ -1,0 +1,140 @@
+/**
+ * Each scenario's own report turned into ResultCases (bench/lib/cases.ts), so the end-of-run table,
+ * --markdown and --compare treat every scenario alike. Also reads reports written before the uniform
+ * cases existed (bench/results/*.json), so a new run compares against an old file. An unknown or
+ * malformed report yields no cases rather than failing the run that has just measured something.
+ */
+import type { InferenceReport } from '../inference.ts';
+import type { DensityReport } from '../density.ts';
+import type { PipelineReport } from '../pipeline.ts';
+import type { TransportReport } from '../transport.ts';
+import type { ResultCase } from './cases.ts';
+import type { Row } from './report.ts';
+
+interface Range { median: number; min: number; max: number; samples?: readonly number[] }
+type Base = Omit<ResultCase, 'median' | 'min' | 'max' | 'samples'>;
+
+function fromRange(base: Base, r: Range, samples = r.samples?.length ?? 0): ResultCase {
+  return { ...base, median: r.median, min: r.min, max: r.max, samples };
+}
+
+/**
+ * A ramp's capacity as an interval: at least the last sustained level, below the first failing one
+ * (the true value lies in between; a ramp that never failed gives only its lower bound).
+ */
+export function capacityCase(base: Base, sustained: number, firstFailing: number | null): ResultCase {
+  const upper = firstFailing === null ? sustained : Math.max(sustained, firstFailing - 1);
+  return { ...base, median: sustained, min: sustained, max: upper, samples: 0 };
+}
+
+function kernels(r: { rows: Row[]; machine?: { simd?: { active?: string } | null } }): ResultCase[] {
+  const active = `panoptes-${r.machine?.simd?.active ?? ''}`;
+  return r.rows.map((row) => {
+    const peer = r.rows.find((o) => o.case === row.case && o.impl.startsWith('opencv'))?.impl ?? null;
+    return fromRange({
+      scenario: 'kernels', case: row.case, impl: row.impl, metric: 'ns/px', better: 'lower',
+      baseline: peer, ratio: row.timeRatioToOpenCv, headline: row.impl === active || row.impl === peer,
+    }, row.nsPerPixel, row.nsPerCall.samples.length);
+  });
+}
+
+function transport(r: TransportReport): ResultCase[] {
+  return r.rows.flatMap((row) => {
+    const isTransport = row.allocation !== null;
+    const out = [fromRange({
+      scenario: 'transport', case: `${row.size} one-way handoff`, impl: row.transport, metric: 'us/frame', better: 'lower',
+      baseline: 'ring', ratio: row.latencyRatioToRing, headline: isTransport,
+    }, row.latencyUs)];
+    if (row.framesPerSecond) {
+      out.push(fromRange({
+        scenario: 'transport', case: `${row.size} sustained`, impl: row.transport, metric: 'frames/s', better: 'higher',
+        baseline: 'ring', ratio: row.framesPerSecondRatioToRing, headline: false,
+      }, row.framesPerSecond));
+    }
+    return out;
+  });
+}
+
+interface JpegReport {
+  trial: { trials: number };
+  rows: { case: string; impl: string; usPerCrop: Range; timeRatioToOurs: number }[];
+}
+
+function jpeg(r: JpegReport): ResultCase[] {
+  return r.rows.map((row) => fromRange({
+    scenario: 'jpeg', case: row.case, impl: row.impl, metric: 'us/crop', better: 'lower',
+    baseline: 'panoptes-sharp', ratio: row.timeRatioToOurs, headline: true,
+  }, row.usPerCrop, r.trial.trials));
+}
+
+function inference(r: InferenceReport): ResultCase[] {
+  const pool = r.rows.flatMap((row) => [
+    fromRange({
+      scenario: 'inference', case: `${row.backend} batch ${row.batch}`, impl: row.where, metric: 'crops/s', better: 'higher',
+      baseline: 'main-thread', ratio: row.throughputRatio ?? 1, headline: true,
+    }, row.cropsPerSecond),
+    fromRange({
+      scenario: 'inference', case: `${row.backend} batch ${row.batch}`, impl: row.where, metric: 'p99 ms', better: 'lower',
+      baseline: null, ratio: null, headline: false,
+    }, row.p99Ms),
+  ]);
+  const levels = r.e2e?.levels ?? [];
+  const first = levels[0];
+  const e2e = levels.map((l) => fromRange({
+    scenario: 'inference', case: `end to end, ${l.cameras} cameras`, impl: 'site', metric: 'p99 capture->event ms', better: 'lower',
+    baseline: first ? `${first.cameras} cameras` : null, ratio: first ? l.eventP99Ms.median / first.eventP99Ms.median : null, headline: true,
+  }, l.eventP99Ms));
+  return [...pool, ...e2e];
+}
+
+function firstFailing(levels: readonly { cameras: number; sustained: boolean }[]): number | null {
+  return [...levels].sort((a, b) => a.cameras - b.cameras).find((l) => !l.sustained)?.cameras ?? null;
+}
+
+function pipeline(r: PipelineReport): ResultCase[] {
+  const base = { scenario: 'pipeline', impl: 'pipeline', baseline: null, ratio: null } as const;
+  const windows = r.plan.synthetic.windows;
+  const capacities = r.synthetic.workers.map((v) => capacityCase(
+    { ...base, case: `synthetic capacity, W=${v.workers}`, metric: 'cameras', better: 'higher', headline: true },
+    v.maxSustained, v.firstFailure?.cameras ?? null,
+  ));
+  const levels = r.synthetic.levels.flatMap((l) => [
+    fromRange({ ...base, case: `synthetic W=${l.workers} N=${l.cameras}`, metric: 'p99 ms', better: 'lower', headline: false }, l.p99PerWindowMs, windows),
+    fromRange({ ...base, case: `synthetic W=${l.workers} N=${l.cameras}`, metric: 'CPU %', better: 'lower', headline: false }, l.cpuPercent, windows),
+  ]);
+  const rtsp = capacityCase(
+    { ...base, case: `RTSP capacity, W=${r.plan.rtsp.workers}`, metric: 'cameras', better: 'higher', headline: true },
+    r.rtsp.maxSustained, firstFailing(r.rtsp.levels),
+  );
+  return [...capacities, rtsp, ...levels];
+}
+
+function density(r: DensityReport): ResultCase[] {
+  const base = { scenario: 'density', impl: `${r.plan.source} W=${r.plan.workers.join(',')}`, baseline: null, ratio: null } as const;
+  const what = `${r.plan.width}x${r.plan.height} @ ${r.plan.fps} fps, p99 < ${r.plan.budgetMs} ms`;
+  const capacities = r.capacity.map((c) => capacityCase(
+    { ...base, impl: `${r.plan.source} W=${c.workers}`, case: `capacity ${what}`, metric: 'cameras', better: 'higher', headline: true },
+    c.maxSustained, c.firstFailing,
+  ));
+  const levels = r.levels.flatMap((l) => {
+    const level = { ...base, impl: `${r.plan.source} W=${l.workers}`, case: `${what}, N=${l.cameras}`, headline: false };
+    return [
+      fromRange({ ...level, metric: 'p99 ms', better: 'lower', baseline: 'budget', ratio: l.latency.p99Ms / r.plan.budgetMs }, l.p99PerWindowMs, l.windows),
+      fromRange({ ...level, metric: 'CPU %', better: 'lower' }, l.cpuPercent, l.windows),
+    ];
+  });
+  return [...capacities, ...levels];
+}
+
+const ADAPTERS: Record<string, (report: never) => ResultCase[]> = { kernels, transport, jpeg, inference, pipeline, density };
+
+/** The cases of one scenario's report; [] when the report is not one this harness knows. */
+export function casesOf(scenario: string, report: unknown): ResultCase[] {
+  const adapter = ADAPTERS[scenario];
+  if (!adapter || typeof report !== 'object' || report === null) return [];
+  try {
+    return (adapter as (r: unknown) => ResultCase[])(report);
+  } catch {
+    return []; // a report from an older layout of this scenario
+  }
+}
