@@ -24,8 +24,8 @@ Commands:
            --fps N             analysis rate (default 5)
   probe URL
            Print a stream's codec, size and rate as JSON (credentials may be \${VAR} references)
-  bench [SCENARIO...] [--quick] [--json FILE]
-           Run the benchmarks (same as npm run bench)
+  bench [SCENARIO...] [--quick] [--json FILE] [--compare OLD.json] [--markdown] [--results-dir DIR]
+           Run the benchmarks (same as npm run bench; npm run bench -- --help lists every option)
 ${CONFIG_HELP}
 
 Options:
