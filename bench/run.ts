@@ -15,13 +15,13 @@ import { RESULTS_DIR, resultPath, writeJson } from './lib/report.ts';
 import { readCases, ResultsFileError, RUN_FORMAT, type RunFile } from './lib/results.ts';
 import type { Scenario } from './lib/scenario.ts';
 
-// fanout (issue of the outputs) joins here when its scenario lands.
 const scenarios: Record<string, () => Promise<Scenario>> = {
   kernels: () => import('./kernels.ts'),
   transport: () => import('./transport.ts'),
   pipeline: () => import('./pipeline.ts'),
   inference: () => import('./inference.ts'),
   jpeg: () => import('./jpeg.ts'),
+  fanout: () => import('./fanout.ts'),
   density: () => import('./density.ts'),
 };
 const NAMES = Object.keys(scenarios);
