@@ -23,8 +23,17 @@ test('overlapping motion boxes merge into one, chains included, and their areas 
   ]);
 });
 
-test('boxes that only touch stay apart', () => {
+test('with no gap allowed, boxes that only touch stay apart', () => {
   assert.equal(mergeOverlapping([{ x: 0, y: 0, width: 10, height: 10, area: 1 }, { x: 10, y: 0, width: 10, height: 10, area: 1 }]).length, 2);
+});
+
+test('pieces of one object a few pixels apart (a trail split by the threshold) become one detection; farther boxes do not', async () => {
+  const backend = new MotionBackend();
+  const piece = (x: number, width: number): { x: number; y: number; width: number; height: number; area: number } => ({ x, y: 120, width, height: 40, area: width * 40 });
+  const [split] = await backend.detect([{ tensor: null, mapping: null as never, region: { x: 0, y: 100, width: 320, height: 80 }, contrast: 80, motion: [piece(60, 78), piece(140, 40)] }]);
+  assert.deepEqual(split?.map((d) => d.box), [{ x: 60, y: 120, width: 120, height: 40 }]);
+  const [apart] = await backend.detect([{ tensor: null, mapping: null as never, region: { x: 0, y: 100, width: 320, height: 80 }, contrast: 80, motion: [piece(20, 40), piece(100, 40)] }]);
+  assert.equal(apart?.length, 2);
 });
 
 test('the motion score grows with area and contrast, stays in 0..1 and follows the documented formula', () => {

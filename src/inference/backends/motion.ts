@@ -22,16 +22,21 @@ export const motionBackendOptions = z.object({
   contrastScale: z.number().positive().default(40),
   /** Largest batch a call takes (the backend is cheap; this only bounds a task's size). */
   maxBatch: z.number().int().min(1).max(256).default(64),
+  /**
+   * Boxes this close (pixels) are one object: a moving object's trail against the running background
+   * breaks into components a pixel or two apart, and each would otherwise start a track of its own.
+   */
+  mergeGap: z.number().int().min(0).max(64).default(8),
 }).strict();
 export type MotionBackendOptions = z.input<typeof motionBackendOptions>;
 
 type Box = Rect & { area: number };
 
-const overlaps = (a: Rect, b: Rect): boolean =>
-  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+const near = (a: Rect, b: Rect, gap: number): boolean =>
+  a.x < b.x + b.width + gap && b.x < a.x + a.width + gap && a.y < b.y + b.height + gap && b.y < a.y + a.height + gap;
 
-/** Merges overlapping boxes until none overlap (a merged box can reach a third one). */
-export function mergeOverlapping(boxes: readonly Box[]): Box[] {
+/** Merges boxes that overlap or lie within `gap` pixels until none do (a merged box can reach a third one). */
+export function mergeOverlapping(boxes: readonly Box[], gap = 0): Box[] {
   const out = boxes.map((b) => ({ x: b.x, y: b.y, width: b.width, height: b.height, area: b.area }));
   let merged = true;
   while (merged) {
@@ -40,7 +45,7 @@ export function mergeOverlapping(boxes: readonly Box[]): Box[] {
       for (let j = i + 1; j < out.length; j++) {
         const a = out[i] as Box;
         const b = out[j] as Box;
-        if (!overlaps(a, b)) continue;
+        if (!near(a, b, gap)) continue;
         const x = Math.min(a.x, b.x);
         const y = Math.min(a.y, b.y);
         out[i] = { x, y, width: Math.max(a.x + a.width, b.x + b.width) - x, height: Math.max(a.y + a.height, b.y + b.height) - y, area: a.area + b.area };
@@ -63,17 +68,19 @@ export class MotionBackend implements Detector {
   readonly maxBatch: number;
   private readonly areaScale: number;
   private readonly contrastScale: number;
+  private readonly mergeGap: number;
 
   constructor(options: MotionBackendOptions = {}) {
     const o = motionBackendOptions.parse(options);
     this.maxBatch = o.maxBatch;
     this.areaScale = o.areaScale;
     this.contrastScale = o.contrastScale;
+    this.mergeGap = o.mergeGap;
   }
 
   /** Synchronous form, for the pool's degraded mode on the coordinator thread. */
   detectOne(input: Pick<DetectorInput, 'motion' | 'contrast'>): Detection[] {
-    return mergeOverlapping(input.motion).map((b) => ({
+    return mergeOverlapping(input.motion, this.mergeGap).map((b) => ({
       label: 'motion', classId: -1,
       score: motionScore(b.area, input.contrast, this.areaScale, this.contrastScale),
       box: { x: b.x, y: b.y, width: b.width, height: b.height },
