@@ -13,6 +13,8 @@ import { Tracker, type TrackerOptionsInput } from './tracker.ts';
 
 /** A frame missing regions this long after capture is tracked with what it has. */
 const FLUSH_AGE_MS = 1000;
+/** No frame for this long: the scene is still, so the tracker is told time passed (tracks can end on time). */
+const QUIET_MS = 200;
 
 /** One analysed frame's detections after tracking (live feeds: WebSocket, MQTT detections). */
 export interface TrackedDetections {
@@ -69,7 +71,7 @@ export class CameraAnalytics {
    */
   tick(nowMs: number): void {
     for (const frame of this.assembler.flush(nowMs - FLUSH_AGE_MS)) this.onFrame(frame);
-    if (nowMs - this.lastUpdateMs >= FLUSH_AGE_MS && this.assembler.size === 0) {
+    if (nowMs - this.lastUpdateMs >= QUIET_MS && this.assembler.size === 0) {
       this.onFrame({ captureMs: nowMs, detections: [], extras: [], complete: true });
     }
   }
