@@ -6,6 +6,7 @@
  */
 import type { InferenceReport } from '../inference.ts';
 import type { DensityReport } from '../density.ts';
+import type { FanoutReport } from '../fixtures/fanout-report.ts';
 import type { PipelineReport } from '../pipeline.ts';
 import type { TransportReport } from '../transport.ts';
 import type { ResultCase } from './cases.ts';
@@ -126,7 +127,34 @@ function density(r: DensityReport): ResultCase[] {
   return [...capacities, ...levels];
 }
 
-const ADAPTERS: Record<string, (report: never) => ResultCase[]> = { kernels, transport, jpeg, inference, pipeline, density };
+/** Per server: fixed-rate p99 and server CPU a delivery, memory a client, and the ramp's sustained rate; MQTT rows. */
+function fanout(r: FanoutReport): ResultCase[] {
+  const peer = 'ws';
+  const theirs = r.servers.find((s) => s.server === peer);
+  const ratio = (a: number | undefined, b: number | undefined): number | null => (a !== undefined && b ? a / b : null);
+  const servers = r.servers.flatMap((s) => {
+    const base = { scenario: 'fanout', impl: s.server, baseline: s.server === peer ? null : peer, headline: true };
+    return [
+      fromRange({ ...base, case: 'fixed rate, 1 message to every client', metric: 'p99 ms', better: 'lower',
+        ratio: ratio(s.fixed.p99Ms.median, theirs?.fixed.p99Ms.median) }, s.fixed.p99Ms),
+      fromRange({ ...base, case: 'fixed rate, server CPU', metric: 'us/delivery', better: 'lower',
+        ratio: ratio(s.fixed.serverCpuUsPerDelivery.median, theirs?.fixed.serverCpuUsPerDelivery.median) }, s.fixed.serverCpuUsPerDelivery),
+      fromRange({ ...base, case: 'memory a subscribed client', metric: 'B/client', better: 'lower',
+        ratio: ratio(s.memory.bytesPerClientConnected.median, theirs?.memory.bytesPerClientConnected.median) }, s.memory.bytesPerClientConnected),
+      fromRange({ ...base, case: 'max sustained rate', metric: 'msg/s', better: 'higher',
+        ratio: ratio(s.ramp.maxSustainedRate.median, theirs?.ramp.maxSustainedRate.median) }, s.ramp.maxSustainedRate),
+    ];
+  });
+  const qos0 = r.mqtt.rows[0];
+  const mqtt = r.mqtt.rows.map((row) => fromRange({
+    scenario: 'fanout', case: 'MQTT publish to mosquitto', impl: row.impl, metric: 'msg/s', better: 'higher',
+    baseline: qos0 && row !== qos0 ? qos0.impl : null, ratio: qos0 && row !== qos0 ? row.messagesPerSecond.median / qos0.messagesPerSecond.median : null,
+    headline: true,
+  }, row.messagesPerSecond));
+  return [...servers, ...mqtt];
+}
+
+const ADAPTERS: Record<string, (report: never) => ResultCase[]> = { kernels, transport, jpeg, inference, pipeline, density, fanout };
 
 /** The cases of one scenario's report; [] when the report is not one this harness knows. */
 export function casesOf(scenario: string, report: unknown): ResultCase[] {
