@@ -22,6 +22,9 @@ import type { CameraState, CameraTransition } from './camera-state.ts';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.ts';
 import { killTree, wrapForParentDeath } from './child-guard.ts';
 
+/** What ffmpeg prints when it exits on a signal (`Immediate exit requested`, `received signal 15`). */
+const SIGNALLED_EXIT = /Immediate exit requested|received signal \d+/;
+
 export interface CameraSpec extends Omit<IngestSpec, 'ffmpegMajor'> {
   id: string;
   /** No frame for this long while ONLINE (or CONNECTING) counts as a stall. */
@@ -174,6 +177,11 @@ export class CameraActor {
         this.stream = info;
       },
       error: (kind, message) => {
+        // ffmpeg's own reaction to the SIGTERM we sent (a stop, a stall restart) is not the camera's fault.
+        if (this.stopping || SIGNALLED_EXIT.test(message)) {
+          this.log.debug(message);
+          return;
+        }
         this.lastError = { kind, message };
         this.runError = message;
         this.log.warn({ kind }, message);

@@ -55,7 +55,7 @@ test('an empty file is a valid config with every default and no cameras', () => 
   assert.equal(config.http.port, 8080);
   assert.equal(config.http.host, '127.0.0.1');
   assert.equal(config.gateway.workers, 'auto');
-  assert.deepEqual(config.inference.backend, { type: 'motion', areaScale: 400, contrastScale: 40, maxBatch: 64 });
+  assert.deepEqual(config.inference.backend, { type: 'motion', areaScale: 400, contrastScale: 40, maxBatch: 64, mergeGap: 8 });
 });
 
 test('a camera gets the issue 3 lifecycle defaults when it sets none', () => {
