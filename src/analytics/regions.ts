@@ -16,7 +16,8 @@ export interface RegionOptions {
   maxRegions: number;
 }
 
-function intersects(a: Rect, b: Rect): boolean {
+/** Whether two rectangles share any area (touching edges do not). */
+export function intersects(a: Rect, b: Rect): boolean {
   return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 }
 

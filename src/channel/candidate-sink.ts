@@ -4,6 +4,7 @@
  * and announced to the coordinator with a small notice that carries the region's motion boxes and
  * contrast for the motion backend. Runs in the channel worker; allocates per candidate only.
  */
+import { intersects } from '../analytics/regions.ts';
 import { CropSlab } from '../inference/crop-slab.ts';
 import { CandidateSampler, CropSlabWriter } from '../inference/crop-writer.ts';
 import { changedContrast } from '../inference/contrast.ts';
@@ -45,15 +46,11 @@ export class CandidateSink {
       if (crop === null) continue;
       this.notify({
         camera: this.camera, slot: crop.slot, seq: crop.seq, captureMs: f.captureMs, regionCount: regions.length,
-        region, mapping: crop.mapping, motion: boxes.filter((b) => overlaps(b, region)),
+        region, mapping: crop.mapping, motion: boxes.filter((b) => intersects(b, region)),
         contrast: changedContrast(f.luma, f.compared, f.width, region, this.motion.threshold, this.motion.alpha),
       });
       sent++;
     }
     return sent;
   }
-}
-
-function overlaps(a: Rect, b: Rect): boolean {
-  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 }

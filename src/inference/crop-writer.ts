@@ -7,8 +7,8 @@
 import { cropResize, type CropMapping, type PixelFormat, type Rect } from '../native/index.ts';
 import { CropMeta, CropSlab, CropState, SlabCtrl, type CropTensor } from './crop-slab.ts';
 import { copyRegion, snapshotRect } from './region-copy.ts';
+import { epochMs as now } from '../native/clock.ts';
 
-const now = (): number => performance.timeOrigin + performance.now();
 /**
  * Snapshot margin around a region: the best shot pads a detection box by up to 10% of its size, and a
  * detection may reach the region's edge, so 15% keeps every pixel it reads inside the copy.

@@ -21,9 +21,9 @@ import { PoolMeasurements, type PoolCounters } from './pool-stats.ts';
 import type { ScheduledCandidate } from './scheduler.ts';
 import type { BackendDescription, DetectTaskItem, DetectTaskResult, InferenceTask, InferenceTaskResult, InferenceWorkerData } from './task.ts';
 import type { Detection } from './types.ts';
+import { epochMs as now } from '../native/clock.ts';
 
 const WORKER = fileURLToPath(new URL('../../workers/inference.mjs', import.meta.url));
-const now = (): number => performance.timeOrigin + performance.now();
 
 /**
  * Five failed batches in a row open the circuit; after 10 s two trial batches must succeed. Trials must

@@ -9,9 +9,9 @@ import { createDetector } from './backends/index.ts';
 import { CropSlab } from './crop-slab.ts';
 import type { DetectTaskItem, InferenceTask, InferenceTaskResult, InferenceWorkerData } from './task.ts';
 import type { Detector, DetectorInput } from './types.ts';
+import { epochMs as now } from '../native/clock.ts';
 
 const config = workerData as InferenceWorkerData;
-const now = (): number => performance.timeOrigin + performance.now();
 // Slabs of removed cameras are forgotten by clearing the cache now and then; re-attaching is cheap.
 const MAX_CACHED_SLABS = 4096;
 const slabs = new Map<number, CropSlab>();
