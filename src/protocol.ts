@@ -1,6 +1,6 @@
 /** Every message that crosses a thread, typed in one place. */
 import type { MessagePort } from 'node:worker_threads';
-import type { SamplingOptions } from './analytics/sampling.ts';
+import type { SamplingOptions } from './channel/sampling.ts';
 import type { CropMapping, Rect } from './native/index.ts';
 
 /** What a channel worker needs to analyse one camera. Buffers are shared, never copied. */
@@ -31,7 +31,7 @@ export interface ChannelCameraSettings {
    * cropped into it and announced with a CandidateNotice. Absent or null: candidates are only counted.
    */
   crops?: SharedArrayBuffer | null;
-  /** Which frames' candidates go to inference (src/analytics/sampling.ts); absent or null: every frame. */
+  /** Which frames' candidates go to inference (src/channel/sampling.ts); absent or null: every frame. */
   sampling?: SamplingOptions | null;
 }
 

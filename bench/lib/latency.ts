@@ -4,7 +4,7 @@
  * Quantiles are interpolated inside fixed buckets (..., 20, 50, 100 ms), so a p99 of 34 ms means "in
  * (20, 50]"; the share above a bucket edge, though, is exact.
  */
-import { LATENCY_BUCKETS_MS, quantileMs, type HistogramSnapshot } from '../../src/channel/stats.ts';
+import { LATENCY_BUCKETS_MS, quantileMs, type HistogramSnapshot } from '../../src/stats/latency-histogram.ts';
 
 export function emptyHistogram(): HistogramSnapshot {
   return { buckets: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0), sum: 0, count: 0 };

@@ -7,8 +7,8 @@
  * state with no motion allocates nothing (the motion time is stamped natively, see ring/clock.ts);
  * candidates (rare) allocate their small records.
  */
-import { createSampler, type FrameActivity, type FrameSampler } from '../analytics/sampling.ts';
-import { selectRegions } from '../analytics/regions.ts';
+import { createSampler, type FrameActivity, type FrameSampler } from './sampling.ts';
+import { selectRegions } from './regions.ts';
 import { MotionDetector, cropResize, sharpness, toLuma, type Rect } from '../native/index.ts';
 import type { CandidateInfo, CandidateNotice, ChannelCameraSettings } from '../protocol.ts';
 import { epochMs as now, stampNow } from '../ring/clock.ts';

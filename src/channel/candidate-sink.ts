@@ -4,7 +4,7 @@
  * and announced to the coordinator with a small notice that carries the region's motion boxes and
  * contrast for the motion backend. Runs in the channel worker; allocates per candidate only.
  */
-import { intersects } from '../analytics/regions.ts';
+import { intersects } from './regions.ts';
 import { CropSlab } from '../inference/crop-slab.ts';
 import { CandidateSampler, CropSlabWriter } from '../inference/crop-writer.ts';
 import { changedContrast } from '../inference/contrast.ts';

@@ -2,7 +2,7 @@
  * Per-camera analysis statistics in a SharedArrayBuffer: the channel worker writes (one writer), the
  * coordinator reads for metrics without any message. Latencies go into fixed-bucket histograms.
  */
-export const LATENCY_BUCKETS_MS = [0.5, 1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 2500] as const;
+import { LATENCY_BUCKETS_MS, type HistogramSnapshot } from '../stats/latency-histogram.ts';
 
 export const Counter = {
   /** Frames analysed. */
@@ -34,13 +34,6 @@ export const Stage = {
 export const STAGE_NAMES = ['capture_to_ring', 'ring_to_motion', 'motion_to_candidates', 'capture_to_motion'] as const;
 const STAGES = STAGE_NAMES.length;
 const HIST = LATENCY_BUCKETS_MS.length + 3; // buckets, +Inf, sum, count
-
-export interface HistogramSnapshot {
-  /** Per-bucket (not cumulative) counts, the last one being +Inf. */
-  buckets: number[];
-  sum: number;
-  count: number;
-}
 
 export class ChannelStats {
   readonly buffer: SharedArrayBuffer;
@@ -78,21 +71,4 @@ export class ChannelStats {
     const slice = Array.from(this.values.subarray(base, base + HIST));
     return { buckets: slice.slice(0, HIST - 2), sum: slice[HIST - 2] as number, count: slice[HIST - 1] as number };
   }
-}
-
-/** The q-quantile (0..1) of a histogram, interpolated inside its bucket (as Prometheus does). */
-export function quantileMs(h: HistogramSnapshot, q: number): number {
-  if (h.count === 0) return 0;
-  const rank = q * h.count;
-  let seen = 0;
-  for (let b = 0; b < h.buckets.length; b++) {
-    const inBucket = h.buckets[b] as number;
-    if (seen + inBucket >= rank && inBucket > 0) {
-      const lo = b === 0 ? 0 : (LATENCY_BUCKETS_MS[b - 1] as number);
-      const hi = LATENCY_BUCKETS_MS[b] ?? (LATENCY_BUCKETS_MS.at(-1) as number);
-      return lo + ((hi - lo) * (rank - seen)) / inBucket;
-    }
-    seen += inBucket;
-  }
-  return LATENCY_BUCKETS_MS.at(-1) as number;
 }

@@ -7,9 +7,9 @@
  */
 import { z } from 'zod';
 import { cameraDecisionsSchema, polygonSchema } from '../analytics/decisions/options.ts';
-import { samplingSchema } from '../analytics/sampling.ts';
+import { samplingSchema } from '../channel/sampling.ts';
 import { DEFAULT_BACKOFF } from '../coordinator/backoff.ts';
-import { DEFAULT_CIRCUIT } from '../coordinator/circuit-breaker.ts';
+import { DEFAULT_CIRCUIT } from '../resilience/circuit-breaker.ts';
 
 const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
 const STREAM_SCHEMES = ['rtsp', 'rtsps', 'http', 'https', 'file'];

@@ -3,7 +3,8 @@
  * (drops by reason) and the channel worker's shared stats block, plus rates over the last window.
  * Nothing here costs anything per frame: it samples counters when asked.
  */
-import { Counter, STAGE_NAMES, quantileMs, type ChannelStats } from '../channel/stats.ts';
+import { Counter, STAGE_NAMES, type ChannelStats } from '../channel/stats.ts';
+import { quantileMs } from '../stats/latency-histogram.ts';
 import { Ctrl } from '../ring/layout.ts';
 import type { CameraActor } from './camera.ts';
 import type { CameraState } from './camera-state.ts';

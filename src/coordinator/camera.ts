@@ -19,7 +19,7 @@ import { FrameRing } from '../ring/layout.ts';
 import { FrameRingProducer } from '../ring/producer.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
 import type { CameraState, CameraTransition } from './camera-state.ts';
-import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.ts';
+import { CircuitBreaker, type CircuitBreakerOptions } from '../resilience/circuit-breaker.ts';
 import { killTree, wrapForParentDeath } from './child-guard.ts';
 
 /** What ffmpeg prints when it exits on a signal (`Immediate exit requested`, `received signal 15`). */

@@ -3,7 +3,7 @@
  * LoadSample the overload governor takes, and hands the governor's multipliers back to the slabs, where
  * the channel workers read them. The gateway calls `tick` from its stats timer.
  */
-import { quantileMs, type HistogramSnapshot } from '../channel/stats.ts';
+import { quantileMs, type HistogramSnapshot } from '../stats/latency-histogram.ts';
 import { SlabCtrl, type CropSlab } from './crop-slab.ts';
 import type { LoadSample, OverloadGovernor } from './overload.ts';
 import type { InferencePoolStats } from './pool.ts';

@@ -3,7 +3,7 @@
  * and crop counters by outcome, and latency histograms on the same buckets as the channel stats so
  * one exporter handles both.
  */
-import { LATENCY_BUCKETS_MS, type HistogramSnapshot } from '../channel/stats.ts';
+import { LATENCY_BUCKETS_MS, type HistogramSnapshot } from '../stats/latency-histogram.ts';
 
 export class LatencyHistogram {
   private readonly counts = new Float64Array(LATENCY_BUCKETS_MS.length + 1);

@@ -11,8 +11,8 @@
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { HistogramSnapshot } from '../channel/stats.ts';
-import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from '../coordinator/circuit-breaker.ts';
+import type { HistogramSnapshot } from '../stats/latency-histogram.ts';
+import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from '../resilience/circuit-breaker.ts';
 import { BackendUnknownError } from '../errors.ts';
 import { BUILT_IN_BACKENDS, isKnownBackend, type BackendConfig } from './backends/index.ts';
 import { MotionBackend } from './backends/motion.ts';

@@ -4,7 +4,8 @@
  * per-frame work, and only for frames that have detections).
  */
 import type { Registry } from 'prom-client';
-import { createMetrics, type WebSocketSample } from '../outputs/metrics.ts';
+import { createMetrics } from '../outputs/metrics/registry.ts';
+import type { WebSocketSample } from '../outputs/metrics/sources.ts';
 import type { MqttOutputStats } from '../outputs/mqtt/publisher.ts';
 import type { LiveFeedStats } from '../outputs/ws/live-feed.ts';
 import { gatewayCameraSamples, hubInferenceSample } from './metrics-sources.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CircuitBreaker } from '../../src/coordinator/circuit-breaker.ts';
+import { CircuitBreaker } from '../../src/resilience/circuit-breaker.ts';
 
 function fakeClock(): { now: () => number; advance: (ms: number) => void } {
   let t = 1_000_000;

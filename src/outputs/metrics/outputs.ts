@@ -3,8 +3,8 @@
  * layer published or held back (and why), the MQTT output and its outbox, and WebSocket clients.
  */
 import type { Registry } from 'prom-client';
-import type { MetricsSources } from './metrics.ts';
-import { counterFamily, gaugeFamily, type Sample } from './metric-families.ts';
+import type { MetricsSources } from './sources.ts';
+import { counterFamily, gaugeFamily, type Sample } from './families.ts';
 
 type Readers = Pick<MetricsSources, 'decisions' | 'detections' | 'mqtt' | 'ws'>;
 

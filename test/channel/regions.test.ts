@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { selectRegions, type RegionOptions } from '../../src/analytics/regions.ts';
+import { selectRegions, type RegionOptions } from '../../src/channel/regions.ts';
 
 const o: RegionOptions = { frameWidth: 640, frameHeight: 360, padding: 0.1, minSide: 160, maxRegions: 4 };
 

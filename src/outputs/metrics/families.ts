@@ -5,8 +5,8 @@
  * that went away simply stops appearing because every family is rebuilt from scratch on each scrape.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { LATENCY_BUCKETS_MS, type HistogramSnapshot } from '../channel/stats.ts';
-import type { CircuitState } from '../coordinator/circuit-breaker.ts';
+import { LATENCY_BUCKETS_MS, type HistogramSnapshot } from '../../stats/latency-histogram.ts';
+import type { CircuitState } from '../../resilience/circuit-breaker.ts';
 
 export interface Sample<L extends string> {
   labels: Record<L, string>;

@@ -4,8 +4,8 @@
  * the site runs without inference.
  */
 import type { Registry } from 'prom-client';
-import type { CropDropReason, InferenceSample } from './metrics.ts';
-import { CIRCUIT_STATES, SnapshotHistogram, counterFamily, gaugeFamily, stateSetSamples, type Sample } from './metric-families.ts';
+import type { CropDropReason, InferenceSample } from './sources.ts';
+import { CIRCUIT_STATES, SnapshotHistogram, counterFamily, gaugeFamily, stateSetSamples, type Sample } from './families.ts';
 
 const CROP_DROP_REASONS: readonly CropDropReason[] = ['queue_full', 'in_flight_full', 'rate_limited'];
 

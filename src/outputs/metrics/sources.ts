@@ -1,0 +1,62 @@
+/**
+ * What the `/metrics` registry reads when scraped: plain data, so the process wiring can implement it
+ * over the Gateway, the InferenceHub and the MQTT/WebSocket outputs (src/site/metrics-sources.ts) and
+ * tests can hand in fixed numbers.
+ */
+import type { STAGE_NAMES } from '../../channel/stats.ts';
+import type { HistogramSnapshot } from '../../stats/latency-histogram.ts';
+import type { CameraMetrics } from '../../coordinator/camera-metrics.ts';
+import type { CameraState } from '../../coordinator/camera-state.ts';
+import type { CircuitState } from '../../resilience/circuit-breaker.ts';
+import type { DecisionCounters } from '../../analytics/decisions/counters.ts';
+import type { InferencePoolStats } from '../../inference/pool.ts';
+import type { MqttOutputStats } from '../mqtt/publisher.ts';
+
+export type StageName = (typeof STAGE_NAMES)[number];
+
+export interface CameraSample {
+  metrics: CameraMetrics;
+  /** Slots in the camera's frame ring (occupancy is exported as a share of them). */
+  ringSlots: number;
+  circuit: CircuitState;
+  /** Transitions into each state since the camera was added. */
+  transitionsInto: ReadonlyMap<CameraState, number>;
+  /** The channel worker's latency histograms (milliseconds, LATENCY_BUCKETS_MS). */
+  latency: Record<StageName, HistogramSnapshot>;
+}
+
+/** Crops a camera lost before inference, by reason (crop slab and scheduler counters). */
+export type CropDropReason = 'queue_full' | 'in_flight_full' | 'rate_limited';
+
+export interface InferenceQueueSample {
+  camera: string;
+  /** Candidates waiting in the scheduler now. */
+  pending: number;
+  /** Crops the channel worker wrote into the slab. */
+  committed: number;
+  dropped: Record<CropDropReason, number>;
+}
+
+export interface InferenceSample {
+  pool: Pick<InferencePoolStats, 'backend' | 'counters' | 'breaker' | 'degraded' | 'utilization' | 'queueWaitMs' | 'runMs' | 'captureToResultMs'>;
+  atCapacity: boolean;
+  queues: InferenceQueueSample[];
+}
+
+export interface WebSocketSample {
+  clients: number;
+  /** Messages not sent to a client, by reason (slow client backpressure, ...). */
+  dropped: Readonly<Record<string, number>>;
+}
+
+export interface MetricsSources {
+  cameras(): CameraSample[];
+  /** Null when the site runs without inference. */
+  inference(): InferenceSample | null;
+  /** The decision engine's counters, one entry a camera. */
+  decisions(): Array<{ camera: string; counters: DecisionCounters }>;
+  /** Detections after tracking, counted by camera and label. */
+  detections(): Array<{ camera: string; label: string; count: number }>;
+  mqtt(): MqttOutputStats | null;
+  ws(): WebSocketSample | null;
+}
