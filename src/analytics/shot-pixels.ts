@@ -31,9 +31,12 @@ export function pixelBox(r: Rect, width: number, height: number): Rect | null {
   return x2 > x1 && y2 > y1 ? { x: x1, y: y1, width: x2 - x1, height: y2 - y1 } : null;
 }
 
-/** The box touches (or crosses) the frame's border: the object is probably cut off. */
+/**
+ * The box comes within a pixel of the frame's border (or crosses it): the object is probably cut off.
+ * A pixel, not zero: detector boxes are fractional and clipped, so a cut-off object's box may end at 0.4.
+ */
 export function touchesEdge(r: Rect, width: number, height: number): boolean {
-  return r.x <= 0 || r.y <= 0 || r.x + r.width >= width || r.y + r.height >= height;
+  return r.x < 1 || r.y < 1 || r.x + r.width > width - 1 || r.y + r.height > height - 1;
 }
 
 /** The luma of `rect` (a pixel box inside the frame). */
