@@ -4,12 +4,13 @@
  * A track's best-shot JPEG is encoded when it ends, before the decision layer publishes the event's end.
  */
 import type { Detection } from '../inference/types.ts';
-import { BestShotSelector, type BestShot, type BestShotOptionsInput, type LumaFrame } from './best-shot.ts';
+import { BestShotSelector, type BestShot, type BestShotOptionsInput, type ShotFrame } from './best-shot.ts';
 import type { DecisionEngine } from './decisions/engine.ts';
 import type { BestShotInput } from './decisions/tracks.ts';
 import { FrameAssembler, type AssembledFrame, type RegionOutcome } from './frame-assembler.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
 import { Tracker, type TrackerOptionsInput } from './tracker.ts';
+import { coveredFraction } from './tracking/box.ts';
 
 /** A frame missing regions this long after capture is tracked with what it has. */
 const FLUSH_AGE_MS = 1000;
@@ -56,8 +57,8 @@ export class CameraAnalytics {
   }
 
   /** Measures each detection as a best shot while its crop snapshot is still held (see BestShotSelector.capture). */
-  capture(detections: readonly Detection[], frame: LumaFrame | null): Array<BestShot | null> {
-    return detections.map((d) => (frame === null ? null : this.shots.capture(d.box, d.score, frame)));
+  capture(detections: readonly Detection[], frame: ShotFrame | null): Array<BestShot | null> {
+    return detections.map((d) => (frame === null ? null : this.shots.capture(d, frame)));
   }
 
   /** One region's detections (with their captured shots) from the inference pool. */
@@ -87,7 +88,10 @@ export class CameraAnalytics {
     const update = this.tracker.update(frame.detections, frame.captureMs);
     for (const t of update.updated) {
       const shot = t.detection >= 0 ? frame.extras[t.detection] : null;
-      if (shot) this.shots.consider(t.id, shot);
+      if (!shot) continue;
+      // Any other object in the frame can hide part of this one, whatever its label or track state.
+      const others = frame.detections.filter((_, i) => i !== t.detection).map((d) => d.box);
+      this.shots.consider(t.id, shot, coveredFraction(shot.box, others));
     }
     if (this.onTracked && frame.detections.length > 0) {
       const ids = new Map(update.updated.map((t) => [t.detection, t.id]));
@@ -115,7 +119,7 @@ export class CameraAnalytics {
   private readonly bestShotOf = (trackId: number): BestShotInput | null => {
     const shot = this.shots.best(trackId);
     if (!shot) return null;
-    const { quality, score, sharpness, brightness, box, timeMs } = shot;
-    return { quality, score, sharpness, brightness, box, timeMs, jpeg: this.jpegRefs.get(trackId) ?? null };
+    const { quality, score, sharpness, brightness, box, region, truncated, occlusion, face, timeMs } = shot;
+    return { quality, score, sharpness, brightness, box, region, truncated, occlusion, face, timeMs, jpeg: this.jpegRefs.get(trackId) ?? null };
   };
 }

@@ -3,20 +3,29 @@
  * WebSocket, REST), and an in-process bus that fans messages out to subscribers (tests, and the outputs
  * until they plug in as publishers of their own).
  */
+import type { Face } from '../inference/types.ts';
 import type { Rect } from '../native/index.ts';
 
-/** The best picture of the object so far, as scored by the best-shot module (src/analytics/best-shot.ts). */
+/** The best picture of the object so far, as scored by the best-shot module (src/analytics/shot-quality.ts). */
 export interface BestShotSummary {
-  /** score * 10 + sharpness, 0..20. */
+  /** 10 x score + sharpness + size + face - occlusion (src/analytics/shot-quality.ts). */
   quality: number;
   /** Detector score of the frame the shot was taken from. */
   score: number;
-  /** 0..10: log-scaled Tenengrad of the shot's region. */
+  /** 0..10: log-scaled Tenengrad (Sobel) of the object's box. */
   sharpness: number;
-  /** Mean luma 0..255 of the shot's region. */
+  /** Mean luma 0..255 of the object's box. */
   brightness: number;
   /** The object's box in that frame (analysis-frame pixels). */
   box: Rect;
+  /** What the JPEG shows: the box with a margin, same pixels as `box` (subtract its x, y to place boxes in the picture). */
+  region: Rect;
+  /** The box touches the frame's edge (only chosen when no view of the object did not). */
+  truncated: boolean;
+  /** Share of the box covered by other detections in that frame, 0..1. */
+  occlusion: number;
+  /** The face found on the object in that frame, with its landmarks; null when none was. */
+  face: Face | null;
   /** Capture time of that frame (epoch ms). */
   timeMs: number;
   /** Reference to the encoded JPEG that the outputs serve (an id or path), null until it is encoded. */
@@ -41,6 +50,8 @@ export interface DetectionEvent {
   bestShot: BestShotSummary | null;
   /** Zones the object's bottom-centre has been in, in the order it entered them. */
   zones: string[];
+  /** The face in the best shot (the face the JPEG shows), null when it has none. */
+  face: Face | null;
 }
 
 export type EventMessageType = 'start' | 'update' | 'end';
@@ -89,10 +100,16 @@ export class EventBus implements EventPublisher {
 
 /** A copy of the event that shares nothing mutable with it. */
 export function snapshotEvent(event: DetectionEvent): Readonly<DetectionEvent> {
+  const shot = event.bestShot;
   return Object.freeze({
     ...event,
     box: { ...event.box },
-    bestShot: event.bestShot === null ? null : { ...event.bestShot, box: { ...event.bestShot.box } },
+    bestShot: shot === null ? null : { ...shot, box: { ...shot.box }, region: { ...shot.region }, face: copyFace(shot.face) },
     zones: [...event.zones],
+    face: copyFace(event.face),
   });
+}
+
+export function copyFace(face: Face | null): Face | null {
+  return face === null ? null : { box: { ...face.box }, score: face.score, keypoints: face.keypoints.map((p) => ({ x: p.x, y: p.y })) };
 }

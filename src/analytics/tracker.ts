@@ -1,33 +1,56 @@
 /**
- * Per-camera multi-object tracker: gives detections stable track ids across frames (SORT's shape,
- * without the Kalman filter). Each update matches detections to live tracks of the same label greedily,
- * best pair first: by IoU with the track's predicted box (last box moved by its velocity), then, for
- * pairs with too little overlap, by centre distance gated by the boxes' size (a small fast object can
- * move more than its own width between analysed frames, so its boxes never overlap). A new track is
- * tentative until it has `minHits` matches in a row, which keeps one-frame noise from opening events;
- * a confirmed track ends `maxAgeMs` after its last match. Deterministic: ties go to the older track and
- * the earlier detection.
+ * Per-camera multi-object tracker: gives detections stable track ids across frames. SORT's structure
+ * with ByteTrack's use of low-score detections:
+ *
+ * - Every track carries a constant-velocity Kalman filter over its box (tracking/kalman.ts); each
+ *   update first predicts every track to the frame's time, so a track that missed detections coasts
+ *   along its path and can be picked up again after a short occlusion.
+ * - Detections are paired with predicted boxes by an optimal assignment (tracking/assignment.ts) over
+ *   a cost of IoU plus centre distance in the box's size, per label (tracking/association.ts).
+ * - ByteTrack's stages: confirmed tracks take the high-score detections first; confirmed tracks left
+ *   over then take low-score detections, with a stricter gate, so an object that is half hidden (its
+ *   score drops) keeps its track instead of coasting or ending; only then do tentative tracks take what
+ *   is left, and only unmatched high-score detections start tracks. Detections under lowScore are ignored.
+ * - A new track is tentative until it has `minHits` matches in a row, which keeps one-frame noise from
+ *   opening events; a confirmed track ends `maxAgeMs` after its last match.
+ *
+ * Deterministic: the assignment of a given cost matrix is fixed, tracks are kept oldest first and
+ * detections in their given order.
  */
 import { z } from 'zod';
 import type { Detection } from '../inference/types.ts';
 import type { Rect } from '../native/index.ts';
+import { assign } from './tracking/assignment.ts';
+import { associationCost, type Gate } from './tracking/association.ts';
+import { BoxKalman } from './tracking/kalman.ts';
+
+export { iou } from './tracking/box.ts';
 
 /** The tracker's part of a camera's config (the config schema embeds this). */
 export const trackerOptionsSchema = z.object({
   maxAgeMs: z.number().int().positive().default(2000)
-    .describe('A confirmed track ends this long (ms) after its last matching detection.'),
+    .describe('A confirmed track ends this long (ms) after its last matching detection; it coasts on its predicted path until then.'),
   minHits: z.number().int().min(1).max(100).default(2)
     .describe('Matches in consecutive updates before a track is confirmed (reported as started).'),
-  minIou: z.number().gt(0).max(1).default(0.3)
-    .describe('Least IoU between a track\'s predicted box and a detection for an overlap match.'),
-  centroidGate: z.number().min(0).default(2)
-    .describe('Fallback for pairs under minIou: largest centre distance, in units of the track box\'s mean side (sqrt of its area); 0 disables.'),
+  centroidGate: z.number().positive().default(2)
+    .describe('Largest distance between a track\'s predicted centre and a detection\'s, in longer sides of the predicted box.'),
   maxAreaRatio: z.number().min(1).default(4)
-    .describe('The centre-distance fallback only pairs boxes whose areas differ by at most this factor.'),
-}).strict();
+    .describe('A track and a detection pair only when their areas differ by at most this factor.'),
+  highScore: z.number().min(0).max(1).default(0.5)
+    .describe('Detections scoring at least this are matched first and may start tracks (ByteTrack\'s high-score set).'),
+  lowScore: z.number().min(0).max(1).default(0.1)
+    .describe('Detections scoring from this up to highScore only keep existing tracks alive, with a stricter gate; lower ones are ignored.'),
+}).strict().refine((o) => o.lowScore <= o.highScore, { path: ['lowScore'], message: 'lowScore must not exceed highScore' });
 
 export type TrackerOptions = z.output<typeof trackerOptionsSchema>;
 export type TrackerOptionsInput = z.input<typeof trackerOptionsSchema>;
+
+/**
+ * Low-score detections pair only under this cost (of 2): an overlap of about IoU 0.5 with the
+ * prediction, ByteTrack's second-stage threshold, because a weak detection near a track is as likely
+ * to be a neighbour's fragment as the track's own object.
+ */
+const LOW_SCORE_MAX_COST = 1;
 
 /** A confirmed track as the decision layer sees it: a snapshot taken at the update that reported it. */
 export interface Track {
@@ -45,6 +68,8 @@ export interface Track {
   readonly hits: number;
   /** Index of the detection it matched in the update that reported it, -1 when it matched none. */
   readonly detection: number;
+  /** The Kalman filter's box at this update: where the object is believed to be, also while unseen. */
+  readonly predicted: Rect;
 }
 
 export interface TrackerUpdate {
@@ -65,15 +90,19 @@ class TrackState {
   maxScore: number;
   /** Index of the detection matched in the current update, -1 when none. */
   detection = -1;
-  /** Centre velocity in px/ms, from the last two matches. */
-  vx = 0;
-  vy = 0;
+  readonly filter: BoxKalman;
+  /** The filter's box predicted to the current update's time. */
+  predicted: Rect;
+  private filterTimeMs: number;
 
   constructor(
     readonly label: string, readonly classId: number, public box: Rect, public score: number,
     readonly firstSeenMs: number, public lastSeenMs: number,
   ) {
     this.maxScore = score;
+    this.filter = new BoxKalman(box);
+    this.filterTimeMs = firstSeenMs;
+    this.predicted = this.filter.box();
   }
 
   get confirmed(): boolean {
@@ -82,59 +111,31 @@ class TrackState {
 
   snapshot(): Track {
     const { id, label, classId, score, maxScore, firstSeenMs, lastSeenMs, hits, detection } = this;
-    return { id, label, classId, box: { ...this.box }, score, maxScore, firstSeenMs, lastSeenMs, hits, detection };
+    return { id, label, classId, box: { ...this.box }, score, maxScore, firstSeenMs, lastSeenMs, hits, detection, predicted: { ...this.predicted } };
   }
 
-  predicted(timeMs: number): Rect {
-    const dt = timeMs - this.lastSeenMs;
-    return { x: this.box.x + this.vx * dt, y: this.box.y + this.vy * dt, width: this.box.width, height: this.box.height };
+  predict(timeMs: number): void {
+    this.filter.predict((timeMs - this.filterTimeMs) / 1000);
+    this.filterTimeMs = Math.max(this.filterTimeMs, timeMs);
+    this.predicted = this.filter.box();
   }
 
-  match(d: Detection, timeMs: number): void {
-    const dt = timeMs - this.lastSeenMs;
-    if (dt > 0) {
-      const vx = (centreX(d.box) - centreX(this.box)) / dt;
-      const vy = (centreY(d.box) - centreY(this.box)) / dt;
-      // The first step sets the velocity; later ones average with it (motion boxes jitter by a pixel or two).
-      this.vx = this.hits === 1 ? vx : (this.vx + vx) / 2;
-      this.vy = this.hits === 1 ? vy : (this.vy + vy) / 2;
-    }
+  match(d: Detection, index: number, timeMs: number): void {
+    this.filter.update(d.box);
+    this.predicted = this.filter.box();
     this.box = { x: d.box.x, y: d.box.y, width: d.box.width, height: d.box.height };
     this.score = d.score;
     this.maxScore = Math.max(this.maxScore, d.score);
     this.lastSeenMs = timeMs;
+    this.detection = index;
     this.hits++;
   }
-}
-
-function centreX(r: Rect): number {
-  return r.x + r.width / 2;
-}
-
-function centreY(r: Rect): number {
-  return r.y + r.height / 2;
-}
-
-/** Intersection over union of two boxes, 0 when they do not overlap (the decision layer uses it too). */
-export function iou(a: Rect, b: Rect): number {
-  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  return inter / (a.width * a.height + b.width * b.height - inter);
-}
-
-interface Pair {
-  track: number;
-  detection: number;
-  /** Lower is better: -IoU for overlap pairs (always < 0), normalised distance for fallback pairs (>= 0). */
-  cost: number;
 }
 
 /** One camera's tracker. */
 export class Tracker {
   readonly options: TrackerOptions;
-  /** Live tracks, oldest first (the tie-break order). */
+  /** Live tracks, oldest first. */
   private tracks: TrackState[] = [];
   private confirmedCount = 0;
   private lastTimeMs = -Infinity;
@@ -157,25 +158,37 @@ export class Tracker {
       if (t.confirmed) result.ended.push(t.snapshot());
       return false;
     });
+    for (const t of this.tracks) {
+      t.detection = -1;
+      t.predict(now);
+    }
 
-    for (const t of this.tracks) t.detection = -1;
-    const trackMatched = new Array<boolean>(this.tracks.length).fill(false);
-    const detectionMatched = new Array<boolean>(detections.length).fill(false);
-    for (const p of this.pairs(detections, now)) {
-      if (trackMatched[p.track] || detectionMatched[p.detection]) continue;
-      trackMatched[p.track] = true;
-      detectionMatched[p.detection] = true;
-      const t = this.tracks[p.track] as TrackState;
-      t.match(detections[p.detection] as Detection, now);
-      t.detection = p.detection;
+    const { highScore, lowScore } = this.options;
+    const high: number[] = [], low: number[] = [];
+    detections.forEach((d, i) => {
+      if (d.score >= highScore) high.push(i);
+      else if (d.score >= lowScore) low.push(i);
+    });
+    const confirmed = this.tracks.filter((t) => t.confirmed);
+    const tentative = this.tracks.filter((t) => !t.confirmed);
+    const unmatchedHigh = this.match(confirmed, high, detections, 2, now);
+    this.match(confirmed.filter((t) => t.detection < 0), low, detections, LOW_SCORE_MAX_COST, now);
+    const newHigh = this.match(tentative, unmatchedHigh, detections, 2, now);
+    const lowLeft = low.filter((i) => !this.tracks.some((t) => t.detection === i));
+    this.match(tentative.filter((t) => t.detection < 0), lowLeft, detections, LOW_SCORE_MAX_COST, now);
+
+    // A tentative track must match in every update until it is confirmed.
+    this.tracks = this.tracks.filter((t) => t.detection >= 0 || t.confirmed);
+    for (const t of this.tracks) {
+      if (t.detection < 0) {
+        t.filter.holdSize();
+        continue;
+      }
       if (!t.confirmed && t.hits >= this.options.minHits) this.confirm(t);
       if (t.confirmed) result.updated.push(t.snapshot());
     }
-
-    // A tentative track must match in every update until it is confirmed.
-    this.tracks = this.tracks.filter((t, i) => trackMatched[i] || t.confirmed);
-    detections.forEach((d, i) => {
-      if (detectionMatched[i]) return;
+    for (const i of newHigh) {
+      const d = detections[i] as Detection;
       const t = new TrackState(d.label, d.classId, { ...d.box }, d.score, now, now);
       t.detection = i;
       this.tracks.push(t);
@@ -183,7 +196,7 @@ export class Tracker {
         this.confirm(t);
         result.updated.push(t.snapshot());
       }
-    });
+    }
     for (const t of this.tracks) if (t.confirmed) result.active.push(t.snapshot());
     // A track is confirmed by the match that brings it to minHits, so that count marks its first report.
     result.started = result.updated.filter((t) => t.hits === this.options.minHits);
@@ -201,28 +214,23 @@ export class Tracker {
     t.id = ++this.confirmedCount;
   }
 
-  /** Every admissible (track, detection) pair, best first, ties in track then detection order. */
-  private pairs(detections: readonly Detection[], now: number): Pair[] {
-    const { minIou, centroidGate, maxAreaRatio } = this.options;
-    const pairs: Pair[] = [];
-    this.tracks.forEach((t, ti) => {
-      const p = t.predicted(now);
-      const side = Math.sqrt(p.width * p.height);
-      detections.forEach((d, di) => {
-        if (d.label !== t.label) return;
-        const overlap = iou(p, d.box);
-        if (overlap >= minIou) {
-          pairs.push({ track: ti, detection: di, cost: -overlap });
-          return;
-        }
-        if (centroidGate === 0 || side === 0) return;
-        const areaA = p.width * p.height, areaB = d.box.width * d.box.height;
-        if (Math.max(areaA, areaB) > maxAreaRatio * Math.min(areaA, areaB)) return;
-        const distance = Math.hypot(centreX(d.box) - centreX(p), centreY(d.box) - centreY(p)) / side;
-        if (distance <= centroidGate) pairs.push({ track: ti, detection: di, cost: distance });
-      });
-    });
-    // Array.prototype.sort is stable, so equal costs keep the (track, detection) order they were made in.
-    return pairs.sort((a, b) => a.cost - b.cost);
+  /**
+   * One association stage: pairs `tracks` with the detections at `indices` (same label, cost at most
+   * `maxCost`), updates the matched tracks, and returns the indices left unmatched, in order.
+   */
+  private match(tracks: TrackState[], indices: number[], detections: readonly Detection[], maxCost: number, now: number): number[] {
+    if (tracks.length === 0 || indices.length === 0) return indices;
+    const gate: Gate = this.options;
+    const cost = tracks.map((t) => indices.map((i) => {
+      const d = detections[i] as Detection;
+      return d.label === t.label ? associationCost(t.predicted, d.box, gate) : Infinity;
+    }));
+    const taken = new Set<number>();
+    for (const { row, col } of assign(cost, indices.length, maxCost)) {
+      const index = indices[col] as number;
+      (tracks[row] as TrackState).match(detections[index] as Detection, index, now);
+      taken.add(index);
+    }
+    return indices.filter((i) => !taken.has(i));
   }
 }

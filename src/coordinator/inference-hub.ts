@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { CameraAnalytics, type CameraAnalyticsOptions, type TrackedDetections } from '../analytics/camera-analytics.ts';
-import type { LumaFrame } from '../analytics/best-shot.ts';
+import type { ShotFrame } from '../analytics/best-shot.ts';
 import { DecisionEngine } from '../analytics/decisions/engine.ts';
 import type { CameraDecisionOptions, GlobalDecisionOptions } from '../analytics/decisions/options.ts';
 import type { EventPublisher } from '../analytics/events.ts';
@@ -141,7 +141,7 @@ export class InferenceHub {
       if (!camera) return;
       const detections = outcome.detections[i] ?? [];
       const snap = slab.snapshot;
-      const frame: LumaFrame | null = snap === null ? null : {
+      const frame: ShotFrame | null = snap === null ? null : {
         data: slab.snapshots[notice.slot] as Uint8Array, format: snap.format, width: snap.width, height: snap.height, timeMs: notice.captureMs,
       };
       const extras = camera.analytics.capture(detections, frame);

@@ -5,6 +5,15 @@
  */
 import type { CropMapping, Rect, TensorLayout } from '../native/index.ts';
 
+/** A face found on a detected object (a person), in the same frame coordinates as the object's box. */
+export interface Face {
+  box: Rect;
+  /** 0..1 */
+  score: number;
+  /** Landmarks in the face detector's order (5-point models: eyes, nose, mouth corners); may be empty. */
+  keypoints: Array<{ x: number; y: number }>;
+}
+
 /** One object found, in analysis-frame pixel coordinates. */
 export interface Detection {
   label: string;
@@ -13,6 +22,8 @@ export interface Detection {
   /** 0..1 */
   score: number;
   box: Rect;
+  /** The object's face, when a face detector ran on it and found one. */
+  face?: Face;
 }
 
 /** One candidate region handed to a backend. */

@@ -55,7 +55,10 @@ export function gone(id: number, shot?: BestShotInput | null): TestTrack {
 }
 
 export function shot(quality: number, timeMs: number, jpeg: string | null = null): BestShotSummary {
-  return { quality, score: 0.9, sharpness: quality - 9, brightness: 120, box: { x: 10, y: 10, width: 50, height: 100 }, timeMs, jpeg };
+  return {
+    quality, score: 0.9, sharpness: quality - 9, brightness: 120, box: { x: 10, y: 10, width: 50, height: 100 }, region: { x: 10, y: 10, width: 50, height: 100 },
+    truncated: false, occlusion: 0, face: null, timeMs, jpeg,
+  };
 }
 
 /** A 40x80 box whose bottom-centre is at (cx, bottom) in pixels. */

@@ -11,8 +11,12 @@ const event: DetectionEvent = {
   trackId: 7,
   startMs: 1764000000000,
   endMs: null,
-  bestShot: { quality: 9.4, score: 0.9, sharpness: 0.3, brightness: 0.5, box: { x: 1, y: 2, width: 3, height: 4 }, timeMs: 1764000000000, jpeg: null },
+  bestShot: {
+    quality: 9.4, score: 0.9, sharpness: 0.3, brightness: 0.5, box: { x: 1, y: 2, width: 3, height: 4 }, region: { x: 0, y: 0, width: 5, height: 6 },
+    truncated: false, occlusion: 0, face: { box: { x: 1, y: 2, width: 2, height: 2 }, score: 0.8, keypoints: [{ x: 1.5, y: 2.5 }] }, timeMs: 1764000000000, jpeg: null,
+  },
   zones: ['driveway'],
+  face: { box: { x: 1, y: 2, width: 2, height: 2 }, score: 0.8, keypoints: [{ x: 1.5, y: 2.5 }] },
 };
 const start: EventMessage = { type: 'start', event };
 

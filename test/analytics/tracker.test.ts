@@ -158,10 +158,60 @@ describe('tracker rules', () => {
     assert.deepEqual(tracker.update([], 100).active, []);
   });
 
+  test('a confirmed track coasts through missed frames on its predicted path and keeps its id', () => {
+    const tracker = new Tracker({ minHits: 2 });
+    const at = (n: number): Detection => ({ label: 'car', classId: 0, score: 0.9, box: { x: 10 + 10 * n, y: 10, width: 20, height: 20 } });
+    for (let n = 0; n < 5; n++) tracker.update([at(n)], n * 100);
+    // Five frames without the car (0.5 s), then it is 100 px on, far beyond its last box.
+    let coasting = null;
+    for (let n = 5; n < 10; n++) coasting = tracker.update([], n * 100).active[0]!;
+    assert.ok(Math.abs(coasting!.predicted.x - 100) < 5, `predicted at ${coasting!.predicted.x}`);
+    assert.equal(coasting!.box.x, 50, 'box stays the last detection');
+    const back = tracker.update([at(10)], 1000);
+    assert.deepEqual(back.updated.map((t) => t.id), [1]);
+    assert.deepEqual(back.started, []);
+  });
+
+  test('two exact tracks crossing head-on keep their ids where both boxes overlap', () => {
+    const tracker = new Tracker({ minHits: 1 });
+    const a = (n: number): Detection => ({ label: 'person', classId: 0, score: 0.9, box: { x: 10 + 10 * n, y: 20, width: 20, height: 40 } });
+    const b = (n: number): Detection => ({ label: 'person', classId: 0, score: 0.9, box: { x: 210 - 10 * n, y: 24, width: 20, height: 40 } });
+    for (let n = 0; n <= 20; n++) {
+      // Detection order alternates, so order cannot carry identity.
+      const u = tracker.update(n % 2 === 0 ? [a(n), b(n)] : [b(n), a(n)], n * 100);
+      const idOfA = u.updated.find((t) => t.detection === (n % 2 === 0 ? 0 : 1))!.id;
+      assert.equal(idOfA, 1, `frame ${n}`);
+    }
+  });
+
+  test('low-score detections keep a confirmed track but never start one or confirm noise', () => {
+    const tracker = new Tracker({ minHits: 2, highScore: 0.5, lowScore: 0.1 });
+    const d = (x: number, score: number): Detection => ({ label: 'car', classId: 0, score, box: { x, y: 10, width: 20, height: 20 } });
+    assert.deepEqual(tracker.update([d(10, 0.3)], 0).active, []);
+    assert.deepEqual(tracker.update([d(12, 0.3)], 100).active, [], 'low scores alone start nothing');
+    tracker.update([d(14, 0.9)], 200);
+    assert.deepEqual(tracker.update([d(16, 0.9)], 300).started.map((t) => t.id), [1]);
+    const low = tracker.update([d(18, 0.2)], 400);
+    assert.deepEqual(low.updated.map((t) => [t.id, t.score]), [[1, 0.2]]);
+    const ignored = tracker.update([d(20, 0.05)], 500);
+    assert.deepEqual([ignored.updated, ignored.active.map((t) => t.lastSeenMs)], [[], [400]]);
+  });
+
+  test('a low-score detection only a little away from a track is not taken: the second stage gate is stricter', () => {
+    const tracker = new Tracker({ minHits: 1 });
+    const d = (x: number, score: number): Detection => ({ label: 'car', classId: 0, score, box: { x, y: 10, width: 20, height: 20 } });
+    tracker.update([d(10, 0.9)], 0);
+    // 20 px (one side) away: within the first stage's gate, beyond the second's.
+    assert.deepEqual(tracker.update([d(30, 0.3)], 100).updated, []);
+    assert.deepEqual(tracker.update([d(30, 0.9)], 200).updated.map((t) => t.id), [1]);
+  });
+
   test('the options schema fills defaults and rejects unknown keys and out-of-range values', () => {
-    assert.deepEqual(trackerOptionsSchema.parse({}), { maxAgeMs: 2000, minHits: 2, minIou: 0.3, centroidGate: 2, maxAreaRatio: 4 });
+    assert.deepEqual(trackerOptionsSchema.parse({}), { maxAgeMs: 2000, minHits: 2, centroidGate: 2, maxAreaRatio: 4, highScore: 0.5, lowScore: 0.1 });
     assert.throws(() => trackerOptionsSchema.parse({ maxAge: 5 }), /maxAge/);
+    assert.throws(() => trackerOptionsSchema.parse({ minIou: 0.3 }), /minIou/);
     assert.throws(() => new Tracker({ minHits: 0 }), /minHits/);
-    assert.throws(() => new Tracker({ minIou: 0 }), /minIou/);
+    assert.throws(() => new Tracker({ centroidGate: 0 }), /centroidGate/);
+    assert.throws(() => new Tracker({ highScore: 0.3, lowScore: 0.4 }), /lowScore must not exceed highScore/);
   });
 });

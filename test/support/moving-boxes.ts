@@ -21,6 +21,8 @@ export interface MovingBox {
   /** Frames [firstFrame, lastFrame] in which the box is drawn (it may also leave through an edge). */
   firstFrame: number;
   lastFrame: number;
+  /** From this frame on the box stands still where it was (absent: it moves until lastFrame). */
+  stopFrame?: number;
 }
 
 export interface MovingBoxesScene {
@@ -60,8 +62,9 @@ export function movingBoxesGraph(s: MovingBoxesScene): string {
   let last = 'bg';
   s.boxes.forEach((b, i) => {
     inputs.push(`color=c=${hex(b.luma)}:size=${b.width}x${b.height}:rate=${s.fps},format=yuv420p[b${i}]`);
-    const x = `${b.x0}+${b.dx}*(round(t*${s.fps})-${b.firstFrame})`;
-    const y = `${b.y0}+${b.dy}*(round(t*${s.fps})-${b.firstFrame})`;
+    const n = b.stopFrame === undefined ? `round(t*${s.fps})` : `min(round(t*${s.fps}),${b.stopFrame})`;
+    const x = `${b.x0}+${b.dx}*(${n}-${b.firstFrame})`;
+    const y = `${b.y0}+${b.dy}*(${n}-${b.firstFrame})`;
     const out = `o${i}`;
     inputs.push(`[${last}][b${i}]overlay=x='${x}':y='${y}':eval=frame:enable='between(n,${b.firstFrame},${b.lastFrame})'[${out}]`);
     last = out;
@@ -74,8 +77,9 @@ export function movingBoxesGraph(s: MovingBoxesScene): string {
 /** The box as drawn in frame `n`, clipped to the frame, or null when it is not visible. */
 export function truthBox(s: MovingBoxesScene, b: MovingBox, n: number): Rect | null {
   if (n < b.firstFrame || n > b.lastFrame) return null;
-  const x = b.x0 + b.dx * (n - b.firstFrame);
-  const y = b.y0 + b.dy * (n - b.firstFrame);
+  const steps = Math.min(n, b.stopFrame ?? n) - b.firstFrame;
+  const x = b.x0 + b.dx * steps;
+  const y = b.y0 + b.dy * steps;
   const x1 = Math.max(0, x), y1 = Math.max(0, y);
   const x2 = Math.min(s.width, x + b.width), y2 = Math.min(s.height, y + b.height);
   if (x2 <= x1 || y2 <= y1) return null;

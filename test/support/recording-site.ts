@@ -179,7 +179,10 @@ export class RecordingSite implements SiteControl {
 export function sampleEvent(camera: string, label: string, n = 1, jpeg: string | null = null): DetectionEvent {
   return {
     id: `1700000000000-${camera}-${label}-${n}`, camera, label, score: 0.9, box: { x: 1, y: 2, width: 30, height: 40 }, trackId: n,
-    startMs: 1_700_000_000_000 + n, endMs: null, zones: [],
-    bestShot: jpeg === null ? null : { quality: 15, score: 0.9, sharpness: 6, brightness: 120, box: { x: 1, y: 2, width: 30, height: 40 }, timeMs: 1_700_000_000_000, jpeg },
+    startMs: 1_700_000_000_000 + n, endMs: null, zones: [], face: null,
+    bestShot: jpeg === null ? null : {
+      quality: 15, score: 0.9, sharpness: 6, brightness: 120, box: { x: 1, y: 2, width: 30, height: 40 }, region: { x: 0, y: 0, width: 32, height: 44 },
+      truncated: false, occlusion: 0, face: null, timeMs: 1_700_000_000_000, jpeg,
+    },
   };
 }

@@ -15,7 +15,8 @@
  *   neither). A track whose start was dropped publishes nothing for the rest of its life, so no update
  *   or end ever arrives without its start; the start and the end are counted.
  */
-import { snapshotEvent, type BestShotSummary, type DetectionEvent, type EventMessage, type EventMessageType, type EventPublisher } from '../events.ts';
+import { copyFace, snapshotEvent, type BestShotSummary, type DetectionEvent, type EventMessage, type EventMessageType, type EventPublisher } from '../events.ts';
+import { outranks } from '../shot-quality.ts';
 import { iou } from '../tracker.ts';
 import { emptyCounters, type DecisionCounters, type RateLimitReason } from './counters.ts';
 import type { EventIdSource } from './event-id.ts';
@@ -193,6 +194,7 @@ export class CameraEvents {
       endMs: null,
       bestShot: shot == null ? null : summary(shot),
       zones: [...zones],
+      face: shot?.face == null ? null : copyFace(shot.face),
     };
     const live: LiveEvent = { record, tracks: new Set([object.id]), lastSeenMs: timeMs, published: publishedState(record, timeMs) };
     this.#publish('start', live, timeMs);
@@ -230,18 +232,24 @@ function observedIn(frame: TrackFrame): Iterable<TrackedObject> {
 /** Only the named fields: the best-shot module's own record also holds the crop's pixels. */
 function summary(shot: BestShotInput): BestShotSummary {
   const { quality, score, sharpness, brightness, box, timeMs } = shot;
-  return { quality, score, sharpness, brightness, box: { ...box }, timeMs, jpeg: shot.jpeg ?? null };
+  return {
+    quality, score, sharpness, brightness, box: { ...box }, region: { ...(shot.region ?? box) }, truncated: shot.truncated ?? false,
+    occlusion: shot.occlusion ?? 0, face: copyFace(shot.face ?? null), timeMs, jpeg: shot.jpeg ?? null,
+  };
 }
 
 /**
- * Keeps the better shot. Equal quality replaces too: the track's final report of the same shot is the
- * one that carries the JPEG reference once it has been encoded.
+ * Keeps the better shot (the best-shot module's ranking: an uncut view first, then quality). An equal
+ * one replaces too: the track's final report of the same shot is the one that carries the JPEG
+ * reference once it has been encoded.
  */
 function adoptBestShot(record: DetectionEvent, shot: BestShotInput): void {
   const current = record.bestShot;
   const jpeg = shot.jpeg ?? null;
-  if (current !== null && (shot.quality < current.quality || (shot.quality === current.quality && shot.timeMs === current.timeMs && jpeg === current.jpeg))) {
+  const candidate = { quality: shot.quality, truncated: shot.truncated ?? false };
+  if (current !== null && (outranks(current, candidate) || (!outranks(candidate, current) && shot.timeMs === current.timeMs && jpeg === current.jpeg))) {
     return;
   }
   record.bestShot = summary(shot);
+  record.face = copyFace(shot.face ?? null);
 }

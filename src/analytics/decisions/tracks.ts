@@ -4,6 +4,7 @@
  * with the JPEG reference added once the shot has been encoded and stored). Only the fields decisions
  * use are named, so the two modules stay free to grow.
  */
+import type { Face } from '../../inference/types.ts';
 import type { Rect } from '../../native/index.ts';
 
 export interface TrackedObject {
@@ -32,6 +33,13 @@ export interface BestShotInput {
   readonly brightness: number;
   readonly box: Rect;
   readonly timeMs: number;
+  /** What the picture shows; the box when absent. */
+  readonly region?: Rect;
+  /** The box touches the frame's edge; false when absent. */
+  readonly truncated?: boolean;
+  /** 0..1; 0 when absent. */
+  readonly occlusion?: number;
+  readonly face?: Face | null;
   /** Where the encoded JPEG can be fetched (an id or path the outputs serve); absent until encoded. */
   readonly jpeg?: string | null;
 }

@@ -52,6 +52,12 @@ export const cameraMetricsSchema = z.object({
   latency: z.object(Object.fromEntries(STAGE_NAMES.map((name) => [name, stageLatencySchema])) as Record<(typeof STAGE_NAMES)[number], typeof stageLatencySchema>),
 }) satisfies z.ZodType<CameraMetrics>;
 
+const faceSchema = z.object({
+  box: rectSchema,
+  score: z.number(),
+  keypoints: z.array(z.object({ x: z.number(), y: z.number() })).describe('Landmarks in the face detector\'s order (5-point: eyes, nose, mouth corners).'),
+});
+
 export const detectionEventSchema = z.object({
   id: z.string(),
   camera: z.string(),
@@ -62,10 +68,13 @@ export const detectionEventSchema = z.object({
   startMs: z.number(),
   endMs: z.number().nullable(),
   bestShot: z.object({
-    quality: z.number(), score: z.number(), sharpness: z.number(), brightness: z.number(), box: rectSchema, timeMs: z.number(),
+    quality: z.number(), score: z.number(), sharpness: z.number(), brightness: z.number(), box: rectSchema,
+    region: rectSchema.describe('What the JPEG shows, frame pixels: subtract its x, y to place box, face and keypoints in the picture.'),
+    truncated: z.boolean(), occlusion: z.number(), face: faceSchema.nullable(), timeMs: z.number(),
     jpeg: z.string().nullable(),
   }).nullable(),
   zones: z.array(z.string()),
+  face: faceSchema.nullable().describe('The face in the best shot, null when it has none.'),
 }) satisfies z.ZodType<DetectionEvent>;
 
 export const healthReportSchema = z.object({
