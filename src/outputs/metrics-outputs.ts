@@ -68,4 +68,12 @@ export function registerOutputMetrics(registry: Registry, read: Readers): void {
     () => { const s = read.ws(); return s ? [{ labels: {}, value: s.clients }] : []; });
   counterFamily({ registry, name: 'panoptes_ws_dropped_messages_total', help: 'WebSocket messages not sent to a client, by reason.', labelNames: ['reason'] },
     () => byKey('reason', read.ws()?.dropped ?? {}));
+  gaugeFamily({ registry, name: 'panoptes_ws_filter_entries', help: 'Cameras and labels held in the WebSocket clients\' filters.', labelNames: [] },
+    () => { const s = read.ws(); return s ? [{ labels: {}, value: s.filterEntries }] : []; });
+  gaugeFamily({ registry, name: 'panoptes_ws_topics', help: 'uWS pub/sub topics the WebSocket clients are subscribed to.', labelNames: [] },
+    () => { const s = read.ws(); return s ? [{ labels: {}, value: s.topics }] : []; });
+  counterFamily({
+    registry, name: 'panoptes_ws_subscribes_rejected_total', labelNames: ['reason'],
+    help: 'WebSocket subscribes refused (nothing changed), by reason (unknown_camera, unknown_label, limit).',
+  }, () => byKey('reason', read.ws()?.subscribesRejected ?? {}));
 }

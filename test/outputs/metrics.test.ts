@@ -64,7 +64,7 @@ function sources(overrides: Partial<MetricsSources> = {}): MetricsSources {
     decisions: () => [{ camera: 'gate', counters: gateCounters }],
     detections: () => [{ camera: 'gate', label: 'person', count: 17 }, { camera: 'yard', label: 'car', count: 4 }],
     mqtt: () => MQTT,
-    ws: () => ({ clients: 3, dropped: { backpressure: 11 } }),
+    ws: () => ({ clients: 3, dropped: { backpressure: 11 }, filterEntries: 40, topics: 12, subscribesRejected: { unknown_camera: 2, unknown_label: 0, limit: 1 } }),
     ...overrides,
   };
 }
@@ -166,6 +166,9 @@ test('inference, event, detection, MQTT and WebSocket families carry the sources
   assert.equal(valueOf(text, 'panoptes_mqtt_callback_errors_total', {}), 1);
   assert.equal(valueOf(text, 'panoptes_ws_clients', {}), 3);
   assert.equal(valueOf(text, 'panoptes_ws_dropped_messages_total', { reason: 'backpressure' }), 11);
+  assert.equal(valueOf(text, 'panoptes_ws_filter_entries', {}), 40);
+  assert.equal(valueOf(text, 'panoptes_ws_topics', {}), 12);
+  assert.equal(valueOf(text, 'panoptes_ws_subscribes_rejected_total', { reason: 'limit' }), 1);
 });
 
 test('process metrics and event-loop lag are exported alongside the gateway\'s own', async () => {
