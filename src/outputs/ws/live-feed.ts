@@ -197,7 +197,12 @@ export class LiveFeed {
       this.#counts.filterEntries += filterEntries(client.filter) - entries;
       this.#resubscribe(ws, client);
     } catch (error) {
-      if (!(error instanceof RequestError)) throw error;
+      // Thrown on uWS's stack an exception would be uncaught: the client hears E_INTERNAL, the log the cause.
+      if (!(error instanceof RequestError)) {
+        this.#options.logger.error({ err: error }, 'live feed message handling failed');
+        this.#send(ws, { type: 'error', error: { code: 'E_INTERNAL', message: 'The live feed failed on its side; the gateway log has the cause' } });
+        return;
+      }
       this.#counts.badMessages += 1;
       client.badMessages += 1;
       const problems = error.problems.length > 0 ? { problems: [...error.problems] } : {};
