@@ -55,3 +55,8 @@ export async function loadLabels(path: string | undefined): Promise<readonly str
 export function labelOf(labels: readonly string[], classId: number): string {
   return labels[classId] ?? `class ${classId}`;
 }
+
+/** A name `labelOf` gives a class the labels do not cover (`class 80`). */
+export function isNumberedClass(name: string): boolean {
+  return /^class \d{1,5}$/.test(name);
+}

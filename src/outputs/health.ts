@@ -6,11 +6,12 @@
  * critical: no enabled stream is online, or memory/disk beyond the critical limits.
  * degraded: some enabled streams are not online, inference degraded or at capacity, memory/disk/CPU
  *           beyond the warning limits.
+ * Outputs add their own problems (the MQTT outbox degraded to memory on a failing disk) at their level.
  */
 import { statfsSync } from 'node:fs';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
 import type { CameraState } from '../coordinator/camera-state.ts';
-import type { HealthLevel, HealthReport } from './site.ts';
+import type { HealthLevel, HealthProblem, HealthReport } from './site.ts';
 
 export interface HealthCamera {
   id: string;
@@ -27,6 +28,8 @@ export interface HealthInput {
   inference: HealthReport['inference'] | null;
   system: SystemSnapshot;
   uptimeMs: number;
+  /** Reported by the outputs. */
+  problems?: readonly HealthProblem[];
 }
 
 export interface HealthThresholds {
@@ -109,6 +112,8 @@ export function assessHealth(input: HealthInput, thresholds: HealthThresholds): 
   if (system.loadAverage1m > thresholds.loadWarnPerCore * system.cores) {
     flag('degraded', `CPU: load average ${system.loadAverage1m.toFixed(1)} on ${system.cores} cores is above ${thresholds.loadWarnPerCore} a core`);
   }
+
+  for (const problem of input.problems ?? []) flag(problem.level, problem.reason);
 
   return {
     status, reasons,

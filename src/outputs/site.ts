@@ -44,6 +44,12 @@ export interface HealthReport {
   uptimeMs: number;
 }
 
+/** Something an output reports about itself (the MQTT outbox on a full disk), added to the health report. */
+export interface HealthProblem {
+  level: Exclude<HealthLevel, 'healthy'>;
+  reason: string;
+}
+
 export interface EventQuery {
   camera?: string;
   label?: string;
@@ -76,6 +82,13 @@ export interface SiteControl {
   /** The best-shot JPEG of an event: null when it has none or it was evicted. */
   snapshot(eventId: string): Promise<Buffer | null>;
   health(): HealthReport;
+  /** `check` is asked on every health report (null: nothing to report) until the returned function is called. */
+  addHealthCheck(check: () => HealthProblem | null): () => void;
+  /**
+   * The labels detections and events can carry: the detector's class names and `motion` (the motion
+   * backend, and the fallback while inference is degraded). Fixed for the life of the site.
+   */
+  labels(): ReadonlySet<string>;
   onEvent(listener: (message: EventMessage) => void): () => void;
   onDetections(listener: (message: DetectionsMessage) => void): () => void;
   onTransition(listener: (transition: CameraTransition) => void): () => void;

@@ -1,11 +1,13 @@
 /** The site's health report: camera states, the inference hub and the machine, judged by assessHealth. */
 import type { InferenceHub } from '../coordinator/inference-hub.ts';
 import { assessHealth, defaultHealthThresholds, systemSnapshot } from '../outputs/health.ts';
-import type { CameraStatus, HealthReport } from '../outputs/site.ts';
+import type { CameraStatus, HealthProblem, HealthReport } from '../outputs/site.ts';
 
 const thresholds = defaultHealthThresholds();
 
-export function siteHealth(cameras: readonly CameraStatus[], hub: InferenceHub, uptimeMs: number, dataDir = '.'): HealthReport {
+export function siteHealth(
+  cameras: readonly CameraStatus[], hub: InferenceHub, uptimeMs: number, problems: readonly HealthProblem[] = [], dataDir = '.',
+): HealthReport {
   const { pool, governor } = hub;
   return assessHealth({
     cameras: cameras.map((c) => ({ id: c.id, state: c.state, enabled: c.enabled && c.streaming })),
@@ -15,5 +17,6 @@ export function siteHealth(cameras: readonly CameraStatus[], hub: InferenceHub, 
     },
     system: systemSnapshot(dataDir),
     uptimeMs,
+    problems,
   }, thresholds);
 }

@@ -40,5 +40,5 @@ export function createSiteMetrics(site: Site, outputs: SiteMetricsOutputs = {}):
 }
 
 function wsSample(s: LiveFeedStats): WebSocketSample {
-  return { clients: s.clients, dropped: { slow_client: s.slowClientsClosed } };
+  return { clients: s.clients, dropped: { slow_client: s.slowClientsClosed }, filterEntries: s.filterEntries, topics: s.topics, subscribesRejected: s.subscribesRejected };
 }

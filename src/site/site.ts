@@ -18,10 +18,11 @@ import { InferenceHub } from '../coordinator/inference-hub.ts';
 import { CameraExistsError, CameraNotFoundError } from '../errors.ts';
 import { isSnapshotFormat } from '../inference/region-copy.ts';
 import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
-import type { CameraStatus, EventQuery, HealthReport, SiteControl } from '../outputs/site.ts';
+import type { CameraStatus, EventQuery, HealthProblem, HealthReport, SiteControl } from '../outputs/site.ts';
 import { cameraStatus } from './camera-status.ts';
 import { EventHistory } from './event-history.ts';
 import { siteHealth } from './site-health.ts';
+import { siteLabels } from './site-labels.ts';
 
 interface SiteCamera {
   config: CameraConfig;
@@ -40,10 +41,14 @@ export class Site implements SiteControl {
   private config: SiteConfig;
   private readonly cameraEntries = new Map<string, SiteCamera>();
   private readonly detectionListeners = new Set<(m: TrackedDetections) => void>();
+  private readonly healthChecks = new Set<() => HealthProblem | null>();
   private readonly log: Logger;
   private readonly startedMs = Date.now();
 
-  private constructor(config: SiteConfig, readonly gateway: Gateway, readonly hub: InferenceHub, bus: EventBus, logger: Logger) {
+  private constructor(
+    config: SiteConfig, readonly gateway: Gateway, readonly hub: InferenceHub, bus: EventBus, logger: Logger,
+    private readonly labelSet: ReadonlySet<string>,
+  ) {
     this.config = config;
     this.bus = bus;
     this.log = logger;
@@ -55,6 +60,7 @@ export class Site implements SiteControl {
     const bus = new EventBus({ onListenerError: (err) => logger.warn({ err }, 'an event subscriber failed') });
     const listeners = new Set<(m: TrackedDetections) => void>();
     const { inference } = config;
+    const labels = await siteLabels(inference.backend);
     const hub = await InferenceHub.start({
       pool: { backend: inference.backend, ...(inference.pool.threads === 'auto' ? {} : { threads: inference.pool.threads }) },
       scheduler: {
@@ -74,7 +80,7 @@ export class Site implements SiteControl {
       ...(config.gateway.workers === 'auto' ? {} : { workers: config.gateway.workers }),
     });
     gateway.start();
-    const site = new Site(config, gateway, hub, bus, logger);
+    const site = new Site(config, gateway, hub, bus, logger, labels);
     listeners.add((m) => site.detectionListeners.forEach((l) => l(m)));
     for (const camera of config.cameras) await site.install(camera);
     logger.info({ cameras: config.cameras.length, enabled: config.cameras.filter((c) => c.enabled).length }, 'site started');
@@ -173,7 +179,17 @@ export class Site implements SiteControl {
   }
 
   health(): HealthReport {
-    return siteHealth(this.cameras(), this.hub, Date.now() - this.startedMs);
+    const problems = [...this.healthChecks].flatMap((check) => check() ?? []);
+    return siteHealth(this.cameras(), this.hub, Date.now() - this.startedMs, problems);
+  }
+
+  addHealthCheck(check: () => HealthProblem | null): () => void {
+    this.healthChecks.add(check);
+    return () => this.healthChecks.delete(check);
+  }
+
+  labels(): ReadonlySet<string> {
+    return this.labelSet;
   }
 
   onEvent(listener: (message: EventMessage) => void): () => void {

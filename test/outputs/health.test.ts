@@ -122,6 +122,14 @@ test('a load average above the per-core limit is degraded', () => {
   assert.deepEqual(busy.reasons, ['CPU: load average 6.4 on 4 cores is above 1.5 a core']);
 });
 
+test('a problem an output reports (a degraded MQTT outbox) raises the status to its level with its reason', () => {
+  const reason = 'mqtt outbox data/outbox cannot be written (ENOSPC: no space left on device, write)';
+  const report = assessHealth(input(['ONLINE'], { problems: [{ level: 'degraded', reason }] }), THRESHOLDS);
+  assert.equal(report.status, 'degraded');
+  assert.deepEqual(report.reasons, [reason]);
+  assert.equal(assessHealth(input(['ONLINE'], { problems: [] }), THRESHOLDS).status, 'healthy');
+});
+
 test('the status is the worst of all rules and every reason is kept', () => {
   const base = input(['ONLINE', 'STALLED'], { inference: { backend: 'onnx', degraded: false, atCapacity: true, reason: null } });
   const report = assessHealth({ ...base, system: { ...base.system, diskFreeBytes: 10 * 1024 ** 2 } }, THRESHOLDS);

@@ -42,9 +42,14 @@ const INFERENCE: InferenceSample = {
 const MQTT: MqttOutputStats = {
   connected: true, connects: 2,
   published: { events: 10, alerts: 1, detections: 500, status: 4, health: 3, metrics: 2 },
-  dropped: { detections_disconnected: 6, detections_backpressure: 0, periodic_disconnected: 1, outbox_full: 0, outbox_write_failed: 0 },
-  outbox: { depth: 4, appended: 14, acked: 10, droppedOldest: 0, corruptLines: 0, recovered: 0, inFlight: 1 },
+  dropped: { detections_disconnected: 6, detections_backpressure: 0, periodic_disconnected: 1, outbox_full: 0 },
+  outbox: {
+    depth: 4, appended: 14, acked: 10, droppedOldest: 0, corruptLines: 0, recovered: 0, inFlight: 1,
+    degraded: { reason: 'disk_full', code: 'ENOSPC', message: 'ENOSPC: no space left on device, write', sinceMs: 1 },
+    bypassed: { disk_full: 3, read_only: 0, permission_denied: 0, io_error: 0, other: 0 },
+  },
   control: { handled: 5, rejected: 2 },
+  callbackErrors: 1,
 };
 
 /** Real cameras from the gateway; plain numbers for what this test does not run. */
@@ -60,7 +65,7 @@ function sources(overrides: Partial<MetricsSources> = {}): MetricsSources {
     decisions: () => [{ camera: 'gate', counters: gateCounters }],
     detections: () => [{ camera: 'gate', label: 'person', count: 17 }, { camera: 'yard', label: 'car', count: 4 }],
     mqtt: () => MQTT,
-    ws: () => ({ clients: 3, dropped: { backpressure: 11 } }),
+    ws: () => ({ clients: 3, dropped: { backpressure: 11 }, filterEntries: 40, topics: 12, subscribesRejected: { unknown_camera: 2, unknown_label: 0, limit: 1 } }),
     ...overrides,
   };
 }
@@ -157,8 +162,14 @@ test('inference, event, detection, MQTT and WebSocket families carry the sources
   assert.equal(valueOf(text, 'panoptes_mqtt_messages_published_total', { kind: 'detections' }), 500);
   assert.equal(valueOf(text, 'panoptes_mqtt_messages_dropped_total', { reason: 'detections_disconnected' }), 6);
   assert.equal(valueOf(text, 'panoptes_mqtt_control_requests_total', { outcome: 'rejected' }), 2);
+  assert.equal(valueOf(text, 'panoptes_mqtt_outbox_degraded', {}), 1);
+  assert.equal(valueOf(text, 'panoptes_mqtt_outbox_bypassed_total', { reason: 'disk_full' }), 3);
+  assert.equal(valueOf(text, 'panoptes_mqtt_callback_errors_total', {}), 1);
   assert.equal(valueOf(text, 'panoptes_ws_clients', {}), 3);
   assert.equal(valueOf(text, 'panoptes_ws_dropped_messages_total', { reason: 'backpressure' }), 11);
+  assert.equal(valueOf(text, 'panoptes_ws_filter_entries', {}), 40);
+  assert.equal(valueOf(text, 'panoptes_ws_topics', {}), 12);
+  assert.equal(valueOf(text, 'panoptes_ws_subscribes_rejected_total', { reason: 'limit' }), 1);
 });
 
 test('process metrics and event-loop lag are exported alongside the gateway\'s own', async () => {

@@ -10,7 +10,11 @@ import type { CameraMetrics } from '../../src/coordinator/camera-metrics.ts';
 import type { CameraTransition } from '../../src/coordinator/camera-state.ts';
 import { CameraExistsError, CameraNotFoundError, ConfigError } from '../../src/errors.ts';
 import { maskUrl } from '../../src/ingest/mask-url.ts';
-import type { CameraStatus, DetectionsMessage, EventQuery, HealthReport, SiteControl } from '../../src/outputs/site.ts';
+import { COCO_LABELS } from '../../src/inference/labels.ts';
+import type { CameraStatus, DetectionsMessage, EventQuery, HealthLevel, HealthProblem, HealthReport, SiteControl } from '../../src/outputs/site.ts';
+
+/** What a site with the default ONNX labels (or the motion backend) reports. */
+const LABELS: ReadonlySet<string> = new Set([...COCO_LABELS, 'motion']);
 
 type Listener<T> = (message: T) => void;
 
@@ -23,6 +27,7 @@ export class RecordingSite implements SiteControl {
   readonly #events = new Set<Listener<EventMessage>>();
   readonly #detections = new Set<Listener<DetectionsMessage>>();
   readonly #transitions = new Set<Listener<CameraTransition>>();
+  readonly #healthChecks = new Set<() => HealthProblem | null>();
 
   #record(method: string, ...args: unknown[]): void {
     this.calls.push({ method, args });
@@ -130,16 +135,29 @@ export class RecordingSite implements SiteControl {
     return this.snapshots.get(eventId) ?? null;
   }
 
+  /** Outputs' problems raise the status and add their reasons, as the real site's do. */
   health(): HealthReport {
     const cameras = this.cameras();
+    const problems = [...this.#healthChecks].flatMap((check) => check() ?? []);
+    const rank = { healthy: 0, degraded: 1, critical: 2 } as const;
+    const status = problems.reduce<HealthLevel>((level, p) => (rank[p.level] > rank[level] ? p.level : level), this.healthLevel);
     return {
-      status: this.healthLevel, reasons: this.healthLevel === 'healthy' ? [] : ['inference at capacity'],
+      status, reasons: [...(this.healthLevel === 'healthy' ? [] : ['inference at capacity']), ...problems.map((p) => p.reason)],
       streams: { online: cameras.filter((c) => c.state === 'ONLINE').length, total: cameras.length, enabled: cameras.filter((c) => c.enabled).length },
       inference: { backend: 'motion', degraded: false, atCapacity: this.healthLevel !== 'healthy', reason: null },
       system: { rssBytes: 1, heapUsedBytes: 1, loadAverage1m: 0.5, cores: 2, diskFreeBytes: null },
       cameras: cameras.map((c) => ({ id: c.id, state: c.state, health: 'healthy' as const })),
       uptimeMs: 1234,
     };
+  }
+
+  addHealthCheck(check: () => HealthProblem | null): () => void {
+    this.#healthChecks.add(check);
+    return () => this.#healthChecks.delete(check);
+  }
+
+  labels(): ReadonlySet<string> {
+    return LABELS;
   }
 
   onEvent(listener: Listener<EventMessage>): () => void {

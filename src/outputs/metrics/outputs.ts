@@ -51,6 +51,16 @@ export function registerOutputMetrics(registry: Registry, read: Readers): void {
     mqtt((s) => [{ labels: {}, value: s.outbox.depth }]));
   gaugeFamily({ registry, name: 'panoptes_mqtt_outbox_in_flight', help: 'Outbox events published and not yet acknowledged.', labelNames: [] },
     mqtt((s) => [{ labels: {}, value: s.outbox.inFlight }]));
+  gaugeFamily({
+    registry, name: 'panoptes_mqtt_outbox_degraded', labelNames: [],
+    help: '1 while the MQTT outbox directory cannot be written and events are published from memory only.',
+  }, mqtt((s) => [{ labels: {}, value: Number(s.outbox.degraded !== null) }]));
+  counterFamily({
+    registry, name: 'panoptes_mqtt_outbox_bypassed_total', labelNames: ['reason'],
+    help: 'Events and alerts queued in memory only because the outbox directory could not be written, by reason.',
+  }, mqtt((s) => byKey('reason', s.outbox.bypassed)));
+  counterFamily({ registry, name: 'panoptes_mqtt_callback_errors_total', help: 'Exceptions caught inside MQTT client callbacks (never fatal).', labelNames: [] },
+    mqtt((s) => [{ labels: {}, value: s.callbackErrors }]));
   counterFamily({ registry, name: 'panoptes_mqtt_control_requests_total', help: 'MQTT control requests, by outcome (handled, rejected).', labelNames: ['outcome'] },
     mqtt((s) => byKey('outcome', s.control)));
 
@@ -58,4 +68,12 @@ export function registerOutputMetrics(registry: Registry, read: Readers): void {
     () => { const s = read.ws(); return s ? [{ labels: {}, value: s.clients }] : []; });
   counterFamily({ registry, name: 'panoptes_ws_dropped_messages_total', help: 'WebSocket messages not sent to a client, by reason.', labelNames: ['reason'] },
     () => byKey('reason', read.ws()?.dropped ?? {}));
+  gaugeFamily({ registry, name: 'panoptes_ws_filter_entries', help: 'Cameras and labels held in the WebSocket clients\' filters.', labelNames: [] },
+    () => { const s = read.ws(); return s ? [{ labels: {}, value: s.filterEntries }] : []; });
+  gaugeFamily({ registry, name: 'panoptes_ws_topics', help: 'uWS pub/sub topics the WebSocket clients are subscribed to.', labelNames: [] },
+    () => { const s = read.ws(); return s ? [{ labels: {}, value: s.topics }] : []; });
+  counterFamily({
+    registry, name: 'panoptes_ws_subscribes_rejected_total', labelNames: ['reason'],
+    help: 'WebSocket subscribes refused (nothing changed), by reason (unknown_camera, unknown_label, limit).',
+  }, () => byKey('reason', read.ws()?.subscribesRejected ?? {}));
 }

@@ -19,17 +19,23 @@
  * Compaction rewrites the file with the pending messages only (temporary file, fdatasync, rename): at
  * open, which also cuts a torn tail off so new lines never join it, and whenever the file holds more
  * dead lines than live ones (and at least `compactAfterDeadLines`).
+ *
+ * A disk that fails (full, read-only, permission, I/O error) never fails a call: the outbox goes
+ * degraded and keeps its pending messages in memory only (same bound, same order, so they are still
+ * published and acknowledged), counts each message appended meanwhile by reason, and every `retryMs`
+ * checks that the directory takes writes again; when it does, the whole pending set is rewritten to a
+ * fresh file (the failed write may have torn the old one's tail) and the disk path resumes.
+ * `onDiskChange` hears both transitions, never one call per message.
  */
-import { closeSync, fdatasync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { MqttOutboxError } from '../../errors.ts';
+import {
+  BYPASS_REASONS, diskFailure, outboxProblem, probeWritable, removeQuietly, replayFile, syncDirectory, writeAll,
+  type BypassReason, type DiskFailure, type OutboxRecord,
+} from './outbox-file.ts';
 
-export interface OutboxRecord {
-  /** Increasing across the outbox's life (continues after a restart from the highest seq on disk). */
-  readonly seq: number;
-  readonly topic: string;
-  readonly payload: string;
-}
+export { BYPASS_REASONS, outboxProblem, type BypassReason, type DiskFailure, type OutboxRecord };
 
 export interface OutboxOptions {
   dir: string;
@@ -37,6 +43,10 @@ export interface OutboxOptions {
   maxEvents: number;
   /** Default 1024. */
   compactAfterDeadLines?: number;
+  /** While degraded, how often the disk is tried again; default 5 s. */
+  retryMs?: number;
+  /** Called with the failure when the disk stops taking writes, with null when it takes them again. */
+  onDiskChange?: (failure: DiskFailure | null) => void;
 }
 
 export interface OutboxStats {
@@ -50,21 +60,31 @@ export interface OutboxStats {
   corruptLines: number;
   /** Pending messages found on disk at open. */
   recovered: number;
+  /** Why the disk is not used now; null on the disk path. */
+  degraded: DiskFailure | null;
+  /** Messages appended while degraded (kept in memory only), by the reason of the failure then. */
+  bypassed: Record<BypassReason, number>;
 }
 
 export const OUTBOX_FILE = 'outbox.jsonl';
 
 export class Outbox {
   readonly file: string;
+  readonly dir: string;
   readonly #maxEvents: number;
   readonly #compactAfter: number;
+  readonly #retryMs: number;
+  readonly #onDiskChange: (failure: DiskFailure | null) => void;
   /** Pending records by seq; insertion order is seq order (seqs only grow). */
   readonly #pending = new Map<number, OutboxRecord>();
-  #fd: number;
+  readonly #bypassed = Object.fromEntries(BYPASS_REASONS.map((reason) => [reason, 0])) as Record<BypassReason, number>;
+  #fd = -1;
   #nextSeq = 1;
   #deadLines = 0;
   #syncScheduled = false;
   #closed = false;
+  #failure: DiskFailure | null = null;
+  #retryTimer: NodeJS.Timeout | undefined;
   #appended = 0;
   #acked = 0;
   #droppedOldest = 0;
@@ -72,21 +92,37 @@ export class Outbox {
   #recovered = 0;
 
   private constructor(options: OutboxOptions) {
+    this.dir = options.dir;
     this.file = path.join(options.dir, OUTBOX_FILE);
     this.#maxEvents = options.maxEvents;
     this.#compactAfter = options.compactAfterDeadLines ?? 1024;
-    this.#fd = -1;
+    this.#retryMs = options.retryMs ?? 5_000;
+    this.#onDiskChange = options.onDiskChange ?? (() => undefined);
   }
 
-  /** Creates the directory if needed, replays the file, compacts it and opens it for appending. */
+  /**
+   * Creates the directory if needed, replays the file, compacts it and opens it for appending. A
+   * directory that cannot be created or written opens degraded (memory only); an existing file that
+   * cannot be read throws MqttOutboxError, because rewriting it later would lose what it holds.
+   */
   static open(options: OutboxOptions): Outbox {
     const outbox = new Outbox(options);
     try {
       mkdirSync(options.dir, { recursive: true });
+    } catch (error) {
+      // No directory, so no file to replay: memory only until the directory can be made.
+      outbox.#degrade(error);
+      return outbox;
+    }
+    try {
       outbox.#replay();
-      outbox.#rewrite();
     } catch (error) {
       throw new MqttOutboxError(outbox.file, error);
+    }
+    try {
+      outbox.#rewrite();
+    } catch (error) {
+      outbox.#degrade(error);
     }
     return outbox;
   }
@@ -95,18 +131,24 @@ export class Outbox {
     return this.#pending.size;
   }
 
+  /** Null while the disk takes writes. */
+  get degraded(): DiskFailure | null {
+    return this.#failure;
+  }
+
   /**
    * Adds a message; `payload` is given the record's seq so the message can carry it. When the bound is
-   * hit the oldest pending message is dropped first (counted). Throws MqttOutboxError when the write
-   * fails (disk full): the message is then not in the outbox.
+   * hit the oldest pending message is dropped first (counted). A failed write does not fail the call:
+   * the message stays pending in memory and the outbox goes degraded.
    */
   append(topic: string, payload: (seq: number) => string): OutboxRecord {
     this.#assertOpen();
     const record: OutboxRecord = { seq: this.#nextSeq, topic, payload: payload(this.#nextSeq) };
-    this.#write(`${JSON.stringify(record)}\n`);
     this.#nextSeq += 1;
     this.#pending.set(record.seq, record);
     this.#appended += 1;
+    if (this.#failure === null) this.#write(`${JSON.stringify(record)}\n`);
+    if (this.#failure !== null) this.#bypassed[this.#failure.reason] += 1;
     while (this.#pending.size > this.#maxEvents) this.#dropOldest();
     this.#scheduleSync();
     this.#maybeCompact();
@@ -134,6 +176,27 @@ export class Outbox {
     return records;
   }
 
+  /**
+   * While degraded: if the directory takes a probe write, rewrites every pending message to a fresh file
+   * and returns to the disk path (true). Called every `retryMs`; callable at any time.
+   */
+  retryDisk(): boolean {
+    if (this.#failure === null) return true;
+    if (this.#closed) return false;
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      probeWritable(`${this.file}.probe`);
+      this.#rewrite();
+    } catch {
+      return false;
+    }
+    this.#failure = null;
+    clearInterval(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#onDiskChange(null);
+    return true;
+  }
+
   stats(): OutboxStats {
     return {
       depth: this.#pending.size,
@@ -142,17 +205,28 @@ export class Outbox {
       droppedOldest: this.#droppedOldest,
       corruptLines: this.#corruptLines,
       recovered: this.#recovered,
+      degraded: this.#failure,
+      bypassed: { ...this.#bypassed },
     };
   }
 
-  /** Flushes to the disk and closes the file; pending messages stay for the next open. Idempotent. */
+  /**
+   * Flushes to the disk and closes the file; pending messages stay for the next open. A degraded
+   * outbox tries the disk once more so its memory-only messages are not lost. Never throws. Idempotent.
+   */
   close(): void {
     if (this.#closed) return;
+    if (this.#failure !== null) this.retryDisk();
     this.#closed = true;
+    clearInterval(this.#retryTimer);
+    if (this.#fd === -1) return;
     try {
       fdatasyncSync(this.#fd);
+    } catch {
+      // The lines are in the page cache (or the disk is gone); closing must still release the file.
     } finally {
       closeSync(this.#fd);
+      this.#fd = -1;
     }
   }
 
@@ -166,79 +240,72 @@ export class Outbox {
   }
 
   #replay(): void {
-    let text: string;
-    try {
-      text = readFileSync(this.file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
-    }
-    for (const line of text.split('\n')) {
-      if (line === '') continue;
-      const entry = parseLine(line);
-      if (entry === null) {
-        this.#corruptLines += 1;
-        continue;
-      }
-      if ('topic' in entry) {
-        this.#pending.set(entry.seq, entry);
-        this.#nextSeq = Math.max(this.#nextSeq, entry.seq + 1);
-      } else {
-        this.#pending.delete(entry.remove);
-      }
-    }
-    // The bound may have been lowered since the file was written.
-    while (this.#pending.size > this.#maxEvents) {
-      const oldest = this.#pending.keys().next();
-      if (oldest.done === true) break;
-      this.#pending.delete(oldest.value);
-      this.#droppedOldest += 1;
-    }
+    const replayed = replayFile(this.file, this.#maxEvents);
+    for (const record of replayed.pending) this.#pending.set(record.seq, record);
+    this.#nextSeq = replayed.nextSeq;
+    this.#corruptLines = replayed.corruptLines;
+    this.#droppedOldest = replayed.droppedOldest;
     this.#recovered = this.#pending.size;
   }
 
   /** Replaces the file with the pending records only and reopens it for appending. */
   #rewrite(): void {
     const temporary = `${this.file}.tmp`;
-    const fd = openSync(temporary, 'w');
     try {
-      let text = '';
-      for (const record of this.#pending.values()) text += `${JSON.stringify(record)}\n`;
-      writeAll(fd, text);
-      fdatasyncSync(fd);
-    } finally {
-      closeSync(fd);
+      const fd = openSync(temporary, 'w');
+      try {
+        let text = '';
+        for (const record of this.#pending.values()) text += `${JSON.stringify(record)}\n`;
+        writeAll(fd, text);
+        fdatasyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(temporary, this.file);
+    } catch (error) {
+      removeQuietly(temporary);
+      throw error;
     }
-    renameSync(temporary, this.file);
-    syncDirectory(path.dirname(this.file));
+    syncDirectory(this.dir);
     if (this.#fd !== -1) closeSync(this.#fd);
+    this.#fd = -1;
     this.#fd = openSync(this.file, 'a');
     this.#deadLines = 0;
   }
 
   #maybeCompact(): void {
-    if (this.#deadLines < this.#compactAfter || this.#deadLines <= this.#pending.size) return;
+    if (this.#failure !== null || this.#deadLines < this.#compactAfter || this.#deadLines <= this.#pending.size) return;
     try {
       this.#rewrite();
     } catch (error) {
-      throw new MqttOutboxError(this.file, error);
+      this.#degrade(error);
     }
   }
 
+  /** Writes one line, or nothing while degraded; a failure degrades the outbox instead of throwing. */
   #write(line: string): void {
+    if (this.#failure !== null) return;
     try {
       writeAll(this.#fd, line);
     } catch (error) {
-      throw new MqttOutboxError(this.file, error);
+      this.#degrade(error);
     }
   }
 
+  #degrade(error: unknown): void {
+    if (this.#failure !== null) return;
+    this.#failure = diskFailure(error, Date.now());
+    this.#retryTimer = setInterval(() => this.retryDisk(), this.#retryMs);
+    this.#retryTimer.unref();
+    this.#onDiskChange(this.#failure);
+  }
+
   #scheduleSync(): void {
-    if (this.#syncScheduled) return;
+    if (this.#syncScheduled || this.#failure !== null) return;
     this.#syncScheduled = true;
     setImmediate(() => {
       this.#syncScheduled = false;
-      if (this.#closed) return;
+      if (this.#closed || this.#fd === -1) return;
       // A failed flush leaves the lines in the page cache: they still survive a gateway crash.
       fdatasync(this.#fd, () => {});
     });
@@ -246,51 +313,5 @@ export class Outbox {
 
   #assertOpen(): void {
     if (this.#closed) throw new MqttOutboxError(this.file, new Error('the outbox is closed'));
-  }
-}
-
-type Line = OutboxRecord | { remove: number };
-
-function parseLine(line: string): Line | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null) return null;
-  const fields = value as Record<string, unknown>;
-  if (isSeq(fields['seq']) && typeof fields['topic'] === 'string' && typeof fields['payload'] === 'string') {
-    return { seq: fields['seq'], topic: fields['topic'], payload: fields['payload'] };
-  }
-  const removed = fields['ack'] ?? fields['drop'];
-  return isSeq(removed) ? { remove: removed } : null;
-}
-
-function isSeq(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
-}
-
-/** write(2) may write less than asked (a signal, a nearly full disk): loop until all of it is written. */
-function writeAll(fd: number, text: string): void {
-  const bytes = Buffer.from(text, 'utf8');
-  let offset = 0;
-  while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
-}
-
-/** Makes a rename durable (the directory entry), where the platform allows fsync on a directory. */
-function syncDirectory(dir: string): void {
-  let fd: number;
-  try {
-    fd = openSync(dir, 'r');
-  } catch {
-    return;
-  }
-  try {
-    fsyncSync(fd);
-  } catch {
-    // Some filesystems refuse fsync on a directory; the rename is still atomic.
-  } finally {
-    closeSync(fd);
   }
 }

@@ -5,6 +5,10 @@
  * restart, loses none that fit in the bound: delivery is at-least-once and a consumer dedupes on
  * (event.id, type, seq). Detections, health and metrics are QoS 0 and dropped (counted) while
  * disconnected: they are superseded within a second anyway. Availability is the last will.
+ *
+ * Nothing here may end the process: an outbox whose disk fails goes degraded (events are still
+ * published from memory, health says so, see outbox.ts), and every mqtt.js callback is guarded, since
+ * an exception thrown on mqtt.js's stack would be uncaught.
  */
 import { connect, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
@@ -13,9 +17,10 @@ import type { CameraTransition } from '../../coordinator/camera-state.ts';
 import type { SiteConfig } from '../../config/schema.ts';
 import { maskUrl } from '../../ingest/mask-url.ts';
 import type { DetectionsMessage, SiteControl } from '../site.ts';
+import { CallbackGuard } from './callback-guard.ts';
 import { MqttControl } from './control.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.ts';
-import { Outbox, type OutboxRecord, type OutboxStats } from './outbox.ts';
+import { Outbox, outboxProblem, type DiskFailure, type OutboxRecord, type OutboxStats } from './outbox.ts';
 import { currentStatusPayload, eventPayload, healthPayload, metricsSummaryPayload, transitionPayload } from './payloads.ts';
 import { mqttTopics, type MqttTopics } from './topics.ts';
 
@@ -35,9 +40,11 @@ export interface MqttOutputOptions {
   reconnectPeriodMs?: number;
   /** Outbox messages handed to the client before their PUBACKs; default 64. */
   inFlightWindow?: number;
+  /** While the outbox's disk fails, how often it is tried again; default 5 s. */
+  outboxRetryMs?: number;
 }
 
-export const DROP_REASONS = ['detections_disconnected', 'detections_backpressure', 'periodic_disconnected', 'outbox_full', 'outbox_write_failed'] as const;
+export const DROP_REASONS = ['detections_disconnected', 'detections_backpressure', 'periodic_disconnected', 'outbox_full'] as const;
 export type MqttDropReason = (typeof DROP_REASONS)[number];
 export const PUBLISHED_KINDS = ['events', 'alerts', 'detections', 'status', 'health', 'metrics'] as const;
 export type MqttPublishedKind = (typeof PUBLISHED_KINDS)[number];
@@ -51,6 +58,8 @@ export interface MqttOutputStats {
   dropped: Record<MqttDropReason, number>;
   outbox: OutboxStats & { inFlight: number };
   control: { handled: number; rejected: number };
+  /** Exceptions caught inside mqtt.js callbacks (a bug or a failing SiteControl call, never fatal). */
+  callbackErrors: number;
 }
 
 const STOP_GRACE_MS = 2_000;
@@ -63,6 +72,7 @@ export class MqttOutput implements EventPublisher {
   readonly #dropped = Object.fromEntries(DROP_REASONS.map((reason) => [reason, 0])) as Record<MqttDropReason, number>;
   readonly #lastTransition = new Map<string, CameraTransition>();
   readonly #cleanups: Array<() => void> = [];
+  readonly #guard: CallbackGuard;
   #outbox: Outbox | undefined;
   #client: MqttClient | undefined;
   #broker: EmbeddedBroker | undefined;
@@ -77,6 +87,7 @@ export class MqttOutput implements EventPublisher {
   constructor(options: MqttOutputOptions) {
     this.#options = options;
     this.#log = options.log.child({ module: 'mqtt' });
+    this.#guard = new CallbackGuard(this.#log, 'mqtt callback failed; the output keeps running');
     this.topics = mqttTopics(options.config.prefix);
   }
 
@@ -91,7 +102,11 @@ export class MqttOutput implements EventPublisher {
    */
   async start(): Promise<void> {
     const { config, site } = this.#options;
-    this.#outbox = Outbox.open({ dir: config.outbox.dir, maxEvents: config.outbox.maxEvents });
+    this.#outbox = Outbox.open({
+      dir: config.outbox.dir, maxEvents: config.outbox.maxEvents, retryMs: this.#options.outboxRetryMs ?? 5_000,
+      onDiskChange: (failure) => this.#onOutboxDisk(failure),
+    });
+    this.#cleanups.push(site.addHealthCheck(() => outboxProblem(config.outbox.dir, this.#outbox?.degraded ?? null)));
     const recovered = this.#outbox.stats();
     if (recovered.recovered > 0 || recovered.corruptLines > 0) {
       this.#log.info({ pending: recovered.recovered, corruptLines: recovered.corruptLines }, 'mqtt outbox recovered');
@@ -118,12 +133,12 @@ export class MqttOutput implements EventPublisher {
     });
     this.#client = client;
     this.#control = new MqttControl({ client, topics: this.topics, site, log: this.#log });
-    client.on('connect', () => this.#onConnect());
-    client.on('close', () => this.#onClose());
-    client.on('error', (error) => this.#onError(error));
-    client.on('message', (topic, payload, packet) => {
-      void this.#control?.receive({ topic, payload, retain: packet.retain });
-    });
+    client.on('connect', this.#guard.wrap('connect', () => this.#onConnect()));
+    client.on('close', this.#guard.wrap('close', () => this.#onClose()));
+    client.on('error', this.#guard.wrap('error', (error: Error) => this.#onError(error)));
+    client.on('message', this.#guard.wrap('message', (topic: string, payload: Buffer, packet: { retain: boolean }) => {
+      this.#control?.receive({ topic, payload, retain: packet.retain }).catch((error: unknown) => this.#guard.failed('message', error));
+    }));
     client.subscribe(this.topics.controlSubscription, { qos: 1 });
     this.#cleanups.push(
       site.onEvent((message) => this.publish(message)),
@@ -139,24 +154,21 @@ export class MqttOutput implements EventPublisher {
   publish(message: EventMessage): void {
     const outbox = this.#outbox;
     if (outbox === undefined || this.#stopping) return;
-    try {
-      const before = outbox.stats().droppedOldest;
-      outbox.append(this.topics.events(message.event.camera), (seq) => eventPayload(seq, message));
-      if (message.type === 'start' && this.#options.isCritical?.(message.event) === true) {
-        outbox.append(this.topics.alerts, (seq) => eventPayload(seq, message));
-      }
-      const dropped = outbox.stats().droppedOldest - before;
-      if (dropped > 0) this.#log.warn({ dropped, maxEvents: this.#options.config.outbox.maxEvents }, 'mqtt outbox full: oldest events dropped');
-    } catch (error) {
-      this.#dropped.outbox_write_failed += 1;
-      this.#log.error({ err: error, camera: message.event.camera }, 'mqtt event could not be queued');
-      return;
+    const before = outbox.stats().droppedOldest;
+    outbox.append(this.topics.events(message.event.camera), (seq) => eventPayload(seq, message));
+    if (message.type === 'start' && this.#options.isCritical?.(message.event) === true) {
+      outbox.append(this.topics.alerts, (seq) => eventPayload(seq, message));
     }
+    const dropped = outbox.stats().droppedOldest - before;
+    if (dropped > 0) this.#log.warn({ dropped, maxEvents: this.#options.config.outbox.maxEvents }, 'mqtt outbox full: oldest events dropped');
     this.#pump();
   }
 
   stats(): MqttOutputStats {
-    const outbox = this.#outbox?.stats() ?? { depth: 0, appended: 0, acked: 0, droppedOldest: 0, corruptLines: 0, recovered: 0 };
+    const outbox = this.#outbox?.stats() ?? {
+      depth: 0, appended: 0, acked: 0, droppedOldest: 0, corruptLines: 0, recovered: 0, degraded: null,
+      bypassed: { disk_full: 0, read_only: 0, permission_denied: 0, io_error: 0, other: 0 },
+    };
     return {
       connected: this.#client?.connected === true,
       connects: this.#connects,
@@ -164,6 +176,7 @@ export class MqttOutput implements EventPublisher {
       dropped: { ...this.#dropped, outbox_full: outbox.droppedOldest },
       outbox: { ...outbox, inFlight: this.#inFlight },
       control: this.#control?.stats() ?? { handled: 0, rejected: 0 },
+      callbackErrors: this.#guard.failures,
     };
   }
 
@@ -225,7 +238,7 @@ export class MqttOutput implements EventPublisher {
     for (const record of outbox.after(this.#handedThrough, room)) {
       this.#handedThrough = record.seq;
       this.#inFlight += 1;
-      client.publish(record.topic, record.payload, { qos: 1 }, (error) => this.#onPuback(record, error));
+      client.publish(record.topic, record.payload, { qos: 1 }, this.#guard.wrap('puback', (error?: Error | null) => this.#onPuback(record, error)));
     }
   }
 
@@ -243,6 +256,17 @@ export class MqttOutput implements EventPublisher {
       this.#published[record.topic === this.topics.alerts ? 'alerts' : 'events'] += 1;
     }
     this.#pump();
+  }
+
+  /** Once on entry and once on recovery, never per event. */
+  #onOutboxDisk(failure: DiskFailure | null): void {
+    const { dir } = this.#options.config.outbox;
+    if (failure !== null) {
+      this.#log.error({ dir, code: failure.code, reason: failure.message },
+        'mqtt outbox cannot be written: events are published from memory without the disk guarantee until it can');
+    } else {
+      this.#log.info({ dir, pending: this.#outbox?.depth ?? 0, bypassed: this.#outbox?.stats().bypassed }, 'mqtt outbox can be written again: pending events are on disk');
+    }
   }
 
   #publishDetections(message: DetectionsMessage): void {

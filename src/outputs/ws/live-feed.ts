@@ -1,6 +1,11 @@
 /**
  * The WebSocket live feed at /ws: detections, events, camera state changes and (on request) best-shot
- * JPEGs, fanned out with uWS pub/sub so one message is serialised once however many clients follow it.
+ * JPEGs, fanned out by fanout.ts (uWS pub/sub for `all` and camera filters, a direct send for label
+ * filters), so one message is serialised once however many clients follow it.
+ *
+ * Bounded by construction: a client's filter holds only cameras the site has and labels its detector
+ * produces, at most MAX_FILTER_ENTRIES of them; what it costs the server (uWS topics, index entries) is
+ * linear in that, counted in `stats()`, and released when the socket closes.
  *
  * Slow clients: uWS buffers at most `maxBackpressureBytes` for a socket and skips messages beyond
  * that; after each burst of publishes the feed closes every socket that is skipping (close code 1013)
@@ -12,11 +17,15 @@ import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebS
 import type { EventMessage } from '../../analytics/events.ts';
 import type { CameraTransition } from '../../coordinator/camera-state.ts';
 import { RequestError } from '../../errors.ts';
+import { isNumberedClass } from '../../inference/labels.ts';
 import type { TokenCheck } from '../http/auth.ts';
 import { validate } from '../http/validate.ts';
-import type { DetectionsMessage, SiteControl } from '../site.ts';
-import { clientMessageSchema, encodeSnapshotFrame, type ServerMessage } from './messages.ts';
-import { applyChange, emptyFilter, filterTopics, messageTopics, stateTopics, type Filter } from './topics.ts';
+import type { SiteControl } from '../site.ts';
+import { Fanout } from './fanout.ts';
+import { checkSubscribe, FILTER_REJECTIONS, MAX_FILTER_ENTRIES, type FilterRejection, type KnownNames } from './filter-limits.ts';
+import { LabelledRoutes } from './labelled-routes.ts';
+import { clientMessageSchema, type ServerMessage } from './messages.ts';
+import { applyChange, emptyFilter, filterEntries, filterTopics, filtersLabels, type Filter } from './topics.ts';
 
 export interface LiveFeedOptions {
   site: SiteControl;
@@ -28,6 +37,8 @@ export interface LiveFeedOptions {
   maxBackpressureBytes: number;
   /** Malformed messages a socket may send before it is closed with 1008. */
   maxBadMessages: number;
+  /** Cameras and labels one client may follow together. */
+  maxFilterEntries: number;
 }
 
 export interface LiveFeedStats {
@@ -36,11 +47,19 @@ export interface LiveFeedStats {
   slowClientsClosed: number;
   authFailures: number;
   badMessages: number;
-  /** Messages handed to uWS (one per topic with subscribers). */
+  /** Messages handed to uWS: one per topic with subscribers, plus one per client served directly. */
   published: number;
+  /** Cameras and labels held in every client's filter, now. */
+  filterEntries: number;
+  /** uWS topics every client is subscribed to, now (label filters hold none). */
+  topics: number;
+  /** Clients with a label filter, served directly, now. */
+  labelledClients: number;
+  /** Subscribes refused (nothing changed), by the rule they broke. */
+  subscribesRejected: Record<FilterRejection, number>;
 }
 
-const DEFAULTS = { authTimeoutMs: 5000, maxBackpressureBytes: 1024 * 1024, maxBadMessages: 10 };
+const DEFAULTS = { authTimeoutMs: 5000, maxBackpressureBytes: 1024 * 1024, maxBadMessages: 10, maxFilterEntries: MAX_FILTER_ENTRIES };
 
 export const CLOSE_UNAUTHORIZED = 4401;
 export const CLOSE_TOO_SLOW = 1013;
@@ -65,7 +84,11 @@ export class LiveFeed {
   readonly #options: LiveFeedOptions;
   readonly #sockets = new Set<Socket>();
   readonly #unsubscribe: Array<() => void>;
-  readonly #counts = { slowClientsClosed: 0, authFailures: 0, badMessages: 0, published: 0 };
+  readonly #counts = { slowClientsClosed: 0, authFailures: 0, badMessages: 0, filterEntries: 0, topics: 0 };
+  readonly #rejected = Object.fromEntries(FILTER_REJECTIONS.map((reason) => [reason, 0])) as Record<FilterRejection, number>;
+  readonly #routes = new LabelledRoutes<Socket>();
+  readonly #fanout: Fanout<Client>;
+  readonly #known: KnownNames;
   #sweepScheduled = false;
   #closed = false;
 
@@ -81,23 +104,33 @@ export class LiveFeed {
       message: (ws, data, isBinary) => this.#message(ws, data, isBinary),
       close: (ws) => this.#close(ws),
     });
-    const { site } = this.#options;
+    const { site, logger } = this.#options;
+    this.#known = { camera: (id) => site.camera(id) !== undefined, label: (name) => site.labels().has(name) || isNumberedClass(name) };
+    this.#fanout = new Fanout<Client>({
+      app, routes: this.#routes, site, onSent: () => this.#scheduleSweep(),
+      onSnapshotError: (error, event) => logger.warn({ err: error, event }, 'best-shot JPEG for the live feed failed'),
+    });
     this.#unsubscribe = [
-      site.onDetections((message) => this.#publishDetections(message)),
-      site.onEvent((message) => this.#publishEvent(message)),
-      site.onTransition((transition) => this.#publishState(transition)),
+      site.onDetections((message) => this.#fanout.detections(message)),
+      site.onEvent((message) => this.#fanout.event(message)),
+      site.onTransition((transition) => this.#fanout.state(transition)),
     ];
   }
 
   stats(): LiveFeedStats {
     let authenticated = 0;
     for (const ws of this.#sockets) if (ws.getUserData().authenticated) authenticated += 1;
-    return { clients: this.#sockets.size, authenticated, ...this.#counts };
+    return {
+      clients: this.#sockets.size, authenticated, slowClientsClosed: this.#counts.slowClientsClosed, authFailures: this.#counts.authFailures,
+      badMessages: this.#counts.badMessages, published: this.#fanout.published, filterEntries: this.#counts.filterEntries,
+      topics: this.#counts.topics, labelledClients: this.#routes.size, subscribesRejected: { ...this.#rejected },
+    };
   }
 
   /** Stops following the site and says goodbye to every client (1001) before the app closes the sockets. */
   close(): void {
     this.#closed = true;
+    this.#fanout.close();
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
     for (const ws of this.#sockets) ws.end(CLOSE_GOING_AWAY, 'server shutting down');
   }
@@ -152,10 +185,24 @@ export class LiveFeed {
         return;
       }
       if (!client.authenticated) return this.#refuse(ws, 'authenticate first');
+      if (message.type === 'subscribe') {
+        const refusal = checkSubscribe(client.filter, message, this.#known, this.#options.maxFilterEntries);
+        if (refusal !== null) {
+          for (const reason of refusal.reasons) this.#rejected[reason] += 1;
+          throw refusal.error;
+        }
+      }
+      const entries = filterEntries(client.filter);
       applyChange(client.filter, message, message.type === 'subscribe');
+      this.#counts.filterEntries += filterEntries(client.filter) - entries;
       this.#resubscribe(ws, client);
     } catch (error) {
-      if (!(error instanceof RequestError)) throw error;
+      // Thrown on uWS's stack an exception would be uncaught: the client hears E_INTERNAL, the log the cause.
+      if (!(error instanceof RequestError)) {
+        this.#options.logger.error({ err: error }, 'live feed message handling failed');
+        this.#send(ws, { type: 'error', error: { code: 'E_INTERNAL', message: 'The live feed failed on its side; the gateway log has the cause' } });
+        return;
+      }
       this.#counts.badMessages += 1;
       client.badMessages += 1;
       const problems = error.problems.length > 0 ? { problems: [...error.problems] } : {};
@@ -168,7 +215,10 @@ export class LiveFeed {
     const wanted = filterTopics(client.filter);
     for (const topic of client.topics) if (!wanted.has(topic)) ws.unsubscribe(topic);
     for (const topic of wanted) if (!client.topics.has(topic)) ws.subscribe(topic);
+    this.#counts.topics += wanted.size - client.topics.size;
     client.topics = wanted;
+    if (filtersLabels(client.filter)) this.#routes.set(ws, client.filter.cameras);
+    else this.#routes.delete(ws);
     const { all, cameras, labels, snapshots } = client.filter;
     this.#send(ws, { type: 'subscribed', all, cameras: [...cameras], labels: [...labels], snapshots });
   }
@@ -178,48 +228,16 @@ export class LiveFeed {
     client.open = false;
     clearTimeout(client.authTimer);
     this.#sockets.delete(ws);
+    // uWS drops the socket's topics itself; the feed's own share goes here.
+    this.#routes.delete(ws);
+    this.#counts.filterEntries -= filterEntries(client.filter);
+    this.#counts.topics -= client.topics.size;
+    client.filter = emptyFilter();
+    client.topics = new Set();
   }
 
   #send(ws: Socket, message: ServerMessage): void {
     ws.send(JSON.stringify(message), false);
-  }
-
-  /** Publishes to the topics that have subscribers; `payload` is built only if one does. */
-  #publish(topics: readonly string[], payload: () => string | Buffer, binary = false): void {
-    let body: string | Buffer | undefined;
-    for (const topic of topics) {
-      if (this.#app.numSubscribers(topic) === 0) continue;
-      body ??= payload();
-      this.#app.publish(topic, body, binary);
-      this.#counts.published += 1;
-      this.#scheduleSweep();
-    }
-  }
-
-  #publishDetections(message: DetectionsMessage): void {
-    if (this.#closed || message.detections.length === 0) return;
-    const [all, camera] = messageTopics('detections', message.camera, '');
-    this.#publish([all, camera], () => JSON.stringify({ type: 'detections', ...message } satisfies ServerMessage));
-    for (const label of new Set(message.detections.map((d) => d.label))) {
-      const [, , byLabel, cameraLabel] = messageTopics('detections', message.camera, label);
-      const detections = () => message.detections.filter((d) => d.label === label);
-      this.#publish([byLabel, cameraLabel], () => JSON.stringify({ type: 'detections', ...message, detections: detections() } satisfies ServerMessage));
-    }
-  }
-
-  #publishEvent({ type: phase, event }: EventMessage): void {
-    if (this.#closed) return;
-    this.#publish(messageTopics('events', event.camera, event.label), () => JSON.stringify({ type: 'event', phase, event } satisfies ServerMessage));
-    const snapshotTopics = messageTopics('snapshots', event.camera, event.label);
-    if (phase !== 'end' || event.bestShot?.jpeg == null || !snapshotTopics.some((t) => this.#app.numSubscribers(t) > 0)) return;
-    this.#options.site.snapshot(event.id).then((jpeg) => {
-      if (jpeg !== null && !this.#closed) this.#publish(snapshotTopics, () => encodeSnapshotFrame(event.id, jpeg), true);
-    }, (error: unknown) => this.#options.logger.warn({ err: error, event: event.id }, 'best-shot JPEG for the live feed failed'));
-  }
-
-  #publishState(transition: CameraTransition): void {
-    if (this.#closed) return;
-    this.#publish(stateTopics(transition.camera), () => JSON.stringify({ type: 'state', ...transition } satisfies ServerMessage));
   }
 
   /** Once per burst of publishes (not per message): close the sockets uWS has started skipping. */

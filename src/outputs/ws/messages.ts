@@ -8,7 +8,7 @@ import { cameraIdSchema } from '../../config/camera-schema.ts';
 import type { CameraTransition } from '../../coordinator/camera-state.ts';
 import type { DetectionsMessage } from '../site.ts';
 
-/** Bounds what one socket can make the server hold (topics are per camera x label). */
+/** Names in one message; what a client's filter may hold in total is bounded by filter-limits.ts. */
 const MAX_FILTER_ITEMS = 64;
 
 const filterFields = {

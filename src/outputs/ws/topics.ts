@@ -1,9 +1,13 @@
 /**
- * A client's filter and the uWS pub/sub topics it maps to. Every message is published to one topic of
- * each family (all, by camera, by label, by camera and label), and a filter subscribes a socket to
- * topics of exactly one family per kind, so a socket never receives a message twice even though uWS
- * topics have no wildcards. Cameras and labels narrow each other: `{cameras: [gate], labels:
- * [person]}` is people at the gate; `all` ignores both.
+ * A client's filter and how the feed reaches it. Cameras and labels narrow each other: `{cameras: [gate],
+ * labels: [person]}` is people at the gate; `all` ignores both.
+ *
+ * Two routes, so that no filter costs more than what it names: a filter without labels (`all`, or some
+ * cameras) maps to uWS pub/sub topics, one per kind for `all` and one per kind and camera otherwise,
+ * and uWS serialises each message once for all its subscribers; a filter with labels gets no topics
+ * and is served by the feed itself (labelled-routes.ts), which checks its label set per message. No
+ * topic ever stands for a camera x label combination, and every message is published to exactly one
+ * topic of each family, so a socket receives it at most once.
  */
 import type { FilterChange } from './messages.ts';
 
@@ -18,6 +22,11 @@ export interface Filter {
 
 export function emptyFilter(): Filter {
   return { all: false, cameras: new Set(), labels: new Set(), snapshots: false };
+}
+
+/** Cameras and labels held: what the per-client cap counts. */
+export function filterEntries(filter: Filter): number {
+  return filter.cameras.size + filter.labels.size;
 }
 
 /** `subscribe` adds; `unsubscribe` removes, and `all: true` there clears the whole filter. */
@@ -38,42 +47,39 @@ export function applyChange(filter: Filter, change: FilterChange, subscribe: boo
   if (change.snapshots !== undefined) filter.snapshots = subscribe ? change.snapshots : filter.snapshots && !change.snapshots;
 }
 
-/** Labels are free text (`traffic light`, maybe with `/`): encoded so they cannot forge another topic. */
-function label(value: string): string {
-  return encodeURIComponent(value);
+/** True when the feed serves the filter itself (it names labels), false when uWS topics do. */
+export function filtersLabels(filter: Filter): boolean {
+  return !filter.all && filter.labels.size > 0;
 }
 
-/** The topics of one message, most general first: all, camera, label, camera x label. */
-export function messageTopics(kind: Kind, camera: string, labelName: string): [string, string, string, string] {
-  return [kind, `${kind}/${camera}`, `${kind}/label/${label(labelName)}`, `${kind}/${camera}/label/${label(labelName)}`];
+/** Whether a message of `kind` with `label` passes a filter that names labels (its cameras are checked by the caller). */
+export function labelMatches(filter: Filter, kind: Kind | 'state', label: string | null): boolean {
+  if (kind === 'snapshots' && !filter.snapshots) return false;
+  return label === null || filter.labels.has(label);
+}
+
+/** The topics of one message: all, then its camera. */
+export function messageTopics(kind: Kind, camera: string): [string, string] {
+  return [kind, `${kind}/${camera}`];
 }
 
 export function stateTopics(camera: string): [string, string] {
   return ['state', `state/${camera}`];
 }
 
-/** Every topic the filter subscribes to. */
+/** The uWS topics a filter subscribes to: none when it names labels (served directly), else linear in its cameras. */
 export function filterTopics(filter: Filter): Set<string> {
-  const kinds: Kind[] = filter.snapshots ? ['detections', 'events', 'snapshots'] : ['detections', 'events'];
   const topics = new Set<string>();
+  if (filtersLabels(filter)) return topics;
+  const kinds: Kind[] = filter.snapshots ? ['detections', 'events', 'snapshots'] : ['detections', 'events'];
   if (filter.all) {
     for (const kind of kinds) topics.add(kind);
     topics.add('state');
     return topics;
   }
-  const cameras = [...filter.cameras];
-  const labels = [...filter.labels];
-  for (const kind of kinds) {
-    if (cameras.length > 0 && labels.length > 0) {
-      for (const camera of cameras) for (const name of labels) topics.add(messageTopics(kind, camera, name)[3]);
-    } else if (cameras.length > 0) {
-      for (const camera of cameras) topics.add(messageTopics(kind, camera, '')[1]);
-    } else {
-      for (const name of labels) topics.add(messageTopics(kind, '', name)[2]);
-    }
+  for (const camera of filter.cameras) {
+    for (const kind of kinds) topics.add(messageTopics(kind, camera)[1]);
+    topics.add(stateTopics(camera)[1]);
   }
-  // State changes are per camera: those followed, or every camera when only labels are followed.
-  if (cameras.length > 0) for (const camera of cameras) topics.add(stateTopics(camera)[1]);
-  else if (labels.length > 0) topics.add('state');
   return topics;
 }

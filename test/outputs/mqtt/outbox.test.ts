@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, test } from 'node:test';
-import { Outbox, OUTBOX_FILE } from '../../../src/outputs/mqtt/outbox.ts';
+import { replayFile } from '../../../src/outputs/mqtt/outbox-file.ts';
+import { Outbox, OUTBOX_FILE, type DiskFailure } from '../../../src/outputs/mqtt/outbox.ts';
+import { mountTmpfs, tmpfsUnavailable } from '../../support/tmpfs.ts';
+import { waitFor } from '../../support/wait.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -27,7 +30,10 @@ test('messages come out oldest first and an ack removes exactly that message', (
   assert.equal(outbox.ack(3), false, 'a second ack of the same message is a no-op');
   assert.deepEqual(payloads(outbox), ['a1', 'b2', 'd4']);
   assert.deepEqual(outbox.after(1, 1).map((record) => record.topic), ['t/b'], 'after() skips up to the seq and honours the limit');
-  assert.deepEqual({ ...outbox.stats() }, { depth: 3, appended: 4, acked: 1, droppedOldest: 0, corruptLines: 0, recovered: 0 });
+  assert.deepEqual({ ...outbox.stats() }, {
+    depth: 3, appended: 4, acked: 1, droppedOldest: 0, corruptLines: 0, recovered: 0, degraded: null,
+    bypassed: { disk_full: 0, read_only: 0, permission_denied: 0, io_error: 0, other: 0 },
+  });
   outbox.close();
 });
 
@@ -131,13 +137,104 @@ test('delivered messages are compacted out of the file so it does not grow while
   reopened.close();
 });
 
-test('an outbox directory that cannot be created fails with E_MQTT_OUTBOX naming the path', () => {
+test('an outbox directory that cannot be created opens degraded naming the errno, keeps messages in memory, and writes them once it can be made', () => {
   const dir = scratch();
   const blocker = path.join(dir, 'not-a-dir');
   writeFileSync(blocker, 'x');
-  assert.throws(() => Outbox.open({ dir: path.join(blocker, 'outbox'), maxEvents: 10 }), (error: unknown) => {
+  const changes: Array<DiskFailure | null> = [];
+  const outbox = Outbox.open({ dir: path.join(blocker, 'outbox'), maxEvents: 10, onDiskChange: (failure) => changes.push(failure) });
+  assert.equal(outbox.degraded?.code, 'ENOTDIR');
+  assert.match(outbox.degraded?.message ?? '', /^ENOTDIR: /);
+  outbox.append('t/a', (seq) => `a${seq}`);
+  outbox.append('t/b', (seq) => `b${seq}`);
+  assert.deepEqual(payloads(outbox), ['a1', 'b2']);
+  assert.equal(outbox.stats().bypassed.other, 2);
+  assert.equal(outbox.retryDisk(), false, 'still a file in the way');
+  rmSync(blocker);
+  assert.equal(outbox.retryDisk(), true);
+  assert.deepEqual(changes.map((change) => change?.code ?? null), ['ENOTDIR', null], 'one call on entry, one on recovery');
+  outbox.close();
+  assert.deepEqual(replayFile(path.join(blocker, 'outbox', OUTBOX_FILE), 10).pending.map((record) => record.payload), ['a1', 'b2']);
+});
+
+test('an existing outbox file that cannot be read fails with E_MQTT_OUTBOX naming the path, rather than being overwritten later', () => {
+  const dir = scratch();
+  mkdirSync(path.join(dir, OUTBOX_FILE));
+  assert.throws(() => Outbox.open({ dir, maxEvents: 10 }), (error: unknown) => {
     assert.equal((error as { code?: string }).code, 'E_MQTT_OUTBOX');
-    assert.match((error as Error).message, /not-a-dir.*mqtt\.outbox\.dir/);
+    assert.match((error as Error).message, /outbox\.jsonl.*EISDIR.*mqtt\.outbox\.dir/);
     return true;
   });
+});
+
+const noTmpfs = tmpfsUnavailable();
+
+test('appends on a full disk stay pending in memory and are counted, and once space returns a retry writes them all to a fresh file', { skip: noTmpfs ?? false }, (t) => {
+  const disk = mountTmpfs(1024 * 1024);
+  t.after(() => disk.unmount());
+  const changes: Array<DiskFailure | null> = [];
+  const outbox = Outbox.open({ dir: disk.dir, maxEvents: 100, onDiskChange: (failure) => changes.push(failure) });
+  for (const name of ['a', 'b', 'c']) outbox.append('t', (seq) => `${name}${seq}`);
+  disk.fill();
+  for (const name of ['d', 'e', 'f', 'g', 'h']) outbox.append('t', (seq) => `${name}${seq}`.padEnd(4096, '.'));
+  assert.equal(outbox.degraded?.code, 'ENOSPC');
+  assert.equal(outbox.degraded?.reason, 'disk_full');
+  assert.equal(outbox.stats().bypassed.disk_full, 5);
+  assert.equal(outbox.ack(1), true, 'an ack on a full disk is taken in memory');
+  assert.equal(outbox.depth, 7);
+  assert.equal(outbox.retryDisk(), false, 'the disk is still full');
+  assert.deepEqual(readdirSync(disk.dir).sort(), ['filler', OUTBOX_FILE], 'a failed retry leaves no probe or temporary file');
+  disk.free();
+  assert.equal(outbox.retryDisk(), true);
+  assert.deepEqual(changes.map((change) => change?.code ?? null), ['ENOSPC', null]);
+  outbox.append('t', (seq) => `i${seq}`);
+  assert.equal(outbox.stats().bypassed.disk_full, 5, 'back on the disk path');
+  outbox.close();
+  const replayed = replayFile(path.join(disk.dir, OUTBOX_FILE), 100);
+  assert.deepEqual(replayed.pending.map((record) => record.payload.slice(0, 2)), ['b2', 'c3', 'd4', 'e5', 'f6', 'g7', 'h8', 'i9']);
+  assert.equal(replayed.corruptLines, 0, 'the torn tail of the failed write is gone with the rewrite');
+});
+
+test('a compaction that fails on a full disk leaves no temporary file and keeps every pending message', { skip: noTmpfs ?? false }, (t) => {
+  const disk = mountTmpfs(1024 * 1024);
+  t.after(() => disk.unmount());
+  const outbox = Outbox.open({ dir: disk.dir, maxEvents: 100, compactAfterDeadLines: 2 });
+  for (let i = 0; i < 20; i += 1) outbox.append('t', (seq) => `${seq}`.padEnd(600, '.'));
+  disk.fill();
+  // One page left: the acks fit, the rewrite of nine 600-byte records does not.
+  disk.free(4096);
+  for (let seq = 1; seq <= 11; seq += 1) outbox.ack(seq);
+  assert.equal(outbox.degraded?.code, 'ENOSPC');
+  // Compaction is due at the 7th ack (14 dead lines > 13 live): its acks reached the file, the rewrite did not.
+  assert.equal(readFileSync(path.join(disk.dir, OUTBOX_FILE), 'utf8').split('\n').filter((line) => line.startsWith('{"ack"')).length, 7);
+  assert.equal(outbox.depth, 9);
+  assert.deepEqual(readdirSync(disk.dir).sort(), ['filler', OUTBOX_FILE]);
+  disk.free();
+  assert.equal(outbox.retryDisk(), true);
+  outbox.close();
+  assert.deepEqual(replayFile(path.join(disk.dir, OUTBOX_FILE), 100).pending.map((record) => record.seq), [12, 13, 14, 15, 16, 17, 18, 19, 20]);
+});
+
+test('a read-only outbox directory opens degraded and goes back to the disk when it is remounted writable', { skip: noTmpfs ?? false }, (t) => {
+  const disk = mountTmpfs(1024 * 1024, 'ro');
+  t.after(() => disk.unmount());
+  const outbox = Outbox.open({ dir: disk.dir, maxEvents: 100, retryMs: 20 });
+  assert.equal(outbox.degraded?.code, 'EROFS');
+  assert.equal(outbox.degraded?.reason, 'read_only');
+  outbox.append('t', (seq) => `a${seq}`);
+  outbox.append('t', (seq) => `b${seq}`);
+  disk.remount('rw');
+  return waitFor('the periodic retry to find the disk writable', () => outbox.degraded === null).then(() => {
+    outbox.close();
+    assert.deepEqual(replayFile(path.join(disk.dir, OUTBOX_FILE), 100).pending.map((record) => record.payload), ['a1', 'b2']);
+  });
+});
+
+test('closing a degraded outbox does not throw', { skip: noTmpfs ?? false }, (t) => {
+  const disk = mountTmpfs(1024 * 1024, 'ro');
+  t.after(() => disk.unmount());
+  const outbox = Outbox.open({ dir: disk.dir, maxEvents: 100 });
+  outbox.append('t', (seq) => `a${seq}`);
+  outbox.close();
+  outbox.close();
 });
