@@ -1,7 +1,7 @@
 /**
  * A validated camera (defaults already merged) as the runtime takes it: the coordinator's CameraSpec
  * (ingest + lifecycle) and the channel worker's AnalysisSettings, for `gateway.addCamera(spec, analysis)`
- * and `gateway.updateCamera`.
+ * and `gateway.reconfigureAnalysis`.
  */
 import { toPixelPolygon, pointInPolygon } from '../analytics/decisions/geometry.ts';
 import type { Polygon } from '../analytics/decisions/options.ts';

@@ -1,6 +1,7 @@
 /**
  * Which ffmpeg to run: the configured path, else the system ffmpeg on PATH, else the binary shipped in
- * the @ffmpeg-installer/ffmpeg package (older, but always there after npm install).
+ * the @ffmpeg-installer/ffmpeg package (a 2018 build, but inside the npm tarball, so always there after
+ * npm install without a download; README "Dependencies" says why no newer package replaces it).
  */
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';

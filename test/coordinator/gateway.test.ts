@@ -104,16 +104,33 @@ test('per-camera metrics report rates, drops and stage latencies', async () => {
   assert.ok(m.motionRatio > 0, 'the moving pattern changes pixels');
 });
 
-test('changing one camera restarts only that camera', async () => {
+test('a camera removed and added again under its id counts on from its totals; a forgotten one starts from zero', async () => {
   const before = { a: gateway.camera('a')?.actor.pid, c: gateway.camera('c')?.actor.pid };
   const b = gateway.camera('b');
-  assert.ok(b);
-  const updated = await gateway.updateCamera({ ...b.actor.spec, fps: 5 }, b.analysis);
-  await waitFor('b online again', () => updated.actor.state === 'ONLINE');
-  assert.notEqual(updated.actor, b.actor, 'a new ingest run for b');
+  const was = gateway.metrics('b');
+  assert.ok(b && was && was.framesIn > 0);
+  await gateway.removeCamera('b');
+  const again = await gateway.addCamera({ ...b.actor.spec, fps: 5 }, b.analysis);
+  await waitFor('b online again', () => again.actor.state === 'ONLINE');
+  assert.notEqual(again.actor, b.actor, 'a new ingest run for b');
+  assert.equal(again.stats, b.stats, 'the stats block is carried over');
   assert.equal(gateway.camera('a')?.actor.pid, before.a, 'a kept its ffmpeg');
   assert.equal(gateway.camera('c')?.actor.pid, before.c, 'c kept its ffmpeg');
-  await waitFor('b analysed again', () => (gateway.camera('b')?.stats.get(Counter.Analysed) ?? 0) >= 5);
-  const analysisOnly = await gateway.updateCamera(updated.actor.spec, { ...updated.analysis, lightingRatio: 0.5 });
-  assert.equal(analysisOnly.actor, updated.actor, 'an analysis change keeps ffmpeg running');
+  const now = gateway.metrics('b');
+  assert.ok(now);
+  assert.ok(now.framesIn >= was.framesIn && now.framesAnalysed >= was.framesAnalysed, 'totals never fall');
+  assert.ok(now.reconnects >= was.reconnects && now.drops.ring_full >= was.drops.ring_full);
+
+  const pid = again.actor.pid;
+  const reconfigured = await gateway.reconfigureAnalysis('b', { ...again.analysis, lightingRatio: 0.5 });
+  assert.equal(reconfigured.actor.pid, pid, 'an analysis change keeps ffmpeg running');
+  const analysedBefore = analysed('b');
+  await waitFor('b analysed with its new settings', () => analysed('b') >= analysedBefore + 5);
+
+  await gateway.removeCamera('b');
+  gateway.forget('b');
+  const fresh = await gateway.addCamera(b.actor.spec, b.analysis);
+  assert.notEqual(fresh.stats, b.stats, 'a forgotten camera gets a new stats block');
+  assert.equal(fresh.carried.framesIn, 0);
+  await waitFor('b online once more', () => fresh.actor.state === 'ONLINE');
 });
