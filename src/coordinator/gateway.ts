@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { CameraExistsError, CameraNotFoundError } from '../errors.ts';
 import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
 import { ChannelStats, Counter } from '../channel/stats.ts';
 import type { CandidateNotice, ChannelCameraSettings } from '../protocol.ts';
@@ -78,7 +79,7 @@ export class Gateway {
   }
 
   async addCamera(spec: CameraSpec, analysis: AnalysisSettings): Promise<GatewayCamera> {
-    if (this.cameras.has(spec.id)) throw new Error(`camera '${spec.id}' already exists`);
+    if (this.cameras.has(spec.id)) throw new CameraExistsError(`A camera with id '${spec.id}' already runs; remove it first or choose another id`);
     const actor = this.createActor(spec);
     const stats = new ChannelStats();
     const camera: GatewayCamera = { actor, stats, analysis, rates: new RateWindow() };
@@ -95,7 +96,7 @@ export class Gateway {
    */
   async updateCamera(spec: CameraSpec, analysis: AnalysisSettings): Promise<GatewayCamera> {
     const current = this.cameras.get(spec.id);
-    if (!current) throw new Error(`camera '${spec.id}' does not exist`);
+    if (!current) throw new CameraNotFoundError(spec.id);
     let actor = current.actor;
     const ingestChanged = JSON.stringify(actor.spec) !== JSON.stringify(spec);
     if (ingestChanged) {
