@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { CameraExistsError, CameraNotFoundError } from '../errors.ts';
 import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
 import { ChannelStats, Counter } from '../channel/stats.ts';
 import { ConfigError } from '../errors.ts';
@@ -94,7 +95,7 @@ export class Gateway {
   }
 
   async addCamera(spec: CameraSpec, analysis: AnalysisSettings): Promise<GatewayCamera> {
-    if (this.cameras.has(spec.id)) throw new Error(`camera '${spec.id}' already exists`);
+    if (this.cameras.has(spec.id)) throw new CameraExistsError(`A camera with id '${spec.id}' already runs; remove it first or choose another id`);
     const actor = this.createActor(spec);
     const kept = this.history.get(spec.id);
     this.history.delete(spec.id);
@@ -113,7 +114,7 @@ export class Gateway {
    */
   async reconfigureAnalysis(id: string, analysis: AnalysisSettings): Promise<GatewayCamera> {
     const camera = this.cameras.get(id);
-    if (!camera) throw new Error(`camera '${id}' does not exist`);
+    if (!camera) throw new CameraNotFoundError(id);
     camera.analysis = analysis;
     await this.supervisor.reconfigure({ id, ring: camera.actor.ring.buffer, stats: camera.stats.buffer, ...analysis });
     return camera;

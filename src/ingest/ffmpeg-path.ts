@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { FfmpegMissingError } from '../errors.ts';
 
 export interface FfmpegLocation {
   path: string;
@@ -34,7 +35,7 @@ export function resolveFfmpeg(configured: string | undefined = process.env['PANO
   if (configured) {
     const version = versionOf(configured);
     if (version === null) {
-      throw new Error(`ffmpeg at '${configured}' (PANOPTES_FFMPEG or ffmpeg.path) does not run; fix the path or unset it`);
+      throw new FfmpegMissingError(`ffmpeg at '${configured}' (gateway.ffmpegPath or PANOPTES_FFMPEG) does not run; fix the path or unset it`);
     }
     return located(configured, 'config', version);
   }
@@ -44,5 +45,5 @@ export function resolveFfmpeg(configured: string | undefined = process.env['PANO
   const shipped = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
   const version = versionOf(shipped);
   if (version !== null) return located(shipped, 'npm', version);
-  throw new Error('No ffmpeg found: install it (apt-get install ffmpeg) or set PANOPTES_FFMPEG to its path');
+  throw new FfmpegMissingError('No ffmpeg found: install it (apt-get install ffmpeg) or set PANOPTES_FFMPEG to its path');
 }

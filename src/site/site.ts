@@ -233,10 +233,8 @@ export class Site implements SiteControl {
   }
 
   /** The channel worker's settings for the camera, cropping into `crops` (its slab in the hub). */
-  private analysis(config: CameraConfig, crops: SharedArrayBuffer | null): AnalysisSettings {
-    const tensor = this.hub.pool.backend.tensor;
-    const analysis = analysisSettings(config, tensor ? { width: tensor.width, height: tensor.height, layout: tensor.layout } : undefined);
-    return { ...analysis, crops, sampling: config.sampling };
+  private analysis(config: CameraConfig, crops: SharedArrayBuffer): AnalysisSettings {
+    return { ...analysisSettings(config), crops, sampling: config.sampling };
   }
 
   /** Registers the camera and, when it should stream, starts its ingest, analysis and inference queue. */
@@ -271,7 +269,8 @@ export class Site implements SiteControl {
     entry.config = next;
     if (kind === 'metadata' || !entry.streaming) return;
     this.hub.updateDecisions(next.id, next);
-    await this.gateway.reconfigureAnalysis(next.id, this.analysis(next, this.hub.camera(next.id)?.slab.buffer ?? null));
+    const slab = this.hub.camera(next.id)?.slab;
+    if (slab) await this.gateway.reconfigureAnalysis(next.id, this.analysis(next, slab.buffer));
   }
 
   private async uninstall(id: string): Promise<void> {
