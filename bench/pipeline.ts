@@ -141,10 +141,10 @@ export interface PipelineReport {
 }
 
 const NOTES = [
-  `Frames: ${FRAME.width}x${FRAME.height} gray at ${FRAME.fps} fps a camera, ${RING_SLOTS}-slot ring. Analysis: luma in place, motion ` +
-    `(threshold ${PIPELINE_ANALYSIS.motion.threshold}, consecutive frames), candidate regions (minSide ${PIPELINE_ANALYSIS.regions.minSide}, ` +
-    `up to ${PIPELINE_ANALYSIS.regions.maxRegions}), sharpness and a ${PIPELINE_ANALYSIS.tensor.width}x${PIPELINE_ANALYSIS.tensor.height} ` +
-    `${PIPELINE_ANALYSIS.tensor.layout} crop per region. testsrc2 moves: every frame has motion and candidates (worst case).`,
+  `Frames: ${FRAME.width}x${FRAME.height} gray at ${FRAME.fps} fps a camera, ${RING_SLOTS}-slot ring. Analysis: luma area-averaged to ` +
+    `${PIPELINE_ANALYSIS.motion.width}x${PIPELINE_ANALYSIS.motion.height}, motion (threshold ${PIPELINE_ANALYSIS.motion.threshold}, ` +
+    `consecutive frames), candidate regions (minSide ${PIPELINE_ANALYSIS.regions.minSide}, up to ${PIPELINE_ANALYSIS.regions.maxRegions}), ` +
+    'counted (no crop slab). testsrc2 moves: every frame has motion and candidates (worst case).',
   `Sustained: dropped (ring_full) < ${MAX_DROP_SHARE * 100}% AND p99 capture_to_motion < ${MAX_P99_MS} ms (exact: under 1% of frames ` +
     `in buckets above the 50 ms edge) AND input >= ${MIN_INPUT_SHARE * 100}% of the configured rate; RTSP also: every camera ONLINE, no reconnect.`,
   'Latency: per-level deltas of the stats histograms (buckets 0.5,1,2,5,10,20,50,100.. ms); p50/p99 are interpolated inside a bucket,',

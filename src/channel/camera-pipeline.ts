@@ -1,16 +1,18 @@
 /**
  * One camera's analysis inside a channel worker: for each frame the worker's RingDrainLoop takes from
- * the camera's ring, luma, motion, candidate regions; the camera's sampling strategy decides whether
- * the frame's candidates go to inference, and then they are cropped into the camera's crop slab and
- * announced (CandidateSink), all read in place from the ring slot. Without a slab (no inference) each
- * candidate gets its sharpness and a detector crop into local buffers and is only counted. Steady
- * state with no motion allocates nothing (the motion time is stamped natively, see ring/clock.ts);
- * candidates (rare) allocate their small records.
+ * the camera's ring (the colour frame at detect resolution), the luma plane area-averaged down to the
+ * small motion size, motion on it, its boxes scaled up to detect pixels and clustered into regions; the
+ * camera's sampling strategy decides whether the frame's regions go to inference, and a slow full-frame
+ * pass sends the whole frame now and then even without motion. Regions are cropped in colour from the
+ * ring slot into the camera's crop slab and announced (CandidateSink); without a slab they are only
+ * counted. A new ffmpeg run (reconnect) restarts the motion background; a frame where most pixels
+ * changed re-baselines it. Steady state with no motion allocates nothing (the motion time is stamped
+ * natively, see ring/clock.ts); candidates (rare) allocate their small records.
  */
 import { createSampler, type FrameActivity, type FrameSampler } from './sampling.ts';
-import { selectRegions } from './regions.ts';
-import { MotionDetector, cropResize, sharpness, toLuma, type Rect } from '../native/index.ts';
-import type { CandidateInfo, CandidateNotice, ChannelCameraSettings } from '../protocol.ts';
+import { fullFrameRegions, selectRegions } from './regions.ts';
+import { MotionDetector, toLuma, type Rect } from '../native/index.ts';
+import type { CandidateNotice, ChannelCameraSettings } from '../protocol.ts';
 import { epochMs as now, stampNow } from '../ring/clock.ts';
 import { FrameRingConsumer } from '../ring/consumer.ts';
 import type { RingReader } from '../ring/drain-loop.ts';
@@ -18,7 +20,8 @@ import { FrameRing, Meta } from '../ring/layout.ts';
 import { CandidateSink } from './candidate-sink.ts';
 import { ChannelStats, Counter, Stage } from './stats.ts';
 
-const RECENT_CANDIDATES = 32;
+/** Before the first frame: any run number differs from it. */
+const NO_RUN = -1;
 
 export class CameraPipeline implements RingReader {
   readonly id: string;
@@ -27,16 +30,22 @@ export class CameraPipeline implements RingReader {
   private readonly ring: FrameRing;
   private readonly stats: ChannelStats;
   private readonly detector: MotionDetector;
-  private readonly luma: Uint8Array | null;
-  private readonly tensors: Array<Uint8Array | Float32Array>;
+  /** The motion plane, written by toLuma every frame. */
+  private readonly luma: Uint8Array;
+  /** Motion boxes of the current frame in detect pixels (areas in detect pixels too). */
   private readonly boxes: Array<Rect & { area: number }> = [];
+  private readonly scaleX: number;
+  private readonly scaleY: number;
+  /** The full-frame pass's regions: fixed by the frame and detector sizes, made once. */
+  private readonly fullFrame: Rect[];
+  private lastFullFrameMs = Number.NEGATIVE_INFINITY;
+  private run = NO_RUN;
   /** The motion time, stamped by the addon: a JS clock read would allocate a boxed number a frame. */
   private readonly clock = new Float64Array(1);
   private readonly sink: CandidateSink | null;
   private readonly sampler: FrameSampler | null;
   /** Reused for every frame: the sampler reads it and keeps nothing. */
   private readonly activity: FrameActivity = { frameIndex: -1, timeMs: 0, motionRatio: 0, candidates: 0 };
-  readonly recent: CandidateInfo[] = [];
 
   constructor(settings: ChannelCameraSettings, notify: (notice: CandidateNotice) => void = () => {}) {
     this.id = settings.id;
@@ -44,20 +53,21 @@ export class CameraPipeline implements RingReader {
     this.ring = FrameRing.attach(settings.ring);
     this.consumer = new FrameRingConsumer(this.ring);
     this.stats = new ChannelStats(settings.stats);
-    const { width, height } = this.ring;
     const m = settings.motion;
+    if (m.width > this.ring.width || m.height > this.ring.height) {
+      throw new RangeError(`motion plane ${m.width}x${m.height} is larger than camera '${settings.id}''s frames (${this.ring.width}x${this.ring.height})`);
+    }
     this.detector = new MotionDetector({
-      width, height, threshold: m.threshold, minArea: m.minArea, gridCols: m.gridCols, gridRows: m.gridRows,
-      maxBoxes: m.maxBoxes, ...(m.alpha > 0 ? { alpha: m.alpha } : {}), ...(m.exclude ? { exclude: m.exclude } : {}),
+      width: m.width, height: m.height, threshold: m.threshold, minArea: m.minArea, gridCols: m.gridCols, gridRows: m.gridRows,
+      maxBoxes: m.maxBoxes, ...(m.alpha > 0 ? { alpha: m.alpha, foregroundAlpha: m.foregroundAlpha } : {}),
+      ...(m.exclude ? { exclude: m.exclude } : {}),
     });
-    // A gray ring slot already is the luma plane: analyse it in place.
-    this.luma = this.ring.format === 'gray' ? null : new Uint8Array(width * height);
+    this.luma = new Uint8Array(m.width * m.height);
+    this.scaleX = this.ring.width / m.width;
+    this.scaleY = this.ring.height / m.height;
+    this.fullFrame = fullFrameRegions(this.ring.width, this.ring.height, settings.regions.minSide);
     this.sink = settings.crops ? new CandidateSink(settings.crops, settings.id, notify, m) : null;
     this.sampler = settings.sampling ? createSampler(settings.sampling) : null;
-    const t = settings.tensor;
-    const size = t.width * t.height * 3;
-    this.tensors = this.sink ? [] : Array.from({ length: settings.regions.maxRegions }, () =>
-      t.layout === 'nhwc-u8' ? new Uint8Array(size) : new Float32Array(size));
   }
 
   /** Analyses one frame; a frame the kernels reject is counted and skipped, never fatal to the worker. */
@@ -74,77 +84,108 @@ export class CameraPipeline implements RingReader {
     const frame = ring.slots[slot] as Uint8Array;
     const captureMs = ring.metaOf(slot, Meta.CaptureMs);
     const commitMs = ring.metaOf(slot, Meta.CommitMs);
-    const { width, height } = ring;
-    let luma = frame;
-    if (this.luma !== null) luma = toLuma(frame, ring.format, width, height, this.luma, width, height);
+    const s = this.stats;
+    this.followRun(ring.metaOf(slot, Meta.Run));
+    const luma = toLuma(frame, ring.format, ring.width, ring.height, this.luma, this.detector.width, this.detector.height);
     const changed = this.detector.detect(luma);
     stampNow(this.clock, 0);
     const motionMs = this.clock[0] as number;
-    const s = this.stats;
+    const ratio = changed / this.luma.length;
     s.add(Counter.Analysed);
-    s.set(Counter.LastMotionRatio, changed / (width * height));
+    s.set(Counter.LastMotionRatio, ratio);
     s.observe(Stage.CaptureToRing, commitMs - captureMs);
     s.observe(Stage.RingToMotion, motionMs - commitMs);
     s.observe(Stage.CaptureToMotion, motionMs - captureMs);
-    const ratio = changed / (width * height);
     const boxCount = this.detector.stats[6] as number;
+    // Notices attach the boxes that overlap their region: a full-frame pass must not see an older frame's.
+    this.boxes.length = 0;
     let regions: Rect[] = NO_REGIONS;
     if (boxCount > 0) {
       s.add(Counter.MotionFrames);
-      if (ratio > this.settings.lightingRatio) s.add(Counter.LightingChanges);
-      else regions = this.regions(boxCount);
-    }
-    if (this.sampler !== null) {
-      const a = this.activity;
-      a.frameIndex++;
-      a.timeMs = captureMs;
-      a.motionRatio = ratio;
-      a.candidates = regions.length;
-      if (!this.sampler.shouldInfer(a)) {
-        if (regions.length > 0) s.add(Counter.SampledOut);
-        return;
+      if (ratio > this.settings.lightingRatio) {
+        // Most of the frame changed at once: a light switched, the camera moved or the picture cut.
+        // Comparing the next frames with the old scene would report the whole frame as objects.
+        s.add(Counter.LightingChanges);
+        this.detector.rebaseline(luma);
+      } else {
+        regions = this.regions(boxCount);
       }
     }
-    if (regions.length === 0) return;
+    const fullFrameDue = this.settings.regions.fullFrameIntervalMs > 0
+      && captureMs - this.lastFullFrameMs >= this.settings.regions.fullFrameIntervalMs;
+    if (!this.sampled(regions, captureMs, ratio)) regions = NO_REGIONS;
+    if (regions.length === 0 && !fullFrameDue) return;
     if (this.sink !== null && !this.sink.throttle.take()) {
       s.add(Counter.Throttled);
       return;
     }
-    this.candidates(frame, luma, regions, ring.metaOf(slot, Meta.Seq), captureMs);
+    if (fullFrameDue) {
+      this.lastFullFrameMs = captureMs;
+      s.add(Counter.FullFramePasses);
+      regions = regions.concat(this.fullFrame);
+    }
+    this.candidates(frame, regions, captureMs);
     s.observe(Stage.MotionToCandidates, now() - motionMs);
   }
 
+  /** A frame of a new ffmpeg run (the camera reconnected): its scene may differ, so motion starts again. */
+  private followRun(run: number): void {
+    if (run === this.run) return;
+    if (this.run !== NO_RUN) {
+      this.detector.reset();
+      this.lastFullFrameMs = Number.NEGATIVE_INFINITY;
+      this.stats.add(Counter.BackgroundResets);
+    }
+    this.run = run;
+  }
+
+  /** Whether the sampling strategy sends this frame's motion regions (it sees every frame, in order). */
+  private sampled(regions: Rect[], captureMs: number, ratio: number): boolean {
+    if (this.sampler === null) return true;
+    const a = this.activity;
+    a.frameIndex++;
+    a.timeMs = captureMs;
+    a.motionRatio = ratio;
+    a.candidates = regions.length;
+    if (this.sampler.shouldInfer(a)) return true;
+    if (regions.length > 0) this.stats.add(Counter.SampledOut);
+    return false;
+  }
+
+  /** Motion boxes scaled from the motion plane to detect pixels, then clustered into regions. */
   private regions(boxCount: number): Rect[] {
     const { width, height } = this.ring;
+    const sx = this.scaleX;
+    const sy = this.scaleY;
     const data = this.detector.boxData;
-    this.boxes.length = 0;
     for (let i = 0; i < boxCount; i++) {
       const b = i * 5;
-      this.boxes.push({ x: data[b] as number, y: data[b + 1] as number, width: data[b + 2] as number, height: data[b + 3] as number, area: data[b + 4] as number });
+      const x = Math.floor((data[b] as number) * sx);
+      const y = Math.floor((data[b + 1] as number) * sy);
+      this.boxes.push({
+        x, y,
+        width: Math.min(width, Math.ceil(((data[b] as number) + (data[b + 2] as number)) * sx)) - x,
+        height: Math.min(height, Math.ceil(((data[b + 1] as number) + (data[b + 3] as number)) * sy)) - y,
+        area: Math.round((data[b + 4] as number) * sx * sy),
+      });
     }
-    return selectRegions(this.boxes, { frameWidth: width, frameHeight: height, ...this.settings.regions });
+    const { regions, skipped } = selectRegions(this.boxes, { frameWidth: width, frameHeight: height, ...this.settings.regions });
+    if (skipped > 0) this.stats.add(Counter.RegionsSkipped, skipped);
+    return regions;
   }
 
-  private candidates(frame: Uint8Array, luma: Uint8Array, regions: Rect[], seq: number, captureMs: number): void {
-    const { width, height, format } = this.ring;
-    if (this.sink !== null) {
-      const sent = this.sink.send({ frame, format, width, height, luma, compared: this.detector.comparedPlane, captureMs }, regions, this.boxes);
-      this.stats.add(Counter.Candidates, sent);
-      for (const region of regions) this.remember({ camera: this.id, seq, captureMs, region, tenengrad: -1 });
+  private candidates(frame: Uint8Array, regions: Rect[], captureMs: number): void {
+    if (this.sink === null) {
+      this.stats.add(Counter.Candidates, regions.length);
       return;
     }
-    const t = this.settings.tensor;
-    regions.forEach((region, i) => {
-      const focus = sharpness(luma, width, height, region);
-      cropResize(frame, format, width, height, { roi: region, width: t.width, height: t.height, layout: t.layout, letterbox: true }, this.tensors[i]);
-      this.remember({ camera: this.id, seq, captureMs, region, tenengrad: focus.tenengrad });
-    });
-    this.stats.add(Counter.Candidates, regions.length);
-  }
-
-  private remember(candidate: CandidateInfo): void {
-    this.recent.push(candidate);
-    if (this.recent.length > RECENT_CANDIDATES) this.recent.shift();
+    const { width, height, format } = this.ring;
+    const d = this.detector;
+    const sent = this.sink.send({
+      frame, format, width, height, captureMs,
+      motion: { luma: this.luma, compared: d.comparedPlane, width: d.width, height: d.height },
+    }, regions, this.boxes);
+    this.stats.add(Counter.Candidates, sent);
   }
 }
 

@@ -4,7 +4,7 @@
  * (the coordinator rings the doorbell after posting one), so they never race a frame being analysed.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { CandidateInfo, CandidateNotice, ChannelCameraSettings, ChannelService, ChannelWorkerStats } from '../protocol.ts';
+import type { CandidateNotice, ChannelCameraSettings, ChannelService, ChannelWorkerStats } from '../protocol.ts';
 import type { Doorbell } from '../ring/doorbell.ts';
 import { RingDrainLoop, type DrainLoopCounters, type DrainLoopOptions } from '../ring/drain-loop.ts';
 import { CameraPipeline } from './camera-pipeline.ts';
@@ -50,10 +50,6 @@ export class ChannelHost implements ChannelService {
 
   cameras(): string[] {
     return [...this.pipelines.keys()];
-  }
-
-  recentCandidates(id: string): CandidateInfo[] {
-    return [...(this.pipelines.get(id)?.recent ?? [])];
   }
 
   /**

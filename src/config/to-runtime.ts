@@ -7,15 +7,16 @@ import { toPixelPolygon, pointInPolygon } from '../analytics/decisions/geometry.
 import type { Polygon } from '../analytics/decisions/options.ts';
 import type { CameraSpec } from '../coordinator/camera.ts';
 import type { AnalysisSettings } from '../coordinator/gateway.ts';
-import type { CameraConfig } from './camera-schema.ts';
+import { MOTION_WIDTH, type CameraConfig } from './camera-schema.ts';
 
-export type DetectorTensor = AnalysisSettings['tensor'];
+/** The detector input regions are sized for: the backend's tensor, or none (the motion backend reads no pixels). */
+export type DetectorInput = { width: number; height: number } | null;
 
 /**
- * What candidate crops are prepared for when the backend does not say (the motion backend reads no
- * pixels; an ONNX model's own input size is known only once it is loaded, in the pool).
+ * Region side when the backend reads no pixels (motion): regions then only group motion boxes into
+ * notices, and this keeps a person's pieces together at the default detect size.
  */
-export const DEFAULT_TENSOR: DetectorTensor = { width: 320, height: 320, layout: 'nchw-f32' };
+export const MOTION_REGION_SIDE = 320;
 
 /**
  * Analysis reads the sub-stream when there is one: sites configure it near the analysis size, so it
@@ -67,20 +68,35 @@ export function rasterizeMask(polygons: readonly Polygon[], width: number, heigh
   return mask;
 }
 
-export function analysisSettings(camera: CameraConfig, tensor: DetectorTensor = DEFAULT_TENSOR): AnalysisSettings {
-  const { motion, regions, ai } = camera;
+/** The motion plane's size: motion.width (default 320, at most ai.width) and a height keeping the frame's aspect. */
+export function motionSize(camera: Pick<CameraConfig, 'ai' | 'motion'>): { width: number; height: number } {
+  const { ai, motion } = camera;
+  const width = motion.width ?? Math.min(MOTION_WIDTH, ai.width);
+  return { width, height: motion.height ?? Math.max(1, Math.min(ai.height, Math.round((width * ai.height) / ai.width))) };
+}
+
+export function analysisSettings(camera: CameraConfig, detector: DetectorInput = null): AnalysisSettings {
+  const { motion, regions } = camera;
+  const size = motionSize(camera);
   return {
     motion: {
+      width: size.width,
+      height: size.height,
       threshold: motion.threshold,
       minArea: motion.minArea,
       alpha: motion.alpha,
+      foregroundAlpha: motion.foregroundAlpha,
       gridCols: motion.gridCols,
       gridRows: motion.gridRows,
       maxBoxes: motion.maxBoxes,
-      exclude: rasterizeMask(motion.exclude, ai.width, ai.height),
+      exclude: rasterizeMask(motion.exclude, size.width, size.height),
     },
-    regions: { ...regions },
+    regions: {
+      padding: regions.padding,
+      minSide: regions.minSide ?? (detector === null ? MOTION_REGION_SIDE : Math.max(detector.width, detector.height)),
+      maxRegions: regions.maxRegions,
+      fullFrameIntervalMs: regions.fullFrameIntervalMs,
+    },
     lightingRatio: motion.lightingRatio,
-    tensor: { ...tensor },
   };
 }

@@ -203,7 +203,7 @@ export class Site implements SiteControl {
     const snapshot = isSnapshotFormat(ai.format) ? { format: ai.format, width: ai.width, height: ai.height } : null;
     const slab = this.hub.addCamera(config.id, snapshot, config);
     const tensor = this.hub.pool.backend.tensor;
-    const analysis = analysisSettings(config, tensor ? { width: tensor.width, height: tensor.height, layout: tensor.layout } : undefined);
+    const analysis = analysisSettings(config, tensor);
     try {
       await this.gateway.addCamera(cameraSpec(config), { ...analysis, crops: slab.buffer, sampling: config.sampling });
     } catch (err) {

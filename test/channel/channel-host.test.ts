@@ -21,7 +21,8 @@ const FIXTURE = new URL('./fixtures/long-slice-worker.ts', import.meta.url);
 function camera(id: string, doorbell: Doorbell) {
   const ring = FrameRing.create({ width: 64, height: 32, format: 'gray', slots: 4 });
   const stats = new ChannelStats();
-  return { settings: { id, ring: ring.buffer, stats: stats.buffer, ...ANALYSIS }, producer: new FrameRingProducer(ring, doorbell), stats };
+  const settings = { id, ring: ring.buffer, stats: stats.buffer, ...ANALYSIS, motion: { ...ANALYSIS.motion, width: 64, height: 32 } };
+  return { settings, producer: new FrameRingProducer(ring, doorbell), stats };
 }
 
 function startChannel() {
