@@ -103,7 +103,7 @@ const regionsSchema = z.strictObject({
     .describe('Candidate regions are squares at least this large (detect pixels); default: the detector\'s input size.'),
   maxRegions: z.number().int().min(1).max(64).default(4).describe('Most motion regions a frame; the rest are counted as skipped.'),
   fullFrameIntervalMs: z.number().int().min(0).default(5000)
-    .describe('Every this many ms the whole frame (or a row of tiles) goes to the detector even without motion, so still objects are seen; 0 never.'),
+    .describe('Every this many ms the whole frame (or a row of tiles) goes to the detector even without motion, so still objects are seen; 0 never. Off with the motion backend (nothing to find in a still frame).'),
 }).prefault({});
 
 const recordingSchema = z.strictObject({

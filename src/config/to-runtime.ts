@@ -95,7 +95,8 @@ export function analysisSettings(camera: CameraConfig, detector: DetectorInput =
       padding: regions.padding,
       minSide: regions.minSide ?? (detector === null ? MOTION_REGION_SIDE : Math.max(detector.width, detector.height)),
       maxRegions: regions.maxRegions,
-      fullFrameIntervalMs: regions.fullFrameIntervalMs,
+      // The motion backend reads no pixels: a still frame holds nothing it could find.
+      fullFrameIntervalMs: detector === null ? 0 : regions.fullFrameIntervalMs,
     },
     lightingRatio: motion.lightingRatio,
   };

@@ -38,10 +38,12 @@ test('a camera maps to the analysis settings of its channel worker: motion on a 
     motion: {
       width: 320, height: 180, threshold: 25, minArea: 16, alpha: 0.2, foregroundAlpha: 0.02, gridCols: 8, gridRows: 8, maxBoxes: 32, exclude: null,
     },
-    regions: { padding: 0.15, minSide: MOTION_REGION_SIDE, maxRegions: 4, fullFrameIntervalMs: 5000 },
+    regions: { padding: 0.15, minSide: MOTION_REGION_SIDE, maxRegions: 4, fullFrameIntervalMs: 0 },
     lightingRatio: 0.6,
   });
-  assert.equal(analysisSettings(dock, { width: 416, height: 416 }).regions.minSide, 416, 'the backend\'s input size');
+  const withModel = analysisSettings(dock, { width: 416, height: 416 }).regions;
+  assert.equal(withModel.minSide, 416, 'the backend\'s input size');
+  assert.equal(withModel.fullFrameIntervalMs, 5000, 'a backend that reads pixels gets the full-frame pass; the motion backend has nothing to find in a still frame');
 });
 
 test('the motion plane keeps the frame\'s aspect, never exceeds the frame, and an explicit size larger than the frame is refused', () => {
