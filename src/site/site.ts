@@ -234,7 +234,7 @@ export class Site implements SiteControl {
 
   /** The channel worker's settings for the camera, cropping into `crops` (its slab in the hub). */
   private analysis(config: CameraConfig, crops: SharedArrayBuffer): AnalysisSettings {
-    return { ...analysisSettings(config), crops, sampling: config.sampling };
+    return { ...analysisSettings(config, this.hub.pool.backend.tensor ?? null), crops, sampling: config.sampling };
   }
 
   /** Registers the camera and, when it should stream, starts its ingest, analysis and inference queue. */

@@ -69,7 +69,7 @@ export class RecordingSite implements SiteControl {
     const stage = { p50Ms: 1, p99Ms: 2, count: 10 };
     return {
       camera: id, state: status.state, inputFps: 5, analysedFps: 5, framesIn: 100, framesAnalysed: 99, drops: { ring_full: 1, incomplete: 0 },
-      ringOccupancy: 0.25, motionRatio: 0.1, candidates: 3, lightingChanges: 0, errors: 0, reconnects: 0,
+      ringOccupancy: 0.25, motionRatio: 0.1, candidates: 3, lightingChanges: 0, regionsSkipped: 0, fullFramePasses: 0, backgroundResets: 0, errors: 0, reconnects: 0,
       latency: { capture_to_ring: stage, ring_to_motion: stage, motion_to_candidates: stage, capture_to_motion: stage },
     };
   }
