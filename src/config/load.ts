@@ -36,8 +36,11 @@ function sameVariant(a: Record<string, unknown>, b: Record<string, unknown>): bo
 function mergeUnder(defaults: Record<string, unknown>, camera: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...defaults };
   for (const [key, value] of Object.entries(camera)) {
-    const base = out[key];
-    out[key] = isPlainObject(base) && isPlainObject(value) && sameVariant(base, value) ? mergeUnder(base, value) : value;
+    const base = Object.hasOwn(out, key) ? out[key] : undefined;
+    const merged = isPlainObject(base) && isPlainObject(value) && sameVariant(base, value) ? mergeUnder(base, value) : value;
+    // JSON.parse makes `__proto__` an own key; assigning it would set the prototype and hide the key
+    // from the schema, which must see it to refuse it as unknown.
+    Object.defineProperty(out, key, { value: merged, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
@@ -122,11 +125,24 @@ export async function loadConfig(file: string, options: Omit<ParseOptions, 'sour
 }
 
 /**
+ * A replacement entry for camera `id` (PUT /cameras/{id}, MQTT .../{id}/config): the id comes from the
+ * path or topic; a body naming another id is refused rather than silently renamed or ignored.
+ */
+export function withId(input: Record<string, unknown>, id: string | undefined, source: string): Record<string, unknown> {
+  if (id === undefined) return input;
+  if (Object.hasOwn(input, 'id') && input['id'] !== id) {
+    throw new ConfigError(source, [`id: differs from the camera being changed ('${id}'); omit id or send '${id}' (to rename a camera, remove it and add it under the new id)`]);
+  }
+  return { ...input, id };
+}
+
+/**
  * One camera given at runtime (REST body, MQTT control message): the site's `defaults` merged under
  * it as for cameras in the file, then validated; throws ConfigError with `path: message` problems.
+ * With `id`, the entry replaces that camera (see withId).
  */
-export function parseCamera(input: unknown, defaults: SiteConfig['defaults'], source = 'camera'): CameraConfig {
-  const merged = isPlainObject(input) ? mergeUnder(defaults as Record<string, unknown>, input) : input;
+export function parseCamera(input: unknown, defaults: SiteConfig['defaults'], source = 'camera', id?: string): CameraConfig {
+  const merged = isPlainObject(input) ? mergeUnder(defaults as Record<string, unknown>, withId(input, id, source)) : input;
   const parsed = cameraSchema.safeParse(merged, { error: configErrorMap });
   if (!parsed.success) throw new ConfigError(source, formatIssues(parsed.error.issues));
   return parsed.data;

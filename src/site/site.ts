@@ -19,7 +19,7 @@ import { CameraExistsError, CameraNotFoundError } from '../errors.ts';
 import { isSnapshotFormat } from '../inference/region-copy.ts';
 import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
 import type { CameraStatus, EventQuery, HealthReport, SiteControl } from '../outputs/site.ts';
-import { cameraStatus } from './camera-status.ts';
+import { cameraStatus, shownCameraConfig } from './camera-status.ts';
 import { EventHistory } from './event-history.ts';
 import { siteHealth } from './site-health.ts';
 
@@ -115,7 +115,7 @@ export class Site implements SiteControl {
   }
 
   cameraConfig(id: string): unknown {
-    return this.entry(id).config;
+    return shownCameraConfig(this.entry(id).config);
   }
 
   async addCamera(input: unknown): Promise<CameraStatus> {
@@ -129,7 +129,7 @@ export class Site implements SiteControl {
 
   async updateCamera(id: string, input: unknown): Promise<CameraStatus> {
     this.entry(id);
-    const camera = parseCamera({ ...(input as object), id }, this.config.defaults, 'request body');
+    const camera = parseCamera(input, this.config.defaults, 'request body', id);
     await this.uninstall(id);
     await this.install(camera);
     return this.camera(id) as CameraStatus;
