@@ -31,7 +31,7 @@ export async function startSite(config: SiteConfig, logger: Logger): Promise<Run
   const site = await Site.start(config, { ffmpeg, logger });
   const critical = new Map(config.cameras.map((c) => [c.id, c.alerts]));
   const mqtt = new MqttOutput({
-    config: config.mqtt, site, log: logger,
+    config: config.mqtt, site, log: logger, tokens: config.http.tokens,
     isCritical: (event) => {
       const alerts = critical.get(event.camera);
       return alerts !== undefined && alerts.critical && (alerts.labels.length === 0 || alerts.labels.includes(event.label));

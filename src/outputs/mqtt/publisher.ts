@@ -11,10 +11,11 @@ import type { Logger } from 'pino';
 import type { DetectionEvent, EventMessage, EventPublisher } from '../../analytics/events.ts';
 import type { CameraTransition } from '../../coordinator/camera-state.ts';
 import type { SiteConfig } from '../../config/schema.ts';
+import type { Secret } from '../../config/secret.ts';
 import { maskUrl } from '../../ingest/mask-url.ts';
 import type { DetectionsMessage, SiteControl } from '../site.ts';
 import { MqttControl } from './control.ts';
-import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.ts';
+import { requiresCredentials, startEmbeddedBroker, type BrokerCredentials, type EmbeddedBroker } from './embedded-broker.ts';
 import { Outbox, type OutboxRecord, type OutboxStats } from './outbox.ts';
 import { currentStatusPayload, eventPayload, healthPayload, metricsSummaryPayload, transitionPayload } from './payloads.ts';
 import { mqttTopics, type MqttTopics } from './topics.ts';
@@ -35,6 +36,8 @@ export interface MqttOutputOptions {
   reconnectPeriodMs?: number;
   /** Outbox messages handed to the client before their PUBACKs; default 64. */
   inFlightWindow?: number;
+  /** `http.tokens`: with any configured, the embedded broker requires one as the MQTT password. */
+  tokens?: readonly Secret[];
 }
 
 export const DROP_REASONS = ['detections_disconnected', 'detections_backpressure', 'periodic_disconnected', 'outbox_full', 'outbox_write_failed'] as const;
@@ -96,19 +99,28 @@ export class MqttOutput implements EventPublisher {
     if (recovered.recovered > 0 || recovered.corruptLines > 0) {
       this.#log.info({ pending: recovered.recovered, corruptLines: recovered.corruptLines }, 'mqtt outbox recovered');
     }
+    let login = { username: config.username?.reveal(), password: config.password?.reveal() };
     if (config.url === null) {
+      const credentials: BrokerCredentials = {
+        tokens: this.#options.tokens ?? [],
+        ...(config.password === undefined ? {} : { user: { username: config.username?.reveal(), password: config.password } }),
+      };
       try {
-        this.#broker = await startEmbeddedBroker(config.embeddedPort);
+        this.#broker = await startEmbeddedBroker(config.embeddedPort, credentials);
       } catch (error) {
         this.#outbox.close();
         throw error;
+      }
+      // The gateway logs in to its own broker like any client: its mqtt.username/password, else a token.
+      if (requiresCredentials(credentials) && login.password === undefined) {
+        login = { username: login.username ?? config.clientId, password: credentials.tokens[0]?.reveal() };
       }
     }
     const url = this.#broker?.url ?? config.url ?? '';
     const client = connect(url, {
       clientId: config.clientId,
-      username: config.username?.reveal(),
-      password: config.password?.reveal(),
+      username: login.username,
+      password: login.password,
       protocolVersion: 4,
       clean: true,
       reconnectPeriod: this.#options.reconnectPeriodMs ?? 1_000,

@@ -12,7 +12,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebS
 import type { EventMessage } from '../../analytics/events.ts';
 import type { CameraTransition } from '../../coordinator/camera-state.ts';
 import { RequestError } from '../../errors.ts';
-import type { TokenCheck } from '../http/auth.ts';
+import type { TokenCheck } from '../token-check.ts';
 import { validate } from '../http/validate.ts';
 import type { DetectionsMessage, SiteControl } from '../site.ts';
 import { clientMessageSchema, encodeSnapshotFrame, type ServerMessage } from './messages.ts';
