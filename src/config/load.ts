@@ -4,7 +4,7 @@
  * ConfigError, so a file is fixed in one pass instead of one error at a time.
  */
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
+import { parseDocument, type Document } from 'yaml';
 import { ConfigError } from '../errors.ts';
 import { referencedVariables } from '../ingest/secrets.ts';
 import { cameraSchema, cameraSettingsSchema, type CameraConfig } from './camera-schema.ts';
@@ -90,6 +90,24 @@ function resolveSecretFields(node: unknown, path: PropertyKey[], env: NodeJS.Pro
   }
 }
 
+/** yaml's own bound on alias expansion: far above what a hand-written config uses. */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * The document as plain values. Aliases expanding into aliases (a "billion laughs" file) would build
+ * an exponential tree: yaml stops at MAX_ALIAS_COUNT expansions by throwing, reported here as a problem.
+ */
+function toPlain(doc: Document.Parsed, source: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    throw new ConfigError(source, [
+      `(root): YAML aliases (*name) expand to more than ${MAX_ALIAS_COUNT} copies of anchored values (a resource-exhaustion guard); write those values out or use fewer aliases`,
+    ]);
+  }
+}
+
 /** Parses and validates a config file's text; throws ConfigError listing every problem. */
 export function parseConfig(text: string, options: ParseOptions = {}): SiteConfig {
   const env = options.env ?? process.env;
@@ -103,7 +121,7 @@ export function parseConfig(text: string, options: ParseOptions = {}): SiteConfi
       return `${at ? `line ${at.line}, column ${at.col}` : 'YAML'}: ${message}`;
     }));
   }
-  const raw: unknown = doc.toJS() ?? {};
+  const raw = toPlain(doc, source);
   const overrides = isPlainObject(raw) ? applyEnvOverrides(raw, env) : [];
   const document = isPlainObject(raw) ? withDefaultsMerged(raw) : raw;
   const parsed = siteConfigSchema.safeParse(document, { error: configErrorMap });

@@ -31,6 +31,8 @@ export interface GatewayOptions {
   logger: Logger;
   /** Channel worker threads; default: one per core (see README, "Cameras and workers"). */
   workers?: number;
+  /** Where the private FIFO directory is made (`gateway.runDir`); default the OS temp directory. */
+  runDir?: string;
   /** Candidate notices from the channel workers (the inference hub takes them). */
   onCandidate?: (notice: CandidateNotice) => void;
   /** Called on the gateway's stats timer (every second) with the time, for periodic work downstream. */
@@ -47,7 +49,7 @@ export class Gateway {
 
   constructor(options: GatewayOptions) {
     this.options = options;
-    this.runDir = mkdtempSync(path.join(tmpdir(), 'panoptes-'));
+    this.runDir = mkdtempSync(path.join(options.runDir ?? tmpdir(), 'panoptes-'));
     this.supervisor = new ChannelSupervisor({
       workers: options.workers ?? availableParallelism(), logger: options.logger,
       ...(options.onCandidate ? { onCandidate: options.onCandidate } : {}),

@@ -72,6 +72,7 @@ export class Site implements SiteControl {
     const gateway = new Gateway({
       ffmpeg: options.ffmpeg, logger, onCandidate: (notice) => hub.submit(notice), onTick: (now) => hub.tick(now),
       ...(config.gateway.workers === 'auto' ? {} : { workers: config.gateway.workers }),
+      ...(config.gateway.runDir === undefined ? {} : { runDir: config.gateway.runDir }),
     });
     gateway.start();
     const site = new Site(config, gateway, hub, bus, logger);

@@ -20,8 +20,9 @@
  * open, which also cuts a torn tail off so new lines never join it, and whenever the file holds more
  * dead lines than live ones (and at least `compactAfterDeadLines`).
  */
-import { closeSync, fdatasync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { makeDirectory } from '../../config/directories.ts';
 import { MqttOutboxError } from '../../errors.ts';
 
 export interface OutboxRecord {
@@ -82,7 +83,7 @@ export class Outbox {
   static open(options: OutboxOptions): Outbox {
     const outbox = new Outbox(options);
     try {
-      mkdirSync(options.dir, { recursive: true });
+      makeDirectory(options.dir);
       outbox.#replay();
       outbox.#rewrite();
     } catch (error) {
