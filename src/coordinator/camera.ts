@@ -76,6 +76,7 @@ export class CameraActor {
   private consecutiveFailures = 0;
   /** The current run's error: why it ended, never an earlier run's. */
   private runError: string | null = null;
+  private runErrorKind: IngestErrorKind | null = null;
   private stopping = false;
 
   constructor(spec: CameraSpec, deps: CameraDeps) {
@@ -165,6 +166,7 @@ export class CameraActor {
     this.runStartMs = Date.now();
     this.runFrames = this.reader.frames;
     this.runError = null;
+    this.runErrorKind = null;
     const child = spawn(command, args, { stdio: ['ignore', writeFd, 'pipe'] });
     closeFd(writeFd);
     this.child = child;
@@ -182,8 +184,14 @@ export class CameraActor {
           this.log.debug(message);
           return;
         }
+        // ffmpeg closes a failed open with a generic "<url>: Input/output error" after the specific cause.
+        if (kind === 'other' && this.runErrorKind !== null && this.runErrorKind !== 'other') {
+          this.log.debug(message);
+          return;
+        }
         this.lastError = { kind, message };
         this.runError = message;
+        this.runErrorKind = kind;
         this.log.warn({ kind }, message);
       },
       line: (line) => this.log.debug(line),
