@@ -5,6 +5,8 @@
  * broker requires them at CONNECT, so a local user without a token can neither read events nor publish
  * on the control topics: the password must be one of the tokens (any username), or be `mqtt.password`
  * with `mqtt.username` as the username. Without credentials configured the broker is open, as the API is.
+ * Control requests are forwarded to the gateway's client only: a subscriber on `#` does not see the
+ * camera configs (and their credentials) that other clients send.
  */
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
@@ -52,14 +54,27 @@ export function requiresCredentials(credentials: BrokerCredentials | undefined):
   return credentials !== undefined && (credentials.tokens.length > 0 || credentials.user !== undefined);
 }
 
-export async function startEmbeddedBroker(port: number, credentials?: BrokerCredentials): Promise<EmbeddedBroker> {
+/** Topics only one client receives: control requests (which may carry camera URLs) go to the gateway alone. */
+export interface PrivateTopics {
+  /** `{prefix}/control/cameras/` */
+  prefix: string;
+  /** The gateway's own client id (`mqtt.clientId`). */
+  clientId: string;
+}
+
+export async function startEmbeddedBroker(port: number, credentials?: BrokerCredentials, privateTopics?: PrivateTopics): Promise<EmbeddedBroker> {
   const accepts = requiresCredentials(credentials) ? authenticator(credentials as BrokerCredentials) : undefined;
-  const aedes = await Aedes.createBroker(accepts === undefined ? {} : {
-    authenticate: (_client, username, password, done) => {
-      if (accepts(username, password)) return done(null, true);
-      const refused = Object.assign(new Error('bad user name or password'), { returnCode: BAD_USERNAME_OR_PASSWORD }) as AuthenticateError;
-      return done(refused, false);
-    },
+  const aedes = await Aedes.createBroker({
+    ...(accepts === undefined ? {} : {
+      authenticate: (_client, username, password, done) => {
+        if (accepts(username, password)) return done(null, true);
+        const refused = Object.assign(new Error('bad user name or password'), { returnCode: BAD_USERNAME_OR_PASSWORD }) as AuthenticateError;
+        return done(refused, false);
+      },
+    }),
+    ...(privateTopics === undefined ? {} : {
+      authorizeForward: (client, packet) => (packet.topic.startsWith(privateTopics.prefix) && client.id !== privateTopics.clientId ? null : packet),
+    }),
   });
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {

@@ -106,7 +106,7 @@ export class MqttOutput implements EventPublisher {
         ...(config.password === undefined ? {} : { user: { username: config.username?.reveal(), password: config.password } }),
       };
       try {
-        this.#broker = await startEmbeddedBroker(config.embeddedPort, credentials);
+        this.#broker = await startEmbeddedBroker(config.embeddedPort, credentials, { prefix: this.topics.controlCamerasPrefix, clientId: config.clientId });
       } catch (error) {
         this.#outbox.close();
         throw error;
