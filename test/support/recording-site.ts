@@ -6,6 +6,8 @@
 import type { EventMessage, DetectionEvent } from '../../src/analytics/events.ts';
 import { cameraSchema, type CameraConfig } from '../../src/config/camera-schema.ts';
 import { configErrorMap, formatIssues } from '../../src/config/issues.ts';
+import { withId } from '../../src/config/load.ts';
+import { isPlainObject } from '../../src/config/plain-object.ts';
 import type { CameraMetrics } from '../../src/coordinator/camera-metrics.ts';
 import type { CameraTransition } from '../../src/coordinator/camera-state.ts';
 import { CameraExistsError, CameraNotFoundError, ConfigError } from '../../src/errors.ts';
@@ -15,6 +17,7 @@ import type { CameraStatus, DetectionsMessage, EventQuery, HealthLevel, HealthPr
 
 /** What a site with the default ONNX labels (or the motion backend) reports. */
 const LABELS: ReadonlySet<string> = new Set([...COCO_LABELS, 'motion']);
+import { shownCameraConfig } from '../../src/site/camera-status.ts';
 
 type Listener<T> = (message: T) => void;
 
@@ -76,7 +79,7 @@ export class RecordingSite implements SiteControl {
 
   cameraConfig(id: string): unknown {
     const config = this.#cameras.get(id)?.config;
-    return config === undefined ? undefined : { ...config, streams: { primary: maskUrl(config.streams.primary) } };
+    return config === undefined ? undefined : shownCameraConfig(config);
   }
 
   async addCamera(input: unknown): Promise<CameraStatus> {
@@ -92,7 +95,7 @@ export class RecordingSite implements SiteControl {
   async updateCamera(id: string, input: unknown): Promise<CameraStatus> {
     this.#record('updateCamera', id, input);
     const previous = this.#entry(id);
-    const config = this.#parse(typeof input === 'object' && input !== null ? { ...input, id } : input);
+    const config = this.#parse(isPlainObject(input) ? withId(input, id, 'the request body') : input);
     const status = this.#statusOf(config, previous.status);
     this.#cameras.set(id, { config, status });
     return status;
