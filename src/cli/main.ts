@@ -9,6 +9,7 @@ import { probeStream } from '../ingest/probe.ts';
 import { log } from '../log.ts';
 import { CONFIG_HELP, runConfigCommand } from './config-check.ts';
 import { runDemo } from './demo.ts';
+import { MODELS_HELP, runModelsCommand } from './models.ts';
 import { runUntilSignal, startSite } from './run-site.ts';
 
 const HELP = `Usage: panoptes <command> [options]
@@ -27,6 +28,7 @@ Commands:
   bench [SCENARIO...] [--quick] [--json FILE] [--compare OLD.json] [--markdown] [--results-dir DIR]
            Run the benchmarks (same as npm run bench; npm run bench -- --help lists every option)
 ${CONFIG_HELP}
+${MODELS_HELP}
 
 Options:
   -h, --help  show this help`;
@@ -83,6 +85,7 @@ function bench(args: string[]): number {
 async function main(argv: string[]): Promise<number> {
   // bench takes its own options.
   if (argv[0] === 'bench') return bench(argv.slice(1));
+  if (argv[0] === 'models') return runModelsCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
