@@ -13,6 +13,8 @@ export interface Detection {
   /** 0..1 */
   score: number;
   box: Rect;
+  /** Landmarks in frame pixels, for backends that find them (blazeface: FACE_KEYPOINTS order). */
+  keypoints?: Array<{ x: number; y: number }>;
 }
 
 /** One candidate region handed to a backend. */

@@ -90,7 +90,7 @@ test('an unknown key is an error at its own path', () => {
 
 test('a missing required field and an unknown backend type are named', () => {
   assert.deepEqual(problemsOf('inference: {backend: {type: tflite}}\ncameras: [{id: gate, streams: {primary: a.mp4}}]'), [
-    "inference.backend.type: expected one of 'motion', 'onnx'",
+    "inference.backend.type: expected one of 'motion', 'onnx', 'nanodet', 'blazeface'",
     'cameras[0].channel: missing: expected a number',
   ]);
   assert.deepEqual(problemsOf('inference: {backend: {type: onnx}}'), ['inference.backend.modelPath: missing: expected a string']);

@@ -55,7 +55,8 @@ export function nanodetLayout(outputs: readonly DeclaredOutput[], inputSize: num
 }
 
 export class NanodetDecoder implements OutputDecoder {
-  constructor(private readonly layout: NanodetLayout, private readonly scoreThreshold: number) {}
+  /** `allowed[c]` 0 drops class c before NMS (a site that wants persons and vehicles only). */
+  constructor(private readonly layout: NanodetLayout, private readonly scoreThreshold: number, private readonly allowed: Uint8Array | null = null) {}
 
   decode(outputs: Readonly<Record<string, OutputTensor>>, item: number, into: Candidates): void {
     const { levels, classes, bins } = this.layout;
@@ -66,7 +67,7 @@ export class NanodetDecoder implements OutputDecoder {
     for (const level of levels) {
       const scores = floatOutput(outputs, level.scores, 3, expected).data;
       const base = item * level.grid * level.grid * classes;
-      for (let i = base, end = base + level.grid * level.grid * classes; i < end; i++) if (scores[i]! >= threshold) count++;
+      for (let i = base, end = base + level.grid * level.grid * classes; i < end; i++) if (scores[i]! >= threshold && this.keeps((i - base) % classes)) count++;
     }
     into.reset(count);
     for (const level of levels) {
@@ -77,7 +78,7 @@ export class NanodetDecoder implements OutputDecoder {
       for (let cell = 0; cell < cells; cell++) {
         const row = (item * cells + cell) * classes;
         let best = 0;
-        for (let c = 0; c < classes; c++) if (scores[row + c]! > best) best = scores[row + c]!;
+        for (let c = 0; c < classes; c++) if (scores[row + c]! > best && this.keeps(c)) best = scores[row + c]!;
         if (!(best >= threshold)) continue;
         const dist = (item * cells + cell) * 4 * bins;
         const left = this.distance(boxes, dist) * stride, top = this.distance(boxes, dist + bins) * stride;
@@ -85,10 +86,14 @@ export class NanodetDecoder implements OutputDecoder {
         const cx = ((cell % grid) + 0.5) * stride, cy = (Math.floor(cell / grid) + 0.5) * stride;
         for (let c = 0; c < classes; c++) {
           const score = scores[row + c]!;
-          if (score >= threshold) into.push(cx - left, cy - top, cx + right, cy + bottom, score, c);
+          if (score >= threshold && this.keeps(c)) into.push(cx - left, cy - top, cx + right, cy + bottom, score, c);
         }
       }
     }
+  }
+
+  private keeps(classId: number): boolean {
+    return this.allowed === null || this.allowed[classId] === 1;
   }
 
   /** Softmax-weighted mean bin index of the `bins` logits at `offset`. */
