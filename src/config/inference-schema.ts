@@ -15,8 +15,8 @@ import { DEFAULT_OVERLOAD } from '../inference/overload.ts';
 import { DEFAULT_SCHEDULER } from '../inference/scheduler.ts';
 
 export const backendSchema = z.discriminatedUnion('type', [motionBackendOptions, onnxBackendOptions, nanodetBackendOptions, blazefaceBackendOptions])
-  .prefault({ type: 'motion' })
-  .describe('Detector backend: {type: motion} (default, no model), {type: nanodet} (the shipped COCO detector), {type: blazeface} (faces) or {type: onnx, modelPath, ...}.');
+  .prefault({ type: 'nanodet' })
+  .describe('Detector backend: {type: nanodet} (default: the shipped COCO detector), {type: motion} (no model), {type: blazeface} (faces) or {type: onnx, modelPath, ...}.');
 
 /** Options of InferencePool (threads), InferenceScheduler (batching, fairness) and CropSlab (queue depth). */
 const poolSchema = z.strictObject({
