@@ -58,7 +58,7 @@ test('an empty file is a valid config with every default and no cameras', () => 
   assert.deepEqual(config.inference.backend, {
     type: 'nanodet', classes: ['person', 'bicycle', 'car', 'motorcycle', 'bus', 'truck', 'bird', 'cat', 'dog', 'horse', 'sheep', 'cow', 'bear'],
     scoreThreshold: 0.4, iouThreshold: 0.5, maxDetections: 100, channelOrder: 'bgr', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225],
-    executionProviders: ['cpu'], maxBatch: 4,
+    executionProviders: ['cpu'], maxBatch: 4, threads: 1,
   }, 'the shipped detector, with no modelPath: the converted NanoDet-m 416');
 });
 

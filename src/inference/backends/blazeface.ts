@@ -33,7 +33,11 @@ export const blazefaceBackendOptions = z.object({
   maxFaces: positiveInt.default(32),
   executionProviders: z.array(z.enum(['cpu', 'cuda'])).min(1).default(['cpu']),
   maxBatch: positiveInt.max(64).default(4),
-  threads: positiveInt.optional(),
+  /**
+   * onnxruntime intra-op threads a session. 1: the pool already runs one worker a core, and on this
+   * 2-core machine under load 2 threads a session were slower (see README, shipped detectors).
+   */
+  threads: positiveInt.default(1),
 }).strict();
 export type BlazefaceBackendOptions = z.input<typeof blazefaceBackendOptions>;
 type ParsedOptions = z.output<typeof blazefaceBackendOptions>;

@@ -46,8 +46,11 @@ export const nanodetBackendOptions = z.object({
   executionProviders: z.array(z.enum(['cpu', 'cuda'])).min(1).default(['cpu']),
   /** Crops one detect call takes; the model's batch is 1, so they run one after another in the worker. */
   maxBatch: positiveInt.max(64).default(4),
-  /** onnxruntime intra-op threads; its own default (one a core) when omitted. */
-  threads: positiveInt.optional(),
+  /**
+   * onnxruntime intra-op threads a session. 1: the pool already runs one worker a core, and on this
+   * 2-core machine under load 2 threads a session were slower (see README, shipped detectors).
+   */
+  threads: positiveInt.default(1),
 }).strict();
 export type NanodetBackendOptions = z.input<typeof nanodetBackendOptions>;
 type ParsedOptions = z.output<typeof nanodetBackendOptions>;

@@ -1,0 +1,17 @@
+import sharp from 'sharp';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { blazefaceLayout, decodeBlazeFace, mergeFaces } from './src/inference/decode/blazeface.ts';
+const [file, l, t, w, h, model] = process.argv.slice(2);
+const region = { left: +l!, top: +t!, width: +w!, height: +h! };
+const N = model === 'front' ? 128 : 256;
+const s = await InferenceSession.create(`build/models/blazeface-${model === 'front' ? 'front-128' : 'back-256'}.onnx`);
+const outs = s.outputMetadata.map((m) => ({ name: m.name, type: m.isTensor ? m.type : 'x', shape: m.isTensor ? m.shape : [] }));
+const heads = blazefaceLayout(outs, 'x');
+const raw = await sharp(file).extract(region).resize(N, N, { fit: 'contain', background: { r: 0, g: 0, b: 0 } }).removeAlpha().raw().toBuffer();
+const x = new Float32Array(3 * N * N);
+for (let i = 0; i < N * N; i++) for (let c = 0; c < 3; c++) x[c * N * N + i] = raw[i * 3 + c]! / 127.5 - 1;
+const o = await s.run({ input: new Tensor('float32', x, [1, 3, N, N]) });
+const faces = mergeFaces(decodeBlazeFace(o as any, 0, heads, N, 0.5), 0.3, 20);
+const sc = Math.min(N / region.width, N / region.height);
+const px = (N - region.width * sc) / 2, py = (N - region.height * sc) / 2;
+for (const f of faces) console.log(f.score.toFixed(2), [(f.x1 - px) / sc + region.left, (f.y1 - py) / sc + region.top, (f.x2 - f.x1) / sc, (f.y2 - f.y1) / sc].map((v) => v.toFixed(0)).join(','), 'eyes', [0,1,2,3].map(k => ((f.keypoints[k]! - (k % 2 ? py : px)) / sc + (k % 2 ? region.top : region.left)).toFixed(0)).join(','));
