@@ -49,7 +49,14 @@ after(async () => {
 test('events reach a mosquitto subscriber and detections, events and state changes a WebSocket client', async () => {
   const subscriber = await mqtt.connectAsync(broker.url);
   const mqttTopics: string[] = [];
-  subscriber.on('message', (topic) => mqttTopics.push(topic));
+  const eventLabels = new Map<string, string>();
+  subscriber.on('message', (topic, payload) => {
+    mqttTopics.push(topic);
+    if (topic.startsWith('panoptes/events/')) {
+      const { event } = JSON.parse(payload.toString()) as { event: { camera: string; label: string } };
+      eventLabels.set(event.camera, event.label);
+    }
+  });
   await subscriber.subscribeAsync(['panoptes/events/#', 'panoptes/streams/status/#', 'panoptes/gateway/availability'], { qos: 1 });
   const ws = new WebSocket(wsUrl);
   const wsTypes: string[] = [];
@@ -60,6 +67,9 @@ test('events reach a mosquitto subscriber and detections, events and state chang
   ws.send(JSON.stringify({ type: 'subscribe', all: true }));
   await waitFor('an event on MQTT', () => mqttTopics.some((t) => t.startsWith('panoptes/events/')), 30_000);
   await waitFor('detections and an event on the WebSocket', () => wsTypes.includes('detections') && wsTypes.includes('event'), 30_000);
+  // The shipped NanoDet labels the people of the demo's photo scenes; the running box is no object.
+  await waitFor('a person event from the gate', () => eventLabels.get('gate') === 'person', 30_000);
+  assert.ok(!eventLabels.has('fence'), `the fence's running box made an event: ${eventLabels.get('fence')}`);
   assert.ok(mqttTopics.includes('panoptes/gateway/availability'), 'availability is retained');
   assert.ok(mqttTopics.some((t) => t.startsWith('panoptes/streams/status/')), 'camera status is retained');
   ws.close();
