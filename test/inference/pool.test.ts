@@ -43,6 +43,17 @@ function release(batch: ScheduledCandidate[]): void {
   for (const c of batch) c.slab.release(c.notice.slot);
 }
 
+test('every pool worker has built its detector when start resolves, so no first crop waits for a model load', async () => {
+  const control = controlBlock();
+  const pool = await testPool(control, { threads: 3 });
+  try {
+    assert.equal(Atomics.load(control, Control.Created), 3);
+    assert.equal(Atomics.load(control, Control.Calls), 0, 'warming up runs no detection');
+  } finally {
+    await pool.close();
+  }
+});
+
 test('the motion backend runs in the pool and answers each candidate with motion detections', async () => {
   const pool = await InferencePool.start({ backend: { type: 'motion' }, threads: 1 });
   try {
