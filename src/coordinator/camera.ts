@@ -25,7 +25,7 @@ import { FrameRingProducer } from '../ring/producer.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
 import type { CameraState, CameraTransition } from './camera-state.ts';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.ts';
-import { killTree, wrapForParentDeath } from './child-guard.ts';
+import { killTree, parentDeathGuardKnown, probeParentDeathGuard, wrapForParentDeath } from './child-guard.ts';
 
 /** What ffmpeg prints when it exits on a signal (`Immediate exit requested`, `received signal 15`). */
 const SIGNALLED_EXIT = /Immediate exit requested|received signal \d+/;
@@ -148,9 +148,21 @@ export class CameraActor {
   }
 
   private pendingReason: string | undefined;
+  private awaitingGuard = false;
 
   private connect(force = false): void {
     if (this.stopping) return;
+    if (!parentDeathGuardKnown()) {
+      // Only an actor started outside a Gateway (which awaits the check) gets here: connect once it is known.
+      if (!this.awaitingGuard) {
+        this.awaitingGuard = true;
+        void probeParentDeathGuard().then(() => {
+          this.awaitingGuard = false;
+          this.connect(force);
+        });
+      }
+      return;
+    }
     if (!force && !this.breaker.tryAcquire()) {
       this.transition('CIRCUIT_OPEN', `circuit open after ${this.breaker.consecutiveFailures} consecutive failures`);
       this.retryTimer = setTimeout(() => this.connect(), this.breaker.remainingOpenMs + 10);

@@ -21,6 +21,11 @@ export function probeParentDeathGuard(): Promise<boolean> {
   return probe;
 }
 
+/** Whether probeParentDeathGuard() has settled (wrapForParentDeath may be called). */
+export function parentDeathGuardKnown(): boolean {
+  return setprivAvailable !== undefined;
+}
+
 /** The command and arguments that run `command` so it dies with this process. */
 export function wrapForParentDeath(command: string, args: string[]): [string, string[]] {
   if (setprivAvailable === undefined) {

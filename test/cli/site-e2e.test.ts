@@ -58,8 +58,8 @@ test('events reach a mosquitto subscriber and detections, events and state chang
   });
   await once(ws, 'open');
   ws.send(JSON.stringify({ type: 'subscribe', all: true }));
-  await waitFor('an event on MQTT', () => mqttTopics.some((t) => t.startsWith('panoptes/events/')), 30_000);
-  await waitFor('detections and an event on the WebSocket', () => wsTypes.includes('detections') && wsTypes.includes('event'), 30_000);
+  await waitFor('an event on MQTT', () => mqttTopics.some((t) => t.startsWith('panoptes/events/')), 60_000);
+  await waitFor('detections and an event on the WebSocket', () => wsTypes.includes('detections') && wsTypes.includes('event'), 60_000);
   assert.ok(mqttTopics.includes('panoptes/gateway/availability'), 'availability is retained');
   assert.ok(mqttTopics.some((t) => t.startsWith('panoptes/streams/status/')), 'camera status is retained');
   ws.close();
@@ -76,11 +76,11 @@ test('the REST API adds an RTSP camera, stops and starts its stream, and deletes
   const added = await json('POST', '/cameras', { id: 'lobby', channel: 40, streams: { primary: url }, ai: { fps: 5, width: 320, height: 180 } });
   assert.equal(added.status, 201, added.text);
   const state = async (): Promise<string> => String((await json('GET', '/streams/lobby/status')).body['state']);
-  await waitFor('the RTSP camera is ONLINE', async () => (await state()) === 'ONLINE', 30_000);
+  await waitFor('the RTSP camera is ONLINE', async () => (await state()) === 'ONLINE', 60_000);
   assert.equal((await json('POST', '/streams/lobby/stop')).status, 200);
   assert.equal(await state(), 'DISABLED');
   assert.equal((await json('POST', '/streams/lobby/start')).status, 200);
-  await waitFor('ONLINE again after start', async () => (await state()) === 'ONLINE', 30_000);
+  await waitFor('ONLINE again after start', async () => (await state()) === 'ONLINE', 60_000);
   const listed = await json('GET', '/cameras');
   assert.equal(listed.status, 200);
   assert.equal((await json('POST', '/cameras', { id: 'lobby', channel: 41, streams: { primary: url } })).status, 409);

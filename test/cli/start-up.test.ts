@@ -58,7 +58,7 @@ test('a short clip is analysed whole from its first frame: no ring_full drop and
   assert.ok(m);
   assert.ok(m.framesIn >= CLIP_SECONDS * FPS - 2, `${m.framesIn} frames of about ${CLIP_SECONDS * FPS}`);
   assert.deepEqual(m.drops, { ring_full: 0, incomplete: 0 });
-  await waitFor('every frame analysed', () => (running.site.cameraMetrics('clip')?.framesAnalysed ?? 0) === m.framesIn, 30_000);
+  await waitFor('every frame analysed', () => (running.site.cameraMetrics('clip')?.framesAnalysed ?? 0) === m.framesIn, 60_000);
   const alarms = lines.filter((l) => /at capacity/.test(l.msg)).map((l) => l.raw);
   assert.deepEqual(alarms, [], 'no "inference at capacity" while the pool and workers warm up');
   assert.equal(running.site.health().inference.atCapacity, false);
