@@ -2,6 +2,8 @@
 // the Addon instance (one per environment, so each worker thread has its own scratch) — no globals.
 #include <napi.h>
 
+#include <climits>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -44,6 +46,7 @@ class Addon : public Napi::Addon<Addon> {
         InstanceMethod("sharpness", &Addon::Sharpness),
         InstanceMethod("cropResize", &Addon::CropResize),
         InstanceMethod("stampEpochMs", &Addon::StampEpochMs),
+        InstanceMethod("mkfifo", &Addon::Mkfifo),
     });
   }
 
@@ -167,6 +170,14 @@ class Addon : public Napi::Addon<Addon> {
     const double offsetMs = args::finiteNumber(info, 2, "offsetMs");
     target.data[at] = monotonicMs() + offsetMs;
     return info.Env().Undefined();
+  }
+
+  // mkfifo(path, mode) -> 0 or the errno; the typed layer (src/native/fifo.ts) turns an errno into a
+  // Node-style error with its name as the code, from Node's own errno table.
+  Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
+    const std::string path = args::cString(info, 0, "path", PATH_MAX - 1);
+    const int mode = args::integer(info, 1, "mode", 0, 0777);
+    return Napi::Number::New(info.Env(), makeFifo(path.c_str(), static_cast<unsigned>(mode)));
   }
 
   // cropResize(src, format, width, height, roiX, roiY, roiWidth, roiHeight, dst, dstWidth, dstHeight,

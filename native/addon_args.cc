@@ -97,6 +97,15 @@ bool boolean(const Napi::CallbackInfo& info, size_t index, const char* name) {
   return value.As<Napi::Boolean>();
 }
 
+std::string cString(const Napi::CallbackInfo& info, size_t index, const char* name, size_t maxBytes) {
+  const Napi::Value value = info[index];
+  if (!value.IsString()) fail(info.Env(), false, "a string", name, value);
+  std::string s = value.As<Napi::String>().Utf8Value();
+  const std::string expected = "a non-empty string of at most " + std::to_string(maxBytes) + " bytes without NUL";
+  if (s.empty() || s.size() > maxBytes || s.find('\0') != std::string::npos) fail(info.Env(), true, expected, name, value);
+  return s;
+}
+
 size_t index(const Napi::CallbackInfo& info, size_t argIndex, const char* name, size_t length) {
   const size_t maxIndex = std::min<size_t>(length - 1, static_cast<size_t>(std::numeric_limits<int>::max()));
   return static_cast<size_t>(integer(info, argIndex, name, 0, static_cast<int>(maxIndex)));

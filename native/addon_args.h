@@ -22,6 +22,8 @@ double number(const Napi::CallbackInfo& info, size_t index, const char* name, do
 // Any number but NaN and the infinities.
 double finiteNumber(const Napi::CallbackInfo& info, size_t index, const char* name);
 bool boolean(const Napi::CallbackInfo& info, size_t index, const char* name);
+// A non-empty string of at most `maxBytes` UTF-8 bytes without NUL (a C string that means what it says).
+std::string cString(const Napi::CallbackInfo& info, size_t index, const char* name, size_t maxBytes);
 
 template <typename T>
 struct View {

@@ -4,6 +4,7 @@
 
 #include "clock.h"
 #include "crop_resize.h"
+#include "fifo.h"
 #include "frame.h"
 #include "luma.h"
 #include "motion.h"

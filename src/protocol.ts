@@ -118,7 +118,18 @@ export interface DetectTaskItem {
   contrast: number;
 }
 
-export type InferenceTask = { kind: 'describe' } | { kind: 'detect'; items: DetectTaskItem[] };
+/**
+ * Start-up: every worker builds its detector, then waits at `barrier` (an Int32Array counter) until
+ * `workers` have arrived or `timeoutMs` passed. A worker runs one task at a time, so `workers` such
+ * tasks run concurrently land on `workers` different threads: all are warm before the first crop.
+ */
+export interface WarmUp {
+  barrier: SharedArrayBuffer;
+  workers: number;
+  timeoutMs: number;
+}
+
+export type InferenceTask = { kind: 'describe'; warmUp?: WarmUp } | { kind: 'detect'; items: DetectTaskItem[] };
 
 /** What the backend is, learnt once at pool start so slabs can be shaped for it. */
 export interface BackendDescription {

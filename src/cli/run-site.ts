@@ -30,7 +30,8 @@ export async function startSite(config: SiteConfig, logger: Logger): Promise<Run
   logNativeReport(logger);
   const ffmpeg = resolveFfmpeg(config.gateway.ffmpegPath === 'auto' ? process.env['PANOPTES_FFMPEG'] : config.gateway.ffmpegPath);
   logger.info({ ffmpeg: ffmpeg.path, version: ffmpeg.version, source: ffmpeg.source }, 'ffmpeg found');
-  const site = await Site.start(config, { ffmpeg, logger });
+  // Cameras last: see SiteOptions.startCameras.
+  const site = await Site.start(config, { ffmpeg, logger, startCameras: false });
   const mqtt = new MqttOutput({ config: config.mqtt, site, log: logger, tokens: config.http.tokens, isCritical: (event) => site.isCritical(event) });
   let http: HttpServer | undefined;
   try {
@@ -46,6 +47,14 @@ export async function startSite(config: SiteConfig, logger: Logger): Promise<Run
     throw err;
   }
   const server = http;
+  try {
+    await site.startCameras();
+  } catch (err) {
+    await mqtt.stop().catch(() => undefined);
+    await server.close();
+    await site.stop();
+    throw err;
+  }
   logger.info({ api: `http://${config.http.host}:${server.port}/api/v1`, ws: `ws://${config.http.host}:${server.port}/ws`, mqtt: mqtt.brokerUrl }, 'panoptes is running');
   return {
     site, http: server, mqtt,

@@ -70,7 +70,9 @@ const circuitSchema = z.strictObject({
 
 const lifecycleSchema = z.strictObject({
   ioTimeoutMs: positiveMs.default(5000).describe('RTSP/HTTP socket I/O timeout.'),
-  stallTimeoutMs: positiveMs.default(10_000).describe('No frame for this long counts as a stall: ffmpeg is killed and the camera reconnects.'),
+  stallTimeoutMs: positiveMs.default(10_000).describe('No frame for this long once frames flow counts as a stall: ffmpeg is killed and the camera reconnects.'),
+  firstFrameTimeoutMs: positiveMs.default(20_000)
+    .describe('A connection without its first decoded frame for this long is abandoned (one failure for the circuit). A client decodes nothing before the next key frame, so keep it above the camera\'s key-frame interval (4-10 s with "smart codecs").'),
   stableAfterMs: positiveMs.default(30_000).describe('Online this long resets the backoff and counts as a success for a half-open circuit.'),
   udpFallbackAfter: z.number().int().min(0).default(3).describe('RTSP: switch from TCP to UDP after this many consecutive failures (0 = never).'),
   ringSlots: z.number().int().min(2).max(64).default(4).describe('Frame ring slots; the oldest unread frame is overwritten when all are full.'),

@@ -43,6 +43,8 @@ const overloadSchema = z.strictObject({
   decrease: z.number().gt(0).lt(1).default(DEFAULT_OVERLOAD.decrease).describe('Multiplicative cut a tick for cameras above the fair level.'),
   increaseStep: z.number().gt(0).max(1).default(DEFAULT_OVERLOAD.increaseStep).describe('Additive restore a calm tick.'),
   headroom: z.number().gt(0).max(1).default(DEFAULT_OVERLOAD.headroom).describe('Share of measured throughput handed out.'),
+  warmUpMs: z.number().int().min(0).default(DEFAULT_OVERLOAD.warmUpMs)
+    .describe('After the first crops, queue wait and utilisation are not read for this long (threads warm up); drops always count.'),
 }).prefault({}).refine((o) => o.lowUtilization < o.highUtilization, {
   path: ['lowUtilization'], message: 'lowUtilization must be below highUtilization',
 });

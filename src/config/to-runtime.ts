@@ -47,6 +47,7 @@ export function cameraSpec(camera: CameraConfig): CameraSpec {
     minFps: ai.minFps,
     ioTimeoutMs: lifecycle.ioTimeoutMs,
     stallTimeoutMs: lifecycle.stallTimeoutMs,
+    firstFrameTimeoutMs: lifecycle.firstFrameTimeoutMs,
     stableAfterMs: lifecycle.stableAfterMs,
     udpFallbackAfter: lifecycle.udpFallbackAfter,
     ringSlots: lifecycle.ringSlots,

@@ -3,8 +3,13 @@
  * notices stalls, reconnects with backoff, and stops hammering a dead camera through its breaker.
  *
  *   OFFLINE -> CONNECTING -(first frame)-> ONLINE -(no frame for stallTimeout)-> STALLED -> OFFLINE
+ *   CONNECTING -(no first frame within firstFrameTimeout)-> OFFLINE (one failure for the breaker)
  *   CONNECTING/ONLINE -(ffmpeg exits)-> OFFLINE (retry after backoff) or CIRCUIT_OPEN (retry when half-open)
  *   any -(stop)-> DISABLED
+ *
+ * The first frame has its own, longer deadline: a client joining a stream decodes nothing until the
+ * next key frame, and cameras with a "smart codec" send one every 4-10 s. Holding a connecting run to
+ * the stall timeout made such cameras flap CONNECTING -> STALLED -> CIRCUIT_OPEN forever.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -20,15 +25,17 @@ import { FrameRingProducer } from '../ring/producer.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
 import type { CameraState, CameraTransition } from './camera-state.ts';
 import { CircuitBreaker, type CircuitBreakerOptions } from '../resilience/circuit-breaker.ts';
-import { killTree, wrapForParentDeath } from './child-guard.ts';
+import { killTree, parentDeathGuardKnown, probeParentDeathGuard, wrapForParentDeath } from './child-guard.ts';
 
 /** What ffmpeg prints when it exits on a signal (`Immediate exit requested`, `received signal 15`). */
 const SIGNALLED_EXIT = /Immediate exit requested|received signal \d+/;
 
 export interface CameraSpec extends Omit<IngestSpec, 'ffmpegMajor'> {
   id: string;
-  /** No frame for this long while ONLINE (or CONNECTING) counts as a stall. */
+  /** No frame for this long while ONLINE counts as a stall. */
   stallTimeoutMs: number;
+  /** A connecting run without a decoded frame for this long is abandoned (it must cover a key-frame interval). */
+  firstFrameTimeoutMs: number;
   /** Online this long resets the backoff and counts as a success for a half-open breaker. */
   stableAfterMs: number;
   /** RTSP over TCP: switch to UDP after this many consecutive failures (0 = never). */
@@ -77,6 +84,8 @@ export class CameraActor {
   /** The current run's error: why it ended, never an earlier run's. */
   private runError: string | null = null;
   private runErrorKind: IngestErrorKind | null = null;
+  /** The current run was given up before its first frame; a frame it still delivers is ignored. */
+  private runAbandoned = false;
   private stopping = false;
 
   constructor(spec: CameraSpec, deps: CameraDeps) {
@@ -91,7 +100,7 @@ export class CameraActor {
     this.reader = new FrameReader(this.producer, path.join(deps.runDir, `${spec.id}.fifo`), () => {
       // Only a connecting run goes ONLINE: a frame that slips out while a stalled ffmpeg is being
       // killed must not count as a success (the stall is a failure for the breaker).
-      if (this.state === 'CONNECTING') this.onFirstFrame();
+      if (this.state === 'CONNECTING' && !this.runAbandoned) this.onFirstFrame();
     });
   }
 
@@ -110,7 +119,7 @@ export class CameraActor {
 
   start(): void {
     this.stopping = false;
-    this.watchdog ??= setInterval(() => this.checkStall(), Math.min(1000, this.spec.stallTimeoutMs / 4));
+    this.watchdog ??= setInterval(() => this.checkStall(), Math.min(1000, this.spec.stallTimeoutMs / 4, this.spec.firstFrameTimeoutMs / 4));
     this.connect();
   }
 
@@ -140,9 +149,21 @@ export class CameraActor {
   }
 
   private pendingReason: string | undefined;
+  private awaitingGuard = false;
 
   private connect(force = false): void {
     if (this.stopping) return;
+    if (!parentDeathGuardKnown()) {
+      // Only an actor started outside a Gateway (which awaits the check) gets here: connect once it is known.
+      if (!this.awaitingGuard) {
+        this.awaitingGuard = true;
+        void probeParentDeathGuard().then(() => {
+          this.awaitingGuard = false;
+          this.connect(force);
+        });
+      }
+      return;
+    }
     if (!force && !this.breaker.tryAcquire()) {
       this.transition('CIRCUIT_OPEN', `circuit open after ${this.breaker.consecutiveFailures} consecutive failures`);
       this.retryTimer = setTimeout(() => this.connect(), this.breaker.remainingOpenMs + 10);
@@ -167,6 +188,7 @@ export class CameraActor {
     this.runFrames = this.reader.frames;
     this.runError = null;
     this.runErrorKind = null;
+    this.runAbandoned = false;
     const child = spawn(command, args, { stdio: ['ignore', writeFd, 'pipe'] });
     closeFd(writeFd);
     this.child = child;
@@ -180,7 +202,7 @@ export class CameraActor {
       },
       error: (kind, message) => {
         // ffmpeg's own reaction to the SIGTERM we sent (a stop, a stall restart) is not the camera's fault.
-        if (this.stopping || SIGNALLED_EXIT.test(message)) {
+        if (this.stopping || this.runAbandoned || SIGNALLED_EXIT.test(message)) {
           this.log.debug(message);
           return;
         }
@@ -228,7 +250,7 @@ export class CameraActor {
       this.connect(true);
       return;
     }
-    const gotFrames = this.reader.frames > this.runFrames;
+    const gotFrames = this.reader.frames > this.runFrames && !this.runAbandoned;
     const stalled = this.state === 'STALLED';
     if (!gotFrames || stalled) {
       this.consecutiveFailures++;
@@ -259,11 +281,19 @@ export class CameraActor {
   }
 
   private checkStall(): void {
+    if (!this.child) return;
     const now = Date.now();
-    const since = this.state === 'ONLINE' ? this.reader.lastFrameMs : this.runStartMs;
-    if ((this.state === 'ONLINE' || this.state === 'CONNECTING') && this.child && now - since > this.spec.stallTimeoutMs) {
+    if (this.state === 'ONLINE' && now - this.reader.lastFrameMs > this.spec.stallTimeoutMs) {
       this.lastError = { kind: 'timeout', message: `no frame for ${this.spec.stallTimeoutMs} ms` };
-      this.transition('STALLED', `no frame for ${Math.round((now - since) / 1000)} s`);
+      this.transition('STALLED', `no frame for ${Math.round((now - this.reader.lastFrameMs) / 1000)} s`);
+      void killTree(this.child);
+    } else if (this.state === 'CONNECTING' && !this.runAbandoned && now - this.runStartMs > this.spec.firstFrameTimeoutMs) {
+      // One failed attempt (counted when the run ends), not a stall: the camera never streamed.
+      const message = `no first frame within ${this.spec.firstFrameTimeoutMs} ms (a key frame every few seconds needs lifecycle.firstFrameTimeoutMs above that interval)`;
+      this.lastError = { kind: 'timeout', message };
+      this.runError = message;
+      this.runAbandoned = true;
+      this.log.warn(message);
       void killTree(this.child);
     }
   }

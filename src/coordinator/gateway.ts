@@ -12,6 +12,7 @@ import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
 import { ChannelStats, Counter } from '../channel/stats.ts';
 import type { CandidateNotice, ChannelCameraSettings } from '../protocol.ts';
 import { CameraActor, type CameraSpec } from './camera.ts';
+import { probeParentDeathGuard } from './child-guard.ts';
 import { RateWindow, actorTotals, cameraMetrics, emptyActorTotals, type ActorTotals, type CameraMetrics } from './camera-metrics.ts';
 import type { CameraTransition } from './camera-state.ts';
 import { ChannelSupervisor } from './supervisor.ts';
@@ -60,11 +61,14 @@ export class Gateway {
   private readonly listeners = new Set<(t: CameraTransition) => void>();
   private readonly runDir: string;
   private readonly options: GatewayOptions;
+  /** Settles once it is known whether children can be tied to our death (checked off the event loop). */
+  private readonly childGuard: Promise<boolean>;
   private rateTimer: NodeJS.Timeout | undefined;
 
   constructor(options: GatewayOptions) {
     this.options = options;
     this.runDir = privateRunDir(options.runDir);
+    this.childGuard = probeParentDeathGuard();
     this.supervisor = new ChannelSupervisor({
       workers: options.workers ?? availableParallelism(), logger: options.logger,
       ...(options.onCandidate ? { onCandidate: options.onCandidate } : {}),
@@ -104,6 +108,7 @@ export class Gateway {
     this.cameras.set(spec.id, camera);
     await this.supervisor.assign({ id: spec.id, ring: actor.ring.buffer, stats: stats.buffer, ...analysis });
     actor.producer.doorbell = this.supervisor.doorbellOf(spec.id);
+    await this.childGuard;
     actor.start();
     return camera;
   }

@@ -12,6 +12,10 @@
  * `lowUtilization`) every multiplier climbs back by `increaseStep` a tick (additive increase after a
  * multiplicative decrease: restored gradually, without oscillating). The multipliers go to each camera's
  * CropSlab (`rateMultiplier`), where the channel worker's CandidateSampler applies them.
+ *
+ * For `warmUpMs` after the first offered crop only drops count: the first crops' queue waits and run
+ * times measure start-up (threads compiling their hot code, the coordinator still starting its
+ * outputs), not capacity, and read as "at capacity" within the first second of every run.
  */
 
 export interface OverloadOptions {
@@ -26,10 +30,12 @@ export interface OverloadOptions {
   increaseStep: number;
   /** Share of measured throughput the fair allocation hands out, leaving room for queues to drain. */
   headroom: number;
+  /** After the first offered crop, queue wait and utilisation are ignored this long (drops still count). */
+  warmUpMs: number;
 }
 
 export const DEFAULT_OVERLOAD: OverloadOptions = {
-  floor: 0.1, maxQueueWaitMs: 200, highUtilization: 0.95, lowUtilization: 0.75, decrease: 0.7, increaseStep: 0.1, headroom: 0.9,
+  floor: 0.1, maxQueueWaitMs: 200, highUtilization: 0.95, lowUtilization: 0.75, decrease: 0.7, increaseStep: 0.1, headroom: 0.9, warmUpMs: 5000,
 };
 
 export interface LoadSample {
@@ -50,13 +56,15 @@ export class OverloadGovernor {
   private readonly clock: () => number;
   private readonly multipliers = new Map<string, number>();
   private lastMs: number;
+  /** When the warm-up ends: null until the first offered crop. */
+  private warmUntilMs: number | null = null;
   private overloadReason: string | null = null;
 
   constructor(options: Partial<OverloadOptions> = {}, clock: () => number = () => performance.now()) {
     this.options = { ...DEFAULT_OVERLOAD, ...options };
     const o = this.options;
-    if (!(o.floor > 0 && o.floor <= 1 && o.decrease > 0 && o.decrease < 1 && o.increaseStep > 0)) {
-      throw new RangeError('Expected floor in (0, 1], decrease in (0, 1) and increaseStep > 0 for the overload governor');
+    if (!(o.floor > 0 && o.floor <= 1 && o.decrease > 0 && o.decrease < 1 && o.increaseStep > 0 && o.warmUpMs >= 0)) {
+      throw new RangeError('Expected floor in (0, 1], decrease in (0, 1), increaseStep > 0 and warmUpMs >= 0 for the overload governor');
     }
     this.clock = clock;
     this.lastMs = clock();
@@ -89,16 +97,18 @@ export class OverloadGovernor {
     const seconds = Math.max(1e-3, (now - this.lastMs) / 1000);
     this.lastMs = now;
     for (const camera of sample.offered.keys()) if (!this.multipliers.has(camera)) this.multipliers.set(camera, 1);
-    this.overloadReason = this.overloaded(sample);
+    if (this.warmUntilMs === null && [...sample.offered.values()].some((n) => n > 0)) this.warmUntilMs = now + this.options.warmUpMs;
+    this.overloadReason = this.overloaded(sample, this.warmUntilMs === null || now < this.warmUntilMs);
     if (this.overloadReason !== null) this.lower(sample, seconds);
     else if (this.calm(sample)) this.restore();
     return this.multipliers;
   }
 
-  private overloaded(s: LoadSample): string | null {
+  private overloaded(s: LoadSample, warming: boolean): string | null {
     const o = this.options;
     const reasons: string[] = [];
     if (s.dropped > 0) reasons.push(`${s.dropped} crops dropped for capacity`);
+    if (warming) return reasons.length > 0 ? `inference at capacity: ${reasons.join(', ')}` : null;
     if (s.queueWaitMs > o.maxQueueWaitMs) reasons.push(`queue wait ${s.queueWaitMs.toFixed(0)} ms > ${o.maxQueueWaitMs} ms`);
     if (s.utilization > o.highUtilization) reasons.push(`pool ${(s.utilization * 100).toFixed(0)}% busy > ${(o.highUtilization * 100).toFixed(0)}%`);
     return reasons.length > 0 ? `inference at capacity: ${reasons.join(', ')}` : null;

@@ -30,6 +30,9 @@ const MOTION_MAX_BATCH = new MotionBackend().maxBatch;
 
 const WORKER = fileURLToPath(new URL('../../workers/inference.mjs', import.meta.url));
 
+/** How long start waits for every worker to have its detector; a loaded machine may need seconds a model. */
+const WARM_UP_TIMEOUT_MS = 120_000;
+
 /**
  * Five failed batches in a row open the circuit; after 10 s two trial batches must succeed. Trials must
  * be at least the successes needed, or a half-open circuit could never close.
@@ -103,7 +106,11 @@ export class InferencePool {
     });
   }
 
-  /** Starts the workers and asks one for the backend's tensor spec and batch limit. */
+  /**
+   * Starts the workers, waits until each has built its detector (otherwise the first crops a cold
+   * worker takes wait for its model load, counted as queue wait: a false "at capacity" at every
+   * start), and learns the backend's tensor spec and batch limit.
+   */
   static async start(options: InferencePoolOptions): Promise<InferencePool> {
     const extraBackends = options.extraBackends ?? {};
     if (!isKnownBackend(options.backend.type, extraBackends)) {
@@ -117,8 +124,9 @@ export class InferencePool {
     // Worker deaths reject their tasks (handled in infer); without a listener an idle death would throw.
     piscina.on('error', () => {});
     try {
-      const backend = (await piscina.run({ kind: 'describe' })) as BackendDescription;
-      return new InferencePool(piscina, backend, threads, options);
+      const warmUp = { barrier: new SharedArrayBuffer(4), workers: threads, timeoutMs: WARM_UP_TIMEOUT_MS };
+      const described = await Promise.all(Array.from({ length: threads }, () => piscina.run({ kind: 'describe', warmUp })));
+      return new InferencePool(piscina, described[0] as BackendDescription, threads, options);
     } catch (err) {
       await piscina.destroy();
       const reason = err instanceof Error ? err.message : String(err);

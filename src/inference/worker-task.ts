@@ -7,7 +7,7 @@
 import { threadId, workerData } from 'node:worker_threads';
 import { createDetector } from './backends/index.ts';
 import { CropSlab } from './crop-slab.ts';
-import type { DetectTaskItem, InferenceTask, InferenceTaskResult, InferenceWorkerData } from '../protocol.ts';
+import type { DetectTaskItem, InferenceTask, InferenceTaskResult, InferenceWorkerData, WarmUp } from '../protocol.ts';
 import type { Detector, DetectorInput } from './types.ts';
 import { epochMs as now } from '../native/clock.ts';
 
@@ -40,9 +40,26 @@ async function getDetector(): Promise<Detector> {
   }
 }
 
+/** Arrives at the start-up barrier and blocks this (otherwise idle) thread until every worker has. */
+function meetAtBarrier({ barrier, workers, timeoutMs }: WarmUp): void {
+  const count = new Int32Array(barrier);
+  let seen = Atomics.add(count, 0, 1) + 1;
+  Atomics.notify(count, 0);
+  const deadline = now() + timeoutMs;
+  while (seen < workers) {
+    const left = deadline - now();
+    if (left <= 0) return;
+    Atomics.wait(count, 0, seen, left);
+    seen = Atomics.load(count, 0);
+  }
+}
+
 export default async function runInferenceTask(task: InferenceTask): Promise<InferenceTaskResult> {
   const d = await getDetector();
-  if (task.kind === 'describe') return { type: d.type, tensor: d.tensor, maxBatch: d.maxBatch };
+  if (task.kind === 'describe') {
+    if (task.warmUp) meetAtBarrier(task.warmUp);
+    return { type: d.type, tensor: d.tensor, maxBatch: d.maxBatch };
+  }
   const inputs: DetectorInput[] = task.items.map((item) => ({
     tensor: d.tensor === null ? null : (slabOf(item).tensors[item.slot] ?? null),
     mapping: item.mapping, region: item.region, motion: item.motion, contrast: item.contrast,

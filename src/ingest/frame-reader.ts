@@ -1,11 +1,12 @@
 /**
  * Moves ffmpeg's raw frames into a camera's ring with no allocation per frame. ffmpeg's stdout is the
  * write end of a FIFO; we read the other end through a net.Socket in `onread` mode, which reuses one
- * chunk buffer for every read, and copy each chunk straight into the ring slot being filled.
+ * chunk buffer for every read, and copy each chunk straight into the ring slot being filled. The FIFO
+ * is made once (mkfifo(3) through the addon, no child process) and reused by every run until dispose.
  */
-import { execFileSync } from 'node:child_process';
-import { closeSync, constants, existsSync, openSync, rmSync } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { makeFifo } from '../native/fifo.ts';
 import { epochMs, stampNow } from '../ring/clock.ts';
 import type { FrameRingProducer } from '../ring/producer.ts';
 
@@ -29,6 +30,7 @@ export class FrameReader {
   /** When the last complete frame arrived (epochMs clock, 0 before the first), stamped without allocating. */
   private readonly lastFrame = new Float64Array(1);
   private readonly onFrame: () => void;
+  private fifoMade = false;
 
   /** `onFrame` runs after each committed frame (keep it cheap: it is on the ingest path). */
   constructor(producer: FrameRingProducer, fifoPath: string, onFrame: () => void) {
@@ -56,7 +58,7 @@ export class FrameReader {
   begin(onEnd: () => void): number {
     this.end();
     this.producer.beginRun();
-    if (!existsSync(this.fifoPath)) execFileSync('mkfifo', ['-m', '600', this.fifoPath]);
+    if (!this.fifoMade) this.makeFifo();
     // The read end first (non-blocking, so it opens without a writer), then the write end.
     const readFd = openSync(this.fifoPath, constants.O_RDONLY | constants.O_NONBLOCK);
     const writeFd = openSync(this.fifoPath, constants.O_WRONLY);
@@ -77,6 +79,16 @@ export class FrameReader {
     socket.on('error', () => socket.destroy());
     this.socket = socket;
     return writeFd;
+  }
+
+  private makeFifo(): void {
+    try {
+      makeFifo(this.fifoPath, 0o600);
+    } catch (err) {
+      // Left by an earlier reader of the same path (a camera removed and added again): reuse it.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !lstatSync(this.fifoPath).isFIFO()) throw err;
+    }
+    this.fifoMade = true;
   }
 
   private onRead(nread: number): boolean {
@@ -118,10 +130,11 @@ export class FrameReader {
     this.dropPartial();
   }
 
-  /** Ends the run and removes the FIFO. */
+  /** Ends the run and removes the FIFO (a later `begin` makes it again). */
   dispose(): void {
     this.end();
     rmSync(this.fifoPath, { force: true });
+    this.fifoMade = false;
   }
 }
 

@@ -34,6 +34,8 @@ export interface RawAddon {
   ): void;
   /** target[index] = CLOCK_MONOTONIC ms + offsetMs (src/native/clock.ts holds the offset). */
   stampEpochMs(target: Float64Array, index: number, offsetMs: number): void;
+  /** mkfifo(3): 0, or the errno it failed with (src/native/fifo.ts makes that an error). */
+  mkfifo(path: string, mode: number): number;
 }
 
 export const PIXEL_FORMATS = ['gray', 'yuv420p', 'nv12', 'rgb24', 'bgr24'] as const;

@@ -7,4 +7,5 @@ export { BOX_INTS, MotionBoxField, MotionDetector, MotionStat, motion, type Moti
 export { sharpness, type Sharpness } from './sharpness.ts';
 export { cropResize, tensorBoxToFrame, TENSOR_LAYOUTS, type CropMapping, type CropOptions, type CropResult, type TensorLayout } from './crop-resize.ts';
 export { calibrateStampClock, epochMs, stampNow } from './clock.ts';
+export { makeFifo } from './fifo.ts';
 export type { Rect } from './types.ts';

@@ -35,6 +35,12 @@ interface SiteCamera {
 export interface SiteOptions {
   ffmpeg: FfmpegLocation;
   logger: Logger;
+  /**
+   * false: leave the cameras to `startCameras()`. A runner starts its outputs first, so their start-up
+   * work (broker, HTTP server, module loading) cannot stall the event loop that reads the cameras'
+   * first frames: ffmpeg catches up on a stall in a burst that overflows the frame rings.
+   */
+  startCameras?: boolean;
 }
 
 export class Site implements SiteControl {
@@ -47,6 +53,7 @@ export class Site implements SiteControl {
   private readonly removedListeners = new Set<(camera: string) => void>();
   private readonly log: Logger;
   private readonly startedMs = Date.now();
+  private camerasStarted = false;
 
   private constructor(
     config: SiteConfig, readonly gateway: Gateway, readonly hub: InferenceHub, bus: EventBus, logger: Logger,
@@ -92,9 +99,16 @@ export class Site implements SiteControl {
     gateway.start();
     const site = new Site(config, gateway, hub, bus, logger, labels);
     listeners.add((m) => site.detectionListeners.forEach((l) => l(m)));
-    for (const camera of config.cameras) await site.install(camera);
-    logger.info({ cameras: config.cameras.length, enabled: config.cameras.filter((c) => c.enabled).length }, 'site started');
+    if (options.startCameras !== false) await site.startCameras();
     return site;
+  }
+
+  /** Installs the config's cameras and starts the enabled ones (once; later changes go through reload). */
+  async startCameras(): Promise<void> {
+    if (this.camerasStarted) return;
+    this.camerasStarted = true;
+    for (const camera of this.config.cameras) await this.install(camera);
+    this.log.info({ cameras: this.config.cameras.length, enabled: this.config.cameras.filter((c) => c.enabled).length }, 'site started');
   }
 
   /**

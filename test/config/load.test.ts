@@ -65,7 +65,7 @@ test('an empty file is a valid config with every default and no cameras', () => 
 test('a camera gets the issue 3 lifecycle defaults when it sets none', () => {
   const [gate] = parseConfig(`cameras: [${camera()}]`, { env: {} }).cameras;
   assert.deepEqual(gate?.lifecycle, {
-    ioTimeoutMs: 5000, stallTimeoutMs: 10_000, stableAfterMs: 30_000, udpFallbackAfter: 3, ringSlots: 4,
+    ioTimeoutMs: 5000, stallTimeoutMs: 10_000, firstFrameTimeoutMs: 20_000, stableAfterMs: 30_000, udpFallbackAfter: 3, ringSlots: 4,
     backoff: { initialMs: 1000, factor: 2, maxMs: 30_000, jitter: 0.1 },
     circuit: { failureThreshold: 5, openMs: 60_000, halfOpenMaxTrials: 3, successThreshold: 2 },
   });

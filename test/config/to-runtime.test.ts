@@ -23,7 +23,7 @@ test('a camera maps to the CameraSpec the gateway takes, reading the sub-stream 
   assert.ok(gate && dock);
   assert.deepEqual(cameraSpec(gate), {
     id: 'gate', url: 'rtsp://${U}:${P}@10.0.0.1/sub', transport: 'udp', loop: false, width: 320, height: 180, fps: 4,
-    format: 'gray', sampling: 'hybrid', minFps: 2, ioTimeoutMs: 5000, stallTimeoutMs: 4000, stableAfterMs: 30_000,
+    format: 'gray', sampling: 'hybrid', minFps: 2, ioTimeoutMs: 5000, stallTimeoutMs: 4000, firstFrameTimeoutMs: 20_000, stableAfterMs: 30_000,
     udpFallbackAfter: 3, ringSlots: 8,
     backoff: { initialMs: 1000, factor: 2, maxMs: 5000, jitter: 0.1 },
     circuit: { failureThreshold: 5, openMs: 60_000, halfOpenMaxTrials: 3, successThreshold: 2 },

@@ -45,11 +45,11 @@ test('the reconnect delay grows across failures and returns to the initial delay
   camera.mode = 'refusing';
   try {
     actor.start();
-    await waitFor('online a second time', () => online() === 2, 20_000);
+    await waitFor('online a second time', () => online() === 2, 60_000);
     // Online for longer than stableAfterMs, then the stream is cut again.
     await sleep(STABLE_AFTER_MS * 1.5);
     camera.cutStreams();
-    await waitFor('online a third time', () => online() === 3, 20_000);
+    await waitFor('online a third time', () => online() === 3, 60_000);
 
     const reasons = offline().map((t) => t.reason.replace(/; reconnecting in \d+ ms$/, ''));
     assert.deepEqual(offline().map(announcedDelay), [200, 400, 800, 1600, 200], reasons.join(' | '));

@@ -40,18 +40,18 @@ after(async () => {
 
 test('an RTSP camera whose server goes away comes back ONLINE by itself when the server returns', async () => {
   const cam = await gateway.addCamera(cameraSpec('rtsp0', server.url(0), { stallTimeoutMs: 3000 }), analysis());
-  await waitFor('online', () => cam.actor.state === 'ONLINE', 20_000);
+  await waitFor('online', () => cam.actor.state === 'ONLINE', 60_000);
   assert.equal(cam.actor.stream?.codec, 'h264');
   await server.stop();
-  await waitFor('camera notices the loss', () => cam.actor.state !== 'ONLINE', 15_000);
+  await waitFor('camera notices the loss', () => cam.actor.state !== 'ONLINE', 60_000);
   await server.restart();
-  await waitFor('back online', () => cam.actor.state === 'ONLINE', 30_000);
+  await waitFor('back online', () => cam.actor.state === 'ONLINE', 90_000);
   const states = of('rtsp0').map((t) => t.to);
   const lost = states.indexOf('ONLINE') + 1;
   assert.ok(['STALLED', 'OFFLINE'].includes(states[lost] as string), `after ONLINE: ${states.join(' > ')}`);
   assert.equal(states.at(-1), 'ONLINE');
   const analysed = cam.stats.get(Counter.Analysed);
-  await waitFor('frames analysed after the reconnect', () => cam.stats.get(Counter.Analysed) > analysed + 5);
+  await waitFor('frames analysed after the reconnect', () => cam.stats.get(Counter.Analysed) > analysed + 5, 60_000);
   await gateway.removeCamera('rtsp0');
 });
 
@@ -61,33 +61,38 @@ test('wrong credentials back off, open the circuit, and half-open on schedule; r
     circuit: { failureThreshold: 3, openMs: 2500, halfOpenMaxTrials: 1, successThreshold: 2 },
   });
   const cam = await gateway.addCamera(wrong, analysis());
-  await waitFor('circuit open', () => cam.actor.state === 'CIRCUIT_OPEN', 20_000);
+  await waitFor('circuit open', () => cam.actor.state === 'CIRCUIT_OPEN', 60_000);
   assert.equal(cam.actor.lastError?.kind, 'unauthorized');
   assert.ok(!JSON.stringify(of('wrongpw')).includes('wrong'.concat('@')), 'the password never appears in a transition');
   assert.deepEqual(of('wrongpw').filter((t) => t.to === 'OFFLINE').map((t) => /reconnecting in (\d+) ms/.exec(t.reason)?.[1]), ['200', '400']);
   const opened = of('wrongpw').find((t) => t.to === 'CIRCUIT_OPEN') as CameraTransition;
-  await waitFor('half-open trial', () => of('wrongpw').filter((t) => t.to === 'CONNECTING').length === 4, 10_000);
+  await waitFor('half-open trial', () => of('wrongpw').filter((t) => t.to === 'CONNECTING').length === 4, 60_000);
   const trial = of('wrongpw').filter((t) => t.to === 'CONNECTING')[3] as CameraTransition;
   assert.ok(trial.atMs - opened.atMs >= 2490, `trial ${trial.atMs - opened.atMs} ms after opening`);
   await gateway.removeCamera('wrongpw');
 
   const right = await gateway.addCamera(cameraSpec('rightpw', secured.url(0, { user: 'operator', password: 'right:p@ss' })), analysis());
-  await waitFor('online with the right credentials', () => right.actor.state === 'ONLINE', 20_000);
+  await waitFor('online with the right credentials', () => right.actor.state === 'ONLINE', 60_000);
   await gateway.removeCamera('rightpw');
 });
 
 test('RTSP over UDP works as a configured transport', async () => {
   const cam = await gateway.addCamera(cameraSpec('udp', server.url(1), { transport: 'udp' }), analysis());
-  await waitFor('online over UDP', () => cam.actor.state === 'ONLINE', 20_000);
+  await waitFor('online over UDP', () => cam.actor.state === 'ONLINE', 60_000);
   assert.match(of('udp').find((t) => t.to === 'CONNECTING')?.reason ?? '', /UDP/);
   await gateway.removeCamera('udp');
 });
 
 test('twenty RTSP cameras run at once, each online and analysed', async () => {
   const ids = Array.from({ length: 20 }, (_, i) => `many${i}`);
-  const cams = await Promise.all(ids.map((id, i) => gateway.addCamera(cameraSpec(id, server.url(i % 4), { fps: 5 }), analysis())));
-  await waitFor('all twenty online', () => cams.every((c) => c.actor.state === 'ONLINE'), 45_000);
-  await waitFor('all twenty analysed', () => cams.every((c) => c.stats.get(Counter.Analysed) >= 10), 20_000);
+  const cams = await Promise.all(ids.map((id, i) => gateway.addCamera(cameraSpec(id, server.url(i % 4), { fps: 5, stallTimeoutMs: 10_000 }), analysis())));
+  // Twenty clients joining shared media wait for their first key frame (issue 10): the first-frame
+  // timeout covers that, so each camera connects once and goes ONLINE without a stall or a retry.
+  await waitFor('all twenty online', () => cams.every((c) => c.actor.state === 'ONLINE'), 180_000);
+  await waitFor('all twenty analysed', () => cams.every((c) => c.stats.get(Counter.Analysed) >= 10), 120_000);
+  for (const id of ids) {
+    assert.ok(of(id).every((t) => t.to !== 'STALLED' || t.from === 'ONLINE'), `${id} stalled before streaming: ${of(id).map((t) => t.to).join(' > ')}`);
+  }
   const placements = new Set(ids.map((id) => gateway.supervisor.placement(id)?.worker));
   assert.equal(placements.size, 2);
   await Promise.all(ids.map((id) => gateway.removeCamera(id)));

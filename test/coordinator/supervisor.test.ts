@@ -37,7 +37,7 @@ function publish(c: TestCamera, value: number): void {
 
 const analysed = (c: TestCamera): number => c.stats.get(Counter.Analysed);
 
-test('cameras sharing a worker all get every frame analysed while another camera floods that worker', { timeout: 60_000 }, async () => {
+test('cameras sharing a worker all get every frame analysed while another camera floods that worker', { timeout: 180_000 }, async () => {
   const flood = await addCamera('flood', 4, 640, 360);
   // Deep rings for the slow cameras: they tolerate the worker being descheduled for 16 x 20 ms on a busy machine.
   const slow = [await addCamera('slow1', 16), await addCamera('slow2', 16)];
@@ -61,7 +61,7 @@ test('cameras sharing a worker all get every frame analysed while another camera
   for (const id of ['flood', 'slow1', 'slow2']) await supervisor.unassign(id);
 });
 
-test('a worker killed while it waits for frames is restarted and its cameras resume', { timeout: 60_000 }, async () => {
+test('a worker killed while it waits for frames is restarted and its cameras resume', { timeout: 180_000 }, async () => {
   const cam = await addCamera('cam', 4);
   publish(cam, 1);
   await waitFor('first frame analysed', () => analysed(cam) === 1);

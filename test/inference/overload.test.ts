@@ -5,7 +5,8 @@ import { OverloadGovernor, fairLevel, type LoadSample } from '../../src/inferenc
 /** A governor on a clock the test moves one second a tick. */
 function governor(options: ConstructorParameters<typeof OverloadGovernor>[0] = {}): { g: OverloadGovernor; tick: (s: Partial<LoadSample> & Pick<LoadSample, 'offered'>) => void } {
   let clock = 0;
-  const g = new OverloadGovernor(options, () => clock);
+  // No warm-up unless a test asks for one: these tests read the first tick.
+  const g = new OverloadGovernor({ warmUpMs: 0, ...options }, () => clock);
   return {
     g,
     tick: (s) => {
@@ -84,4 +85,21 @@ test('an interval between calm and overloaded holds the rates', () => {
   const m = g.multiplier('a');
   tick({ offered: offered({ a: 5 }), served: 5, utilization: 0.85, queueWaitMs: 150 });
   assert.equal(g.multiplier('a'), m);
+});
+
+test('during the warm-up after the first crops, slow queues and a busy pool are not overload; drops are', () => {
+  const { g, tick } = governor({ warmUpMs: 3000 });
+  tick({ offered: offered({ a: 0 }), served: 0 });
+  // Start-up: the first crops wait while threads compile their hot code.
+  tick({ offered: offered({ a: 5 }), served: 5, queueWaitMs: 900, utilization: 1 });
+  assert.equal(g.atCapacity, false);
+  assert.equal(g.multiplier('a'), 1);
+  tick({ offered: offered({ a: 5 }), served: 5, queueWaitMs: 900, utilization: 1 });
+  assert.equal(g.atCapacity, false);
+  tick({ offered: offered({ a: 8, b: 2 }), served: 5, dropped: 5, queueWaitMs: 900 });
+  assert.equal(g.atCapacity, true, 'a crop dropped for capacity is overload even while warming up');
+  assert.equal(g.reason, 'inference at capacity: 5 crops dropped for capacity');
+  // 3 s after the first crops the same slow queue counts.
+  tick({ offered: offered({ a: 5 }), served: 5, queueWaitMs: 900 });
+  assert.match(g.reason ?? '', /queue wait 900 ms > 200 ms/);
 });

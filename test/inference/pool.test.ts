@@ -47,6 +47,17 @@ function release(batch: ScheduledCandidate[]): void {
   for (const c of batch) c.slab.release(c.notice.slot);
 }
 
+test('every pool worker has built its detector when start resolves, so no first crop waits for a model load', async () => {
+  const control = controlBlock();
+  const pool = await testPool(control, { threads: 3 });
+  try {
+    assert.equal(Atomics.load(control, Control.Created), 3);
+    assert.equal(Atomics.load(control, Control.Calls), 0, 'warming up runs no detection');
+  } finally {
+    await pool.close();
+  }
+});
+
 test('the motion backend runs in the pool and answers each candidate with motion detections', async () => {
   const pool = await InferencePool.start({ backend: { type: 'motion' }, threads: 1 });
   try {
@@ -90,7 +101,9 @@ test('eight candidates from several cameras become one detect call, and three be
   const control = controlBlock();
   const pool = await testPool(control);
   const cameras = ['a', 'b', 'c', 'd'].map((id) => new TestCamera(id));
-  const { scheduler, submit } = wire(pool, { maxBatch: 8, maxWaitMs: 10, maxInFlight: 1 }, cameras);
+  // maxWait far above what the synchronous submit loops take even on a loaded machine (a crop that
+  // has waited maxWait leaves at once, so a 10 ms wait split the batches when the test was preempted).
+  const { scheduler, submit } = wire(pool, { maxBatch: 8, maxWaitMs: 1000, maxInFlight: 1 }, cameras);
   try {
     for (let i = 0; i < 8; i++) submit(cameras[i % 4] as TestCamera);
     await scheduler.idle();
@@ -99,7 +112,7 @@ test('eight candidates from several cameras become one detect call, and three be
     for (let i = 0; i < 3; i++) submit(cameras[i] as TestCamera);
     await scheduler.idle();
     assert.equal(Atomics.load(control, Control.Calls), 2);
-    assert.equal(Atomics.load(control, Control.BatchSizes + 3), 1, 'the three left together when the first had waited 10 ms');
+    assert.equal(Atomics.load(control, Control.BatchSizes + 3), 1, 'the three left together when the first had waited maxWait');
   } finally {
     scheduler.close();
     await pool.close();

@@ -32,8 +32,8 @@ test('an MJPEG-over-HTTP camera (multipart/x-mixed-replace, as IP cameras serve 
     ffmpeg: resolveFfmpeg(), runDir: dir, logger: pino({ level: 'silent' }), onTransition: () => undefined,
   });
   actor.start();
-  await waitFor('online', () => actor.state === 'ONLINE', 15_000);
-  await waitFor('frames', () => actor.frames >= 5, 10_000);
+  await waitFor('online', () => actor.state === 'ONLINE', 60_000);
+  await waitFor('frames', () => actor.frames >= 5, 60_000);
   assert.equal(actor.stream?.codec, 'mjpeg');
   assert.deepEqual([actor.stream?.width, actor.stream?.height], [320, 240]);
   await actor.stop();

@@ -28,7 +28,7 @@ async function framesFor(overrides: Partial<CameraSpec>): Promise<number> {
     ffmpeg: resolveFfmpeg(), runDir: dir, logger: pino({ level: 'silent' }), onTransition: (t) => transitions.push(t),
   });
   actor.start();
-  await waitFor('the clip to end', () => transitions.some((t) => t.to === 'OFFLINE'), 20_000);
+  await waitFor('the clip to end', () => transitions.some((t) => t.to === 'OFFLINE'), 60_000);
   const frames = actor.frames;
   await actor.stop();
   assert.match(transitions.find((t) => t.to === 'OFFLINE')?.reason ?? '', /stream ended/);
@@ -57,7 +57,7 @@ test('a looping file camera plays on past its end without going offline', async 
   });
   actor.start();
   // The clip lasts 4 s: 50 frames at 10 fps means it wrapped at least once.
-  await waitFor('frames past the end of the clip', () => actor.frames >= 50, 20_000);
+  await waitFor('frames past the end of the clip', () => actor.frames >= 50, 60_000);
   assert.deepEqual(transitions.map((t) => t.to), ['CONNECTING', 'ONLINE']);
   await actor.stop();
 });

@@ -49,7 +49,7 @@ after(async () => {
 const ended = (): DetectionEvent[] => messages.filter((m) => m.type === 'end').map((m) => m.event);
 
 test('each object crossing the scene becomes one event that starts, ends, and carries a best-shot JPEG', async () => {
-  await waitFor('two events ended', () => ended().length >= 2, 30_000);
+  await waitFor('two events ended', () => ended().length >= 2, 60_000);
   const [first, second] = ended().slice(0, 2) as [DetectionEvent, DetectionEvent];
   // Exactly two events started during the first pass (the next pass begins 1.4 s after the boxes leave),
   // so no object was split into a second track (a motion trail breaking apart used to do that).
@@ -78,7 +78,7 @@ test('each object crossing the scene becomes one event that starts, ends, and ca
 test('live detections carry track ids once a track is confirmed', async () => {
   const seen: Array<number | null> = [];
   const off = site.onDetections((frame) => seen.push(...frame.detections.map((d) => d.trackId)));
-  await waitFor('tracked detections', () => seen.some((id) => id !== null), 15_000);
+  await waitFor('tracked detections', () => seen.some((id) => id !== null), 60_000);
   off();
 });
 

@@ -25,7 +25,7 @@ before(async () => {
   site = await Site.start(parseConfig(config(camera('a', 1, 5), camera('b', 2, 5)), { env: {} }), {
     ffmpeg: resolveFfmpeg(), logger: pino({ level: 'silent' }),
   });
-  await waitFor('both cameras online', () => online('a') && online('b'), 20_000);
+  await waitFor('both cameras online', () => online('a') && online('b'), 60_000);
 });
 after(async () => {
   await site.stop();
@@ -40,7 +40,7 @@ test('a reload restarts only the changed camera, adds the new one and leaves the
   assert.equal(site.gateway.camera('a')?.actor, a, 'the unchanged camera keeps its ffmpeg and actor');
   assert.notEqual(site.gateway.camera('b')?.actor, b, 'the changed camera was restarted');
   assert.equal(a?.reconnects, 0);
-  await waitFor('the new and the changed camera come online', () => online('b') && online('c'), 20_000);
+  await waitFor('the new and the changed camera come online', () => online('b') && online('c'), 60_000);
   assert.ok((a?.frames ?? 0) > framesA, 'the unchanged camera kept streaming');
   assert.equal(site.camera('b')?.state, 'ONLINE');
 });

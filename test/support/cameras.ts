@@ -1,4 +1,8 @@
-/** Camera specs for tests: synthetic lavfi sources and RTSP URLs with fast lifecycle timings. */
+/**
+ * Camera specs for tests: synthetic lavfi sources and RTSP URLs with fast lifecycle timings once frames
+ * flow, and the product's first-frame timeout: on a loaded machine twenty clients joining shared RTSP
+ * media wait seconds for their first key frame, which is no failure.
+ */
 import type { CameraSpec } from '../../src/coordinator/camera.ts';
 import type { CameraAnalysis } from '../../src/config/to-runtime.ts';
 import type { AnalysisSettings } from '../../src/coordinator/gateway.ts';
@@ -7,7 +11,7 @@ import { CropSlab } from '../../src/inference/crop-slab.ts';
 export function cameraSpec(id: string, url: string, overrides: Partial<CameraSpec> = {}): CameraSpec {
   return {
     id, url, transport: 'tcp', loop: false, width: 320, height: 180, fps: 10, format: 'gray',
-    sampling: 'fixed_fps', minFps: 1, ioTimeoutMs: 3000, stallTimeoutMs: 3000, stableAfterMs: 2000,
+    sampling: 'fixed_fps', minFps: 1, ioTimeoutMs: 3000, stallTimeoutMs: 3000, firstFrameTimeoutMs: 20_000, stableAfterMs: 2000,
     udpFallbackAfter: 0, ringSlots: 4,
     backoff: { initialMs: 200, factor: 2, maxMs: 2000, jitter: 0.1 },
     circuit: { failureThreshold: 5, openMs: 3000, halfOpenMaxTrials: 3, successThreshold: 2 },

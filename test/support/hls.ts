@@ -60,7 +60,7 @@ export async function startLiveHls(dir: string, name = 'live.m3u8', options: Hls
     '-hls_list_size', '4', '-hls_flags', 'delete_segments+independent_segments', playlist,
   ], { stdio: ['ignore', 'ignore', 'inherit'] });
   const segments = (): number => (existsSync(playlist) ? (readFileSync(playlist, 'utf8').match(/^#EXTINF/gm) ?? []).length : 0);
-  await waitFor(`${minSegments} live HLS segments`, () => segments() >= minSegments || child.exitCode !== null, 20_000);
+  await waitFor(`${minSegments} live HLS segments`, () => segments() >= minSegments || child.exitCode !== null, 60_000);
   if (child.exitCode !== null) throw new Error(`the live HLS encoder exited with code ${child.exitCode}`);
   return {
     name,

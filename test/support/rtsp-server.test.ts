@@ -58,7 +58,7 @@ async function withServer(
   }
 }
 
-test('ffmpeg reads ten frames, scaled to 320x180, from each of two default 640x360 mounts, and the pattern moves', { timeout: 30_000 }, async () => {
+test('ffmpeg reads ten frames, scaled to 320x180, from each of two default 640x360 mounts, and the pattern moves', { timeout: 180_000 }, async () => {
   await withServer({ mounts: 2 }, async (server) => {
     assert.ok(server.port > 0);
     assert.match(server.encoder, /^(x264enc|openh264enc|avenc_h264_omx)$/);
@@ -70,7 +70,7 @@ test('ffmpeg reads ten frames, scaled to 320x180, from each of two default 640x3
   });
 });
 
-test('the openh264enc fallback streams as well, for machines without plugins-ugly', { timeout: 30_000 }, async (t) => {
+test('the openh264enc fallback streams as well, for machines without plugins-ugly', { timeout: 180_000 }, async (t) => {
   let server: RtspServer;
   try {
     server = await startRtspServer({ mounts: 1, width: WIDTH, height: HEIGHT, fps: 10, encoder: 'openh264enc' });
@@ -89,7 +89,7 @@ test('the openh264enc fallback streams as well, for machines without plugins-ugl
   }
 });
 
-test('with credentials required, no or wrong credentials get 401 and the right ones stream', { timeout: 30_000 }, async () => {
+test('with credentials required, no or wrong credentials get 401 and the right ones stream', { timeout: 180_000 }, async () => {
   // ':' and '@' in the password check that url() encodes what would otherwise end the userinfo.
   const credentials = { user: 'operator', password: 'p:ss@word' };
   await withServer({ mounts: 1, width: WIDTH, height: HEIGHT, fps: 10, ...credentials }, async (server) => {
@@ -106,7 +106,7 @@ test('with credentials required, no or wrong credentials get 401 and the right o
   });
 });
 
-test('after stop clients are refused, and after restart a new client streams on the same port', { timeout: 40_000 }, async () => {
+test('after stop clients are refused, and after restart a new client streams on the same port', { timeout: 180_000 }, async () => {
   await withServer({ mounts: 1, width: WIDTH, height: HEIGHT, fps: 10 }, async (server) => {
     const port = server.port;
     // A client still streaming when the server goes leaves the server side of its connection to close
@@ -126,7 +126,7 @@ test('after stop clients are refused, and after restart a new client streams on 
   });
 });
 
-test('restart retries while the port is still held, and binds it once released', { timeout: 30_000 }, async () => {
+test('restart retries while the port is still held, and binds it once released', { timeout: 180_000 }, async () => {
   await withServer({ mounts: 1, width: WIDTH, height: HEIGHT, fps: 10 }, async (server) => {
     await server.stop();
     const holder = net.createServer().listen(server.port, '127.0.0.1');
@@ -142,7 +142,7 @@ test('restart retries while the port is still held, and binds it once released',
   });
 });
 
-test('starting on a port that is already taken rejects with the server stderr', { timeout: 20_000 }, async () => {
+test('starting on a port that is already taken rejects with the server stderr', { timeout: 180_000 }, async () => {
   const holder = net.createServer().listen(0, '127.0.0.1');
   await once(holder, 'listening');
   const { port } = holder.address() as net.AddressInfo;
@@ -153,14 +153,14 @@ test('starting on a port that is already taken rejects with the server stderr', 
   }
 });
 
-test('twenty concurrent clients on twenty mounts each get frames', { timeout: 40_000 }, async () => {
+test('twenty concurrent clients on twenty mounts each get frames', { timeout: 180_000 }, async () => {
   await withServer({ mounts: 20, width: WIDTH, height: HEIGHT, fps: 10 }, async (server) => {
     const results = await Promise.all(Array.from({ length: 20 }, (_, mount) => grab(server.url(mount), 5)));
     results.forEach((result, mount) => assertFrames(result, 5, `cam${mount}`));
   });
 });
 
-test('eight concurrent clients of one shared mount each get frames', { timeout: 30_000 }, async () => {
+test('eight concurrent clients of one shared mount each get frames', { timeout: 180_000 }, async () => {
   await withServer({ mounts: 1, width: WIDTH, height: HEIGHT, fps: 10 }, async (server) => {
     const results = await Promise.all(Array.from({ length: 8 }, () => grab(server.url(0), 5)));
     results.forEach((result, client) => assertFrames(result, 5, `client ${client}`));

@@ -71,8 +71,8 @@ test('a mosquitto restart in the middle of a stream of 200 events loses none and
   await mosquitto.restart();
   publish(151, EVENTS);
 
-  await waitFor('every event', () => deduped(events.messages).length >= EVENTS, 30_000);
-  await waitFor('the outbox to drain', () => output.stats().outbox.depth === 0, 30_000);
+  await waitFor('every event', () => deduped(events.messages).length >= EVENTS, 60_000);
+  await waitFor('the outbox to drain', () => output.stats().outbox.depth === 0, 60_000);
   const unique = deduped(events.messages);
   assert.deepEqual(new Set(unique.map((message) => message.id)), new Set(Array.from({ length: EVENTS }, (_, i) => `stream-${i + 1}`)));
   assert.equal(unique.length, EVENTS, 'no event arrived under two different seqs');
