@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runRtspLevel, runSyntheticLevel, type LevelSummary } from './fixtures/pipeline-level.ts';
 import { MAX_DROP_SHARE } from './fixtures/pipeline-protocol.ts';
+import { DETECTOR_TENSOR } from './fixtures/pipeline-settings.ts';
 import { fixed, spreadText } from './fixtures/pipeline-tables.ts';
 import { RTSP_FRAME, type DensityArgs, type DensitySource } from './lib/cli.ts';
 import { describeMachine, machineFacts, type MachineFacts } from './lib/machine.ts';
@@ -113,7 +114,7 @@ async function measureLevel(p: DensityPlan, workers: number, cameras: number): P
     // An overloaded level can take its process down (out of memory, a hang): that is a failed level, not a failed run.
     const zero = { median: 0, min: 0, max: 0 };
     return {
-      workers, cameras, holdS: 0, offeredFps: 0, analysedFps: 0, published: 0, dropped: 0, dropShare: 0,
+      workers, cameras, holdS: 0, offeredFps: 0, analysedFps: 0, published: 0, dropped: 0, dropShare: 0, cropsPerCameraS: 0,
       latency: { p50Ms: 0, p99Ms: 0, meanMs: 0, count: 0, over50: 0 }, p99PerWindowMs: zero, cpuPercent: zero, otherCpuPercent: zero,
       loopLagP99Ms: zero, loopLagMaxMs: 0, rssPerCameraMB: 0, sustained: false, failures: [(err as Error).message],
       completed: false, windows: 0, settleS: null, cpuPercentPerCamera: 0,
@@ -191,12 +192,12 @@ export function densityChart(p: DensityPlan, levels: readonly DensityLevel[]): s
 }
 
 function levelTable(levels: readonly DensityLevel[], cores: number): string[] {
-  const header = ['W', 'N', 'settle s', 'fps in/out', 'drop %', 'p50 ms', 'p99 ms', 'p99/window ms', `CPU % of ${cores}`, '%core/cam', 'other %', 'MB/cam', 'sustained'];
+  const header = ['W', 'N', 'settle s', 'fps in/out', 'crops/s/cam', 'drop %', 'p50 ms', 'p99 ms', 'p99/window ms', `CPU % of ${cores}`, '%core/cam', 'other %', 'MB/cam', 'sustained'];
   const rows = levels.map((l) => l.completed
     ? [String(l.workers), String(l.cameras), l.settleS === null ? 'never' : fixed(l.settleS), `${fixed(l.offeredFps, 2)}/${fixed(l.analysedFps, 2)}`,
-      fixed(l.dropShare * 100, 2), fixed(l.latency.p50Ms, 2), fixed(l.latency.p99Ms), spreadText(l.p99PerWindowMs), spreadText(l.cpuPercent),
+      fixed(l.cropsPerCameraS, 2), fixed(l.dropShare * 100, 2), fixed(l.latency.p50Ms, 2), fixed(l.latency.p99Ms), spreadText(l.p99PerWindowMs), spreadText(l.cpuPercent),
       fixed(l.cpuPercentPerCamera, 2), fixed(l.otherCpuPercent.max), fixed(l.rssPerCameraMB, 2), l.sustained ? 'yes' : 'NO']
-    : [String(l.workers), String(l.cameras), ...Array.from({ length: 10 }, () => '-'), 'NO']);
+    : [String(l.workers), String(l.cameras), ...Array.from({ length: 11 }, () => '-'), 'NO']);
   const why = levels.filter((l) => !l.sustained).map((l) => `  W=${l.workers} N=${l.cameras} not sustained: ${l.failures.join('; ')}`);
   return [...alignColumns(header, rows, 0), ...why];
 }
@@ -204,7 +205,9 @@ function levelTable(levels: readonly DensityLevel[], cores: number): string[] {
 const NOTES = [
   'Sustained: dropped (ring_full) < 1% AND p99 capture-to-result < budget AND input >= 95% of the rate (RTSP: every camera',
   '  ONLINE, no reconnect), over the whole hold, after settling and warm-up. Result = the channel worker\'s analysis of the',
-  '  frame (motion, candidate regions, sharpness, a 320x320 float crop a region; testsrc2 moves, so every frame has all of it).',
+  `  frame as the site runs it (motion, candidate regions, and a region a ${DETECTOR_TENSOR.width}x${DETECTOR_TENSOR.height} ${DETECTOR_TENSOR.layout} crop, a snapshot and a notice through`,
+  '  the camera\'s crop slab, freed at once by the coordinator; testsrc2 moves, so every frame has all of it). crops/s/cam:',
+  '  crops committed to the slabs, a camera a second.',
   'p99: from the stats histogram (buckets ..20, 50, 100.. ms), exact at a bucket edge such as 50, interpolated otherwise.',
   'CPU %: the process (coordinator + workers; RTSP: + ffmpeg) over all cores, median (min-max) of the windows; %core/cam:',
   '  one camera\'s share of one core. MB/cam: RSS over the same process with idle workers and no camera, / N (RTSP: + ffmpeg PSS).',

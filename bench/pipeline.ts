@@ -14,7 +14,7 @@ import { silentProgress, Steps } from './lib/progress.ts';
 import type { BenchOptions } from './lib/scenario.ts';
 import { runRtspLevel, runSyntheticLevel, type RtspLevel, type SyntheticLevel } from './fixtures/pipeline-level.ts';
 import { MAX_DROP_SHARE, MAX_P99_MS, MIN_INPUT_SHARE, spread } from './fixtures/pipeline-protocol.ts';
-import { FRAME, PIPELINE_ANALYSIS, RING_SLOTS } from './fixtures/pipeline-settings.ts';
+import { DETECTOR_TENSOR, FRAME, PIPELINE_ANALYSIS, QUEUE_DEPTH, RING_SLOTS } from './fixtures/pipeline-settings.ts';
 import {
   fixed, maxSustained, placementTable, recommendation, rtspTable, syntheticTable, workerTable, workerVerdicts,
   type PlacementRow, type WorkerVerdict,
@@ -143,8 +143,9 @@ export interface PipelineReport {
 const NOTES = [
   `Frames: ${FRAME.width}x${FRAME.height} gray at ${FRAME.fps} fps a camera, ${RING_SLOTS}-slot ring. Analysis: luma in place, motion ` +
     `(threshold ${PIPELINE_ANALYSIS.motion.threshold}, consecutive frames), candidate regions (minSide ${PIPELINE_ANALYSIS.regions.minSide}, ` +
-    `up to ${PIPELINE_ANALYSIS.regions.maxRegions}), sharpness and a ${PIPELINE_ANALYSIS.tensor.width}x${PIPELINE_ANALYSIS.tensor.height} ` +
-    `${PIPELINE_ANALYSIS.tensor.layout} crop per region. testsrc2 moves: every frame has motion and candidates (worst case).`,
+    `up to ${PIPELINE_ANALYSIS.regions.maxRegions}), and per region, as the site does, a ${DETECTOR_TENSOR.width}x${DETECTOR_TENSOR.height} ` +
+    `${DETECTOR_TENSOR.layout} crop and a region snapshot into the camera's ${QUEUE_DEPTH}-slot crop slab, its contrast, and a notice to the ` +
+    'coordinator, which frees the slot at once (a detector that answers instantly). testsrc2 moves: every frame has motion and candidates (worst case).',
   `Sustained: dropped (ring_full) < ${MAX_DROP_SHARE * 100}% AND p99 capture_to_motion < ${MAX_P99_MS} ms (exact: under 1% of frames ` +
     `in buckets above the 50 ms edge) AND input >= ${MIN_INPUT_SHARE * 100}% of the configured rate; RTSP also: every camera ONLINE, no reconnect.`,
   'Latency: per-level deltas of the stats histograms (buckets 0.5,1,2,5,10,20,50,100.. ms); p50/p99 are interpolated inside a bucket,',

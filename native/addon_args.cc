@@ -20,6 +20,9 @@ const char* typedArrayName(napi_typedarray_type type) {
     case napi_float64_array: return "Float64Array";
     case napi_bigint64_array: return "BigInt64Array";
     case napi_biguint64_array: return "BigUint64Array";
+    // Kinds newer than the oldest supported Node's headers (napi_float16_array): named generically,
+    // since naming them here would not compile against those headers.
+    default: break;
   }
   return "TypedArray";
 }

@@ -26,6 +26,33 @@ export class SimdUnsupportedError extends PanoptesError {
   }
 }
 
+/** A camera URL refers to `${VAR}` and that environment variable is not set (src/ingest/secrets.ts). */
+export class MissingSecretError extends PanoptesError {
+  constructor(variable: string, camera: string) {
+    super('E_SECRET_MISSING', `camera '${camera}' refers to \${${variable}} but that environment variable is not set; set it or remove the reference`);
+  }
+}
+
+/** No ffmpeg that runs: the configured path fails, or neither the system nor the npm binary works. */
+export class FfmpegMissingError extends PanoptesError {
+  constructor(message: string) {
+    super('E_FFMPEG_MISSING', message);
+  }
+}
+
+/**
+ * `panoptes probe` could not describe a stream. `kind` is the ingest failure class ffmpeg's output was
+ * read as (IngestErrorKind of src/ingest/progress.ts: unauthorized, not_found, refused, timeout, ...).
+ */
+export class ProbeError extends PanoptesError {
+  readonly kind: string;
+
+  constructor(kind: string, detail: string) {
+    super('E_PROBE_FAILED', `Probing the stream failed (${kind}): ${detail}; check the URL, its credentials and that the camera is reachable`);
+    this.kind = kind;
+  }
+}
+
 /** A detector's model file does not exist (start-up error for the cameras that use it). */
 export class ModelMissingError extends PanoptesError {
   constructor(message: string) {
@@ -161,6 +188,6 @@ export class MqttControlFailedError extends PanoptesError {
 export const NATIVE_ARGUMENT_CODE = 'E_NATIVE_ARG';
 
 export const ERROR_CODES = ['E_NATIVE_LOAD', 'E_SIMD_UNSUPPORTED', NATIVE_ARGUMENT_CODE, 'E_SECRET_MISSING',
-  'E_MODEL_MISSING', 'E_MODEL_INVALID', 'E_LABELS_INVALID', 'E_DETECTOR_INPUT', 'E_BACKEND_UNKNOWN', 'E_CONFIG_INVALID',
+  'E_FFMPEG_MISSING', 'E_PROBE_FAILED', 'E_MODEL_MISSING', 'E_MODEL_INVALID', 'E_LABELS_INVALID', 'E_DETECTOR_INPUT', 'E_BACKEND_UNKNOWN', 'E_CONFIG_INVALID',
   'E_MQTT_LISTEN', 'E_MQTT_OUTBOX', 'E_MQTT_CONTROL_INVALID', 'E_MQTT_CONTROL_FAILED',
   'E_CAMERA_NOT_FOUND', 'E_CAMERA_EXISTS', 'E_UWS_LOAD', ...REQUEST_ERROR_CODES] as const;

@@ -1,7 +1,16 @@
-/** Every message that crosses a thread, typed in one place. */
+/**
+ * Every message that crosses a thread, typed in one place (piscina's pattern): the coordinator's control
+ * plane to the channel workers and their candidate notices back, then the inference pool's tasks and
+ * results. Pixels are never in a message: frames and crops stay in shared memory (rings, crop slabs)
+ * and messages carry their SharedArrayBuffers, which are shared, not copied.
+ */
 import type { MessagePort } from 'node:worker_threads';
 import type { SamplingOptions } from './channel/sampling.ts';
+import type { BackendConfig } from './inference/backends/index.ts';
+import type { Detection, TensorSpec } from './inference/types.ts';
 import type { CropMapping, Rect } from './native/index.ts';
+
+// Channel workers (workers/channel.ts)
 
 /** What a channel worker needs to analyse one camera. Buffers are shared, never copied. */
 export interface ChannelCameraSettings {
@@ -24,13 +33,11 @@ export interface ChannelCameraSettings {
   regions: { padding: number; minSide: number; maxRegions: number };
   /** Above this changed-pixel ratio a frame is a lighting change, not objects. */
   lightingRatio: number;
-  /** Detector input the candidate crops are prepared for when there is no crop slab (counted only). */
-  tensor: { width: number; height: number; layout: 'nhwc-u8' | 'nchw-f32' };
   /**
-   * The camera's CropSlab (src/inference/crop-slab.ts, owned by the coordinator): candidates are
-   * cropped into it and announced with a CandidateNotice. Absent or null: candidates are only counted.
+   * The camera's CropSlab (src/inference/crop-slab.ts, owned by the coordinator and shaped for the
+   * detector): candidates are cropped into it and announced with a CandidateNotice.
    */
-  crops?: SharedArrayBuffer | null;
+  crops: SharedArrayBuffer;
   /** Which frames' candidates go to inference (src/channel/sampling.ts); absent or null: every frame. */
   sampling?: SamplingOptions | null;
 }
@@ -59,15 +66,6 @@ export interface CandidateNotice {
   contrast: number;
 }
 
-/** A moving region prepared for the detector (until the inference pool consumes them, kept for inspection). */
-export interface CandidateInfo {
-  camera: string;
-  seq: number;
-  captureMs: number;
-  region: Rect;
-  tenengrad: number;
-}
-
 /** A channel worker's own health, pulled by the coordinator (per-camera numbers live in shared memory). */
 export interface ChannelWorkerStats {
   cameras: number;
@@ -82,8 +80,45 @@ export interface ChannelService {
   removeCamera(id: string): Promise<void>;
   reconfigure(settings: ChannelCameraSettings): Promise<void>;
   cameras(): string[];
-  recentCandidates(id: string): CandidateInfo[];
   stats(): ChannelWorkerStats;
-  /** Throws inside the worker, for supervision tests. */
-  crash(message: string): void;
 }
+
+// Inference pool workers (workers/inference.ts, run by piscina). A task names each crop by its camera's
+// CropSlab and a slot the scheduler has claimed; the crop itself is never in the message.
+
+/** workerData of every pool worker. */
+export interface InferenceWorkerData {
+  backend: BackendConfig;
+  /** Backend types provided by other modules (URL each), for tests and plugins. */
+  extraBackends: Record<string, string>;
+}
+
+export interface DetectTaskItem {
+  /** Process-unique slab id: the worker attaches each slab once and caches it under this key. */
+  slabId: number;
+  slab: SharedArrayBuffer;
+  slot: number;
+  region: Rect;
+  mapping: CropMapping;
+  motion: Array<Rect & { area: number }>;
+  contrast: number;
+}
+
+export type InferenceTask = { kind: 'describe' } | { kind: 'detect'; items: DetectTaskItem[] };
+
+/** What the backend is, learnt once at pool start so slabs can be shaped for it. */
+export interface BackendDescription {
+  type: string;
+  tensor: TensorSpec | null;
+  maxBatch: number;
+}
+
+export interface DetectTaskResult {
+  detections: Detection[][];
+  /** Epoch ms (performance.timeOrigin + now()) when the detect call started, for queue wait. */
+  startedMs: number;
+  runMs: number;
+  threadId: number;
+}
+
+export type InferenceTaskResult = BackendDescription | DetectTaskResult;

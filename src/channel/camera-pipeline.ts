@@ -2,23 +2,20 @@
  * One camera's analysis inside a channel worker: for each frame the worker's RingDrainLoop takes from
  * the camera's ring, luma, motion, candidate regions; the camera's sampling strategy decides whether
  * the frame's candidates go to inference, and then they are cropped into the camera's crop slab and
- * announced (CandidateSink), all read in place from the ring slot. Without a slab (no inference) each
- * candidate gets its sharpness and a detector crop into local buffers and is only counted. Steady
- * state with no motion allocates nothing (the motion time is stamped natively, see ring/clock.ts);
- * candidates (rare) allocate their small records.
+ * announced (CandidateSink), all read in place from the ring slot. Steady state with no motion
+ * allocates nothing (the motion time is stamped natively, see ring/clock.ts); candidates (rare)
+ * allocate their small records.
  */
 import { createSampler, type FrameActivity, type FrameSampler } from './sampling.ts';
 import { selectRegions } from './regions.ts';
-import { MotionDetector, cropResize, sharpness, toLuma, type Rect } from '../native/index.ts';
-import type { CandidateInfo, CandidateNotice, ChannelCameraSettings } from '../protocol.ts';
+import { BOX_INTS, MotionBoxField, MotionDetector, MotionStat, toLuma, type Rect } from '../native/index.ts';
+import type { CandidateNotice, ChannelCameraSettings } from '../protocol.ts';
 import { epochMs as now, stampNow } from '../ring/clock.ts';
 import { FrameRingConsumer } from '../ring/consumer.ts';
 import type { RingReader } from '../ring/drain-loop.ts';
 import { FrameRing, Meta } from '../ring/layout.ts';
 import { CandidateSink } from './candidate-sink.ts';
 import { ChannelStats, Counter, Stage } from './stats.ts';
-
-const RECENT_CANDIDATES = 32;
 
 export class CameraPipeline implements RingReader {
   readonly id: string;
@@ -28,15 +25,13 @@ export class CameraPipeline implements RingReader {
   private readonly stats: ChannelStats;
   private readonly detector: MotionDetector;
   private readonly luma: Uint8Array | null;
-  private readonly tensors: Array<Uint8Array | Float32Array>;
   private readonly boxes: Array<Rect & { area: number }> = [];
   /** The motion time, stamped by the addon: a JS clock read would allocate a boxed number a frame. */
   private readonly clock = new Float64Array(1);
-  private readonly sink: CandidateSink | null;
+  private readonly sink: CandidateSink;
   private readonly sampler: FrameSampler | null;
   /** Reused for every frame: the sampler reads it and keeps nothing. */
   private readonly activity: FrameActivity = { frameIndex: -1, timeMs: 0, motionRatio: 0, candidates: 0 };
-  readonly recent: CandidateInfo[] = [];
 
   constructor(settings: ChannelCameraSettings, notify: (notice: CandidateNotice) => void = () => {}) {
     this.id = settings.id;
@@ -52,12 +47,8 @@ export class CameraPipeline implements RingReader {
     });
     // A gray ring slot already is the luma plane: analyse it in place.
     this.luma = this.ring.format === 'gray' ? null : new Uint8Array(width * height);
-    this.sink = settings.crops ? new CandidateSink(settings.crops, settings.id, notify, m) : null;
+    this.sink = new CandidateSink(settings.crops, settings.id, notify, m);
     this.sampler = settings.sampling ? createSampler(settings.sampling) : null;
-    const t = settings.tensor;
-    const size = t.width * t.height * 3;
-    this.tensors = this.sink ? [] : Array.from({ length: settings.regions.maxRegions }, () =>
-      t.layout === 'nhwc-u8' ? new Uint8Array(size) : new Float32Array(size));
   }
 
   /** Analyses one frame; a frame the kernels reject is counted and skipped, never fatal to the worker. */
@@ -87,7 +78,7 @@ export class CameraPipeline implements RingReader {
     s.observe(Stage.RingToMotion, motionMs - commitMs);
     s.observe(Stage.CaptureToMotion, motionMs - captureMs);
     const ratio = changed / (width * height);
-    const boxCount = this.detector.stats[6] as number;
+    const boxCount = this.detector.stats[MotionStat.Boxes] as number;
     let regions: Rect[] = NO_REGIONS;
     if (boxCount > 0) {
       s.add(Counter.MotionFrames);
@@ -106,11 +97,12 @@ export class CameraPipeline implements RingReader {
       }
     }
     if (regions.length === 0) return;
-    if (this.sink !== null && !this.sink.throttle.take()) {
+    if (!this.sink.throttle.take()) {
       s.add(Counter.Throttled);
       return;
     }
-    this.candidates(frame, luma, regions, ring.metaOf(slot, Meta.Seq), captureMs);
+    const sent = this.sink.send({ frame, format: ring.format, width, height, luma, compared: this.detector.comparedPlane, captureMs }, regions, this.boxes);
+    s.add(Counter.Candidates, sent);
     s.observe(Stage.MotionToCandidates, now() - motionMs);
   }
 
@@ -119,32 +111,14 @@ export class CameraPipeline implements RingReader {
     const data = this.detector.boxData;
     this.boxes.length = 0;
     for (let i = 0; i < boxCount; i++) {
-      const b = i * 5;
-      this.boxes.push({ x: data[b] as number, y: data[b + 1] as number, width: data[b + 2] as number, height: data[b + 3] as number, area: data[b + 4] as number });
+      const b = i * BOX_INTS;
+      this.boxes.push({
+        x: data[b + MotionBoxField.X] as number, y: data[b + MotionBoxField.Y] as number,
+        width: data[b + MotionBoxField.Width] as number, height: data[b + MotionBoxField.Height] as number,
+        area: data[b + MotionBoxField.Area] as number,
+      });
     }
     return selectRegions(this.boxes, { frameWidth: width, frameHeight: height, ...this.settings.regions });
-  }
-
-  private candidates(frame: Uint8Array, luma: Uint8Array, regions: Rect[], seq: number, captureMs: number): void {
-    const { width, height, format } = this.ring;
-    if (this.sink !== null) {
-      const sent = this.sink.send({ frame, format, width, height, luma, compared: this.detector.comparedPlane, captureMs }, regions, this.boxes);
-      this.stats.add(Counter.Candidates, sent);
-      for (const region of regions) this.remember({ camera: this.id, seq, captureMs, region, tenengrad: -1 });
-      return;
-    }
-    const t = this.settings.tensor;
-    regions.forEach((region, i) => {
-      const focus = sharpness(luma, width, height, region);
-      cropResize(frame, format, width, height, { roi: region, width: t.width, height: t.height, layout: t.layout, letterbox: true }, this.tensors[i]);
-      this.remember({ camera: this.id, seq, captureMs, region, tenengrad: focus.tenengrad });
-    });
-    this.stats.add(Counter.Candidates, regions.length);
-  }
-
-  private remember(candidate: CandidateInfo): void {
-    this.recent.push(candidate);
-    if (this.recent.length > RECENT_CANDIDATES) this.recent.shift();
   }
 }
 

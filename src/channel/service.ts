@@ -4,7 +4,7 @@
  * (the coordinator rings the doorbell after posting one), so they never race a frame being analysed.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { CandidateInfo, CandidateNotice, ChannelCameraSettings, ChannelService, ChannelWorkerStats } from '../protocol.ts';
+import type { CandidateNotice, ChannelCameraSettings, ChannelService, ChannelWorkerStats } from '../protocol.ts';
 import type { Doorbell } from '../ring/doorbell.ts';
 import { RingDrainLoop, type DrainLoopCounters, type DrainLoopOptions } from '../ring/drain-loop.ts';
 import { CameraPipeline } from './camera-pipeline.ts';
@@ -16,7 +16,7 @@ export class ChannelHost implements ChannelService {
 
   private readonly notify: (notice: CandidateNotice) => void;
 
-  /** `notices`: where candidate notices go (the coordinator); without it candidates are only counted. */
+  /** `notices`: where candidate notices go (the coordinator's inference hub); null drops them. */
   constructor(doorbell: Doorbell, loopOptions: DrainLoopOptions = {}, notices: MessagePort | null = null) {
     this.loop = new RingDrainLoop(doorbell, loopOptions);
     this.notify = notices ? (notice) => notices.postMessage(notice) : () => {};
@@ -52,10 +52,6 @@ export class ChannelHost implements ChannelService {
     return [...this.pipelines.keys()];
   }
 
-  recentCandidates(id: string): CandidateInfo[] {
-    return [...(this.pipelines.get(id)?.recent ?? [])];
-  }
-
   /**
    * The event loop's own utilization would read ~1 (the drain loop blocks inside a callback), so
    * `eventLoopUtilization` is the drain loop's busy share instead: time not spent waiting for frames.
@@ -67,12 +63,5 @@ export class ChannelHost implements ChannelService {
     this.lastLoop = now;
     const busy = elapsed > 0 ? Math.min(1, Math.max(0, 1 - waited / elapsed)) : 0;
     return { cameras: this.pipelines.size, heapUsedBytes: process.memoryUsage().heapUsed, eventLoopUtilization: busy };
-  }
-
-  crash(message: string): void {
-    // Thrown outside the comlink call so it takes the thread down, as a real fault would.
-    setImmediate(() => {
-      throw new Error(message);
-    });
   }
 }

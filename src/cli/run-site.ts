@@ -29,14 +29,7 @@ export async function startSite(config: SiteConfig, logger: Logger): Promise<Run
   const ffmpeg = resolveFfmpeg(config.gateway.ffmpegPath === 'auto' ? process.env['PANOPTES_FFMPEG'] : config.gateway.ffmpegPath);
   logger.info({ ffmpeg: ffmpeg.path, version: ffmpeg.version, source: ffmpeg.source }, 'ffmpeg found');
   const site = await Site.start(config, { ffmpeg, logger });
-  const critical = new Map(config.cameras.map((c) => [c.id, c.alerts]));
-  const mqtt = new MqttOutput({
-    config: config.mqtt, site, log: logger,
-    isCritical: (event) => {
-      const alerts = critical.get(event.camera);
-      return alerts !== undefined && alerts.critical && (alerts.labels.length === 0 || alerts.labels.includes(event.label));
-    },
-  });
+  const mqtt = new MqttOutput({ config: config.mqtt, site, log: logger, isCritical: (event) => site.isCritical(event) });
   let http: HttpServer | undefined;
   try {
     await mqtt.start();

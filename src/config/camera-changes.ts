@@ -1,10 +1,11 @@
 /**
- * Which cameras a new config adds, removes or changes against the running one: what a SIGHUP reload or
- * an API edit applies, so only those cameras are touched (README "Cameras, rings and workers": an
- * analysis-only change keeps the camera's ffmpeg running, the gateway decides that per camera).
+ * Which cameras a new config adds, removes or changes against the running one, and what a change
+ * needs: what a SIGHUP reload or an API edit applies, so only those cameras are touched, and only as
+ * far as the change reaches (README "Changes at runtime").
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { CameraConfig } from './camera-schema.ts';
+import { cameraSpec } from './to-runtime.ts';
 
 export interface CameraChanges {
   added: CameraConfig[];
@@ -28,4 +29,33 @@ export function cameraChanges(before: readonly CameraConfig[], after: readonly C
   }
   changes.removed = [...old.keys()];
   return changes;
+}
+
+/**
+ * - `ingest`: what ffmpeg or the ring is made from changed (the analysed stream, transport, loop, the
+ *   `ai` size, rate, format and mode, `lifecycle`), or `enabled`: the camera restarts.
+ * - `analysis`: motion, regions, sampling or event rules changed: the channel worker and the decision
+ *   layer take the new settings while ffmpeg keeps running.
+ * - `metadata`: only what the site and the outputs read (name, channel, tags, alerts).
+ */
+export type CameraChangeKind = 'ingest' | 'analysis' | 'metadata';
+
+/** Keys that reach no runtime part through the channel worker or the decision layer. */
+const NOT_ANALYSIS: ReadonlySet<string> = new Set<keyof CameraConfig>([
+  // Metadata: read by the site and the outputs when they need it.
+  'id', 'name', 'channel', 'tags', 'alerts',
+  // Ingest: what of them matters is in the ingest spec, compared first.
+  'enabled', 'streams', 'transport', 'loop', 'ai', 'lifecycle',
+]);
+
+function analysisPart(camera: CameraConfig): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(camera).filter(([key]) => !NOT_ANALYSIS.has(key)));
+}
+
+/** What applying `after` over `before` (the same camera) needs. */
+export function cameraChangeKind(before: CameraConfig, after: CameraConfig): CameraChangeKind {
+  // The ingest spec is compared rather than the keys, so whatever feeds ffmpeg or the ring restarts
+  // the camera, and a new main stream that analysis does not read (it reads the sub-stream) does not.
+  if (before.enabled !== after.enabled || !isDeepStrictEqual(cameraSpec(before), cameraSpec(after))) return 'ingest';
+  return isDeepStrictEqual(analysisPart(before), analysisPart(after)) ? 'metadata' : 'analysis';
 }

@@ -88,15 +88,16 @@ const regionsSchema = z.strictObject({
   maxRegions: z.number().int().min(1).max(64).default(4).describe('Most candidate regions a frame.'),
 }).prefault({});
 
-const recordingSchema = z.strictObject({
-  enabled: z.boolean().default(false),
-  retainDays: z.number().int().min(1).default(7),
-  mode: z.enum(['events', 'continuous']).default('events'),
-}).prefault({}).describe('Carried as metadata for the outputs; Panoptes does not record video itself.');
+/**
+ * Refused until recordings exist (issue 12): a key that parsed and did nothing would let an operator
+ * believe video is being kept.
+ */
+const recordingSchema = z.never({ error: 'recording is not implemented yet (issue 12); remove the key' }).optional()
+  .describe('Not implemented yet (issue 12): a config that sets it is refused.');
 
 const alertsSchema = z.strictObject({
-  critical: z.boolean().default(false).describe('Events of this camera are marked critical in the outputs.'),
-  labels: z.array(z.string().min(1)).default([]).describe('Labels that raise an alert; [] = none.'),
+  critical: z.boolean().default(false).describe('Event starts of this camera also go to MQTT {prefix}/alerts/critical.'),
+  labels: z.array(z.string().min(1)).default([]).describe('Labels whose starts raise an alert; [] = every label.'),
 }).prefault({});
 
 /** What a camera may set and the `defaults` section may set for every camera. */

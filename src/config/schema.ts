@@ -23,7 +23,8 @@ const gatewaySchema = z.strictObject({
     .describe("ffmpeg binary; 'auto' = the system ffmpeg on PATH, else the one @ffmpeg-installer/ffmpeg ships."),
   workers: z.union([z.literal('auto'), z.number().int().min(1).max(256)]).default('auto')
     .describe("Channel worker threads; 'auto' = one a core (README, 'Cameras and workers')."),
-  runDir: z.string().min(1).optional().describe('Where FIFOs live; a private temporary directory when omitted.'),
+  runDir: z.string().min(1).optional()
+    .describe('Where the camera FIFOs live: each run makes a private panoptes-XXXXXX directory inside it (and the directory itself when missing) and removes it on stop; the OS temp directory when omitted.'),
 }).prefault({});
 
 const httpSchema = z.strictObject({

@@ -1,7 +1,7 @@
 /**
  * A validated camera (defaults already merged) as the runtime takes it: the coordinator's CameraSpec
  * (ingest + lifecycle) and the channel worker's AnalysisSettings, for `gateway.addCamera(spec, analysis)`
- * and `gateway.updateCamera`.
+ * and `gateway.reconfigureAnalysis`.
  */
 import { toPixelPolygon, pointInPolygon } from '../analytics/decisions/geometry.ts';
 import type { Polygon } from '../analytics/decisions/options.ts';
@@ -9,13 +9,11 @@ import type { CameraSpec } from '../coordinator/camera.ts';
 import type { AnalysisSettings } from '../coordinator/gateway.ts';
 import type { CameraConfig } from './camera-schema.ts';
 
-export type DetectorTensor = AnalysisSettings['tensor'];
-
 /**
- * What candidate crops are prepared for when the backend does not say (the motion backend reads no
- * pixels; an ONNX model's own input size is known only once it is loaded, in the pool).
+ * The camera's motion and region settings; the site adds the camera's crop slab (shaped for the
+ * detector by the inference hub) and its sampling strategy.
  */
-export const DEFAULT_TENSOR: DetectorTensor = { width: 320, height: 320, layout: 'nchw-f32' };
+export type CameraAnalysis = Omit<AnalysisSettings, 'crops' | 'sampling'>;
 
 /**
  * Analysis reads the sub-stream when there is one: sites configure it near the analysis size, so it
@@ -67,7 +65,7 @@ export function rasterizeMask(polygons: readonly Polygon[], width: number, heigh
   return mask;
 }
 
-export function analysisSettings(camera: CameraConfig, tensor: DetectorTensor = DEFAULT_TENSOR): AnalysisSettings {
+export function analysisSettings(camera: CameraConfig): CameraAnalysis {
   const { motion, regions, ai } = camera;
   return {
     motion: {
@@ -81,6 +79,5 @@ export function analysisSettings(camera: CameraConfig, tensor: DetectorTensor = 
     },
     regions: { ...regions },
     lightingRatio: motion.lightingRatio,
-    tensor: { ...tensor },
   };
 }

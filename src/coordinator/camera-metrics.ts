@@ -2,6 +2,10 @@
  * Per-camera metrics as the coordinator sees them: counters from ingest (FrameReader), the ring
  * (drops by reason) and the channel worker's shared stats block, plus rates over the last window.
  * Nothing here costs anything per frame: it samples counters when asked.
+ *
+ * Counters are totals for the life of the process under the camera's id: a restart replaces the
+ * actor (its reader, ring and reconnect count), so what the earlier actors counted is carried in
+ * ActorTotals and added here; the stats block itself is kept across restarts by the gateway.
  */
 import { Counter, STAGE_NAMES, type ChannelStats } from '../channel/stats.ts';
 import { quantileMs } from '../stats/latency-histogram.ts';
@@ -34,6 +38,35 @@ export interface CameraMetrics {
   latency: Record<(typeof STAGE_NAMES)[number], StageLatency>;
 }
 
+/** The actor's own counters; a new actor (restart, ingest change) starts them from zero. */
+export interface ActorTotals {
+  framesIn: number;
+  drops: { ring_full: number; incomplete: number };
+  reconnects: number;
+  /** Transitions into each state. */
+  transitionsInto: Map<CameraState, number>;
+}
+
+export function emptyActorTotals(): ActorTotals {
+  return { framesIn: 0, drops: { ring_full: 0, incomplete: 0 }, reconnects: 0, transitionsInto: new Map() };
+}
+
+/** `carried` (earlier actors of the camera) plus what `actor` has counted. */
+export function actorTotals(actor: CameraActor, carried: ActorTotals): ActorTotals {
+  const ring = actor.ring;
+  const transitionsInto = new Map(carried.transitionsInto);
+  for (const [state, n] of actor.transitionsInto) transitionsInto.set(state, (transitionsInto.get(state) ?? 0) + n);
+  return {
+    framesIn: carried.framesIn + actor.frames,
+    drops: {
+      ring_full: carried.drops.ring_full + ring.counter(Ctrl.DroppedFull),
+      incomplete: carried.drops.incomplete + ring.counter(Ctrl.DroppedIncomplete),
+    },
+    reconnects: carried.reconnects + actor.reconnects,
+    transitionsInto,
+  };
+}
+
 /** Keeps the previous sample of each counter to turn totals into rates. */
 export class RateWindow {
   private lastMs = 0;
@@ -54,8 +87,8 @@ export class RateWindow {
   }
 }
 
-export function cameraMetrics(actor: CameraActor, stats: ChannelStats, rates: RateWindow): CameraMetrics {
-  const ring = actor.ring;
+export function cameraMetrics(actor: CameraActor, stats: ChannelStats, rates: RateWindow, carried: ActorTotals): CameraMetrics {
+  const totals = actorTotals(actor, carried);
   const latency = Object.fromEntries(
     STAGE_NAMES.map((name, stage) => {
       const h = stats.histogram(stage);
@@ -67,15 +100,15 @@ export function cameraMetrics(actor: CameraActor, stats: ChannelStats, rates: Ra
     state: actor.state,
     inputFps: rates.inputFps,
     analysedFps: rates.analysedFps,
-    framesIn: actor.frames,
+    framesIn: totals.framesIn,
     framesAnalysed: stats.get(Counter.Analysed),
-    drops: { ring_full: ring.counter(Ctrl.DroppedFull), incomplete: ring.counter(Ctrl.DroppedIncomplete) },
-    ringOccupancy: ring.occupancy(),
+    drops: totals.drops,
+    ringOccupancy: actor.ring.occupancy(),
     motionRatio: stats.get(Counter.LastMotionRatio),
     candidates: stats.get(Counter.Candidates),
     lightingChanges: stats.get(Counter.LightingChanges),
     errors: stats.get(Counter.Errors),
-    reconnects: actor.reconnects,
+    reconnects: totals.reconnects,
     latency,
   };
 }

@@ -2,15 +2,17 @@
  * The coordinator: owns every camera actor (ingest + lifecycle) and the channel workers that analyse
  * their rings. Camera changes at runtime touch only that camera.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { CameraExistsError, CameraNotFoundError } from '../errors.ts';
 import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
 import { ChannelStats, Counter } from '../channel/stats.ts';
+import { ConfigError } from '../errors.ts';
 import type { CandidateNotice, ChannelCameraSettings } from '../protocol.ts';
 import { CameraActor, type CameraSpec } from './camera.ts';
-import { RateWindow, cameraMetrics, type CameraMetrics } from './camera-metrics.ts';
+import { RateWindow, actorTotals, cameraMetrics, emptyActorTotals, type ActorTotals, type CameraMetrics } from './camera-metrics.ts';
 import type { CameraTransition } from './camera-state.ts';
 import { ChannelSupervisor } from './supervisor.ts';
 
@@ -18,9 +20,18 @@ export type AnalysisSettings = Omit<ChannelCameraSettings, 'id' | 'ring' | 'stat
 
 export interface GatewayCamera {
   actor: CameraActor;
+  /** Kept across restarts of the camera (remove, then add under the same id) until `forget`. */
   stats: ChannelStats;
   analysis: AnalysisSettings;
   rates: RateWindow;
+  /** What the camera's earlier actors counted (see camera-metrics.ts). */
+  carried: ActorTotals;
+}
+
+/** What a removed camera leaves for its next add under the same id, so its counters never fall. */
+interface CameraHistory {
+  stats: ChannelStats;
+  carried: ActorTotals;
 }
 
 /** How often rates (input and analysed fps) are sampled. */
@@ -29,6 +40,11 @@ const RATE_WINDOW_MS = 1000;
 export interface GatewayOptions {
   ffmpeg: FfmpegLocation;
   logger: Logger;
+  /**
+   * Where the FIFOs go: a private `panoptes-XXXXXX` directory is made inside it for this process and
+   * removed on stop; default the OS temp directory. Made (with parents) when missing.
+   */
+  runDir?: string;
   /** Channel worker threads; default: one per core (see README, "Cameras and workers"). */
   workers?: number;
   /** Candidate notices from the channel workers (the inference hub takes them). */
@@ -40,6 +56,7 @@ export interface GatewayOptions {
 export class Gateway {
   readonly supervisor: ChannelSupervisor;
   private readonly cameras = new Map<string, GatewayCamera>();
+  private readonly history = new Map<string, CameraHistory>();
   private readonly listeners = new Set<(t: CameraTransition) => void>();
   private readonly runDir: string;
   private readonly options: GatewayOptions;
@@ -47,7 +64,7 @@ export class Gateway {
 
   constructor(options: GatewayOptions) {
     this.options = options;
-    this.runDir = mkdtempSync(path.join(tmpdir(), 'panoptes-'));
+    this.runDir = privateRunDir(options.runDir);
     this.supervisor = new ChannelSupervisor({
       workers: options.workers ?? availableParallelism(), logger: options.logger,
       ...(options.onCandidate ? { onCandidate: options.onCandidate } : {}),
@@ -78,10 +95,12 @@ export class Gateway {
   }
 
   async addCamera(spec: CameraSpec, analysis: AnalysisSettings): Promise<GatewayCamera> {
-    if (this.cameras.has(spec.id)) throw new Error(`camera '${spec.id}' already exists`);
+    if (this.cameras.has(spec.id)) throw new CameraExistsError(`A camera with id '${spec.id}' already runs; remove it first or choose another id`);
     const actor = this.createActor(spec);
-    const stats = new ChannelStats();
-    const camera: GatewayCamera = { actor, stats, analysis, rates: new RateWindow() };
+    const kept = this.history.get(spec.id);
+    this.history.delete(spec.id);
+    const stats = kept?.stats ?? new ChannelStats();
+    const camera: GatewayCamera = { actor, stats, analysis, rates: new RateWindow(), carried: kept?.carried ?? emptyActorTotals() };
     this.cameras.set(spec.id, camera);
     await this.supervisor.assign({ id: spec.id, ring: actor.ring.buffer, stats: stats.buffer, ...analysis });
     actor.producer.doorbell = this.supervisor.doorbellOf(spec.id);
@@ -90,24 +109,14 @@ export class Gateway {
   }
 
   /**
-   * Applies new settings to one camera. Analysis-only changes keep ffmpeg running; an ingest change
-   * (URL, size, rate, ...) restarts that camera's ffmpeg into a new ring. Other cameras are untouched.
+   * New analysis settings for a running camera (motion, regions, sampling): its channel worker
+   * rebuilds the camera's pipeline over the same ring, and ffmpeg keeps running.
    */
-  async updateCamera(spec: CameraSpec, analysis: AnalysisSettings): Promise<GatewayCamera> {
-    const current = this.cameras.get(spec.id);
-    if (!current) throw new Error(`camera '${spec.id}' does not exist`);
-    let actor = current.actor;
-    const ingestChanged = JSON.stringify(actor.spec) !== JSON.stringify(spec);
-    if (ingestChanged) {
-      await actor.stop();
-      actor = this.createActor(spec);
-    }
-    const stats = ingestChanged ? new ChannelStats() : current.stats;
-    const camera: GatewayCamera = { actor, stats, analysis, rates: ingestChanged ? new RateWindow() : current.rates };
-    this.cameras.set(spec.id, camera);
-    await this.supervisor.reconfigure({ id: spec.id, ring: actor.ring.buffer, stats: stats.buffer, ...analysis });
-    actor.producer.doorbell = this.supervisor.doorbellOf(spec.id);
-    if (ingestChanged) actor.start();
+  async reconfigureAnalysis(id: string, analysis: AnalysisSettings): Promise<GatewayCamera> {
+    const camera = this.cameras.get(id);
+    if (!camera) throw new CameraNotFoundError(id);
+    camera.analysis = analysis;
+    await this.supervisor.reconfigure({ id, ring: camera.actor.ring.buffer, stats: camera.stats.buffer, ...analysis });
     return camera;
   }
 
@@ -116,8 +125,16 @@ export class Gateway {
     if (!camera) return false;
     this.cameras.delete(id);
     await camera.actor.stop();
+    // Unassigned first: once the worker's pipeline is gone nothing writes the stats block, so the
+    // next add under this id can take it over.
     await this.supervisor.unassign(id);
+    this.history.set(id, { stats: camera.stats, carried: actorTotals(camera.actor, camera.carried) });
     return true;
+  }
+
+  /** Drops a removed camera's totals: a camera added later under its id counts from zero. */
+  forget(id: string): void {
+    this.history.delete(id);
   }
 
   camera(id: string): GatewayCamera | undefined {
@@ -130,7 +147,7 @@ export class Gateway {
 
   metrics(id: string): CameraMetrics | undefined {
     const c = this.cameras.get(id);
-    return c ? cameraMetrics(c.actor, c.stats, c.rates) : undefined;
+    return c ? cameraMetrics(c.actor, c.stats, c.rates, c.carried) : undefined;
   }
 
   async stop(): Promise<void> {
@@ -138,6 +155,19 @@ export class Gateway {
     await Promise.all([...this.cameras.values()].map((c) => c.actor.stop()));
     await this.supervisor.stop();
     this.cameras.clear();
+    this.history.clear();
     rmSync(this.runDir, { recursive: true, force: true });
+  }
+}
+
+/** A directory of this process's own: two gateways sharing a runDir never meet each other's FIFOs. */
+function privateRunDir(configured: string | undefined): string {
+  if (configured === undefined) return mkdtempSync(path.join(tmpdir(), 'panoptes-'));
+  try {
+    mkdirSync(configured, { recursive: true, mode: 0o700 });
+    return mkdtempSync(path.join(configured, 'panoptes-'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new ConfigError('the site config', [`gateway.runDir: cannot make a directory in '${configured}' (${code}); give a directory this user can write, or remove the key`]);
   }
 }

@@ -3,15 +3,20 @@
  * restarts), the fair scheduler, the piscina pool, the overload governor, and each camera's analytics
  * (frame assembly, tracking, best shot) feeding one decision engine. Channel workers send candidate
  * notices; events come out of the engine's publisher.
+ *
+ * A camera's counters (its slab's, its scheduler queue's, its decisions') are totals for the life of
+ * the process under its id: a camera removed to be added again (a restart, an ingest change) leaves
+ * them behind for its next add, until `forget` (the camera was deleted).
  */
 import type { Logger } from 'pino';
 import { CameraAnalytics, type CameraAnalyticsOptions, type TrackedDetections } from '../analytics/camera-analytics.ts';
 import type { ShotFrame } from '../analytics/best-shot.ts';
+import { addCounters, emptyCounters, type DecisionCounters } from '../analytics/decisions/counters.ts';
 import { DecisionEngine } from '../analytics/decisions/engine.ts';
 import type { CameraDecisionOptions, GlobalDecisionOptions } from '../analytics/decisions/options.ts';
 import type { EventPublisher } from '../analytics/events.ts';
 import { SnapshotStore } from '../analytics/snapshot-store.ts';
-import { CropSlab, type SnapshotGeometry } from '../inference/crop-slab.ts';
+import { CropSlab, SlabCtrl, type SnapshotGeometry } from '../inference/crop-slab.ts';
 import { LoadMeter } from '../inference/load-meter.ts';
 import { OverloadGovernor, type OverloadOptions } from '../inference/overload.ts';
 import { InferencePool, type InferencePoolOptions } from '../inference/pool.ts';
@@ -36,6 +41,17 @@ export interface HubCamera {
   analytics: CameraAnalytics;
 }
 
+/** A camera's crops on their way to inference: committed by its channel worker, or lost, by reason. */
+export interface QueueTotals {
+  committed: number;
+  dropped: { queue_full: number; in_flight_full: number; rate_limited: number };
+}
+
+interface CarriedTotals {
+  queue: QueueTotals;
+  decisions: DecisionCounters;
+}
+
 export class InferenceHub {
   readonly pool: InferencePool;
   readonly scheduler: InferenceScheduler;
@@ -45,6 +61,7 @@ export class InferenceHub {
   private readonly meter: LoadMeter;
   private readonly cameras = new Map<string, HubCamera>();
   private readonly slabs = new Map<string, CropSlab>();
+  private readonly carried = new Map<string, CarriedTotals>();
   private readonly options: InferenceHubOptions;
   private wasAtCapacity = false;
 
@@ -87,20 +104,56 @@ export class InferenceHub {
     return slab;
   }
 
-  /** Ends the camera's tracks (and so its events) and forgets its queue. */
+  /** New event rules for a camera (zones, objects, masks, ...): its tracks and running events go on. */
+  updateDecisions(id: string, decisions: CameraDecisionOptions): void {
+    this.engine.updateCamera(id, decisions);
+  }
+
+  /**
+   * Ends the camera's tracks (and so its events) and forgets its queue; call after its channel worker
+   * stopped writing the slab. Its counters stay for its next add under the same id.
+   */
   removeCamera(id: string): void {
     const camera = this.cameras.get(id);
     if (!camera) return;
+    const queue = this.queueTotals(id) as QueueTotals;
     this.scheduler.removeCamera(id);
     this.governor.removeCamera(id);
     camera.analytics.stop();
-    this.engine.removeCamera(id);
+    const decisions = addCounters(this.engine.removeCamera(id), this.carried.get(id)?.decisions ?? emptyCounters());
+    this.carried.set(id, { queue, decisions });
     this.cameras.delete(id);
     this.slabs.delete(id);
   }
 
+  /** Drops a removed camera's counters: a camera added later under its id counts from zero. */
+  forget(id: string): void {
+    if (!this.cameras.has(id)) this.carried.delete(id);
+  }
+
   camera(id: string): HubCamera | undefined {
     return this.cameras.get(id);
+  }
+
+  /** The camera's crop totals, earlier adds under its id included; undefined when it is not added. */
+  queueTotals(id: string): QueueTotals | undefined {
+    const slab = this.slabs.get(id);
+    if (!slab) return undefined;
+    const before = this.carried.get(id)?.queue;
+    return {
+      committed: (before?.committed ?? 0) + slab.counter(SlabCtrl.Committed),
+      dropped: {
+        queue_full: (before?.dropped.queue_full ?? 0) + slab.counter(SlabCtrl.DroppedQueueFull),
+        in_flight_full: (before?.dropped.in_flight_full ?? 0) + slab.counter(SlabCtrl.DroppedInFlight),
+        rate_limited: (before?.dropped.rate_limited ?? 0) + (this.scheduler.counters(id)?.rateLimited ?? 0),
+      },
+    };
+  }
+
+  /** The camera's decision counters, earlier adds under its id included; undefined when it is not added. */
+  decisionCounters(id: string): DecisionCounters | undefined {
+    if (!this.cameras.has(id)) return undefined;
+    return addCounters(this.engine.counters(id), this.carried.get(id)?.decisions ?? emptyCounters());
   }
 
   /** A candidate notice from a channel worker. */

@@ -175,7 +175,7 @@ export class ChannelSupervisor {
     await this.slots[worker]?.worker?.terminate();
   }
 
-  /** Direct access for tests and diagnostics (e.g. crash a worker on purpose). */
+  /** The worker's control plane (its health, its cameras), for diagnostics and tests. */
   remote(worker: number): Comlink.Remote<ChannelService> | null {
     return this.slots[worker]?.remote ?? null;
   }

@@ -19,7 +19,7 @@ import { MotionBackend } from './backends/motion.ts';
 import { CropMeta } from './crop-slab.ts';
 import { PoolMeasurements, type PoolCounters } from './pool-stats.ts';
 import type { ScheduledCandidate } from './scheduler.ts';
-import type { BackendDescription, DetectTaskItem, DetectTaskResult, InferenceTask, InferenceTaskResult, InferenceWorkerData } from './task.ts';
+import type { BackendDescription, DetectTaskItem, DetectTaskResult, InferenceTask, InferenceTaskResult, InferenceWorkerData } from '../protocol.ts';
 import type { Detection } from './types.ts';
 import { epochMs as now } from '../native/clock.ts';
 

@@ -7,7 +7,7 @@
 import { threadId, workerData } from 'node:worker_threads';
 import { createDetector } from './backends/index.ts';
 import { CropSlab } from './crop-slab.ts';
-import type { DetectTaskItem, InferenceTask, InferenceTaskResult, InferenceWorkerData } from './task.ts';
+import type { DetectTaskItem, InferenceTask, InferenceTaskResult, InferenceWorkerData } from '../protocol.ts';
 import type { Detector, DetectorInput } from './types.ts';
 import { epochMs as now } from '../native/clock.ts';
 

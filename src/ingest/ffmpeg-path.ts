@@ -1,9 +1,11 @@
 /**
  * Which ffmpeg to run: the configured path, else the system ffmpeg on PATH, else the binary shipped in
- * the @ffmpeg-installer/ffmpeg package (older, but always there after npm install).
+ * the @ffmpeg-installer/ffmpeg package (a 2018 build, but inside the npm tarball, so always there after
+ * npm install without a download; README "Dependencies" says why no newer package replaces it).
  */
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { FfmpegMissingError } from '../errors.ts';
 
 export interface FfmpegLocation {
   path: string;
@@ -33,7 +35,7 @@ export function resolveFfmpeg(configured: string | undefined = process.env['PANO
   if (configured) {
     const version = versionOf(configured);
     if (version === null) {
-      throw new Error(`ffmpeg at '${configured}' (PANOPTES_FFMPEG or ffmpeg.path) does not run; fix the path or unset it`);
+      throw new FfmpegMissingError(`ffmpeg at '${configured}' (gateway.ffmpegPath or PANOPTES_FFMPEG) does not run; fix the path or unset it`);
     }
     return located(configured, 'config', version);
   }
@@ -43,5 +45,5 @@ export function resolveFfmpeg(configured: string | undefined = process.env['PANO
   const shipped = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
   const version = versionOf(shipped);
   if (version !== null) return located(shipped, 'npm', version);
-  throw new Error('No ffmpeg found: install it (apt-get install ffmpeg) or set PANOPTES_FFMPEG to its path');
+  throw new FfmpegMissingError('No ffmpeg found: install it (apt-get install ffmpeg) or set PANOPTES_FFMPEG to its path');
 }

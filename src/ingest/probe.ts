@@ -4,6 +4,7 @@
  * `panoptes probe URL` and for operators setting up a camera's analysis size.
  */
 import { spawn } from 'node:child_process';
+import { ProbeError } from '../errors.ts';
 import { inputArgs } from './ffmpeg-args.ts';
 import type { FfmpegLocation } from './ffmpeg-path.ts';
 import { ProgressParser, type IngestErrorKind, type StreamInfo } from './progress.ts';
@@ -13,12 +14,6 @@ export interface ProbeOptions {
   ffmpeg: FfmpegLocation;
   transport?: 'tcp' | 'udp';
   timeoutMs?: number;
-}
-
-export class ProbeError extends Error {
-  constructor(readonly kind: IngestErrorKind, message: string) {
-    super(message);
-  }
 }
 
 export function probeStream(url: string, options: ProbeOptions): Promise<StreamInfo> {

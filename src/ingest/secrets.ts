@@ -3,13 +3,7 @@
  * credentials live in the environment (or a secrets manager feeding it), never in the config file.
  * Only the resolved URL handed to ffmpeg holds them; everything shown uses the unresolved or masked form.
  */
-import { PanoptesError } from '../errors.ts';
-
-export class MissingSecretError extends PanoptesError {
-  constructor(variable: string, camera: string) {
-    super('E_SECRET_MISSING', `camera '${camera}' refers to \${${variable}} but that environment variable is not set; set it or remove the reference`);
-  }
-}
+import { MissingSecretError } from '../errors.ts';
 
 const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 

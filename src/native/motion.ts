@@ -43,6 +43,26 @@ export interface MotionResult {
   grid: Uint32Array;
 }
 
+/** Fields of `MotionDetector.stats`, in the order the addon writes them (native/addon.cc). */
+export const MotionStat = {
+  /** Changed pixels. */
+  Changed: 0,
+  /** Bounding box of all changed pixels (width 0 when none changed). */
+  BboxX: 1,
+  BboxY: 2,
+  BboxWidth: 3,
+  BboxHeight: 4,
+  /** Components with area >= minArea (may exceed Boxes). */
+  Components: 5,
+  /** Boxes written to `boxData`, largest first. */
+  Boxes: 6,
+} as const;
+const MOTION_STATS = 7;
+
+/** Fields of one box in `MotionDetector.boxData` (BOX_INTS ints a box). */
+export const MotionBoxField = { X: 0, Y: 1, Width: 2, Height: 3, Area: 4 } as const;
+export const BOX_INTS = 5;
+
 type ResolvedOptions = Required<Omit<MotionOptions, 'exclude'>> & { exclude: Uint8Array | null };
 
 /** Fills defaults and checks the sizes the detector allocates from; the addon checks the rest per call. */
@@ -66,10 +86,10 @@ export class MotionDetector {
   readonly width: number;
   readonly height: number;
   readonly grid: Uint32Array;
-  /** Raw boxes, 5 ints each (x, y, w, h, area), `stats[6]` of them valid. */
+  /** Raw boxes, BOX_INTS ints each (MotionBoxField), `stats[MotionStat.Boxes]` of them valid. */
   readonly boxData: Int32Array;
-  /** changed, bboxX, bboxY, bboxW, bboxH, components, boxes. */
-  readonly stats = new Float64Array(7);
+  /** The last result's numbers, indexed by MotionStat. */
+  readonly stats = new Float64Array(MOTION_STATS);
   private reference: Uint8Array | Float32Array;
   /**
    * Differencing mode: the plane the last `detect` compared against, kept by swapping buffers rather
@@ -85,7 +105,7 @@ export class MotionDetector {
     this.height = this.options.height;
     const pixels = this.width * this.height;
     this.grid = new Uint32Array(this.options.gridCols * this.options.gridRows);
-    this.boxData = new Int32Array(this.options.maxBoxes * 5);
+    this.boxData = new Int32Array(this.options.maxBoxes * BOX_INTS);
     this.reference = options.alpha === undefined ? new Uint8Array(pixels) : new Float32Array(pixels);
     this.previous = options.alpha === undefined ? new Uint8Array(pixels) : null;
   }
@@ -133,7 +153,7 @@ export class MotionDetector {
       this.previous = compared;
       this.reference.set(cur);
     }
-    return this.stats[0] as number;
+    return this.stats[MotionStat.Changed] as number;
   }
 
   reset(): void {
@@ -149,15 +169,17 @@ export class MotionDetector {
 function readResult(stats: Float64Array, boxData: Int32Array, grid: Uint32Array, pixels: number): MotionResult {
   const s = (i: number): number => stats[i] as number;
   const boxes: MotionBox[] = [];
-  for (let i = 0; i < s(6); i++) {
-    const b = (k: number): number => boxData[i * 5 + k] as number;
-    boxes.push({ x: b(0), y: b(1), width: b(2), height: b(3), area: b(4) });
+  for (let i = 0; i < s(MotionStat.Boxes); i++) {
+    const b = (k: number): number => boxData[i * BOX_INTS + k] as number;
+    boxes.push({ x: b(MotionBoxField.X), y: b(MotionBoxField.Y), width: b(MotionBoxField.Width), height: b(MotionBoxField.Height), area: b(MotionBoxField.Area) });
   }
   return {
-    changed: s(0),
-    ratio: s(0) / pixels,
-    bbox: s(3) > 0 ? { x: s(1), y: s(2), width: s(3), height: s(4) } : null,
-    components: s(5),
+    changed: s(MotionStat.Changed),
+    ratio: s(MotionStat.Changed) / pixels,
+    bbox: s(MotionStat.BboxWidth) > 0
+      ? { x: s(MotionStat.BboxX), y: s(MotionStat.BboxY), width: s(MotionStat.BboxWidth), height: s(MotionStat.BboxHeight) }
+      : null,
+    components: s(MotionStat.Components),
     boxes,
     grid: grid.slice(),
   };
@@ -170,8 +192,8 @@ function readResult(stats: Float64Array, boxData: Int32Array, grid: Uint32Array,
 export function motion(cur: Uint8Array, reference: Uint8Array | Float32Array, options: MotionOptions): MotionResult {
   const o = withDefaults(options);
   const grid = new Uint32Array(o.gridCols * o.gridRows);
-  const boxData = new Int32Array(o.maxBoxes * 5);
-  const stats = new Float64Array(7);
+  const boxData = new Int32Array(o.maxBoxes * BOX_INTS);
+  const stats = new Float64Array(MOTION_STATS);
   addon().motion(
     cur, reference, o.width, o.height, o.threshold, o.minArea, o.alpha, o.exclude,
     grid, o.gridCols, o.gridRows, boxData, stats, activeLevel(),

@@ -92,4 +92,6 @@ export interface SiteControl {
   onEvent(listener: (message: EventMessage) => void): () => void;
   onDetections(listener: (message: DetectionsMessage) => void): () => void;
   onTransition(listener: (transition: CameraTransition) => void): () => void;
+  /** A camera was deleted (API, MQTT control or a reload without it); not called for a restart. */
+  onCameraRemoved(listener: (camera: string) => void): () => void;
 }

@@ -23,12 +23,13 @@ export function createSiteMetrics(site: Site, outputs: SiteMetricsOutputs = {}):
     if (!labels) detections.set(frame.camera, (labels = new Map()));
     for (const d of frame.detections) labels.set(d.label, (labels.get(d.label) ?? 0) + 1);
   });
+  site.onCameraRemoved((camera) => detections.delete(camera));
   return createMetrics({
     cameras: () => gatewayCameraSamples(site.gateway),
     inference: () => hubInferenceSample(site.hub, site.gateway.list().map((c) => c.actor.spec.id)),
     decisions: () => site.gateway.list().flatMap((c) => {
-      const id = c.actor.spec.id;
-      return site.hub.camera(id) ? [{ camera: id, counters: site.hub.engine.counters(id) }] : [];
+      const counters = site.hub.decisionCounters(c.actor.spec.id);
+      return counters ? [{ camera: c.actor.spec.id, counters }] : [];
     }),
     detections: () => [...detections].flatMap(([camera, labels]) => [...labels].map(([label, count]) => ({ camera, label, count }))),
     mqtt: () => outputs.mqtt?.() ?? null,

@@ -1,19 +1,21 @@
 /**
  * The running site: the site config applied to a Gateway (ingest, rings, channel workers) and an
  * InferenceHub (pool, tracking, decisions), with the event bus the outputs subscribe to. Implements
- * SiteControl, the one face the outputs see. Every change touches only the cameras it names.
+ * SiteControl, the one face the outputs see. Every change touches only the cameras it names, and
+ * only as far as it reaches (src/config/camera-changes.ts): a restart for ingest changes, new
+ * settings for a running channel worker and decision layer for analysis changes.
  */
 import type { Logger } from 'pino';
 import type { TrackedDetections } from '../analytics/camera-analytics.ts';
 import { EventBus, type EventMessage, type DetectionEvent } from '../analytics/events.ts';
-import { cameraChanges } from '../config/camera-changes.ts';
+import { cameraChangeKind, cameraChanges } from '../config/camera-changes.ts';
 import type { CameraConfig } from '../config/camera-schema.ts';
 import { parseCamera } from '../config/load.ts';
 import type { SiteConfig } from '../config/schema.ts';
 import { analysisSettings, cameraSpec } from '../config/to-runtime.ts';
 import type { CameraMetrics } from '../coordinator/camera-metrics.ts';
 import type { CameraTransition } from '../coordinator/camera-state.ts';
-import { Gateway } from '../coordinator/gateway.ts';
+import { Gateway, type AnalysisSettings } from '../coordinator/gateway.ts';
 import { InferenceHub } from '../coordinator/inference-hub.ts';
 import { CameraExistsError, CameraNotFoundError } from '../errors.ts';
 import { isSnapshotFormat } from '../inference/region-copy.ts';
@@ -42,6 +44,7 @@ export class Site implements SiteControl {
   private readonly cameraEntries = new Map<string, SiteCamera>();
   private readonly detectionListeners = new Set<(m: TrackedDetections) => void>();
   private readonly healthChecks = new Set<() => HealthProblem | null>();
+  private readonly removedListeners = new Set<(camera: string) => void>();
   private readonly log: Logger;
   private readonly startedMs = Date.now();
 
@@ -75,10 +78,17 @@ export class Site implements SiteControl {
       onTracked: (frame) => listeners.forEach((l) => l(frame)),
       logger,
     });
-    const gateway = new Gateway({
-      ffmpeg: options.ffmpeg, logger, onCandidate: (notice) => hub.submit(notice), onTick: (now) => hub.tick(now),
-      ...(config.gateway.workers === 'auto' ? {} : { workers: config.gateway.workers }),
-    });
+    let gateway: Gateway;
+    try {
+      gateway = new Gateway({
+        ffmpeg: options.ffmpeg, logger, onCandidate: (notice) => hub.submit(notice), onTick: (now) => hub.tick(now),
+        ...(config.gateway.workers === 'auto' ? {} : { workers: config.gateway.workers }),
+        ...(config.gateway.runDir === undefined ? {} : { runDir: config.gateway.runDir }),
+      });
+    } catch (err) {
+      await hub.close();
+      throw err;
+    }
     gateway.start();
     const site = new Site(config, gateway, hub, bus, logger, labels);
     listeners.add((m) => site.detectionListeners.forEach((l) => l(m)));
@@ -87,15 +97,15 @@ export class Site implements SiteControl {
     return site;
   }
 
-  /** Applies a new config (SIGHUP): only added, removed and changed cameras are touched. */
+  /**
+   * Applies a new config (SIGHUP): only added, removed and changed cameras are touched. The file is
+   * compared with the cameras as they run, so it also undoes what the API changed since.
+   */
   async reload(next: SiteConfig): Promise<{ added: number; removed: number; changed: number }> {
-    const changes = cameraChanges(this.config.cameras, next.cameras);
+    const changes = cameraChanges([...this.cameraEntries.values()].map((e) => e.config), next.cameras);
     this.config = { ...this.config, defaults: next.defaults, cameras: next.cameras };
-    for (const id of changes.removed) await this.uninstall(id);
-    for (const camera of changes.changed) {
-      await this.uninstall(camera.id);
-      await this.install(camera);
-    }
+    for (const id of changes.removed) await this.delete(id);
+    for (const camera of changes.changed) await this.apply(camera);
     for (const camera of changes.added) await this.install(camera);
     const summary = { added: changes.added.length, removed: changes.removed.length, changed: changes.changed.length };
     this.log.info(summary, 'config reloaded');
@@ -136,14 +146,15 @@ export class Site implements SiteControl {
   async updateCamera(id: string, input: unknown): Promise<CameraStatus> {
     this.entry(id);
     const camera = parseCamera({ ...(input as object), id }, this.config.defaults, 'request body');
-    await this.uninstall(id);
-    await this.install(camera);
+    const duplicate = [...this.cameraEntries.values()].find((e) => e.config.channel === camera.channel && e.config.id !== id);
+    if (duplicate) throw new CameraExistsError(`Channel ${camera.channel} is already used by camera '${duplicate.config.id}'; choose another channel`);
+    await this.apply(camera);
     return this.camera(id) as CameraStatus;
   }
 
   async removeCamera(id: string): Promise<void> {
     this.entry(id);
-    await this.uninstall(id);
+    await this.delete(id);
   }
 
   async restartCamera(id: string): Promise<CameraStatus> {
@@ -155,8 +166,7 @@ export class Site implements SiteControl {
 
   async setEnabled(id: string, enabled: boolean): Promise<CameraStatus> {
     const { config } = this.entry(id);
-    await this.uninstall(id);
-    await this.install({ ...config, enabled });
+    if (config.enabled !== enabled) await this.apply({ ...config, enabled });
     return this.camera(id) as CameraStatus;
   }
 
@@ -205,10 +215,26 @@ export class Site implements SiteControl {
     return this.gateway.onTransition(listener);
   }
 
+  onCameraRemoved(listener: (camera: string) => void): () => void {
+    this.removedListeners.add(listener);
+    return () => this.removedListeners.delete(listener);
+  }
+
+  /** Whether an event start also goes to the critical alerts, by its camera's current `alerts`. */
+  isCritical(event: Readonly<DetectionEvent>): boolean {
+    const alerts = this.cameraEntries.get(event.camera)?.config.alerts;
+    return alerts !== undefined && alerts.critical && (alerts.labels.length === 0 || alerts.labels.includes(event.label));
+  }
+
   private entry(id: string): SiteCamera {
     const entry = this.cameraEntries.get(id);
     if (!entry) throw new CameraNotFoundError(id);
     return entry;
+  }
+
+  /** The channel worker's settings for the camera, cropping into `crops` (its slab in the hub). */
+  private analysis(config: CameraConfig, crops: SharedArrayBuffer): AnalysisSettings {
+    return { ...analysisSettings(config), crops, sampling: config.sampling };
   }
 
   /** Registers the camera and, when it should stream, starts its ingest, analysis and inference queue. */
@@ -218,14 +244,33 @@ export class Site implements SiteControl {
     const { ai } = config;
     const snapshot = isSnapshotFormat(ai.format) ? { format: ai.format, width: ai.width, height: ai.height } : null;
     const slab = this.hub.addCamera(config.id, snapshot, config);
-    const tensor = this.hub.pool.backend.tensor;
-    const analysis = analysisSettings(config, tensor ? { width: tensor.width, height: tensor.height, layout: tensor.layout } : undefined);
+    const analysis = this.analysis(config, slab.buffer);
     try {
-      await this.gateway.addCamera(cameraSpec(config), { ...analysis, crops: slab.buffer, sampling: config.sampling });
+      await this.gateway.addCamera(cameraSpec(config), analysis);
     } catch (err) {
       this.hub.removeCamera(config.id);
       throw err;
     }
+  }
+
+  /**
+   * A changed entry of a known camera, applied as far as it reaches: an ingest change restarts the
+   * camera; an analysis change goes to its running channel worker and decision layer, ffmpeg and
+   * the tracks going on; metadata is only stored.
+   */
+  private async apply(next: CameraConfig): Promise<void> {
+    const entry = this.entry(next.id);
+    const kind = cameraChangeKind(entry.config, next);
+    if (kind === 'ingest') {
+      await this.uninstall(next.id);
+      await this.install(next);
+      return;
+    }
+    entry.config = next;
+    if (kind === 'metadata' || !entry.streaming) return;
+    this.hub.updateDecisions(next.id, next);
+    const slab = this.hub.camera(next.id)?.slab;
+    if (slab) await this.gateway.reconfigureAnalysis(next.id, this.analysis(next, slab.buffer));
   }
 
   private async uninstall(id: string): Promise<void> {
@@ -235,5 +280,13 @@ export class Site implements SiteControl {
     if (!entry.streaming) return;
     await this.gateway.removeCamera(id);
     this.hub.removeCamera(id);
+  }
+
+  /** The camera is gone for good: its counters are dropped and the outputs told (retained status). */
+  private async delete(id: string): Promise<void> {
+    await this.uninstall(id);
+    this.gateway.forget(id);
+    this.hub.forget(id);
+    this.removedListeners.forEach((l) => l(id));
   }
 }

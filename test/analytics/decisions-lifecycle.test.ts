@@ -201,3 +201,16 @@ test('the tracker update and the best-shot record feed the engine as they are', 
   }
   assert.equal(h.messages.length, 4);
 });
+
+test('new rules for a camera apply from the next frame, and a running event goes on without an end', () => {
+  const h = harness({ labels: ['person'] });
+  const box = standingAt(320, 300);
+  h.frame(1000, { started: [object(1, 'person', box), object(2, 'car', box)] });
+  assert.deepEqual(h.log(), ['start:person:1'], 'the car is filtered by the label list');
+  h.engine.updateCamera('gate', cameraDecisionsSchema.parse({ rateLimit: null, labels: ['person', 'car'] }));
+  h.frame(1100, { updated: [object(1, 'person', box), object(2, 'car', box)] });
+  assert.deepEqual(h.log(), ['start:person:1', 'start:car:2'], 'the pending car starts under the new labels; the person event goes on');
+  assert.equal(h.engine.counters('gate').filtered.label, 1, 'counters are kept across the change');
+  h.frame(1200, { ended: [gone(1), gone(2)] });
+  assert.deepEqual(h.log().slice(2), ['end:person:1', 'end:car:2']);
+});

@@ -14,6 +14,7 @@ test('the pipeline bench runs its synthetic ramp, placements and RTSP ramp in qu
   assert.equal(synthetic.placement.reduce((a, b) => a + b, 0), 2, 'every camera placed on a worker');
   assert.ok(synthetic.published > 0 && synthetic.latency.count > 0, 'frames were published and analysed');
   assert.equal(synthetic.analysedFps > 0, true);
+  assert.ok(synthetic.cropsPerCameraS > 0, 'candidates were cropped into the cameras\' crop slabs, as the site does');
   for (const key of ['median', 'min', 'max'] as const) assert.equal(typeof synthetic.cpuPercent[key], 'number');
   assert.equal(typeof synthetic.rssPerCameraMB, 'number');
   assert.equal(synthetic.sustained, synthetic.failures.length === 0);

@@ -8,7 +8,7 @@ import { parseSvg } from './xml.ts';
 function level(cameras: number, p99Ms: number, dropShare: number, completed = true): DensityLevel {
   const zero = { median: 0, min: 0, max: 0 };
   return {
-    workers: 2, cameras, holdS: 10, offeredFps: 5, analysedFps: 5, published: 1, dropped: 0, dropShare,
+    workers: 2, cameras, holdS: 10, offeredFps: 5, analysedFps: 5, published: 1, dropped: 0, dropShare, cropsPerCameraS: 4,
     latency: { p50Ms: 1, p99Ms, meanMs: 1, count: 100, over50: 0 }, p99PerWindowMs: zero, cpuPercent: zero, otherCpuPercent: zero,
     loopLagP99Ms: zero, loopLagMaxMs: 0, rssPerCameraMB: 4, sustained: p99Ms < 50, failures: [], completed, windows: 5, settleS: 1, cpuPercentPerCamera: 0.1,
   };

@@ -139,6 +139,13 @@ test('workers is either auto or a positive integer', () => {
   assert.deepEqual(problemsOf('gateway: {workers: 0}'), ['gateway.workers: expected a number >= 1']);
 });
 
+test('recording is refused until it is implemented, in a camera and in the defaults, even when disabled', () => {
+  const refused = 'recording is not implemented yet (issue 12); remove the key';
+  assert.deepEqual(problemsOf(`cameras: [${camera('recording: {enabled: true}')}]`), [`cameras[0].recording: ${refused}`]);
+  assert.deepEqual(problemsOf(`cameras: [${camera('recording: {enabled: false}')}]`), [`cameras[0].recording: ${refused}`]);
+  assert.deepEqual(problemsOf(`defaults: {recording: {mode: events}}\ncameras: [${camera()}]`), [`defaults.recording: ${refused}`]);
+});
+
 test('invalid defaults are reported once, at defaults, not again under every camera', () => {
   assert.deepEqual(problemsOf(`defaults: {ai: {fps: -1}}\ncameras: [${camera()}, ${camera('', 'dock', 2)}]`),
     ['defaults.ai.fps: expected a number > 0']);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cameraChanges } from '../../src/config/camera-changes.ts';
 import { parseConfig } from '../../src/config/load.ts';
-import { analysisSettings, cameraSpec, DEFAULT_TENSOR, rasterizeMask } from '../../src/config/to-runtime.ts';
+import { analysisSettings, cameraSpec, rasterizeMask } from '../../src/config/to-runtime.ts';
 
 function camerasOf(yaml: string): ReturnType<typeof parseConfig>['cameras'] {
   return parseConfig(yaml, { env: {} }).cameras;
@@ -38,9 +38,7 @@ test('a camera maps to the analysis settings of its channel worker, with issue 3
     motion: { threshold: 25, minArea: 64, alpha: 0.2, gridCols: 8, gridRows: 8, maxBoxes: 32, exclude: null },
     regions: { padding: 0.15, minSide: 160, maxRegions: 4 },
     lightingRatio: 0.6,
-    tensor: DEFAULT_TENSOR,
   });
-  assert.deepEqual(analysisSettings(dock, { width: 640, height: 640, layout: 'nhwc-u8' }).tensor, { width: 640, height: 640, layout: 'nhwc-u8' });
 });
 
 test('motion exclusion polygons become a mask of the analysis size', () => {

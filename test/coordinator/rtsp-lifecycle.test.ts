@@ -6,7 +6,7 @@ import { Counter } from '../../src/channel/stats.ts';
 import type { CameraTransition } from '../../src/coordinator/camera-state.ts';
 import { Gateway } from '../../src/coordinator/gateway.ts';
 import { resolveFfmpeg } from '../../src/ingest/ffmpeg-path.ts';
-import { ANALYSIS, cameraSpec } from '../support/cameras.ts';
+import { analysis, cameraSpec } from '../support/cameras.ts';
 import { startRtspServer, type RtspServer } from '../support/rtsp-server.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -39,7 +39,7 @@ after(async () => {
 });
 
 test('an RTSP camera whose server goes away comes back ONLINE by itself when the server returns', async () => {
-  const cam = await gateway.addCamera(cameraSpec('rtsp0', server.url(0), { stallTimeoutMs: 3000 }), ANALYSIS);
+  const cam = await gateway.addCamera(cameraSpec('rtsp0', server.url(0), { stallTimeoutMs: 3000 }), analysis());
   await waitFor('online', () => cam.actor.state === 'ONLINE', 20_000);
   assert.equal(cam.actor.stream?.codec, 'h264');
   await server.stop();
@@ -60,7 +60,7 @@ test('wrong credentials back off, open the circuit, and half-open on schedule; r
     backoff: { initialMs: 200, factor: 2, maxMs: 1000, jitter: 0 },
     circuit: { failureThreshold: 3, openMs: 2500, halfOpenMaxTrials: 1, successThreshold: 2 },
   });
-  const cam = await gateway.addCamera(wrong, ANALYSIS);
+  const cam = await gateway.addCamera(wrong, analysis());
   await waitFor('circuit open', () => cam.actor.state === 'CIRCUIT_OPEN', 20_000);
   assert.equal(cam.actor.lastError?.kind, 'unauthorized');
   assert.ok(!JSON.stringify(of('wrongpw')).includes('wrong'.concat('@')), 'the password never appears in a transition');
@@ -71,13 +71,13 @@ test('wrong credentials back off, open the circuit, and half-open on schedule; r
   assert.ok(trial.atMs - opened.atMs >= 2490, `trial ${trial.atMs - opened.atMs} ms after opening`);
   await gateway.removeCamera('wrongpw');
 
-  const right = await gateway.addCamera(cameraSpec('rightpw', secured.url(0, { user: 'operator', password: 'right:p@ss' })), ANALYSIS);
+  const right = await gateway.addCamera(cameraSpec('rightpw', secured.url(0, { user: 'operator', password: 'right:p@ss' })), analysis());
   await waitFor('online with the right credentials', () => right.actor.state === 'ONLINE', 20_000);
   await gateway.removeCamera('rightpw');
 });
 
 test('RTSP over UDP works as a configured transport', async () => {
-  const cam = await gateway.addCamera(cameraSpec('udp', server.url(1), { transport: 'udp' }), ANALYSIS);
+  const cam = await gateway.addCamera(cameraSpec('udp', server.url(1), { transport: 'udp' }), analysis());
   await waitFor('online over UDP', () => cam.actor.state === 'ONLINE', 20_000);
   assert.match(of('udp').find((t) => t.to === 'CONNECTING')?.reason ?? '', /UDP/);
   await gateway.removeCamera('udp');
@@ -85,7 +85,7 @@ test('RTSP over UDP works as a configured transport', async () => {
 
 test('twenty RTSP cameras run at once, each online and analysed', async () => {
   const ids = Array.from({ length: 20 }, (_, i) => `many${i}`);
-  const cams = await Promise.all(ids.map((id, i) => gateway.addCamera(cameraSpec(id, server.url(i % 4), { fps: 5 }), ANALYSIS)));
+  const cams = await Promise.all(ids.map((id, i) => gateway.addCamera(cameraSpec(id, server.url(i % 4), { fps: 5 }), analysis())));
   await waitFor('all twenty online', () => cams.every((c) => c.actor.state === 'ONLINE'), 45_000);
   await waitFor('all twenty analysed', () => cams.every((c) => c.stats.get(Counter.Analysed) >= 10), 20_000);
   const placements = new Set(ids.map((id) => gateway.supervisor.placement(id)?.worker));

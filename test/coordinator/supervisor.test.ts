@@ -10,7 +10,7 @@ import { ChannelSupervisor } from '../../src/coordinator/supervisor.ts';
 import { epochMs } from '../../src/ring/clock.ts';
 import { Ctrl, FrameRing } from '../../src/ring/layout.ts';
 import { FrameRingProducer } from '../../src/ring/producer.ts';
-import { ANALYSIS } from '../support/cameras.ts';
+import { analysis } from '../support/cameras.ts';
 import { sleep, waitFor } from '../support/wait.ts';
 
 let supervisor: ChannelSupervisor;
@@ -26,7 +26,7 @@ interface TestCamera { ring: FrameRing; producer: FrameRingProducer; stats: Chan
 async function addCamera(id: string, slots: number, width = 160, height = 90): Promise<TestCamera> {
   const ring = FrameRing.create({ width, height, format: 'gray', slots });
   const stats = new ChannelStats();
-  await supervisor.assign({ id, ring: ring.buffer, stats: stats.buffer, ...ANALYSIS });
+  await supervisor.assign({ id, ring: ring.buffer, stats: stats.buffer, ...analysis() });
   return { ring, producer: new FrameRingProducer(ring, supervisor.doorbellOf(id)), stats };
 }
 

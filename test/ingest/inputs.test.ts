@@ -15,7 +15,7 @@ import type { CameraTransition } from '../../src/coordinator/camera-state.ts';
 import { Gateway, type GatewayCamera } from '../../src/coordinator/gateway.ts';
 import { ffmpegArgs, type IngestSpec } from '../../src/ingest/ffmpeg-args.ts';
 import { resolveFfmpeg } from '../../src/ingest/ffmpeg-path.ts';
-import { ANALYSIS, cameraSpec } from '../support/cameras.ts';
+import { analysis, cameraSpec } from '../support/cameras.ts';
 import { startLiveHls, writeHlsVod } from '../support/hls.ts';
 import { startMjpegServer } from '../support/mjpeg-server.ts';
 import { startRtspServer, type RtspServer } from '../support/rtsp-server.ts';
@@ -66,7 +66,7 @@ describe('rtsps:// (a GStreamer RTSP server over TLS with a self-signed certific
 
   test('an rtsps:// camera goes ONLINE and its frames are analysed', async () => {
     assert.match(server.url(0), /^rtsps:\/\//);
-    const cam = await gateway.addCamera(cameraSpec('tls', server.url(0)), ANALYSIS);
+    const cam = await gateway.addCamera(cameraSpec('tls', server.url(0)), analysis());
     await waitFor('online over TLS', () => cam.actor.state === 'ONLINE', 20_000);
     assert.equal(cam.actor.stream?.codec, 'h264');
     await analysed(cam, 10);
@@ -76,7 +76,7 @@ describe('rtsps:// (a GStreamer RTSP server over TLS with a self-signed certific
   test('an rtsps:// camera never falls back to UDP, which RTSP over TLS cannot carry', async () => {
     // A mount that does not exist fails every attempt over TLS.
     const missing = server.url(0).replace(/cam0$/, 'nothing');
-    const cam = await gateway.addCamera(cameraSpec('tlsfail', missing, { udpFallbackAfter: 1, ...QUICK_RETRIES }), ANALYSIS);
+    const cam = await gateway.addCamera(cameraSpec('tlsfail', missing, { udpFallbackAfter: 1, ...QUICK_RETRIES }), analysis());
     await waitFor('three failed attempts', () => of('tlsfail').filter((t) => t.to === 'OFFLINE').length >= 3, 20_000);
     assert.equal(cam.actor.lastError?.kind, 'not_found');
     assert.equal(cam.actor.transport, 'tcp');
@@ -96,7 +96,7 @@ describe('an RTSP server that refuses TCP (SETUP over TCP gets 461 Unsupported t
     const spec = cameraSpec('fallback', server.url(0), {
       transport: 'tcp', udpFallbackAfter: 2, backoff: { initialMs: 100, factor: 2, maxMs: 1000, jitter: 0 },
     });
-    const cam = await gateway.addCamera(spec, ANALYSIS);
+    const cam = await gateway.addCamera(spec, analysis());
     await waitFor('online after the fallback', () => cam.actor.state === 'ONLINE', 20_000);
     assert.equal(cam.actor.transport, 'udp');
     const connecting = of('fallback').filter((t) => t.to === 'CONNECTING').map((t) => t.reason);
@@ -108,7 +108,7 @@ describe('an RTSP server that refuses TCP (SETUP over TCP gets 461 Unsupported t
   });
 
   test('a camera configured for UDP goes ONLINE on its first attempt', async () => {
-    const cam = await gateway.addCamera(cameraSpec('udp', server.url(0), { transport: 'udp' }), ANALYSIS);
+    const cam = await gateway.addCamera(cameraSpec('udp', server.url(0), { transport: 'udp' }), analysis());
     await waitFor('online over UDP', () => cam.actor.state === 'ONLINE', 20_000);
     assert.deepEqual(of('udp').map((t) => t.to), ['CONNECTING', 'ONLINE']);
     await analysed(cam, 10);
@@ -116,7 +116,7 @@ describe('an RTSP server that refuses TCP (SETUP over TCP gets 461 Unsupported t
   });
 
   test('with udpFallbackAfter 0 a TCP camera keeps retrying over TCP and never switches', async () => {
-    const cam = await gateway.addCamera(cameraSpec('tcponly', server.url(0), { udpFallbackAfter: 0, ...QUICK_RETRIES }), ANALYSIS);
+    const cam = await gateway.addCamera(cameraSpec('tcponly', server.url(0), { udpFallbackAfter: 0, ...QUICK_RETRIES }), analysis());
     await waitFor('four failed attempts', () => of('tcponly').filter((t) => t.to === 'OFFLINE').length >= 4, 20_000);
     assert.equal(cam.actor.transport, 'tcp');
     assert.ok(!of('tcponly').some((t) => t.to === 'ONLINE' || /UDP/.test(t.reason)), statesOf('tcponly'));
@@ -129,7 +129,7 @@ test('a live HLS stream over HTTP goes ONLINE and its frames are analysed', asyn
   const live = await startLiveHls(hlsDir);
   const http = await startStaticHttpServer(hlsDir);
   ctx.after(() => Promise.all([live.stop(), http.stop()]));
-  const cam = await gateway.addCamera(cameraSpec('hls', http.url(live.name)), ANALYSIS);
+  const cam = await gateway.addCamera(cameraSpec('hls', http.url(live.name)), analysis());
   await waitFor('online', () => cam.actor.state === 'ONLINE', 20_000);
   assert.equal(cam.actor.stream?.codec, 'h264');
   assert.deepEqual([cam.actor.stream?.width, cam.actor.stream?.height], [320, 180]);
@@ -146,7 +146,7 @@ test('an HLS VOD playlist that ends takes the camera OFFLINE and it plays again 
   const http = await startStaticHttpServer(vodDir);
   ctx.after(() => http.stop());
   // loop: true is documented for files only: an HTTP input is not looped by ffmpeg, the actor reconnects.
-  const cam = await gateway.addCamera(cameraSpec('vod', http.url('vod.m3u8'), { loop: true }), ANALYSIS);
+  const cam = await gateway.addCamera(cameraSpec('vod', http.url('vod.m3u8'), { loop: true }), analysis());
   await waitFor('played twice', () => of('vod').filter((t) => t.to === 'ONLINE').length >= 2, 20_000);
   const ended = of('vod').find((t) => t.to === 'OFFLINE');
   assert.match(ended?.reason ?? '', /^stream ended; reconnecting in \d+ ms$/, statesOf('vod'));
@@ -159,7 +159,7 @@ test('an MJPEG camera that freezes goes STALLED or OFFLINE and comes back ONLINE
   ctx.after(() => camera.stop());
   const cam = await gateway.addCamera(cameraSpec('mjpeg', camera.url, {
     stallTimeoutMs: 1500, ioTimeoutMs: 1500, backoff: { initialMs: 200, factor: 2, maxMs: 1000, jitter: 0 },
-  }), ANALYSIS);
+  }), analysis());
   await waitFor('online', () => cam.actor.state === 'ONLINE', 15_000);
   assert.equal(cam.actor.stream?.codec, 'mjpeg');
   await analysed(cam, 10);
@@ -180,7 +180,7 @@ test('an MJPEG camera is sampled at the rate it sends, though its frames carry n
   ctx.after(() => camera.stop());
   // Analysis at the camera's own 10 fps: every frame sent should come through. With ffmpeg's
   // assumed 25 fps as the frames' times, the fps filter kept 4 in 10.
-  const cam = await gateway.addCamera(cameraSpec('mjpegrate', camera.url, { fps: 10, stallTimeoutMs: 20_000 }), ANALYSIS);
+  const cam = await gateway.addCamera(cameraSpec('mjpegrate', camera.url, { fps: 10, stallTimeoutMs: 20_000 }), analysis());
   await waitFor('online', () => cam.actor.state === 'ONLINE', 15_000);
   await waitFor('a few frames', () => cam.actor.frames >= 5);
   const before = cam.actor.frames;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MissingSecretError, referencedVariables, resolveSecrets } from '../../src/ingest/secrets.ts';
+import { MissingSecretError } from '../../src/errors.ts';
+import { referencedVariables, resolveSecrets } from '../../src/ingest/secrets.ts';
 import { maskUrl } from '../../src/ingest/mask-url.ts';
 
 const url = 'rtsp://${CAM_USER}:${CAM_PASS}@10.0.0.5:554/Streaming/101';

@@ -13,7 +13,7 @@ import { createMetrics } from '../../src/outputs/metrics/registry.ts';
 import type { InferenceSample, MetricsSources } from '../../src/outputs/metrics/sources.ts';
 import { gatewayCameraSamples, hubInferenceSample } from '../../src/site/metrics-sources.ts';
 import type { MqttOutputStats } from '../../src/outputs/mqtt/publisher.ts';
-import { ANALYSIS, cameraSpec, lavfiSpec } from '../support/cameras.ts';
+import { analysis, cameraSpec, lavfiSpec } from '../support/cameras.ts';
 import { waitFor } from '../support/wait.ts';
 import { scrape, seriesOf, valueOf } from './scrape.ts';
 
@@ -73,12 +73,12 @@ function sources(overrides: Partial<MetricsSources> = {}): MetricsSources {
 before(async () => {
   gateway = new Gateway({ ffmpeg: resolveFfmpeg(), logger, workers: 1 });
   gateway.start();
-  await gateway.addCamera(lavfiSpec('gate'), ANALYSIS);
-  await gateway.addCamera(lavfiSpec('yard'), ANALYSIS);
+  await gateway.addCamera(lavfiSpec('gate'), analysis());
+  await gateway.addCamera(lavfiSpec('yard'), analysis());
   await gateway.addCamera(cameraSpec('dead', DEAD_URL, {
     backoff: { initialMs: 100, factor: 2, maxMs: 400, jitter: 0 },
     circuit: { failureThreshold: 2, openMs: 60_000, halfOpenMaxTrials: 1, successThreshold: 2 },
-  }), ANALYSIS);
+  }), analysis());
   await waitFor('both synthetic cameras online', () => ['gate', 'yard'].every((id) => gateway.camera(id)?.actor.state === 'ONLINE'));
   await waitFor('the dead camera opens its circuit', () => gateway.camera('dead')?.actor.state === 'CIRCUIT_OPEN');
 });
@@ -217,7 +217,7 @@ test('one scrape reads each source once, and the next scrape reads it again', as
 
 test('a removed camera disappears from the next scrape', async () => {
   const registry = createMetrics(sources(), { defaultMetrics: false });
-  await gateway.addCamera(lavfiSpec('temp'), ANALYSIS);
+  await gateway.addCamera(lavfiSpec('temp'), analysis());
   assert.ok(seriesOf(await scrape(registry), 'panoptes_camera_state', { camera: 'temp' }).length > 0);
   await gateway.removeCamera('temp');
   assert.deepEqual(seriesOf(await scrape(registry), 'panoptes_camera_state', { camera: 'temp' }), []);

@@ -1,6 +1,8 @@
 /** Camera specs for tests: synthetic lavfi sources and RTSP URLs with fast lifecycle timings. */
 import type { CameraSpec } from '../../src/coordinator/camera.ts';
+import type { CameraAnalysis } from '../../src/config/to-runtime.ts';
 import type { AnalysisSettings } from '../../src/coordinator/gateway.ts';
+import { CropSlab } from '../../src/inference/crop-slab.ts';
 
 export function cameraSpec(id: string, url: string, overrides: Partial<CameraSpec> = {}): CameraSpec {
   return {
@@ -20,9 +22,16 @@ export function lavfiSpec(id: string, overrides: Partial<CameraSpec> = {}): Came
   return cameraSpec(id, `lavfi:testsrc2=size=${width}x${height}:rate=${overrides.fps ?? 10}`, overrides);
 }
 
-export const ANALYSIS: AnalysisSettings = {
+export const ANALYSIS: CameraAnalysis = {
   motion: { threshold: 25, minArea: 16, alpha: 0, gridCols: 8, gridRows: 8, maxBoxes: 16, exclude: null },
   regions: { padding: 0.1, minSide: 96, maxRegions: 4 },
   lightingRatio: 0.9,
-  tensor: { width: 96, height: 96, layout: 'nchw-f32' },
 };
+
+/**
+ * ANALYSIS with a crop slab of its own, as the site gives every camera; shaped for the default motion
+ * backend (no pixels). Nothing consumes it here, so the newest crops replace the oldest queued ones.
+ */
+export function analysis(): AnalysisSettings {
+  return { ...ANALYSIS, crops: CropSlab.create(null).buffer };
+}

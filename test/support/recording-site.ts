@@ -28,6 +28,7 @@ export class RecordingSite implements SiteControl {
   readonly #detections = new Set<Listener<DetectionsMessage>>();
   readonly #transitions = new Set<Listener<CameraTransition>>();
   readonly #healthChecks = new Set<() => HealthProblem | null>();
+  readonly #removed = new Set<Listener<string>>();
 
   #record(method: string, ...args: unknown[]): void {
     this.calls.push({ method, args });
@@ -101,6 +102,7 @@ export class RecordingSite implements SiteControl {
     this.#record('removeCamera', id);
     this.#entry(id);
     this.#cameras.delete(id);
+    for (const listener of this.#removed) listener(id);
   }
 
   async restartCamera(id: string): Promise<CameraStatus> {
@@ -175,9 +177,14 @@ export class RecordingSite implements SiteControl {
     return () => this.#transitions.delete(listener);
   }
 
+  onCameraRemoved(listener: Listener<string>): () => void {
+    this.#removed.add(listener);
+    return () => this.#removed.delete(listener);
+  }
+
   /** How many listeners follow the site (the outputs unsubscribe when they close). */
   get listeners(): number {
-    return this.#events.size + this.#detections.size + this.#transitions.size;
+    return this.#events.size + this.#detections.size + this.#transitions.size + this.#removed.size;
   }
 
   emitEvent(message: EventMessage): void {

@@ -15,6 +15,7 @@
  *   neither). A track whose start was dropped publishes nothing for the rest of its life, so no update
  *   or end ever arrives without its start; the start and the end are counted.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { copyFace, snapshotEvent, type BestShotSummary, type DetectionEvent, type EventMessage, type EventMessageType, type EventPublisher } from '../events.ts';
 import { outranks } from '../shot-quality.ts';
 import { iou } from '../tracker.ts';
@@ -49,15 +50,17 @@ export interface CameraEventsContext {
 export class CameraEvents {
   readonly counters: DecisionCounters = emptyCounters();
   readonly #name: string;
-  readonly #options: CameraDecisionOptions;
-  readonly #filter: ObjectFilter;
-  readonly #bucket: TokenBucket | null;
+  readonly #frame: FrameSize;
+  #options: CameraDecisionOptions;
+  #filter: ObjectFilter;
+  #bucket: TokenBucket | null;
   readonly #context: CameraEventsContext;
   readonly #tracks = new Map<number, TrackState>();
   readonly #lastEndMs = new Map<string, number>();
 
   constructor(name: string, options: CameraDecisionOptions, frame: FrameSize, context: CameraEventsContext) {
     this.#name = name;
+    this.#frame = frame;
     this.#options = options;
     this.#filter = new ObjectFilter(options, frame);
     this.#bucket = options.rateLimit === null ? null : new TokenBucket(options.rateLimit);
@@ -86,6 +89,19 @@ export class CameraEvents {
       }
     }
     for (const ended of frame.ended) this.#end(ended.id, bestShotOf(ended.id));
+  }
+
+  /**
+   * New rules from the next frame on. Tracks keep their state: an event goes on, a pending track is
+   * judged by the new filters, a dropped one stays dropped. The camera's bucket is kept unless its
+   * limit changed, so a rule edit cannot refill it.
+   */
+  reconfigure(options: CameraDecisionOptions): void {
+    if (!isDeepStrictEqual(options.rateLimit, this.#options.rateLimit)) {
+      this.#bucket = options.rateLimit === null ? null : new TokenBucket(options.rateLimit);
+    }
+    this.#options = options;
+    this.#filter = new ObjectFilter(options, this.#frame);
   }
 
   /** Ends every running event as if all tracks ended now (camera removed or stopped). */

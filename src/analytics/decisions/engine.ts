@@ -43,10 +43,23 @@ export class DecisionEngine {
     this.#cameras.set(name, new CameraEvents(name, options, frame, this.#context));
   }
 
-  /** Ends the camera's running events (end time = when each object was last seen) and forgets it. */
-  removeCamera(name: string): void {
-    this.#camera(name).endAll();
+  /**
+   * New options for a camera: its running events go on under the new rules (a pending track is
+   * judged by them from its next observation on).
+   */
+  updateCamera(name: string, options: CameraDecisionOptions): void {
+    this.#camera(name).reconfigure(options);
+  }
+
+  /**
+   * Ends the camera's running events (end time = when each object was last seen) and forgets it;
+   * returns its final counters (the ends just published included).
+   */
+  removeCamera(name: string): DecisionCounters {
+    const events = this.#camera(name);
+    events.endAll();
     this.#cameras.delete(name);
+    return events.counters;
   }
 
   /**

@@ -35,8 +35,8 @@ export function counterFamily<L extends string>(spec: FamilySpec<L>, read: () =>
     name: spec.name, help: spec.help, labelNames: spec.labelNames, registers: [spec.registry],
     collect() {
       clear(this, spec);
-      // Totals are copied, not added up here. A total only falls when its component was replaced (a
-      // camera restarted into new stats), and Prometheus reads that drop as the counter reset it is.
+      // Totals are copied, not added up here: the sources keep them for the life of the process (a
+      // restarted camera carries what it counted before), so a series never falls while it exists.
       for (const s of read()) this.inc(s.labels, s.value);
     },
   });

@@ -47,6 +47,12 @@ export interface WebSocketSample {
   clients: number;
   /** Messages not sent to a client, by reason (slow client backpressure, ...). */
   dropped: Readonly<Record<string, number>>;
+  /** Cameras and labels held in every client's filter. */
+  filterEntries: number;
+  /** uWS topics every client is subscribed to. */
+  topics: number;
+  /** Subscribes refused, by reason (unknown_camera, unknown_label, limit). */
+  subscribesRejected: Readonly<Record<string, number>>;
 }
 
 export interface MetricsSources {

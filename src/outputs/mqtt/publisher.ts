@@ -63,6 +63,8 @@ export interface MqttOutputStats {
 }
 
 const STOP_GRACE_MS = 2_000;
+/** Deleted cameras whose retained status waits for a connection to be cleared; beyond this the oldest are left. */
+const MAX_PENDING_CLEARS = 1_024;
 
 export class MqttOutput implements EventPublisher {
   readonly topics: MqttTopics;
@@ -71,6 +73,8 @@ export class MqttOutput implements EventPublisher {
   readonly #published = Object.fromEntries(PUBLISHED_KINDS.map((kind) => [kind, 0])) as Record<MqttPublishedKind, number>;
   readonly #dropped = Object.fromEntries(DROP_REASONS.map((reason) => [reason, 0])) as Record<MqttDropReason, number>;
   readonly #lastTransition = new Map<string, CameraTransition>();
+  /** Cameras deleted while disconnected: their retained status is cleared on the next connect. */
+  readonly #pendingClears = new Set<string>();
   readonly #cleanups: Array<() => void> = [];
   readonly #guard: CallbackGuard;
   #outbox: Outbox | undefined;
@@ -144,6 +148,7 @@ export class MqttOutput implements EventPublisher {
       site.onEvent((message) => this.publish(message)),
       site.onDetections((message) => this.#publishDetections(message)),
       site.onTransition((transition) => this.#publishTransition(transition)),
+      site.onCameraRemoved((camera) => this.#clearStatus(camera)),
     );
     this.#every(this.#options.healthIntervalMs ?? 30_000, 'health', () => healthPayload(site, Date.now()));
     this.#every(this.#options.metricsIntervalMs ?? 60_000, 'metrics', () => metricsSummaryPayload(site, this.stats(), Date.now()));
@@ -208,6 +213,8 @@ export class MqttOutput implements EventPublisher {
     this.#outageLogged = false;
     this.#log.info({ broker: this.brokerUrl, pending: this.#outbox?.depth ?? 0 }, 'mqtt connected');
     client.publish(this.topics.availability, 'online', { qos: 1, retain: true });
+    for (const camera of this.#pendingClears) client.publish(this.topics.status(camera), '', { qos: 1, retain: true });
+    this.#pendingClears.clear();
     const now = Date.now();
     for (const camera of this.#options.site.cameras()) {
       const payload = currentStatusPayload(camera.id, camera.state, this.#lastTransition.get(camera.id), now);
@@ -291,6 +298,25 @@ export class MqttOutput implements EventPublisher {
     if (client === undefined || !client.connected) return;
     client.publish(this.topics.status(transition.camera), transitionPayload(transition), { qos: 1, retain: true });
     this.#published.status += 1;
+  }
+
+  /**
+   * A deleted camera's retained status would stay on the broker for good: an empty retained payload
+   * is how MQTT removes it. Published after the camera's last transition (DISABLED), in order.
+   */
+  #clearStatus(camera: string): void {
+    this.#lastTransition.delete(camera);
+    const client = this.#client;
+    if (client === undefined || !client.connected) {
+      if (this.#pendingClears.size >= MAX_PENDING_CLEARS) {
+        const oldest = this.#pendingClears.values().next().value as string;
+        this.#pendingClears.delete(oldest);
+        this.#log.warn({ camera: oldest }, 'too many deleted cameras while disconnected: this one\'s retained status is left on the broker');
+      }
+      this.#pendingClears.add(camera);
+      return;
+    }
+    client.publish(this.topics.status(camera), '', { qos: 1, retain: true });
   }
 
   #every(intervalMs: number, kind: 'health' | 'metrics', payload: () => string): void {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { MqttOutput } from '../../../src/outputs/mqtt/publisher.ts';
 import { startMosquitto, type Mosquitto } from '../../support/mosquitto.ts';
+import { startTcpProxy } from './tcp-proxy.ts';
 import { waitFor } from '../../support/wait.ts';
 import { capturedLogger, eventMessage, mqttConfig, parseEvent, RecordingSite, scratchDir, seeded, subscribe, type Received, type Subscriber } from './harness.ts';
 
@@ -89,4 +90,67 @@ test('control still works after the broker restart (the gateway subscribed again
   await replies.client.publishAsync(`${PREFIX}/control/cameras/gate/restart`, '{"requestId": "after-restart"}', { qos: 1 });
   await waitFor('the reply', () => replies.messages.length > 0);
   assert.deepEqual(JSON.parse(replies.messages[0]?.payload ?? '{}'), { requestId: 'after-restart', camera: 'gate', action: 'restart', ok: true });
+});
+
+/** An output of its own (prefix, outbox) on `url`, stopped after the test. */
+async function ownOutput(prefix: string, url: string, site: RecordingSite): Promise<{ output: MqttOutput; stop: () => Promise<void> }> {
+  const outbox = scratchDir();
+  const own = new MqttOutput({
+    config: mqttConfig({ url, prefix, clientId: `gw-${prefix}`, outbox: { dir: outbox.dir } }),
+    site, log: capturedLogger().log, healthIntervalMs: 0, metricsIntervalMs: 0, reconnectPeriodMs: 100,
+  });
+  await own.start();
+  await waitFor('the output to connect', () => own.stats().connected);
+  return { output: own, stop: async () => { await own.stop(); outbox.remove(); } };
+}
+
+/**
+ * The retained statuses a new subscriber is handed: mosquitto sends them while it handles the
+ * SUBSCRIBE, so once a message published after it comes back, every one of them has arrived.
+ */
+async function retainedStatuses(prefix: string): Promise<Map<string, string>> {
+  const sub = await subscribe(mosquitto.url, [`${prefix}/streams/status/#`, `${prefix}/marker`]);
+  try {
+    await sub.client.publishAsync(`${prefix}/marker`, 'done', { qos: 1 });
+    await waitFor('the marker', () => sub.on(`${prefix}/marker`).length > 0);
+    return new Map(sub.messages.filter((m) => m.retain).map((m) => [m.topic.split('/').at(-1) as string, m.payload]));
+  } finally {
+    await sub.close();
+  }
+}
+
+test('a deleted camera\'s retained status is cleared on the broker: a new subscriber gets none for it', async () => {
+  const prefix = 'mosq-delete';
+  const site = await seeded(new RecordingSite(), ['gate', 'yard']);
+  const { stop } = await ownOutput(prefix, mosquitto.url, site);
+  try {
+    await waitFor('both statuses retained', async () => (await retainedStatuses(prefix)).size === 2);
+    const watcher = await subscribe(mosquitto.url, [`${prefix}/streams/status/yard`]);
+    await site.removeCamera('yard');
+    await waitFor('the clearing message', () => watcher.messages.some((m) => m.payload === ''));
+    await watcher.close();
+    assert.deepEqual([...(await retainedStatuses(prefix)).keys()], ['gate'], 'only the remaining camera has a retained status');
+  } finally {
+    await stop();
+  }
+});
+
+test('a camera deleted while the broker is unreachable has its retained status cleared on reconnect', async () => {
+  const prefix = 'mosq-delete-offline';
+  const site = await seeded(new RecordingSite(), ['gate', 'yard']);
+  const proxy = await startTcpProxy(mosquitto.port);
+  const { output: own, stop } = await ownOutput(prefix, proxy.url, site);
+  try {
+    await waitFor('both statuses retained', async () => (await retainedStatuses(prefix)).size === 2);
+    proxy.cut();
+    await waitFor('the output to notice', () => !own.stats().connected);
+    await site.removeCamera('yard');
+    proxy.allow();
+    await waitFor('the output to reconnect', () => own.stats().connected, 15_000);
+    await waitFor('the status cleared', async () => !(await retainedStatuses(prefix)).has('yard'), 15_000);
+    assert.deepEqual([...(await retainedStatuses(prefix)).keys()], ['gate']);
+  } finally {
+    await stop();
+    await proxy.close();
+  }
 });
