@@ -16,8 +16,9 @@ const HELP = `Usage: panoptes <command> [options]
 Commands:
   start --config FILE  Run a site from its YAML config until SIGTERM/SIGINT (SIGHUP reloads the file)
            --duration SECONDS  stop after this long (default: run until a signal)
-  demo     Run the embedded default (config/demo.yaml): synthetic cameras of moving objects, the motion
-           backend, the embedded MQTT broker, the API and WebSocket on localhost
+  demo     Run the embedded default (config/demo.yaml): cameras looping scenes of people cut from real
+           photos (rendered into data/demo/ on first start), the embedded MQTT broker, the API and
+           WebSocket on localhost
            --cameras N         how many (default 4; more cycle through the same scenes)
            --duration SECONDS  stop after this long (default: run until Ctrl-C)
            --size WxH          analysis size (default 640x360)

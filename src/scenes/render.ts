@@ -8,11 +8,11 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { frameCount, spriteOrigin, type Actor, type Background, type SceneSpec, type Waypoint } from './scene.ts';
-import { outlineBox, photoDir, scaledSize, SPRITES, writeMatte } from './sprites.ts';
+import { photoDir, SPRITES, writeSprite } from './sprites.ts';
 
 const run = promisify(execFile);
 
@@ -57,33 +57,23 @@ function overlayXY(actor: Actor): { x: string; y: string } {
   };
 }
 
-interface Inputs {
-  backgrounds: string[];
-  photos: string[];
-  mattes: string[];
-}
-
-/** ffmpeg arguments rendering `spec` to `out` from the prepared background PNGs, photos and mattes. */
-export function sceneArgs(spec: SceneSpec, inputs: Inputs, out: string): string[] {
-  const loop = (file: string): string[] => ['-loop', '1', '-framerate', String(spec.fps), '-i', file];
+/**
+ * ffmpeg arguments rendering `spec` to `out` from prepared stills: the background PNG(s), then one RGBA
+ * sprite PNG an actor. Each still is decoded once and repeated in memory (`loop`), its timestamps set
+ * to the scene's frame times so overlay's `t` is n / fps.
+ */
+export function sceneArgs(spec: SceneSpec, backgrounds: readonly string[], sprites: readonly string[], out: string): string[] {
   const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y'];
-  for (const f of [...inputs.backgrounds, ...inputs.photos, ...inputs.mattes]) args.push(...loop(f));
-  const photoIndex = (photo: string): number => inputs.backgrounds.length + inputs.photos.indexOf(photo);
-  const graph: string[] = [];
-  let last = '0:v';
+  for (const f of [...backgrounds, ...sprites]) args.push('-i', f);
+  const still = (input: number, label: string): string => `[${input}:v]loop=loop=-1:size=1:start=0,setpts=N/${spec.fps}/TB[${label}]`;
+  const graph: string[] = [still(0, 'bg0')];
+  let last = 'bg0';
   if (spec.cutTo) {
-    graph.push(`[0:v][1:v]overlay=enable='gte(t,${spec.cutTo.t})'[bg]`);
+    graph.push(still(1, 'bg1'), `[bg0][bg1]overlay=enable='gte(t,${spec.cutTo.t})'[bg]`);
     last = 'bg';
   }
-  const mattesFrom = inputs.backgrounds.length + inputs.photos.length;
   spec.actors.forEach((actor, i) => {
-    const sprite = SPRITES[actor.sprite];
-    const { width, height } = scaledSize(sprite, actor.scale);
-    const c = sprite.crop;
-    const photo = path.join(photoDir(), sprite.photo);
-    graph.push(`[${photoIndex(photo)}:v]crop=${c.width}:${c.height}:${c.x}:${c.y},scale=${width}:${height}:flags=bicubic,format=rgba[c${i}]`);
-    graph.push(`[${mattesFrom + i}:v]format=gray,scale=${width}:${height}[m${i}]`);
-    graph.push(`[c${i}][m${i}]alphamerge${actor.flip ? ',hflip' : ''}[s${i}]`);
+    graph.push(still(backgrounds.length + i, `s${i}`));
     const first = actor.path[0] as Waypoint, end = actor.path.at(-1) as Waypoint;
     const { x, y } = overlayXY(actor);
     graph.push(`[${last}][s${i}]overlay=x='${x}':y='${y}':eval=frame:enable='between(t,${first.t},${end.t})'[o${i}]`);
@@ -95,7 +85,7 @@ export function sceneArgs(spec: SceneSpec, inputs: Inputs, out: string): string[
     'format=yuv420p',
   ].filter((e) => e !== '');
   graph.push(`[${last}]${effects.join(',')}[out]`);
-  args.push('-filter_complex', graph.join(';'), '-map', '[out]', '-frames:v', String(frameCount(spec)),
+  args.push('-filter_complex', graph.join(';'), '-map', '[out]', '-frames:v', String(frameCount(spec)), '-r', String(spec.fps),
     '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-g', String(spec.fps * 2), '-bf', '0',
     '-pix_fmt', 'yuv420p', '-movflags', '+faststart', out);
   return args;
@@ -117,21 +107,17 @@ export async function renderScene(spec: SceneSpec, dir: string, ffmpeg: string):
   const key = createHash('sha256').update(JSON.stringify({ RENDER_VERSION, spec, sprites: spec.actors.map((a) => SPRITES[a.sprite]) })).digest('hex');
   if (existsSync(out) && existsSync(keyFile) && (await readFile(keyFile, 'utf8')) === key) return out;
   const tag = key.slice(0, 12);
-  const backgrounds = [spec.background, ...(spec.cutTo ? [spec.cutTo.background] : [])].map((kind) => path.join(dir, `.bg-${kind}-${spec.width}x${spec.height}.png`));
-  await renderBackground(ffmpeg, spec.background, spec, backgrounds[0] as string);
-  if (spec.cutTo) await renderBackground(ffmpeg, spec.cutTo.background, spec, backgrounds[1] as string);
-  const mattes = spec.actors.map((a, i) => path.join(dir, `.matte-${tag}-${i}.png`));
-  await Promise.all(spec.actors.map((a, i) => writeMatte(SPRITES[a.sprite], a.scale, mattes[i] as string)));
-  const photos = [...new Set(spec.actors.map((a) => path.join(photoDir(), SPRITES[a.sprite].photo)))];
+  const backgrounds = [spec.background, ...(spec.cutTo ? [spec.cutTo.background] : [])]
+    .map((kind) => ({ kind, file: path.join(dir, `.bg-${kind}-${spec.width}x${spec.height}-${tag}.png`) }));
+  const sprites = spec.actors.map((a, i) => path.join(dir, `.sprite-${tag}-${i}.png`));
+  await Promise.all([
+    ...backgrounds.map((b) => renderBackground(ffmpeg, b.kind, spec, b.file)),
+    ...spec.actors.map((a, i) => writeSprite(SPRITES[a.sprite], a.scale, a.flip ?? false, sprites[i] as string)),
+  ]);
   const partial = `${out}.${process.pid}.partial.mp4`;
-  await run(ffmpeg, sceneArgs(spec, { backgrounds, photos, mattes }, partial), { maxBuffer: 1 << 20 });
+  await run(ffmpeg, sceneArgs(spec, backgrounds.map((b) => b.file), sprites, partial), { maxBuffer: 1 << 20 });
+  await Promise.all([...backgrounds.map((b) => rm(b.file, { force: true })), ...sprites.map((f) => rm(f, { force: true }))]);
   await rename(partial, out);
   await writeFile(keyFile, key);
   return out;
-}
-
-/** The outline box of an actor's sprite, exported for scene authors placing people on a floor. */
-export function actorHeight(actor: Actor): number {
-  const sprite = SPRITES[actor.sprite];
-  return outlineBox(sprite).height * (scaledSize(sprite, actor.scale).height / sprite.crop.height);
 }

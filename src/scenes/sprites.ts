@@ -74,12 +74,26 @@ export function scaledSize(sprite: Sprite, scale: number): { width: number; heig
   return { width: even(sprite.crop.width), height: even(sprite.crop.height) };
 }
 
-/** A gray PNG matte of the scaled sprite: the outline filled white, softened by a pixel of blur. */
-export async function writeMatte(sprite: Sprite, scale: number, file: string): Promise<void> {
+/**
+ * Writes the scaled sprite as an RGBA PNG: the photo's crop, resized, with the outline filled white (softened
+ * by a pixel of blur) as its alpha, mirrored when `flip`.
+ */
+export async function writeSprite(sprite: Sprite, scale: number, flip: boolean, file: string): Promise<void> {
   const { width, height } = scaledSize(sprite, scale);
   const sx = width / sprite.crop.width, sy = height / sprite.crop.height;
   const points = sprite.outline.map(([x, y]) => `${(x * sx).toFixed(1)},${(y * sy).toFixed(1)}`).join(' ');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">`
     + `<rect width="${width}" height="${height}" fill="black"/><polygon points="${points}" fill="white"/></svg>`;
-  await sharp(Buffer.from(svg)).blur(Math.max(0.6, scale * 0.6)).greyscale().png().toFile(file);
+  const matte = await sharp(Buffer.from(svg)).blur(Math.max(0.6, scale * 0.6)).greyscale().extractChannel(0).raw().toBuffer();
+  const rgb = await sharp(path.join(photoDir(), sprite.photo))
+    .extract({ left: sprite.crop.x, top: sprite.crop.y, width: sprite.crop.width, height: sprite.crop.height })
+    .resize(width, height, { fit: 'fill', kernel: 'cubic' })
+    .removeAlpha().raw().toBuffer();
+  const rgba = Buffer.alloc(width * height * 4);
+  for (let i = 0; i < width * height; i++) {
+    rgb.copy(rgba, i * 4, i * 3, i * 3 + 3);
+    rgba[i * 4 + 3] = matte[i] as number;
+  }
+  const image = sharp(rgba, { raw: { width, height, channels: 4 } });
+  await (flip ? image.flop() : image).png().toFile(file);
 }
