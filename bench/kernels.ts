@@ -51,7 +51,7 @@ function motionCase(w: number, h: number, cur: Uint8Array, ref: Uint8Array, tag:
   const boxes = new Int32Array(maxBoxes * 5);
   const stats = new Float64Array(7);
   const run = (level: number): number => {
-    addon().motion(cur, ref, w, h, MOTION.threshold, MOTION.minArea, 0, null, grid, 8, 8, boxes, stats, level);
+    addon().motion(cur, ref, w, h, MOTION.threshold, MOTION.minArea, 0, 0, null, grid, 8, 8, boxes, stats, level);
     return stats[0] as number;
   };
   const reference = (): number => motionReference(cur, ref, w, h, { ...MOTION, maxBoxes, alpha: 0 }).changed;

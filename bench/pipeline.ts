@@ -141,8 +141,8 @@ export interface PipelineReport {
 }
 
 const NOTES = [
-  `Frames: ${FRAME.width}x${FRAME.height} gray at ${FRAME.fps} fps a camera, ${RING_SLOTS}-slot ring. Analysis: luma in place, motion ` +
-    `(threshold ${PIPELINE_ANALYSIS.motion.threshold}, consecutive frames), candidate regions (minSide ${PIPELINE_ANALYSIS.regions.minSide}, ` +
+  `Frames: ${FRAME.width}x${FRAME.height} gray at ${FRAME.fps} fps a camera, ${RING_SLOTS}-slot ring. Analysis: luma area-averaged to ` +
+    `${PIPELINE_ANALYSIS.motion.width}x${PIPELINE_ANALYSIS.motion.height}, motion (threshold ${PIPELINE_ANALYSIS.motion.threshold}, consecutive frames), candidate regions (minSide ${PIPELINE_ANALYSIS.regions.minSide}, ` +
     `up to ${PIPELINE_ANALYSIS.regions.maxRegions}), and per region, as the site does, a ${DETECTOR_TENSOR.width}x${DETECTOR_TENSOR.height} ` +
     `${DETECTOR_TENSOR.layout} crop and a region snapshot into the camera's ${QUEUE_DEPTH}-slot crop slab, its contrast, and a notice to the ` +
     'coordinator, which frees the slot at once (a detector that answers instantly). testsrc2 moves: every frame has motion and candidates (worst case).',

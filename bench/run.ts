@@ -23,6 +23,7 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   jpeg: () => import('./jpeg.ts'),
   fanout: () => import('./fanout.ts'),
   density: () => import('./density.ts'),
+  'detect-size': () => import('./detect-size.ts'),
 };
 const NAMES = Object.keys(scenarios);
 

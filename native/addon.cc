@@ -88,7 +88,8 @@ class Addon : public Napi::Addon<Addon> {
     return info.Env().Undefined();
   }
 
-  // motion(cur, ref, width, height, threshold, minArea, alpha, exclude, grid, gridCols, gridRows, boxes, stats, level)
+  // motion(cur, ref, width, height, threshold, minArea, alpha, foregroundAlpha, exclude, grid, gridCols, gridRows,
+  //        boxes, stats, level)
   // ref is the previous luma plane (Uint8Array) or a running background (Float32Array, updated in place).
   // boxes: Int32Array of 5 * maxBoxes (x, y, w, h, area); stats: Float64Array(7)
   // (changed, bboxX, bboxY, bboxW, bboxH, components, boxes).
@@ -108,21 +109,22 @@ class Addon : public Napi::Addon<Addon> {
     params.threshold = args::integer(info, 4, "threshold", 0, 255);
     params.minArea = args::integer(info, 5, "minArea", 0, std::numeric_limits<int>::max());
     params.alpha = static_cast<float>(args::number(info, 6, "alpha", background ? 1e-6 : 0.0, 1.0));
+    params.foregroundAlpha = static_cast<float>(args::number(info, 7, "foregroundAlpha", 0.0, 1.0));
     const uint8_t* exclude = nullptr;
-    if (!info[7].IsUndefined() && !info[7].IsNull()) {
-      exclude = args::typedArrayOfLength<uint8_t>(info, 7, "exclude", "a Uint8Array or null", pixels).data;
+    if (!info[8].IsUndefined() && !info[8].IsNull()) {
+      exclude = args::typedArrayOfLength<uint8_t>(info, 8, "exclude", "a Uint8Array or null", pixels).data;
     }
-    params.gridCols = args::integer(info, 9, "gridCols", 1, 1024);
-    params.gridRows = args::integer(info, 10, "gridRows", 1, 1024);
-    auto grid = args::typedArrayOfLength<uint32_t>(info, 8, "grid", "a Uint32Array",
+    params.gridCols = args::integer(info, 10, "gridCols", 1, 1024);
+    params.gridRows = args::integer(info, 11, "gridRows", 1, 1024);
+    auto grid = args::typedArrayOfLength<uint32_t>(info, 9, "grid", "a Uint32Array",
                                                    static_cast<size_t>(params.gridCols) * params.gridRows);
-    auto boxes = args::typedArray<int32_t>(info, 11, "boxes", "an Int32Array");
+    auto boxes = args::typedArray<int32_t>(info, 12, "boxes", "an Int32Array");
     if (boxes.length % 5 != 0) {
-      args::fail(info.Env(), true, "an Int32Array whose length is a multiple of 5", "boxes", info[11]);
+      args::fail(info.Env(), true, "an Int32Array whose length is a multiple of 5", "boxes", info[12]);
     }
     params.maxBoxes = static_cast<int>(std::min<size_t>(boxes.length / 5, 1 << 20));
-    auto statsOut = args::typedArrayOfLength<double>(info, 12, "stats", "a Float64Array", 7);
-    const SimdLevel level = args::simdLevel(info, 13);
+    auto statsOut = args::typedArrayOfLength<double>(info, 13, "stats", "a Float64Array", 7);
+    const SimdLevel level = args::simdLevel(info, 14);
 
     MotionStats stats{};
     static_assert(sizeof(MotionBox) == 5 * sizeof(int32_t), "MotionBox is written straight into the Int32Array");

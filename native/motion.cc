@@ -52,7 +52,7 @@ void passScalar(const Job& j, Totals& t) {
       const int d = std::abs(row.cur[x] - r);
       const bool changed = d > j.threshold && (!kEx || row.ex[x] == 0);
       row.mask[x] = changed ? 1 : 0;
-      if (kBg) row.bg[x] = bgUpdate(row.bg[x], row.cur[x], j.alpha);
+      if (kBg) row.bg[x] = bgUpdate(row.bg[x], row.cur[x], changed ? j.foregroundAlpha : j.alpha);
       if (changed) acc.pixel(x);
     }
     finishRow(acc, y, t);
@@ -101,6 +101,7 @@ void motion(SimdLevel level, const Plane& cur, const uint8_t* ref, float* backgr
           h,
           std::clamp(params.threshold, 0, 255),  // the binding checks 0..255; clamp keeps bytes exact
           params.alpha,
+          params.foregroundAlpha,
           useGrid ? grid : nullptr,
           params.gridCols,
           params.gridRows};

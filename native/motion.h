@@ -15,6 +15,7 @@ struct MotionParams {
   int gridRows;
   int maxBoxes;       // capacity of the caller's box array; 0 skips labelling (components = 0)
   float alpha;        // background mode only: weight of the current frame in the running average
+  float foregroundAlpha;  // background mode only: the weight at pixels that changed (alpha: no difference)
 };
 
 struct MotionBox {
@@ -37,8 +38,10 @@ struct MotionScratch {
 };
 
 // Reference is either a previous luma plane (`ref`) or a running-average background (`background`,
-// float32 per pixel, updated in place AFTER differencing: bg += alpha * (cur - bg), i.e.
-// cv2.accumulateWeighted). In background mode the compared value is the background rounded half to
+// float32 per pixel, updated in place AFTER differencing: bg += a * (cur - bg), i.e.
+// cv2.accumulateWeighted, where a is foregroundAlpha at pixels found changed and alpha elsewhere: a low
+// foreground weight keeps a passing object out of the background, so it leaves no trail behind it). In
+// background mode the compared value is the background rounded half to
 // even and saturated to 0..255 (cv2.convertScaleAbs). Exactly one of ref/background is non-null.
 // `exclude` (nullable, stride = width) marks pixels to ignore with a non-zero byte.
 // Grid cell of pixel (x, y): col = x * gridCols / width, row = y * gridRows / height (integer math).

@@ -22,6 +22,7 @@ struct Job {
   int width, height;
   int threshold;
   float alpha;
+  float foregroundAlpha;  // the weight at changed pixels
   uint32_t* grid;  // null when no grid was asked for
   int gridCols, gridRows;
 };

@@ -118,6 +118,13 @@ export class MqttOutboxError extends PanoptesError {
   }
 }
 
+/** A directory setting names a directory that cannot be created or written (checked at start). */
+export class DirectoryUnusableError extends PanoptesError {
+  constructor(setting: string, dir: string, reason: string) {
+    super('E_DIRECTORY_UNUSABLE', `${setting} (${dir}) cannot be used: ${reason}; set ${setting} to a directory the gateway's user can create and write`);
+  }
+}
+
 /** An MQTT control message had a malformed topic or payload; it is answered on <prefix>/control/replies. */
 export class MqttControlInvalidError extends PanoptesError {
   constructor(message: string) {
@@ -189,5 +196,5 @@ export const NATIVE_ARGUMENT_CODE = 'E_NATIVE_ARG';
 
 export const ERROR_CODES = ['E_NATIVE_LOAD', 'E_SIMD_UNSUPPORTED', NATIVE_ARGUMENT_CODE, 'E_SECRET_MISSING',
   'E_FFMPEG_MISSING', 'E_PROBE_FAILED', 'E_MODEL_MISSING', 'E_MODEL_INVALID', 'E_LABELS_INVALID', 'E_DETECTOR_INPUT', 'E_BACKEND_UNKNOWN', 'E_CONFIG_INVALID',
-  'E_MQTT_LISTEN', 'E_MQTT_OUTBOX', 'E_MQTT_CONTROL_INVALID', 'E_MQTT_CONTROL_FAILED',
+  'E_DIRECTORY_UNUSABLE', 'E_MQTT_LISTEN', 'E_MQTT_OUTBOX', 'E_MQTT_CONTROL_INVALID', 'E_MQTT_CONTROL_FAILED',
   'E_CAMERA_NOT_FOUND', 'E_CAMERA_EXISTS', 'E_UWS_LOAD', ...REQUEST_ERROR_CODES] as const;

@@ -20,18 +20,32 @@ export interface ChannelCameraSettings {
   /** The camera's ChannelStats block (worker writes, coordinator reads). */
   stats: SharedArrayBuffer;
   motion: {
+    /** The motion plane: the ring's frame area-averaged down to this size (at most the ring's). */
+    width: number;
+    height: number;
     threshold: number;
+    /** Smallest box, in changed motion-plane pixels. */
     minArea: number;
     /** Running-average background weight; 0 compares consecutive frames. */
     alpha: number;
+    /** Background weight at changed pixels (background mode). */
+    foregroundAlpha: number;
     gridCols: number;
     gridRows: number;
     maxBoxes: number;
-    /** width*height bytes, non-zero = ignore (masked zones); null for none. */
+    /** width*height bytes of the motion plane, non-zero = ignore (masked zones); null for none. */
     exclude: Uint8Array | null;
   };
-  regions: { padding: number; minSide: number; maxRegions: number };
-  /** Above this changed-pixel ratio a frame is a lighting change, not objects. */
+  /** In ring (detect-frame) pixels; see src/channel/regions.ts. */
+  regions: {
+    padding: number;
+    /** Smallest region side: the detector's input size. */
+    minSide: number;
+    maxRegions: number;
+    /** How often the whole frame is sent even without motion; 0 never. */
+    fullFrameIntervalMs: number;
+  };
+  /** Above this changed-pixel ratio a frame is a global change (lighting, camera moved): re-baselined, not objects. */
   lightingRatio: number;
   /**
    * The camera's CropSlab (src/inference/crop-slab.ts, owned by the coordinator and shaped for the

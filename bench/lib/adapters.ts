@@ -6,6 +6,7 @@
  */
 import type { InferenceReport } from '../inference.ts';
 import type { DensityReport } from '../density.ts';
+import type { DetectSizeReport } from '../detect-size.ts';
 import type { FanoutReport } from '../fixtures/fanout-report.ts';
 import type { PipelineReport } from '../pipeline.ts';
 import type { TransportReport } from '../transport.ts';
@@ -154,7 +155,26 @@ function fanout(r: FanoutReport): ResultCase[] {
   return [...servers, ...mqtt];
 }
 
-const ADAPTERS: Record<string, (report: never) => ResultCase[]> = { kernels, transport, jpeg, inference, pipeline, density, fanout };
+function detectSize(r: DetectSizeReport): ResultCase[] {
+  return r.rows.flatMap((row) => [
+    fromRange({
+      scenario: 'detect-size', case: `${row.size} motion a frame`, impl: 'panoptes-motion-plane', metric: 'us/frame', better: 'lower',
+      baseline: 'panoptes-full-plane', ratio: row.motionPlaneUs.median / row.fullPlaneUs.median, headline: true,
+    }, row.motionPlaneUs),
+    fromRange({
+      scenario: 'detect-size', case: `${row.size} motion a frame`, impl: 'panoptes-full-plane', metric: 'us/frame', better: 'lower',
+      baseline: null, ratio: null, headline: false,
+    }, row.fullPlaneUs),
+    fromRange({
+      scenario: 'detect-size', case: `${row.size} ffmpeg decode+scale`, impl: 'ffmpeg', metric: 'ms/frame', better: 'lower',
+      baseline: 'ffmpeg 640x360 gray', ratio: row.ffmpegMsPerFrame.median / r.ffmpegGray640MsPerFrame.median, headline: true,
+    }, row.ffmpegMsPerFrame),
+  ]);
+}
+
+const ADAPTERS: Record<string, (report: never) => ResultCase[]> = {
+  kernels, transport, jpeg, inference, pipeline, density, fanout, 'detect-size': detectSize,
+};
 
 /** The cases of one scenario's report; [] when the report is not one this harness knows. */
 export function casesOf(scenario: string, report: unknown): ResultCase[] {

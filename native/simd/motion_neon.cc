@@ -29,15 +29,22 @@ inline uint8x16_t bgBytesNeon(const float* bg) {
   return vcombine_u8(vqmovn_u16(h0), vqmovn_u16(h1));
 }
 
-inline void bgUpdateNeon(const uint8_t* cur, float* bg, float32x4_t alpha) {
+// `changed` holds 16 compare bytes (0 or 0xff); each float lane takes alphaFg where its byte is set.
+inline void bgUpdateNeon(const uint8_t* cur, float* bg, uint8x16_t changed, float32x4_t alpha, float32x4_t alphaFg) {
   const uint8x16_t c8 = vld1q_u8(cur);
   const uint16x8_t lo = vmovl_u8(vget_low_u8(c8));
   const uint16x8_t hi = vmovl_high_u8(c8);
   const uint32x4_t c32[4] = {vmovl_u16(vget_low_u16(lo)), vmovl_high_u16(lo), vmovl_u16(vget_low_u16(hi)),
                              vmovl_high_u16(hi)};
+  const int8x16_t m8 = vreinterpretq_s8_u8(changed);
+  const int16x8_t mlo = vmovl_s8(vget_low_s8(m8));
+  const int16x8_t mhi = vmovl_high_s8(m8);
+  const int32x4_t m32[4] = {vmovl_s16(vget_low_s16(mlo)), vmovl_high_s16(mlo), vmovl_s16(vget_low_s16(mhi)),
+                            vmovl_high_s16(mhi)};
   for (int k = 0; k < 4; ++k) {
     const float32x4_t b = vld1q_f32(bg + 4 * k);
-    float32x4_t p = vmulq_f32(alpha, vsubq_f32(vcvtq_f32_u32(c32[k]), b));
+    const float32x4_t a = vbslq_f32(vreinterpretq_u32_s32(m32[k]), alphaFg, alpha);
+    float32x4_t p = vmulq_f32(a, vsubq_f32(vcvtq_f32_u32(c32[k]), b));
     PANOPTES_PIN(p);
     vst1q_f32(bg + 4 * k, vaddq_f32(b, p));
   }
@@ -55,7 +62,7 @@ inline uint64_t bitsNeon(const uint8x16_t g[4]) {
 
 template <bool kBg, bool kEx>
 inline uint64_t blockNeon(const uint8_t* cur, const uint8_t* ref, float* bg, const uint8_t* ex, uint8_t* mask,
-                          uint8x16_t thr, float32x4_t alpha) {
+                          uint8x16_t thr, float32x4_t alpha, float32x4_t alphaFg) {
   uint8x16_t g[4];
   for (int q = 0; q < 4; ++q) {
     const int o = 16 * q;
@@ -69,7 +76,7 @@ inline uint64_t blockNeon(const uint8_t* cur, const uint8_t* ref, float* bg, con
     uint8x16_t changed = vcgtq_u8(vabdq_u8(a, b), thr);
     if constexpr (kEx) changed = vandq_u8(changed, vceqzq_u8(vld1q_u8(ex + o)));
     vst1q_u8(mask + o, vandq_u8(changed, vdupq_n_u8(1)));
-    if constexpr (kBg) bgUpdateNeon(cur + o, bg + o, alpha);
+    if constexpr (kBg) bgUpdateNeon(cur + o, bg + o, changed, alpha, alphaFg);
     g[q] = changed;
   }
   return bitsNeon(g);
@@ -79,6 +86,7 @@ template <bool kBg, bool kEx>
 void passNeon(const Job& j, Totals& t) {
   const uint8x16_t thr = vdupq_n_u8(static_cast<uint8_t>(j.threshold));
   const float32x4_t alpha = vdupq_n_f32(j.alpha);
+  const float32x4_t alphaFg = vdupq_n_f32(j.foregroundAlpha);
   const int width = j.width;
   Tail tail;
   for (int y = 0; y < j.height; ++y) {
@@ -92,7 +100,7 @@ void passNeon(const Job& j, Totals& t) {
       int n = 0;
       for (; n < kChunkWords && x + 64 <= width; ++n, x += 64) {
         words[n] = blockNeon<kBg, kEx>(row.cur + x, kBg ? nullptr : row.ref + x, kBg ? row.bg + x : nullptr,
-                                       kEx ? row.ex + x : nullptr, row.mask + x, thr, alpha);
+                                       kEx ? row.ex + x : nullptr, row.mask + x, thr, alpha, alphaFg);
         any |= words[n];
       }
       if (any != 0) acc.words(start, words, n);
@@ -100,7 +108,7 @@ void passNeon(const Job& j, Totals& t) {
     if (x < width) {
       const int n = width - x;
       tail.load<kBg, kEx>(row, x, n);
-      const uint64_t m = blockNeon<kBg, kEx>(tail.cur, tail.ref, tail.bg, tail.ex, tail.mask, thr, alpha);
+      const uint64_t m = blockNeon<kBg, kEx>(tail.cur, tail.ref, tail.bg, tail.ex, tail.mask, thr, alpha, alphaFg);
       tail.store<kBg>(row, x, n);
       acc.bits(x, m & ((uint64_t{1} << n) - 1));
     }

@@ -24,12 +24,18 @@ PANOPTES_TARGET_AVX2 inline __m256i bgBytesAvx2(const float* bg) {
   return _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
 }
 
-PANOPTES_TARGET_AVX2 inline void bgUpdateAvx2(const uint8_t* cur, float* bg, __m256 alpha) {
+// `changed` holds 32 compare bytes (0 or 0xff); each float lane takes alphaFg where its byte is set.
+PANOPTES_TARGET_AVX2 inline void bgUpdateAvx2(const uint8_t* cur, float* bg, __m256i changed, __m256 alpha,
+                                              __m256 alphaFg) {
+  const __m128i lo = _mm256_castsi256_si128(changed);
+  const __m128i hi = _mm256_extracti128_si256(changed, 1);
+  const __m128i bytes[4] = {lo, _mm_srli_si128(lo, 8), hi, _mm_srli_si128(hi, 8)};
   for (int k = 0; k < 4; ++k) {
     const __m128i c8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(cur + 8 * k));
     const __m256 c = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(c8));
     const __m256 b = _mm256_loadu_ps(bg + 8 * k);
-    __m256 p = _mm256_mul_ps(alpha, _mm256_sub_ps(c, b));
+    const __m256 a = _mm256_blendv_ps(alpha, alphaFg, _mm256_castsi256_ps(_mm256_cvtepi8_epi32(bytes[k])));
+    __m256 p = _mm256_mul_ps(a, _mm256_sub_ps(c, b));
     PANOPTES_PIN(p);
     _mm256_storeu_ps(bg + 8 * k, _mm256_add_ps(b, p));
   }
@@ -39,7 +45,8 @@ PANOPTES_TARGET_AVX2 inline void bgUpdateAvx2(const uint8_t* cur, float* bg, __m
 // the unsigned d > threshold, which AVX2 lacks.
 template <bool kBg, bool kEx>
 PANOPTES_TARGET_AVX2 inline uint64_t blockAvx2(const uint8_t* cur, const uint8_t* ref, float* bg,
-                                               const uint8_t* ex, uint8_t* mask, __m256i thr, __m256 alpha) {
+                                               const uint8_t* ex, uint8_t* mask, __m256i thr, __m256 alpha,
+                                               __m256 alphaFg) {
   uint64_t bits = 0;
   for (int h = 0; h < 64; h += 32) {
     const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cur + h));
@@ -57,7 +64,7 @@ PANOPTES_TARGET_AVX2 inline uint64_t blockAvx2(const uint8_t* cur, const uint8_t
     }
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(mask + h), _mm256_and_si256(changed, _mm256_set1_epi8(1)));
     bits |= static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(changed))) << h;
-    if constexpr (kBg) bgUpdateAvx2(cur + h, bg + h, alpha);
+    if constexpr (kBg) bgUpdateAvx2(cur + h, bg + h, changed, alpha, alphaFg);
   }
   return bits;
 }
@@ -65,9 +72,9 @@ PANOPTES_TARGET_AVX2 inline uint64_t blockAvx2(const uint8_t* cur, const uint8_t
 // Out of line: its memcpy calls would otherwise make GCC spill the main loop's vectors.
 template <bool kBg, bool kEx>
 PANOPTES_TARGET_AVX2 __attribute__((noinline)) uint64_t tailAvx2(const Row& row, int x, int n, Tail& tail,
-                                                                  __m256i thr, __m256 alpha) {
+                                                                  __m256i thr, __m256 alpha, __m256 alphaFg) {
   tail.load<kBg, kEx>(row, x, n);
-  const uint64_t m = blockAvx2<kBg, kEx>(tail.cur, tail.ref, tail.bg, tail.ex, tail.mask, thr, alpha);
+  const uint64_t m = blockAvx2<kBg, kEx>(tail.cur, tail.ref, tail.bg, tail.ex, tail.mask, thr, alpha, alphaFg);
   tail.store<kBg>(row, x, n);
   return m & ((uint64_t{1} << n) - 1);
 }
@@ -76,6 +83,7 @@ template <bool kBg, bool kEx>
 PANOPTES_TARGET_AVX2 void passAvx2(const Job& j, Totals& t) {
   const __m256i thr = _mm256_set1_epi8(static_cast<char>(j.threshold ^ 0x80));
   const __m256 alpha = _mm256_set1_ps(j.alpha);
+  const __m256 alphaFg = _mm256_set1_ps(j.foregroundAlpha);
   const int width = j.width;
   Tail tail;
   for (int y = 0; y < j.height; ++y) {
@@ -89,12 +97,12 @@ PANOPTES_TARGET_AVX2 void passAvx2(const Job& j, Totals& t) {
       int n = 0;
       for (; n < kChunkWords && x + 64 <= width; ++n, x += 64) {
         words[n] = blockAvx2<kBg, kEx>(row.cur + x, kBg ? nullptr : row.ref + x, kBg ? row.bg + x : nullptr,
-                                       kEx ? row.ex + x : nullptr, row.mask + x, thr, alpha);
+                                       kEx ? row.ex + x : nullptr, row.mask + x, thr, alpha, alphaFg);
         any |= words[n];
       }
       if (any != 0) acc.words(start, words, n);
     }
-    if (x < width) acc.bits(x, tailAvx2<kBg, kEx>(row, x, width - x, tail, thr, alpha));
+    if (x < width) acc.bits(x, tailAvx2<kBg, kEx>(row, x, width - x, tail, thr, alpha, alphaFg));
     finishRow(acc, y, t);
   }
 }
@@ -106,10 +114,11 @@ PANOPTES_TARGET_AVX512 inline __m128i bgBytesAvx512(const float* bg, __mmask16 k
   return _mm512_cvtusepi32_epi8(_mm512_cvtps_epi32(c));
 }
 
-PANOPTES_TARGET_AVX512 inline void bgUpdateAvx512(const uint8_t* cur, float* bg, __mmask16 k, __m512 alpha) {
+PANOPTES_TARGET_AVX512 inline void bgUpdateAvx512(const uint8_t* cur, float* bg, __mmask16 k, __mmask16 changed,
+                                                  __m512 alpha, __m512 alphaFg) {
   const __m512 c = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(k, cur)));
   const __m512 b = _mm512_maskz_loadu_ps(k, bg);
-  __m512 p = _mm512_mul_ps(alpha, _mm512_sub_ps(c, b));
+  __m512 p = _mm512_mul_ps(_mm512_mask_blend_ps(changed, alpha, alphaFg), _mm512_sub_ps(c, b));
   PANOPTES_PIN512(p);
   _mm512_mask_storeu_ps(bg, k, _mm512_add_ps(b, p));
 }
@@ -117,7 +126,7 @@ PANOPTES_TARGET_AVX512 inline void bgUpdateAvx512(const uint8_t* cur, float* bg,
 template <bool kBg, bool kEx>
 PANOPTES_TARGET_AVX512 inline uint64_t blockAvx512(const uint8_t* cur, const uint8_t* ref, float* bg,
                                                    const uint8_t* ex, uint8_t* mask, __mmask64 k, __m512i thr,
-                                                   __m512 alpha) {
+                                                   __m512 alpha, __m512 alphaFg) {
   const __m512i a = _mm512_maskz_loadu_epi8(k, cur);
   __m512i b;
   if constexpr (kBg) {
@@ -137,7 +146,8 @@ PANOPTES_TARGET_AVX512 inline uint64_t blockAvx512(const uint8_t* cur, const uin
   _mm512_mask_storeu_epi8(mask, k, _mm512_maskz_mov_epi8(changed, _mm512_set1_epi8(1)));
   if constexpr (kBg) {
     for (int q = 0; q < 4; ++q) {
-      bgUpdateAvx512(cur + 16 * q, bg + 16 * q, static_cast<__mmask16>(k >> (16 * q)), alpha);
+      bgUpdateAvx512(cur + 16 * q, bg + 16 * q, static_cast<__mmask16>(k >> (16 * q)),
+                     static_cast<__mmask16>(changed >> (16 * q)), alpha, alphaFg);
     }
   }
   return changed;
@@ -147,6 +157,7 @@ template <bool kBg, bool kEx>
 PANOPTES_TARGET_AVX512 void passAvx512(const Job& j, Totals& t) {
   const __m512i thr = _mm512_set1_epi8(static_cast<char>(j.threshold));
   const __m512 alpha = _mm512_set1_ps(j.alpha);
+  const __m512 alphaFg = _mm512_set1_ps(j.foregroundAlpha);
   const int width = j.width;
   for (int y = 0; y < j.height; ++y) {
     const Row row = rowAt(j, y);
@@ -160,7 +171,7 @@ PANOPTES_TARGET_AVX512 void passAvx512(const Job& j, Totals& t) {
         const int left = width - x;
         const __mmask64 k = left >= 64 ? ~__mmask64{0} : _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(left));
         words[n] = blockAvx512<kBg, kEx>(row.cur + x, kBg ? nullptr : row.ref + x, kBg ? row.bg + x : nullptr,
-                                         kEx ? row.ex + x : nullptr, row.mask + x, k, thr, alpha);
+                                         kEx ? row.ex + x : nullptr, row.mask + x, k, thr, alpha, alphaFg);
         any |= words[n];
       }
       if (any != 0) acc.words(start, words, n);

@@ -139,7 +139,7 @@ MotionResult naiveMotion(const MotionCase& c) {
       const bool changed = std::abs(cur.at(x, y) - refv) > p.threshold && !excluded;
       if (c.bg != nullptr) {
         volatile float t = static_cast<float>(cur.at(x, y)) - r.bg[i];
-        volatile float prod = p.alpha * t;
+        volatile float prod = (changed ? p.foregroundAlpha : p.alpha) * t;
         r.bg[i] = r.bg[i] + prod;
       }
       if (!changed) continue;
@@ -275,6 +275,8 @@ MotionParams randomParams(Rng& rng, int w, int h) {
   p.maxBoxes = rng.uniform(0, 12);
   const int a = rng.uniform(0, 4);
   p.alpha = a == 0 ? 0.f : a == 1 ? 1.f : a == 2 ? 0.05f : static_cast<float>(rng.uniform(1, 999)) / 1000.f;
+  const int f = rng.uniform(0, 3);
+  p.foregroundAlpha = f == 0 ? p.alpha : f == 1 ? 0.f : f == 2 ? 0.02f : static_cast<float>(rng.uniform(1, 999)) / 1000.f;
   return p;
 }
 
@@ -348,7 +350,7 @@ void handMotionTests() {
     for (int x = 1; x <= 3; ++x) cur.at(x, y) = 200;
   }
   cur.at(6, 4) = cur.at(7, 5) = cur.at(8, 6) = 50;
-  MotionParams p{30, 0, 2, 2, 4, 0.f};
+  MotionParams p{30, 0, 2, 2, 4, 0.f, 0.f};
   std::vector<uint32_t> grid(4);
   MotionBox boxes[4];
   MotionStats st;
@@ -375,7 +377,7 @@ void handMotionTests() {
   Image a(4, 1, 4), b(4, 1, 4);
   a.bytes = {20, 20, 12, 12};
   b.bytes = {10, 11, 0, 0};
-  MotionParams q{10, 0, 1, 1, 0, 0.5f};
+  MotionParams q{10, 0, 1, 1, 0, 0.5f, 0.5f};
   motion(SimdLevel::Scalar, a.plane(), b.bytes.data(), nullptr, nullptr, q, nullptr, nullptr, st, scratch);
   check(st.changed == 2 && scratch.mask[0] == 0 && scratch.mask[1] == 0 && scratch.mask[2] == 1,
         "a difference equal to the threshold is not a change");
@@ -387,6 +389,10 @@ void handMotionTests() {
   check(st.changed == 1 && scratch.mask[0] == 1 && scratch.mask[1] == 0,
         "background 10.5 rounds to 10 (changed), 11.5 rounds to 12 (unchanged)");
   check(bg[0] == 11.25f && bg[1] == 11.75f, "the background moves by alpha * (cur - bg)");
+  bg = {10.5f, 11.5f};
+  q.foregroundAlpha = 0.25f;
+  motion(SimdLevel::Scalar, c.plane(), nullptr, bg.data(), nullptr, q, nullptr, nullptr, st, scratch);
+  check(bg[0] == 10.875f && bg[1] == 11.75f, "a changed pixel's background moves by foregroundAlpha * (cur - bg)");
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -526,7 +532,7 @@ void steadyStateTests() {
   fillScene(rng, ref, cur, 1);
   std::vector<float> bg(static_cast<size_t>(w) * h, 40.f);
   std::vector<uint8_t> exclude(static_cast<size_t>(w) * h, 0);
-  MotionParams p{10, 5, 8, 6, 8, 0.1f};
+  MotionParams p{10, 5, 8, 6, 8, 0.1f, 0.1f};
   std::vector<uint32_t> grid(48);
   MotionBox boxes[8];
   MotionStats st;
@@ -587,7 +593,7 @@ void bench() {
     Image ref(w, h, w), cur(w, h, w), noise(w, h, w);
     fillScene(rng, ref, cur, 1);
     for (uint8_t& v : noise.bytes) v = static_cast<uint8_t>(rng.uniform(0, 255));
-    MotionParams p{25, 50, 16, 9, 16, 0.05f};
+    MotionParams p{25, 50, 16, 9, 16, 0.05f, 0.05f};
     std::vector<uint32_t> grid(16 * 9);
     MotionBox boxes[16];
     MotionStats st;

@@ -1,13 +1,16 @@
 /**
  * One camera's analysis inside a channel worker: for each frame the worker's RingDrainLoop takes from
- * the camera's ring, luma, motion, candidate regions; the camera's sampling strategy decides whether
- * the frame's candidates go to inference, and then they are cropped into the camera's crop slab and
- * announced (CandidateSink), all read in place from the ring slot. Steady state with no motion
- * allocates nothing (the motion time is stamped natively, see ring/clock.ts); candidates (rare)
- * allocate their small records.
+ * the camera's ring (the colour frame at detect resolution), the luma plane area-averaged down to the
+ * small motion size, motion on it, its boxes scaled up to detect pixels and clustered into regions; the
+ * camera's sampling strategy decides whether the frame's regions go to inference, and a slow full-frame
+ * pass sends the whole frame now and then even without motion. Regions are cropped in colour from the
+ * ring slot into the camera's crop slab and announced (CandidateSink).
+ * A new ffmpeg run (reconnect) restarts the motion background; a frame where most pixels
+ * changed re-baselines it. Steady state with no motion allocates nothing (the motion time is stamped
+ * natively, see ring/clock.ts); candidates (rare) allocate their small records.
  */
 import { createSampler, type FrameActivity, type FrameSampler } from './sampling.ts';
-import { selectRegions } from './regions.ts';
+import { fullFrameRegions, selectRegions } from './regions.ts';
 import { BOX_INTS, MotionBoxField, MotionDetector, MotionStat, toLuma, type Rect } from '../native/index.ts';
 import type { CandidateNotice, ChannelCameraSettings } from '../protocol.ts';
 import { epochMs as now, stampNow } from '../ring/clock.ts';
@@ -17,6 +20,9 @@ import { FrameRing, Meta } from '../ring/layout.ts';
 import { CandidateSink } from './candidate-sink.ts';
 import { ChannelStats, Counter, Stage } from './stats.ts';
 
+/** Before the first frame: any run number differs from it. */
+const NO_RUN = -1;
+
 export class CameraPipeline implements RingReader {
   readonly id: string;
   readonly settings: ChannelCameraSettings;
@@ -24,8 +30,16 @@ export class CameraPipeline implements RingReader {
   private readonly ring: FrameRing;
   private readonly stats: ChannelStats;
   private readonly detector: MotionDetector;
-  private readonly luma: Uint8Array | null;
+  /** The motion plane, written by toLuma every frame. */
+  private readonly luma: Uint8Array;
+  /** Motion boxes of the current frame in detect pixels (areas in detect pixels too). */
   private readonly boxes: Array<Rect & { area: number }> = [];
+  private readonly scaleX: number;
+  private readonly scaleY: number;
+  /** The full-frame pass's regions: fixed by the frame and detector sizes, made once. */
+  private readonly fullFrame: Rect[];
+  private lastFullFrameMs = Number.NEGATIVE_INFINITY;
+  private run = NO_RUN;
   /** The motion time, stamped by the addon: a JS clock read would allocate a boxed number a frame. */
   private readonly clock = new Float64Array(1);
   private readonly sink: CandidateSink;
@@ -39,14 +53,19 @@ export class CameraPipeline implements RingReader {
     this.ring = FrameRing.attach(settings.ring);
     this.consumer = new FrameRingConsumer(this.ring);
     this.stats = new ChannelStats(settings.stats);
-    const { width, height } = this.ring;
     const m = settings.motion;
+    if (m.width > this.ring.width || m.height > this.ring.height) {
+      throw new RangeError(`motion plane ${m.width}x${m.height} is larger than camera '${settings.id}''s frames (${this.ring.width}x${this.ring.height})`);
+    }
     this.detector = new MotionDetector({
-      width, height, threshold: m.threshold, minArea: m.minArea, gridCols: m.gridCols, gridRows: m.gridRows,
-      maxBoxes: m.maxBoxes, ...(m.alpha > 0 ? { alpha: m.alpha } : {}), ...(m.exclude ? { exclude: m.exclude } : {}),
+      width: m.width, height: m.height, threshold: m.threshold, minArea: m.minArea, gridCols: m.gridCols, gridRows: m.gridRows,
+      maxBoxes: m.maxBoxes, ...(m.alpha > 0 ? { alpha: m.alpha, foregroundAlpha: m.foregroundAlpha } : {}),
+      ...(m.exclude ? { exclude: m.exclude } : {}),
     });
-    // A gray ring slot already is the luma plane: analyse it in place.
-    this.luma = this.ring.format === 'gray' ? null : new Uint8Array(width * height);
+    this.luma = new Uint8Array(m.width * m.height);
+    this.scaleX = this.ring.width / m.width;
+    this.scaleY = this.ring.height / m.height;
+    this.fullFrame = fullFrameRegions(this.ring.width, this.ring.height, settings.regions.minSide);
     this.sink = new CandidateSink(settings.crops, settings.id, notify, m);
     this.sampler = settings.sampling ? createSampler(settings.sampling) : null;
   }
@@ -65,60 +84,104 @@ export class CameraPipeline implements RingReader {
     const frame = ring.slots[slot] as Uint8Array;
     const captureMs = ring.metaOf(slot, Meta.CaptureMs);
     const commitMs = ring.metaOf(slot, Meta.CommitMs);
-    const { width, height } = ring;
-    let luma = frame;
-    if (this.luma !== null) luma = toLuma(frame, ring.format, width, height, this.luma, width, height);
+    const s = this.stats;
+    this.followRun(ring.metaOf(slot, Meta.Run));
+    const luma = toLuma(frame, ring.format, ring.width, ring.height, this.luma, this.detector.width, this.detector.height);
     const changed = this.detector.detect(luma);
     stampNow(this.clock, 0);
     const motionMs = this.clock[0] as number;
-    const s = this.stats;
+    const ratio = changed / this.luma.length;
     s.add(Counter.Analysed);
-    s.set(Counter.LastMotionRatio, changed / (width * height));
+    s.set(Counter.LastMotionRatio, ratio);
     s.observe(Stage.CaptureToRing, commitMs - captureMs);
     s.observe(Stage.RingToMotion, motionMs - commitMs);
     s.observe(Stage.CaptureToMotion, motionMs - captureMs);
-    const ratio = changed / (width * height);
     const boxCount = this.detector.stats[MotionStat.Boxes] as number;
+    // Notices attach the boxes that overlap their region: a full-frame pass must not see an older frame's.
+    this.boxes.length = 0;
     let regions: Rect[] = NO_REGIONS;
     if (boxCount > 0) {
       s.add(Counter.MotionFrames);
-      if (ratio > this.settings.lightingRatio) s.add(Counter.LightingChanges);
-      else regions = this.regions(boxCount);
-    }
-    if (this.sampler !== null) {
-      const a = this.activity;
-      a.frameIndex++;
-      a.timeMs = captureMs;
-      a.motionRatio = ratio;
-      a.candidates = regions.length;
-      if (!this.sampler.shouldInfer(a)) {
-        if (regions.length > 0) s.add(Counter.SampledOut);
-        return;
+      if (ratio > this.settings.lightingRatio) {
+        // Most of the frame changed at once: a light switched, the camera moved or the picture cut.
+        // Comparing the next frames with the old scene would report the whole frame as objects.
+        s.add(Counter.LightingChanges);
+        this.detector.rebaseline(luma);
+      } else {
+        regions = this.regions(boxCount);
       }
     }
-    if (regions.length === 0) return;
+    const fullFrameDue = this.settings.regions.fullFrameIntervalMs > 0
+      && captureMs - this.lastFullFrameMs >= this.settings.regions.fullFrameIntervalMs;
+    if (!this.sampled(regions, captureMs, ratio)) regions = NO_REGIONS;
+    if (regions.length === 0 && !fullFrameDue) return;
     if (!this.sink.throttle.take()) {
       s.add(Counter.Throttled);
       return;
     }
-    const sent = this.sink.send({ frame, format: ring.format, width, height, luma, compared: this.detector.comparedPlane, captureMs }, regions, this.boxes);
-    s.add(Counter.Candidates, sent);
+    if (fullFrameDue) {
+      this.lastFullFrameMs = captureMs;
+      s.add(Counter.FullFramePasses);
+      regions = regions.concat(this.fullFrame);
+    }
+    this.candidates(frame, regions, captureMs);
     s.observe(Stage.MotionToCandidates, now() - motionMs);
   }
 
+  /** A frame of a new ffmpeg run (the camera reconnected): its scene may differ, so motion starts again. */
+  private followRun(run: number): void {
+    if (run === this.run) return;
+    if (this.run !== NO_RUN) {
+      this.detector.reset();
+      this.lastFullFrameMs = Number.NEGATIVE_INFINITY;
+      this.stats.add(Counter.BackgroundResets);
+    }
+    this.run = run;
+  }
+
+  /** Whether the sampling strategy sends this frame's motion regions (it sees every frame, in order). */
+  private sampled(regions: Rect[], captureMs: number, ratio: number): boolean {
+    if (this.sampler === null) return true;
+    const a = this.activity;
+    a.frameIndex++;
+    a.timeMs = captureMs;
+    a.motionRatio = ratio;
+    a.candidates = regions.length;
+    if (this.sampler.shouldInfer(a)) return true;
+    if (regions.length > 0) this.stats.add(Counter.SampledOut);
+    return false;
+  }
+
+  /** Motion boxes scaled from the motion plane to detect pixels, then clustered into regions. */
   private regions(boxCount: number): Rect[] {
     const { width, height } = this.ring;
+    const sx = this.scaleX;
+    const sy = this.scaleY;
     const data = this.detector.boxData;
-    this.boxes.length = 0;
     for (let i = 0; i < boxCount; i++) {
       const b = i * BOX_INTS;
+      const x = Math.floor((data[b + MotionBoxField.X] as number) * sx);
+      const y = Math.floor((data[b + MotionBoxField.Y] as number) * sy);
       this.boxes.push({
-        x: data[b + MotionBoxField.X] as number, y: data[b + MotionBoxField.Y] as number,
-        width: data[b + MotionBoxField.Width] as number, height: data[b + MotionBoxField.Height] as number,
-        area: data[b + MotionBoxField.Area] as number,
+        x, y,
+        width: Math.min(width, Math.ceil(((data[b + MotionBoxField.X] as number) + (data[b + MotionBoxField.Width] as number)) * sx)) - x,
+        height: Math.min(height, Math.ceil(((data[b + MotionBoxField.Y] as number) + (data[b + MotionBoxField.Height] as number)) * sy)) - y,
+        area: Math.round((data[b + MotionBoxField.Area] as number) * sx * sy),
       });
     }
-    return selectRegions(this.boxes, { frameWidth: width, frameHeight: height, ...this.settings.regions });
+    const { regions, skipped } = selectRegions(this.boxes, { frameWidth: width, frameHeight: height, ...this.settings.regions });
+    if (skipped > 0) this.stats.add(Counter.RegionsSkipped, skipped);
+    return regions;
+  }
+
+  private candidates(frame: Uint8Array, regions: Rect[], captureMs: number): void {
+    const { width, height, format } = this.ring;
+    const d = this.detector;
+    const sent = this.sink.send({
+      frame, format, width, height, captureMs,
+      motion: { luma: this.luma, compared: d.comparedPlane, width: d.width, height: d.height },
+    }, regions, this.boxes);
+    this.stats.add(Counter.Candidates, sent);
   }
 }
 

@@ -12,14 +12,14 @@ import type { PixelFormat, Rect } from '../native/index.ts';
 import type { CandidateNotice } from '../protocol.ts';
 
 export interface CandidateFrame {
+  /** The ring slot: the colour frame at detect resolution, which regions are in. */
   frame: Uint8Array;
   format: PixelFormat;
   width: number;
   height: number;
-  luma: Uint8Array;
-  /** What motion compared the frame with (MotionDetector.comparedPlane). */
-  compared: Uint8Array | Float32Array;
   captureMs: number;
+  /** The motion plane (a downscale of the frame) and what motion compared it with (MotionDetector.comparedPlane). */
+  motion: { luma: Uint8Array; compared: Uint8Array | Float32Array; width: number; height: number };
 }
 
 export class CandidateSink {
@@ -31,7 +31,7 @@ export class CandidateSink {
     slab: SharedArrayBuffer,
     private readonly camera: string,
     private readonly notify: (notice: CandidateNotice) => void,
-    private readonly motion: { threshold: number; alpha: number },
+    private readonly motion: { threshold: number; alpha: number; foregroundAlpha: number },
   ) {
     const crops = CropSlab.attach(slab);
     this.writer = new CropSlabWriter(crops);
@@ -47,10 +47,23 @@ export class CandidateSink {
       this.notify({
         camera: this.camera, slot: crop.slot, seq: crop.seq, captureMs: f.captureMs, regionCount: regions.length,
         region, mapping: crop.mapping, motion: boxes.filter((b) => intersects(b, region)),
-        contrast: changedContrast(f.luma, f.compared, f.width, region, this.motion.threshold, this.motion.alpha),
+        contrast: this.contrast(f, region),
       });
       sent++;
     }
     return sent;
+  }
+
+  /**
+   * Measured on the motion plane, over the region scaled down to it. Changed pixels were blended into
+   * the background with foregroundAlpha, which is what changedContrast has to undo there.
+   */
+  private contrast(f: CandidateFrame, region: Rect): number {
+    const m = f.motion;
+    const sx = m.width / f.width;
+    const sy = m.height / f.height;
+    const box = { x: region.x * sx, y: region.y * sy, width: region.width * sx, height: region.height * sy };
+    const alpha = this.motion.alpha > 0 ? this.motion.foregroundAlpha : 0;
+    return changedContrast(m.luma, m.compared, m.width, box, this.motion.threshold, alpha);
   }
 }

@@ -11,7 +11,10 @@ export const Counter = {
   MotionFrames: 1,
   /** Candidate regions produced. */
   Candidates: 2,
-  /** Frames where most of the image changed at once (lighting), not sent on. */
+  /**
+   * Frames where most of the image changed at once (lighting switched, camera moved): not sent on, and
+   * the motion background re-baselined on them.
+   */
   LightingChanges: 3,
   /** Changed-pixel ratio of the last analysed frame. */
   LastMotionRatio: 4,
@@ -21,8 +24,14 @@ export const Counter = {
   SampledOut: 6,
   /** Candidate frames skipped because the overload governor lowered the camera's rate. */
   Throttled: 7,
+  /** Motion clusters beyond regions.maxRegions, not sent. */
+  RegionsSkipped: 8,
+  /** Full-frame passes sent (regions.fullFrameIntervalMs). */
+  FullFramePasses: 9,
+  /** Motion backgrounds started again because the camera reconnected. */
+  BackgroundResets: 10,
 } as const;
-const COUNTERS = 8;
+const COUNTERS = 11;
 
 export const Stage = {
   CaptureToRing: 0,

@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { directoryProblem, directorySettings } from '../config/directories.ts';
 import { CONFIG_SCHEMA_FILE, configJsonSchemaText } from '../config/json-schema.ts';
 import type { SiteConfig } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
@@ -34,6 +35,17 @@ function unsetUrlVariables(config: SiteConfig, env: NodeJS.ProcessEnv): string[]
     `warning: \${${name}} is not set here; the stream URLs of ${[...ids].join(', ')} read it when the camera starts`);
 }
 
+/**
+ * Directories are created when the gateway starts, possibly as another user on another machine, so a
+ * directory that could not be made here is a warning; `start` refuses it with E_DIRECTORY_UNUSABLE.
+ */
+function directoryWarnings(config: SiteConfig): string[] {
+  return directorySettings(config).flatMap(({ setting, dir }) => {
+    const problem = directoryProblem(dir);
+    return problem === null ? [] : [`warning: ${setting}: ${dir} could not be created here (${problem}); start refuses it unless it can`];
+  });
+}
+
 /** Exit code: 0 valid, 1 invalid or a usage error. */
 export async function runConfigCommand(args: readonly string[]): Promise<number> {
   const [sub, file, ...rest] = args;
@@ -49,6 +61,7 @@ export async function runConfigCommand(args: readonly string[]): Promise<number>
   try {
     const config = await loadConfig(file);
     for (const warning of unsetUrlVariables(config, process.env)) console.error(warning);
+    for (const warning of directoryWarnings(config)) console.error(warning);
     const enabled = config.cameras.filter((c) => c.enabled).length;
     console.log(`ok: ${config.cameras.length} cameras (${enabled} enabled)`);
     return 0;

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.ts';
 import { resolveFfmpeg } from '../ingest/ffmpeg-path.ts';
+import { PanoptesError } from '../errors.ts';
 import { maskUrl } from '../ingest/mask-url.ts';
 import { probeStream } from '../ingest/probe.ts';
 import { log } from '../log.ts';
@@ -114,7 +115,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    log.error({ err }, (err as Error).message);
+    // A coded error already says what to fix; its stack would only bury that line.
+    if (err instanceof PanoptesError) log.error({ code: err.code }, err.message);
+    else log.error({ err }, (err as Error).message);
     process.exitCode = 1;
   },
 );

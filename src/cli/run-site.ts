@@ -5,6 +5,7 @@
  * in-flight inference finish, flush the MQTT outbox, close sockets and kill ffmpeg children, within 10 s.
  */
 import type { Logger } from 'pino';
+import { ensureDirectories } from '../config/directories.ts';
 import { loadConfig } from '../config/load.ts';
 import type { SiteConfig } from '../config/schema.ts';
 import { resolveFfmpeg } from '../ingest/ffmpeg-path.ts';
@@ -25,11 +26,12 @@ export interface RunningSite {
 }
 
 export async function startSite(config: SiteConfig, logger: Logger): Promise<RunningSite> {
+  ensureDirectories(config);
   logNativeReport(logger);
   const ffmpeg = resolveFfmpeg(config.gateway.ffmpegPath === 'auto' ? process.env['PANOPTES_FFMPEG'] : config.gateway.ffmpegPath);
   logger.info({ ffmpeg: ffmpeg.path, version: ffmpeg.version, source: ffmpeg.source }, 'ffmpeg found');
   const site = await Site.start(config, { ffmpeg, logger });
-  const mqtt = new MqttOutput({ config: config.mqtt, site, log: logger, isCritical: (event) => site.isCritical(event) });
+  const mqtt = new MqttOutput({ config: config.mqtt, site, log: logger, tokens: config.http.tokens, isCritical: (event) => site.isCritical(event) });
   let http: HttpServer | undefined;
   try {
     await mqtt.start();

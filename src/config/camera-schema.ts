@@ -11,6 +11,11 @@ import { samplingSchema } from '../channel/sampling.ts';
 import { DEFAULT_BACKOFF } from '../coordinator/backoff.ts';
 import { DEFAULT_CIRCUIT } from '../resilience/circuit-breaker.ts';
 
+/** The default detect size (measured: README, "Cameras, rings and workers"). */
+export const DETECT_SIZE = { width: 1280, height: 720 } as const;
+/** The default motion plane width: 320x180 for a 16:9 frame. */
+export const MOTION_WIDTH = 320;
+
 const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
 const STREAM_SCHEMES = ['rtsp', 'rtsps', 'http', 'https', 'file'];
 
@@ -31,13 +36,17 @@ export const streamUrlSchema = z.string().min(1).superRefine((url, ctx) => {
 
 const positiveMs = z.number().int().positive();
 
-/** The camera's ingest: analysis size, rate and how ffmpeg picks frames (issue 3). */
+/**
+ * The camera's ingest: detect size, rate and how ffmpeg picks frames. The ring holds the frame at this
+ * size; motion runs on a small downscale of it (motion.width), crops and best shots come from it.
+ */
 const aiSchema = z.strictObject({
   fps: z.number().positive().max(120).default(5).describe('Analysis frames a second (fixed_fps; ignored by keyframe_only).'),
-  width: z.number().int().min(16).max(7680).default(640).describe('Analysis width in pixels; ffmpeg scales to it.'),
-  height: z.number().int().min(16).max(4320).default(360).describe('Analysis height in pixels.'),
+  width: z.number().int().min(16).max(7680).default(DETECT_SIZE.width)
+    .describe('Detect width in pixels: the frame detector crops and best shots are cut from; ffmpeg scales to it.'),
+  height: z.number().int().min(16).max(4320).default(DETECT_SIZE.height).describe('Detect height in pixels.'),
   format: z.enum(['gray', 'yuv420p']).default('yuv420p')
-    .describe('Raw frame format; yuv420p keeps colour for the detector crops, gray is enough for motion only.'),
+    .describe('Raw frame format; yuv420p keeps colour for the detector crops and best shots, gray is enough for motion only.'),
   mode: z.enum(['fixed_fps', 'keyframe_only', 'hybrid']).default('fixed_fps')
     .describe('fixed_fps: resample to fps; keyframe_only: decode key frames only (cheapest); hybrid: every key frame plus at least minFps.'),
   minFps: z.number().positive().default(1).describe('hybrid: the lowest rate kept between key frames.'),
@@ -70,22 +79,31 @@ const lifecycleSchema = z.strictObject({
 }).prefault({});
 
 const motionSchema = z.strictObject({
+  width: z.number().int().min(16).max(7680).optional()
+    .describe(`Width of the motion plane: the frame's luma area-averaged down to it, at most ai.width; default ${MOTION_WIDTH} (or ai.width when smaller).`),
+  height: z.number().int().min(16).max(4320).optional()
+    .describe('Height of the motion plane; default: ai.height scaled like the width (the frame\'s aspect).'),
   threshold: z.number().int().min(1).max(255).default(25).describe('Luma difference a pixel needs to count as changed.'),
-  minArea: z.number().int().min(1).default(64).describe('Smallest motion box, in changed pixels at the analysis size.'),
+  minArea: z.number().int().min(1).default(16).describe('Smallest motion box, in changed pixels of the motion plane.'),
   alpha: z.number().min(0).max(1).default(0.2).describe('Running-average background weight; 0 compares consecutive frames.'),
+  foregroundAlpha: z.number().min(0).max(1).default(0.02)
+    .describe('Background weight at changed pixels: low keeps a passing object out of the background (no trail behind it); a stopped object fades in after about ln(threshold/contrast)/ln(1-foregroundAlpha) frames.'),
   gridCols: z.number().int().min(1).max(64).default(8).describe('Columns of the motion activity grid.'),
   gridRows: z.number().int().min(1).max(64).default(8).describe('Rows of the motion activity grid.'),
   maxBoxes: z.number().int().min(1).max(1024).default(32).describe('Most motion boxes a frame.'),
   lightingRatio: z.number().gt(0).max(1).default(0.6)
-    .describe('Above this changed-pixel ratio a frame is a lighting change, not objects.'),
+    .describe('Above this changed-pixel ratio a frame is a global change (lighting, camera moved): not sent, and the background is re-baselined on it.'),
   exclude: z.array(polygonSchema).default([])
     .describe('Polygons where motion is not looked for (timestamps, trees, a road outside the fence).'),
 }).prefault({});
 
 const regionsSchema = z.strictObject({
-  padding: z.number().min(0).max(2).default(0.15).describe('Fraction of a motion box added on every side.'),
-  minSide: z.number().int().min(1).default(160).describe('Candidate regions are squares at least this large (analysis pixels).'),
-  maxRegions: z.number().int().min(1).max(64).default(4).describe('Most candidate regions a frame.'),
+  padding: z.number().min(0).max(2).default(0.15).describe('Fraction of a motion cluster added on every side.'),
+  minSide: z.number().int().min(16).optional()
+    .describe('Candidate regions are squares at least this large (detect pixels); default: the detector\'s input size.'),
+  maxRegions: z.number().int().min(1).max(64).default(4).describe('Most motion regions a frame; the rest are counted as skipped.'),
+  fullFrameIntervalMs: z.number().int().min(0).default(5000)
+    .describe('Every this many ms the whole frame (or a row of tiles) goes to the detector even without motion, so still objects are seen; 0 never. Off with the motion backend (nothing to find in a still frame).'),
 }).prefault({});
 
 /**
@@ -128,6 +146,14 @@ export const cameraSchema = cameraSettingsSchema.safeExtend({
     secondary: streamUrlSchema.optional()
       .describe('Sub-stream; analysis uses it when present, since it is already near the analysis size and cheaper to decode.'),
   }),
+}).superRefine((camera, ctx) => {
+  const { ai, motion } = camera;
+  if (motion.width !== undefined && motion.width > ai.width) {
+    ctx.addIssue({ code: 'custom', path: ['motion', 'width'], message: `motion.width ${motion.width} is larger than ai.width ${ai.width}: the motion plane is a downscale of the frame; lower motion.width or raise ai.width` });
+  }
+  if (motion.height !== undefined && motion.height > ai.height) {
+    ctx.addIssue({ code: 'custom', path: ['motion', 'height'], message: `motion.height ${motion.height} is larger than ai.height ${ai.height}: lower motion.height or raise ai.height` });
+  }
 });
 export type CameraConfigInput = z.input<typeof cameraSchema>;
 export type CameraConfig = z.output<typeof cameraSchema>;

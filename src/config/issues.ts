@@ -35,6 +35,8 @@ function noun(expected: string): string {
 function kindOf(input: unknown): string {
   if (input === null) return 'null';
   if (Array.isArray(input)) return 'a list';
+  // YAML spells these .nan, .inf and -.inf; zod's number refuses them as of the wrong type.
+  if (typeof input === 'number' && !Number.isFinite(input)) return Number.isNaN(input) ? '.nan' : input > 0 ? '.inf' : '-.inf';
   if (typeof input === 'number') return Number.isInteger(input) ? 'an integer' : 'a number with a fraction';
   if (typeof input === 'object') return 'an object';
   return noun(typeof input);
@@ -68,6 +70,7 @@ export function configErrorMap(issue: RawIssue): string | undefined {
   switch (issue.code) {
     case 'invalid_type':
       if (issue.input === undefined) return `missing: expected ${noun(issue.expected)}`;
+      if (issue.expected === 'number' && typeof issue.input === 'number') return `expected a finite number, received ${kindOf(issue.input)}`;
       return `expected ${noun(issue.expected)}, received ${kindOf(issue.input)}`;
     case 'too_small':
       return bound(issue.origin, issue.minimum, issue.inclusive, 'min');

@@ -4,7 +4,7 @@
  * ConfigError, so a file is fixed in one pass instead of one error at a time.
  */
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
+import { parseDocument, type Document } from 'yaml';
 import { ConfigError } from '../errors.ts';
 import { referencedVariables } from '../ingest/secrets.ts';
 import { cameraSchema, cameraSettingsSchema, type CameraConfig } from './camera-schema.ts';
@@ -36,8 +36,11 @@ function sameVariant(a: Record<string, unknown>, b: Record<string, unknown>): bo
 function mergeUnder(defaults: Record<string, unknown>, camera: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...defaults };
   for (const [key, value] of Object.entries(camera)) {
-    const base = out[key];
-    out[key] = isPlainObject(base) && isPlainObject(value) && sameVariant(base, value) ? mergeUnder(base, value) : value;
+    const base = Object.hasOwn(out, key) ? out[key] : undefined;
+    const merged = isPlainObject(base) && isPlainObject(value) && sameVariant(base, value) ? mergeUnder(base, value) : value;
+    // JSON.parse makes `__proto__` an own key; assigning it would set the prototype and hide the key
+    // from the schema, which must see it to refuse it as unknown.
+    Object.defineProperty(out, key, { value: merged, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
@@ -87,6 +90,24 @@ function resolveSecretFields(node: unknown, path: PropertyKey[], env: NodeJS.Pro
   }
 }
 
+/** yaml's own bound on alias expansion: far above what a hand-written config uses. */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * The document as plain values. Aliases expanding into aliases (a "billion laughs" file) would build
+ * an exponential tree: yaml stops at MAX_ALIAS_COUNT expansions by throwing, reported here as a problem.
+ */
+function toPlain(doc: Document.Parsed, source: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    throw new ConfigError(source, [
+      `(root): YAML aliases (*name) expand to more than ${MAX_ALIAS_COUNT} copies of anchored values (a resource-exhaustion guard); write those values out or use fewer aliases`,
+    ]);
+  }
+}
+
 /** Parses and validates a config file's text; throws ConfigError listing every problem. */
 export function parseConfig(text: string, options: ParseOptions = {}): SiteConfig {
   const env = options.env ?? process.env;
@@ -100,7 +121,7 @@ export function parseConfig(text: string, options: ParseOptions = {}): SiteConfi
       return `${at ? `line ${at.line}, column ${at.col}` : 'YAML'}: ${message}`;
     }));
   }
-  const raw: unknown = doc.toJS() ?? {};
+  const raw = toPlain(doc, source);
   const overrides = isPlainObject(raw) ? applyEnvOverrides(raw, env) : [];
   const document = isPlainObject(raw) ? withDefaultsMerged(raw) : raw;
   const parsed = siteConfigSchema.safeParse(document, { error: configErrorMap });
@@ -122,11 +143,24 @@ export async function loadConfig(file: string, options: Omit<ParseOptions, 'sour
 }
 
 /**
+ * A replacement entry for camera `id` (PUT /cameras/{id}, MQTT .../{id}/config): the id comes from the
+ * path or topic; a body naming another id is refused rather than silently renamed or ignored.
+ */
+export function withId(input: Record<string, unknown>, id: string | undefined, source: string): Record<string, unknown> {
+  if (id === undefined) return input;
+  if (Object.hasOwn(input, 'id') && input['id'] !== id) {
+    throw new ConfigError(source, [`id: differs from the camera being changed ('${id}'); omit id or send '${id}' (to rename a camera, remove it and add it under the new id)`]);
+  }
+  return { ...input, id };
+}
+
+/**
  * One camera given at runtime (REST body, MQTT control message): the site's `defaults` merged under
  * it as for cameras in the file, then validated; throws ConfigError with `path: message` problems.
+ * With `id`, the entry replaces that camera (see withId).
  */
-export function parseCamera(input: unknown, defaults: SiteConfig['defaults'], source = 'camera'): CameraConfig {
-  const merged = isPlainObject(input) ? mergeUnder(defaults as Record<string, unknown>, input) : input;
+export function parseCamera(input: unknown, defaults: SiteConfig['defaults'], source = 'camera', id?: string): CameraConfig {
+  const merged = isPlainObject(input) ? mergeUnder(defaults as Record<string, unknown>, withId(input, id, source)) : input;
   const parsed = cameraSchema.safeParse(merged, { error: configErrorMap });
   if (!parsed.success) throw new ConfigError(source, formatIssues(parsed.error.issues));
   return parsed.data;

@@ -7,13 +7,22 @@ import { toPixelPolygon, pointInPolygon } from '../analytics/decisions/geometry.
 import type { Polygon } from '../analytics/decisions/options.ts';
 import type { CameraSpec } from '../coordinator/camera.ts';
 import type { AnalysisSettings } from '../coordinator/gateway.ts';
-import type { CameraConfig } from './camera-schema.ts';
+import { MOTION_WIDTH, type CameraConfig } from './camera-schema.ts';
 
 /**
  * The camera's motion and region settings; the site adds the camera's crop slab (shaped for the
  * detector by the inference hub) and its sampling strategy.
  */
 export type CameraAnalysis = Omit<AnalysisSettings, 'crops' | 'sampling'>;
+
+/** The detector input regions are sized for: the backend's tensor, or none (the motion backend reads no pixels). */
+export type DetectorInput = { width: number; height: number } | null;
+
+/**
+ * Region side when the backend reads no pixels (motion): regions then only group motion boxes into
+ * notices, and this keeps a person's pieces together at the default detect size.
+ */
+export const MOTION_REGION_SIDE = 320;
 
 /**
  * Analysis reads the sub-stream when there is one: sites configure it near the analysis size, so it
@@ -65,19 +74,36 @@ export function rasterizeMask(polygons: readonly Polygon[], width: number, heigh
   return mask;
 }
 
-export function analysisSettings(camera: CameraConfig): CameraAnalysis {
-  const { motion, regions, ai } = camera;
+/** The motion plane's size: motion.width (default 320, at most ai.width) and a height keeping the frame's aspect. */
+export function motionSize(camera: Pick<CameraConfig, 'ai' | 'motion'>): { width: number; height: number } {
+  const { ai, motion } = camera;
+  const width = motion.width ?? Math.min(MOTION_WIDTH, ai.width);
+  return { width, height: motion.height ?? Math.max(1, Math.min(ai.height, Math.round((width * ai.height) / ai.width))) };
+}
+
+export function analysisSettings(camera: CameraConfig, detector: DetectorInput = null): CameraAnalysis {
+  const { motion, regions } = camera;
+  const size = motionSize(camera);
   return {
     motion: {
+      width: size.width,
+      height: size.height,
       threshold: motion.threshold,
       minArea: motion.minArea,
       alpha: motion.alpha,
+      foregroundAlpha: motion.foregroundAlpha,
       gridCols: motion.gridCols,
       gridRows: motion.gridRows,
       maxBoxes: motion.maxBoxes,
-      exclude: rasterizeMask(motion.exclude, ai.width, ai.height),
+      exclude: rasterizeMask(motion.exclude, size.width, size.height),
     },
-    regions: { ...regions },
+    regions: {
+      padding: regions.padding,
+      minSide: regions.minSide ?? (detector === null ? MOTION_REGION_SIDE : Math.max(detector.width, detector.height)),
+      maxRegions: regions.maxRegions,
+      // The motion backend reads no pixels: a still frame holds nothing it could find.
+      fullFrameIntervalMs: detector === null ? 0 : regions.fullFrameIntervalMs,
+    },
     lightingRatio: motion.lightingRatio,
   };
 }

@@ -33,6 +33,11 @@ export interface CameraMetrics {
   motionRatio: number;
   candidates: number;
   lightingChanges: number;
+  /** Motion clusters beyond regions.maxRegions, not sent. */
+  regionsSkipped: number;
+  fullFramePasses: number;
+  /** Motion backgrounds started again after a reconnect. */
+  backgroundResets: number;
   errors: number;
   reconnects: number;
   latency: Record<(typeof STAGE_NAMES)[number], StageLatency>;
@@ -107,6 +112,9 @@ export function cameraMetrics(actor: CameraActor, stats: ChannelStats, rates: Ra
     motionRatio: stats.get(Counter.LastMotionRatio),
     candidates: stats.get(Counter.Candidates),
     lightingChanges: stats.get(Counter.LightingChanges),
+    regionsSkipped: stats.get(Counter.RegionsSkipped),
+    fullFramePasses: stats.get(Counter.FullFramePasses),
+    backgroundResets: stats.get(Counter.BackgroundResets),
     errors: stats.get(Counter.Errors),
     reconnects: totals.reconnects,
     latency,

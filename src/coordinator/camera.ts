@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { FrameReader, closeFd } from '../ingest/frame-reader.ts';
 import { ffmpegArgs, type IngestSpec } from '../ingest/ffmpeg-args.ts';
 import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
-import { maskUrl } from '../ingest/mask-url.ts';
+import { maskUrl, maskUrlsInText } from '../ingest/mask-url.ts';
 import { ProgressParser, type IngestErrorKind, type StreamInfo } from '../ingest/progress.ts';
 import { resolveSecrets } from '../ingest/secrets.ts';
 import { FrameRing } from '../ring/layout.ts';
@@ -76,6 +76,7 @@ export class CameraActor {
   private consecutiveFailures = 0;
   /** The current run's error: why it ended, never an earlier run's. */
   private runError: string | null = null;
+  private runErrorKind: IngestErrorKind | null = null;
   private stopping = false;
 
   constructor(spec: CameraSpec, deps: CameraDeps) {
@@ -165,6 +166,7 @@ export class CameraActor {
     this.runStartMs = Date.now();
     this.runFrames = this.reader.frames;
     this.runError = null;
+    this.runErrorKind = null;
     const child = spawn(command, args, { stdio: ['ignore', writeFd, 'pipe'] });
     closeFd(writeFd);
     this.child = child;
@@ -182,15 +184,21 @@ export class CameraActor {
           this.log.debug(message);
           return;
         }
+        // ffmpeg closes a failed open with a generic "<url>: Input/output error" after the specific cause.
+        if (kind === 'other' && this.runErrorKind !== null && this.runErrorKind !== 'other') {
+          this.log.debug(message);
+          return;
+        }
         this.lastError = { kind, message };
         this.runError = message;
+        this.runErrorKind = kind;
         this.log.warn({ kind }, message);
       },
       line: (line) => this.log.debug(line),
     });
     child.stderr?.setEncoding('utf8').on('data', (text: string) => parser.feed(text));
     child.once('error', (err) => {
-      this.lastError = { kind: 'other', message: `ffmpeg did not start: ${err.message}` };
+      this.lastError = { kind: 'other', message: `ffmpeg did not start: ${maskUrlsInText(err.message)}` };
       this.runError = this.lastError.message;
     });
     child.once('exit', () => {
@@ -271,8 +279,10 @@ export class CameraActor {
     if (from === to && to !== 'OFFLINE') return;
     this.state = to;
     this.transitionsInto.set(to, (this.transitionsInto.get(to) ?? 0) + 1);
-    const t: CameraTransition = { camera: this.spec.id, from, to, reason, atMs: Date.now() };
-    this.log.info({ from, to, url: maskUrl(this.spec.url) }, `camera ${to}: ${reason}`);
+    // Reasons reach MQTT, WebSocket clients and logs; ffmpeg's lines are masked already, this catches the rest.
+    const shown = maskUrlsInText(reason);
+    const t: CameraTransition = { camera: this.spec.id, from, to, reason: shown, atMs: Date.now() };
+    this.log.info({ from, to, url: maskUrl(this.spec.url) }, `camera ${to}: ${shown}`);
     this.deps.onTransition(t);
   }
 }

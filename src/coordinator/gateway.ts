@@ -2,14 +2,14 @@
  * The coordinator: owns every camera actor (ingest + lifecycle) and the channel workers that analyse
  * their rings. Camera changes at runtime touch only that camera.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { CameraExistsError, CameraNotFoundError } from '../errors.ts';
+import { CameraExistsError, CameraNotFoundError, ConfigError } from '../errors.ts';
+import { makeDirectory } from '../config/directories.ts';
 import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
 import { ChannelStats, Counter } from '../channel/stats.ts';
-import { ConfigError } from '../errors.ts';
 import type { CandidateNotice, ChannelCameraSettings } from '../protocol.ts';
 import { CameraActor, type CameraSpec } from './camera.ts';
 import { RateWindow, actorTotals, cameraMetrics, emptyActorTotals, type ActorTotals, type CameraMetrics } from './camera-metrics.ts';
@@ -164,7 +164,7 @@ export class Gateway {
 function privateRunDir(configured: string | undefined): string {
   if (configured === undefined) return mkdtempSync(path.join(tmpdir(), 'panoptes-'));
   try {
-    mkdirSync(configured, { recursive: true, mode: 0o700 });
+    makeDirectory(configured);
     return mkdtempSync(path.join(configured, 'panoptes-'));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;

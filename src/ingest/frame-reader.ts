@@ -55,6 +55,7 @@ export class FrameReader {
    */
   begin(onEnd: () => void): number {
     this.end();
+    this.producer.beginRun();
     if (!existsSync(this.fifoPath)) execFileSync('mkfifo', ['-m', '600', this.fifoPath]);
     // The read end first (non-blocking, so it opens without a writer), then the write end.
     const readFd = openSync(this.fifoPath, constants.O_RDONLY | constants.O_NONBLOCK);

@@ -19,7 +19,7 @@ export interface StreamInfo {
   fps: number | null;
 }
 
-export type IngestErrorKind = 'unauthorized' | 'not_found' | 'refused' | 'timeout' | 'invalid_data' | 'other';
+export type IngestErrorKind = 'unauthorized' | 'not_found' | 'dns' | 'refused' | 'timeout' | 'invalid_data' | 'other';
 
 export interface ProgressHandlers {
   progress?(p: IngestProgress): void;
@@ -29,10 +29,15 @@ export interface ProgressHandlers {
   line?(line: string): void;
 }
 
+// getaddrinfo's words on glibc, musl and BSD/macOS; ffmpeg then ends with a bare "<url>: Input/output error".
+const DNS_FAILURE = /Failed to resolve hostname|Name or service not known|Temporary failure in name resolution|No address associated with hostname|nodename nor servname provided|Name does not resolve/i;
+const RESOLVE_LINE = /Failed to resolve hostname (\S+?):? (.+)$/;
+
 const ERROR_PATTERNS: Array<[IngestErrorKind, RegExp]> = [
   ['unauthorized', /401 Unauthorized|403 Forbidden|authorization failed/i],
   ['not_found', /404 Not Found|No such file or directory|method DESCRIBE failed: 404/i],
-  ['refused', /Connection refused|No route to host|Network is unreachable|Name or service not known|Host is unreachable/i],
+  ['dns', DNS_FAILURE],
+  ['refused', /Connection refused|No route to host|Network is unreachable|Host is unreachable/i],
   ['timeout', /timed out|Timeout|Connection timed out/i],
   ['invalid_data', /Invalid data found|could not find codec parameters|Error while decoding|corrupt/i],
   ['other', /\berror\b|failed|Could not|Unable to/i],
@@ -45,6 +50,12 @@ const STREAM_RATE = /, ([\d.]+)(?:k)? (?:fps|tbr)\b/;
 function rateOf(line: string): number | null {
   const match = STREAM_RATE.exec(line);
   return match ? Number(match[1]) : null;
+}
+
+/** "host name does not resolve: cam.invalid (Name or service not known)" from ffmpeg's tcp line. */
+function dnsReason(line: string): string {
+  const resolve = RESOLVE_LINE.exec(line);
+  return resolve ? `host name does not resolve: ${resolve[1]} (${resolve[2]})` : `host name does not resolve (${line})`;
 }
 
 export class ProgressParser {
@@ -84,7 +95,8 @@ export class ProgressParser {
       });
     }
     const kind = ERROR_PATTERNS.find(([, re]) => re.test(line))?.[0];
-    if (kind && !stream) this.handlers.error?.(kind, line);
+    if (kind === 'dns') this.handlers.error?.(kind, dnsReason(line));
+    else if (kind && !stream) this.handlers.error?.(kind, line);
     else this.handlers.line?.(line);
   }
 

@@ -19,7 +19,7 @@ export interface RawAddon {
   ): void;
   motion(
     cur: Uint8Array, ref: Uint8Array | Float32Array, width: number, height: number,
-    threshold: number, minArea: number, alpha: number, exclude: Uint8Array | null,
+    threshold: number, minArea: number, alpha: number, foregroundAlpha: number, exclude: Uint8Array | null,
     grid: Uint32Array, gridCols: number, gridRows: number, boxes: Int32Array, stats: Float64Array, level: number,
   ): void;
   sharpness(

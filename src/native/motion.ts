@@ -21,6 +21,11 @@ export interface MotionOptions {
   maxBoxes?: number;
   /** Running-average background weight (0..1]; unset compares against the previous frame. */
   alpha?: number;
+  /**
+   * Background mode: the weight at pixels found changed (0..1), default `alpha`. Lower keeps a passing
+   * object out of the background, so it leaves no trail of changed pixels behind it.
+   */
+  foregroundAlpha?: number;
   /** width*height bytes; non-zero pixels are ignored (masked-out zones). */
   exclude?: Uint8Array;
 }
@@ -77,6 +82,7 @@ function withDefaults(options: MotionOptions): ResolvedOptions {
     gridRows: checkInteger('gridRows', options.gridRows ?? 8, 1, 1024),
     maxBoxes: checkInteger('maxBoxes', options.maxBoxes ?? 32, 0, 4096),
     alpha: options.alpha ?? 0,
+    foregroundAlpha: options.foregroundAlpha ?? options.alpha ?? 0,
     exclude: options.exclude ?? null,
   };
 }
@@ -130,20 +136,14 @@ export class MotionDetector {
    */
   detect(cur: Uint8Array): number {
     if (!this.primed) {
-      // The addon never sees the priming frame, so it is checked here, in the addon's words.
-      if (!(cur instanceof Uint8Array)) throw invalidArgument('cur', 'a Uint8Array', cur);
-      if (cur.length !== this.reference.length) {
-        throw invalidArgument('cur', `a Uint8Array of length ${this.reference.length}`, cur, true);
-      }
-      this.reference.set(cur);
-      this.primed = true;
+      this.rebaseline(cur);
       this.stats.fill(0);
       this.grid.fill(0);
       return 0;
     }
     const o = this.options;
     addon().motion(
-      cur, this.reference, this.width, this.height, o.threshold, o.minArea, o.alpha, o.exclude,
+      cur, this.reference, this.width, this.height, o.threshold, o.minArea, o.alpha, o.foregroundAlpha, o.exclude,
       this.grid, o.gridCols, o.gridRows, this.boxData, this.stats, activeLevel(),
     );
     // Differencing mode keeps the frame it just saw; background mode was updated in place by the addon.
@@ -156,8 +156,24 @@ export class MotionDetector {
     return this.stats[MotionStat.Changed] as number;
   }
 
+  /** Forgets the reference: the next frame primes it again (a reconnected camera may show another scene). */
   reset(): void {
     this.primed = false;
+  }
+
+  /**
+   * Makes `cur` the reference now (background and previous frame): after a global change (lights
+   * switched, camera moved) the next frames are compared with the new scene instead of reporting most
+   * of the frame until the running average catches up. Results of the last `detect` stay as they were.
+   */
+  rebaseline(cur: Uint8Array): void {
+    // The addon never sees this plane, so it is checked here, in the addon's words.
+    if (!(cur instanceof Uint8Array)) throw invalidArgument('cur', 'a Uint8Array', cur);
+    if (cur.length !== this.reference.length) {
+      throw invalidArgument('cur', `a Uint8Array of length ${this.reference.length}`, cur, true);
+    }
+    this.reference.set(cur);
+    this.primed = true;
   }
 
   /** Materialises the last result as plain objects (allocates: for candidates and tests, not per frame). */
@@ -195,7 +211,7 @@ export function motion(cur: Uint8Array, reference: Uint8Array | Float32Array, op
   const boxData = new Int32Array(o.maxBoxes * BOX_INTS);
   const stats = new Float64Array(MOTION_STATS);
   addon().motion(
-    cur, reference, o.width, o.height, o.threshold, o.minArea, o.alpha, o.exclude,
+    cur, reference, o.width, o.height, o.threshold, o.minArea, o.alpha, o.foregroundAlpha, o.exclude,
     grid, o.gridCols, o.gridRows, boxData, stats, activeLevel(),
   );
   return readResult(stats, boxData, grid, o.width * o.height);

@@ -63,7 +63,7 @@ export interface SiteControl {
   /** Undefined for an unknown id (the HTTP layer answers 404). */
   camera(id: string): CameraStatus | undefined;
   cameraMetrics(id: string): CameraMetrics | undefined;
-  /** The camera's config entry as given (URLs keep their `${VAR}` references; masked when literal). */
+  /** The camera's config entry; stream URLs pass through maskUrl (`${VAR}` references stay, literal credentials become ***). */
   cameraConfig(id: string): unknown;
   /**
    * Control: bodies are validated here with the config schema (ConfigError -> 400); unknown ids throw

@@ -31,9 +31,13 @@ export const Ctrl = {
 } as const;
 const CTRL_INTS = 16;
 
-/** Fields of a slot's metadata record (Float64). */
-export const Meta = { Seq: 0, CaptureMs: 1, Pts: 2, CommitMs: 3 } as const;
-const META_DOUBLES = 4;
+/**
+ * Fields of a slot's metadata record (Float64). `Run` numbers the ffmpeg runs of the camera (1 for the
+ * first connection, +1 at every reconnect): a frame of a new run may show another scene (the camera
+ * moved, night mode), so the channel worker starts its motion background again when it changes.
+ */
+export const Meta = { Seq: 0, CaptureMs: 1, Pts: 2, CommitMs: 3, Run: 4 } as const;
+const META_DOUBLES = 5;
 const ALIGN = 64;
 
 const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;

@@ -16,10 +16,16 @@ export class FrameRingProducer {
   doorbell: Doorbell | null;
   private current = -1;
   private seq = 0;
+  private run = 0;
 
   constructor(ring: FrameRing, doorbell: Doorbell | null = null) {
     this.ring = ring;
     this.doorbell = doorbell;
+  }
+
+  /** A new connection begins: frames committed from now on carry the next run number (Meta.Run). */
+  beginRun(): void {
+    this.run++;
   }
 
   /**
@@ -86,6 +92,7 @@ export class FrameRingProducer {
   private ready(slot: number, pts: number): void {
     this.ring.setMeta(slot, Meta.Seq, ++this.seq);
     this.ring.setMeta(slot, Meta.Pts, pts);
+    this.ring.setMeta(slot, Meta.Run, this.run);
     stampNow(this.ring.meta, this.ring.metaIndex(slot, Meta.CommitMs));
     Atomics.store(this.ring.state, slot, SlotState.Ready);
     this.publish();

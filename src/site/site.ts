@@ -21,7 +21,7 @@ import { CameraExistsError, CameraNotFoundError } from '../errors.ts';
 import { isSnapshotFormat } from '../inference/region-copy.ts';
 import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
 import type { CameraStatus, EventQuery, HealthProblem, HealthReport, SiteControl } from '../outputs/site.ts';
-import { cameraStatus } from './camera-status.ts';
+import { cameraStatus, shownCameraConfig } from './camera-status.ts';
 import { EventHistory } from './event-history.ts';
 import { siteHealth } from './site-health.ts';
 import { siteLabels } from './site-labels.ts';
@@ -131,7 +131,7 @@ export class Site implements SiteControl {
   }
 
   cameraConfig(id: string): unknown {
-    return this.entry(id).config;
+    return shownCameraConfig(this.entry(id).config);
   }
 
   async addCamera(input: unknown): Promise<CameraStatus> {
@@ -145,7 +145,7 @@ export class Site implements SiteControl {
 
   async updateCamera(id: string, input: unknown): Promise<CameraStatus> {
     this.entry(id);
-    const camera = parseCamera({ ...(input as object), id }, this.config.defaults, 'request body');
+    const camera = parseCamera(input, this.config.defaults, 'request body', id);
     const duplicate = [...this.cameraEntries.values()].find((e) => e.config.channel === camera.channel && e.config.id !== id);
     if (duplicate) throw new CameraExistsError(`Channel ${camera.channel} is already used by camera '${duplicate.config.id}'; choose another channel`);
     await this.apply(camera);
@@ -234,7 +234,7 @@ export class Site implements SiteControl {
 
   /** The channel worker's settings for the camera, cropping into `crops` (its slab in the hub). */
   private analysis(config: CameraConfig, crops: SharedArrayBuffer): AnalysisSettings {
-    return { ...analysisSettings(config), crops, sampling: config.sampling };
+    return { ...analysisSettings(config, this.hub.pool.backend.tensor ?? null), crops, sampling: config.sampling };
   }
 
   /** Registers the camera and, when it should stream, starts its ingest, analysis and inference queue. */

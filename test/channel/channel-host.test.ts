@@ -13,7 +13,7 @@ import { Doorbell } from '../../src/ring/doorbell.ts';
 import { FrameRing } from '../../src/ring/layout.ts';
 import { FrameRingProducer } from '../../src/ring/producer.ts';
 import { startWorker } from '../../src/threads.ts';
-import { analysis } from '../support/cameras.ts';
+import { ANALYSIS, analysis } from '../support/cameras.ts';
 import { waitFor } from '../support/wait.ts';
 
 const FIXTURE = new URL('./fixtures/long-slice-worker.ts', import.meta.url);
@@ -21,7 +21,8 @@ const FIXTURE = new URL('./fixtures/long-slice-worker.ts', import.meta.url);
 function camera(id: string, doorbell: Doorbell) {
   const ring = FrameRing.create({ width: 64, height: 32, format: 'gray', slots: 4 });
   const stats = new ChannelStats();
-  return { settings: { id, ring: ring.buffer, stats: stats.buffer, ...analysis() }, producer: new FrameRingProducer(ring, doorbell), stats };
+  const settings = { id, ring: ring.buffer, stats: stats.buffer, ...analysis(), motion: { ...ANALYSIS.motion, width: 64, height: 32 } };
+  return { settings, producer: new FrameRingProducer(ring, doorbell), stats };
 }
 
 function startChannel() {

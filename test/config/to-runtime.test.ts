@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cameraChanges } from '../../src/config/camera-changes.ts';
 import { parseConfig } from '../../src/config/load.ts';
-import { analysisSettings, cameraSpec, rasterizeMask } from '../../src/config/to-runtime.ts';
+import { analysisSettings, cameraSpec, MOTION_REGION_SIDE, rasterizeMask } from '../../src/config/to-runtime.ts';
 
 function camerasOf(yaml: string): ReturnType<typeof parseConfig>['cameras'] {
   return parseConfig(yaml, { env: {} }).cameras;
@@ -31,14 +31,36 @@ test('a camera maps to the CameraSpec the gateway takes, reading the sub-stream 
   assert.equal(cameraSpec(dock).url, 'rtsp://10.0.0.2/main', 'without a sub-stream the main stream is analysed');
 });
 
-test('a camera maps to the analysis settings of its channel worker, with issue 3 defaults', () => {
+test('a camera maps to the analysis settings of its channel worker: motion on a 320-wide plane, regions the detector\'s size', () => {
   const [, dock] = camerasOf(SITE);
   assert.ok(dock);
   assert.deepEqual(analysisSettings(dock), {
-    motion: { threshold: 25, minArea: 64, alpha: 0.2, gridCols: 8, gridRows: 8, maxBoxes: 32, exclude: null },
-    regions: { padding: 0.15, minSide: 160, maxRegions: 4 },
+    motion: {
+      width: 320, height: 180, threshold: 25, minArea: 16, alpha: 0.2, foregroundAlpha: 0.02, gridCols: 8, gridRows: 8, maxBoxes: 32, exclude: null,
+    },
+    regions: { padding: 0.15, minSide: MOTION_REGION_SIDE, maxRegions: 4, fullFrameIntervalMs: 0 },
     lightingRatio: 0.6,
   });
+  const withModel = analysisSettings(dock, { width: 416, height: 416 }).regions;
+  assert.equal(withModel.minSide, 416, 'the backend\'s input size');
+  assert.equal(withModel.fullFrameIntervalMs, 5000, 'a backend that reads pixels gets the full-frame pass; the motion backend has nothing to find in a still frame');
+});
+
+test('the motion plane keeps the frame\'s aspect, never exceeds the frame, and an explicit size larger than the frame is refused', () => {
+  const [fourThree, small, explicit] = camerasOf(`
+cameras:
+  - {id: a, channel: 1, streams: {primary: a.mp4}, ai: {width: 640, height: 480}}
+  - {id: b, channel: 2, streams: {primary: a.mp4}, ai: {width: 160, height: 90}}
+  - {id: c, channel: 3, streams: {primary: a.mp4}, motion: {width: 480, height: 200}, regions: {minSide: 300}}
+`);
+  assert.deepEqual([analysisSettings(fourThree!).motion.width, analysisSettings(fourThree!).motion.height], [320, 240]);
+  assert.deepEqual([analysisSettings(small!).motion.width, analysisSettings(small!).motion.height], [160, 90]);
+  assert.deepEqual([analysisSettings(explicit!).motion.width, analysisSettings(explicit!).motion.height], [480, 200]);
+  assert.equal(analysisSettings(explicit!, { width: 416, height: 416 }).regions.minSide, 300, 'an explicit minSide wins');
+  assert.throws(() => camerasOf("cameras: [{id: a, channel: 1, streams: {primary: a.mp4}, ai: {width: 640, height: 360}, motion: {width: 800}}]"),
+    /cameras\[0\]\.motion\.width: motion\.width 800 is larger than ai\.width 640/);
+  assert.throws(() => camerasOf("cameras: [{id: a, channel: 1, streams: {primary: a.mp4}, ai: {width: 640, height: 360}, motion: {height: 400}}]"),
+    /cameras\[0\]\.motion\.height: motion\.height 400 is larger than ai\.height 360/);
 });
 
 test('motion exclusion polygons become a mask of the analysis size', () => {

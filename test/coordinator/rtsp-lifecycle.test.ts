@@ -93,6 +93,19 @@ test('twenty RTSP cameras run at once, each online and analysed', async () => {
   await Promise.all(ids.map((id) => gateway.removeCamera(id)));
 });
 
+test('a host name that does not resolve is classified as dns, not as the Input/output error ffmpeg ends with', async () => {
+  // .invalid never resolves (RFC 6761), with or without a network; the password holds ':' and '@'.
+  const cam = await gateway.addCamera(cameraSpec('nodns', 'rtsp://operator:right:p@ss@panoptes-test.invalid:8554/live', {
+    backoff: { initialMs: 60_000, factor: 2, maxMs: 60_000, jitter: 0 },
+  }), analysis());
+  await waitFor('the first run to fail', () => of('nodns').some((t) => t.to === 'OFFLINE'), 30_000);
+  assert.equal(cam.actor.lastError?.kind, 'dns');
+  assert.match(cam.actor.lastError?.message ?? '', /^host name does not resolve: panoptes-test\.invalid \(.+\)$/);
+  const offline = of('nodns').find((t) => t.to === 'OFFLINE');
+  assert.match(offline?.reason ?? '', /^host name does not resolve: panoptes-test\.invalid \(.+\); reconnecting in \d+ ms$/);
+  await gateway.removeCamera('nodns');
+});
+
 test('no log line, transition or error holds a credential', () => {
   assert.ok(logLines.length > 100, `logs were captured (${logLines.length} lines)`);
   const secrets = ['right:p@ss', encodeURIComponent('right:p@ss'), 'operator:wrong', 'operator:right'];

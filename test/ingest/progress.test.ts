@@ -47,3 +47,15 @@ test('error lines are classified and their URLs masked', () => {
   assert.deepEqual(errors.map(([k]) => k), ['unauthorized', 'unauthorized', 'refused', 'not_found', 'invalid_data']);
   assert.ok(errors.every(([, line]) => !line.includes('admin:pw')));
 });
+
+test('a real ffmpeg failing to resolve a host name reports dns with the host, the URL masked', () => {
+  const run = spawnSync('ffmpeg', ['-hide_banner', '-rtsp_transport', 'tcp', '-i', 'rtsp://viewer:my@pw@cam.invalid:554/s?token=t0k', '-f', 'null', '-'], {
+    encoding: 'utf8', timeout: 60_000,
+  });
+  const { errors } = parse(run.stderr);
+  assert.equal(errors[0]?.[0], 'dns', run.stderr);
+  assert.match(errors[0]?.[1] ?? '', /^host name does not resolve: cam\.invalid \(.+\)$/);
+  assert.ok(errors.every(([, line]) => !line.includes('my@pw') && !line.includes('t0k') && !line.includes('viewer')), JSON.stringify(errors));
+  const { errors: words } = parse('getaddrinfo: Temporary failure in name resolution\nhost: Name or service not known\n');
+  assert.deepEqual(words.map(([kind]) => kind), ['dns', 'dns']);
+});

@@ -156,9 +156,9 @@ describe('argument error messages', () => {
       'Expected a Uint8Array for src but received ArrayBuffer');
     const gone = detached(Uint8Array, 16) as Uint8Array;
     expect(() => toLuma(gone, 'gray', 4, 4, dst, 2, 2), 'RangeError', 'Expected a Uint8Array of length 16 for src but received Uint8Array of length 0');
-    expect(() => raw.motion(new Uint8Array(16), new Float64Array(16) as never, 4, 4, 25, 1, 0, null, new Uint32Array(1), 1, 1, new Int32Array(5), new Float64Array(7), level),
+    expect(() => raw.motion(new Uint8Array(16), new Float64Array(16) as never, 4, 4, 25, 1, 0, 0, null, new Uint32Array(1), 1, 1, new Int32Array(5), new Float64Array(7), level),
       'TypeError', 'Expected a Uint8Array or Float32Array for ref but received Float64Array of length 16');
-    expect(() => raw.motion(new Uint8Array(16), new Uint8Array(16), 4, 4, 25, 1, 0, null, new Uint32Array(1), 1, 1, new Int32Array(7), new Float64Array(7), level),
+    expect(() => raw.motion(new Uint8Array(16), new Uint8Array(16), 4, 4, 25, 1, 0, 0, null, new Uint32Array(1), 1, 1, new Int32Array(7), new Float64Array(7), level),
       'RangeError', 'Expected an Int32Array whose length is a multiple of 5 for boxes but received Int32Array of length 7');
   });
 
@@ -170,7 +170,7 @@ describe('argument error messages', () => {
       'Expected an integer between 0 and 4 for format (0 gray, 1 yuv420p, 2 nv12, 3 rgb24, 4 bgr24) but received 7 of type number');
     expect(() => (raw.frameBytes as (...a: unknown[]) => number)(), 'TypeError',
       'Expected an integer for format (0 gray, 1 yuv420p, 2 nv12, 3 rgb24, 4 bgr24) but received undefined');
-    expect(() => raw.motion(new Uint8Array(16), new Float32Array(16), 4, 4, 25, 1, 0, null, new Uint32Array(1), 1, 1, new Int32Array(5), new Float64Array(7), level),
+    expect(() => raw.motion(new Uint8Array(16), new Float32Array(16), 4, 4, 25, 1, 0, 0, null, new Uint32Array(1), 1, 1, new Int32Array(5), new Float64Array(7), level),
       'RangeError', 'Expected a number between 1e-06 and 1 for alpha but received 0 of type number');
   });
 

@@ -37,6 +37,7 @@ function randomParams(rng: Random, width: number, background: boolean): Params {
     gridRows: rng.pick([1, 5, 8]),
     maxBoxes: rng.pick([0, 1, 4, 32, 4096]),
     alpha: background ? rng.pick([0.5, 0.25]) : 0,
+    foregroundAlpha: background ? rng.pick([0.5, 0.25, 0.125, 0]) : 0,
   };
 }
 
@@ -207,6 +208,19 @@ describe('MotionDetector', () => {
       assert.ok(detector.detect(planes[0]!) > 0, 'a different frame is');
       detector.reset();
       assert.equal(detector.detect(planes[0]!), 0, 'reset primes again');
+    }
+  });
+
+  test('rebaseline makes the given frame the reference at once, in both modes', () => {
+    const { width, height, planes } = movingBoxScene(2);
+    for (const alpha of [undefined, 0.2]) {
+      const detector = new MotionDetector({ width, height, ...(alpha === undefined ? {} : { alpha }) });
+      detector.detect(planes[0]!);
+      assert.ok(detector.detect(planes[1]!) > 0);
+      detector.rebaseline(planes[0]!);
+      assert.deepEqual([...detector.referencePlane], [...planes[0]!]);
+      assert.equal(detector.detect(planes[0]!), 0, 'the frame just taken as the reference is no motion');
+      assert.throws(() => detector.rebaseline(new Uint8Array(3)), /Expected a Uint8Array of length \d+ for cur/);
     }
   });
 

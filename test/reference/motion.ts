@@ -11,6 +11,8 @@ export interface MotionParamsReference {
   maxBoxes: number;
   /** Background mode only (ref is a Float32Array). */
   alpha: number;
+  /** Background mode: the weight at changed pixels; `alpha` when absent. */
+  foregroundAlpha?: number;
 }
 
 export interface MotionBoxReference {
@@ -46,12 +48,18 @@ export function roundBackground(v: number): number {
   return r < 0 ? 0 : r > 255 ? 255 : r;
 }
 
-/** cv2.accumulateWeighted as the header writes it, bg += alpha * (cur - bg), rounded to float32 at each step. */
-export function updateBackground(background: Float32Array, cur: Uint8Array, alpha: number): void {
+/**
+ * cv2.accumulateWeighted as the header writes it, bg += a * (cur - bg), rounded to float32 at each step,
+ * where a is `foregroundAlpha` at the pixels `mask` marks changed and `alpha` elsewhere.
+ */
+export function updateBackground(
+  background: Float32Array, cur: Uint8Array, alpha: number, foregroundAlpha = alpha, mask: Uint8Array | null = null,
+): void {
   const a = Math.fround(alpha);
+  const f = Math.fround(foregroundAlpha);
   for (let i = 0; i < background.length; i++) {
     const bg = background[i]!;
-    background[i] = bg + Math.fround(a * Math.fround(cur[i]! - bg));
+    background[i] = bg + Math.fround((mask !== null && mask[i] !== 0 ? f : a) * Math.fround(cur[i]! - bg));
   }
 }
 
@@ -138,7 +146,7 @@ export function motionReference(
   }
   // maxBoxes 0 is the count-only mode: no labelling at all.
   const kept = params.maxBoxes === 0 ? [] : components8(mask, width, height).filter((c) => c.area >= params.minArea).sort(compareBoxes);
-  if (ref instanceof Float32Array) updateBackground(ref, cur, params.alpha);
+  if (ref instanceof Float32Array) updateBackground(ref, cur, params.alpha, params.foregroundAlpha ?? params.alpha, mask);
   const any = changed > 0;
   return {
     changed,

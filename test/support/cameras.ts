@@ -22,9 +22,10 @@ export function lavfiSpec(id: string, overrides: Partial<CameraSpec> = {}): Came
   return cameraSpec(id, `lavfi:testsrc2=size=${width}x${height}:rate=${overrides.fps ?? 10}`, overrides);
 }
 
+/** For the frames above (320x180 or 160x90): motion on a 160x90 plane, no full-frame pass. */
 export const ANALYSIS: CameraAnalysis = {
-  motion: { threshold: 25, minArea: 16, alpha: 0, gridCols: 8, gridRows: 8, maxBoxes: 16, exclude: null },
-  regions: { padding: 0.1, minSide: 96, maxRegions: 4 },
+  motion: { width: 160, height: 90, threshold: 25, minArea: 16, alpha: 0, foregroundAlpha: 0, gridCols: 8, gridRows: 8, maxBoxes: 16, exclude: null },
+  regions: { padding: 0.1, minSide: 96, maxRegions: 4, fullFrameIntervalMs: 0 },
   lightingRatio: 0.9,
 };
 

@@ -6,6 +6,8 @@
 import type { EventMessage, DetectionEvent } from '../../src/analytics/events.ts';
 import { cameraSchema, type CameraConfig } from '../../src/config/camera-schema.ts';
 import { configErrorMap, formatIssues } from '../../src/config/issues.ts';
+import { withId } from '../../src/config/load.ts';
+import { isPlainObject } from '../../src/config/plain-object.ts';
 import type { CameraMetrics } from '../../src/coordinator/camera-metrics.ts';
 import type { CameraTransition } from '../../src/coordinator/camera-state.ts';
 import { CameraExistsError, CameraNotFoundError, ConfigError } from '../../src/errors.ts';
@@ -15,6 +17,7 @@ import type { CameraStatus, DetectionsMessage, EventQuery, HealthLevel, HealthPr
 
 /** What a site with the default ONNX labels (or the motion backend) reports. */
 const LABELS: ReadonlySet<string> = new Set([...COCO_LABELS, 'motion']);
+import { shownCameraConfig } from '../../src/site/camera-status.ts';
 
 type Listener<T> = (message: T) => void;
 
@@ -69,14 +72,14 @@ export class RecordingSite implements SiteControl {
     const stage = { p50Ms: 1, p99Ms: 2, count: 10 };
     return {
       camera: id, state: status.state, inputFps: 5, analysedFps: 5, framesIn: 100, framesAnalysed: 99, drops: { ring_full: 1, incomplete: 0 },
-      ringOccupancy: 0.25, motionRatio: 0.1, candidates: 3, lightingChanges: 0, errors: 0, reconnects: 0,
+      ringOccupancy: 0.25, motionRatio: 0.1, candidates: 3, lightingChanges: 0, regionsSkipped: 0, fullFramePasses: 0, backgroundResets: 0, errors: 0, reconnects: 0,
       latency: { capture_to_ring: stage, ring_to_motion: stage, motion_to_candidates: stage, capture_to_motion: stage },
     };
   }
 
   cameraConfig(id: string): unknown {
     const config = this.#cameras.get(id)?.config;
-    return config === undefined ? undefined : { ...config, streams: { primary: maskUrl(config.streams.primary) } };
+    return config === undefined ? undefined : shownCameraConfig(config);
   }
 
   async addCamera(input: unknown): Promise<CameraStatus> {
@@ -92,7 +95,7 @@ export class RecordingSite implements SiteControl {
   async updateCamera(id: string, input: unknown): Promise<CameraStatus> {
     this.#record('updateCamera', id, input);
     const previous = this.#entry(id);
-    const config = this.#parse(typeof input === 'object' && input !== null ? { ...input, id } : input);
+    const config = this.#parse(isPlainObject(input) ? withId(input, id, 'the request body') : input);
     const status = this.#statusOf(config, previous.status);
     this.#cameras.set(id, { config, status });
     return status;

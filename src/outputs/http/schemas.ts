@@ -47,6 +47,9 @@ export const cameraMetricsSchema = z.object({
   motionRatio: z.number(),
   candidates: z.number().int(),
   lightingChanges: z.number().int(),
+  regionsSkipped: z.number().int(),
+  fullFramePasses: z.number().int(),
+  backgroundResets: z.number().int(),
   errors: z.number().int(),
   reconnects: z.number().int(),
   latency: z.object(Object.fromEntries(STAGE_NAMES.map((name) => [name, stageLatencySchema])) as Record<(typeof STAGE_NAMES)[number], typeof stageLatencySchema>),
@@ -125,5 +128,12 @@ export const eventQuerySchema = z.strictObject({
   limit: queryInteger(1, 1000).optional().describe('At most this many events (1-1000, default 100).'),
 });
 
-/** A camera entry as given in the config (only `id`, `channel` and `streams.primary` are required). */
-export const cameraBodySchema = z.looseObject({});
+/**
+ * A camera entry as given in the config (only `id`, `channel` and `streams.primary` are required),
+ * checked by the site against the camera schema. Passed through as parsed: a zod object schema would
+ * copy the keys by assignment, turning an own `__proto__` key into a prototype the camera schema
+ * never sees, instead of an unknown key it refuses.
+ */
+export const cameraBodySchema = z.custom<Record<string, unknown>>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value), { message: 'expected a camera object' },
+);

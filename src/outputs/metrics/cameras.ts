@@ -25,8 +25,14 @@ export function registerCameraMetrics(registry: Registry, cameras: () => CameraS
     perCamera((c) => c.metrics.errors));
   counterFamily({ registry, name: 'panoptes_motion_candidates_total', help: 'Candidate regions sent on to inference.', labelNames },
     perCamera((c) => c.metrics.candidates));
-  counterFamily({ registry, name: 'panoptes_lighting_changes_total', help: 'Frames skipped because most of the image changed at once (lighting).', labelNames },
+  counterFamily({ registry, name: 'panoptes_lighting_changes_total', help: 'Frames where most of the image changed at once (lighting, camera moved): not sent, motion background re-baselined.', labelNames },
     perCamera((c) => c.metrics.lightingChanges));
+  counterFamily({ registry, name: 'panoptes_regions_skipped_total', help: 'Motion regions not sent because the frame already had regions.maxRegions.', labelNames },
+    perCamera((c) => c.metrics.regionsSkipped));
+  counterFamily({ registry, name: 'panoptes_full_frame_passes_total', help: 'Full-frame passes sent to the detector without motion (regions.fullFrameIntervalMs).', labelNames },
+    perCamera((c) => c.metrics.fullFramePasses));
+  counterFamily({ registry, name: 'panoptes_motion_resets_total', help: 'Motion backgrounds started again because the camera reconnected.', labelNames },
+    perCamera((c) => c.metrics.backgroundResets));
   gaugeFamily({ registry, name: 'panoptes_motion_ratio', help: 'Share of pixels that changed in the last analysed frame.', labelNames },
     perCamera((c) => c.metrics.motionRatio));
   gaugeFamily({ registry, name: 'panoptes_ring_occupancy_ratio', help: 'Share of the frame ring holding frames not yet analysed.', labelNames },

@@ -27,8 +27,9 @@
  * fresh file (the failed write may have torn the old one's tail) and the disk path resumes.
  * `onDiskChange` hears both transitions, never one call per message.
  */
-import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync, renameSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, openSync, renameSync } from 'node:fs';
 import path from 'node:path';
+import { makeDirectory } from '../../config/directories.ts';
 import { MqttOutboxError } from '../../errors.ts';
 import {
   BYPASS_REASONS, diskFailure, outboxProblem, probeWritable, removeQuietly, replayFile, syncDirectory, writeAll,
@@ -108,7 +109,7 @@ export class Outbox {
   static open(options: OutboxOptions): Outbox {
     const outbox = new Outbox(options);
     try {
-      mkdirSync(options.dir, { recursive: true });
+      makeDirectory(options.dir);
     } catch (error) {
       // No directory, so no file to replay: memory only until the directory can be made.
       outbox.#degrade(error);
@@ -184,7 +185,7 @@ export class Outbox {
     if (this.#failure === null) return true;
     if (this.#closed) return false;
     try {
-      mkdirSync(this.dir, { recursive: true });
+      makeDirectory(this.dir);
       probeWritable(`${this.file}.probe`);
       this.#rewrite();
     } catch {

@@ -15,11 +15,12 @@ import type { Logger } from 'pino';
 import type { DetectionEvent, EventMessage, EventPublisher } from '../../analytics/events.ts';
 import type { CameraTransition } from '../../coordinator/camera-state.ts';
 import type { SiteConfig } from '../../config/schema.ts';
+import type { Secret } from '../../config/secret.ts';
 import { maskUrl } from '../../ingest/mask-url.ts';
 import type { DetectionsMessage, SiteControl } from '../site.ts';
 import { CallbackGuard } from './callback-guard.ts';
 import { MqttControl } from './control.ts';
-import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.ts';
+import { requiresCredentials, startEmbeddedBroker, type BrokerCredentials, type EmbeddedBroker } from './embedded-broker.ts';
 import { Outbox, outboxProblem, type DiskFailure, type OutboxRecord, type OutboxStats } from './outbox.ts';
 import { currentStatusPayload, eventPayload, healthPayload, metricsSummaryPayload, transitionPayload } from './payloads.ts';
 import { mqttTopics, type MqttTopics } from './topics.ts';
@@ -42,6 +43,8 @@ export interface MqttOutputOptions {
   inFlightWindow?: number;
   /** While the outbox's disk fails, how often it is tried again; default 5 s. */
   outboxRetryMs?: number;
+  /** `http.tokens`: with any configured, the embedded broker requires one as the MQTT password. */
+  tokens?: readonly Secret[];
 }
 
 export const DROP_REASONS = ['detections_disconnected', 'detections_backpressure', 'periodic_disconnected', 'outbox_full'] as const;
@@ -115,19 +118,28 @@ export class MqttOutput implements EventPublisher {
     if (recovered.recovered > 0 || recovered.corruptLines > 0) {
       this.#log.info({ pending: recovered.recovered, corruptLines: recovered.corruptLines }, 'mqtt outbox recovered');
     }
+    let login = { username: config.username?.reveal(), password: config.password?.reveal() };
     if (config.url === null) {
+      const credentials: BrokerCredentials = {
+        tokens: this.#options.tokens ?? [],
+        ...(config.password === undefined ? {} : { user: { username: config.username?.reveal(), password: config.password } }),
+      };
       try {
-        this.#broker = await startEmbeddedBroker(config.embeddedPort);
+        this.#broker = await startEmbeddedBroker(config.embeddedPort, credentials, { prefix: this.topics.controlCamerasPrefix, clientId: config.clientId });
       } catch (error) {
         this.#outbox.close();
         throw error;
+      }
+      // The gateway logs in to its own broker like any client: its mqtt.username/password, else a token.
+      if (requiresCredentials(credentials) && login.password === undefined) {
+        login = { username: login.username ?? config.clientId, password: credentials.tokens[0]?.reveal() };
       }
     }
     const url = this.#broker?.url ?? config.url ?? '';
     const client = connect(url, {
       clientId: config.clientId,
-      username: config.username?.reveal(),
-      password: config.password?.reveal(),
+      username: login.username,
+      password: login.password,
       protocolVersion: 4,
       clean: true,
       reconnectPeriod: this.#options.reconnectPeriodMs ?? 1_000,

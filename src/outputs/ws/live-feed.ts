@@ -18,7 +18,7 @@ import type { EventMessage } from '../../analytics/events.ts';
 import type { CameraTransition } from '../../coordinator/camera-state.ts';
 import { RequestError } from '../../errors.ts';
 import { isNumberedClass } from '../../inference/labels.ts';
-import type { TokenCheck } from '../http/auth.ts';
+import type { TokenCheck } from '../token-check.ts';
 import { validate } from '../http/validate.ts';
 import type { SiteControl } from '../site.ts';
 import { Fanout } from './fanout.ts';

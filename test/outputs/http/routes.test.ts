@@ -87,6 +87,41 @@ describe('REST API', () => {
     ]);
   });
 
+  test('a camera config read back holds no literal password, in the userinfo or the query', async () => {
+    const primary = 'rtsp://admin:my@secret@10.0.0.7/s?password=qwerty9&ch=1';
+    const secondary = 'http://10.0.0.7/sub?token=t0k3n&user=viewer';
+    await call(t, 'POST', '/api/v1/cameras', { id: 'dock', channel: 7, streams: { primary, secondary } });
+    const one = await call(t, 'GET', '/api/v1/cameras/dock');
+    assert.equal(one.status, 200);
+    const { url, config } = one.json() as { url: string; config: { streams: Record<string, string> } };
+    assert.deepEqual(config.streams, { primary: 'rtsp://***:***@10.0.0.7/s?password=***&ch=1', secondary: 'http://10.0.0.7/sub?token=***&user=viewer' });
+    assert.equal(url, 'http://10.0.0.7/sub?token=***&user=viewer');
+    for (const secret of ['my@secret', 'secret@', 'qwerty9', 't0k3n']) assert.ok(!one.text.includes(secret), secret);
+    await call(t, 'DELETE', '/api/v1/cameras/dock');
+  });
+
+  test('a PUT body naming another id than the path is refused with a problem naming id', async () => {
+    await call(t, 'POST', '/api/v1/cameras', { ...CAMERA, id: 'pier', channel: 8 });
+    const renamed = await call(t, 'PUT', '/api/v1/cameras/pier', { ...CAMERA, id: 'other', channel: 8 });
+    assert.equal(renamed.status, 400);
+    assert.equal(errorCode(renamed), 'E_CONFIG_INVALID');
+    assert.deepEqual((renamed.json() as { error: { problems: string[] } }).error.problems,
+      ["id: differs from the camera being changed ('pier'); omit id or send 'pier' (to rename a camera, remove it and add it under the new id)"]);
+    assert.equal((await call(t, 'GET', '/api/v1/cameras/other')).status, 404);
+    const { id: _id, ...withoutId } = CAMERA;
+    assert.equal((await call(t, 'PUT', '/api/v1/cameras/pier', { ...withoutId, channel: 8 })).status, 200, 'an omitted id is the path id');
+    await call(t, 'DELETE', '/api/v1/cameras/pier');
+  });
+
+  test('a __proto__ key in a camera body is an unknown key, at the top and nested', async () => {
+    const top = await call(t, 'POST', '/api/v1/cameras', `{"id":"proto","channel":9,"streams":{"primary":"lavfi:testsrc"},"__proto__":{"enabled":false}}`);
+    assert.equal(top.status, 400);
+    assert.deepEqual((top.json() as { error: { problems: string[] } }).error.problems, ['__proto__: unknown key']);
+    const nested = await call(t, 'POST', '/api/v1/cameras', `{"id":"proto","channel":9,"streams":{"primary":"lavfi:testsrc","__proto__":{}}}`);
+    assert.deepEqual((nested.json() as { error: { problems: string[] } }).error.problems, ['streams.__proto__: unknown key']);
+    assert.equal((await call(t, 'GET', '/api/v1/cameras/proto')).status, 404);
+  });
+
   test('unknown camera ids are 404 on every camera and stream route', async () => {
     const routes: Array<[string, string]> = [
       ['GET', '/api/v1/cameras/nobody'], ['PUT', '/api/v1/cameras/nobody'], ['DELETE', '/api/v1/cameras/nobody'],

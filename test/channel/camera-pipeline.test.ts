@@ -1,0 +1,196 @@
+/**
+ * The channel worker's per-camera pipeline on real decoded video (ffmpeg lavfi, rendered with known
+ * truth): colour crops and region snapshots from the detect-size frame, boxes back in detect pixels,
+ * the full-frame pass on a still scene, regions over the cap counted, the motion background started
+ * again after a reconnect and re-baselined on a lighting switch. The pipeline runs in this thread on a
+ * real FrameRing and CropSlab; the schedule is the frames' capture times, so nothing depends on timing.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { CameraPipeline } from '../../src/channel/camera-pipeline.ts';
+import { ChannelStats, Counter } from '../../src/channel/stats.ts';
+import { CropSlab } from '../../src/inference/crop-slab.ts';
+import { tensorBoxToFrame, type Rect } from '../../src/native/index.ts';
+import type { CandidateNotice, ChannelCameraSettings } from '../../src/protocol.ts';
+import { FrameRing } from '../../src/ring/layout.ts';
+import { FrameRingProducer } from '../../src/ring/producer.ts';
+import { lavfiGraphFrames } from '../support/video.ts';
+
+const W = 640;
+const H = 360;
+const FPS = 5;
+const FRAME_MS = 1000 / FPS;
+const TENSOR = 96;
+
+interface Rig {
+  pipeline: CameraPipeline;
+  producer: FrameRingProducer;
+  stats: ChannelStats;
+  slab: CropSlab;
+  notices: CandidateNotice[];
+  /** Publishes one frame and analyses it, as the drain loop would. */
+  feed(frame: Uint8Array, captureMs: number): void;
+}
+
+type Overrides = { motion?: Partial<ChannelCameraSettings['motion']>; regions?: Partial<ChannelCameraSettings['regions']>; lightingRatio?: number };
+
+function rig(over: Overrides = {}, onNotice: (n: CandidateNotice, slab: CropSlab) => void = () => {}): Rig {
+  const ring = FrameRing.create({ width: W, height: H, format: 'yuv420p', slots: 4 });
+  const producer = new FrameRingProducer(ring);
+  producer.beginRun();
+  const stats = new ChannelStats();
+  const slab = CropSlab.create({ width: TENSOR, height: TENSOR, layout: 'nhwc-u8' }, 8, { format: 'yuv420p', width: W, height: H });
+  const notices: CandidateNotice[] = [];
+  const settings: ChannelCameraSettings = {
+    id: 'cam', ring: ring.buffer, stats: stats.buffer, crops: slab.buffer,
+    motion: {
+      width: 160, height: 90, threshold: 25, minArea: 4, alpha: 0.2, foregroundAlpha: 0.02, gridCols: 8, gridRows: 8, maxBoxes: 32, exclude: null,
+      ...over.motion,
+    },
+    regions: { padding: 0.1, minSide: 160, maxRegions: 4, fullFrameIntervalMs: 0, ...over.regions },
+    lightingRatio: over.lightingRatio ?? 0.6,
+  };
+  const pipeline = new CameraPipeline(settings, (n) => {
+    notices.push(n);
+    onNotice(n, slab);
+    // The inference pool's part: take the crop and give the slot back, so the slab never fills.
+    assert.ok(slab.claim(n.slot, n.seq));
+    slab.release(n.slot);
+  });
+  return {
+    pipeline, producer, stats, slab, notices,
+    feed(frame, captureMs) {
+      producer.acquire().set(frame);
+      producer.commit(captureMs, 0);
+      const slot = pipeline.consumer.tryAcquire();
+      assert.ok(slot >= 0);
+      pipeline.onFrame(slot);
+      pipeline.consumer.release(slot);
+    },
+  };
+}
+
+/**
+ * Boxes of colour `color` moving (dx, dy) pixels a frame over a flat gray background with light noise,
+ * drawn from frame `from` on (default 0). A box already in the first frame would be in the learnt
+ * background, and the place it leaves would read as changed until it fades in (foregroundAlpha).
+ */
+function movingBoxGraph(boxes: Array<{ color: string; w: number; h: number; x0: number; y0: number; dx: number; dy: number; from?: number }>): string {
+  const parts = [`color=c=0x707070:size=${W}x${H}:rate=${FPS},format=yuv420p[bg]`];
+  let last = 'bg';
+  boxes.forEach((b, i) => {
+    parts.push(`color=c=${b.color}:size=${b.w}x${b.h}:rate=${FPS},format=yuv420p[b${i}]`);
+    const n = `round(t*${FPS})`;
+    parts.push(`[${last}][b${i}]overlay=x='${b.x0}+${b.dx}*${n}':y='${b.y0}+${b.dy}*${n}':eval=frame:enable='gte(n,${b.from ?? 0})'[o${i}]`);
+    last = `o${i}`;
+  });
+  parts.push(`[${last}]noise=all_seed=3:alls=4:allf=t,format=yuv420p`);
+  return parts.join(';');
+}
+
+const counter = (r: Rig, c: number): number => r.stats.get(c);
+
+function iou(a: Rect, b: Rect): number {
+  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  const inter = Math.max(0, w) * Math.max(0, h);
+  return inter / (a.width * a.height + b.width * b.height - inter);
+}
+
+describe('camera pipeline on rendered video', () => {
+  test('crops and snapshots are colour from the detect frame, and boxes map back to detect-frame pixels', () => {
+    const box = { color: 'red', w: 64, h: 96, x0: 40, y0: 120, dx: 16, dy: 0, from: 2 };
+    const frames = lavfiGraphFrames(movingBoxGraph([box]), W, H, 'yuv420p', 20);
+    const truth = (n: number): Rect => ({ x: box.x0 + box.dx * n, y: box.y0, width: box.w, height: box.h });
+    const checked: number[] = [];
+    const motionIou: number[] = [];
+    const r = rig({}, (notice, slab) => {
+      const n = Math.round(notice.captureMs / FRAME_MS);
+      const t = truth(n);
+      const tensor = slab.tensors[notice.slot] as Uint8Array;
+      const m = notice.mapping;
+      // The red pixels of the crop, mapped back through the crop's mapping, are the drawn box.
+      let minX = TENSOR, minY = TENSOR, maxX = -1, maxY = -1;
+      for (let y = 0; y < TENSOR; y++) {
+        for (let x = 0; x < TENSOR; x++) {
+          const i = (y * TENSOR + x) * 3;
+          if ((tensor[i] as number) > 180 && (tensor[i + 1] as number) < 80 && (tensor[i + 2] as number) < 80) {
+            minX = Math.min(minX, x); maxX = Math.max(maxX, x); minY = Math.min(minY, y); maxY = Math.max(maxY, y);
+          }
+        }
+      }
+      assert.ok(maxX >= 0, `frame ${n}: the crop holds red pixels`);
+      const back = tensorBoxToFrame({ x: minX, y: minY, width: maxX - minX + 1, height: maxY - minY + 1 }, m);
+      assert.ok(iou(back, t) > 0.85, `frame ${n}: red pixels map back to the drawn box (${JSON.stringify(back)} vs ${JSON.stringify(t)})`);
+      // The snapshot kept for the best shot is colour too: V (red-difference) well above neutral at the box.
+      const snap = slab.snapshots[notice.slot] as Uint8Array;
+      const cx = (t.x + t.width / 2) >> 1, cy = (t.y + t.height / 2) >> 1;
+      const v = snap[W * H + (W / 2) * (H / 2) + cy * (W / 2) + cx] as number;
+      assert.ok(v > 200, `frame ${n}: snapshot chroma V ${v} is red`);
+      motionIou.push(Math.max(...notice.motion.map((b) => iou(b, t))));
+      checked.push(n);
+    });
+    frames.forEach((f, n) => r.feed(f, n * FRAME_MS));
+    assert.ok(checked.length >= 15, `a crop from nearly every frame with motion (${checked.length})`);
+    const mean = motionIou.reduce((s, v) => s + v, 0) / motionIou.length;
+    assert.ok(Math.min(...motionIou) > 0.6 && mean > 0.8, `motion boxes in detect pixels sit on the box: mean IoU ${mean.toFixed(2)}`);
+  });
+
+  test('a still scene gets the full-frame pass at the configured period, as two tiles of the shorter side', () => {
+    const still = lavfiGraphFrames(movingBoxGraph([{ color: 'blue', w: 40, h: 40, x0: 300, y0: 160, dx: 0, dy: 0 }]), W, H, 'yuv420p', 1)[0] as Uint8Array;
+    const r = rig({ regions: { fullFrameIntervalMs: 1000 } });
+    for (let n = 0; n <= 25; n++) r.feed(still, n * FRAME_MS); // 0 .. 5000 ms
+    assert.equal(counter(r, Counter.FullFramePasses), 6, 'at 0, 1000, ... 5000 ms');
+    assert.equal(counter(r, Counter.MotionFrames), 0);
+    assert.deepEqual(r.notices.map((n) => [n.captureMs, n.regionCount, n.region.x, n.region.width]).slice(0, 4),
+      [[0, 2, 0, 360], [0, 2, 280, 360], [1000, 2, 0, 360], [1000, 2, 280, 360]]);
+    const off = rig({ regions: { fullFrameIntervalMs: 0 } });
+    for (let n = 0; n <= 25; n++) off.feed(still, n * FRAME_MS);
+    assert.equal(off.notices.length, 0, 'fullFrameIntervalMs 0 never sends a still scene');
+  });
+
+  test('regions beyond maxRegions are not sent and are counted as skipped', () => {
+    const boxes = [40, 200, 360, 520].map((x0) => ({ color: 'white', w: 24, h: 24, x0, y0: 40, dx: 0, dy: 12, from: 2 }));
+    const frames = lavfiGraphFrames(movingBoxGraph(boxes), W, H, 'yuv420p', 12);
+    const r = rig({ regions: { maxRegions: 2, minSide: 96 } });
+    frames.forEach((f, n) => r.feed(f, n * FRAME_MS));
+    const motionFrames = new Set(r.notices.map((n) => n.captureMs)).size;
+    assert.ok(motionFrames >= 10);
+    assert.ok(r.notices.every((n) => n.regionCount === 2), 'two regions a frame');
+    assert.equal(counter(r, Counter.RegionsSkipped), 2 * motionFrames, 'the other two objects of each frame');
+  });
+
+  test('a reconnect starts the motion background again, so a changed scene is not reported as motion', () => {
+    const sceneA = lavfiGraphFrames(movingBoxGraph([{ color: 'green', w: 80, h: 80, x0: 80, y0: 80, dx: 0, dy: 0 }]), W, H, 'yuv420p', 1)[0] as Uint8Array;
+    const sceneB = lavfiGraphFrames(movingBoxGraph([{ color: 'green', w: 80, h: 80, x0: 420, y0: 200, dx: 0, dy: 0 }]), W, H, 'yuv420p', 1)[0] as Uint8Array;
+    const withReset = rig();
+    for (let n = 0; n < 5; n++) withReset.feed(sceneA, n * FRAME_MS);
+    withReset.producer.beginRun(); // what the frame reader does when ffmpeg starts again
+    for (let n = 5; n < 10; n++) withReset.feed(sceneB, n * FRAME_MS);
+    assert.equal(counter(withReset, Counter.BackgroundResets), 1);
+    assert.equal(counter(withReset, Counter.MotionFrames), 0);
+    assert.equal(withReset.notices.length, 0);
+    // The same frames within one run: the moved box is motion, which is what the reset avoids.
+    const sameRun = rig();
+    for (let n = 0; n < 5; n++) sameRun.feed(sceneA, n * FRAME_MS);
+    for (let n = 5; n < 10; n++) sameRun.feed(sceneB, n * FRAME_MS);
+    assert.ok(sameRun.notices.length > 0);
+    assert.equal(counter(sameRun, Counter.BackgroundResets), 0);
+  });
+
+  test('a lighting switch is counted, not sent, and re-baselines the background: no whole-frame candidates after it', () => {
+    const graph = `color=c=0x404040:size=${W}x${H}:rate=${FPS}[a];color=c=0xb0b0b0:size=${W}x${H}:rate=${FPS}[b];`
+      + `[a][b]overlay=enable='gte(n,6)',noise=all_seed=5:alls=4:allf=t,format=yuv420p`;
+    const frames = lavfiGraphFrames(graph, W, H, 'yuv420p', 20);
+    const r = rig();
+    frames.forEach((f, n) => r.feed(f, n * FRAME_MS));
+    assert.equal(counter(r, Counter.LightingChanges), 1, 'one frame where most of the image changed');
+    assert.equal(counter(r, Counter.MotionFrames), 1, 'and no motion after it');
+    assert.equal(r.notices.length, 0);
+    // Without the re-baseline, the running average would drift up through the threshold over frames
+    // and report the whole frame: shown with a ratio no frame reaches.
+    const blind = rig({ lightingRatio: 1 });
+    frames.forEach((f, n) => blind.feed(f, n * FRAME_MS));
+    assert.ok(blind.notices.some((n) => n.region.width >= 360), 'frame-sized candidates without it');
+  });
+});
