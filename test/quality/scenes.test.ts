@@ -12,12 +12,11 @@ import { sceneFigures, type SceneFigures } from '../support/scene-metrics.ts';
 import { runScene, type SceneRunOptions } from '../support/scene-run.ts';
 
 // Real photos of people moving over a background (src/scenes/), rendered by ffmpeg, played as looping
-// file cameras through the whole site with the shipped detector at 5 fps analysis; what the site
+// file cameras through the whole site (default detect size) with the shipped detector at 5 fps; what the site
 // reports is scored against where each person really was (test/support/scene-metrics.ts). Thresholds
 // are on outcomes, never on timing. The figures table is printed at the end (README "Detection quality").
 const BACKEND = process.env['PANOPTES_QUALITY_BACKEND'] ?? 'motion';
 const LABELS = BACKEND === 'motion' ? ['motion'] : ['person'];
-const WIDTH = 640;
 
 const CONFIG = `
 gateway: { workers: 1 }
@@ -25,11 +24,13 @@ inference:
   backend: { type: ${BACKEND} }
   pool: { threads: 1 }
 defaults:
-  ai: { fps: 5, width: ${WIDTH}, height: 360, format: yuv420p }
+  ai: { fps: 5 }
   objects: { '*': { minScore: 0.5 } }
 cameras: []
 `;
 
+// The scenes are 1280x720, the default detect size: boxes compare 1:1.
+const DETECT_WIDTH = 1280;
 const CLIPS = path.join(tmpdir(), 'panoptes-scenes');
 let site: Site;
 const figures: SceneFigures[] = [];
@@ -49,7 +50,7 @@ after(async () => {
 async function play(name: SceneName, options: Partial<SceneRunOptions> = {}): Promise<SceneFigures> {
   const spec = SCENES[name];
   const clip = await renderScene(spec, CLIPS, resolveFfmpeg().path);
-  const observation = await runScene(site, spec, clip, { labels: LABELS, analysisWidth: WIDTH, ...options });
+  const observation = await runScene(site, spec, clip, { labels: LABELS, analysisWidth: DETECT_WIDTH, ...options });
   const f = sceneFigures(observation);
   figures.push(f);
   return f;
