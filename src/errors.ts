@@ -55,8 +55,8 @@ export class ProbeError extends PanoptesError {
 
 /** A detector's model file does not exist (start-up error for the cameras that use it). */
 export class ModelMissingError extends PanoptesError {
-  constructor(message: string) {
-    super('E_MODEL_MISSING', message);
+  constructor(message: string, options?: ErrorOptions) {
+    super('E_MODEL_MISSING', message, options);
   }
 }
 

@@ -10,6 +10,7 @@ import { probeStream } from '../ingest/probe.ts';
 import { log } from '../log.ts';
 import { CONFIG_HELP, runConfigCommand } from './config-check.ts';
 import { runDemo } from './demo.ts';
+import { MODELS_HELP, runModelsCommand } from './models.ts';
 import { runUntilSignal, startSite } from './run-site.ts';
 
 const HELP = `Usage: panoptes <command> [options]
@@ -18,8 +19,8 @@ Commands:
   start --config FILE  Run a site from its YAML config until SIGTERM/SIGINT (SIGHUP reloads the file)
            --duration SECONDS  stop after this long (default: run until a signal)
   demo     Run the embedded default (config/demo.yaml): cameras looping scenes of people cut from real
-           photos (rendered into data/demo/ on first start), the embedded MQTT broker, the API and
-           WebSocket on localhost
+           photos (rendered into data/demo/ on first start), the shipped NanoDet detector, the embedded
+           MQTT broker, the API and WebSocket on localhost
            --cameras N         how many (default 4; more cycle through the same scenes)
            --duration SECONDS  stop after this long (default: run until Ctrl-C)
            --size WxH          analysis size (default 640x360)
@@ -29,6 +30,7 @@ Commands:
   bench [SCENARIO...] [--quick] [--json FILE] [--compare OLD.json] [--markdown] [--results-dir DIR]
            Run the benchmarks (same as npm run bench; npm run bench -- --help lists every option)
 ${CONFIG_HELP}
+${MODELS_HELP}
 
 Options:
   -h, --help  show this help`;
@@ -85,6 +87,7 @@ function bench(args: string[]): number {
 async function main(argv: string[]): Promise<number> {
   // bench takes its own options.
   if (argv[0] === 'bench') return bench(argv.slice(1));
+  if (argv[0] === 'models') return runModelsCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

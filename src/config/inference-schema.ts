@@ -7,14 +7,16 @@
 import { z } from 'zod';
 import { bestShotOptionsSchema } from '../analytics/best-shot.ts';
 import { trackerOptionsSchema } from '../analytics/tracker.ts';
+import { blazefaceBackendOptions } from '../inference/backends/blazeface.ts';
 import { motionBackendOptions } from '../inference/backends/motion.ts';
+import { nanodetBackendOptions } from '../inference/backends/nanodet.ts';
 import { onnxBackendOptions } from '../inference/backends/onnx.ts';
 import { DEFAULT_OVERLOAD } from '../inference/overload.ts';
 import { DEFAULT_SCHEDULER } from '../inference/scheduler.ts';
 
-export const backendSchema = z.discriminatedUnion('type', [motionBackendOptions, onnxBackendOptions])
-  .prefault({ type: 'motion' })
-  .describe('Detector backend: {type: motion} (default, no model) or {type: onnx, modelPath, ...}.');
+export const backendSchema = z.discriminatedUnion('type', [motionBackendOptions, onnxBackendOptions, nanodetBackendOptions, blazefaceBackendOptions])
+  .prefault({ type: 'nanodet' })
+  .describe('Detector backend: {type: nanodet} (default: the shipped COCO detector), {type: motion} (no model), {type: blazeface} (faces) or {type: onnx, modelPath, ...}.');
 
 /** Options of InferencePool (threads), InferenceScheduler (batching, fairness) and CropSlab (queue depth). */
 const poolSchema = z.strictObject({

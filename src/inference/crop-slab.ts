@@ -49,6 +49,8 @@ export const SlabRate = {
   Multiplier: 0,
 } as const;
 const RATE_DOUBLES = 2;
+/** The backend's normalisation (TensorSpec mean then std, RGB order) after the rate doubles. */
+const NORM_DOUBLES = 6;
 
 /** Fields of a slot's metadata record (Float64). */
 export const CropMeta = { Seq: 0, CaptureMs: 1, CommitMs: 2 } as const;
@@ -88,6 +90,9 @@ export class CropSlab {
    */
   readonly snapshots: Uint8Array[];
   readonly snapshot: SnapshotGeometry | null;
+  /** nchw-f32 normalisation the writer applies, (v / 255 - mean) / std; null = v / 255. */
+  readonly mean: readonly [number, number, number] | null;
+  readonly std: readonly [number, number, number] | null;
 
   private constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer;
@@ -98,10 +103,16 @@ export class CropSlab {
     this.layout = LAYOUTS[this.ctrl[SlabCtrl.Layout] as number] ?? null;
     this.id = this.ctrl[SlabCtrl.Id] as number;
     const rateOffset = align(CTRL_INTS * 4);
-    const stateOffset = rateOffset + align(RATE_DOUBLES * 8);
+    const normOffset = rateOffset + align(RATE_DOUBLES * 8);
+    const stateOffset = normOffset + align(NORM_DOUBLES * 8);
     const metaOffset = stateOffset + align(slots * 4);
     const dataOffset = metaOffset + align(slots * META_DOUBLES * 8);
     this.rate = new Float64Array(buffer, rateOffset, RATE_DOUBLES);
+    const norm = new Float64Array(buffer, normOffset, NORM_DOUBLES);
+    // Written once by create(); all zeros (no std) means the default v / 255.
+    const normalised = norm[3] !== 0;
+    this.mean = normalised ? [norm[0] as number, norm[1] as number, norm[2] as number] : null;
+    this.std = normalised ? [norm[3] as number, norm[4] as number, norm[5] as number] : null;
     this.state = new Int32Array(buffer, stateOffset, slots);
     this.meta = new Float64Array(buffer, metaOffset, slots * META_DOUBLES);
     const elements = tensorElements(this.layout, this.width, this.height);
@@ -132,7 +143,7 @@ export class CropSlab {
     const height = tensor?.height ?? 0;
     const bytes = tensorElements(layout, width, height) * (layout === 'nchw-f32' ? 4 : 1);
     const snapBytes = snapshot === null ? 0 : snapshotBytes(snapshot.format, snapshot.width, snapshot.height);
-    const total = align(CTRL_INTS * 4) + align(RATE_DOUBLES * 8) + align(slots * 4) + align(slots * META_DOUBLES * 8)
+    const total = align(CTRL_INTS * 4) + align(RATE_DOUBLES * 8) + align(NORM_DOUBLES * 8) + align(slots * 4) + align(slots * META_DOUBLES * 8)
       + slots * (align(bytes) + align(snapBytes));
     const buffer = new SharedArrayBuffer(total);
     const ctrl = new Int32Array(buffer, 0, CTRL_INTS);
@@ -144,6 +155,10 @@ export class CropSlab {
     ctrl[SlabCtrl.FrameFormat] = snapshot === null ? -1 : SNAPSHOT_FORMATS.indexOf(snapshot.format);
     ctrl[SlabCtrl.FrameWidth] = snapshot?.width ?? 0;
     ctrl[SlabCtrl.FrameHeight] = snapshot?.height ?? 0;
+    if (layout === 'nchw-f32' && (tensor?.mean !== undefined || tensor?.std !== undefined)) {
+      new Float64Array(buffer, align(CTRL_INTS * 4) + align(RATE_DOUBLES * 8), NORM_DOUBLES)
+        .set([...(tensor.mean ?? [0, 0, 0]), ...(tensor.std ?? [1, 1, 1])]);
+    }
     const slab = new CropSlab(buffer);
     slab.rate[SlabRate.Multiplier] = 1;
     return slab;

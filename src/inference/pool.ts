@@ -6,7 +6,9 @@
  * A failing backend degrades instead of stopping: every failed task (the backend threw, or its worker
  * died, and piscina started a new one) is answered by the motion backend on this thread, and after
  * repeated failures a CircuitBreaker stops sending tasks at all (motion-only events) until trial tasks
- * succeed again. `infer` therefore never rejects.
+ * succeed again. `infer` therefore never rejects. A backend that cannot start at all (its model is
+ * missing, corrupt or of the wrong shape) does not stop the gateway either: the pool then runs without
+ * workers, degraded from the start, and motion answers every candidate until the config is fixed.
  */
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +24,9 @@ import type { ScheduledCandidate } from './scheduler.ts';
 import type { BackendDescription, DetectTaskItem, DetectTaskResult, InferenceTask, InferenceTaskResult, InferenceWorkerData } from '../protocol.ts';
 import type { Detection } from './types.ts';
 import { epochMs as now } from '../native/clock.ts';
+
+/** The batch limit the fallback motion backend has by default. */
+const MOTION_MAX_BATCH = new MotionBackend().maxBatch;
 
 const WORKER = fileURLToPath(new URL('../../workers/inference.mjs', import.meta.url));
 
@@ -44,7 +49,7 @@ export interface InferencePoolOptions {
   onDegradedChange?: (degraded: boolean, reason: string) => void;
 }
 
-export type FallbackReason = 'circuit_open' | 'backend_error';
+export type FallbackReason = 'circuit_open' | 'backend_error' | 'backend_unavailable';
 
 export interface BatchOutcome {
   /** One list a candidate, in batch order. */
@@ -72,7 +77,9 @@ export class InferencePool {
   readonly backend: BackendDescription;
   readonly threads: number;
   readonly measurements = new PoolMeasurements();
-  private readonly piscina: Piscina<InferenceTask, InferenceTaskResult>;
+  /** null: the backend failed to start (startError says why); motion answers everything. */
+  private readonly piscina: Piscina<InferenceTask, InferenceTaskResult> | null;
+  private readonly startError: string | null;
   private readonly breaker: CircuitBreaker;
   private readonly fallback = new MotionBackend();
   private readonly onDegradedChange: ((degraded: boolean, reason: string) => void) | undefined;
@@ -80,13 +87,18 @@ export class InferencePool {
   private lastError: string | null = null;
   private closing = false;
 
-  private constructor(piscina: Piscina<InferenceTask, InferenceTaskResult>, backend: BackendDescription, threads: number, options: InferencePoolOptions) {
+  private constructor(
+    piscina: Piscina<InferenceTask, InferenceTaskResult> | null, backend: BackendDescription, threads: number, options: InferencePoolOptions,
+    startError: string | null = null,
+  ) {
     this.piscina = piscina;
+    this.startError = startError;
+    this.lastError = startError;
     this.backend = backend;
     this.threads = threads;
     this.breaker = new CircuitBreaker({ ...DEFAULT_BACKEND_CIRCUIT, ...options.breaker }, options.now);
     this.onDegradedChange = options.onDegradedChange;
-    piscina.on('workerDestroy', () => {
+    piscina?.on('workerDestroy', () => {
       if (!this.closing) this.measurements.counters.workerExits++;
     });
   }
@@ -109,17 +121,22 @@ export class InferencePool {
       return new InferencePool(piscina, backend, threads, options);
     } catch (err) {
       await piscina.destroy();
-      throw err;
+      const reason = err instanceof Error ? err.message : String(err);
+      const pool = new InferencePool(null, { type: 'motion', tensor: null, maxBatch: MOTION_MAX_BATCH }, threads, options, reason);
+      pool.onDegradedChange?.(true, `inference backend '${options.backend.type}' could not start: ${reason}; motion-only events until the config is fixed`);
+      pool.wasDegraded = true;
+      return pool;
     }
   }
 
   get degraded(): boolean {
-    return this.breaker.state !== 'closed';
+    return this.startError !== null || this.breaker.state !== 'closed';
   }
 
   /** Detections for a batch of claimed candidates: from the backend, or from motion when it fails. */
   async infer(batch: readonly ScheduledCandidate[]): Promise<BatchOutcome> {
     const c = this.measurements.counters;
+    if (this.piscina === null) return this.answerWithFallback(batch, 'backend_unavailable');
     if (!this.breaker.tryAcquire()) {
       c.shortCircuited++;
       return this.answerWithFallback(batch, 'circuit_open');
@@ -159,7 +176,7 @@ export class InferencePool {
     const m = this.measurements;
     return {
       backend: this.backend, threads: this.threads, counters: { ...m.counters }, breaker: this.breaker.state,
-      degraded: this.degraded, lastError: this.lastError, utilization: this.piscina.utilization,
+      degraded: this.degraded, lastError: this.lastError, utilization: this.piscina?.utilization ?? 0,
       queueWaitMs: m.queueWait.snapshot(), runMs: m.run.snapshot(), captureToResultMs: m.captureToResult.snapshot(),
     };
   }
@@ -167,7 +184,7 @@ export class InferencePool {
   /** Waits for running tasks, then stops the workers. */
   async close(): Promise<void> {
     this.closing = true;
-    await this.piscina.close();
+    await this.piscina?.close();
   }
 
   private answerWithFallback(batch: readonly ScheduledCandidate[], reason: FallbackReason): BatchOutcome {

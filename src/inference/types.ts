@@ -24,6 +24,8 @@ export interface Detection {
   box: Rect;
   /** The object's face, when a face detector ran on it and found one. */
   face?: Face;
+  /** Landmarks in frame pixels, for backends that find them (blazeface: FACE_KEYPOINTS order). */
+  keypoints?: Array<{ x: number; y: number }>;
 }
 
 /** One candidate region handed to a backend. */

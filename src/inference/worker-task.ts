@@ -33,6 +33,9 @@ async function getDetector(): Promise<Detector> {
     return await detector;
   } catch (err) {
     detector = undefined;
+    // A thrown error reaches the pool by structured clone, which keeps the message but not `code`.
+    const code = (err as { code?: unknown }).code;
+    if (err instanceof Error && typeof code === 'string' && !err.message.startsWith(code)) err.message = `${code}: ${err.message}`;
     throw err;
   }
 }

@@ -10,7 +10,7 @@ import { startRtspServer, type RtspServer } from '../support/rtsp-server.ts';
 import { waitFor } from '../support/wait.ts';
 import { demoEnv } from '../support/demo-env.ts';
 
-// The whole product as an operator runs it: `panoptes demo` (3 synthetic cameras of moving objects)
+// The whole product as an operator runs it: `panoptes demo` (3 cameras of people from real photos)
 // publishing to a real mosquitto, a real WebSocket client, and the REST API adding a password-protected
 // camera served by GStreamer's RTSP server.
 const cli = new URL('../../src/cli/main.ts', import.meta.url).pathname;
@@ -49,7 +49,14 @@ after(async () => {
 test('events reach a mosquitto subscriber and detections, events and state changes a WebSocket client', async () => {
   const subscriber = await mqtt.connectAsync(broker.url);
   const mqttTopics: string[] = [];
-  subscriber.on('message', (topic) => mqttTopics.push(topic));
+  const eventLabels = new Map<string, string>();
+  subscriber.on('message', (topic, payload) => {
+    mqttTopics.push(topic);
+    if (topic.startsWith('panoptes/events/')) {
+      const { event } = JSON.parse(payload.toString()) as { event: { camera: string; label: string } };
+      eventLabels.set(event.camera, event.label);
+    }
+  });
   await subscriber.subscribeAsync(['panoptes/events/#', 'panoptes/streams/status/#', 'panoptes/gateway/availability'], { qos: 1 });
   const ws = new WebSocket(wsUrl);
   const wsTypes: string[] = [];
@@ -60,6 +67,9 @@ test('events reach a mosquitto subscriber and detections, events and state chang
   ws.send(JSON.stringify({ type: 'subscribe', all: true }));
   await waitFor('an event on MQTT', () => mqttTopics.some((t) => t.startsWith('panoptes/events/')), 30_000);
   await waitFor('detections and an event on the WebSocket', () => wsTypes.includes('detections') && wsTypes.includes('event'), 30_000);
+  // The shipped NanoDet labels the people of the demo's real-photo scenes, and nothing else is in them.
+  await waitFor('a person event from the plaza', () => eventLabels.get('plaza') === 'person', 30_000);
+  assert.deepEqual([...new Set(eventLabels.values())], ['person'], 'every event of the demo is a person');
   assert.ok(mqttTopics.includes('panoptes/gateway/availability'), 'availability is retained');
   assert.ok(mqttTopics.some((t) => t.startsWith('panoptes/streams/status/')), 'camera status is retained');
   ws.close();

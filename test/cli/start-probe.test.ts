@@ -14,14 +14,14 @@ const camera = (id: string, channel: number): string =>
 
 test('panoptes start runs a config file and SIGHUP applies an edited file without a restart', async () => {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'panoptes-start-')), 'site.yaml');
-  writeFileSync(file, `gateway: { workers: 1 }\ninference: { pool: { threads: 1 } }\ncameras:\n${camera('one', 1)}`);
+  writeFileSync(file, `gateway: { workers: 1 }\ninference: { backend: { type: motion }, pool: { threads: 1 } }\ncameras:\n${camera('one', 1)}`);
   const child = spawn(process.execPath, ['--import', 'tsx', cli, 'start', '--config', file], { env: { ...process.env, ...demoEnv() }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   const messages = (): Array<Record<string, unknown>> => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
   try {
     await waitFor('running', () => messages().some((m) => m['msg'] === 'panoptes is running'), 60_000);
-    writeFileSync(file, `gateway: { workers: 1 }\ninference: { pool: { threads: 1 } }\ncameras:\n${camera('one', 1)}${camera('two', 2)}`);
+    writeFileSync(file, `gateway: { workers: 1 }\ninference: { backend: { type: motion }, pool: { threads: 1 } }\ncameras:\n${camera('one', 1)}${camera('two', 2)}`);
     child.kill('SIGHUP');
     await waitFor('reloaded', () => messages().some((m) => m['msg'] === 'config reloaded'), 20_000);
     const reloaded = messages().find((m) => m['msg'] === 'config reloaded');

@@ -42,12 +42,12 @@ test('the 8-channel site example validates, with its defaults merged under every
   assert.equal(perimeter?.ai.mode, 'hybrid');
 });
 
-test('the demo config validates: four looping real-photo scene clips and the embedded broker', async () => {
+test('the demo config validates: four looping real-photo scene clips, the shipped NanoDet backend and the embedded broker', async () => {
   const config = await loadConfig(exampleFile('demo.yaml'), { env: {} });
   assert.deepEqual(config.cameras.map((c) => c.id), ['plaza', 'entrance', 'lobby', 'doorway']);
   assert.deepEqual(demoScenes(config), ['crossing', 'pair', 'stop', 'face'], 'every camera plays a scene of the catalogue');
   assert.ok(config.cameras.every((c) => c.loop && c.enabled));
-  assert.equal(config.inference.backend.type, 'motion');
+  assert.equal(config.inference.backend.type, 'nanodet', 'the shipped detector labels the people');
   assert.equal(config.mqtt.url, null);
 });
 
@@ -57,7 +57,11 @@ test('an empty file is a valid config with every default and no cameras', () => 
   assert.equal(config.http.port, 8080);
   assert.equal(config.http.host, '127.0.0.1');
   assert.equal(config.gateway.workers, 'auto');
-  assert.deepEqual(config.inference.backend, { type: 'motion', areaScale: 400, contrastScale: 40, maxBatch: 64, mergeGap: 8 });
+  assert.deepEqual(config.inference.backend, {
+    type: 'nanodet', classes: ['person', 'bicycle', 'car', 'motorcycle', 'bus', 'truck', 'bird', 'cat', 'dog', 'horse', 'sheep', 'cow', 'bear'],
+    scoreThreshold: 0.4, iouThreshold: 0.5, maxDetections: 100, channelOrder: 'bgr', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225],
+    executionProviders: ['cpu'], maxBatch: 4, threads: 1,
+  }, 'the shipped detector, with no modelPath: the converted NanoDet-m 416');
 });
 
 test('a camera gets the issue 3 lifecycle defaults when it sets none', () => {
@@ -92,7 +96,7 @@ test('an unknown key is an error at its own path', () => {
 
 test('a missing required field and an unknown backend type are named', () => {
   assert.deepEqual(problemsOf('inference: {backend: {type: tflite}}\ncameras: [{id: gate, streams: {primary: a.mp4}}]'), [
-    "inference.backend.type: expected one of 'motion', 'onnx'",
+    "inference.backend.type: expected one of 'motion', 'onnx', 'nanodet', 'blazeface'",
     'cameras[0].channel: missing: expected a number',
   ]);
   assert.deepEqual(problemsOf('inference: {backend: {type: onnx}}'), ['inference.backend.modelPath: missing: expected a string']);

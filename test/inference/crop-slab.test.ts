@@ -85,6 +85,22 @@ test('write() crops a frame region into its slot exactly as cropResize does, and
   assert.equal(Atomics.load(slab.state, written.slot), CropState.Queued);
 });
 
+test("write() applies the backend's mean and std (nchw-f32), as the detector's TensorSpec asks", () => {
+  const random = new Random(11);
+  const frame = new Uint8Array(64 * 48 * 3 / 2);
+  for (let i = 0; i < frame.length; i++) frame[i] = random.uint32() & 255;
+  const norm = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
+  const slab = CropSlab.create({ width: 32, height: 32, layout: 'nchw-f32', ...norm }, 2);
+  assert.deepEqual(CropSlab.attach(slab.buffer).mean, norm.mean, 'a worker attaching the slab reads the same normalisation');
+  const region = { x: 8, y: 4, width: 40, height: 20 };
+  const written = new CropSlabWriter(slab).write(frame, 'yuv420p', 64, 48, region, 1);
+  assert.ok(written);
+  const expected = cropResize(frame, 'yuv420p', 64, 48, { roi: region, width: 32, height: 32, layout: 'nchw-f32', letterbox: true, ...norm });
+  assert.deepEqual(slab.tensors[written.slot], expected.tensor);
+  const plain = cropResize(frame, 'yuv420p', 64, 48, { roi: region, width: 32, height: 32, layout: 'nchw-f32', letterbox: true });
+  assert.notDeepEqual(expected.tensor, plain.tensor, 'the normalisation changes the values');
+});
+
 test('a slab for a backend that needs no pixels carries queue state and the region as mapping', () => {
   const slab = CropSlab.create(null, 4);
   assert.equal(slab.tensors[0]?.length, 0);

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { SlabCtrl } from '../../src/inference/crop-slab.ts';
 import { InferencePool, type BatchOutcome, type InferencePoolOptions } from '../../src/inference/pool.ts';
 import { InferenceScheduler, type ScheduledCandidate, type SchedulerOptions } from '../../src/inference/scheduler.ts';
 import { Control, TEST_BACKEND_URL, controlBlock, openGate } from './fixtures/test-backends.ts';
 import { TestCamera } from './fixtures/test-camera.ts';
+import { writeGarbage, writeModel } from '../support/onnx-models.ts';
 import { waitFor } from '../support/wait.ts';
 
 const u8 = { width: 4, height: 4, layout: 'nhwc-u8' } as const;
@@ -198,4 +202,41 @@ test('an unknown backend type fails at start with E_BACKEND_UNKNOWN', async () =
   await assert.rejects(InferencePool.start({ backend: { type: 'yolo9000' }, threads: 1 }), {
     code: 'E_BACKEND_UNKNOWN', message: /Unknown detector backend type 'yolo9000': expected one of 'motion', 'onnx'/,
   });
+});
+
+test('a backend whose model is missing, corrupt or of the wrong shape does not stop the pool: it starts degraded, naming the setting, and motion answers', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'panoptes-pool-models-'));
+  try {
+    const wrongShape = writeModel(dir, 'yolo.onnx', { inputDims: [1, 3, 416, 416], outputs: [{ name: 'output0', dims: [1, 84, 3549], base: new Float32Array(84 * 3549) }] });
+    const cases = [
+      { modelPath: join(dir, 'missing.onnx'), code: 'E_MODEL_MISSING', says: /set inference\.backend\.modelPath/ },
+      { modelPath: writeGarbage(dir), code: 'E_MODEL_INVALID', says: /check inference\.backend\.modelPath/ },
+      { modelPath: wrongShape, code: 'E_MODEL_INVALID', says: /Unsupported NanoDet outputs 'output0'/ },
+    ];
+    for (const c of cases) {
+      const changes: Array<[boolean, string]> = [];
+      const pool = await InferencePool.start({
+        backend: { type: 'nanodet', modelPath: c.modelPath }, threads: 1, onDegradedChange: (d, reason) => changes.push([d, reason]),
+      });
+      try {
+        assert.deepEqual(pool.backend, { type: 'motion', tensor: null, maxBatch: 64 }, 'crop slabs are shaped for motion');
+        assert.equal(pool.degraded, true);
+        assert.equal(changes.length, 1);
+        assert.match(changes[0]?.[1] ?? '', new RegExp(`^inference backend 'nanodet' could not start: ${c.code}: .*; motion-only events until the config is fixed$`));
+        assert.match(pool.stats().lastError ?? '', c.says);
+        const cam = new TestCamera('gate');
+        const batch = [claimed(cam)];
+        const outcome = await pool.infer(batch);
+        release(batch);
+        assert.equal(outcome.source, 'fallback');
+        assert.equal(outcome.reason, 'backend_unavailable');
+        assert.equal(outcome.detections[0]?.[0]?.label, 'motion');
+        assert.equal(pool.stats().counters.fallbackCrops, 1);
+      } finally {
+        await pool.close();
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

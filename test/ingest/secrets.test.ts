@@ -21,3 +21,8 @@ test('a missing variable is an error that names it and the camera, with code E_S
     return true;
   });
 });
+
+test('a lavfi filter graph gets its references as they are (file paths), not URL-encoded', () => {
+  const graph = 'lavfi:movie=filename=${DEMO}/visitor.png[p]';
+  assert.equal(resolveSecrets(graph, 'gate', { DEMO: '/opt/panoptes/build/demo' }), 'lavfi:movie=filename=/opt/panoptes/build/demo/visitor.png[p]');
+});

@@ -15,7 +15,7 @@ import { runScene, type SceneRunOptions } from '../support/scene-run.ts';
 // file cameras through the whole site (default detect size) with the shipped detector at 5 fps; what the site
 // reports is scored against where each person really was (test/support/scene-metrics.ts). Thresholds
 // are on outcomes, never on timing. The figures table is printed at the end (README "Detection quality").
-const BACKEND = process.env['PANOPTES_QUALITY_BACKEND'] ?? 'motion';
+const BACKEND = process.env['PANOPTES_QUALITY_BACKEND'] ?? 'nanodet';
 const LABELS = BACKEND === 'motion' ? ['motion'] : ['person'];
 
 const CONFIG = `

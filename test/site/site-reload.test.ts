@@ -14,7 +14,7 @@ const camera = (id: string, channel: number, fps: number): string => `
     ai: { fps: ${fps}, width: 160, height: 90, format: gray }`;
 const config = (...cameras: string[]): string => `
 gateway: { workers: 1 }
-inference: { pool: { threads: 1 } }
+inference: { backend: { type: motion }, pool: { threads: 1 } }
 cameras:${cameras.join('')}
 `;
 

