@@ -42,7 +42,7 @@ export const SCENES = {
     walk('a', 'skirt', 1.6, 640, [1, -60], [8.5, 1340]),
   ], { lighting: { t: 5, brightness: -0.2 } }),
   noise: scene('noise', 'a person walks through heavy sensor noise', 11, [
-    walk('a', 'dress', 1.5, 620, [1, 1380], [8.5, -100]),
+    walk('a', 'skirt', 1.6, 640, [1, 1340], [8.5, -60]),
   ], { noise: 28 }),
   reconnect: scene('reconnect', 'the camera reconnects while a person walks (the stream restarts)', 11, [
     walk('a', 'skirt', 1.6, 640, [1, -60], [8.5, 1340]),

@@ -23,8 +23,10 @@ export interface Observation {
   spec: SceneSpec;
   /** Analysis width / clip width. */
   scale: number;
-  /** Labels that count as the truth's persons (the detector's 'person', the motion backend's 'motion'). */
+  /** Labels that count as the truth's objects (the detector's 'person', the motion backend's 'motion'). */
   labels: readonly string[];
+  /** What the detector reports: whole people (default), or faces (a face detector: the truth is each face). */
+  target?: 'person' | 'face';
   /** Times (epoch ms) the camera went ONLINE, one per run of the clip, in order. */
   onlineMs: readonly number[];
   /** When each run ended (the next restart, or the end of the observation), epoch ms. */
@@ -38,6 +40,11 @@ export interface ObjectFigures {
   /** `${run}:${actor id}` */
   key: string;
   events: number;
+  /** Clip seconds: the passage (>= half the person in frame) and the span of its events. */
+  entryS: number;
+  exitS: number;
+  eventStartS: number | null;
+  eventEndS: number | null;
   wholePassage: boolean;
   bestShotIou: number | null;
   faceFound: boolean | null;
@@ -74,11 +81,17 @@ export function iou(a: Rect, b: Rect): number {
 
 const scaled = (r: Rect, s: number): Rect => ({ x: r.x * s, y: r.y * s, width: r.width * s, height: r.height * s });
 
+/** The truth of frame `n` as the detector should report it: people, or their faces as the boxes. */
+function truthOf(o: Observation, n: number): TruthObject[] {
+  const truth = truthAt(o.spec, n);
+  return o.target === 'face' ? truth.flatMap((t) => (t.face ? [{ ...t, box: t.face }] : [])) : truth;
+}
+
 /** Truth of the clip frame shown at `ms` in run `run` with offset `offsetMs`, or [] outside the first pass. */
 function truthAtMs(o: Observation, offsetMs: number, ms: number): TruthObject[] {
   const n = Math.round(((ms - offsetMs) / 1000) * o.spec.fps);
   if (n < 0 || n >= frameCount(o.spec)) return [];
-  return truthAt(o.spec, n).map((t) => ({ ...t, box: scaled(t.box, o.scale), face: t.face && scaled(t.face, o.scale) }));
+  return truthOf(o, n).map((t) => ({ ...t, box: scaled(t.box, o.scale), face: t.face && scaled(t.face, o.scale) }));
 }
 
 /** Greedy IoU matching of one frame's detections to the truth: detection index -> truth id. */
@@ -156,7 +169,7 @@ export function sceneFigures(o: Observation): SceneFigures {
       for (let n = 0; n < frameCount(o.spec); n++) {
         const ms = r.offset + (n / o.spec.fps) * 1000;
         if (ms >= r.until) break;
-        const t = truthAt(o.spec, n).find((x) => x.id === actor.id);
+        const t = truthOf(o, n).find((x) => x.id === actor.id);
         if (t && t.visible >= PASSAGE_VISIBLE) {
           shown.push(ms);
           hasFace ||= t.face !== null;
@@ -185,10 +198,17 @@ export function sceneFigures(o: Observation): SceneFigures {
       const truth = truthAtMs(o, run.offset, e.bestShot.timeMs).find((t) => t.id === obj.id);
       return [truth ? iou(e.bestShot.box, truth.box) : 0];
     });
+    const clipS = (ms: number): number => Math.round((ms - run.offset) / 100) / 10;
+    const starts = events.map((e) => e.startMs), ends = events.map((e) => e.endMs ?? Infinity);
     return {
-      key: obj.key, events: events.length, wholePassage,
+      key: obj.key, events: events.length,
+      entryS: clipS(obj.entryMs), exitS: clipS(obj.exitMs),
+      eventStartS: starts.length > 0 ? clipS(Math.min(...starts)) : null,
+      eventEndS: ends.length > 0 ? clipS(Math.max(...ends)) : null,
+      wholePassage,
       bestShotIou: ious.length > 0 ? Math.min(...ious) : null,
-      faceFound: obj.hasFace ? events.some((e) => e.face !== null) : null,
+      // A face detector's objects are the faces themselves: there is no face on them to find.
+      faceFound: obj.hasFace && o.target !== 'face' ? events.some((e) => e.face !== null) : null,
     };
   });
 

@@ -17,6 +17,7 @@ export interface SceneRunOptions {
   restartAtS?: number;
   labels: readonly string[];
   analysisWidth: number;
+  target?: Observation['target'];
 }
 
 let channel = 100;
@@ -56,7 +57,7 @@ export async function runScene(site: Site, spec: SceneSpec, clip: string, option
     offTransitions();
   }
   return {
-    spec, scale: options.analysisWidth / spec.width, labels: options.labels, onlineMs, untilMs, frames,
+    spec, scale: options.analysisWidth / spec.width, labels: options.labels, target: options.target ?? 'person', onlineMs, untilMs, frames,
     events: [...events.values()],
   };
 }
