@@ -83,20 +83,20 @@ test('the REST API adds an RTSP camera, stops and starts its stream, and deletes
     return { status: res.status, text, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
   };
   const url = rtsp.url(0).replace('rtsp://', 'rtsp://viewer:${CAM_PASS}@');
-  const added = await json('POST', '/cameras', { id: 'lobby', channel: 40, streams: { primary: url }, ai: { fps: 5, width: 320, height: 180 } });
+  const added = await json('POST', '/cameras', { id: 'side-door', channel: 40, streams: { primary: url }, ai: { fps: 5, width: 320, height: 180 } });
   assert.equal(added.status, 201, added.text);
-  const state = async (): Promise<string> => String((await json('GET', '/streams/lobby/status')).body['state']);
+  const state = async (): Promise<string> => String((await json('GET', '/streams/side-door/status')).body['state']);
   await waitFor('the RTSP camera is ONLINE', async () => (await state()) === 'ONLINE', 30_000);
-  assert.equal((await json('POST', '/streams/lobby/stop')).status, 200);
+  assert.equal((await json('POST', '/streams/side-door/stop')).status, 200);
   assert.equal(await state(), 'DISABLED');
-  assert.equal((await json('POST', '/streams/lobby/start')).status, 200);
+  assert.equal((await json('POST', '/streams/side-door/start')).status, 200);
   await waitFor('ONLINE again after start', async () => (await state()) === 'ONLINE', 30_000);
   const listed = await json('GET', '/cameras');
   assert.equal(listed.status, 200);
-  assert.equal((await json('POST', '/cameras', { id: 'lobby', channel: 41, streams: { primary: url } })).status, 409);
+  assert.equal((await json('POST', '/cameras', { id: 'side-door', channel: 41, streams: { primary: url } })).status, 409);
   assert.equal((await json('POST', '/cameras', { id: 'bad', channel: 'x', streams: { primary: url } })).status, 400);
-  assert.equal((await json('DELETE', '/cameras/lobby')).status, 204);
-  assert.equal((await json('GET', '/cameras/lobby')).status, 404);
+  assert.equal((await json('DELETE', '/cameras/side-door')).status, 204);
+  assert.equal((await json('GET', '/cameras/side-door')).status, 404);
   const metrics = await (await fetch(`${api}/metrics`)).text();
   for (const text of [listed.text, added.text, metrics, output.join('')]) {
     assert.ok(!text.includes(PASSWORD) && !text.includes(encodeURIComponent(PASSWORD)), 'the password never appears');
