@@ -1,7 +1,7 @@
 /**
  * The scenes: each one situation a detector and tracker must get right, as a real camera would show
  * it (1280x720, 10 fps, people 200-250 px tall walking at about 1.4 m/s). The quality tests run all of
- * them through the site; the demo loops four of them as its cameras.
+ * them through the site; the demo loops four of them as its cameras (config/demo.yaml names their clips).
  */
 import type { Actor, SceneSpec } from './scene.ts';
 
@@ -54,10 +54,3 @@ export const SCENES = {
 
 export type SceneName = keyof typeof SCENES;
 
-/** The demo's cameras: camera id -> scene. */
-export const DEMO_SCENES: Record<string, SceneName> = {
-  plaza: 'crossing',
-  entrance: 'pair',
-  lobby: 'stop',
-  doorway: 'face',
-};
