@@ -53,4 +53,3 @@ export const SCENES = {
 } as const satisfies Record<string, SceneSpec>;
 
 export type SceneName = keyof typeof SCENES;
-
