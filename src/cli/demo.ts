@@ -1,14 +1,13 @@
 /**
- * `panoptes demo`: the embedded default. config/demo.yaml (synthetic cameras of people from real photos
- * and of plain moving shapes, the shipped NanoDet detector, the embedded MQTT broker, API and WebSocket
- * on localhost) run as a full site; the
- * flags scale it (more cameras cycle through the same scenes) and resize it. Camera metrics are logged
- * every 10 s.
+ * `panoptes demo`: the embedded default. config/demo.yaml (cameras looping clips of people cut from real
+ * photos, rendered on first start, the shipped detector, the embedded MQTT broker, API and WebSocket on
+ * localhost) run as a full site; the flags scale it (more cameras cycle through the same scenes) and
+ * resize it. Camera metrics are logged every 10 s.
  */
 import { loadConfig } from '../config/load.ts';
 import type { SiteConfig } from '../config/schema.ts';
 import { log } from '../log.ts';
-import { prepareDemoSprites } from './demo-scenes.ts';
+import { prepareDemoClips } from './demo-scenes.ts';
 import { runUntilSignal, startSite } from './run-site.ts';
 
 export const DEMO_CONFIG = new URL('../../config/demo.yaml', import.meta.url);
@@ -37,9 +36,8 @@ function scaled(config: SiteConfig, o: DemoOptions): SiteConfig {
 
 export async function runDemo(options: DemoOptions): Promise<void> {
   const logger = log.child({ module: 'demo' });
-  // The scenes read their sprites through ${PANOPTES_DEMO_DIR} when their camera starts.
-  process.env['PANOPTES_DEMO_DIR'] = await prepareDemoSprites();
   const config = scaled(await loadConfig(DEMO_CONFIG.pathname), options);
+  await prepareDemoClips(config, logger);
   const running = await startSite(config, log);
   const report = (): void => {
     for (const c of running.site.cameras()) {

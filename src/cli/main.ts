@@ -18,9 +18,9 @@ const HELP = `Usage: panoptes <command> [options]
 Commands:
   start --config FILE  Run a site from its YAML config until SIGTERM/SIGINT (SIGHUP reloads the file)
            --duration SECONDS  stop after this long (default: run until a signal)
-  demo     Run the embedded default (config/demo.yaml): synthetic cameras (people from real photos
-           walking across, a running box), the shipped NanoDet detector, the embedded MQTT broker, the
-           API and WebSocket on localhost
+  demo     Run the embedded default (config/demo.yaml): cameras looping scenes of people cut from real
+           photos (rendered into data/demo/ on first start), the shipped NanoDet detector, the embedded
+           MQTT broker, the API and WebSocket on localhost
            --cameras N         how many (default 4; more cycle through the same scenes)
            --duration SECONDS  stop after this long (default: run until Ctrl-C)
            --size WxH          analysis size (default 640x360)

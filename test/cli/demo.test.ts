@@ -18,7 +18,7 @@ function run(args: string[]): { status: number | null; lines: Array<Record<strin
   return { status: result.status, lines, stdout: result.stdout };
 }
 
-test('the demo logs which native build and SIMD path loaded, then analyses its synthetic cameras', () => {
+test('the demo renders its scene clips, logs which native build and SIMD path loaded, then analyses its cameras', () => {
   const { status, lines } = run(['demo', '--duration', '4', '--fps', '10', '--size', '320x240', '--cameras', '3']);
   assert.equal(status, 0);
   const loaded = lines.find((l) => typeof l['msg'] === 'string' && l['msg'].startsWith('native addon loaded'));
@@ -29,7 +29,9 @@ test('the demo logs which native build and SIMD path loaded, then analyses its s
   assert.equal(finished['cameras'], 3);
   assert.ok(Number(finished['frames']) >= 3 * 20, `frames analysed: ${String(finished['frames'])}`);
   const metrics = lines.filter((l) => l['msg'] === 'camera metrics');
-  assert.deepEqual([...new Set(metrics.map((m) => m['camera']))].sort(), ['dock', 'fence', 'gate']);
+  assert.deepEqual([...new Set(metrics.map((m) => m['camera']))].sort(), ['entrance', 'lobby', 'plaza']);
+  const clips = lines.find((l) => l['msg'] === 'demo clips ready');
+  assert.deepEqual(clips?.['scenes'], ['crossing', 'pair', 'stop'], 'the clips of the three cameras are rendered or reused');
   assert.ok(metrics.every((m) => m['state'] === 'ONLINE'), 'every demo camera is online');
   assert.ok(lines.some((l) => String(l['msg']).startsWith('camera ONLINE')), 'lifecycle transitions are logged');
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { demoScenes } from '../../src/cli/demo-scenes.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { loadConfig, parseConfig } from '../../src/config/load.ts';
 
@@ -41,11 +42,12 @@ test('the 8-channel site example validates, with its defaults merged under every
   assert.equal(perimeter?.ai.mode, 'hybrid');
 });
 
-test('the demo config validates: four lavfi cameras, the shipped NanoDet backend and the embedded broker', async () => {
+test('the demo config validates: four looping real-photo scene clips, the shipped NanoDet backend and the embedded broker', async () => {
   const config = await loadConfig(exampleFile('demo.yaml'), { env: {} });
-  assert.deepEqual(config.cameras.map((c) => c.id), ['gate', 'dock', 'fence', 'pattern']);
-  assert.ok(config.cameras.every((c) => c.streams.primary.startsWith('lavfi:') && c.enabled));
-  assert.equal(config.inference.backend.type, 'nanodet');
+  assert.deepEqual(config.cameras.map((c) => c.id), ['plaza', 'entrance', 'lobby', 'doorway']);
+  assert.deepEqual(demoScenes(config), ['crossing', 'pair', 'stop', 'face'], 'every camera plays a scene of the catalogue');
+  assert.ok(config.cameras.every((c) => c.loop && c.enabled));
+  assert.equal(config.inference.backend.type, 'nanodet', 'the shipped detector labels the people');
   assert.equal(config.mqtt.url, null);
 });
 

@@ -1,0 +1,63 @@
+/**
+ * Plays a rendered scene through a running site as a looping file camera and records what the site
+ * reported (tracked detections, events, ONLINE times) for scene-metrics.ts. One pass of the clip is
+ * observed; the camera is removed before the loop starts again, which ends its tracks and events.
+ */
+import type { DetectionEvent } from '../../src/analytics/events.ts';
+import type { TrackedDetections } from '../../src/analytics/camera-analytics.ts';
+import type { SceneSpec } from '../../src/scenes/scene.ts';
+import type { Site } from '../../src/site/site.ts';
+import type { Observation } from './scene-metrics.ts';
+import { sleep, waitFor } from './wait.ts';
+
+export interface SceneRunOptions {
+  /** Camera keys merged over the camera entry (documented config keys only). */
+  camera?: Record<string, unknown>;
+  /** Restart the camera this many seconds into the first pass (a reconnect). */
+  restartAtS?: number;
+  labels: readonly string[];
+  analysisWidth: number;
+  target?: Observation['target'];
+}
+
+let channel = 100;
+
+export async function runScene(site: Site, spec: SceneSpec, clip: string, options: SceneRunOptions): Promise<Observation> {
+  const id = `q-${spec.name}`;
+  const frames: TrackedDetections[] = [];
+  const events = new Map<string, DetectionEvent>();
+  const onlineMs: number[] = [];
+  const offFrames = site.onDetections((f) => {
+    if (f.camera === id) frames.push(f);
+  });
+  const offEvents = site.onEvent((m) => {
+    if (m.event.camera === id) events.set(m.event.id, m.event);
+  });
+  const offTransitions = site.onTransition((t) => {
+    if (t.camera === id && t.to === 'ONLINE') onlineMs.push(t.atMs);
+  });
+  const untilMs: number[] = [];
+  const passMs = spec.durationS * 1000 - 300;
+  try {
+    await site.addCamera({ id, channel: channel++, streams: { primary: clip }, loop: true, ...options.camera });
+    await waitFor(`${id} online`, () => onlineMs.length === 1, 60_000);
+    if (options.restartAtS !== undefined) {
+      await sleep(Math.max(0, (onlineMs[0] as number) + options.restartAtS * 1000 - Date.now()));
+      untilMs.push(Date.now());
+      await site.restartCamera(id);
+      await waitFor(`${id} online again`, () => onlineMs.length === 2, 60_000);
+    }
+    await sleep(Math.max(0, (onlineMs.at(-1) as number) + passMs - Date.now()));
+  } finally {
+    untilMs.push(Date.now());
+    await site.removeCamera(id);
+    await waitFor(`${id}: every event ended`, () => [...events.values()].every((e) => e.endMs !== null), 10_000).catch(() => undefined);
+    offFrames();
+    offEvents();
+    offTransitions();
+  }
+  return {
+    spec, scale: options.analysisWidth / spec.width, labels: options.labels, target: options.target ?? 'person', onlineMs, untilMs, frames,
+    events: [...events.values()],
+  };
+}
