@@ -23,7 +23,9 @@ const CONFIG = `
 gateway: { workers: 1 }
 inference:
   backend: { type: motion }
-  pool: { threads: 1 }
+  # Sixteen crop slots (1.6 s at 10 fps): a pool worker preempted on a loaded 2-core machine must not
+  # turn into queue drops, which this test counts.
+  pool: { threads: 1, queueDepth: 16 }
   tracker: { maxAgeMs: 1000 }
 defaults:
   ai: { fps: 10, width: 320, height: 180, format: gray }
