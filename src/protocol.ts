@@ -7,6 +7,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { SamplingOptions } from './channel/sampling.ts';
 import type { BackendConfig } from './inference/backends/index.ts';
+import type { FaceCascadeOptions, FaceSearchStats } from './inference/face-cascade.ts';
 import type { Detection, TensorSpec } from './inference/types.ts';
 import type { CropMapping, Rect } from './native/index.ts';
 
@@ -105,6 +106,8 @@ export interface InferenceWorkerData {
   backend: BackendConfig;
   /** Backend types provided by other modules (URL each), for tests and plugins. */
   extraBackends: Record<string, string>;
+  /** The face cascade run after the backend on each crop; null: none. */
+  faces: FaceCascadeOptions | null;
 }
 
 export interface DetectTaskItem {
@@ -136,14 +139,25 @@ export interface BackendDescription {
   type: string;
   tensor: TensorSpec | null;
   maxBatch: number;
+  /** The face cascade, when configured: its model, and why it could not start (null: it runs). */
+  faces: FaceCascadeStatus | null;
+}
+
+export interface FaceCascadeStatus {
+  model: string;
+  /** The coded error message of a face model that could not be loaded; detection goes on without faces. */
+  error: string | null;
 }
 
 export interface DetectTaskResult {
   detections: Detection[][];
   /** Epoch ms (performance.timeOrigin + now()) when the detect call started, for queue wait. */
   startedMs: number;
+  /** The whole task: detector and face cascade. */
   runMs: number;
   threadId: number;
+  /** What the face cascade did in this task (zeros when it does not run). */
+  faces: FaceSearchStats;
 }
 
 export type InferenceTaskResult = BackendDescription | DetectTaskResult;

@@ -11,6 +11,7 @@ import { blazefaceBackendOptions } from '../inference/backends/blazeface.ts';
 import { motionBackendOptions } from '../inference/backends/motion.ts';
 import { nanodetBackendOptions } from '../inference/backends/nanodet.ts';
 import { onnxBackendOptions } from '../inference/backends/onnx.ts';
+import { faceCascadeSchema } from '../inference/face-cascade.ts';
 import { DEFAULT_OVERLOAD } from '../inference/overload.ts';
 import { DEFAULT_SCHEDULER } from '../inference/scheduler.ts';
 
@@ -51,6 +52,7 @@ const overloadSchema = z.strictObject({
 
 export const inferenceSchema = z.strictObject({
   backend: backendSchema,
+  faces: faceCascadeSchema.describe('The face cascade: BlazeFace on the enlarged head region of each detected person; the face goes on the detection, its track, best shot and event.'),
   pool: poolSchema,
   overload: overloadSchema,
   // The module schemas do not reject unknown keys; a typo in a config file should not pass silently.

@@ -88,7 +88,9 @@ export class InferenceHub {
         options.pool.onDegradedChange?.(degraded, reason);
       },
     });
-    log.info({ backend: pool.backend.type, threads: pool.threads, maxBatch: pool.backend.maxBatch }, 'inference pool started');
+    log.info({ backend: pool.backend.type, threads: pool.threads, maxBatch: pool.backend.maxBatch, faces: pool.backend.faces?.model ?? null }, 'inference pool started');
+    const faces = pool.backend.faces;
+    if (faces?.error != null) log.warn({ model: faces.model, reason: faces.error }, 'face cascade off: persons get no face');
     return new InferenceHub(pool, options);
   }
 

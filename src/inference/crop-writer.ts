@@ -6,14 +6,8 @@
  */
 import { cropResize, type CropMapping, type PixelFormat, type Rect } from '../native/index.ts';
 import { CropMeta, CropSlab, CropState, SlabCtrl, type CropTensor } from './crop-slab.ts';
-import { copyRegion, snapshotRect } from './region-copy.ts';
+import { copyRegion, snapshotRect, SNAPSHOT_MARGIN } from './region-copy.ts';
 import { epochMs as now } from '../native/clock.ts';
-
-/**
- * Snapshot margin around a region: the best shot pads a detection box by up to 10% of its size, and a
- * detection may reach the region's edge, so 15% keeps every pixel it reads inside the copy.
- */
-const SNAPSHOT_MARGIN = 0.15;
 
 export class CropSlabWriter {
   readonly slab: CropSlab;

@@ -36,10 +36,16 @@ export interface PoolCounters {
   fallbackCrops: number;
   /** Batches answered by the fallback because the circuit was open (no task sent). */
   shortCircuited: number;
+  /** Head regions the face cascade searched, the faces it attached, and the time it took (ms, summed). */
+  faceSearches: number;
+  facesFound: number;
+  faceMs: number;
 }
 
 export class PoolMeasurements {
-  readonly counters: PoolCounters = { tasks: 0, failedTasks: 0, workerExits: 0, crops: 0, fallbackCrops: 0, shortCircuited: 0 };
+  readonly counters: PoolCounters = {
+    tasks: 0, failedTasks: 0, workerExits: 0, crops: 0, fallbackCrops: 0, shortCircuited: 0, faceSearches: 0, facesFound: 0, faceMs: 0,
+  };
   /** Crop commit (channel worker) to the start of its detect call in a pool worker. */
   readonly queueWait = new LatencyHistogram();
   /** The detect call of a batch, in the worker. */

@@ -19,6 +19,7 @@ import { BackendUnknownError } from '../errors.ts';
 import { BUILT_IN_BACKENDS, isKnownBackend, type BackendConfig } from './backends/index.ts';
 import { MotionBackend } from './backends/motion.ts';
 import { CropMeta } from './crop-slab.ts';
+import type { FaceCascadeOptions } from './face-cascade.ts';
 import { PoolMeasurements, type PoolCounters } from './pool-stats.ts';
 import type { ScheduledCandidate } from './scheduler.ts';
 import type { BackendDescription, DetectTaskItem, DetectTaskResult, InferenceTask, InferenceTaskResult, InferenceWorkerData } from '../protocol.ts';
@@ -27,6 +28,9 @@ import { epochMs as now } from '../native/clock.ts';
 
 /** The batch limit the fallback motion backend has by default. */
 const MOTION_MAX_BATCH = new MotionBackend().maxBatch;
+
+/** Backends that find no persons, so the face cascade has nothing to run on. */
+const NO_FACE_BACKENDS: ReadonlySet<string> = new Set(['motion', 'blazeface']);
 
 const WORKER = fileURLToPath(new URL('../../workers/inference.mjs', import.meta.url));
 
@@ -45,6 +49,8 @@ export interface InferencePoolOptions {
   threads?: number;
   /** Backend types provided by other modules (type -> module URL exporting createDetector). */
   extraBackends?: Record<string, string>;
+  /** The face cascade (inference.faces); none when omitted, disabled, or the backend finds no persons. */
+  faces?: FaceCascadeOptions;
   breaker?: Partial<CircuitBreakerOptions>;
   /** The breaker's clock (tests advance it instead of waiting). */
   now?: () => number;
@@ -117,7 +123,8 @@ export class InferencePool {
       throw new BackendUnknownError(options.backend.type, [...BUILT_IN_BACKENDS, ...Object.keys(extraBackends)]);
     }
     const threads = options.threads ?? os.availableParallelism();
-    const workerData: InferenceWorkerData = { backend: options.backend, extraBackends };
+    const faces = options.faces?.enabled === true && !NO_FACE_BACKENDS.has(options.backend.type) ? options.faces : null;
+    const workerData: InferenceWorkerData = { backend: options.backend, extraBackends, faces };
     const piscina = new Piscina<InferenceTask, InferenceTaskResult>({
       filename: WORKER, minThreads: threads, maxThreads: threads, idleTimeout: Infinity, workerData,
     });
@@ -130,7 +137,7 @@ export class InferencePool {
     } catch (err) {
       await piscina.destroy();
       const reason = err instanceof Error ? err.message : String(err);
-      const pool = new InferencePool(null, { type: 'motion', tensor: null, maxBatch: MOTION_MAX_BATCH }, threads, options, reason);
+      const pool = new InferencePool(null, { type: 'motion', tensor: null, maxBatch: MOTION_MAX_BATCH, faces: null }, threads, options, reason);
       pool.onDegradedChange?.(true, `inference backend '${options.backend.type}' could not start: ${reason}; motion-only events until the config is fixed`);
       pool.wasDegraded = true;
       return pool;
@@ -163,6 +170,9 @@ export class InferencePool {
       }
       this.breaker.recordSuccess();
       c.crops += batch.length;
+      c.faceSearches += result.faces.searched;
+      c.facesFound += result.faces.found;
+      c.faceMs += result.faces.ms;
       const m = this.measurements;
       m.run.observe(result.runMs);
       const done = now();

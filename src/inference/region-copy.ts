@@ -20,6 +20,13 @@ export function snapshotBytes(format: SnapshotFormat, width: number, height: num
   return luma + 2 * Math.ceil(width / 2) * Math.ceil(height / 2);
 }
 
+/**
+ * Snapshot margin around a region: the best shot pads a detection box by up to 10% of its size, and a
+ * detection may reach the region's edge, so 15% keeps every pixel it reads inside the copy. The face
+ * cascade reads only inside it too (src/inference/face-cascade.ts).
+ */
+export const SNAPSHOT_MARGIN = 0.15;
+
 /** The region grown by `margin` of its size on every side, on even coordinates, inside the frame. */
 export function snapshotRect(region: Rect, margin: number, width: number, height: number): Rect {
   const mx = Math.ceil(region.width * margin) + 2;

@@ -10,7 +10,7 @@ export interface Face {
   box: Rect;
   /** 0..1 */
   score: number;
-  /** Landmarks in the face detector's order (5-point models: eyes, nose, mouth corners); may be empty. */
+  /** Landmarks in the face detector's order (BlazeFace: right eye, left eye, nose, mouth, right ear, left ear); may be empty. */
   keypoints: Array<{ x: number; y: number }>;
 }
 

@@ -9,6 +9,10 @@ export function siteHealth(
   cameras: readonly CameraStatus[], hub: InferenceHub, uptimeMs: number, problems: readonly HealthProblem[] = [], dataDir = '.',
 ): HealthReport {
   const { pool, governor } = hub;
+  const faces = pool.backend.faces;
+  const faceProblems: HealthProblem[] = faces?.error == null ? [] : [{
+    level: 'degraded', reason: `face cascade off (${faces.error}): persons get no face until inference.faces is fixed or disabled`,
+  }];
   return assessHealth({
     cameras: cameras.map((c) => ({ id: c.id, state: c.state, enabled: c.enabled && c.streaming })),
     inference: {
@@ -17,6 +21,6 @@ export function siteHealth(
     },
     system: systemSnapshot(dataDir),
     uptimeMs,
-    problems,
+    problems: [...faceProblems, ...problems],
   }, thresholds);
 }

@@ -72,7 +72,7 @@ export class Site implements SiteControl {
     const { inference } = config;
     const labels = await siteLabels(inference.backend);
     const hub = await InferenceHub.start({
-      pool: { backend: inference.backend, ...(inference.pool.threads === 'auto' ? {} : { threads: inference.pool.threads }) },
+      pool: { backend: inference.backend, faces: inference.faces, ...(inference.pool.threads === 'auto' ? {} : { threads: inference.pool.threads }) },
       scheduler: {
         maxBatch: inference.pool.maxBatch, maxWaitMs: inference.pool.maxWaitMs, maxShare: inference.pool.maxShare,
         shareWindow: inference.pool.shareWindow, maxRatePerCamera: inference.pool.maxRatePerCamera,

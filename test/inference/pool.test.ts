@@ -61,7 +61,7 @@ test('every pool worker has built its detector when start resolves, so no first 
 test('the motion backend runs in the pool and answers each candidate with motion detections', async () => {
   const pool = await InferencePool.start({ backend: { type: 'motion' }, threads: 1 });
   try {
-    assert.deepEqual(pool.backend, { type: 'motion', tensor: null, maxBatch: 64 });
+    assert.deepEqual(pool.backend, { type: 'motion', tensor: null, maxBatch: 64, faces: null });
     const cam = new TestCamera('gate');
     const batch = [claimed(cam), claimed(cam)];
     const outcome = await pool.infer(batch);
@@ -232,7 +232,7 @@ test('a backend whose model is missing, corrupt or of the wrong shape does not s
         backend: { type: 'nanodet', modelPath: c.modelPath }, threads: 1, onDegradedChange: (d, reason) => changes.push([d, reason]),
       });
       try {
-        assert.deepEqual(pool.backend, { type: 'motion', tensor: null, maxBatch: 64 }, 'crop slabs are shaped for motion');
+        assert.deepEqual(pool.backend, { type: 'motion', tensor: null, maxBatch: 64, faces: null }, 'crop slabs are shaped for motion');
         assert.equal(pool.degraded, true);
         assert.equal(changes.length, 1);
         assert.match(changes[0]?.[1] ?? '', new RegExp(`^inference backend 'nanodet' could not start: ${c.code}: .*; motion-only events until the config is fixed$`));

@@ -30,8 +30,10 @@ function histogram(perBucket: number[], sumMs: number): HistogramSnapshot {
 
 const INFERENCE: InferenceSample = {
   pool: {
-    backend: { type: 'onnx', tensor: null, maxBatch: 8 },
-    counters: { tasks: 40, failedTasks: 2, workerExits: 1, crops: 300, fallbackCrops: 12, shortCircuited: 3 },
+    backend: { type: 'onnx', tensor: null, maxBatch: 8, faces: { model: 'blazeface-back-256', error: null } },
+    counters: {
+      tasks: 40, failedTasks: 2, workerExits: 1, crops: 300, fallbackCrops: 12, shortCircuited: 3, faceSearches: 50, facesFound: 20, faceMs: 400,
+    },
     breaker: 'half_open', degraded: true, utilization: 0.25,
     runMs: histogram([0, 0, 0, 4, 6], 80), queueWaitMs: histogram([1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2], 9000), captureToResultMs: histogram([], 0),
   },
@@ -142,6 +144,9 @@ test('inference, event, detection, MQTT and WebSocket families carry the sources
   assert.equal(valueOf(text, 'panoptes_inference_crops_total', { source: 'backend' }), 300);
   assert.equal(valueOf(text, 'panoptes_inference_crops_total', { source: 'fallback' }), 12);
   assert.equal(valueOf(text, 'panoptes_inference_task_failures_total', {}), 2);
+  assert.equal(valueOf(text, 'panoptes_inference_face_searches_total', { result: 'found' }), 20);
+  assert.equal(valueOf(text, 'panoptes_inference_face_searches_total', { result: 'none' }), 30);
+  assert.equal(valueOf(text, 'panoptes_inference_face_seconds_total', {}), 0.4);
   assert.equal(valueOf(text, 'panoptes_inference_circuit_state', { state: 'half_open' }), 1);
   assert.equal(valueOf(text, 'panoptes_inference_degraded', {}), 1);
   assert.equal(valueOf(text, 'panoptes_inference_at_capacity', {}), 1);

@@ -32,6 +32,11 @@ export interface Photo {
   height: number;
 }
 
+/** The file of `name` in @vladmandic/human/assets (ffmpeg reads it with `movie=filename=...`). */
+export function photoPath(name: string): string {
+  return join(ASSETS, name);
+}
+
 /** `name` in @vladmandic/human/assets, e.g. 'screenshot-facedetect.jpg'. */
 export async function loadPhoto(name: string): Promise<Photo> {
   const { data, info } = await sharp(join(ASSETS, name)).removeAlpha().raw().toBuffer({ resolveWithObject: true });

@@ -44,13 +44,13 @@ type ParsedOptions = z.output<typeof blazefaceBackendOptions>;
 
 const KEYPOINTS = 6;
 
-function inputOf(session: InferenceSession, path: string): { name: string; size: number } {
+function inputOf(session: InferenceSession, path: string, setting: string): { name: string; size: number } {
   const input = session.inputMetadata[0];
   const shape = input?.isTensor ? input.shape : [];
   const size = staticDim(shape, 2);
   if (session.inputMetadata.length !== 1 || !input?.isTensor || input.type !== 'float32' || shape.length !== 4
     || staticDim(shape, 1) !== 3 || size === null || staticDim(shape, 3) !== size) {
-    throw new ModelInvalidError(`Unsupported BlazeFace input in ${path}: expected one float32 NCHW input [1, 3, size, size]; check inference.backend.modelPath`);
+    throw new ModelInvalidError(`Unsupported BlazeFace input in ${path}: expected one float32 NCHW input [1, 3, size, size]; check ${setting}`);
   }
   return { name: input.name, size };
 }
@@ -120,13 +120,18 @@ export class BlazefaceDetector implements Detector {
   }
 }
 
-/** Loads (and on first use converts) the model; every problem is E_MODEL_MISSING or E_MODEL_INVALID. */
-export async function createBlazefaceDetector(options: unknown, logger: Logger = log.child({ module: 'blazeface' })): Promise<BlazefaceDetector> {
+/**
+ * Loads (and on first use converts) the model; every problem is E_MODEL_MISSING or E_MODEL_INVALID,
+ * naming `setting` (the face cascade's model is `inference.faces.modelPath`).
+ */
+export async function createBlazefaceDetector(
+  options: unknown, logger: Logger = log.child({ module: 'blazeface' }), setting = 'inference.backend.modelPath',
+): Promise<BlazefaceDetector> {
   const o = blazefaceBackendOptions.parse(options);
-  const path = await modelFile(o.modelPath, o.model === 'front-128' ? 'blazeface-front-128' : 'blazeface-back-256', o.modelDir);
-  const { session, provider } = await openSession(path, o, logger, 'inference.backend.modelPath');
+  const path = await modelFile(o.modelPath, o.model === 'front-128' ? 'blazeface-front-128' : 'blazeface-back-256', o.modelDir, setting);
+  const { session, provider } = await openSession(path, o, logger, setting);
   try {
-    const input = inputOf(session, path);
+    const input = inputOf(session, path, setting);
     const heads = blazefaceLayout(declaredOutputs(session), path);
     logger.info({ model: path, input: `${input.size}x${input.size}`, provider }, 'blazeface detector ready');
     return new BlazefaceDetector(session, input, heads, o, provider);

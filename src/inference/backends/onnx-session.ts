@@ -89,10 +89,12 @@ export function frameDetections(candidates: Candidates, kept: Int32Array, mappin
  * The model file a backend opens: the user's `modelPath`, or the shipped model converted into
  * `modelDir` (converted now when missing or made from another source: first use without npm install).
  */
-export async function modelFile(modelPath: string | undefined, shipped: ShippedModelId, modelDir: string | undefined): Promise<string> {
+export async function modelFile(
+  modelPath: string | undefined, shipped: ShippedModelId, modelDir: string | undefined, setting = 'inference.backend.modelPath',
+): Promise<string> {
   if (modelPath !== undefined) {
     const path = resolve(modelPath);
-    await checkModelFile(path, modelPath, 'inference.backend.modelPath');
+    await checkModelFile(path, modelPath, setting);
     return path;
   }
   return (await prepareShippedModel(shipped, modelDir ?? defaultModelDir())).path;

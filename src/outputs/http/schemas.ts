@@ -58,7 +58,7 @@ export const cameraMetricsSchema = z.object({
 const faceSchema = z.object({
   box: rectSchema,
   score: z.number(),
-  keypoints: z.array(z.object({ x: z.number(), y: z.number() })).describe('Landmarks in the face detector\'s order (5-point: eyes, nose, mouth corners).'),
+  keypoints: z.array(z.object({ x: z.number(), y: z.number() })).describe('Landmarks, frame pixels, in the face detector\'s order (BlazeFace, the face cascade: right eye, left eye, nose, mouth, right ear, left ear).'),
 });
 
 export const detectionEventSchema = z.object({

@@ -31,6 +31,17 @@ export function registerInferenceMetrics(registry: Registry, inference: () => In
       const s = inference();
       return s ? [{ labels: { source: 'backend' }, value: s.pool.counters.crops }, { labels: { source: 'fallback' }, value: s.pool.counters.fallbackCrops }] : [];
     });
+  counterFamily({
+    registry, name: 'panoptes_inference_face_searches_total', labelNames: ['result'],
+    help: 'Head regions of detected persons the face cascade searched, by result: found (a face was attached) or none.',
+  }, () => {
+    const s = inference();
+    if (!s) return [];
+    const { faceSearches, facesFound } = s.pool.counters;
+    return [{ labels: { result: 'found' }, value: facesFound }, { labels: { result: 'none' }, value: faceSearches - facesFound }];
+  });
+  counterFamily({ registry, name: 'panoptes_inference_face_seconds_total', help: 'Time the face cascade took in the inference workers (part of the detect duration).', labelNames: none },
+    one((s) => s.pool.counters.faceMs / 1000));
   gaugeFamily({ registry, name: 'panoptes_inference_backend_info', help: 'The configured detector backend (always 1).', labelNames: ['backend'] },
     () => { const s = inference(); return s ? [{ labels: { backend: s.pool.backend.type }, value: 1 }] : []; });
   gaugeFamily({ registry, name: 'panoptes_inference_circuit_state', help: 'Inference circuit breaker: 1 for the current state, 0 for the others.', labelNames: ['state'] },
