@@ -17,7 +17,6 @@ import type { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
-import { parse } from 'yaml';
 import { startRtspServer, type RtspServer } from '../support/rtsp-server.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -45,8 +44,8 @@ const lines = (): Array<Record<string, unknown>> =>
   output.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
 
 function siteYaml(): string {
-  const demo = parse(readFileSync(new URL('../../config/demo.yaml', import.meta.url), 'utf8')) as { cameras: Array<{ id: string; streams: { primary: string } }> };
-  const scene = demo.cameras.find((c) => c.id === 'gate')?.streams.primary ?? '';
+  // A bright box crossing a dark scene every 4 s: motion events through the outbox, MQTT and the WebSocket.
+  const scene = "lavfi:color=c=0x202020:size=640x360:rate=5[bg];color=c=0xe0e0e0:size=60x60:rate=5[a];[bg][a]overlay=x='mod(t*200,800)-60':y=150,format=gray";
   const live = rtsp.url(0).replace('rtsp://', `rtsp://${RTSP_USER}:${RTSP_PASSWORD}@`);
   const cameras = [
     // Moving boxes, so events flow through the outbox, MQTT and the WebSocket.
