@@ -5,7 +5,7 @@
  * overload governor's analysis-rate multiplier without a message.
  */
 import { cropResize, type CropMapping, type PixelFormat, type Rect } from '../native/index.ts';
-import { CropMeta, CropSlab, CropState, SlabCtrl, type CropTensor } from './crop-slab.ts';
+import { CropMeta, type CropSlab, CropState, SlabCtrl, type CropTensor } from './crop-slab.ts';
 import { copyRegion, snapshotRect, SNAPSHOT_MARGIN } from './region-copy.ts';
 import { epochMs as now } from '../native/clock.ts';
 

@@ -3,7 +3,7 @@
  * place in their slot; `release` hands the slot back. A thread that serves several rings waits on its
  * doorbell in a RingDrainLoop (drain-loop.ts); `wait` is for a thread that reads this ring only.
  */
-import { Ctrl, FrameRing, Meta, SlotState } from './layout.ts';
+import { Ctrl, type FrameRing, Meta, SlotState } from './layout.ts';
 
 export class FrameRingConsumer {
   readonly ring: FrameRing;

@@ -5,7 +5,7 @@
  */
 import { stampNow } from './clock.ts';
 import type { Doorbell } from './doorbell.ts';
-import { Ctrl, FrameRing, Meta, SlotState } from './layout.ts';
+import { Ctrl, type FrameRing, Meta, SlotState } from './layout.ts';
 
 export class FrameRingProducer {
   readonly ring: FrameRing;

@@ -109,7 +109,7 @@ export async function renderScene(spec: SceneSpec, dir: string, ffmpeg: string):
   const tag = key.slice(0, 12);
   const backgrounds = [spec.background, ...(spec.cutTo ? [spec.cutTo.background] : [])]
     .map((kind) => ({ kind, file: path.join(dir, `.bg-${kind}-${spec.width}x${spec.height}-${tag}.png`) }));
-  const sprites = spec.actors.map((a, i) => path.join(dir, `.sprite-${tag}-${i}.png`));
+  const sprites = spec.actors.map((_actor, i) => path.join(dir, `.sprite-${tag}-${i}.png`));
   await Promise.all([
     ...backgrounds.map((b) => renderBackground(ffmpeg, b.kind, spec, b.file)),
     ...spec.actors.map((a, i) => writeSprite(SPRITES[a.sprite], a.scale, a.flip ?? false, sprites[i] as string)),

@@ -6,7 +6,6 @@ import { STAGE_NAMES } from '../channel/stats.ts';
 import { actorTotals } from '../coordinator/camera-metrics.ts';
 import type { Gateway } from '../coordinator/gateway.ts';
 import type { InferenceHub } from '../coordinator/inference-hub.ts';
-import { SlabCtrl } from '../inference/crop-slab.ts';
 import type { CameraSample, InferenceQueueSample, InferenceSample } from '../outputs/metrics/sources.ts';
 
 export function gatewayCameraSamples(gateway: Gateway): CameraSample[] {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AdaptiveSampler, createSampler, samplingSchema, type FrameSampler, type SamplingOptionsInput } from '../../src/channel/sampling.ts';
+import { type AdaptiveSampler, createSampler, samplingSchema, type FrameSampler, type SamplingOptionsInput } from '../../src/channel/sampling.ts';
 
 /** Frames at 10 fps; `active(i)` says which ones have a candidate with 10% of the pixels changed. */
 function sampled(sampler: FrameSampler, frames: number, active: (i: number) => boolean, frameMs = 100): number[] {

@@ -122,7 +122,7 @@ test('the sampler analyses the multiplier share of candidate frames, evenly, and
   assert.equal(take(4), 'xxxx');
   slab.rateMultiplier = 0.25;
   const pattern = take(41);
-  assert.equal(pattern, 'x..' + 'x...'.repeat(9) + 'x.', 'one in four, evenly spaced');
+  assert.equal(pattern, `x..${'x...'.repeat(9)}x.`, 'one in four, evenly spaced');
   slab.rateMultiplier = 1;
   assert.equal(take(3), 'xxx');
 });

@@ -27,7 +27,7 @@ interface ArgumentError {
 
 /** Calls `fn`, which must fail on an argument, and checks the error's class, code and wording. */
 function expectArgumentError(fn: () => unknown, names: readonly string[], context: () => string): void {
-  let thrown: unknown = undefined;
+  let thrown: unknown ;
   let threw = false;
   try {
     fn();

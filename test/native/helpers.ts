@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import {
   PIXEL_FORMATS, frameBytes, setSimdLevel, simdReport, type PixelFormat, type SimdLevelName,
 } from '../../src/native/index.ts';
-import { Random } from '../support/random.ts';
+import type { Random } from '../support/random.ts';
 import { lavfiFrames } from '../support/video.ts';
 
 export const FORMATS: readonly PixelFormat[] = PIXEL_FORMATS;

@@ -85,7 +85,7 @@ export function blend(p00: number, p01: number, p10: number, p11: number, fx: nu
   return (((p00 * (2048 - fx) + p01 * fx) * (2048 - fy) + (p10 * (2048 - fx) + p11 * fx) * fy + (1 << 21)) >> 22);
 }
 
-const clamp8 = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : v);
+const clamp8 = (v: number): number => (v < 0 ? 0 : Math.min(v , 255));
 
 /** BT.601 limited range, integer form with arithmetic shifts. Writes R, G, B into `out` at `o`. */
 export function yuvToRgb(y: number, u: number, v: number, out: Uint8Array, o: number): void {

@@ -45,7 +45,7 @@ export function roundBackground(v: number): number {
   const f = Math.floor(v);
   const d = v - f;
   const r = d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
-  return r < 0 ? 0 : r > 255 ? 255 : r;
+  return r < 0 ? 0 : Math.min(r , 255);
 }
 
 /**

@@ -31,6 +31,8 @@ need mosquitto
 # test/outputs/metrics.test.ts: `promtool check metrics` lints the /metrics exposition (promtool ships
 # only in Debian's prometheus package).
 need prometheus
+# The lint and format gate checks native/ with clang-format (.clang-format).
+need clang-format
 
 if [ ${#packages[@]} -gt 0 ]; then
   echo "ensure-test-deps: installing ${packages[*]}"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, as `npm test` runs it (and .ci/run on a clean clone):
-# Debian dependencies, native build (cmake-js), typecheck, C++ kernel tests, the node test suite, the
+# Debian dependencies, native build (cmake-js), typecheck, lint and format, C++ kernel tests, the node test suite, the
 # node-gyp build, the sanitizer build running the kernel tests, and the bench harness in --quick mode.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,6 +16,10 @@ npm run --silent build:native >/dev/null
 
 step "typecheck"
 npx tsc -p tsconfig.json --noEmit
+
+step "lint and format (Biome for TypeScript, clang-format for native/)"
+npx biome ci --reporter=summary .
+find native -name '*.cc' -o -name '*.h' | sort | xargs clang-format --dry-run --Werror
 
 step "C++ kernel tests (every SIMD level against scalar)"
 for t in build/*_test build/Release/*_test; do

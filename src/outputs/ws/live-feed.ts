@@ -14,8 +14,6 @@
  */
 import type { Logger } from 'pino';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket } from 'uWebSockets.js';
-import type { EventMessage } from '../../analytics/events.ts';
-import type { CameraTransition } from '../../coordinator/camera-state.ts';
 import { RequestError } from '../../errors.ts';
 import { isNumberedClass } from '../../inference/labels.ts';
 import type { TokenCheck } from '../token-check.ts';
@@ -80,7 +78,6 @@ interface Client {
 type Socket = WebSocket<Client>;
 
 export class LiveFeed {
-  readonly #app: TemplatedApp;
   readonly #options: LiveFeedOptions;
   readonly #sockets = new Set<Socket>();
   readonly #unsubscribe: Array<() => void>;
@@ -93,7 +90,6 @@ export class LiveFeed {
   #closed = false;
 
   constructor(app: TemplatedApp, options: Partial<LiveFeedOptions> & Pick<LiveFeedOptions, 'site' | 'tokens' | 'logger'>) {
-    this.#app = app;
     this.#options = { ...DEFAULTS, ...options };
     app.ws<Client>('/ws', {
       maxPayloadLength: 16 * 1024,

@@ -7,7 +7,11 @@ const LABELS = ['person', 'car', 'traffic light', 'a/label/b'];
 
 /** Every combination of all / a subset of cameras / a subset of labels / snapshots. */
 function filters(): Filter[] {
-  const subsets = <T>(items: T[]): T[][] => items.reduce<T[][]>((acc, item) => [...acc, ...acc.map((s) => [...s, item])], [[]]);
+  const subsets = <T>(items: T[]): T[][] => {
+    const all: T[][] = [[]];
+    for (const item of items) for (const s of all.slice()) all.push([...s, item]);
+    return all;
+  };
   const out: Filter[] = [];
   for (const all of [false, true]) {
     for (const cameras of subsets(CAMERAS.slice(0, 2))) {
