@@ -79,14 +79,23 @@ export function densityPlan(args: DensityArgs, quick: boolean, cores = os.availa
   const holdS = args.holdS ?? (quick ? 2 : 10);
   // Windows of about 2 s: enough frames at 5 fps for a per-window p99, several of them for its spread.
   const windows = Math.max(2, Math.round(holdS / 2));
-  const defaults = quick ? { from: 2, step: 2, max: 4 } : source === 'rtsp' ? { from: 25, step: 25, max: 300 } : { from: 100, step: 100, max: 2000 };
+  const defaults = quick
+    ? { from: 2, step: 2, max: 4 }
+    : source === 'rtsp'
+      ? { from: 25, step: 25, max: 300 }
+      : { from: 100, step: 100, max: 2000 };
   const from = args.from ?? defaults.from;
   return {
-    source, ...frame, holdS, budgetMs: args.budgetMs ?? 50,
+    source,
+    ...frame,
+    holdS,
+    budgetMs: args.budgetMs ?? 50,
     levels: ramp(from, args.step ?? defaults.step, args.max ?? Math.max(from, defaults.max)),
     workers: args.workers ?? [cores],
     settleTimeoutMs: quick ? (source === 'rtsp' ? 20_000 : 5000) : 60_000,
-    warmupMs: quick ? 300 : 3000, windowMs: Math.round((holdS * 1000) / windows), windows,
+    warmupMs: quick ? 300 : 3000,
+    windowMs: Math.round((holdS * 1000) / windows),
+    windows,
   };
 }
 
@@ -104,20 +113,47 @@ function verdict(l: LevelSummary, budgetMs: number): string[] {
 async function measureLevel(p: DensityPlan, workers: number, cameras: number): Promise<DensityLevel> {
   const hold = { workers, cameras, settleTimeoutMs: p.settleTimeoutMs, warmupMs: p.warmupMs, windowMs: p.windowMs, windows: p.windows };
   try {
-    const l = p.source === 'rtsp'
-      ? await runRtspLevel({ ...hold, mounts: Math.min(4, cameras), servedFps: 10, keyInterval: 10 })
-      : await runSyntheticLevel({ ...hold, fps: p.fps, width: p.width, height: p.height, sourceFrames: 25 });
+    const l =
+      p.source === 'rtsp'
+        ? await runRtspLevel({ ...hold, mounts: Math.min(4, cameras), servedFps: 10, keyInterval: 10 })
+        : await runSyntheticLevel({ ...hold, fps: p.fps, width: p.width, height: p.height, sourceFrames: 25 });
     const failures = verdict(l, p.budgetMs);
     const cpuPercentPerCamera = (l.cpuPercent.median * os.availableParallelism()) / cameras;
-    return { ...l, sustained: failures.length === 0, failures, completed: true, windows: p.windows, settleS: l.settleS, cpuPercentPerCamera };
+    return {
+      ...l,
+      sustained: failures.length === 0,
+      failures,
+      completed: true,
+      windows: p.windows,
+      settleS: l.settleS,
+      cpuPercentPerCamera,
+    };
   } catch (err) {
     // An overloaded level can take its process down (out of memory, a hang): that is a failed level, not a failed run.
     const zero = { median: 0, min: 0, max: 0 };
     return {
-      workers, cameras, holdS: 0, offeredFps: 0, analysedFps: 0, published: 0, dropped: 0, dropShare: 0, cropsPerCameraS: 0,
-      latency: { p50Ms: 0, p99Ms: 0, meanMs: 0, count: 0, over50: 0 }, p99PerWindowMs: zero, cpuPercent: zero, otherCpuPercent: zero,
-      loopLagP99Ms: zero, loopLagMaxMs: 0, rssPerCameraMB: 0, sustained: false, failures: [(err as Error).message],
-      completed: false, windows: 0, settleS: null, cpuPercentPerCamera: 0,
+      workers,
+      cameras,
+      holdS: 0,
+      offeredFps: 0,
+      analysedFps: 0,
+      published: 0,
+      dropped: 0,
+      dropShare: 0,
+      cropsPerCameraS: 0,
+      latency: { p50Ms: 0, p99Ms: 0, meanMs: 0, count: 0, over50: 0 },
+      p99PerWindowMs: zero,
+      cpuPercent: zero,
+      otherCpuPercent: zero,
+      loopLagP99Ms: zero,
+      loopLagMaxMs: 0,
+      rssPerCameraMB: 0,
+      sustained: false,
+      failures: [(err as Error).message],
+      completed: false,
+      windows: 0,
+      settleS: null,
+      cpuPercentPerCamera: 0,
     };
   }
 }
@@ -133,7 +169,9 @@ async function runRamp(p: DensityPlan, options: BenchOptions): Promise<DensityLe
       steps.begin(`W=${workers} N=${cameras}`);
       const level = await measureLevel(p, workers, cameras);
       out.push(level);
-      steps.end(`density ${p.source} W=${workers} N=${cameras}: ${level.sustained ? 'sustained' : `NOT sustained (${level.failures.join('; ')})`}`);
+      steps.end(
+        `density ${p.source} W=${workers} N=${cameras}: ${level.sustained ? 'sustained' : `NOT sustained (${level.failures.join('; ')})`}`,
+      );
       if (!level.sustained) {
         active = active.filter((w) => w !== workers);
         steps.drop(p.levels.length - i - 1);
@@ -161,29 +199,55 @@ export function capacities(levels: readonly DensityLevel[], workers: readonly nu
 
 function answerOf(p: DensityPlan, c: Capacity, cores: number): string {
   const what = `${p.source} ${p.width}x${p.height} @ ${p.fps} fps, W=${c.workers}`;
-  const next = c.firstFailing === null ? `; the ramp ended at ${p.levels.at(-1)} without a failure (capacity is at least this)` : `; ${c.firstFailing} failed`;
+  const next =
+    c.firstFailing === null
+      ? `; the ramp ended at ${p.levels.at(-1)} without a failure (capacity is at least this)`
+      : `; ${c.firstFailing} failed`;
   if (!c.at) return `Capacity (${what}): none of the levels was sustained${next}.`;
   const l = c.at;
-  return `Capacity (${what}): ${c.maxSustained} cameras sustained for ${p.holdS} s with ${fixed(l.dropShare * 100, 2)}% dropped, ` +
+  return (
+    `Capacity (${what}): ${c.maxSustained} cameras sustained for ${p.holdS} s with ${fixed(l.dropShare * 100, 2)}% dropped, ` +
     `p99 ${fixed(l.latency.p99Ms)} ms (budget ${p.budgetMs} ms), CPU ${fixed(l.cpuPercent.median)}% of ${cores} cores ` +
-    `(${fixed(l.cpuPercentPerCamera, 2)}% of a core a camera), RSS ${fixed(l.rssPerCameraMB, 2)} MB a camera${next}.`;
+    `(${fixed(l.cpuPercentPerCamera, 2)}% of a core a camera), RSS ${fixed(l.rssPerCameraMB, 2)} MB a camera${next}.`
+  );
 }
 
 export function densityChart(p: DensityPlan, levels: readonly DensityLevel[]): string {
   const counts = [...new Set(levels.map((l) => l.cameras))].sort((a, b) => a - b);
-  const colors = [['#c0392b', '#2471a3'], ['#e67e22', '#17a589'], ['#8e44ad', '#7f8c8d']];
+  const colors = [
+    ['#c0392b', '#2471a3'],
+    ['#e67e22', '#17a589'],
+    ['#8e44ad', '#7f8c8d'],
+  ];
   const series = p.workers.flatMap((w, i) => {
     const [drop, p99] = colors[i % colors.length] as string[];
     const at = (n: number): DensityLevel | undefined => levels.find((l) => l.workers === w && l.cameras === n && l.completed);
     const suffix = p.workers.length > 1 ? `, W=${w}` : '';
     return [
-      { name: `p99 capture-to-result ms${suffix}`, axis: 'left' as const, color: p99 as string, values: counts.map((n) => at(n)?.latency.p99Ms ?? null) },
-      { name: `dropped %${suffix}`, axis: 'right' as const, color: drop as string, values: counts.map((n) => { const l = at(n); return l ? l.dropShare * 100 : null; }) },
+      {
+        name: `p99 capture-to-result ms${suffix}`,
+        axis: 'left' as const,
+        color: p99 as string,
+        values: counts.map((n) => at(n)?.latency.p99Ms ?? null),
+      },
+      {
+        name: `dropped %${suffix}`,
+        axis: 'right' as const,
+        color: drop as string,
+        values: counts.map((n) => {
+          const l = at(n);
+          return l ? l.dropShare * 100 : null;
+        }),
+      },
     ];
   });
   return lineChart({
     title: `Density: ${p.source} ${p.width}x${p.height} @ ${p.fps} fps, hold ${p.holdS} s`,
-    xLabel: 'cameras', leftLabel: 'p99 capture-to-result (ms)', rightLabel: 'dropped frames (%)', x: counts, series,
+    xLabel: 'cameras',
+    leftLabel: 'p99 capture-to-result (ms)',
+    rightLabel: 'dropped frames (%)',
+    x: counts,
+    series,
     lines: [
       { axis: 'left', value: p.budgetMs, label: `budget ${p.budgetMs} ms`, color: '#2471a3' },
       { axis: 'right', value: MAX_DROP_SHARE * 100, label: `${MAX_DROP_SHARE * 100}% dropped`, color: '#c0392b' },
@@ -192,25 +256,55 @@ export function densityChart(p: DensityPlan, levels: readonly DensityLevel[]): s
 }
 
 function levelTable(levels: readonly DensityLevel[], cores: number): string[] {
-  const header = ['W', 'N', 'settle s', 'fps in/out', 'crops/s/cam', 'drop %', 'p50 ms', 'p99 ms', 'p99/window ms', `CPU % of ${cores}`, '%core/cam', 'other %', 'MB/cam', 'sustained'];
-  const rows = levels.map((l) => l.completed
-    ? [String(l.workers), String(l.cameras), l.settleS === null ? 'never' : fixed(l.settleS), `${fixed(l.offeredFps, 2)}/${fixed(l.analysedFps, 2)}`,
-      fixed(l.cropsPerCameraS, 2), fixed(l.dropShare * 100, 2), fixed(l.latency.p50Ms, 2), fixed(l.latency.p99Ms), spreadText(l.p99PerWindowMs), spreadText(l.cpuPercent),
-      fixed(l.cpuPercentPerCamera, 2), fixed(l.otherCpuPercent.max), fixed(l.rssPerCameraMB, 2), l.sustained ? 'yes' : 'NO']
-    : [String(l.workers), String(l.cameras), ...Array.from({ length: 11 }, () => '-'), 'NO']);
+  const header = [
+    'W',
+    'N',
+    'settle s',
+    'fps in/out',
+    'crops/s/cam',
+    'drop %',
+    'p50 ms',
+    'p99 ms',
+    'p99/window ms',
+    `CPU % of ${cores}`,
+    '%core/cam',
+    'other %',
+    'MB/cam',
+    'sustained',
+  ];
+  const rows = levels.map((l) =>
+    l.completed
+      ? [
+          String(l.workers),
+          String(l.cameras),
+          l.settleS === null ? 'never' : fixed(l.settleS),
+          `${fixed(l.offeredFps, 2)}/${fixed(l.analysedFps, 2)}`,
+          fixed(l.cropsPerCameraS, 2),
+          fixed(l.dropShare * 100, 2),
+          fixed(l.latency.p50Ms, 2),
+          fixed(l.latency.p99Ms),
+          spreadText(l.p99PerWindowMs),
+          spreadText(l.cpuPercent),
+          fixed(l.cpuPercentPerCamera, 2),
+          fixed(l.otherCpuPercent.max),
+          fixed(l.rssPerCameraMB, 2),
+          l.sustained ? 'yes' : 'NO',
+        ]
+      : [String(l.workers), String(l.cameras), ...Array.from({ length: 11 }, () => '-'), 'NO'],
+  );
   const why = levels.filter((l) => !l.sustained).map((l) => `  W=${l.workers} N=${l.cameras} not sustained: ${l.failures.join('; ')}`);
   return [...alignColumns(header, rows, 0), ...why];
 }
 
 const NOTES = [
   'Sustained: dropped (ring_full) < 1% AND p99 capture-to-result < budget AND input >= 95% of the rate (RTSP: every camera',
-  '  ONLINE, no reconnect), over the whole hold, after settling and warm-up. Result = the channel worker\'s analysis of the',
+  "  ONLINE, no reconnect), over the whole hold, after settling and warm-up. Result = the channel worker's analysis of the",
   `  frame as the site runs it (motion, candidate regions, and a region a ${DETECTOR_TENSOR.width}x${DETECTOR_TENSOR.height} ${DETECTOR_TENSOR.layout} crop, a snapshot and a notice through`,
-  '  the camera\'s crop slab, freed at once by the coordinator; testsrc2 moves, so every frame has all of it). crops/s/cam:',
+  "  the camera's crop slab, freed at once by the coordinator; testsrc2 moves, so every frame has all of it). crops/s/cam:",
   '  crops committed to the slabs, a camera a second.',
   'p99: from the stats histogram (buckets ..20, 50, 100.. ms), exact at a bucket edge such as 50, interpolated otherwise.',
   'CPU %: the process (coordinator + workers; RTSP: + ffmpeg) over all cores, median (min-max) of the windows; %core/cam:',
-  '  one camera\'s share of one core. MB/cam: RSS over the same process with idle workers and no camera, / N (RTSP: + ffmpeg PSS).',
+  "  one camera's share of one core. MB/cam: RSS over the same process with idle workers and no camera, / N (RTSP: + ffmpeg PSS).",
   'other %: the rest of the machine during the level (highest window); a high value means a disturbed level.',
   'The peer of a capacity is the budget and the previous run: compare runs with --compare OLD.json (bench/README.md).',
 ];
@@ -230,11 +324,24 @@ export async function run(options: BenchOptions): Promise<DensityReport> {
   const answer = capacity.map((c) => answerOf(p, c, cores)).join('\n');
   console.log(`density bench${options.quick ? ' (--quick: tiny N and seconds, numbers mean nothing)' : ''}`);
   console.log(describeMachine(machine));
-  console.log(`${p.source} ${p.width}x${p.height} gray @ ${p.fps} fps a camera; levels ${p.levels.join(', ')}; W ${p.workers.join(', ')}; ` +
-    `each level: settle, ${p.warmupMs / 1000} s warm-up, hold ${p.holdS} s (${p.windows} windows); budget p99 < ${p.budgetMs} ms\n`);
+  console.log(
+    `${p.source} ${p.width}x${p.height} gray @ ${p.fps} fps a camera; levels ${p.levels.join(', ')}; W ${p.workers.join(', ')}; ` +
+      `each level: settle, ${p.warmupMs / 1000} s warm-up, hold ${p.holdS} s (${p.windows} windows); budget p99 < ${p.budgetMs} ms\n`,
+  );
   console.log(levelTable(levels, cores).join('\n'));
   console.log(`\n${answer}`);
   if (svg !== null) console.log(`chart: ${svg}`);
   console.log(`\n${NOTES.join('\n')}`);
-  return { scenario: 'density', date: new Date().toISOString(), quick: options.quick, machine, plan: p, levels, capacity, answer, svg, notes: NOTES };
+  return {
+    scenario: 'density',
+    date: new Date().toISOString(),
+    quick: options.quick,
+    machine,
+    plan: p,
+    levels,
+    capacity,
+    answer,
+    svg,
+    notes: NOTES,
+  };
 }

@@ -23,9 +23,18 @@ import { median, runTrials, type Impl, type TrialOptions } from './lib/trials.ts
 const MOTION = { width: 320, height: 180 };
 const MODEL = 416;
 const SLOTS = 4;
-const SIZES: ReadonlyArray<readonly [number, number]> = [[640, 360], [960, 540], [1280, 720]];
+const SIZES: ReadonlyArray<readonly [number, number]> = [
+  [640, 360],
+  [960, 540],
+  [1280, 720],
+];
 
-interface Range { median: number; min: number; max: number; samples: number[] }
+interface Range {
+  median: number;
+  min: number;
+  max: number;
+  samples: number[];
+}
 
 export interface DetectSizeRow {
   size: string;
@@ -52,7 +61,10 @@ export interface DetectSizeReport {
 }
 
 const range = (r: { median: number; min: number; max: number; samples: number[] }, scale = 1): Range => ({
-  median: r.median * scale, min: r.min * scale, max: r.max * scale, samples: r.samples.map((v) => v * scale),
+  median: r.median * scale,
+  min: r.min * scale,
+  max: r.max * scale,
+  samples: r.samples.map((v) => v * scale),
 });
 
 function motionImpl(name: string, frames: Uint8Array[], w: number, h: number, mw: number, mh: number): Impl {
@@ -90,8 +102,27 @@ function candidateImpl(name: string, frame: Uint8Array, w: number, h: number): I
 
 /** ffmpeg's own CPU time (utime + stime from -benchmark) a frame for one decode-and-scale run. */
 function ffmpegCpu(clip: string, frames: number, filter: string, pixFmt: string): number {
-  const run = spawnSync(ffmpegPath(), ['-hide_banner', '-nostdin', '-benchmark', '-threads', '1', '-i', clip,
-    '-vf', filter, '-f', 'rawvideo', '-pix_fmt', pixFmt, '-y', '/dev/null'], { encoding: 'utf8' });
+  const run = spawnSync(
+    ffmpegPath(),
+    [
+      '-hide_banner',
+      '-nostdin',
+      '-benchmark',
+      '-threads',
+      '1',
+      '-i',
+      clip,
+      '-vf',
+      filter,
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      pixFmt,
+      '-y',
+      '/dev/null',
+    ],
+    { encoding: 'utf8' },
+  );
   const m = /bench: utime=([\d.]+)s stime=([\d.]+)s/.exec(run.stderr);
   if (run.status !== 0 || !m) throw new Error(`ffmpeg -benchmark failed (${String(run.status)}): ${run.stderr.slice(-300)}`);
   return ((Number(m[1]) + Number(m[2])) * 1000) / frames;
@@ -101,9 +132,15 @@ function table(rows: readonly DetectSizeRow[], gray: Range): string {
   const header = ['detect size', 'ring MB', 'snapshots MB', 'motion us/frame', 'full-plane us/frame', 'candidate us', 'ffmpeg ms/frame'];
   const f = (r: Range, d = 0): string => `${r.median.toFixed(d)} (${r.min.toFixed(d)}-${r.max.toFixed(d)})`;
   const body = rows.map((r) => [
-    r.size, (r.ringBytes / 1e6).toFixed(2), (r.snapshotBytes / 1e6).toFixed(2), f(r.motionPlaneUs), f(r.fullPlaneUs), f(r.candidateUs), f(r.ffmpegMsPerFrame, 2),
+    r.size,
+    (r.ringBytes / 1e6).toFixed(2),
+    (r.snapshotBytes / 1e6).toFixed(2),
+    f(r.motionPlaneUs),
+    f(r.fullPlaneUs),
+    f(r.candidateUs),
+    f(r.ffmpegMsPerFrame, 2),
   ]);
-  body.push(['640x360 gray (before)', (SLOTS * 640 * 360 / 1e6).toFixed(2), '-', '-', '-', '-', f(gray, 2)]);
+  body.push(['640x360 gray (before)', ((SLOTS * 640 * 360) / 1e6).toFixed(2), '-', '-', '-', '-', f(gray, 2)]);
   return alignColumns(header, body).join('\n');
 }
 
@@ -125,14 +162,35 @@ export async function run(options: BenchOptions): Promise<DetectSizeReport> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'panoptes-detect-size-'));
   const clipFrames = quick ? 10 : 100;
   const clip = path.join(dir, 'sub.mp4');
-  execFileSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=5',
-    '-frames:v', String(clipFrames), '-c:v', 'libx264', '-preset', 'veryfast', '-g', '10', '-pix_fmt', 'yuv420p', '-y', clip]);
+  execFileSync(ffmpegPath(), [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=1280x720:rate=5',
+    '-frames:v',
+    String(clipFrames),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-g',
+    '10',
+    '-pix_fmt',
+    'yuv420p',
+    '-y',
+    clip,
+  ]);
   try {
     const rows: DetectSizeRow[] = [];
     const ffmpegTrials = quick ? 3 : 5;
     const ffmpegSamples = new Map<string, number[]>();
-    const cases = [...SIZES.map(([w, h]) => ({ key: `${w}x${h}`, filter: `scale=${w}:${h}:flags=area,format=yuv420p`, fmt: 'yuv420p' })),
-      { key: 'gray', filter: 'scale=640:360:flags=area,format=gray', fmt: 'gray' }];
+    const cases = [
+      ...SIZES.map(([w, h]) => ({ key: `${w}x${h}`, filter: `scale=${w}:${h}:flags=area,format=yuv420p`, fmt: 'yuv420p' })),
+      { key: 'gray', filter: 'scale=640:360:flags=area,format=gray', fmt: 'gray' },
+    ];
     for (let t = 0; t < ffmpegTrials; t++) {
       for (let k = 0; k < cases.length; k++) {
         const c = cases[(t + k) % cases.length] as (typeof cases)[number];
@@ -147,21 +205,31 @@ export async function run(options: BenchOptions): Promise<DetectSizeReport> {
     };
     for (const [w, h] of SIZES) {
       const frames = lavfiFrames(w, h, 'yuv420p', quick ? 2 : 8).frames;
-      const results = await runTrials([
-        motionImpl('motion-plane', frames, w, h, MOTION.width, MOTION.height),
-        motionImpl('full-plane', frames, w, h, w, h),
-        candidateImpl('candidate', frames[0] as Uint8Array, w, h),
-      ], trial);
+      const results = await runTrials(
+        [
+          motionImpl('motion-plane', frames, w, h, MOTION.width, MOTION.height),
+          motionImpl('full-plane', frames, w, h, w, h),
+          candidateImpl('candidate', frames[0] as Uint8Array, w, h),
+        ],
+        trial,
+      );
       const us = (name: string): Range => range(results.get(name) as Range, 1e-3);
       const ring = FrameRing.create({ width: w, height: h, format: 'yuv420p', slots: SLOTS });
       const slab = CropSlab.create(null, SLOTS, { format: 'yuv420p', width: w, height: h });
       rows.push({
-        size: `${w}x${h}`, ringBytes: ring.buffer.byteLength, snapshotBytes: slab.buffer.byteLength,
-        motionPlaneUs: us('motion-plane'), fullPlaneUs: us('full-plane'), candidateUs: us('candidate'), ffmpegMsPerFrame: ffRange(`${w}x${h}`),
+        size: `${w}x${h}`,
+        ringBytes: ring.buffer.byteLength,
+        snapshotBytes: slab.buffer.byteLength,
+        motionPlaneUs: us('motion-plane'),
+        fullPlaneUs: us('full-plane'),
+        candidateUs: us('candidate'),
+        ffmpegMsPerFrame: ffRange(`${w}x${h}`),
       });
     }
     const gray = ffRange('gray');
-    console.log(`\ndetect size (motion on ${MOTION.width}x${MOTION.height}; ${quick ? 'quick: numbers mean nothing' : 'median (min-max)'})\n`);
+    console.log(
+      `\ndetect size (motion on ${MOTION.width}x${MOTION.height}; ${quick ? 'quick: numbers mean nothing' : 'median (min-max)'})\n`,
+    );
     console.log(table(rows, gray));
     console.log(`\n${NOTES.join('\n')}`);
     return { date: new Date().toISOString(), quick, machine: machineFacts(), rows, ffmpegGray640MsPerFrame: gray, notes: NOTES };

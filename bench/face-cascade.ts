@@ -23,10 +23,12 @@ import { log } from '../src/log.ts';
 import { lavfiGraphFrames } from '../test/support/video.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, runs: { type: 'string', default: '5' } } });
-const rounds = Number(values.rounds), runs = Number(values.runs);
+const rounds = Number(values.rounds),
+  runs = Number(values.runs);
 log.level = 'warn';
 
-const W = 640, H = 360;
+const W = 640,
+  H = 360;
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -36,11 +38,19 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'panoptes-bench-faces-'));
   const sprites = await preparePhotoSprites(dir);
   const [frame] = lavfiGraphFrames(
-    `color=c=0x706858:size=${W}x${H},format=yuv420p[bg];movie=filename=${join(sprites, 'walker.png')}[w];movie=filename=${join(sprites, 'visitor.png')}[v];`
-    + '[bg][w]overlay=x=100:y=130[a];[a][v]overlay=x=350:y=110', W, H, 'yuv420p', 1,
+    `color=c=0x706858:size=${W}x${H},format=yuv420p[bg];movie=filename=${join(sprites, 'walker.png')}[w];movie=filename=${join(sprites, 'visitor.png')}[v];` +
+      '[bg][w]overlay=x=100:y=130[a];[a][v]overlay=x=350:y=110',
+    W,
+    H,
+    'yuv420p',
+    1,
   ) as [Uint8Array];
   const detector = await createNanodetDetector({ type: 'nanodet', threads: 1 });
-  const cascades: Array<FaceCascade | null> = [null, await createFaceCascade({ model: 'blazeface-back-256' }), await createFaceCascade({ model: 'blazeface-front-128' })];
+  const cascades: Array<FaceCascade | null> = [
+    null,
+    await createFaceCascade({ model: 'blazeface-back-256' }),
+    await createFaceCascade({ model: 'blazeface-front-128' }),
+  ];
   const names = ['nanodet alone', 'nanodet + faces back-256', 'nanodet + faces front-128'];
   const region = { x: 0, y: 0, width: W, height: H };
   const slab = CropSlab.create(detector.tensor, 1, { format: 'yuv420p', width: W, height: H });
@@ -55,7 +65,13 @@ async function main(): Promise<void> {
     const started = performance.now();
     const input: DetectorInput = { tensor: slab.tensors[written.slot] ?? null, mapping: written.mapping, region, motion: [], contrast: 0 };
     const [detections = []] = await detector.detect([input]);
-    const snapshot: FrameSnapshot = { data: slab.snapshots[written.slot]!, format: 'yuv420p', width: W, height: H, valid: snapshotRect(region, SNAPSHOT_MARGIN, W, H) };
+    const snapshot: FrameSnapshot = {
+      data: slab.snapshots[written.slot]!,
+      format: 'yuv420p',
+      width: W,
+      height: H,
+      valid: snapshotRect(region, SNAPSHOT_MARGIN, W, H),
+    };
     const stats = { searched: 0, found: 0, ms: 0 };
     await cascades[c]?.attach(detections, snapshot, stats);
     const ms = performance.now() - started;

@@ -25,12 +25,16 @@ function plans(quick: boolean): { trial: TrialPlan; trials: number; warmup: numb
   if (quick) {
     return {
       trial: { clients: 20, fixedRate: 50, fixedMs: 500, warmupMs: 200, rampRates: RAMP.slice(0, 2), rampMs: 300, ...budget },
-      trials: 1, warmup: 0, mqtt: { messages: 300, window: 64, trials: 1, warmup: 0 },
+      trials: 1,
+      warmup: 0,
+      mqtt: { messages: 300, window: 64, trials: 1, warmup: 0 },
     };
   }
   return {
     trial: { clients: 1000, fixedRate: 50, fixedMs: 3000, warmupMs: 1000, rampRates: RAMP, rampMs: 2000, ...budget },
-    trials: 5, warmup: 1, mqtt: { messages: 30_000, window: 64, trials: 7, warmup: 1 },
+    trials: 5,
+    warmup: 1,
+    mqtt: { messages: 30_000, window: 64, trials: 7, warmup: 1 },
   };
 }
 
@@ -44,10 +48,14 @@ export function serverRow(server: ServerKind, results: readonly TrialResult[], c
   return {
     server,
     fixed: {
-      deliveriesPerSecond: fixed(results, (l) => l.deliveriesPerSecond), deliveredShare: fixed(results, (l) => l.deliveredShare),
-      p50Ms: fixed(results, (l) => l.p50Ms), p99Ms: fixed(results, (l) => l.p99Ms),
-      serverCpuPercent: fixed(results, (l) => l.serverCpuPercent), serverCpuUsPerDelivery: fixed(results, (l) => l.serverCpuUsPerDelivery),
-      clientCpuPercent: fixed(results, (l) => l.clientCpuPercent), clientCpuUsPerDelivery: fixed(results, (l) => l.clientCpuUsPerDelivery),
+      deliveriesPerSecond: fixed(results, (l) => l.deliveriesPerSecond),
+      deliveredShare: fixed(results, (l) => l.deliveredShare),
+      p50Ms: fixed(results, (l) => l.p50Ms),
+      p99Ms: fixed(results, (l) => l.p99Ms),
+      serverCpuPercent: fixed(results, (l) => l.serverCpuPercent),
+      serverCpuUsPerDelivery: fixed(results, (l) => l.serverCpuUsPerDelivery),
+      clientCpuPercent: fixed(results, (l) => l.clientCpuPercent),
+      clientCpuUsPerDelivery: fixed(results, (l) => l.clientCpuUsPerDelivery),
       failures: results.flatMap((r) => r.fixed.failures),
     },
     memory: {
@@ -85,7 +93,9 @@ export async function measure(options: BenchOptions): Promise<FanoutReport> {
         const result = await runTrial(kind, clients, plan.trial, (label) => progress?.step(step, total, label));
         step += 1;
         const f = result.fixed;
-        progress?.note(`${kind}: ${f.deliveriesPerSecond.toFixed(0)} deliveries/s, p99 ${f.p99Ms.toFixed(1)} ms; max ${result.maxSustainedRate} msg/s`);
+        progress?.note(
+          `${kind}: ${f.deliveriesPerSecond.toFixed(0)} deliveries/s, p99 ${f.p99Ms.toFixed(1)} ms; max ${result.maxSustainedRate} msg/s`,
+        );
         return result;
       },
     }));
@@ -97,14 +107,20 @@ export async function measure(options: BenchOptions): Promise<FanoutReport> {
   const all = [...wsTrials.values()].flat();
   const require = createRequire(import.meta.url);
   return {
-    scenario: 'fanout', date: new Date().toISOString(), quick: options.quick, machine: machineFacts({}),
+    scenario: 'fanout',
+    date: new Date().toISOString(),
+    quick: options.quick,
+    machine: machineFacts({}),
     plan: { ...plan.trial, trials: plan.trials, warmup: plan.warmup },
     versions: {
       ws: (require('ws/package.json') as { version: string }).version,
       mqtt: (require('mqtt/package.json') as { version: string }).version,
     },
     messageBytes: all[0]?.messageBytes ?? 0,
-    clockCorrectionUs: summarise(all.map((r) => r.clockCorrectionMs * 1e3), all.length),
+    clockCorrectionUs: summarise(
+      all.map((r) => r.clockCorrectionMs * 1e3),
+      all.length,
+    ),
     negativeLatencies: all.reduce((sum, r) => sum + r.fixed.negative + r.ramp.reduce((s, l) => s + l.negative, 0), 0),
     servers: SERVER_KINDS.map((kind) => serverRow(kind, wsTrials.get(kind) ?? [], plan.trial.clients)),
     trials: Object.fromEntries(wsTrials),

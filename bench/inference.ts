@@ -28,7 +28,11 @@ const BATCHES = [1, 4, 8] as const;
 const CAMERAS = 8;
 const SLOTS = 32;
 
-interface Sample { cropsPerSecond: number; p50Ms: number; p99Ms: number }
+interface Sample {
+  cropsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
 
 export interface InferenceRow {
   backend: string;
@@ -64,7 +68,10 @@ function claimBatch(cameras: TestCamera[], n: number, next: { at: number }): Sch
     const cam = cameras[next.at++ % cameras.length] as TestCamera;
     const notice = cam.emit(0, (next.at % 200) / 255);
     if (!notice || !cam.slab.claim(notice.slot, notice.seq)) throw new Error('bench slab exhausted');
-    notice.motion = [{ x: 10, y: 10, width: 40, height: 60, area: 1500 }, { x: 45, y: 20, width: 30, height: 30, area: 600 }];
+    notice.motion = [
+      { x: 10, y: 10, width: 40, height: 60, area: 1500 },
+      { x: 45, y: 20, width: 30, height: 30, area: 600 },
+    ];
     batch.push({ notice, slab: cam.slab, arrivedMs: 0 });
   }
   return batch;
@@ -80,7 +87,11 @@ function samples(latencies: Float64Array, crops: number, elapsedMs: number): Sam
  * each crop's latency is its batch's infer() time.
  */
 function contender(
-  name: string, cameras: TestCamera[], batch: number, crops: number, lanes: number,
+  name: string,
+  cameras: TestCamera[],
+  batch: number,
+  crops: number,
+  lanes: number,
   infer: (items: ScheduledCandidate[]) => Promise<unknown>,
 ): BatchImpl<Sample> {
   const latencies = new Float64Array(crops);
@@ -115,14 +126,28 @@ const poolContender = (pool: InferencePool, cameras: TestCamera[], batch: number
 
 /** The same backend on this thread, one batch after another, reading the same slab views. */
 const mainContender = (detector: Detector, cameras: TestCamera[], batch: number, crops: number): BatchImpl<Sample> =>
-  contender(`main-thread b${batch}`, cameras, batch, crops, 1, (items) => detector.detect(items.map(({ notice, slab }): DetectorInput => ({
-    tensor: detector.tensor === null ? null : (slab.tensors[notice.slot] ?? null),
-    mapping: notice.mapping, region: notice.region, motion: notice.motion, contrast: notice.contrast,
-  }))));
+  contender(`main-thread b${batch}`, cameras, batch, crops, 1, (items) =>
+    detector.detect(
+      items.map(
+        ({ notice, slab }): DetectorInput => ({
+          tensor: detector.tensor === null ? null : (slab.tensors[notice.slot] ?? null),
+          mapping: notice.mapping,
+          region: notice.region,
+          motion: notice.motion,
+          contrast: notice.contrast,
+        }),
+      ),
+    ),
+  );
 
 /** `poolConfig` may differ from the main thread's where a backend threads itself (onnx: one thread a worker). */
 async function benchBackend(
-  label: string, config: BackendConfig, poolConfig: BackendConfig, crops: number, trials: number, warmup: number,
+  label: string,
+  config: BackendConfig,
+  poolConfig: BackendConfig,
+  crops: number,
+  trials: number,
+  warmup: number,
 ): Promise<{ rows: InferenceRow[]; threads: number }> {
   const pool = await InferencePool.start({ backend: poolConfig });
   const detector = await createDetector(config);
@@ -136,8 +161,21 @@ async function benchBackend(
       const summary = (where: 'pool' | 'main-thread'): Omit<InferenceRow, 'throughputRatio'> => {
         const s = results.get(`${where} b${b}`) as Sample[];
         return {
-          backend: label, batch: b, where, cropsPerSecond: summarise(s.map((x) => x.cropsPerSecond), crops),
-          p50Ms: summarise(s.map((x) => x.p50Ms), crops), p99Ms: summarise(s.map((x) => x.p99Ms), crops),
+          backend: label,
+          batch: b,
+          where,
+          cropsPerSecond: summarise(
+            s.map((x) => x.cropsPerSecond),
+            crops,
+          ),
+          p50Ms: summarise(
+            s.map((x) => x.p50Ms),
+            crops,
+          ),
+          p99Ms: summarise(
+            s.map((x) => x.p99Ms),
+            crops,
+          ),
         };
       };
       const p = summary('pool');
@@ -154,17 +192,24 @@ async function benchBackend(
 /** A YOLOv8-shaped model (80 classes, 100 candidates) whose outputs shift with the mean of every pixel. */
 function onnxModel(dir: string): string {
   const candidates = Array.from({ length: 100 }, (_, i) => ({
-    cx: 40 + (i % 10) * 25, cy: 40 + Math.floor(i / 10) * 25, w: 30, h: 50, classScores: [i % 7 === 0 ? 0.8 : 0.05],
+    cx: 40 + (i % 10) * 25,
+    cy: 40 + Math.floor(i / 10) * 25,
+    w: 30,
+    h: 50,
+    classScores: [i % 7 === 0 ? 0.8 : 0.05],
   }));
   const base = yoloV8Item(candidates, 80);
-  return writeModel(dir, 'bench-yolov8.onnx', { inputDims: ['batch', 3, 320, 320], outputs: [{ name: 'output0', dims: ['batch', 84, 100], base, gain: new Float32Array(base.length).fill(0.01) }] });
+  return writeModel(dir, 'bench-yolov8.onnx', {
+    inputDims: ['batch', 3, 320, 320],
+    outputs: [{ name: 'output0', dims: ['batch', 84, 100], base, gain: new Float32Array(base.length).fill(0.01) }],
+  });
 }
 
 const NOTES = [
   'pool: InferencePool.infer on claimed CropSlab slots, threads x 2 batches in flight; latency = infer() call to result',
   '  (structured clone of the task, piscina queue, detect in the worker, result back), each crop of a batch gets its batch time.',
   'main-thread: the same backend called directly, one batch after another; latency = the detect call.',
-  'onnx: the pool\'s sessions run one intra-op thread each (workers = cores), the main thread\'s session onnxruntime\'s',
+  "onnx: the pool's sessions run one intra-op thread each (workers = cores), the main thread's session onnxruntime's",
   '  default (a thread a core). The generated model only reduces its input (mean of every pixel) into a constant',
   '  84x100 output: a real detector costs 10-100 ms a crop, so these rows show overhead, not model speed.',
   'ratio: pool crops/s / main-thread crops/s at the same batch size; above 1 the pool is faster.',
@@ -174,9 +219,9 @@ const NOTES = [
 
 const E2E_NOTES = [
   'capture->event: event.startMs (capture time of the frame that started the event, stamped by the ring producer) to',
-  '  the start message reaching the event bus; capture->detection: a frame\'s captureMs to its tracked detections',
-  '  reaching onDetections (frames with detections only). Both on the ring\'s clock (src/ring/clock.ts epochMs).',
-  'dropped crops: the slabs\' queue_full + in_flight_full + discarded counters over the window; CPU: % of all cores,',
+  "  the start message reaching the event bus; capture->detection: a frame's captureMs to its tracked detections",
+  "  reaching onDetections (frames with detections only). Both on the ring's clock (src/ring/clock.ts epochMs).",
+  "dropped crops: the slabs' queue_full + in_flight_full + discarded counters over the window; CPU: % of all cores,",
   '  the gateway process (coordinator, channel and pool workers) + its ffmpeg children, (other) the rest of the machine.',
   'baseline: the same site at 10 cameras (1 in --quick), the floor of the path (the scheduler waits up to maxWaitMs 10 ms',
   '  for a batch to fill, then thread hops), so the ratio is what 50 cameras cost an operator. Pool threads are not the',
@@ -194,14 +239,25 @@ const range = (s: Summary): string => `${fmt(s.median)} (${fmt(s.min)}-${fmt(s.m
 export function formatReport(report: InferenceReport): string {
   const header = ['backend', 'batch', 'where', 'crops/s median (min-max)', 'p50 ms', 'p99 ms', 'pool vs main'];
   const body = report.rows.map((r) => [
-    r.backend, String(r.batch), r.where, range(r.cropsPerSecond), fmt(r.p50Ms.median), fmt(r.p99Ms.median),
-    r.throughputRatio === null ? 'baseline' : r.throughputRatio >= 1 ? `${fmt(r.throughputRatio)}x faster` : `${fmt(1 / r.throughputRatio)}x SLOWER`,
+    r.backend,
+    String(r.batch),
+    r.where,
+    range(r.cropsPerSecond),
+    fmt(r.p50Ms.median),
+    fmt(r.p99Ms.median),
+    r.throughputRatio === null
+      ? 'baseline'
+      : r.throughputRatio >= 1
+        ? `${fmt(r.throughputRatio)}x faster`
+        : `${fmt(1 / r.throughputRatio)}x SLOWER`,
   ]);
   const m = report.machine;
   return [
     `inference bench${report.quick ? ' (--quick: tiny counts, numbers mean nothing)' : ''}`,
     `${m.cpu}, ${m.cores} cores, ${m.platform}, node ${m.node}, commit ${m.gitCommit ?? 'none'}; pool threads ${report.threads}`,
-    `crops a trial: ${Object.entries(report.cropsPerTrial).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `crops a trial: ${Object.entries(report.cropsPerTrial)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
     '',
     ...alignColumns(header, body, 3),
     '',
@@ -230,7 +286,9 @@ export async function measure(options: BenchOptions): Promise<InferenceReport> {
   try {
     cropsPerTrial.onnx = options.quick ? 16 : 400;
     const config = { type: 'onnx', modelPath: onnxModel(dir), output: 'yolov8', maxBatch: 8 };
-    rows.push(...(await benchBackend('onnx yolov8-shaped 320', config, { ...config, threads: 1 }, cropsPerTrial.onnx, trials, warmup)).rows);
+    rows.push(
+      ...(await benchBackend('onnx yolov8-shaped 320', config, { ...config, threads: 1 }, cropsPerTrial.onnx, trials, warmup)).rows,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -244,8 +302,15 @@ export async function measure(options: BenchOptions): Promise<InferenceReport> {
   }
   const e2e = await measureE2e(plan, options.progress, poolSteps);
   return {
-    scenario: 'inference', date: new Date().toISOString(), quick: options.quick, machine: machineFacts({}),
-    threads: motion.threads, cropsPerTrial, rows, notes: NOTES, e2e,
+    scenario: 'inference',
+    date: new Date().toISOString(),
+    quick: options.quick,
+    machine: machineFacts({}),
+    threads: motion.threads,
+    cropsPerTrial,
+    rows,
+    notes: NOTES,
+    e2e,
   };
 }
 

@@ -71,14 +71,22 @@ interface JpegRow {
 function crops(quick: boolean): CropCase[] {
   const [w, h] = quick ? [160, 90] : [640, 360];
   const yuv = lavfiFrames(w, h, 'yuv420p', 1).frames[0] as Uint8Array;
-  const rgb = (rw: number, rh: number, roi = { x: 0, y: 0, width: rw, height: rh }): RawImage =>
-    ({ data: cropResize(yuv, 'yuv420p', w, h, { roi, width: rw, height: rh, layout: 'nhwc-u8' }).tensor as Uint8Array, width: rw, height: rh, channels: 3 });
+  const rgb = (rw: number, rh: number, roi = { x: 0, y: 0, width: rw, height: rh }): RawImage => ({
+    data: cropResize(yuv, 'yuv420p', w, h, { roi, width: rw, height: rh, layout: 'nhwc-u8' }).tensor as Uint8Array,
+    width: rw,
+    height: rh,
+    channels: 3,
+  });
   const gray = (rw: number, rh: number): RawImage => {
     const data = new Uint8Array(rw * rh);
     for (let y = 0; y < rh; y++) data.set(yuv.subarray(y * w, y * w + rw), y * rw);
     return { data, width: rw, height: rh, channels: 1 };
   };
-  if (quick) return [{ name: 'gray 48x40', image: gray(48, 40) }, { name: 'rgb 48x40', image: rgb(48, 40) }];
+  if (quick)
+    return [
+      { name: 'gray 48x40', image: gray(48, 40) },
+      { name: 'rgb 48x40', image: rgb(48, 40) },
+    ];
   return [
     { name: 'gray 144x120 (padded box)', image: gray(144, 120) },
     { name: 'rgb 144x120 (padded box)', image: rgb(144, 120) },
@@ -112,8 +120,13 @@ function table(rows: readonly JpegRow[]): string {
   const body = rows.map((r) => [
     `  ${r.impl}`,
     `${sig(r.usPerCrop.median)} (${sig(r.usPerCrop.min)}-${sig(r.usPerCrop.max)})`,
-    sig(r.cropsPerSecond), String(r.bytes),
-    r.impl === 'panoptes-sharp' ? 'baseline' : r.timeRatioToOurs >= 1 ? `${sig(r.timeRatioToOurs)}x slower` : `${sig(1 / r.timeRatioToOurs)}x FASTER`,
+    sig(r.cropsPerSecond),
+    String(r.bytes),
+    r.impl === 'panoptes-sharp'
+      ? 'baseline'
+      : r.timeRatioToOurs >= 1
+        ? `${sig(r.timeRatioToOurs)}x slower`
+        : `${sig(1 / r.timeRatioToOurs)}x FASTER`,
   ]);
   const aligned = alignColumns(header, body);
   lines.push(aligned[0] as string);
@@ -130,7 +143,7 @@ const NOTES = [
   '  latency of one best shot, libuv thread-pool hop included. sharp-mozjpeg: the same with { mozjpeg: true }.',
   'opencv-imencode: cv2.imencode(".jpg", quality 80) in its own Python loop, setNumThreads(1); RGB bytes passed as',
   '  they are (OpenCV reads them as BGR; the cost is the same). bytes: the encoded size of the last call.',
-  'sharp\'s operation cache is off for the run (sharp.cache(false)), so no call is served from an earlier one.',
+  "sharp's operation cache is off for the run (sharp.cache(false)), so no call is served from an earlier one.",
 ];
 
 export async function run(options: BenchOptions): Promise<unknown> {
@@ -162,16 +175,21 @@ export async function run(options: BenchOptions): Promise<unknown> {
       for (const impl of impls) {
         const s = results.get(impl.name) as Summary;
         rows.push({
-          case: `${c.name}, quality ${QUALITY}`, impl: impl.name,
+          case: `${c.name}, quality ${QUALITY}`,
+          impl: impl.name,
           usPerCrop: { median: s.median / 1e3, min: s.min / 1e3, max: s.max / 1e3 },
-          cropsPerSecond: 1e9 / s.median, bytes: bytes.get(impl.name) ?? 0, timeRatioToOurs: s.median / ours,
+          cropsPerSecond: 1e9 / s.median,
+          bytes: bytes.get(impl.name) ?? 0,
+          timeRatioToOurs: s.median / ours,
         });
       }
     }
     const machine = machineFacts({ sharp: sharp.versions, opencv: facts['opencv'], opencvJpeg: facts['jpeg'] });
     console.log(`jpeg bench${options.quick ? ' (--quick: tiny sizes, numbers mean nothing)' : ''}`);
-    console.log(`${machine.cpu}, ${machine.cores} cores, node ${machine.node}, sharp ${sharp.versions.sharp} (vips ${sharp.versions.vips}, ` +
-      `mozjpeg ${sharp.versions.mozjpeg ?? '?'}), OpenCV ${String(facts['opencv'])} (JPEG: ${String(facts['jpeg'])}), commit ${machine.gitCommit ?? 'none'}`);
+    console.log(
+      `${machine.cpu}, ${machine.cores} cores, node ${machine.node}, sharp ${sharp.versions.sharp} (vips ${sharp.versions.vips}, ` +
+        `mozjpeg ${sharp.versions.mozjpeg ?? '?'}), OpenCV ${String(facts['opencv'])} (JPEG: ${String(facts['jpeg'])}), commit ${machine.gitCommit ?? 'none'}`,
+    );
     console.log(`${trial.trials} trials, ~${trial.targetMs} ms per contender per trial, after ${trial.warmupMs} ms warm-up each\n`);
     console.log(table(rows));
     console.log(`\n${NOTES.join('\n')}`);

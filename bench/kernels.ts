@@ -61,7 +61,11 @@ function motionCase(w: number, h: number, cur: Uint8Array, ref: Uint8Array, tag:
     : { name: 'opencv-absdiff+threshold+count', kind: 'motionCount', frames: [`cur${tag}`, `ref${tag}`], params };
   return {
     name: `motion gray ${w}x${h} ${withBoxes ? 'with component boxes' : 'count, bbox, grid'}`,
-    pixels: w * h, inputs: [cur, ref], native: run, reference, opencv: [opencv],
+    pixels: w * h,
+    inputs: [cur, ref],
+    native: run,
+    reference,
+    opencv: [opencv],
     value: { native: () => run(0), reference },
   };
 }
@@ -74,13 +78,22 @@ function sharpnessCase(w: number, h: number, plane: Uint8Array, tag: string): Ke
   };
   const reference = (): number => sharpnessReference(plane, w, h).tenengrad;
   return {
-    name: `sharpness (tenengrad) gray ${w}x${h}`, pixels: w * h, inputs: [plane], native: run, reference,
+    name: `sharpness (tenengrad) gray ${w}x${h}`,
+    pixels: w * h,
+    inputs: [plane],
+    native: run,
+    reference,
     opencv: [{ name: 'opencv-sobel-tenengrad', kind: 'tenengrad', frames: [`cur${tag}`], params: {} }],
     value: { native: () => run(0), reference },
   };
 }
 
-interface Roi { x: number; y: number; width: number; height: number }
+interface Roi {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
 
 function cropCase(w: number, h: number, yuv: Uint8Array, tag: string, roi: Roi, dst: number, label: string): KernelCase {
   const tensor = new Float32Array(dst * dst * 3);
@@ -95,8 +108,10 @@ function cropCase(w: number, h: number, yuv: Uint8Array, tag: string, roi: Roi, 
   const ref = { roi, dstW: dst, dstH: dst, layout: 'nchw-f32', letterbox: true, pad: 114, mean: [0, 0, 0], std: [1, 1, 1] } as const;
   const roiBytes = Math.min(yuv.length, Math.ceil(roi.width * roi.height * 1.5));
   return {
-    name: `cropResize yuv420p ${w}x${h} ${label}->${dst}x${dst} nchw-f32`, pixels: dst * dst,
-    inputs: [yuv.subarray(0, roiBytes)], native: run,
+    name: `cropResize yuv420p ${w}x${h} ${label}->${dst}x${dst} nchw-f32`,
+    pixels: dst * dst,
+    inputs: [yuv.subarray(0, roiBytes)],
+    native: run,
     reference: () => cropResizeReference(yuv, 'yuv420p', w, h, ref),
     opencv: [{ name: 'opencv-cvtColor+resize+float+nchw', kind: 'cropTensor', frames: [`yuv${tag}`], params: params as JsonObject }],
   };
@@ -105,15 +120,17 @@ function cropCase(w: number, h: number, yuv: Uint8Array, tag: string, roi: Roi, 
 function lumaCase(format: 'yuv420p' | 'rgb24', w: number, h: number, src: Uint8Array, tag: string, dw: number, dh: number): KernelCase {
   const dst = new Uint8Array(dw * dh);
   const fmt = formatCode(format);
-  const opencvName = format === 'rgb24'
-    ? (dw === w ? 'opencv-cvtColor-gray' : 'opencv-cvtColor-gray+resize-area')
-    : 'opencv-resize-area(Y)';
+  const opencvName =
+    format === 'rgb24' ? (dw === w ? 'opencv-cvtColor-gray' : 'opencv-cvtColor-gray+resize-area') : 'opencv-resize-area(Y)';
   return {
-    name: `toLuma ${format} ${w}x${h}->${dw}x${dh}`, pixels: w * h,
+    name: `toLuma ${format} ${w}x${h}->${dw}x${dh}`,
+    pixels: w * h,
     inputs: [format === 'yuv420p' ? src.subarray(0, w * h) : src],
     native: (level) => addon().toLuma(src, fmt, w, h, dst, dw, dh, level),
     reference: () => toLumaReference(src, format, w, h, dw, dh),
-    opencv: [{ name: opencvName, kind: 'lumaArea', frames: [format === 'yuv420p' ? `yuv${tag}:y` : `rgb${tag}`], params: { dstW: dw, dstH: dh } }],
+    opencv: [
+      { name: opencvName, kind: 'lumaArea', frames: [format === 'yuv420p' ? `yuv${tag}:y` : `rgb${tag}`], params: { dstW: dw, dstH: dh } },
+    ],
   };
 }
 
@@ -134,10 +151,14 @@ async function buildCases(cv: OpenCvBench, sizes: [number, number][], tensor: nu
     const f = index === sizes.length - 1 ? 3 : 2;
     families[0]?.push(motionCase(w, h, gray[1], gray[0], tag, false), motionCase(w, h, gray[1], gray[0], tag, true));
     families[1]?.push(sharpnessCase(w, h, gray[1], tag));
-    families[2]?.push(cropCase(w, h, yuv, tag, { x: 0, y: 0, width: w, height: h }, tensor, 'full letterboxed'),
-      cropCase(w, h, yuv, tag, roi, tensor, `roi ${side}x${side}`));
-    families[3]?.push(lumaCase('yuv420p', w, h, yuv, tag, w / f, h / f),
-      lumaCase('rgb24', w, h, rgb, tag, index === 0 ? w : w / f, index === 0 ? h : h / f));
+    families[2]?.push(
+      cropCase(w, h, yuv, tag, { x: 0, y: 0, width: w, height: h }, tensor, 'full letterboxed'),
+      cropCase(w, h, yuv, tag, roi, tensor, `roi ${side}x${side}`),
+    );
+    families[3]?.push(
+      lumaCase('yuv420p', w, h, yuv, tag, w / f, h / f),
+      lumaCase('rgb24', w, h, rgb, tag, index === 0 ? w : w / f, index === 0 ? h : h / f),
+    );
   }
   return families.flat();
 }
@@ -146,9 +167,10 @@ function memcpyImpl(inputs: Uint8Array[]): Impl {
   const copies = inputs.map((b) => new Uint8Array(b.length));
   return {
     name: 'memcpy',
-    measure: (n) => timeLoop(n, () => {
-      for (let i = 0; i < inputs.length; i++) (copies[i] as Uint8Array).set(inputs[i] as Uint8Array);
-    }),
+    measure: (n) =>
+      timeLoop(n, () => {
+        for (let i = 0; i < inputs.length; i++) (copies[i] as Uint8Array).set(inputs[i] as Uint8Array);
+      }),
   };
 }
 
@@ -167,13 +189,21 @@ const NOTES = [
   '  only: Sobel CV_32F dx, dy + norm(L2SQR) / N (exact here, ~5x faster than CV_64F + numpy mean).',
   'cropResize: opencv = cvtColor(YUV2RGB_I420) of the WHOLE frame, crop, resize(INTER_LINEAR), copyMakeBorder,',
   '  astype(float32) / 255, NCHW copy; we convert only the sampled pixels. ns/px is per tensor pixel; memcpy',
-  '  copies the ROI\'s share of the yuv420p bytes.',
+  "  copies the ROI's share of the yuv420p bytes.",
   'toLuma: opencv = resize(INTER_AREA) of the Y plane; for rgb24 cvtColor(RGB2GRAY) first (and only, at 1:1).',
   'vs OpenCV: ratio of medians; "x SLOWER" means OpenCV is faster. % memcpy: memcpy time / impl time.',
 ];
 
 export async function run(options: BenchOptions): Promise<unknown> {
-  const sizes: [number, number][] = options.quick ? [[96, 54], [192, 108]] : [[640, 360], [1920, 1080]];
+  const sizes: [number, number][] = options.quick
+    ? [
+        [96, 54],
+        [192, 108],
+      ]
+    : [
+        [640, 360],
+        [1920, 1080],
+      ];
   const trial: TrialOptions = options.quick
     ? { trials: 3, targetMs: 2, warmupMs: 5, maxIterations: 1000 }
     : { trials: 9, targetMs: 40, warmupMs: 300, maxIterations: 1_000_000 };
@@ -195,10 +225,12 @@ export async function run(options: BenchOptions): Promise<unknown> {
       if (c.value) {
         const expected = c.value.native();
         const others: [string, number | null | undefined][] = [
-          ['ts-reference', c.value.reference()], ...c.opencv.map((o): [string, number | null | undefined] => [o.name, cv.lastValue.get(o.name)]),
+          ['ts-reference', c.value.reference()],
+          ...c.opencv.map((o): [string, number | null | undefined] => [o.name, cv.lastValue.get(o.name)]),
         ];
         for (const [name, v] of others) {
-          if (v === null || v === undefined || !agrees(v, expected)) disagreements.push(`${c.name}: ${name} computed ${v}, panoptes ${expected}`);
+          if (v === null || v === undefined || !agrees(v, expected))
+            disagreements.push(`${c.name}: ${name} computed ${v}, panoptes ${expected}`);
         }
       }
       const bytes = c.inputs.reduce((sum, b) => sum + b.length, 0);
@@ -212,8 +244,10 @@ export async function run(options: BenchOptions): Promise<unknown> {
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     const machine = machineFacts({ simd: { active: simd.active, supported: simd.supported }, ...facts });
     console.log(`kernels bench${options.quick ? ' (--quick: tiny sizes, numbers mean nothing)' : ''}`);
-    console.log(`${machine.cpu}, ${machine.cores} cores, SIMD active ${simd.active} (supported ${simd.supported.join(', ')}), ` +
-      `node ${machine.node}, OpenCV ${facts.opencv} (threads ${facts.opencvThreads}), numpy ${facts.numpy}, commit ${machine.gitCommit ?? 'none'}`);
+    console.log(
+      `${machine.cpu}, ${machine.cores} cores, SIMD active ${simd.active} (supported ${simd.supported.join(', ')}), ` +
+        `node ${machine.node}, OpenCV ${facts.opencv} (threads ${facts.opencvThreads}), numpy ${facts.numpy}, commit ${machine.gitCommit ?? 'none'}`,
+    );
     console.log(`${trial.trials} trials, ~${trial.targetMs} ms per contender per trial, after ${trial.warmupMs} ms warm-up each\n`);
     console.log(formatTable(rows));
     console.log(`\n${NOTES.join('\n')}`);

@@ -13,7 +13,8 @@ import { log } from '../src/log.ts';
 import { cropOf, loadPhoto } from '../test/support/photos.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, runs: { type: 'string', default: '10' } } });
-const rounds = Number(values.rounds), runs = Number(values.runs);
+const rounds = Number(values.rounds),
+  runs = Number(values.runs);
 log.level = 'warn';
 
 const CONTENDERS = [
@@ -53,7 +54,9 @@ async function main(): Promise<void> {
   console.log(`| model | threads | ms per inference, median (min-max of ${rounds} rounds x ${runs} runs) |`);
   console.log('|---|---|---|');
   for (const c of cases) {
-    console.log(`| ${c.name} | ${c.threads} | ${median(c.medians).toFixed(1)} (${Math.min(...c.medians).toFixed(1)}-${Math.max(...c.medians).toFixed(1)}) |`);
+    console.log(
+      `| ${c.name} | ${c.threads} | ${median(c.medians).toFixed(1)} (${Math.min(...c.medians).toFixed(1)}-${Math.max(...c.medians).toFixed(1)}) |`,
+    );
     await c.detector.close();
   }
 }

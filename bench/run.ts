@@ -50,7 +50,11 @@ async function main(): Promise<void> {
     const scenario = await (scenarios[name] as () => Promise<Scenario>)();
     const progress = new ProgressBar(name, process.stderr, args.quick);
     const report = await scenario.run({
-      quick: args.quick, progress, density: args.density, model: args.model, ...(writeEach ? { resultsDir } : {}),
+      quick: args.quick,
+      progress,
+      density: args.density,
+      model: args.model,
+      ...(writeEach ? { resultsDir } : {}),
     });
     progress.done();
     reports[name] = report;
@@ -59,7 +63,9 @@ async function main(): Promise<void> {
   }
   const style = args.markdown ? 'markdown' : 'text';
   const machine = machineFacts();
-  console.log(`\n${args.markdown ? '## Results' : 'Results'} (${describeMachine(machine)}; median (min-max) over each scenario's trials)\n`);
+  console.log(
+    `\n${args.markdown ? '## Results' : 'Results'} (${describeMachine(machine)}; median (min-max) over each scenario's trials)\n`,
+  );
   console.log(resultsTable(cases, style).join('\n'));
   if (old !== undefined) {
     console.log(compareTable(compareRuns(old, cases), style, shown(args.compare as string)).join('\n'));

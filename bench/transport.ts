@@ -7,7 +7,14 @@
  */
 import { frameBytes } from '../src/native/index.ts';
 import { Ctrl } from '../src/ring/layout.ts';
-import { measureAllocation, openLink, type Allocation, type AllocationCountsOptions, type FrameSize, type ThreadAllocation } from './fixtures/transport-link.ts';
+import {
+  measureAllocation,
+  openLink,
+  type Allocation,
+  type AllocationCountsOptions,
+  type FrameSize,
+  type ThreadAllocation,
+} from './fixtures/transport-link.ts';
 import { Ack, TRANSPORTS, WINDOW, type TransportName } from './fixtures/transport-protocol.ts';
 import { alignColumns, machineFacts, type MachineFacts } from './lib/report.ts';
 import type { BenchOptions } from './lib/scenario.ts';
@@ -15,7 +22,10 @@ import { alternateBatches, median, summarise, type BatchImpl, type Summary } fro
 
 /** The goal this bench checks: the ring's per-frame latency at least this many times below copy's at 1080p. */
 const GOAL_RATIO = 10;
-const SIZES: FrameSize[] = [{ width: 640, height: 360, format: 'gray' }, { width: 1920, height: 1080, format: 'yuv420p' }];
+const SIZES: FrameSize[] = [
+  { width: 640, height: 360, format: 'gray' },
+  { width: 1920, height: 1080, format: 'yuv420p' },
+];
 
 interface Counts extends AllocationCountsOptions {
   trials: number;
@@ -30,12 +40,23 @@ function countsFor(size: FrameSize, quick: boolean): Counts {
   if (quick) return { trials: 3, warmup: 1, latencyFrames: 5, streamFrames: 10, allocFrames: 20, allocMinFrames: 4, allocRepeats: 1 };
   const large = size.width * size.height > 1e6;
   return {
-    trials: 9, warmup: 2, latencyFrames: large ? 150 : 500, streamFrames: large ? 400 : 2000,
-    allocFrames: 10_000, allocMinFrames: 8, allocRepeats: 3,
+    trials: 9,
+    warmup: 2,
+    latencyFrames: large ? 150 : 500,
+    streamFrames: large ? 400 : 2000,
+    allocFrames: 10_000,
+    allocMinFrames: 8,
+    allocRepeats: 3,
   };
 }
 
-interface TrialSample { latencyMs: number; latencyP99Ms: number; busyMs: number; streamMsPerFrame: number; faultsPerFrame: number }
+interface TrialSample {
+  latencyMs: number;
+  latencyP99Ms: number;
+  busyMs: number;
+  streamMsPerFrame: number;
+  faultsPerFrame: number;
+}
 
 function quantile(values: Float64Array, q: number): number {
   const sorted = Float64Array.from(values).sort();
@@ -84,7 +105,11 @@ export interface TransportReport {
   notes: string[];
 }
 
-const usOf = (ms: readonly number[], frames: number): Summary => summarise(ms.map((v) => v * 1e3), frames);
+const usOf = (ms: readonly number[], frames: number): Summary =>
+  summarise(
+    ms.map((v) => v * 1e3),
+    frames,
+  );
 
 /** Times the fill alone into `dst`, one frame a sample, like the ping-pong's busy time. */
 function fillReference(name: ReferenceName, dst: Uint8Array, src: Uint8Array, frames: number, times: Float64Array): BatchImpl<TrialSample> {
@@ -120,7 +145,9 @@ async function benchSize(size: FrameSize, counts: Counts, shifts: Record<string,
         const streamMs = link.stream(src, counts.streamFrames);
         if (link.error) throw link.error;
         return {
-          latencyMs: median([...latency]), latencyP99Ms: quantile(latency, 0.99), busyMs: median([...busy]),
+          latencyMs: median([...latency]),
+          latencyP99Ms: quantile(latency, 0.99),
+          busyMs: median([...busy]),
           streamMsPerFrame: streamMs / counts.streamFrames,
           faultsPerFrame: (process.resourceUsage().minorPageFault - faults) / (counts.latencyFrames + counts.streamFrames),
         };
@@ -133,16 +160,36 @@ async function benchSize(size: FrameSize, counts: Counts, shifts: Record<string,
     for (const name of [...TRANSPORTS, ...REFERENCES]) {
       const s = samples.get(name) as TrialSample[];
       const link = links.find((l) => l.name === name);
-      const framesPerSecond = link ? summarise(s.map((x) => 1e3 / x.streamMsPerFrame), counts.streamFrames) : null;
+      const framesPerSecond = link
+        ? summarise(
+            s.map((x) => 1e3 / x.streamMsPerFrame),
+            counts.streamFrames,
+          )
+        : null;
       rows.push({
-        size: label, frameBytes: bytes, transport: name,
-        latencyUs: usOf(s.map((x) => x.latencyMs), counts.latencyFrames),
-        latencyP99Us: usOf(s.map((x) => x.latencyP99Ms), counts.latencyFrames),
-        mainBusyUs: usOf(s.map((x) => x.busyMs), counts.latencyFrames),
-        pageFaultsPerFrame: summarise(s.map((x) => x.faultsPerFrame), counts.latencyFrames + counts.streamFrames),
+        size: label,
+        frameBytes: bytes,
+        transport: name,
+        latencyUs: usOf(
+          s.map((x) => x.latencyMs),
+          counts.latencyFrames,
+        ),
+        latencyP99Us: usOf(
+          s.map((x) => x.latencyP99Ms),
+          counts.latencyFrames,
+        ),
+        mainBusyUs: usOf(
+          s.map((x) => x.busyMs),
+          counts.latencyFrames,
+        ),
+        pageFaultsPerFrame: summarise(
+          s.map((x) => x.faultsPerFrame),
+          counts.latencyFrames + counts.streamFrames,
+        ),
         framesPerSecond,
         allocation: link && framesPerSecond ? await measureAllocation(link, src, counts, framesPerSecond.median) : null,
-        latencyRatioToRing: 0, framesPerSecondRatioToRing: null,
+        latencyRatioToRing: 0,
+        framesPerSecondRatioToRing: null,
         outOfOrder: link ? Atomics.load(link.words, Ack.OutOfOrder) : 0,
         torn: link ? Atomics.load(link.words, Ack.Torn) : 0,
         droppedFull: link?.ring ? link.ring.counter(Ctrl.DroppedFull) : 0,
@@ -151,7 +198,8 @@ async function benchSize(size: FrameSize, counts: Counts, shifts: Record<string,
     const ring = rows[0] as TransportRow;
     for (const row of rows) {
       row.latencyRatioToRing = row.latencyUs.median / ring.latencyUs.median;
-      row.framesPerSecondRatioToRing = row.framesPerSecond && ring.framesPerSecond ? row.framesPerSecond.median / ring.framesPerSecond.median : null;
+      row.framesPerSecondRatioToRing =
+        row.framesPerSecond && ring.framesPerSecond ? row.framesPerSecond.median / ring.framesPerSecond.median : null;
     }
     return rows;
   } finally {
@@ -165,32 +213,32 @@ const NOTES = [
   '  before each frame the main thread writes a sequence byte at both its ends (untimed), the worker checks both.',
   '  ring:     main: FrameRingProducer.acquire() + slot.set(src) (copy into the SharedArrayBuffer slot) + commit()',
   '            (metadata, Atomics.store/add/notify, then the doorbell: Atomics.add/notify). worker: the channel',
-  '            worker\'s RingDrainLoop wakes from Atomics.wait on the doorbell, tryAcquire() -> the slot, read in',
+  "            worker's RingDrainLoop wakes from Atomics.wait on the doorbell, tryAcquire() -> the slot, read in",
   `            place. back: release(slot), ack. ${WINDOW} slots.`,
-  '  copy:     main: port.postMessage(src): V8 serializes (copies) the frame into a malloc\'d message buffer.',
-  '            worker: the \'message\' event deserializes it into a NEW ArrayBuffer (a second copy). back: ack.',
+  "  copy:     main: port.postMessage(src): V8 serializes (copies) the frame into a malloc'd message buffer.",
+  "            worker: the 'message' event deserializes it into a NEW ArrayBuffer (a second copy). back: ack.",
   `  transfer: main: a Uint8Array from a pool of ${WINDOW} (refilled with receiveMessageOnPort), pooled.set(src),`,
-  '            port.postMessage(pooled, [pooled.buffer]) (detached, not copied). worker: the \'message\' event gets',
+  "            port.postMessage(pooled, [pooled.buffer]) (detached, not copied). worker: the 'message' event gets",
   '            the same memory. back: the worker posts it back with a transfer list, then acks.',
   '  memcpy->SAB, memcpy->AB: references, no thread: the fill alone, TypedArray.set of the frame into a',
-  '            SharedArrayBuffer view (the ring\'s fill) and into a plain ArrayBuffer view (the transfer\'s fill).',
+  "            SharedArrayBuffer view (the ring's fill) and into a plain ArrayBuffer view (the transfer's fill).",
   'ack: the worker does Atomics.add + Atomics.notify on a shared Int32; the main thread blocks in Atomics.wait, so',
   '  its loop is synchronous (no event loop turn, no promise) for every transport.',
   'latency: ONE-WAY, not round trip / 2: from just before the fill on the main thread to the worker holding the',
-  '  frame, one frame in flight. Each thread\'s performance.now() is mapped onto process.hrtime (one monotonic',
+  "  frame, one frame in flight. Each thread's performance.now() is mapped onto process.hrtime (one monotonic",
   '  clock for the whole process) by an offset measured on each thread at start, so no wall-clock skew enters.',
   '  Median a trial; the column is the median of the trial medians (min-max over trials); p99 likewise.',
-  'main busy: the main thread\'s synchronous share of the same frames (fill + handoff call).',
+  "main busy: the main thread's synchronous share of the same frames (fill + handoff call).",
   `frames/s: a fixed count of frames streamed with up to ${WINDOW} in flight, first fill to last ack.`,
   'vs ring: ratio of median latencies; "x SLOWER" = slower than the ring, said plainly either way.',
   'alloc B/frame: growth of V8 used_heap_size + process.memoryUsage().arrayBuffers per frame, per thread, over',
   '  streamed windows after the timed trials, a full GC forced before each (--expose-gc set at run time) and no',
   '  GC inside on that thread (v8.GCProfiler), else the window halves; ">=" marks a lower bound if a GC still',
   '  landed in the smallest one; empty-window bias subtracted; median of the windows. Not visible to these',
-  '  counters: copy\'s malloc\'d serialization buffer (one frame a message, main thread, freed after delivery).',
+  "  counters: copy's malloc'd serialization buffer (one frame a message, main thread, freed after delivery).",
   '  The worker reads its clock a frame only while latency is measured (a clock read is 16 B in Node 20), so',
-  '  these windows count the transport alone; the ring\'s producer stamps its times natively (stampNow), allocating nothing.',
-  'faults/frame: minor page faults of the whole process (process.resourceUsage) a frame over a transport\'s trials',
+  "  these windows count the transport alone; the ring's producer stamps its times natively (stampNow), allocating nothing.",
+  "faults/frame: minor page faults of the whole process (process.resourceUsage) a frame over a transport's trials",
   '  (the other workers are idle meanwhile): fresh memory being touched, e.g. a new ArrayBuffer the allocator got',
   '  from the kernel; each costs a trap and the zeroing of a 4 KiB page.',
 ];
@@ -218,12 +266,28 @@ function versusRing(row: TransportRow): string {
 const range = (s: Summary): string => `${fmt(s.median)} (${fmt(s.min)}-${fmt(s.max)})`;
 
 export function formatReport(report: TransportReport): string {
-  const header = ['size', 'transport', 'us/frame median (min-max)', 'p99 us', 'main busy us', 'frames/s median (min-max)',
-    'vs ring', 'B/frame main', 'B/frame worker', 'faults/frame'];
+  const header = [
+    'size',
+    'transport',
+    'us/frame median (min-max)',
+    'p99 us',
+    'main busy us',
+    'frames/s median (min-max)',
+    'vs ring',
+    'B/frame main',
+    'B/frame worker',
+    'faults/frame',
+  ];
   const body = report.rows.map((r) => [
-    r.size, r.transport, range(r.latencyUs), fmt(r.latencyP99Us.median), fmt(r.mainBusyUs.median),
-    r.framesPerSecond ? range(r.framesPerSecond) : '-', versusRing(r),
-    r.allocation ? bytesText(r.allocation.main) : '-', r.allocation ? bytesText(r.allocation.worker) : '-',
+    r.size,
+    r.transport,
+    range(r.latencyUs),
+    fmt(r.latencyP99Us.median),
+    fmt(r.mainBusyUs.median),
+    r.framesPerSecond ? range(r.framesPerSecond) : '-',
+    versusRing(r),
+    r.allocation ? bytesText(r.allocation.main) : '-',
+    r.allocation ? bytesText(r.allocation.worker) : '-',
     r.framesPerSecond ? fmt(r.pageFaultsPerFrame.median) : '-',
   ]);
   const m = report.machine;
@@ -232,10 +296,14 @@ export function formatReport(report: TransportReport): string {
     `${m.cpu}, ${m.cores} cores, ${m.platform}, node ${m.node}, commit ${m.gitCommit ?? 'none'}`,
     ...SIZES.map((size, i) => {
       const k = report.counts[i] as Counts;
-      return `${size.width}x${size.height}: ${k.trials} trials after ${k.warmup} warm-up; a transport a trial: ${k.latencyFrames} frames ` +
-        `one in flight (latency, busy), then ${k.streamFrames} streamed (frames/s)`;
+      return (
+        `${size.width}x${size.height}: ${k.trials} trials after ${k.warmup} warm-up; a transport a trial: ${k.latencyFrames} frames ` +
+        `one in flight (latency, busy), then ${k.streamFrames} streamed (frames/s)`
+      );
     }),
-    `clock shift worker->main measured: ${Object.values(report.clockShiftsMs).map((v) => fmt(v * 1e3)).join(', ')} us`,
+    `clock shift worker->main measured: ${Object.values(report.clockShiftsMs)
+      .map((v) => fmt(v * 1e3))
+      .join(', ')} us`,
     '',
     ...alignColumns(header, body, 2),
     '',
@@ -263,7 +331,8 @@ function goalOf(rows: TransportRow[]): TransportReport['goal'] {
   const measured = copy.latencyUs.median / ring.latencyUs.median;
   const met = measured >= GOAL_RATIO;
   const fps = copy.framesPerSecondRatioToRing ? 1 / copy.framesPerSecondRatioToRing : 0;
-  const text = `goal: ring at least ${GOAL_RATIO}x cheaper than copy at ${ring.size}, by median us/frame: ` +
+  const text =
+    `goal: ring at least ${GOAL_RATIO}x cheaper than copy at ${ring.size}, by median us/frame: ` +
     `${fmt(copy.latencyUs.median)} / ${fmt(ring.latencyUs.median)} = ${fmt(measured)}x -> goal ${met ? 'met' : 'missed'}` +
     ` (copy's trial medians span ${fmt(copy.latencyUs.min)}-${fmt(copy.latencyUs.max)} us = ` +
     `${fmt(copy.latencyUs.min / ring.latencyUs.median)}-${fmt(copy.latencyUs.max / ring.latencyUs.median)}x; ` +
@@ -276,10 +345,18 @@ export async function measure(options: BenchOptions): Promise<TransportReport> {
   const counts = SIZES.map((size) => countsFor(size, options.quick));
   const shifts: Record<string, number> = {};
   const rows: TransportRow[] = [];
-  for (const [i, size] of SIZES.entries()) rows.push(...await benchSize(size, counts[i] as Counts, shifts));
+  for (const [i, size] of SIZES.entries()) rows.push(...(await benchSize(size, counts[i] as Counts, shifts)));
   return {
-    scenario: 'transport', date: new Date().toISOString(), quick: options.quick,
-    machine: machineFacts({}), window: WINDOW, counts, clockShiftsMs: shifts, rows, goal: goalOf(rows), notes: NOTES,
+    scenario: 'transport',
+    date: new Date().toISOString(),
+    quick: options.quick,
+    machine: machineFacts({}),
+    window: WINDOW,
+    counts,
+    clockShiftsMs: shifts,
+    rows,
+    goal: goalOf(rows),
+    notes: NOTES,
   };
 }
 

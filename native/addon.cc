@@ -39,15 +39,15 @@ class Addon : public Napi::Addon<Addon> {
  public:
   Addon(Napi::Env, Napi::Object exports) {
     DefineAddon(exports, {
-        InstanceMethod("simd", &Addon::Simd),
-        InstanceMethod("frameBytes", &Addon::FrameBytes),
-        InstanceMethod("toLuma", &Addon::ToLuma),
-        InstanceMethod("motion", &Addon::Motion),
-        InstanceMethod("sharpness", &Addon::Sharpness),
-        InstanceMethod("cropResize", &Addon::CropResize),
-        InstanceMethod("stampEpochMs", &Addon::StampEpochMs),
-        InstanceMethod("mkfifo", &Addon::Mkfifo),
-    });
+                             InstanceMethod("simd", &Addon::Simd),
+                             InstanceMethod("frameBytes", &Addon::FrameBytes),
+                             InstanceMethod("toLuma", &Addon::ToLuma),
+                             InstanceMethod("motion", &Addon::Motion),
+                             InstanceMethod("sharpness", &Addon::Sharpness),
+                             InstanceMethod("cropResize", &Addon::CropResize),
+                             InstanceMethod("stampEpochMs", &Addon::StampEpochMs),
+                             InstanceMethod("mkfifo", &Addon::Mkfifo),
+                         });
   }
 
  private:
@@ -91,7 +91,8 @@ class Addon : public Napi::Addon<Addon> {
     return info.Env().Undefined();
   }
 
-  // motion(cur, ref, width, height, threshold, minArea, alpha, foregroundAlpha, exclude, grid, gridCols, gridRows,
+  // motion(cur, ref, width, height, threshold, minArea, alpha, foregroundAlpha, exclude, grid, gridCols,
+  // gridRows,
   //        boxes, stats, level)
   // ref is the previous luma plane (Uint8Array) or a running background (Float32Array, updated in place).
   // boxes: Int32Array of 5 * maxBoxes (x, y, w, h, area); stats: Float64Array(7)
@@ -130,7 +131,8 @@ class Addon : public Napi::Addon<Addon> {
     const SimdLevel level = args::simdLevel(info, 14);
 
     MotionStats stats{};
-    static_assert(sizeof(MotionBox) == 5 * sizeof(int32_t), "MotionBox is written straight into the Int32Array");
+    static_assert(sizeof(MotionBox) == 5 * sizeof(int32_t),
+                  "MotionBox is written straight into the Int32Array");
     motion(level, Plane{cur.data, width, height, width}, ref, background, exclude, params, grid.data,
            reinterpret_cast<MotionBox*>(boxes.data), stats, motion_);
     double* s = statsOut.data;
@@ -206,12 +208,14 @@ class Addon : public Napi::Addon<Addon> {
       params.std[c] = 1.0f;
     }
     if (!info[13].IsUndefined() && !info[13].IsNull()) {
-      auto norm = args::typedArrayOfLength<float>(info, 13, "norm", "a Float32Array (mean[3], std[3]) or null", 6);
+      auto norm =
+          args::typedArrayOfLength<float>(info, 13, "norm", "a Float32Array (mean[3], std[3]) or null", 6);
       for (int c = 0; c < 3; c++) {
         const float mean = norm.data[c];
         const float std = norm.data[3 + c];
         if (!std::isfinite(mean) || !std::isfinite(std) || !(std::fabs(std) > 1e-12f)) {
-          args::fail(info.Env(), true, "finite means and non-zero finite standard deviations", "norm", info[13]);
+          args::fail(info.Env(), true, "finite means and non-zero finite standard deviations", "norm",
+                     info[13]);
         }
         params.mean[c] = mean;
         params.std[c] = std;

@@ -33,11 +33,26 @@ struct View {
 
 template <typename T>
 constexpr napi_typedarray_type typedArrayType();
-template <> constexpr napi_typedarray_type typedArrayType<uint8_t>() { return napi_uint8_array; }
-template <> constexpr napi_typedarray_type typedArrayType<int32_t>() { return napi_int32_array; }
-template <> constexpr napi_typedarray_type typedArrayType<uint32_t>() { return napi_uint32_array; }
-template <> constexpr napi_typedarray_type typedArrayType<float>() { return napi_float32_array; }
-template <> constexpr napi_typedarray_type typedArrayType<double>() { return napi_float64_array; }
+template <>
+constexpr napi_typedarray_type typedArrayType<uint8_t>() {
+  return napi_uint8_array;
+}
+template <>
+constexpr napi_typedarray_type typedArrayType<int32_t>() {
+  return napi_int32_array;
+}
+template <>
+constexpr napi_typedarray_type typedArrayType<uint32_t>() {
+  return napi_uint32_array;
+}
+template <>
+constexpr napi_typedarray_type typedArrayType<float>() {
+  return napi_float32_array;
+}
+template <>
+constexpr napi_typedarray_type typedArrayType<double>() {
+  return napi_float64_array;
+}
 
 template <typename T>
 bool isTypedArrayOf(const Napi::Value& value) {
@@ -55,8 +70,8 @@ View<T> typedArray(const Napi::CallbackInfo& info, size_t index, const char* nam
 
 // Exactly `want` elements: a frame of the wrong size is refused rather than read past its end.
 template <typename T>
-View<T> typedArrayOfLength(const Napi::CallbackInfo& info, size_t index, const char* name, const char* expected,
-                           size_t want) {
+View<T> typedArrayOfLength(const Napi::CallbackInfo& info, size_t index, const char* name,
+                           const char* expected, size_t want) {
   View<T> view = typedArray<T>(info, index, name, expected);
   if (view.length != want) {
     fail(info.Env(), true, std::string(expected) + " of length " + std::to_string(want), name, info[index]);

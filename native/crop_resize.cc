@@ -37,7 +37,8 @@ void fillPad(const Job& j, int dstH, uint8_t pad) {
       if (j.u8) {
         std::memset(j.u8 + 3 * (i + x0), pad, 3 * static_cast<size_t>(x1 - x0));
       } else {
-        for (int c = 0; c < 3; ++c) std::fill(j.f32 + c * j.plane + i + x0, j.f32 + c * j.plane + i + x1, normalise(j, c, pad));
+        for (int c = 0; c < 3; ++c)
+          std::fill(j.f32 + c * j.plane + i + x0, j.f32 + c * j.plane + i + x1, normalise(j, c, pad));
       }
     }
   };
@@ -70,7 +71,8 @@ Rows rowsFor(const Job& j, int cy) {
 
 }  // namespace crop_resize_impl
 
-CropMapping cropResize(SimdLevel level, const Frame& src, const CropParams& params, void* dst, CropScratch& scratch) {
+CropMapping cropResize(SimdLevel level, const Frame& src, const CropParams& params, void* dst,
+                       CropScratch& scratch) {
   const CropMapping m = cropMapping(params);
   buildCropTables(src, params, m, scratch);
 

@@ -32,14 +32,14 @@ struct Job {
   ptrdiff_t lumaStride;
   const uint8_t* chroma[2];  // U and V planes; for nv12 both point into the UV plane, V one byte on
   ptrdiff_t chromaStride;
-  int chromaStep;       // bytes between horizontally adjacent chroma samples
-  const uint8_t* end;   // one past the frame: SIMD taps read ahead, see vectorColumns
+  int chromaStep;      // bytes between horizontally adjacent chroma samples
+  const uint8_t* end;  // one past the frame: SIMD taps read ahead, see vectorColumns
   const int32_t *xIndex, *xCoeff, *yIndex, *yCoeff;
-  uint8_t* u8;          // NhwcU8 output, or null
-  float* f32;           // NchwF32 output, or null
-  size_t plane;         // dstW * dstH
-  float a[3], b[3];     // v * a + b per channel
-  const float* lut;     // scalar level: the 3 x 256 normalised values
+  uint8_t* u8;       // NhwcU8 output, or null
+  float* f32;        // NchwF32 output, or null
+  size_t plane;      // dstW * dstH
+  float a[3], b[3];  // v * a + b per channel
+  const float* lut;  // scalar level: the 3 x 256 normalised values
 };
 
 // The source rows of one content row.
@@ -61,7 +61,9 @@ inline int lerp(const uint8_t* r0, const uint8_t* r1, int off, int step, int32_t
   return (top * (2048 - fy) + bottom * fy + (1 << 21)) >> 22;
 }
 
-inline uint8_t clamp255(int v) { return static_cast<uint8_t>(std::min(std::max(v, 0), 255)); }
+inline uint8_t clamp255(int v) {
+  return static_cast<uint8_t>(std::min(std::max(v, 0), 255));
+}
 
 inline float normalise(const Job& j, int c, int v) {
   return j.lut ? j.lut[c * 256 + v] : std::fma(static_cast<float>(v), j.a[c], j.b[c]);
@@ -120,7 +122,8 @@ inline int vectorColumns(const Job& j, const Rows& r, int lanes) {
     const int i = n - 1;
     bool ok = j.end - r.l1 >= j.xIndex[i] + kSpan;
     if (j.chroma[0] != nullptr) {
-      ok = ok && j.end - r.c1[0] >= j.xIndex[j.cw + i] + kSpan && j.end - r.c1[1] >= j.xIndex[j.cw + i] + kSpan;
+      ok = ok && j.end - r.c1[0] >= j.xIndex[j.cw + i] + kSpan &&
+           j.end - r.c1[1] >= j.xIndex[j.cw + i] + kSpan;
     }
     if (ok) break;
     n -= lanes;
@@ -135,11 +138,16 @@ using RowsFn = void (*)(const Job&);
 template <template <PixelFormat> class K>
 RowsFn pick(PixelFormat f) {
   switch (f) {
-    case PixelFormat::Gray: return K<PixelFormat::Gray>::run;
-    case PixelFormat::Yuv420p: return K<PixelFormat::Yuv420p>::run;
-    case PixelFormat::Nv12: return K<PixelFormat::Nv12>::run;
-    case PixelFormat::Rgb24: return K<PixelFormat::Rgb24>::run;
-    case PixelFormat::Bgr24: return K<PixelFormat::Bgr24>::run;
+    case PixelFormat::Gray:
+      return K<PixelFormat::Gray>::run;
+    case PixelFormat::Yuv420p:
+      return K<PixelFormat::Yuv420p>::run;
+    case PixelFormat::Nv12:
+      return K<PixelFormat::Nv12>::run;
+    case PixelFormat::Rgb24:
+      return K<PixelFormat::Rgb24>::run;
+    case PixelFormat::Bgr24:
+      return K<PixelFormat::Bgr24>::run;
   }
   return nullptr;
 }

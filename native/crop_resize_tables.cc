@@ -29,10 +29,14 @@ Tap tap(double s) {
   return {i, static_cast<int>((s - i) * 2048 + 0.5)};
 }
 
-double clampTo(double v, int hi) { return std::min(std::max(v, 0.0), static_cast<double>(hi)); }
+double clampTo(double v, int hi) {
+  return std::min(std::max(v, 0.0), static_cast<double>(hi));
+}
 
 // Weights packed for pmaddwd: low 16 bits weigh the first sample, high 16 bits the second.
-int32_t packWeights(int frac) { return static_cast<int32_t>((2048 - frac) | (frac << 16)); }
+int32_t packWeights(int frac) {
+  return static_cast<int32_t>((2048 - frac) | (frac << 16));
+}
 
 // One pshufb mask per lane of 4 content pixels over the 16 bytes starting at the lane's first tap:
 // pixel k's taps (at d and d + step) land in the 16-bit halves of 32-bit lane k. `extra` keeps
@@ -83,7 +87,8 @@ void buildCropTables(const Frame& f, const CropParams& p, const CropMapping& m, 
   const bool rgb = f.format == PixelFormat::Rgb24 || f.format == PixelFormat::Bgr24;
   const int bpp = rgb ? 3 : 1, chromaBpp = f.format == PixelFormat::Nv12 ? 2 : 1;
   const int cw = m.contentW, ch = m.contentH;
-  const int chromaW = static_cast<int>(chromaWidth(f.width)), chromaH = static_cast<int>(chromaHeight(f.height));
+  const int chromaW = static_cast<int>(chromaWidth(f.width)),
+            chromaH = static_cast<int>(chromaHeight(f.height));
 
   const int lanes = (cw + 3) / 4 * 4;
   int32_t* xIndex = grow(s.xIndex, 2 * static_cast<size_t>(cw) + 2 * static_cast<size_t>(lanes));

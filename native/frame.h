@@ -34,18 +34,25 @@ struct Rect {
   int h;
 };
 
-inline size_t chromaWidth(int w) { return static_cast<size_t>((w + 1) / 2); }
-inline size_t chromaHeight(int h) { return static_cast<size_t>((h + 1) / 2); }
+inline size_t chromaWidth(int w) {
+  return static_cast<size_t>((w + 1) / 2);
+}
+inline size_t chromaHeight(int h) {
+  return static_cast<size_t>((h + 1) / 2);
+}
 
 // Bytes of a packed frame; the binding checks buffers against this before any kernel runs.
 inline size_t frameBytes(PixelFormat f, int w, int h) {
   const size_t luma = static_cast<size_t>(w) * static_cast<size_t>(h);
   switch (f) {
-    case PixelFormat::Gray: return luma;
+    case PixelFormat::Gray:
+      return luma;
     case PixelFormat::Yuv420p:
-    case PixelFormat::Nv12: return luma + 2 * chromaWidth(w) * chromaHeight(h);
+    case PixelFormat::Nv12:
+      return luma + 2 * chromaWidth(w) * chromaHeight(h);
     case PixelFormat::Rgb24:
-    case PixelFormat::Bgr24: return luma * 3;
+    case PixelFormat::Bgr24:
+      return luma * 3;
   }
   return 0;
 }

@@ -33,7 +33,8 @@ struct Divider {
 template <bool Bgr>
 void rgbRow(const uint8_t* s, uint8_t* d, int n) {
   constexpr int ir = Bgr ? 2 : 0, ib = 2 - ir;
-  for (int x = 0; x < n; ++x, s += 3) d[x] = static_cast<uint8_t>((s[ir] * kWr + s[1] * kWg + s[ib] * kWb + kRound) >> kShift);
+  for (int x = 0; x < n; ++x, s += 3)
+    d[x] = static_cast<uint8_t>((s[ir] * kWr + s[1] * kWg + s[ib] * kWb + kRound) >> kShift);
 }
 
 inline void rgbRowScalar(const uint8_t* s, uint8_t* d, int n, bool bgr) {
@@ -45,7 +46,8 @@ inline void rgbRowScalar(const uint8_t* s, uint8_t* d, int n, bool bgr) {
 }
 
 // sums[x] (+)= sum of `rows` rows starting at `row`.
-inline void sumRowsScalar(const uint8_t* row, ptrdiff_t stride, int rows, int n, uint32_t* sums, bool accumulate) {
+inline void sumRowsScalar(const uint8_t* row, ptrdiff_t stride, int rows, int n, uint32_t* sums,
+                          bool accumulate) {
   if (!accumulate) std::fill(sums, sums + n, 0u);
   for (int r = 0; r < rows; ++r, row += stride) {
     for (int x = 0; x < n; ++x) sums[x] += row[x];

@@ -67,13 +67,17 @@ const Pass kScalar[4] = {passScalar<false, false>, passScalar<false, true>, pass
 const Pass* passes(SimdLevel level) {
   switch (level) {
 #ifdef PANOPTES_X86
-    case SimdLevel::Avx512: return kAvx512;
-    case SimdLevel::Avx2: return kAvx2;
+    case SimdLevel::Avx512:
+      return kAvx512;
+    case SimdLevel::Avx2:
+      return kAvx2;
 #endif
 #ifdef PANOPTES_NEON
-    case SimdLevel::Neon: return kNeon;
+    case SimdLevel::Neon:
+      return kNeon;
 #endif
-    default: return kScalar;
+    default:
+      return kScalar;
   }
 }
 
@@ -84,7 +88,8 @@ void motion(SimdLevel level, const Plane& cur, const uint8_t* ref, float* backgr
             MotionScratch& scratch) {
   stats = MotionStats{};
   const bool useGrid = grid != nullptr && params.gridCols > 0 && params.gridRows > 0;
-  if (useGrid) std::fill_n(grid, static_cast<size_t>(params.gridCols) * static_cast<size_t>(params.gridRows), 0u);
+  if (useGrid)
+    std::fill_n(grid, static_cast<size_t>(params.gridCols) * static_cast<size_t>(params.gridRows), 0u);
   const int w = cur.width;
   const int h = cur.height;
   if (w <= 0 || h <= 0) return;

@@ -9,25 +9,25 @@
 namespace panoptes {
 
 struct MotionParams {
-  int threshold;      // a pixel changed when |cur - ref| > threshold (cv2.THRESH_BINARY semantics), 0..255
-  int minArea;        // components with fewer pixels are not reported (still counted in `changed`)
-  int gridCols;       // coarse motion grid: gridCols x gridRows cells of changed-pixel counts
+  int threshold;  // a pixel changed when |cur - ref| > threshold (cv2.THRESH_BINARY semantics), 0..255
+  int minArea;    // components with fewer pixels are not reported (still counted in `changed`)
+  int gridCols;   // coarse motion grid: gridCols x gridRows cells of changed-pixel counts
   int gridRows;
-  int maxBoxes;       // capacity of the caller's box array; 0 skips labelling (components = 0)
-  float alpha;        // background mode only: weight of the current frame in the running average
+  int maxBoxes;           // capacity of the caller's box array; 0 skips labelling (components = 0)
+  float alpha;            // background mode only: weight of the current frame in the running average
   float foregroundAlpha;  // background mode only: the weight at pixels that changed (alpha: no difference)
 };
 
 struct MotionBox {
   int x, y, w, h;
-  int area;           // changed pixels in the component
+  int area;  // changed pixels in the component
 };
 
 struct MotionStats {
-  uint64_t changed;   // changed (and not excluded) pixels
+  uint64_t changed;                // changed (and not excluded) pixels
   int bboxX, bboxY, bboxW, bboxH;  // of all changed pixels; all 0 when none changed
-  int components;     // components with area >= minArea (may exceed maxBoxes)
-  int boxes;          // boxes written: min(components, maxBoxes), largest area first
+  int components;                  // components with area >= minArea (may exceed maxBoxes)
+  int boxes;                       // boxes written: min(components, maxBoxes), largest area first
 };
 
 struct MotionScratch {

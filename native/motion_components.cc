@@ -16,7 +16,9 @@ static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "packBytes assumes litt
 
 // 8 mask bytes (each 0 or 1) to 8 bits, byte i -> bit i: the multiply moves every byte's low bit into
 // the top byte, and the partial products never overlap, so nothing carries.
-inline uint64_t packBytes(uint64_t v) { return (v * 0x0102040810204080ull) >> 56; }
+inline uint64_t packBytes(uint64_t v) {
+  return (v * 0x0102040810204080ull) >> 56;
+}
 
 // Bits of n <= 64 mask bytes, byte i -> bit i. An all-zero block of 64 (most of a bounding box that
 // spans separate blobs) costs one test.

@@ -23,7 +23,7 @@ struct Job {
   int threshold;
   float alpha;
   float foregroundAlpha;  // the weight at changed pixels
-  uint32_t* grid;  // null when no grid was asked for
+  uint32_t* grid;         // null when no grid was asked for
   int gridCols, gridRows;
 };
 
@@ -113,7 +113,8 @@ struct Row {
 inline Row rowAt(const Job& j, int y) {
   const size_t packed = static_cast<size_t>(y) * static_cast<size_t>(j.width);
   return Row{j.cur + y * j.stride, j.ref != nullptr ? j.ref + y * j.stride : nullptr,
-             j.bg != nullptr ? j.bg + packed : nullptr, j.ex != nullptr ? j.ex + packed : nullptr, j.mask + packed};
+             j.bg != nullptr ? j.bg + packed : nullptr, j.ex != nullptr ? j.ex + packed : nullptr,
+             j.mask + packed};
 }
 
 inline RowAcc accAt(const Job& j, int y) {

@@ -30,13 +30,21 @@ Sharpness sharpness(SimdLevel level, const Plane& plane) {
   Sums s;
   switch (level) {
 #ifdef PANOPTES_X86
-    case SimdLevel::Avx512: s = sumsAvx512(plane); break;
-    case SimdLevel::Avx2: s = sumsAvx2(plane); break;
+    case SimdLevel::Avx512:
+      s = sumsAvx512(plane);
+      break;
+    case SimdLevel::Avx2:
+      s = sumsAvx2(plane);
+      break;
 #endif
 #ifdef PANOPTES_NEON
-    case SimdLevel::Neon: s = sumsNeon(plane); break;
+    case SimdLevel::Neon:
+      s = sumsNeon(plane);
+      break;
 #endif
-    default: s = sumsScalar(plane); break;  // a level not compiled falls back to scalar
+    default:
+      s = sumsScalar(plane);
+      break;  // a level not compiled falls back to scalar
   }
   // tenengrad = sum / n; variance = sumSq/n - (sum/n)^2 = (n*sumSq - sum^2) / n^2, with the numerator
   // exact in 128 bits (it is n^2 times the variance, so never negative) and one rounding per double

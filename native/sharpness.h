@@ -8,7 +8,8 @@ namespace panoptes {
 
 struct Sharpness {
   double tenengrad;          // mean over all pixels of Gx^2 + Gy^2, 3x3 Sobel (cv2.Sobel ksize=3)
-  double laplacianVariance;  // variance (population) of the 3x3 Laplacian [0 1 0; 1 -4 1; 0 1 0] (cv2.Laplacian ksize=1)
+  double laplacianVariance;  // variance (population) of the 3x3 Laplacian [0 1 0; 1 -4 1; 0 1 0]
+                             // (cv2.Laplacian ksize=1)
 };
 
 // Border rule: BORDER_REFLECT_101 (OpenCV's default: ...gfedcb|abcdefgh|gfedcba...) applied at the

@@ -29,7 +29,10 @@ export class SimdUnsupportedError extends PanoptesError {
 /** A camera URL refers to `${VAR}` and that environment variable is not set (src/ingest/secrets.ts). */
 export class MissingSecretError extends PanoptesError {
   constructor(variable: string, camera: string) {
-    super('E_SECRET_MISSING', `camera '${camera}' refers to \${${variable}} but that environment variable is not set; set it or remove the reference`);
+    super(
+      'E_SECRET_MISSING',
+      `camera '${camera}' refers to \${${variable}} but that environment variable is not set; set it or remove the reference`,
+    );
   }
 }
 
@@ -48,7 +51,10 @@ export class ProbeError extends PanoptesError {
   readonly kind: string;
 
   constructor(kind: string, detail: string) {
-    super('E_PROBE_FAILED', `Probing the stream failed (${kind}): ${detail}; check the URL, its credentials and that the camera is reachable`);
+    super(
+      'E_PROBE_FAILED',
+      `Probing the stream failed (${kind}): ${detail}; check the URL, its credentials and that the camera is reachable`,
+    );
     this.kind = kind;
   }
 }
@@ -84,7 +90,10 @@ export class DetectorInputError extends PanoptesError {
 /** The inference config names a backend `type` that no module provides. */
 export class BackendUnknownError extends PanoptesError {
   constructor(type: string, known: readonly string[]) {
-    super('E_BACKEND_UNKNOWN', `Unknown detector backend type '${type}': expected one of ${known.map((k) => `'${k}'`).join(', ')} (config key inference.backend.type)`);
+    super(
+      'E_BACKEND_UNKNOWN',
+      `Unknown detector backend type '${type}': expected one of ${known.map((k) => `'${k}'`).join(', ')} (config key inference.backend.type)`,
+    );
   }
 }
 
@@ -97,7 +106,10 @@ export class ConfigError extends PanoptesError {
 
   constructor(source: string, problems: readonly string[]) {
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-    super('E_CONFIG_INVALID', `Invalid configuration in ${source} (${count}; fix them, then check with \`panoptes config check FILE\`):\n  ${problems.join('\n  ')}`);
+    super(
+      'E_CONFIG_INVALID',
+      `Invalid configuration in ${source} (${count}; fix them, then check with \`panoptes config check FILE\`):\n  ${problems.join('\n  ')}`,
+    );
     this.problems = problems;
   }
 }
@@ -106,7 +118,11 @@ export class ConfigError extends PanoptesError {
 export class MqttListenError extends PanoptesError {
   constructor(host: string, port: number, cause: unknown) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    super('E_MQTT_LISTEN', `The embedded MQTT broker could not listen on ${host}:${port} (${reason}); choose a free port with mqtt.embeddedPort or use an external broker with mqtt.url`, { cause });
+    super(
+      'E_MQTT_LISTEN',
+      `The embedded MQTT broker could not listen on ${host}:${port} (${reason}); choose a free port with mqtt.embeddedPort or use an external broker with mqtt.url`,
+      { cause },
+    );
   }
 }
 
@@ -114,14 +130,21 @@ export class MqttListenError extends PanoptesError {
 export class MqttOutboxError extends PanoptesError {
   constructor(path: string, cause: unknown) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    super('E_MQTT_OUTBOX', `The MQTT event outbox at ${path} cannot be used (${reason}); make the directory writable or set mqtt.outbox.dir`, { cause });
+    super(
+      'E_MQTT_OUTBOX',
+      `The MQTT event outbox at ${path} cannot be used (${reason}); make the directory writable or set mqtt.outbox.dir`,
+      { cause },
+    );
   }
 }
 
 /** A directory setting names a directory that cannot be created or written (checked at start). */
 export class DirectoryUnusableError extends PanoptesError {
   constructor(setting: string, dir: string, reason: string) {
-    super('E_DIRECTORY_UNUSABLE', `${setting} (${dir}) cannot be used: ${reason}; set ${setting} to a directory the gateway's user can create and write`);
+    super(
+      'E_DIRECTORY_UNUSABLE',
+      `${setting} (${dir}) cannot be used: ${reason}; set ${setting} to a directory the gateway's user can create and write`,
+    );
   }
 }
 
@@ -177,8 +200,14 @@ export class MethodNotAllowedError extends RequestError {
 }
 
 /** The codes a RequestError may carry; each has an HTTP status in src/outputs/http/status.ts. */
-export const REQUEST_ERROR_CODES = ['E_BAD_REQUEST', 'E_UNAUTHORIZED', 'E_NOT_FOUND', 'E_METHOD_NOT_ALLOWED',
-  'E_BODY_TOO_LARGE', 'E_INTERNAL'] as const;
+export const REQUEST_ERROR_CODES = [
+  'E_BAD_REQUEST',
+  'E_UNAUTHORIZED',
+  'E_NOT_FOUND',
+  'E_METHOD_NOT_ALLOWED',
+  'E_BODY_TOO_LARGE',
+  'E_INTERNAL',
+] as const;
 export type RequestErrorCode = (typeof REQUEST_ERROR_CODES)[number];
 
 /** A valid MQTT control request failed for a reason that is not the requester's (details in the log). */
@@ -194,7 +223,26 @@ export class MqttControlFailedError extends PanoptesError {
  */
 export const NATIVE_ARGUMENT_CODE = 'E_NATIVE_ARG';
 
-export const ERROR_CODES = ['E_NATIVE_LOAD', 'E_SIMD_UNSUPPORTED', NATIVE_ARGUMENT_CODE, 'E_SECRET_MISSING',
-  'E_FFMPEG_MISSING', 'E_PROBE_FAILED', 'E_MODEL_MISSING', 'E_MODEL_INVALID', 'E_LABELS_INVALID', 'E_DETECTOR_INPUT', 'E_BACKEND_UNKNOWN', 'E_CONFIG_INVALID',
-  'E_DIRECTORY_UNUSABLE', 'E_MQTT_LISTEN', 'E_MQTT_OUTBOX', 'E_MQTT_CONTROL_INVALID', 'E_MQTT_CONTROL_FAILED',
-  'E_CAMERA_NOT_FOUND', 'E_CAMERA_EXISTS', 'E_UWS_LOAD', ...REQUEST_ERROR_CODES] as const;
+export const ERROR_CODES = [
+  'E_NATIVE_LOAD',
+  'E_SIMD_UNSUPPORTED',
+  NATIVE_ARGUMENT_CODE,
+  'E_SECRET_MISSING',
+  'E_FFMPEG_MISSING',
+  'E_PROBE_FAILED',
+  'E_MODEL_MISSING',
+  'E_MODEL_INVALID',
+  'E_LABELS_INVALID',
+  'E_DETECTOR_INPUT',
+  'E_BACKEND_UNKNOWN',
+  'E_CONFIG_INVALID',
+  'E_DIRECTORY_UNUSABLE',
+  'E_MQTT_LISTEN',
+  'E_MQTT_OUTBOX',
+  'E_MQTT_CONTROL_INVALID',
+  'E_MQTT_CONTROL_FAILED',
+  'E_CAMERA_NOT_FOUND',
+  'E_CAMERA_EXISTS',
+  'E_UWS_LOAD',
+  ...REQUEST_ERROR_CODES,
+] as const;

@@ -25,7 +25,11 @@ function createLogger(): Logger {
   const level = process.env['PANOPTES_LOG_LEVEL'] ?? 'info';
   // Human-readable in a terminal, JSON lines everywhere else (files, journald, CI).
   if (process.stdout.isTTY && process.env['PANOPTES_LOG_FORMAT'] !== 'json') {
-    return pino({ level, ...maskingLogOptions, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } });
+    return pino({
+      level,
+      ...maskingLogOptions,
+      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } },
+    });
   }
   return pino({ level, ...maskingLogOptions });
 }

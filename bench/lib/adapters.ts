@@ -13,7 +13,12 @@ import type { TransportReport } from '../transport.ts';
 import type { ResultCase } from './cases.ts';
 import type { Row } from './report.ts';
 
-interface Range { median: number; min: number; max: number; samples?: readonly number[] }
+interface Range {
+  median: number;
+  min: number;
+  max: number;
+  samples?: readonly number[];
+}
 type Base = Omit<ResultCase, 'median' | 'min' | 'max' | 'samples'>;
 
 function fromRange(base: Base, r: Range, samples = r.samples?.length ?? 0): ResultCase {
@@ -33,25 +38,57 @@ function kernels(r: { rows: Row[]; machine?: { simd?: { active?: string } | null
   const active = `panoptes-${r.machine?.simd?.active ?? ''}`;
   return r.rows.map((row) => {
     const peer = r.rows.find((o) => o.case === row.case && o.impl.startsWith('opencv'))?.impl ?? null;
-    return fromRange({
-      scenario: 'kernels', case: row.case, impl: row.impl, metric: 'ns/px', better: 'lower',
-      baseline: peer, ratio: row.timeRatioToOpenCv, headline: row.impl === active || row.impl === peer,
-    }, row.nsPerPixel, row.nsPerCall.samples.length);
+    return fromRange(
+      {
+        scenario: 'kernels',
+        case: row.case,
+        impl: row.impl,
+        metric: 'ns/px',
+        better: 'lower',
+        baseline: peer,
+        ratio: row.timeRatioToOpenCv,
+        headline: row.impl === active || row.impl === peer,
+      },
+      row.nsPerPixel,
+      row.nsPerCall.samples.length,
+    );
   });
 }
 
 function transport(r: TransportReport): ResultCase[] {
   return r.rows.flatMap((row) => {
     const isTransport = row.allocation !== null;
-    const out = [fromRange({
-      scenario: 'transport', case: `${row.size} one-way handoff`, impl: row.transport, metric: 'us/frame', better: 'lower',
-      baseline: 'ring', ratio: row.latencyRatioToRing, headline: isTransport,
-    }, row.latencyUs)];
+    const out = [
+      fromRange(
+        {
+          scenario: 'transport',
+          case: `${row.size} one-way handoff`,
+          impl: row.transport,
+          metric: 'us/frame',
+          better: 'lower',
+          baseline: 'ring',
+          ratio: row.latencyRatioToRing,
+          headline: isTransport,
+        },
+        row.latencyUs,
+      ),
+    ];
     if (row.framesPerSecond) {
-      out.push(fromRange({
-        scenario: 'transport', case: `${row.size} sustained`, impl: row.transport, metric: 'frames/s', better: 'higher',
-        baseline: 'ring', ratio: row.framesPerSecondRatioToRing, headline: false,
-      }, row.framesPerSecond));
+      out.push(
+        fromRange(
+          {
+            scenario: 'transport',
+            case: `${row.size} sustained`,
+            impl: row.transport,
+            metric: 'frames/s',
+            better: 'higher',
+            baseline: 'ring',
+            ratio: row.framesPerSecondRatioToRing,
+            headline: false,
+          },
+          row.framesPerSecond,
+        ),
+      );
     }
     return out;
   });
@@ -63,29 +100,70 @@ interface JpegReport {
 }
 
 function jpeg(r: JpegReport): ResultCase[] {
-  return r.rows.map((row) => fromRange({
-    scenario: 'jpeg', case: row.case, impl: row.impl, metric: 'us/crop', better: 'lower',
-    baseline: 'panoptes-sharp', ratio: row.timeRatioToOurs, headline: true,
-  }, row.usPerCrop, r.trial.trials));
+  return r.rows.map((row) =>
+    fromRange(
+      {
+        scenario: 'jpeg',
+        case: row.case,
+        impl: row.impl,
+        metric: 'us/crop',
+        better: 'lower',
+        baseline: 'panoptes-sharp',
+        ratio: row.timeRatioToOurs,
+        headline: true,
+      },
+      row.usPerCrop,
+      r.trial.trials,
+    ),
+  );
 }
 
 function inference(r: InferenceReport): ResultCase[] {
   const pool = r.rows.flatMap((row) => [
-    fromRange({
-      scenario: 'inference', case: `${row.backend} batch ${row.batch}`, impl: row.where, metric: 'crops/s', better: 'higher',
-      baseline: 'main-thread', ratio: row.throughputRatio ?? 1, headline: true,
-    }, row.cropsPerSecond),
-    fromRange({
-      scenario: 'inference', case: `${row.backend} batch ${row.batch}`, impl: row.where, metric: 'p99 ms', better: 'lower',
-      baseline: null, ratio: null, headline: false,
-    }, row.p99Ms),
+    fromRange(
+      {
+        scenario: 'inference',
+        case: `${row.backend} batch ${row.batch}`,
+        impl: row.where,
+        metric: 'crops/s',
+        better: 'higher',
+        baseline: 'main-thread',
+        ratio: row.throughputRatio ?? 1,
+        headline: true,
+      },
+      row.cropsPerSecond,
+    ),
+    fromRange(
+      {
+        scenario: 'inference',
+        case: `${row.backend} batch ${row.batch}`,
+        impl: row.where,
+        metric: 'p99 ms',
+        better: 'lower',
+        baseline: null,
+        ratio: null,
+        headline: false,
+      },
+      row.p99Ms,
+    ),
   ]);
   const levels = r.e2e?.levels ?? [];
   const first = levels[0];
-  const e2e = levels.map((l) => fromRange({
-    scenario: 'inference', case: `end to end, ${l.cameras} cameras`, impl: 'site', metric: 'p99 capture->event ms', better: 'lower',
-    baseline: first ? `${first.cameras} cameras` : null, ratio: first ? l.eventP99Ms.median / first.eventP99Ms.median : null, headline: true,
-  }, l.eventP99Ms));
+  const e2e = levels.map((l) =>
+    fromRange(
+      {
+        scenario: 'inference',
+        case: `end to end, ${l.cameras} cameras`,
+        impl: 'site',
+        metric: 'p99 capture->event ms',
+        better: 'lower',
+        baseline: first ? `${first.cameras} cameras` : null,
+        ratio: first ? l.eventP99Ms.median / first.eventP99Ms.median : null,
+        headline: true,
+      },
+      l.eventP99Ms,
+    ),
+  );
   return [...pool, ...e2e];
 }
 
@@ -96,17 +174,29 @@ function firstFailing(levels: readonly { cameras: number; sustained: boolean }[]
 function pipeline(r: PipelineReport): ResultCase[] {
   const base = { scenario: 'pipeline', impl: 'pipeline', baseline: null, ratio: null } as const;
   const windows = r.plan.synthetic.windows;
-  const capacities = r.synthetic.workers.map((v) => capacityCase(
-    { ...base, case: `synthetic capacity, W=${v.workers}`, metric: 'cameras', better: 'higher', headline: true },
-    v.maxSustained, v.firstFailure?.cameras ?? null,
-  ));
+  const capacities = r.synthetic.workers.map((v) =>
+    capacityCase(
+      { ...base, case: `synthetic capacity, W=${v.workers}`, metric: 'cameras', better: 'higher', headline: true },
+      v.maxSustained,
+      v.firstFailure?.cameras ?? null,
+    ),
+  );
   const levels = r.synthetic.levels.flatMap((l) => [
-    fromRange({ ...base, case: `synthetic W=${l.workers} N=${l.cameras}`, metric: 'p99 ms', better: 'lower', headline: false }, l.p99PerWindowMs, windows),
-    fromRange({ ...base, case: `synthetic W=${l.workers} N=${l.cameras}`, metric: 'CPU %', better: 'lower', headline: false }, l.cpuPercent, windows),
+    fromRange(
+      { ...base, case: `synthetic W=${l.workers} N=${l.cameras}`, metric: 'p99 ms', better: 'lower', headline: false },
+      l.p99PerWindowMs,
+      windows,
+    ),
+    fromRange(
+      { ...base, case: `synthetic W=${l.workers} N=${l.cameras}`, metric: 'CPU %', better: 'lower', headline: false },
+      l.cpuPercent,
+      windows,
+    ),
   ]);
   const rtsp = capacityCase(
     { ...base, case: `RTSP capacity, W=${r.plan.rtsp.workers}`, metric: 'cameras', better: 'higher', headline: true },
-    r.rtsp.maxSustained, firstFailing(r.rtsp.levels),
+    r.rtsp.maxSustained,
+    firstFailing(r.rtsp.levels),
   );
   return [...capacities, rtsp, ...levels];
 }
@@ -114,14 +204,21 @@ function pipeline(r: PipelineReport): ResultCase[] {
 function density(r: DensityReport): ResultCase[] {
   const base = { scenario: 'density', impl: `${r.plan.source} W=${r.plan.workers.join(',')}`, baseline: null, ratio: null } as const;
   const what = `${r.plan.width}x${r.plan.height} @ ${r.plan.fps} fps, p99 < ${r.plan.budgetMs} ms`;
-  const capacities = r.capacity.map((c) => capacityCase(
-    { ...base, impl: `${r.plan.source} W=${c.workers}`, case: `capacity ${what}`, metric: 'cameras', better: 'higher', headline: true },
-    c.maxSustained, c.firstFailing,
-  ));
+  const capacities = r.capacity.map((c) =>
+    capacityCase(
+      { ...base, impl: `${r.plan.source} W=${c.workers}`, case: `capacity ${what}`, metric: 'cameras', better: 'higher', headline: true },
+      c.maxSustained,
+      c.firstFailing,
+    ),
+  );
   const levels = r.levels.flatMap((l) => {
     const level = { ...base, impl: `${r.plan.source} W=${l.workers}`, case: `${what}, N=${l.cameras}`, headline: false };
     return [
-      fromRange({ ...level, metric: 'p99 ms', better: 'lower', baseline: 'budget', ratio: l.latency.p99Ms / r.plan.budgetMs }, l.p99PerWindowMs, l.windows),
+      fromRange(
+        { ...level, metric: 'p99 ms', better: 'lower', baseline: 'budget', ratio: l.latency.p99Ms / r.plan.budgetMs },
+        l.p99PerWindowMs,
+        l.windows,
+      ),
       fromRange({ ...level, metric: 'CPU %', better: 'lower' }, l.cpuPercent, l.windows),
     ];
   });
@@ -136,44 +233,120 @@ function fanout(r: FanoutReport): ResultCase[] {
   const servers = r.servers.flatMap((s) => {
     const base = { scenario: 'fanout', impl: s.server, baseline: s.server === peer ? null : peer, headline: true };
     return [
-      fromRange({ ...base, case: 'fixed rate, 1 message to every client', metric: 'p99 ms', better: 'lower',
-        ratio: ratio(s.fixed.p99Ms.median, theirs?.fixed.p99Ms.median) }, s.fixed.p99Ms),
-      fromRange({ ...base, case: 'fixed rate, server CPU', metric: 'us/delivery', better: 'lower',
-        ratio: ratio(s.fixed.serverCpuUsPerDelivery.median, theirs?.fixed.serverCpuUsPerDelivery.median) }, s.fixed.serverCpuUsPerDelivery),
-      fromRange({ ...base, case: 'memory a subscribed client', metric: 'B/client', better: 'lower',
-        ratio: ratio(s.memory.bytesPerClientConnected.median, theirs?.memory.bytesPerClientConnected.median) }, s.memory.bytesPerClientConnected),
-      fromRange({ ...base, case: 'max sustained rate', metric: 'msg/s', better: 'higher',
-        ratio: ratio(s.ramp.maxSustainedRate.median, theirs?.ramp.maxSustainedRate.median) }, s.ramp.maxSustainedRate),
+      fromRange(
+        {
+          ...base,
+          case: 'fixed rate, 1 message to every client',
+          metric: 'p99 ms',
+          better: 'lower',
+          ratio: ratio(s.fixed.p99Ms.median, theirs?.fixed.p99Ms.median),
+        },
+        s.fixed.p99Ms,
+      ),
+      fromRange(
+        {
+          ...base,
+          case: 'fixed rate, server CPU',
+          metric: 'us/delivery',
+          better: 'lower',
+          ratio: ratio(s.fixed.serverCpuUsPerDelivery.median, theirs?.fixed.serverCpuUsPerDelivery.median),
+        },
+        s.fixed.serverCpuUsPerDelivery,
+      ),
+      fromRange(
+        {
+          ...base,
+          case: 'memory a subscribed client',
+          metric: 'B/client',
+          better: 'lower',
+          ratio: ratio(s.memory.bytesPerClientConnected.median, theirs?.memory.bytesPerClientConnected.median),
+        },
+        s.memory.bytesPerClientConnected,
+      ),
+      fromRange(
+        {
+          ...base,
+          case: 'max sustained rate',
+          metric: 'msg/s',
+          better: 'higher',
+          ratio: ratio(s.ramp.maxSustainedRate.median, theirs?.ramp.maxSustainedRate.median),
+        },
+        s.ramp.maxSustainedRate,
+      ),
     ];
   });
   const qos0 = r.mqtt.rows[0];
-  const mqtt = r.mqtt.rows.map((row) => fromRange({
-    scenario: 'fanout', case: 'MQTT publish to mosquitto', impl: row.impl, metric: 'msg/s', better: 'higher',
-    baseline: qos0 && row !== qos0 ? qos0.impl : null, ratio: qos0 && row !== qos0 ? row.messagesPerSecond.median / qos0.messagesPerSecond.median : null,
-    headline: true,
-  }, row.messagesPerSecond));
+  const mqtt = r.mqtt.rows.map((row) =>
+    fromRange(
+      {
+        scenario: 'fanout',
+        case: 'MQTT publish to mosquitto',
+        impl: row.impl,
+        metric: 'msg/s',
+        better: 'higher',
+        baseline: qos0 && row !== qos0 ? qos0.impl : null,
+        ratio: qos0 && row !== qos0 ? row.messagesPerSecond.median / qos0.messagesPerSecond.median : null,
+        headline: true,
+      },
+      row.messagesPerSecond,
+    ),
+  );
   return [...servers, ...mqtt];
 }
 
 function detectSize(r: DetectSizeReport): ResultCase[] {
   return r.rows.flatMap((row) => [
-    fromRange({
-      scenario: 'detect-size', case: `${row.size} motion a frame`, impl: 'panoptes-motion-plane', metric: 'us/frame', better: 'lower',
-      baseline: 'panoptes-full-plane', ratio: row.motionPlaneUs.median / row.fullPlaneUs.median, headline: true,
-    }, row.motionPlaneUs),
-    fromRange({
-      scenario: 'detect-size', case: `${row.size} motion a frame`, impl: 'panoptes-full-plane', metric: 'us/frame', better: 'lower',
-      baseline: null, ratio: null, headline: false,
-    }, row.fullPlaneUs),
-    fromRange({
-      scenario: 'detect-size', case: `${row.size} ffmpeg decode+scale`, impl: 'ffmpeg', metric: 'ms/frame', better: 'lower',
-      baseline: 'ffmpeg 640x360 gray', ratio: row.ffmpegMsPerFrame.median / r.ffmpegGray640MsPerFrame.median, headline: true,
-    }, row.ffmpegMsPerFrame),
+    fromRange(
+      {
+        scenario: 'detect-size',
+        case: `${row.size} motion a frame`,
+        impl: 'panoptes-motion-plane',
+        metric: 'us/frame',
+        better: 'lower',
+        baseline: 'panoptes-full-plane',
+        ratio: row.motionPlaneUs.median / row.fullPlaneUs.median,
+        headline: true,
+      },
+      row.motionPlaneUs,
+    ),
+    fromRange(
+      {
+        scenario: 'detect-size',
+        case: `${row.size} motion a frame`,
+        impl: 'panoptes-full-plane',
+        metric: 'us/frame',
+        better: 'lower',
+        baseline: null,
+        ratio: null,
+        headline: false,
+      },
+      row.fullPlaneUs,
+    ),
+    fromRange(
+      {
+        scenario: 'detect-size',
+        case: `${row.size} ffmpeg decode+scale`,
+        impl: 'ffmpeg',
+        metric: 'ms/frame',
+        better: 'lower',
+        baseline: 'ffmpeg 640x360 gray',
+        ratio: row.ffmpegMsPerFrame.median / r.ffmpegGray640MsPerFrame.median,
+        headline: true,
+      },
+      row.ffmpegMsPerFrame,
+    ),
   ]);
 }
 
 const ADAPTERS: Record<string, (report: never) => ResultCase[]> = {
-  kernels, transport, jpeg, inference, pipeline, density, fanout, 'detect-size': detectSize,
+  kernels,
+  transport,
+  jpeg,
+  inference,
+  pipeline,
+  density,
+  fanout,
+  'detect-size': detectSize,
 };
 
 /** The cases of one scenario's report; [] when the report is not one this harness knows. */

@@ -54,7 +54,7 @@ export function versusText(c: ResultCase): string {
   if (c.ratio === 1 && c.impl === c.baseline) return 'baseline';
   const better = c.better === 'lower' ? c.ratio <= 1 : c.ratio >= 1;
   const factor = c.ratio >= 1 ? c.ratio : 1 / c.ratio;
-  const word = c.better === 'lower' ? (better ? 'faster' : 'SLOWER') : (better ? 'more' : 'LESS');
+  const word = c.better === 'lower' ? (better ? 'faster' : 'SLOWER') : better ? 'more' : 'LESS';
   return `${sig(factor)}x ${word} than ${c.baseline}`;
 }
 

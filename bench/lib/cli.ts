@@ -46,14 +46,14 @@ export function usage(names: readonly string[]): string {
     `usage: npm run bench -- [${names.join('|')}]... [options]   (same as: panoptes bench ...)`,
     '  no scenario: run them all',
     '  --quick             every scenario at a tiny size (CI: keeps the harness working; numbers mean nothing)',
-    '  --json FILE         write every scenario\'s results, the uniform cases and the machine facts to FILE',
-    '  --compare OLD.json  print old and new medians, delta % and flag changes beyond the runs\' own noise',
+    "  --json FILE         write every scenario's results, the uniform cases and the machine facts to FILE",
+    "  --compare OLD.json  print old and new medians, delta % and flag changes beyond the runs' own noise",
     '  --markdown          print the results (and the comparison) as markdown tables',
-    '  --results-dir DIR   where <scenario>-<date>.json (and density\'s .svg) go (default bench/results;',
+    "  --results-dir DIR   where <scenario>-<date>.json (and density's .svg) go (default bench/results;",
     '                      full runs always write there, --quick only when this is given)',
     'density:',
     '  --source synthetic|rtsp  frames published in-process (no decode) or H.264 from a local GStreamer RTSP server',
-    '  --size WxH, --fps N      each camera\'s analysis frame (synthetic only; RTSP is 640x360 at 5 fps)',
+    "  --size WxH, --fps N      each camera's analysis frame (synthetic only; RTSP is 640x360 at 5 fps)",
     '  --hold SECONDS           how long a level must hold (default 10)',
     '  --budget MS              p99 capture-to-result budget (default 50)',
     '  --from N --step N --max N  the ramp of camera counts',
@@ -96,13 +96,27 @@ function densityOption(args: DensityArgs, option: string, value: string, names: 
       args.height = h;
       return;
     }
-    case '--fps': args.fps = positive(option, value, names); return;
-    case '--hold': args.holdS = positive(option, value, names); return;
-    case '--budget': args.budgetMs = positive(option, value, names); return;
-    case '--from': args.from = integer(option, value, 1, names); return;
-    case '--step': args.step = integer(option, value, 1, names); return;
-    case '--max': args.max = integer(option, value, 1, names); return;
-    case '--workers': args.workers = value.split(',').map((w) => integer(option, w, 1, names)); return;
+    case '--fps':
+      args.fps = positive(option, value, names);
+      return;
+    case '--hold':
+      args.holdS = positive(option, value, names);
+      return;
+    case '--budget':
+      args.budgetMs = positive(option, value, names);
+      return;
+    case '--from':
+      args.from = integer(option, value, 1, names);
+      return;
+    case '--step':
+      args.step = integer(option, value, 1, names);
+      return;
+    case '--max':
+      args.max = integer(option, value, 1, names);
+      return;
+    case '--workers':
+      args.workers = value.split(',').map((w) => integer(option, w, 1, names));
+      return;
   }
 }
 
@@ -113,7 +127,10 @@ function checkDensity(args: DensityArgs, names: readonly string[]): void {
   }
   const sized = args.width !== undefined || args.fps !== undefined;
   if (args.source === 'rtsp' && sized) {
-    fail(`--size and --fps apply to --source synthetic only: the RTSP fixture serves ${RTSP_FRAME.width}x${RTSP_FRAME.height} at ${RTSP_FRAME.fps} fps`, names);
+    fail(
+      `--size and --fps apply to --source synthetic only: the RTSP fixture serves ${RTSP_FRAME.width}x${RTSP_FRAME.height} at ${RTSP_FRAME.fps} fps`,
+      names,
+    );
   }
 }
 
@@ -149,7 +166,8 @@ export function parseBenchArgs(argv: readonly string[], names: readonly string[]
     const verb = densityGiven.length === 1 ? 'applies' : 'apply';
     fail(`${densityGiven.join(', ')} ${verb} to the density scenario, which this run does not include`, names);
   }
-  if (out.model !== undefined && !out.names.includes('inference')) fail('--model applies to the inference scenario, which this run does not include', names);
+  if (out.model !== undefined && !out.names.includes('inference'))
+    fail('--model applies to the inference scenario, which this run does not include', names);
   checkDensity(out.density, names);
   return out;
 }

@@ -78,12 +78,28 @@ function flagText(p: Comparison): string {
 export function compareTable(result: CompareResult, style: TableStyle, oldLabel: string): string[] {
   const header = ['scenario', 'case', 'impl', 'metric', 'old median (min-max)', 'new median (min-max)', 'delta', 'noise', 'change'];
   const rows = result.pairs.map((p) => [
-    p.now.scenario, p.now.case, p.now.impl, p.now.metric, rangeText(p.old), rangeText(p.now), deltaText(p), `${p.noisePercent.toFixed(1)}%`, flagText(p),
+    p.now.scenario,
+    p.now.case,
+    p.now.impl,
+    p.now.metric,
+    rangeText(p.old),
+    rangeText(p.now),
+    deltaText(p),
+    `${p.noisePercent.toFixed(1)}%`,
+    flagText(p),
   ]);
   const flagged = result.pairs.filter((p) => p.flagged);
   const worse = flagged.filter((p) => p.verdict === 'worse').length;
-  const title = `Compared with ${oldLabel}: ${result.pairs.length} cases in both, ${flagged.length} changed beyond noise ` +
+  const title =
+    `Compared with ${oldLabel}: ${result.pairs.length} cases in both, ${flagged.length} changed beyond noise ` +
     `(${flagged.length - worse} better, ${worse} worse); ${result.onlyNew.length} only in this run, ${result.onlyOld.length} only in the old one.`;
   const rule = 'change: flagged when the min-max ranges do not overlap and |delta| > noise (the larger (max-min)/median of the two runs).';
-  return [style === 'markdown' ? `### Compared with ${oldLabel}` : title, '', ...renderTable(header, rows, style, 4), '', ...(style === 'markdown' ? [title, ''] : []), rule];
+  return [
+    style === 'markdown' ? `### Compared with ${oldLabel}` : title,
+    '',
+    ...renderTable(header, rows, style, 4),
+    '',
+    ...(style === 'markdown' ? [title, ''] : []),
+    rule,
+  ];
 }

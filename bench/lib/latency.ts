@@ -48,7 +48,10 @@ export interface LatencySummary {
 
 export function summariseLatency(h: HistogramSnapshot): LatencySummary {
   return {
-    p50Ms: quantileMs(h, 0.5), p99Ms: quantileMs(h, 0.99), meanMs: h.count ? h.sum / h.count : 0,
-    count: h.count, over50: shareAbove(h, 50),
+    p50Ms: quantileMs(h, 0.5),
+    p99Ms: quantileMs(h, 0.99),
+    meanMs: h.count ? h.sum / h.count : 0,
+    count: h.count,
+    over50: shareAbove(h, 50),
   };
 }

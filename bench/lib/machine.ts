@@ -29,7 +29,9 @@ export interface MachineFacts {
 function git(args: string[]): string | null {
   try {
     // --no-optional-locks: reading the status must not rewrite the index under a concurrent git command.
-    return execFileSync('git', ['--no-optional-locks', ...args], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return execFileSync('git', ['--no-optional-locks', ...args], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {
     return null; // not a checkout, or no commit yet
   }
@@ -99,6 +101,8 @@ export function machineFacts(extra: Record<string, unknown> = {}): MachineFacts 
 /** One line for a report's header. */
 export function describeMachine(m: MachineFacts): string {
   const commit = m.gitCommit === null ? 'no commit' : `commit ${m.gitCommit.slice(0, 7)}${m.gitDirty ? ' (dirty)' : ''}`;
-  return `${m.cpu}, ${m.cores} cores, SIMD ${m.simd?.active ?? 'unknown'}, node ${m.node}, ` +
-    `ffmpeg ${m.ffmpeg?.version ?? 'none'}, onnxruntime ${m.onnxruntime ?? 'none'}, ${commit}`;
+  return (
+    `${m.cpu}, ${m.cores} cores, SIMD ${m.simd?.active ?? 'unknown'}, node ${m.node}, ` +
+    `ffmpeg ${m.ffmpeg?.version ?? 'none'}, onnxruntime ${m.onnxruntime ?? 'none'}, ${commit}`
+  );
 }

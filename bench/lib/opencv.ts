@@ -28,8 +28,10 @@ export class OpenCvBench {
   async facts(): Promise<OpenCvFacts> {
     const { header } = await this.peer.call('hello');
     return {
-      opencv: String(header['opencv']), numpy: String(header['numpy']),
-      python: String(header['python']), opencvThreads: Number(header['threads']),
+      opencv: String(header['opencv']),
+      numpy: String(header['numpy']),
+      python: String(header['python']),
+      opencvThreads: Number(header['threads']),
     };
   }
 

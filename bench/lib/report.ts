@@ -21,13 +21,22 @@ export interface Row {
 }
 
 export function makeRow(
-  caseName: string, impl: string, pixels: number, bytes: number, s: Summary,
-  opencv: Summary | undefined, memcpy: Summary | undefined,
+  caseName: string,
+  impl: string,
+  pixels: number,
+  bytes: number,
+  s: Summary,
+  opencv: Summary | undefined,
+  memcpy: Summary | undefined,
 ): Row {
   return {
-    case: caseName, impl, pixels, bytes, nsPerCall: s,
+    case: caseName,
+    impl,
+    pixels,
+    bytes,
+    nsPerCall: s,
     nsPerPixel: { median: s.median / pixels, min: s.min / pixels, max: s.max / pixels },
-    mbPerSecond: bytes / s.median * 1e3,
+    mbPerSecond: (bytes / s.median) * 1e3,
     timeRatioToOpenCv: opencv ? s.median / opencv.median : null,
     percentOfMemcpy: memcpy ? (memcpy.median / s.median) * 100 : null,
   };

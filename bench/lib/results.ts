@@ -35,13 +35,17 @@ export function readCases(file: string): ResultCase[] {
   try {
     data = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new ResultsFileError(`cannot read ${file} as JSON (${(err as Error).message}); pass a file written by --json or from bench/results`);
+    throw new ResultsFileError(
+      `cannot read ${file} as JSON (${(err as Error).message}); pass a file written by --json or from bench/results`,
+    );
   }
   if (isRunFile(data)) return data.cases;
   const scenario = typeof data === 'object' && data !== null ? (data as { scenario?: unknown }).scenario : undefined;
   const cases = typeof scenario === 'string' ? casesOf(scenario, data) : [];
   if (cases.length === 0) {
-    throw new ResultsFileError(`${file} holds no bench results this harness knows: expected a --json run file (format ${RUN_FORMAT}) or a bench/results/<scenario>-<date>.json report`);
+    throw new ResultsFileError(
+      `${file} holds no bench results this harness knows: expected a --json run file (format ${RUN_FORMAT}) or a bench/results/<scenario>-<date>.json report`,
+    );
   }
   return cases;
 }

@@ -61,7 +61,9 @@ export function lineChart(spec: ChartSpec): string {
   const xMax = xTicks.at(-1) as number;
   const xMin = xTicks[0] as number;
   const yTicksOf = (axis: 'left' | 'right'): number[] => {
-    const values = spec.series.filter((s) => s.axis === axis).flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)));
+    const values = spec.series
+      .filter((s) => s.axis === axis)
+      .flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)));
     const refs = (spec.lines ?? []).filter((l) => l.axis === axis).map((l) => l.value);
     return niceTicks(0, Math.max(1e-9, ...values, ...refs) * 1.05);
   };
@@ -78,33 +80,43 @@ export function lineChart(spec: ChartSpec): string {
   ];
   for (const t of xTicks) {
     const x = px(sx(t));
-    out.push(`<line x1="${x}" y1="${m.top + plotH}" x2="${x}" y2="${m.top + plotH + 5}" stroke="#444"/>`,
-      `<text x="${x}" y="${m.top + plotH + 18}" text-anchor="middle">${fmt(t)}</text>`);
+    out.push(
+      `<line x1="${x}" y1="${m.top + plotH}" x2="${x}" y2="${m.top + plotH + 5}" stroke="#444"/>`,
+      `<text x="${x}" y="${m.top + plotH + 18}" text-anchor="middle">${fmt(t)}</text>`,
+    );
   }
   for (const axis of ['left', 'right'] as const) {
     const edge = axis === 'left' ? m.left : m.left + plotW;
     for (const t of yTicks[axis]) {
       const y = px(sy(axis, t));
       const tick = axis === 'left' ? edge - 5 : edge + 5;
-      out.push(`<line x1="${edge}" y1="${y}" x2="${tick}" y2="${y}" stroke="#444"/>`,
-        `<text x="${axis === 'left' ? tick - 3 : tick + 3}" y="${y}" dy="4" text-anchor="${axis === 'left' ? 'end' : 'start'}">${fmt(t)}</text>`);
+      out.push(
+        `<line x1="${edge}" y1="${y}" x2="${tick}" y2="${y}" stroke="#444"/>`,
+        `<text x="${axis === 'left' ? tick - 3 : tick + 3}" y="${y}" dy="4" text-anchor="${axis === 'left' ? 'end' : 'start'}">${fmt(t)}</text>`,
+      );
       if (axis === 'left') out.push(`<line x1="${m.left}" y1="${y}" x2="${m.left + plotW}" y2="${y}" stroke="#eee"/>`);
     }
     const lx = axis === 'left' ? 16 : width - 16;
     const ly = m.top + plotH / 2;
-    out.push(`<text x="${lx}" y="${ly}" text-anchor="middle" transform="rotate(-90 ${lx} ${ly})">${escapeXml(axis === 'left' ? spec.leftLabel : spec.rightLabel)}</text>`);
+    out.push(
+      `<text x="${lx}" y="${ly}" text-anchor="middle" transform="rotate(-90 ${lx} ${ly})">${escapeXml(axis === 'left' ? spec.leftLabel : spec.rightLabel)}</text>`,
+    );
   }
   out.push(`<text x="${m.left + plotW / 2}" y="${m.top + plotH + 40}" text-anchor="middle">${escapeXml(spec.xLabel)}</text>`);
   for (const l of spec.lines ?? []) {
     const y = px(sy(l.axis, l.value));
     // Each label at its own axis's end, so two lines close together do not print over each other.
     const [lx, anchor] = l.axis === 'left' ? [m.left + 4, 'start'] : [m.left + plotW - 4, 'end'];
-    out.push(`<line x1="${m.left}" y1="${y}" x2="${m.left + plotW}" y2="${y}" stroke="${l.color}" stroke-dasharray="6 4"/>`,
-      `<text x="${lx}" y="${y}" dy="-4" text-anchor="${anchor}" fill="${l.color}">${escapeXml(l.label)}</text>`);
+    out.push(
+      `<line x1="${m.left}" y1="${y}" x2="${m.left + plotW}" y2="${y}" stroke="${l.color}" stroke-dasharray="6 4"/>`,
+      `<text x="${lx}" y="${y}" dy="-4" text-anchor="${anchor}" fill="${l.color}">${escapeXml(l.label)}</text>`,
+    );
   }
   let legendX = m.left;
   for (const s of spec.series) {
-    const points = spec.x.map((x, k) => [x, s.values[k] ?? null] as const).filter((p): p is readonly [number, number] => p[1] !== null && Number.isFinite(p[1]));
+    const points = spec.x
+      .map((x, k) => [x, s.values[k] ?? null] as const)
+      .filter((p): p is readonly [number, number] => p[1] !== null && Number.isFinite(p[1]));
     const coords = points.map(([x, y]) => `${px(sx(x))},${px(sy(s.axis, y))}`);
     out.push(`<g class="series" data-name="${escapeXml(s.name)}">`);
     if (coords.length > 1) out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${coords.join(' ')}"/>`);
@@ -115,8 +127,10 @@ export function lineChart(spec: ChartSpec): string {
     out.push('</g>');
     const label = `${s.name} (${s.axis} axis)`;
     const ly = height - 14;
-    out.push(`<line x1="${legendX}" y1="${ly - 4}" x2="${legendX + 24}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"/>`,
-      `<text x="${legendX + 30}" y="${ly}">${escapeXml(label)}</text>`);
+    out.push(
+      `<line x1="${legendX}" y1="${ly - 4}" x2="${legendX + 24}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"/>`,
+      `<text x="${legendX + 30}" y="${ly}">${escapeXml(label)}</text>`,
+    );
     // About 6.5 px a character at 12 px sans-serif: enough to keep legend entries apart without measuring text.
     legendX += 30 + label.length * 6.5 + 24;
   }

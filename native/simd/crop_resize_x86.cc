@@ -33,31 +33,36 @@ PANOPTES_TARGET_AVX2 inline __m256i gather8(const uint8_t* row, const int32_t* o
 }
 
 PANOPTES_TARGET_AVX2 inline __m256i window8(const uint8_t* row, const int32_t* off) {
-  return _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(row + off[4]), reinterpret_cast<const __m128i*>(row + off[0]));
+  return _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(row + off[4]),
+                             reinterpret_cast<const __m128i*>(row + off[0]));
 }
 
 // The pshufb mask for gathered lanes: bytes 0 and `step` of each 32-bit lane.
 PANOPTES_TARGET_AVX2 inline __m256i pairMask8(int step) {
-  const __m128i m = _mm_add_epi32(_mm_set1_epi32(static_cast<int>(0x80008000u | (static_cast<unsigned>(step) << 16))),
-                                  _mm_setr_epi32(0, 0x40004, 0x80008, 0xC000C));
+  const __m128i m =
+      _mm_add_epi32(_mm_set1_epi32(static_cast<int>(0x80008000u | (static_cast<unsigned>(step) << 16))),
+                    _mm_setr_epi32(0, 0x40004, 0x80008, 0xC000C));
   return _mm256_broadcastsi128_si256(m);
 }
 
 constexpr int pairWeights(int lo, int hi) {
-  return static_cast<int>((static_cast<uint32_t>(static_cast<uint16_t>(hi)) << 16) | static_cast<uint16_t>(lo));
+  return static_cast<int>((static_cast<uint32_t>(static_cast<uint16_t>(hi)) << 16) |
+                          static_cast<uint16_t>(lo));
 }
 
 // top * (2048 - fy) + bottom * fy with one multiply (every term stays below 2^31), rounded once.
 PANOPTES_TARGET_AVX2 inline __m256i lerp8(__m256i topPairs, __m256i bottomPairs, __m256i coeff, __m256i fy) {
   const __m256i top = _mm256_madd_epi16(topPairs, coeff), bottom = _mm256_madd_epi16(bottomPairs, coeff);
-  const __m256i v = _mm256_add_epi32(_mm256_slli_epi32(top, 11), _mm256_mullo_epi32(_mm256_sub_epi32(bottom, top), fy));
+  const __m256i v =
+      _mm256_add_epi32(_mm256_slli_epi32(top, 11), _mm256_mullo_epi32(_mm256_sub_epi32(bottom, top), fy));
   return _mm256_srai_epi32(_mm256_add_epi32(v, _mm256_set1_epi32(1 << 21)), 22);
 }
 
 // `channels` planes for eight pixels starting at a multiple of 8: the same taps shifted by c bytes
 // give nv12's V after U and packed G, B after R. Returns out[0].
-PANOPTES_TARGET_AVX2 inline __m256i sample8(const uint8_t* r0, const uint8_t* r1, const int32_t* off, const int32_t* masks,
-                                            int step, int channels, __m256i coeff, __m256i fy, __m256i* out) {
+PANOPTES_TARGET_AVX2 inline __m256i sample8(const uint8_t* r0, const uint8_t* r1, const int32_t* off,
+                                            const int32_t* masks, int step, int channels, __m256i coeff,
+                                            __m256i fy, __m256i* out) {
   if (masks[0] != -1 && masks[4] != -1) {
     const __m256i m = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(masks));
     const __m256i t = window8(r0, off), b = window8(r1, off);
@@ -82,7 +87,8 @@ PANOPTES_TARGET_AVX2 inline __m256i sample8(const uint8_t* r0, const uint8_t* r1
 }
 
 PANOPTES_TARGET_AVX2 inline void yuvToRgb8(__m256i y, __m256i u, __m256i v, __m256i* rgb) {
-  const __m256i yu = _mm256_or_si256(y, _mm256_slli_epi32(u, 16)), yv = _mm256_or_si256(y, _mm256_slli_epi32(v, 16));
+  const __m256i yu = _mm256_or_si256(y, _mm256_slli_epi32(u, 16)),
+                yv = _mm256_or_si256(y, _mm256_slli_epi32(v, 16));
   const __m256i r = _mm256_madd_epi16(yv, _mm256_set1_epi32(pairWeights(298, 409)));
   const __m256i g = _mm256_add_epi32(_mm256_madd_epi16(yu, _mm256_set1_epi32(pairWeights(298, -100))),
                                      _mm256_madd_epi16(v, _mm256_set1_epi32(pairWeights(-208, 0))));
@@ -101,14 +107,18 @@ PANOPTES_TARGET_AVX2 inline void store8(const Job& j, const Norm8& n, int ty, in
   const size_t i = static_cast<size_t>(ty) * j.dstW + tx;
   if (j.u8) {
     // Saturating packs clamp to 0..255; then interleave 4 pixels a lane and close the lane gap.
-    const __m256i bytes = _mm256_packus_epi16(_mm256_packs_epi32(rgb[0], rgb[1]), _mm256_packs_epi32(rgb[2], rgb[2]));
-    const __m256i weave = _mm256_broadcastsi128_si256(_mm_setr_epi8(0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11, -1, -1, -1, -1));
-    const __m256i v = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(bytes, weave), _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7));
+    const __m256i bytes =
+        _mm256_packus_epi16(_mm256_packs_epi32(rgb[0], rgb[1]), _mm256_packs_epi32(rgb[2], rgb[2]));
+    const __m256i weave =
+        _mm256_broadcastsi128_si256(_mm_setr_epi8(0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11, -1, -1, -1, -1));
+    const __m256i v = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(bytes, weave),
+                                                  _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(j.u8 + 3 * i), _mm256_castsi256_si128(v));
     _mm_storel_epi64(reinterpret_cast<__m128i*>(j.u8 + 3 * i + 16), _mm256_extracti128_si256(v, 1));
   } else {
     for (int c = 0; c < 3; ++c) {
-      const __m256i v = _mm256_min_epi32(_mm256_max_epi32(rgb[c], _mm256_setzero_si256()), _mm256_set1_epi32(255));
+      const __m256i v =
+          _mm256_min_epi32(_mm256_max_epi32(rgb[c], _mm256_setzero_si256()), _mm256_set1_epi32(255));
       _mm256_storeu_ps(j.f32 + c * j.plane + i, _mm256_fmadd_ps(_mm256_cvtepi32_ps(v), n.a[c], n.b[c]));
     }
   }
@@ -179,18 +189,19 @@ PANOPTES_TARGET_AVX512 inline __m512i gather16(const uint8_t* row, const int32_t
   return _mm512_inserti64x4(_mm512_castsi256_si512(gather8(row, off)), gather8(row, off + 8), 1);
 }
 
-PANOPTES_TARGET_AVX512 inline __m512i lerp16(__m512i topPairs, __m512i bottomPairs, __m512i coeff, __m512i fy) {
+PANOPTES_TARGET_AVX512 inline __m512i lerp16(__m512i topPairs, __m512i bottomPairs, __m512i coeff,
+                                             __m512i fy) {
   const __m512i top = _mm512_madd_epi16(topPairs, coeff), bottom = _mm512_madd_epi16(bottomPairs, coeff);
-  const __m512i v = _mm512_add_epi32(_mm512_slli_epi32(top, 11), _mm512_mullo_epi32(_mm512_sub_epi32(bottom, top), fy));
+  const __m512i v =
+      _mm512_add_epi32(_mm512_slli_epi32(top, 11), _mm512_mullo_epi32(_mm512_sub_epi32(bottom, top), fy));
   return _mm512_srai_epi32(_mm512_add_epi32(v, _mm512_set1_epi32(1 << 21)), 22);
 }
 
 // As sample8, sixteen pixels (packed RGB comes here only as windows). Forced inline: GCC otherwise
 // passes the vectors through memory, a third of the AVX-512 time (forcing sample8 made AVX2 slower).
-PANOPTES_TARGET_AVX512 __attribute__((always_inline)) inline void sample16(const uint8_t* r0, const uint8_t* r1,
-                                                                           const int32_t* off, const int32_t* masks,
-                                                                           int step, int channels, __m512i coeff,
-                                                                           __m512i fy, __m512i* out) {
+PANOPTES_TARGET_AVX512 __attribute__((always_inline)) inline void sample16(
+    const uint8_t* r0, const uint8_t* r1, const int32_t* off, const int32_t* masks, int step, int channels,
+    __m512i coeff, __m512i fy, __m512i* out) {
   const bool window = masks[0] != -1 && masks[4] != -1 && masks[8] != -1 && masks[12] != -1;
   const __m512i pairs = _mm512_broadcast_i32x4(_mm256_castsi256_si128(pairMask8(step)));
   __m512i m = pairs, t, b;
@@ -209,7 +220,8 @@ PANOPTES_TARGET_AVX512 __attribute__((always_inline)) inline void sample16(const
 }
 
 PANOPTES_TARGET_AVX512 inline void yuvToRgb16(__m512i y, __m512i u, __m512i v, __m512i* rgb) {
-  const __m512i yu = _mm512_or_si512(y, _mm512_slli_epi32(u, 16)), yv = _mm512_or_si512(y, _mm512_slli_epi32(v, 16));
+  const __m512i yu = _mm512_or_si512(y, _mm512_slli_epi32(u, 16)),
+                yv = _mm512_or_si512(y, _mm512_slli_epi32(v, 16));
   const __m512i r = _mm512_madd_epi16(yv, _mm512_set1_epi32(pairWeights(298, 409)));
   const __m512i g = _mm512_add_epi32(_mm512_madd_epi16(yu, _mm512_set1_epi32(pairWeights(298, -100))),
                                      _mm512_madd_epi16(v, _mm512_set1_epi32(pairWeights(-208, 0))));
@@ -222,14 +234,18 @@ PANOPTES_TARGET_AVX512 inline void yuvToRgb16(__m512i y, __m512i u, __m512i v, _
 PANOPTES_TARGET_AVX512 inline void store16(const Job& j, const Norm8& n, int ty, int tx, const __m512i* rgb) {
   const size_t i = static_cast<size_t>(ty) * j.dstW + tx;
   if (j.u8) {
-    const __m512i bytes = _mm512_packus_epi16(_mm512_packs_epi32(rgb[0], rgb[1]), _mm512_packs_epi32(rgb[2], rgb[2]));
-    const __m512i weave = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11, -1, -1, -1, -1));
-    const __m512i v = _mm512_permutexvar_epi32(_mm512_setr_epi32(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 3, 7, 11, 15),
-                                               _mm512_shuffle_epi8(bytes, weave));
+    const __m512i bytes =
+        _mm512_packus_epi16(_mm512_packs_epi32(rgb[0], rgb[1]), _mm512_packs_epi32(rgb[2], rgb[2]));
+    const __m512i weave =
+        _mm512_broadcast_i32x4(_mm_setr_epi8(0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11, -1, -1, -1, -1));
+    const __m512i v =
+        _mm512_permutexvar_epi32(_mm512_setr_epi32(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 3, 7, 11, 15),
+                                 _mm512_shuffle_epi8(bytes, weave));
     _mm512_mask_storeu_epi32(j.u8 + 3 * i, 0x0FFF, v);  // 48 bytes; masked lanes are not touched
   } else {
     for (int c = 0; c < 3; ++c) {
-      const __m512i v = _mm512_min_epi32(_mm512_max_epi32(rgb[c], _mm512_setzero_si512()), _mm512_set1_epi32(255));
+      const __m512i v =
+          _mm512_min_epi32(_mm512_max_epi32(rgb[c], _mm512_setzero_si512()), _mm512_set1_epi32(255));
       const __m512 a = _mm512_broadcast_f32x8(n.a[c]), b = _mm512_broadcast_f32x8(n.b[c]);
       _mm512_storeu_ps(j.f32 + c * j.plane + i, _mm512_fmadd_ps(_mm512_cvtepi32_ps(v), a, b));
     }
@@ -288,8 +304,12 @@ struct Avx512Rows {
 
 }  // namespace
 
-RowsFn avx2Rows(PixelFormat f) { return pick<Avx2Rows>(f); }
-RowsFn avx512Rows(PixelFormat f) { return pick<Avx512Rows>(f); }
+RowsFn avx2Rows(PixelFormat f) {
+  return pick<Avx2Rows>(f);
+}
+RowsFn avx512Rows(PixelFormat f) {
+  return pick<Avx512Rows>(f);
+}
 
 }  // namespace crop_resize_impl
 }  // namespace panoptes

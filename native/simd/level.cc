@@ -9,43 +9,55 @@ namespace panoptes {
 
 bool simdCompiled(SimdLevel level) {
   switch (level) {
-    case SimdLevel::Scalar: return true;
+    case SimdLevel::Scalar:
+      return true;
 #ifdef PANOPTES_X86
     case SimdLevel::Avx2:
-    case SimdLevel::Avx512: return true;
+    case SimdLevel::Avx512:
+      return true;
 #endif
 #ifdef PANOPTES_NEON
-    case SimdLevel::Neon: return true;
+    case SimdLevel::Neon:
+      return true;
 #endif
-    default: return false;
+    default:
+      return false;
   }
 }
 
 bool simdSupported(SimdLevel level) {
   if (!simdCompiled(level)) return false;
   switch (level) {
-    case SimdLevel::Scalar: return true;
+    case SimdLevel::Scalar:
+      return true;
 #ifdef PANOPTES_X86
     case SimdLevel::Avx2:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi2");
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+             __builtin_cpu_supports("bmi2");
     case SimdLevel::Avx512:
       return simdSupported(SimdLevel::Avx2) && __builtin_cpu_supports("avx512f") &&
              __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
              __builtin_cpu_supports("avx512dq");
 #endif
 #ifdef PANOPTES_NEON
-    case SimdLevel::Neon: return true;  // mandatory on AArch64
+    case SimdLevel::Neon:
+      return true;  // mandatory on AArch64
 #endif
-    default: return false;
+    default:
+      return false;
   }
 }
 
 const char* simdName(SimdLevel level) {
   switch (level) {
-    case SimdLevel::Scalar: return "scalar";
-    case SimdLevel::Avx2: return "avx2";
-    case SimdLevel::Avx512: return "avx512";
-    case SimdLevel::Neon: return "neon";
+    case SimdLevel::Scalar:
+      return "scalar";
+    case SimdLevel::Avx2:
+      return "avx2";
+    case SimdLevel::Avx512:
+      return "avx512";
+    case SimdLevel::Neon:
+      return "neon";
   }
   return "unknown";
 }

@@ -24,7 +24,8 @@ void rgbRowNeon(const uint8_t* s, uint8_t* d, int n, bool bgr) {
       uint32x4_t lo = vmull_u16(vget_low_u16(r), wr), hi = vmull_u16(vget_high_u16(r), wr);
       lo = vmlal_u16(vmlal_u16(lo, vget_low_u16(g), wg), vget_low_u16(b), wb);
       hi = vmlal_u16(vmlal_u16(hi, vget_high_u16(g), wg), vget_high_u16(b), wb);
-      out[h] = vmovn_u16(vcombine_u16(vrshrn_n_u32(lo, kShift), vrshrn_n_u32(hi, kShift)));  // rounding = + kRound
+      out[h] =
+          vmovn_u16(vcombine_u16(vrshrn_n_u32(lo, kShift), vrshrn_n_u32(hi, kShift)));  // rounding = + kRound
     }
     vst1q_u8(d + x, vcombine_u8(out[0], out[1]));
   }
@@ -57,9 +58,16 @@ void sumRowsNeon(const uint8_t* row, ptrdiff_t stride, int rows, int n, uint32_t
 
 inline uint32x4_t boxNeon(const uint32_t* v, int fx) {
   switch (fx) {
-    case 1: return vld1q_u32(v);
-    case 2: { const uint32x4x2_t p = vld2q_u32(v); return vaddq_u32(p.val[0], p.val[1]); }
-    case 3: { const uint32x4x3_t p = vld3q_u32(v); return vaddq_u32(vaddq_u32(p.val[0], p.val[1]), p.val[2]); }
+    case 1:
+      return vld1q_u32(v);
+    case 2: {
+      const uint32x4x2_t p = vld2q_u32(v);
+      return vaddq_u32(p.val[0], p.val[1]);
+    }
+    case 3: {
+      const uint32x4x3_t p = vld3q_u32(v);
+      return vaddq_u32(vaddq_u32(p.val[0], p.val[1]), p.val[2]);
+    }
     default: {
       const uint32x4x4_t p = vld4q_u32(v);
       return vaddq_u32(vaddq_u32(p.val[0], p.val[1]), vaddq_u32(p.val[2], p.val[3]));

@@ -17,10 +17,10 @@ PANOPTES_TARGET_AVX2 inline __m256i rgb8Avx2(const uint8_t* p, __m256i wPair, __
   // Lane 0 gets bytes 0..15, lane 1 bytes 12..27: four whole pixels at the start of each lane.
   const __m256i v = _mm256_permutevar8x32_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)),
                                                 _mm256_setr_epi32(0, 1, 2, 3, 3, 4, 5, 6));
-  const __m256i pairs = _mm256_setr_epi8(0, -1, 1, -1, 3, -1, 4, -1, 6, -1, 7, -1, 9, -1, 10, -1,
-                                         0, -1, 1, -1, 3, -1, 4, -1, 6, -1, 7, -1, 9, -1, 10, -1);
-  const __m256i third = _mm256_setr_epi8(2, -1, -1, -1, 5, -1, -1, -1, 8, -1, -1, -1, 11, -1, -1, -1,
-                                         2, -1, -1, -1, 5, -1, -1, -1, 8, -1, -1, -1, 11, -1, -1, -1);
+  const __m256i pairs = _mm256_setr_epi8(0, -1, 1, -1, 3, -1, 4, -1, 6, -1, 7, -1, 9, -1, 10, -1, 0, -1, 1,
+                                         -1, 3, -1, 4, -1, 6, -1, 7, -1, 9, -1, 10, -1);
+  const __m256i third = _mm256_setr_epi8(2, -1, -1, -1, 5, -1, -1, -1, 8, -1, -1, -1, 11, -1, -1, -1, 2, -1,
+                                         -1, -1, 5, -1, -1, -1, 8, -1, -1, -1, 11, -1, -1, -1);
   const __m256i s = _mm256_add_epi32(_mm256_madd_epi16(_mm256_shuffle_epi8(v, pairs), wPair),
                                      _mm256_madd_epi16(_mm256_shuffle_epi8(v, third), wThird));
   return _mm256_srli_epi32(_mm256_add_epi32(s, _mm256_set1_epi32(kRound)), kShift);
@@ -29,7 +29,8 @@ PANOPTES_TARGET_AVX2 inline __m256i rgb8Avx2(const uint8_t* p, __m256i wPair, __
 // Sixteen u32 lanes holding bytes -> 16 bytes in order.
 PANOPTES_TARGET_AVX2 inline void store16Avx2(uint8_t* d, __m256i lo, __m256i hi) {
   const __m256i w = _mm256_packus_epi32(lo, hi);
-  const __m256i b = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(w, w), _mm256_setr_epi32(0, 4, 1, 5, 0, 4, 1, 5));
+  const __m256i b =
+      _mm256_permutevar8x32_epi32(_mm256_packus_epi16(w, w), _mm256_setr_epi32(0, 4, 1, 5, 0, 4, 1, 5));
   _mm_storeu_si128(reinterpret_cast<__m128i*>(d), _mm256_castsi256_si128(b));
 }
 
@@ -76,8 +77,10 @@ PANOPTES_TARGET_AVX2 inline __m256i loadAvx2(const uint32_t* p) {
 // Eight box sums of fx consecutive values from v. fx == 3 reads v[0..26): rowSums has padding.
 PANOPTES_TARGET_AVX2 inline __m256i boxAvx2(const uint32_t* v, int fx) {
   switch (fx) {
-    case 1: return loadAvx2(v);
-    case 2: return _mm256_permute4x64_epi64(_mm256_hadd_epi32(loadAvx2(v), loadAvx2(v + 8)), 0xD8);
+    case 1:
+      return loadAvx2(v);
+    case 2:
+      return _mm256_permute4x64_epi64(_mm256_hadd_epi32(loadAvx2(v), loadAvx2(v + 8)), 0xD8);
     case 3: {
       // Sliding sums of three, then keep every third one.
       __m256i s[3];
@@ -93,10 +96,12 @@ PANOPTES_TARGET_AVX2 inline __m256i boxAvx2(const uint32_t* v, int fx) {
     case 4: {
       const __m256i ab = _mm256_hadd_epi32(loadAvx2(v), loadAvx2(v + 8));
       const __m256i cd = _mm256_hadd_epi32(loadAvx2(v + 16), loadAvx2(v + 24));
-      return _mm256_permutevar8x32_epi32(_mm256_hadd_epi32(ab, cd), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+      return _mm256_permutevar8x32_epi32(_mm256_hadd_epi32(ab, cd),
+                                         _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
     }
     default: {
-      const __m256i idx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(fx));
+      const __m256i idx =
+          _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(fx));
       __m256i s = _mm256_setzero_si256();
       for (int t = 0; t < fx; ++t) {
         s = _mm256_add_epi32(s, _mm256_i32gather_epi32(reinterpret_cast<const int*>(v + t), idx, 4));
@@ -122,10 +127,12 @@ PANOPTES_TARGET_AVX2 void reduceRowAvx2(const uint32_t* sums, int fx, int n, con
 }
 
 PANOPTES_TARGET_AVX512 inline __m512i rgb16Avx512(const uint8_t* p, __m512i wPair, __m512i wThird) {
-  const __m512i v = _mm512_permutexvar_epi32(_mm512_setr_epi32(0, 1, 2, 3, 3, 4, 5, 6, 6, 7, 8, 9, 9, 10, 11, 12),
-                                             _mm512_loadu_si512(p));
-  const __m512i pairs = _mm512_broadcast_i32x4(_mm_setr_epi8(0, -1, 1, -1, 3, -1, 4, -1, 6, -1, 7, -1, 9, -1, 10, -1));
-  const __m512i third = _mm512_broadcast_i32x4(_mm_setr_epi8(2, -1, -1, -1, 5, -1, -1, -1, 8, -1, -1, -1, 11, -1, -1, -1));
+  const __m512i v = _mm512_permutexvar_epi32(
+      _mm512_setr_epi32(0, 1, 2, 3, 3, 4, 5, 6, 6, 7, 8, 9, 9, 10, 11, 12), _mm512_loadu_si512(p));
+  const __m512i pairs =
+      _mm512_broadcast_i32x4(_mm_setr_epi8(0, -1, 1, -1, 3, -1, 4, -1, 6, -1, 7, -1, 9, -1, 10, -1));
+  const __m512i third =
+      _mm512_broadcast_i32x4(_mm_setr_epi8(2, -1, -1, -1, 5, -1, -1, -1, 8, -1, -1, -1, 11, -1, -1, -1));
   const __m512i s = _mm512_add_epi32(_mm512_madd_epi16(_mm512_shuffle_epi8(v, pairs), wPair),
                                      _mm512_madd_epi16(_mm512_shuffle_epi8(v, third), wThird));
   return _mm512_srli_epi32(_mm512_add_epi32(s, _mm512_set1_epi32(kRound)), kShift);
@@ -138,15 +145,15 @@ PANOPTES_TARGET_AVX512 void rgbRowAvx512(const uint8_t* s, uint8_t* d, int n, bo
   for (; 3 * x + 112 <= 3 * n; x += 32) {
     const __m512i lo = rgb16Avx512(s + 3 * x, wPair, wThird), hi = rgb16Avx512(s + 3 * x + 48, wPair, wThird);
     const __m512i w = _mm512_packus_epi32(lo, hi);
-    const __m512i b = _mm512_permutexvar_epi32(_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0),
-                                               _mm512_packus_epi16(w, w));
+    const __m512i b = _mm512_permutexvar_epi32(
+        _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0), _mm512_packus_epi16(w, w));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + x), _mm512_castsi512_si256(b));
   }
   rgbRowAvx2(s + 3 * x, d + x, n - x, bgr);
 }
 
-PANOPTES_TARGET_AVX512 void sumRowsAvx512(const uint8_t* row, ptrdiff_t stride, int rows, int n, uint32_t* sums,
-                                          bool accumulate) {
+PANOPTES_TARGET_AVX512 void sumRowsAvx512(const uint8_t* row, ptrdiff_t stride, int rows, int n,
+                                          uint32_t* sums, bool accumulate) {
   int x = 0;
   for (; x + 32 <= n; x += 32) {
     __m512i lo = _mm512_setzero_si512(), hi = lo;
@@ -179,8 +186,10 @@ PANOPTES_TARGET_AVX512 inline __m512i pairSumAvx512(__m512i a, __m512i b) {
 // Sixteen box sums; fx == 3 reads v[0..50): rowSums has padding.
 PANOPTES_TARGET_AVX512 inline __m512i boxAvx512(const uint32_t* v, int fx) {
   switch (fx) {
-    case 1: return _mm512_loadu_si512(v);
-    case 2: return pairSumAvx512(_mm512_loadu_si512(v), _mm512_loadu_si512(v + 16));
+    case 1:
+      return _mm512_loadu_si512(v);
+    case 2:
+      return pairSumAvx512(_mm512_loadu_si512(v), _mm512_loadu_si512(v + 16));
     case 3: {
       __m512i s[3];
       for (int i = 0; i < 3; ++i) {
@@ -190,15 +199,15 @@ PANOPTES_TARGET_AVX512 inline __m512i boxAvx512(const uint32_t* v, int fx) {
       }
       const __m512i lo = _mm512_permutex2var_epi32(
           s[0], _mm512_setr_epi32(0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 0, 0, 0, 0, 0), s[1]);
-      return _mm512_mask_permutexvar_epi32(lo, 0xF800, _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 4, 7, 10, 13),
-                                           s[2]);
+      return _mm512_mask_permutexvar_epi32(
+          lo, 0xF800, _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 4, 7, 10, 13), s[2]);
     }
     case 4:
       return pairSumAvx512(pairSumAvx512(_mm512_loadu_si512(v), _mm512_loadu_si512(v + 16)),
                            pairSumAvx512(_mm512_loadu_si512(v + 32), _mm512_loadu_si512(v + 48)));
     default: {
-      const __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-                                             _mm512_set1_epi32(fx));
+      const __m512i idx = _mm512_mullo_epi32(
+          _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(fx));
       __m512i s = _mm512_setzero_si512();
       for (int t = 0; t < fx; ++t) s = _mm512_add_epi32(s, _mm512_i32gather_epi32(idx, v + t, 4));
       return s;
@@ -206,9 +215,11 @@ PANOPTES_TARGET_AVX512 inline __m512i boxAvx512(const uint32_t* v, int fx) {
   }
 }
 
-PANOPTES_TARGET_AVX512 void reduceRowAvx512(const uint32_t* sums, int fx, int n, const Divider& d, uint8_t* dst) {
+PANOPTES_TARGET_AVX512 void reduceRowAvx512(const uint32_t* sums, int fx, int n, const Divider& d,
+                                            uint8_t* dst) {
   int x = 0;
-  const __m512i half = _mm512_set1_epi32(static_cast<int>(d.half)), mul = _mm512_set1_epi32(static_cast<int>(d.mul));
+  const __m512i half = _mm512_set1_epi32(static_cast<int>(d.half)),
+                mul = _mm512_set1_epi32(static_cast<int>(d.mul));
   const __m128i shift = _mm_cvtsi32_si128(static_cast<int>(d.shift));
   for (; d.simd && x + 16 <= n; x += 16) {
     const __m512i s = boxAvx512(sums + static_cast<ptrdiff_t>(x) * fx, fx);

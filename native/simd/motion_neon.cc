@@ -30,7 +30,8 @@ inline uint8x16_t bgBytesNeon(const float* bg) {
 }
 
 // `changed` holds 16 compare bytes (0 or 0xff); each float lane takes alphaFg where its byte is set.
-inline void bgUpdateNeon(const uint8_t* cur, float* bg, uint8x16_t changed, float32x4_t alpha, float32x4_t alphaFg) {
+inline void bgUpdateNeon(const uint8_t* cur, float* bg, uint8x16_t changed, float32x4_t alpha,
+                         float32x4_t alphaFg) {
   const uint8x16_t c8 = vld1q_u8(cur);
   const uint16x8_t lo = vmovl_u8(vget_low_u8(c8));
   const uint16x8_t hi = vmovl_high_u8(c8);
@@ -108,7 +109,8 @@ void passNeon(const Job& j, Totals& t) {
     if (x < width) {
       const int n = width - x;
       tail.load<kBg, kEx>(row, x, n);
-      const uint64_t m = blockNeon<kBg, kEx>(tail.cur, tail.ref, tail.bg, tail.ex, tail.mask, thr, alpha, alphaFg);
+      const uint64_t m =
+          blockNeon<kBg, kEx>(tail.cur, tail.ref, tail.bg, tail.ex, tail.mask, thr, alpha, alphaFg);
       tail.store<kBg>(row, x, n);
       acc.bits(x, m & ((uint64_t{1} << n) - 1));
     }
@@ -118,7 +120,8 @@ void passNeon(const Job& j, Totals& t) {
 
 }  // namespace
 
-const Pass kNeon[4] = {passNeon<false, false>, passNeon<false, true>, passNeon<true, false>, passNeon<true, true>};
+const Pass kNeon[4] = {passNeon<false, false>, passNeon<false, true>, passNeon<true, false>,
+                       passNeon<true, true>};
 
 }  // namespace motion_impl
 }  // namespace panoptes

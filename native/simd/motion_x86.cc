@@ -72,9 +72,10 @@ PANOPTES_TARGET_AVX2 inline uint64_t blockAvx2(const uint8_t* cur, const uint8_t
 // Out of line: its memcpy calls would otherwise make GCC spill the main loop's vectors.
 template <bool kBg, bool kEx>
 PANOPTES_TARGET_AVX2 __attribute__((noinline)) uint64_t tailAvx2(const Row& row, int x, int n, Tail& tail,
-                                                                  __m256i thr, __m256 alpha, __m256 alphaFg) {
+                                                                 __m256i thr, __m256 alpha, __m256 alphaFg) {
   tail.load<kBg, kEx>(row, x, n);
-  const uint64_t m = blockAvx2<kBg, kEx>(tail.cur, tail.ref, tail.bg, tail.ex, tail.mask, thr, alpha, alphaFg);
+  const uint64_t m =
+      blockAvx2<kBg, kEx>(tail.cur, tail.ref, tail.bg, tail.ex, tail.mask, thr, alpha, alphaFg);
   tail.store<kBg>(row, x, n);
   return m & ((uint64_t{1} << n) - 1);
 }
@@ -114,8 +115,8 @@ PANOPTES_TARGET_AVX512 inline __m128i bgBytesAvx512(const float* bg, __mmask16 k
   return _mm512_cvtusepi32_epi8(_mm512_cvtps_epi32(c));
 }
 
-PANOPTES_TARGET_AVX512 inline void bgUpdateAvx512(const uint8_t* cur, float* bg, __mmask16 k, __mmask16 changed,
-                                                  __m512 alpha, __m512 alphaFg) {
+PANOPTES_TARGET_AVX512 inline void bgUpdateAvx512(const uint8_t* cur, float* bg, __mmask16 k,
+                                                  __mmask16 changed, __m512 alpha, __m512 alphaFg) {
   const __m512 c = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(k, cur)));
   const __m512 b = _mm512_maskz_loadu_ps(k, bg);
   __m512 p = _mm512_mul_ps(_mm512_mask_blend_ps(changed, alpha, alphaFg), _mm512_sub_ps(c, b));
@@ -182,7 +183,8 @@ PANOPTES_TARGET_AVX512 void passAvx512(const Job& j, Totals& t) {
 
 }  // namespace
 
-const Pass kAvx2[4] = {passAvx2<false, false>, passAvx2<false, true>, passAvx2<true, false>, passAvx2<true, true>};
+const Pass kAvx2[4] = {passAvx2<false, false>, passAvx2<false, true>, passAvx2<true, false>,
+                       passAvx2<true, true>};
 const Pass kAvx512[4] = {passAvx512<false, false>, passAvx512<false, true>, passAvx512<true, false>,
                          passAvx512<true, true>};
 

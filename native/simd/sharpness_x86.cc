@@ -16,7 +16,8 @@ PANOPTES_TARGET_AVX2 inline Cols2 cols2(const uint8_t* p) {
   const __m256i lo = _mm256_set1_epi16(0xff);
   const __m256i v0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
   const __m256i v1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 2));
-  return {_mm256_and_si256(v0, lo), _mm256_srli_epi16(v0, 8), _mm256_and_si256(v1, lo), _mm256_srli_epi16(v1, 8)};
+  return {_mm256_and_si256(v0, lo), _mm256_srli_epi16(v0, 8), _mm256_and_si256(v1, lo),
+          _mm256_srli_epi16(v1, 8)};
 }
 
 struct Acc2 {
@@ -43,8 +44,10 @@ PANOPTES_TARGET_AVX2 inline void block2(const uint8_t* a, const uint8_t* b, cons
   __m256i gxO = _mm256_sub_epi16(v1, vm);
   __m256i gyE = _mm256_add_epi16(_mm256_add_epi16(dl, d0), _mm256_slli_epi16(dm, 1));
   __m256i gyO = _mm256_add_epi16(_mm256_add_epi16(dm, d1), _mm256_slli_epi16(d0, 1));
-  __m256i lapE = _mm256_sub_epi16(_mm256_add_epi16(sm, _mm256_add_epi16(B.l, B.r0)), _mm256_slli_epi16(B.m, 2));
-  __m256i lapO = _mm256_sub_epi16(_mm256_add_epi16(s0, _mm256_add_epi16(B.m, B.r1)), _mm256_slli_epi16(B.r0, 2));
+  __m256i lapE =
+      _mm256_sub_epi16(_mm256_add_epi16(sm, _mm256_add_epi16(B.l, B.r0)), _mm256_slli_epi16(B.m, 2));
+  __m256i lapO =
+      _mm256_sub_epi16(_mm256_add_epi16(s0, _mm256_add_epi16(B.m, B.r1)), _mm256_slli_epi16(B.r0, 2));
   if (kPartial) {
     gxE = _mm256_and_si256(gxE, even);
     gyE = _mm256_and_si256(gyE, even);
@@ -53,11 +56,12 @@ PANOPTES_TARGET_AVX2 inline void block2(const uint8_t* a, const uint8_t* b, cons
     gyO = _mm256_and_si256(gyO, odd);
     lapO = _mm256_and_si256(lapO, odd);
   }
-  const __m256i ten = _mm256_add_epi32(_mm256_add_epi32(_mm256_madd_epi16(gxE, gxE), _mm256_madd_epi16(gyE, gyE)),
-                                       _mm256_add_epi32(_mm256_madd_epi16(gxO, gxO), _mm256_madd_epi16(gyO, gyO)));
+  const __m256i ten =
+      _mm256_add_epi32(_mm256_add_epi32(_mm256_madd_epi16(gxE, gxE), _mm256_madd_epi16(gyE, gyE)),
+                       _mm256_add_epi32(_mm256_madd_epi16(gxO, gxO), _mm256_madd_epi16(gyO, gyO)));
   acc.ten = _mm256_add_epi32(acc.ten, ten);
-  acc.lapSq = _mm256_add_epi32(acc.lapSq,
-                               _mm256_add_epi32(_mm256_madd_epi16(lapE, lapE), _mm256_madd_epi16(lapO, lapO)));
+  acc.lapSq = _mm256_add_epi32(
+      acc.lapSq, _mm256_add_epi32(_mm256_madd_epi16(lapE, lapE), _mm256_madd_epi16(lapO, lapO)));
   acc.lap = _mm256_add_epi32(acc.lap, _mm256_madd_epi16(_mm256_add_epi16(lapE, lapO), _mm256_set1_epi16(1)));
 }
 
@@ -120,7 +124,8 @@ PANOPTES_TARGET_AVX512 inline Cols5 cols5(const uint8_t* p, __mmask64 k0, __mmas
   const __m512i lo = _mm512_set1_epi16(0xff);
   const __m512i v0 = _mm512_maskz_loadu_epi8(k0, p);
   const __m512i v1 = _mm512_maskz_loadu_epi8(k1, p + 2);
-  return {_mm512_and_si512(v0, lo), _mm512_srli_epi16(v0, 8), _mm512_and_si512(v1, lo), _mm512_srli_epi16(v1, 8)};
+  return {_mm512_and_si512(v0, lo), _mm512_srli_epi16(v0, 8), _mm512_and_si512(v1, lo),
+          _mm512_srli_epi16(v1, 8)};
 }
 
 struct Acc5 {
@@ -144,15 +149,16 @@ PANOPTES_TARGET_AVX512 inline void block5(const uint8_t* a, const uint8_t* b, co
   const __m512i gxO = _mm512_maskz_sub_epi16(odd, v1, vm);
   const __m512i gyE = _mm512_maskz_add_epi16(even, _mm512_add_epi16(dl, d0), _mm512_slli_epi16(dm, 1));
   const __m512i gyO = _mm512_maskz_add_epi16(odd, _mm512_add_epi16(dm, d1), _mm512_slli_epi16(d0, 1));
-  const __m512i lapE =
-      _mm512_maskz_sub_epi16(even, _mm512_add_epi16(sm, _mm512_add_epi16(B.l, B.r0)), _mm512_slli_epi16(B.m, 2));
-  const __m512i lapO =
-      _mm512_maskz_sub_epi16(odd, _mm512_add_epi16(s0, _mm512_add_epi16(B.m, B.r1)), _mm512_slli_epi16(B.r0, 2));
-  const __m512i ten = _mm512_add_epi32(_mm512_add_epi32(_mm512_madd_epi16(gxE, gxE), _mm512_madd_epi16(gyE, gyE)),
-                                       _mm512_add_epi32(_mm512_madd_epi16(gxO, gxO), _mm512_madd_epi16(gyO, gyO)));
+  const __m512i lapE = _mm512_maskz_sub_epi16(even, _mm512_add_epi16(sm, _mm512_add_epi16(B.l, B.r0)),
+                                              _mm512_slli_epi16(B.m, 2));
+  const __m512i lapO = _mm512_maskz_sub_epi16(odd, _mm512_add_epi16(s0, _mm512_add_epi16(B.m, B.r1)),
+                                              _mm512_slli_epi16(B.r0, 2));
+  const __m512i ten =
+      _mm512_add_epi32(_mm512_add_epi32(_mm512_madd_epi16(gxE, gxE), _mm512_madd_epi16(gyE, gyE)),
+                       _mm512_add_epi32(_mm512_madd_epi16(gxO, gxO), _mm512_madd_epi16(gyO, gyO)));
   acc.ten = _mm512_add_epi32(acc.ten, ten);
-  acc.lapSq = _mm512_add_epi32(acc.lapSq,
-                               _mm512_add_epi32(_mm512_madd_epi16(lapE, lapE), _mm512_madd_epi16(lapO, lapO)));
+  acc.lapSq = _mm512_add_epi32(
+      acc.lapSq, _mm512_add_epi32(_mm512_madd_epi16(lapE, lapE), _mm512_madd_epi16(lapO, lapO)));
   acc.lap = _mm512_add_epi32(acc.lap, _mm512_madd_epi16(_mm512_add_epi16(lapE, lapO), _mm512_set1_epi16(1)));
 }
 

@@ -38,7 +38,8 @@ class Guarded {
   explicit Guarded(size_t n) : n_(n) {
     const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
     len_ = (n + page - 1) / page * page + page;
-    base_ = static_cast<uint8_t*>(mmap(nullptr, len_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    base_ = static_cast<uint8_t*>(
+        mmap(nullptr, len_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
     mprotect(base_ + len_ - page, page, PROT_NONE);
     data_ = base_ + len_ - page - n;
   }
@@ -57,8 +58,8 @@ const char* formatName(PixelFormat f) {
   static const char* names[] = {"gray", "yuv420p", "nv12", "rgb24", "bgr24"};
   return names[static_cast<int>(f)];
 }
-const PixelFormat kFormats[] = {PixelFormat::Gray, PixelFormat::Yuv420p, PixelFormat::Nv12, PixelFormat::Rgb24,
-                                PixelFormat::Bgr24};
+const PixelFormat kFormats[] = {PixelFormat::Gray, PixelFormat::Yuv420p, PixelFormat::Nv12,
+                                PixelFormat::Rgb24, PixelFormat::Bgr24};
 
 std::vector<SimdLevel> simdLevels() {
   // A level that is not compiled in must fall back to a lower one, so it is tested too.
@@ -72,7 +73,8 @@ std::vector<SimdLevel> simdLevels() {
 struct TestFrame {
   Guarded buf;
   Frame frame;
-  TestFrame(PixelFormat f, int w, int h, std::mt19937& rng) : buf(frameBytes(f, w, h)), frame{buf.data(), w, h, f} {
+  TestFrame(PixelFormat f, int w, int h, std::mt19937& rng)
+      : buf(frameBytes(f, w, h)), frame{buf.data(), w, h, f} {
     for (size_t i = 0; i < buf.size(); ++i) buf.data()[i] = static_cast<uint8_t>(rng());
   }
 };
@@ -83,7 +85,8 @@ int lumaAt(const Frame& f, int x, int y) {
   const uint8_t* p = f.data;
   if (f.format == PixelFormat::Rgb24 || f.format == PixelFormat::Bgr24) {
     p += (static_cast<size_t>(y) * f.width + x) * 3;
-    const int r = f.format == PixelFormat::Rgb24 ? p[0] : p[2], b = f.format == PixelFormat::Rgb24 ? p[2] : p[0];
+    const int r = f.format == PixelFormat::Rgb24 ? p[0] : p[2],
+              b = f.format == PixelFormat::Rgb24 ? p[2] : p[0];
     return (r * 9798 + p[1] * 19235 + b * 3735 + 16384) >> 15;
   }
   return p[static_cast<size_t>(y) * f.width + x];
@@ -99,7 +102,8 @@ std::vector<uint8_t> refLuma(const Frame& f, int dw, int dh) {
         const int64_t wy = std::min((dy + 1) * sh, (j + 1) * dh) - std::max(dy * sh, j * dh);
         for (int64_t i = dx * sw / dw; i < sw && i * dw < (dx + 1) * sw; ++i) {
           const int64_t wx = std::min((dx + 1) * sw, (i + 1) * dw) - std::max(dx * sw, i * dw);
-          if (wx > 0 && wy > 0) acc += static_cast<uint64_t>(wx * wy) * lumaAt(f, static_cast<int>(i), static_cast<int>(j));
+          if (wx > 0 && wy > 0)
+            acc += static_cast<uint64_t>(wx * wy) * lumaAt(f, static_cast<int>(i), static_cast<int>(j));
         }
       }
       const uint64_t total = static_cast<uint64_t>(sw * sh);
@@ -119,7 +123,9 @@ Axis axis(double s, int hi) {
 }
 
 int bilinear(const uint8_t* plane, int stride, int step, Axis x, Axis y) {
-  auto at = [&](int xi, int yi) { return static_cast<int64_t>(plane[static_cast<size_t>(yi) * stride + xi * step]); };
+  auto at = [&](int xi, int yi) {
+    return static_cast<int64_t>(plane[static_cast<size_t>(yi) * stride + xi * step]);
+  };
   const int64_t top = at(x.i0, y.i0) * (2048 - x.frac) + at(x.i1, y.i0) * x.frac;
   const int64_t bottom = at(x.i0, y.i1) * (2048 - x.frac) + at(x.i1, y.i1) * x.frac;
   return static_cast<int>((top * (2048 - y.frac) + bottom * y.frac + (1 << 21)) >> 22);
@@ -153,13 +159,17 @@ RefCrop refCrop(const Frame& f, const CropParams& p) {
       int rgb[3] = {p.pad, p.pad, p.pad};
       const int cx = tx - padX, cy = ty - padY;
       if (cx >= 0 && cx < cw && cy >= 0 && cy < ch) {
-        const double sx = std::min(std::max((cx + 0.5) * roi.w / cw - 0.5, 0.0), static_cast<double>(roi.w - 1));
-        const double sy = std::min(std::max((cy + 0.5) * roi.h / ch - 0.5, 0.0), static_cast<double>(roi.h - 1));
+        const double sx =
+            std::min(std::max((cx + 0.5) * roi.w / cw - 0.5, 0.0), static_cast<double>(roi.w - 1));
+        const double sy =
+            std::min(std::max((cy + 0.5) * roi.h / ch - 0.5, 0.0), static_cast<double>(roi.h - 1));
         Axis ax = axis(sx, roi.w - 1), ay = axis(sy, roi.h - 1);
         ax = {ax.i0 + roi.x, ax.i1 + roi.x, ax.frac};
         ay = {ay.i0 + roi.y, ay.i1 + roi.y, ay.frac};
         switch (f.format) {
-          case PixelFormat::Gray: rgb[0] = rgb[1] = rgb[2] = bilinear(f.data, f.width, 1, ax, ay); break;
+          case PixelFormat::Gray:
+            rgb[0] = rgb[1] = rgb[2] = bilinear(f.data, f.width, 1, ax, ay);
+            break;
           case PixelFormat::Rgb24:
           case PixelFormat::Bgr24:
             for (int c = 0; c < 3; ++c) {
@@ -169,11 +179,13 @@ RefCrop refCrop(const Frame& f, const CropParams& p) {
             break;
           default: {
             const int y = bilinear(f.data, f.width, 1, ax, ay);
-            const Axis bx = axis((roi.x + sx + 0.5) / 2 - 0.5, chw - 1), by = axis((roi.y + sy + 0.5) / 2 - 0.5, chh - 1);
+            const Axis bx = axis((roi.x + sx + 0.5) / 2 - 0.5, chw - 1),
+                       by = axis((roi.y + sy + 0.5) / 2 - 0.5, chh - 1);
             const bool nv12 = f.format == PixelFormat::Nv12;
             const int stride = nv12 ? 2 * chw : chw, step = nv12 ? 2 : 1;
             const int u = bilinear(chroma, stride, step, bx, by);
-            const int v = bilinear(nv12 ? chroma + 1 : chroma + static_cast<size_t>(chw) * chh, stride, step, bx, by);
+            const int v =
+                bilinear(nv12 ? chroma + 1 : chroma + static_cast<size_t>(chw) * chh, stride, step, bx, by);
             const int C = y - 16, D = u - 128, E = v - 128;
             auto clip = [](int q) { return std::min(std::max(q, 0), 255); };
             rgb[0] = clip((298 * C + 409 * E + 128) >> 8);
@@ -208,7 +220,8 @@ std::vector<uint8_t> runLuma(SimdLevel level, const Frame& f, int dw, int dh) {
   std::vector<uint8_t> packed(static_cast<size_t>(dw) * dh);
   bool padKept = true;
   for (int y = 0; y < dh; ++y) {
-    std::memcpy(packed.data() + static_cast<size_t>(y) * dw, out.data() + y * stride, static_cast<size_t>(dw));
+    std::memcpy(packed.data() + static_cast<size_t>(y) * dw, out.data() + y * stride,
+                static_cast<size_t>(dw));
     for (int x = dw; x < stride && y + 1 < dh; ++x) padKept = padKept && out.data()[y * stride + x] == 0xA5;
   }
   check(padKept, "toLuma leaves the stride padding alone");
@@ -253,9 +266,9 @@ bool sameMapping(const CropMapping& a, const CropMapping& b) {
 void testCrop(const Frame& f, Rect roi, int dw, int dh, TensorLayout layout, bool letterbox) {
   const CropParams p = params(roi, dw, dh, layout, letterbox);
   char name[192];
-  std::snprintf(name, sizeof name, "cropResize %s %dx%d roi(%d,%d %dx%d) -> %dx%d %s%s", formatName(f.format), f.width,
-                f.height, roi.x, roi.y, roi.w, roi.h, dw, dh, layout == TensorLayout::NhwcU8 ? "u8" : "f32",
-                letterbox ? " letterbox" : "");
+  std::snprintf(name, sizeof name, "cropResize %s %dx%d roi(%d,%d %dx%d) -> %dx%d %s%s", formatName(f.format),
+                f.width, f.height, roi.x, roi.y, roi.w, roi.h, dw, dh,
+                layout == TensorLayout::NhwcU8 ? "u8" : "f32", letterbox ? " letterbox" : "");
   const CropRun scalar = runCrop(SimdLevel::Scalar, f, p);
   const RefCrop ref = refCrop(f, p);
   bool ok = sameMapping(scalar.m, ref.m);
@@ -269,7 +282,8 @@ void testCrop(const Frame& f, Rect roi, int dw, int dh, TensorLayout layout, boo
   check(ok, std::string(name) + " scalar matches the definition");
   for (SimdLevel l : simdLevels()) {
     const CropRun r = runCrop(l, f, p);
-    check(sameMapping(r.m, scalar.m) && r.bytes == scalar.bytes, std::string(name) + " " + simdName(l) + " matches scalar");
+    check(sameMapping(r.m, scalar.m) && r.bytes == scalar.bytes,
+          std::string(name) + " " + simdName(l) + " matches scalar");
   }
 }
 
@@ -286,7 +300,8 @@ void handChecked() {
   const uint8_t up[] = {10, 21};
   uint8_t up3[3];
   toLuma(SimdLevel::Scalar, {up, 2, 1, PixelFormat::Gray}, up3, 3, 1, 3, lumaScratch);
-  check(up3[0] == 10 && up3[1] == 16 && up3[2] == 21, "upscaling 2 -> 3 averages the straddling middle column");
+  check(up3[0] == 10 && up3[1] == 16 && up3[2] == 21,
+        "upscaling 2 -> 3 averages the straddling middle column");
 
   const uint8_t red[] = {255, 0, 0}, green[] = {0, 255, 0}, blue[] = {0, 0, 255}, white[] = {255, 255, 255};
   auto gray = [&](const uint8_t* px, PixelFormat f) {
@@ -306,27 +321,36 @@ void handChecked() {
   const CropMapping m = cropResize(SimdLevel::Scalar, hd.frame, lb, tensor.data(), cropScratch);
   check(m.contentW == 320 && m.contentH == 180 && m.padX == 0 && m.padY == 70,
         "a 1920x1080 ROI letterboxed into 320x320 is 320x180 with 70 rows of padding above");
-  const float padValue = std::fma(114.0f, static_cast<float>(1 / (255 * 0.229)), static_cast<float>(-0.485 / 0.229));
+  const float padValue =
+      std::fma(114.0f, static_cast<float>(1 / (255 * 0.229)), static_cast<float>(-0.485 / 0.229));
   check(tensor[0] == padValue && tensor[69 * 320 + 319] == padValue && tensor[250 * 320] == padValue,
         "letterbox padding holds the normalised pad value");
 
   // BT.601 limited-range red (Y 81, U 90, V 240) and mid grey (128, 128, 128) from flat frames.
-  const struct { int y, u, v, r, g, b; } flats[] = {{81, 90, 240, 255, 0, 0}, {128, 128, 128, 130, 130, 130},
-                                                    {16, 128, 128, 0, 0, 0}, {235, 128, 128, 255, 255, 255}};
+  const struct {
+    int y, u, v, r, g, b;
+  } flats[] = {{81, 90, 240, 255, 0, 0},
+               {128, 128, 128, 130, 130, 130},
+               {16, 128, 128, 0, 0, 0},
+               {235, 128, 128, 255, 255, 255}};
   for (const auto& c : flats) {
     for (PixelFormat f : {PixelFormat::Yuv420p, PixelFormat::Nv12}) {
       Guarded buf(frameBytes(f, 9, 7));
       std::memset(buf.data(), c.y, 63);
-      for (size_t i = 63; i < buf.size(); ++i) buf.data()[i] = static_cast<uint8_t>(f == PixelFormat::Nv12 ? ((i - 63) % 2 ? c.v : c.u) : (i - 63 < 20 ? c.u : c.v));
+      for (size_t i = 63; i < buf.size(); ++i)
+        buf.data()[i] = static_cast<uint8_t>(f == PixelFormat::Nv12 ? ((i - 63) % 2 ? c.v : c.u)
+                                                                    : (i - 63 < 20 ? c.u : c.v));
       for (SimdLevel l : {SimdLevel::Scalar, SimdLevel::Avx2, SimdLevel::Avx512, SimdLevel::Neon}) {
         if (simdCompiled(l) && !simdSupported(l)) continue;
         uint8_t rgb[5 * 3 * 3];
-        cropResize(l, {buf.data(), 9, 7, f}, params({1, 2, 7, 5}, 5, 3, TensorLayout::NhwcU8, false), rgb, cropScratch);
+        cropResize(l, {buf.data(), 9, 7, f}, params({1, 2, 7, 5}, 5, 3, TensorLayout::NhwcU8, false), rgb,
+                   cropScratch);
         bool ok = true;
-        for (int i = 0; i < 15; ++i) ok = ok && rgb[3 * i] == c.r && rgb[3 * i + 1] == c.g && rgb[3 * i + 2] == c.b;
+        for (int i = 0; i < 15; ++i)
+          ok = ok && rgb[3 * i] == c.r && rgb[3 * i + 1] == c.g && rgb[3 * i + 2] == c.b;
         char name[128];
-        std::snprintf(name, sizeof name, "flat %s (Y %d, U %d, V %d) converts to RGB (%d, %d, %d) at %s", formatName(f), c.y,
-                      c.u, c.v, c.r, c.g, c.b, simdName(l));
+        std::snprintf(name, sizeof name, "flat %s (Y %d, U %d, V %d) converts to RGB (%d, %d, %d) at %s",
+                      formatName(f), c.y, c.u, c.v, c.r, c.g, c.b, simdName(l));
         check(ok, name);
       }
     }
@@ -335,9 +359,11 @@ void handChecked() {
   // An ROI the size of the tensor samples pixel centres exactly: a plain copy.
   TestFrame rgbFrame(PixelFormat::Rgb24, 33, 21, rng);
   std::vector<uint8_t> copy(17 * 9 * 3);
-  cropResize(bestSimdLevel(), rgbFrame.frame, params({5, 4, 17, 9}, 17, 9, TensorLayout::NhwcU8, false), copy.data(), cropScratch);
+  cropResize(bestSimdLevel(), rgbFrame.frame, params({5, 4, 17, 9}, 17, 9, TensorLayout::NhwcU8, false),
+             copy.data(), cropScratch);
   bool same = true;
-  for (int y = 0; y < 9; ++y) same = same && std::memcmp(&copy[y * 51], rgbFrame.frame.data + ((y + 4) * 33 + 5) * 3, 51) == 0;
+  for (int y = 0; y < 9; ++y)
+    same = same && std::memcmp(&copy[y * 51], rgbFrame.frame.data + ((y + 4) * 33 + 5) * 3, 51) == 0;
   check(same, "a same-size rgb24 crop copies the ROI");
 
   // Steady state allocates nothing: a repeated call keeps every scratch buffer where it was.
@@ -366,7 +392,8 @@ void bench(const char* name, double pixels, Fn fn) {
     for (size_t k = 0; k < levels.size(); ++k) {
       const auto t0 = std::chrono::steady_clock::now();
       fn(levels[k]);
-      const double t = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+      const double t =
+          std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
       if (trial > 0) ns[k].push_back(t);
     }
   }
@@ -411,13 +438,34 @@ int main(int argc, char** argv) {
   handChecked();
 
   // toLuma: same size, integer factors (1..6, mixed, huge), non-integer and upscaling.
-  const int lumaCases[][4] = {
-      {1, 1, 1, 1},       {3, 7, 3, 7},       {3, 7, 1, 1},      {3, 7, 3, 1},      {3, 7, 1, 7},
-      {17, 9, 17, 9},     {17, 9, 5, 4},      {17, 9, 40, 21},   {3, 7, 10, 20},    {641, 361, 641, 361},
-      {641, 361, 320, 180}, {641, 361, 213, 120}, {1920, 1080, 640, 360}, {1280, 720, 640, 360},
-      {2560, 1440, 640, 360}, {1920, 1080, 384, 216}, {1920, 1080, 960, 1080}, {1920, 1080, 1920, 540},
-      {1920, 1080, 640, 480}, {1920, 1080, 1, 1},  {96, 96, 16, 16},  {100, 50, 50, 25}, {99, 33, 33, 11},
-      {200, 60, 50, 15},  {1000, 3, 125, 1},  {7, 300, 1, 60},   {130, 70, 130, 35}, {390, 90, 130, 30}};
+  const int lumaCases[][4] = {{1, 1, 1, 1},
+                              {3, 7, 3, 7},
+                              {3, 7, 1, 1},
+                              {3, 7, 3, 1},
+                              {3, 7, 1, 7},
+                              {17, 9, 17, 9},
+                              {17, 9, 5, 4},
+                              {17, 9, 40, 21},
+                              {3, 7, 10, 20},
+                              {641, 361, 641, 361},
+                              {641, 361, 320, 180},
+                              {641, 361, 213, 120},
+                              {1920, 1080, 640, 360},
+                              {1280, 720, 640, 360},
+                              {2560, 1440, 640, 360},
+                              {1920, 1080, 384, 216},
+                              {1920, 1080, 960, 1080},
+                              {1920, 1080, 1920, 540},
+                              {1920, 1080, 640, 480},
+                              {1920, 1080, 1, 1},
+                              {96, 96, 16, 16},
+                              {100, 50, 50, 25},
+                              {99, 33, 33, 11},
+                              {200, 60, 50, 15},
+                              {1000, 3, 125, 1},
+                              {7, 300, 1, 60},
+                              {130, 70, 130, 35},
+                              {390, 90, 130, 30}};
   for (const auto& c : lumaCases) {
     for (PixelFormat f : kFormats) testLuma(f, c[0], c[1], c[2], c[3], rng);
   }

@@ -29,18 +29,34 @@ void* operator new(size_t n) {
   if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
   throw std::bad_alloc();
 }
-void* operator new[](size_t n) { return operator new(n); }
+void* operator new[](size_t n) {
+  return operator new(n);
+}
 void* operator new(size_t n, const std::nothrow_t&) noexcept {
   ++allocations;
   return std::malloc(n == 0 ? 1 : n);
 }
-void* operator new[](size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void* operator new[](size_t n, const std::nothrow_t& t) noexcept {
+  return operator new(n, t);
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, size_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
@@ -92,7 +108,9 @@ std::vector<SimdLevel> simdLevels() {
   return levels;
 }
 
-std::string sizeName(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
+std::string sizeName(int w, int h) {
+  return std::to_string(w) + "x" + std::to_string(h);
+}
 
 // ---------------------------------------------------------------------------------------------------
 // motion
@@ -147,13 +165,15 @@ MotionResult naiveMotion(const MotionCase& c) {
       ++r.stats.changed;
       minX = std::min(minX, x), maxX = std::max(maxX, x), minY = std::min(minY, y), maxY = std::max(maxY, y);
       if (c.withGrid) {
-        const int64_t row = static_cast<int64_t>(y) * p.gridRows / h, col = static_cast<int64_t>(x) * p.gridCols / w;
+        const int64_t row = static_cast<int64_t>(y) * p.gridRows / h,
+                      col = static_cast<int64_t>(x) * p.gridCols / w;
         ++r.grid[static_cast<size_t>(row * p.gridCols + col)];
       }
     }
   }
   if (r.stats.changed == 0) return r;
-  r.stats.bboxX = minX, r.stats.bboxY = minY, r.stats.bboxW = maxX - minX + 1, r.stats.bboxH = maxY - minY + 1;
+  r.stats.bboxX = minX, r.stats.bboxY = minY, r.stats.bboxW = maxX - minX + 1,
+  r.stats.bboxH = maxY - minY + 1;
   std::vector<int> label(r.mask.size(), -1);
   std::vector<MotionBox> comps;
   for (size_t start = 0; start < r.mask.size(); ++start) {
@@ -166,7 +186,8 @@ MotionResult naiveMotion(const MotionCase& c) {
       const size_t i = todo.front();
       todo.pop_front();
       const int x = static_cast<int>(i % w), y = static_cast<int>(i / w);
-      b.x = std::min(b.x, x), b.y = std::min(b.y, y), b.w = std::max(b.w, x), b.h = std::max(b.h, y), ++b.area;
+      b.x = std::min(b.x, x), b.y = std::min(b.y, y), b.w = std::max(b.w, x), b.h = std::max(b.h, y),
+      ++b.area;
       for (int dy = -1; dy <= 1; ++dy) {
         for (int dx = -1; dx <= 1; ++dx) {
           const int nx = x + dx, ny = y + dy;
@@ -213,7 +234,8 @@ MotionResult runMotion(SimdLevel level, const MotionCase& c, MotionScratch& scra
 
 std::string diffMotion(const MotionResult& a, const MotionResult& b) {
   const MotionStats &s = a.stats, &t = b.stats;
-  if (s.changed != t.changed) return "changed " + std::to_string(s.changed) + " vs " + std::to_string(t.changed);
+  if (s.changed != t.changed)
+    return "changed " + std::to_string(s.changed) + " vs " + std::to_string(t.changed);
   if (s.bboxX != t.bboxX || s.bboxY != t.bboxY || s.bboxW != t.bboxW || s.bboxH != t.bboxH) return "bbox";
   if (s.components != t.components) {
     return "components " + std::to_string(s.components) + " vs " + std::to_string(t.components);
@@ -221,12 +243,14 @@ std::string diffMotion(const MotionResult& a, const MotionResult& b) {
   if (s.boxes != t.boxes || a.boxes.size() != b.boxes.size()) return "box count";
   for (size_t i = 0; i < a.boxes.size(); ++i) {
     const MotionBox &p = a.boxes[i], &q = b.boxes[i];
-    if (p.x != q.x || p.y != q.y || p.w != q.w || p.h != q.h || p.area != q.area) return "box " + std::to_string(i);
+    if (p.x != q.x || p.y != q.y || p.w != q.w || p.h != q.h || p.area != q.area)
+      return "box " + std::to_string(i);
   }
   if (a.grid != b.grid) return "grid";
   if (a.mask != b.mask) return "mask";
-  const bool sameBg = a.bg.size() == b.bg.size() &&
-                      (a.bg.empty() || std::memcmp(a.bg.data(), b.bg.data(), a.bg.size() * sizeof(float)) == 0);
+  const bool sameBg =
+      a.bg.size() == b.bg.size() &&
+      (a.bg.empty() || std::memcmp(a.bg.data(), b.bg.data(), a.bg.size() * sizeof(float)) == 0);
   if (!sameBg) return "background";
   return "";
 }
@@ -276,14 +300,17 @@ MotionParams randomParams(Rng& rng, int w, int h) {
   const int a = rng.uniform(0, 4);
   p.alpha = a == 0 ? 0.f : a == 1 ? 1.f : a == 2 ? 0.05f : static_cast<float>(rng.uniform(1, 999)) / 1000.f;
   const int f = rng.uniform(0, 3);
-  p.foregroundAlpha = f == 0 ? p.alpha : f == 1 ? 0.f : f == 2 ? 0.02f : static_cast<float>(rng.uniform(1, 999)) / 1000.f;
+  p.foregroundAlpha = f == 0   ? p.alpha
+                      : f == 1 ? 0.f
+                      : f == 2 ? 0.02f
+                               : static_cast<float>(rng.uniform(1, 999)) / 1000.f;
   return p;
 }
 
 void randomMotionTests(Rng& rng) {
-  const int sizes[][2] = {{1, 1},   {1, 9},    {9, 1},    {3, 7},    {17, 9},   {33, 5},    {65, 3},
-                          {63, 4},  {64, 3},   {100, 7},  {127, 5},  {129, 6},  {191, 13},  {255, 9},
-                          {257, 11}, {200, 150}, {640, 360}, {1920, 1080}};
+  const int sizes[][2] = {{1, 1},    {1, 9},   {9, 1},    {3, 7},     {17, 9},    {33, 5},
+                          {65, 3},   {63, 4},  {64, 3},   {100, 7},   {127, 5},   {129, 6},
+                          {191, 13}, {255, 9}, {257, 11}, {200, 150}, {640, 360}, {1920, 1080}};
   MotionScratch scratch;  // shared on purpose: sizes go up and down
   for (const auto& s : sizes) {
     const int w = s[0], h = s[1];
@@ -298,8 +325,8 @@ void randomMotionTests(Rng& rng) {
       MotionCase c{&cur, &ref, nullptr, rng.chance(50) ? &exclude : nullptr, randomParams(rng, w, h)};
       c.withGrid = rng.chance(85);
       c.withBoxes = rng.chance(85);
-      const std::string name = sizeName(w, h) + " stride " + std::to_string(stride) + " trial " + std::to_string(t) +
-                               " thr " + std::to_string(c.params.threshold);
+      const std::string name = sizeName(w, h) + " stride " + std::to_string(stride) + " trial " +
+                               std::to_string(t) + " thr " + std::to_string(c.params.threshold);
       checkMotion(c, name, scratch);
 
       // Background mode over several frames: each level updates its own copy, which must equal scalar's
@@ -309,9 +336,9 @@ void randomMotionTests(Rng& rng) {
         const int kind = rng.uniform(0, 99);
         const float base = static_cast<float>(ref.bytes[(i / w) * stride + i % w]);
         // Ties to round half to even, out-of-range values to saturate, NaN and infinity to propagate.
-        bg[i] = kind < 5    ? base + 0.5f
-                : kind < 8  ? -3.5f
-                : kind < 10 ? 300.25f
+        bg[i] = kind < 5     ? base + 0.5f
+                : kind < 8   ? -3.5f
+                : kind < 10  ? 300.25f
                 : kind == 10 ? NAN
                 : kind == 11 ? INFINITY
                              : base + static_cast<float>(rng.uniform(-500, 500)) / 256.f;
@@ -324,8 +351,9 @@ void randomMotionTests(Rng& rng) {
         const MotionResult want = naiveMotion(b);
         b.bg = &bgs[0];
         const MotionResult got = runMotion(SimdLevel::Scalar, b, scratch);
-        check(diffMotion(got, want).empty(), "background motion scalar matches the definition: " + name + " frame " +
-                                                 std::to_string(frame) + " " + diffMotion(got, want));
+        check(diffMotion(got, want).empty(), "background motion scalar matches the definition: " + name +
+                                                 " frame " + std::to_string(frame) + " " +
+                                                 diffMotion(got, want));
         for (size_t l = 0; l < simdLevels().size(); ++l) {
           b.bg = &bgs[l + 1];
           const std::string e = diffMotion(runMotion(simdLevels()[l], b, scratch), got);
@@ -392,7 +420,8 @@ void handMotionTests() {
   bg = {10.5f, 11.5f};
   q.foregroundAlpha = 0.25f;
   motion(SimdLevel::Scalar, c.plane(), nullptr, bg.data(), nullptr, q, nullptr, nullptr, st, scratch);
-  check(bg[0] == 10.875f && bg[1] == 11.75f, "a changed pixel's background moves by foregroundAlpha * (cur - bg)");
+  check(bg[0] == 10.875f && bg[1] == 11.75f,
+        "a changed pixel's background moves by foregroundAlpha * (cur - bg)");
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -425,7 +454,9 @@ Sharpness naiveSharpness(const Image& img) {
                    static_cast<double>(num) / (static_cast<double>(n) * static_cast<double>(n))};
 }
 
-bool same(const Sharpness& a, const Sharpness& b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+bool same(const Sharpness& a, const Sharpness& b) {
+  return std::memcmp(&a, &b, sizeof a) == 0;
+}
 
 std::string show(const Sharpness& s) {
   char buf[96];
@@ -436,17 +467,18 @@ std::string show(const Sharpness& s) {
 void checkSharpness(const Image& img, const std::string& name) {
   const Sharpness want = naiveSharpness(img);
   const Sharpness got = sharpness(SimdLevel::Scalar, img.plane());
-  check(same(got, want), "sharpness scalar matches the definition: " + name + " " + show(got) + " vs " + show(want));
+  check(same(got, want),
+        "sharpness scalar matches the definition: " + name + " " + show(got) + " vs " + show(want));
   for (SimdLevel l : simdLevels()) {
     const Sharpness s = sharpness(l, img.plane());
-    check(same(s, got),
-          std::string("sharpness ") + simdName(l) + " matches scalar: " + name + " " + show(s) + " vs " + show(got));
+    check(same(s, got), std::string("sharpness ") + simdName(l) + " matches scalar: " + name + " " + show(s) +
+                            " vs " + show(got));
   }
 }
 
 void randomSharpnessTests(Rng& rng) {
-  std::vector<std::pair<int, int>> sizes = {{1, 1}, {1, 13}, {13, 1}, {2, 2}, {3, 7}, {17, 9}, {33, 5}, {65, 3},
-                                            {640, 360}, {1920, 1080}};
+  std::vector<std::pair<int, int>> sizes = {{1, 1},  {1, 13}, {13, 1}, {2, 2},     {3, 7},
+                                            {17, 9}, {33, 5}, {65, 3}, {640, 360}, {1920, 1080}};
   for (int w = 1; w <= 150; ++w) sizes.push_back({w, 1 + w % 5});
   for (int w : {191, 192, 193, 255, 256, 257, 319, 321}) sizes.push_back({w, 4});
   for (const auto& s : sizes) {
@@ -455,7 +487,8 @@ void randomSharpnessTests(Rng& rng) {
     Image img(w, h, stride);
     // Random bytes, or 0/255 noise, which drives |Gx|, |Gy| and |L| towards their maxima.
     const bool extreme = rng.chance(40) || w * h > 500000;
-    for (uint8_t& v : img.bytes) v = extreme ? (rng.chance(50) ? 255 : 0) : static_cast<uint8_t>(rng.uniform(0, 255));
+    for (uint8_t& v : img.bytes)
+      v = extreme ? (rng.chance(50) ? 255 : 0) : static_cast<uint8_t>(rng.uniform(0, 255));
     checkSharpness(img, sizeName(w, h) + " stride " + std::to_string(stride) + (extreme ? " 0/255" : ""));
   }
   // Stripes 0 0 255 255 give |Gx| = 1020 at nearly every pixel; rows this wide overflow a 32-bit lane
@@ -503,11 +536,13 @@ void handSharpnessTests() {
   for (SimdLevel l : {SimdLevel::Scalar, SimdLevel::Avx2, SimdLevel::Avx512, SimdLevel::Neon}) {
     if (!simdSupported(l)) continue;
     const Sharpness a = sharpness(l, centre.plane());
-    check(a.tenengrad == 9600.0 && a.laplacianVariance == 8000.0,
-          std::string("a centred dot gives tenengrad 9600 and variance 8000 (") + simdName(l) + ") " + show(a));
+    check(
+        a.tenengrad == 9600.0 && a.laplacianVariance == 8000.0,
+        std::string("a centred dot gives tenengrad 9600 and variance 8000 (") + simdName(l) + ") " + show(a));
     const Sharpness b = sharpness(l, corner.plane());
     check(b.tenengrad == 4000.0 && b.laplacianVariance == 7136.0,
-          std::string("a corner dot reflects to tenengrad 4000 and variance 7136 (") + simdName(l) + ") " + show(b));
+          std::string("a corner dot reflects to tenengrad 4000 and variance 7136 (") + simdName(l) + ") " +
+              show(b));
   }
   // A 1-pixel dimension reflects onto itself: a single row has Gy = 0, a single column Gx = 0, and a
   // flat image is 0 everywhere.
@@ -515,12 +550,15 @@ void handSharpnessTests() {
   row.bytes = {0, 10, 0, 10};
   for (int y = 0; y < 4; ++y) col.at(0, y) = static_cast<uint8_t>(y % 2 == 0 ? 0 : 10);
   for (uint8_t& v : flat.bytes) v = 77;
-  const Sharpness r = sharpness(SimdLevel::Scalar, row.plane()), c = sharpness(SimdLevel::Scalar, col.plane());
+  const Sharpness r = sharpness(SimdLevel::Scalar, row.plane()),
+                  c = sharpness(SimdLevel::Scalar, col.plane());
   // In 0 10 0 10 the left and right neighbours of every pixel are equal (x = 0 and x = 3 reflect), so
   // Gx = 0; with the row above and below equal to the row itself, L = left + right - 2 * centre =
   // 20, -20, 20, -20: sum 0, sumSq 1600, variance 400.
-  check(r.tenengrad == 0.0 && r.laplacianVariance == 400.0, "a 1-row image has no vertical gradient " + show(r));
-  check(c.tenengrad == 0.0 && c.laplacianVariance == 400.0, "a 1-column image has no horizontal gradient " + show(c));
+  check(r.tenengrad == 0.0 && r.laplacianVariance == 400.0,
+        "a 1-row image has no vertical gradient " + show(r));
+  check(c.tenengrad == 0.0 && c.laplacianVariance == 400.0,
+        "a 1-column image has no horizontal gradient " + show(c));
   const Sharpness f = sharpness(bestSimdLevel(), flat.plane());
   check(f.tenengrad == 0.0 && f.laplacianVariance == 0.0, "a flat image has zero sharpness");
 }
@@ -546,8 +584,8 @@ void steadyStateTests() {
     motion(l, cur.plane(), nullptr, bg.data(), nullptr, p, grid.data(), boxes, st, scratch);
     sharpness(l, cur.plane());
     const size_t made = allocations - before;
-    check(made == 0 && st.components > 0, std::string("a repeated call allocates nothing (") + simdName(l) + "): " +
-                                              std::to_string(made) + " allocations");
+    check(made == 0 && st.components > 0, std::string("a repeated call allocates nothing (") + simdName(l) +
+                                              "): " + std::to_string(made) + " allocations");
   }
   // A level this binary does not hold runs the next lower one: here that is always scalar.
   for (SimdLevel l : {SimdLevel::Avx2, SimdLevel::Avx512, SimdLevel::Neon}) {
@@ -612,13 +650,17 @@ void bench() {
       for (SimdLevel l : levels) {
         // The background sees two frames in turn so that it never settles on either.
         bool odd = false;
-        std::printf("%10.3f", nsPerPixel([&] {
-          const Image& frame = row.background && (odd = !odd) ? ref : cur;
-          motion(l, frame.plane(), row.background ? nullptr : row.ref->bytes.data(),
-                 row.background ? bg.data() : nullptr, nullptr, p, grid.data(), boxes, st, scratch);
-        }, w * h));
+        std::printf("%10.3f", nsPerPixel(
+                                  [&] {
+                                    const Image& frame = row.background && (odd = !odd) ? ref : cur;
+                                    motion(l, frame.plane(), row.background ? nullptr : row.ref->bytes.data(),
+                                           row.background ? bg.data() : nullptr, nullptr, p, grid.data(),
+                                           boxes, st, scratch);
+                                  },
+                                  w * h));
       }
-      std::printf("   (changed %llu, components %d)\n", static_cast<unsigned long long>(st.changed), st.components);
+      std::printf("   (changed %llu, components %d)\n", static_cast<unsigned long long>(st.changed),
+                  st.components);
     }
     std::printf("%-32s%-6s", "sharpness", (std::to_string(w) + "p").c_str());
     for (SimdLevel l : levels) {

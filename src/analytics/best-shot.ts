@@ -18,16 +18,25 @@ import { coveredFraction } from './tracking/box.ts';
 
 export type { ShotFrame } from './shot-pixels.ts';
 
-export const bestShotOptionsSchema = z.object({
-  pointsPerDecade: z.number().positive().default(2)
-    .describe('Sharpness points (of 10) per factor of ten in the Tenengrad of the box.'),
-  padding: z.number().min(0).max(1).default(0.1)
-    .describe('Margin around the box in the picture, as a fraction of the box size (at least 2 pixels); not scored.'),
-  maxSide: z.number().int().min(16).max(4096).default(640)
-    .describe('Pictures larger than this on a side are downscaled (keeping the aspect ratio) when kept.'),
-  jpegQuality: z.number().int().min(1).max(100).default(DEFAULT_JPEG_QUALITY)
-    .describe('JPEG quality of the encoded best shot.'),
-}).strict();
+export const bestShotOptionsSchema = z
+  .object({
+    pointsPerDecade: z.number().positive().default(2).describe('Sharpness points (of 10) per factor of ten in the Tenengrad of the box.'),
+    padding: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.1)
+      .describe('Margin around the box in the picture, as a fraction of the box size (at least 2 pixels); not scored.'),
+    maxSide: z
+      .number()
+      .int()
+      .min(16)
+      .max(4096)
+      .default(640)
+      .describe('Pictures larger than this on a side are downscaled (keeping the aspect ratio) when kept.'),
+    jpegQuality: z.number().int().min(1).max(100).default(DEFAULT_JPEG_QUALITY).describe('JPEG quality of the encoded best shot.'),
+  })
+  .strict();
 
 export type BestShotOptions = z.output<typeof bestShotOptionsSchema>;
 export type BestShotOptionsInput = z.input<typeof bestShotOptionsSchema>;
@@ -96,13 +105,32 @@ export class BestShotSelector {
     const points = sharpnessPoints(tenengrad, this.options.pointsPerDecade);
     const px = Math.max(2, Math.round(box.width * this.options.padding));
     const py = Math.max(2, Math.round(box.height * this.options.padding));
-    const region = pixelBox({ x: box.x - px, y: box.y - py, width: box.width + 2 * px, height: box.height + 2 * py }, frame.width, frame.height) as Rect;
+    const region = pixelBox(
+      { x: box.x - px, y: box.y - py, width: box.width + 2 * px, height: box.height + 2 * py },
+      frame.width,
+      frame.height,
+    ) as Rect;
     const face = subject.face ? copyFace(subject.face) : null;
     return {
-      trackId: -1, timeMs: frame.timeMs, box, region, score: subject.score, tenengrad, sharpness: points,
-      quality: shotQuality({ score: subject.score, sharpness: points, area: box.width * box.height, faceScore: face?.score ?? null, occlusion: 0 }),
-      truncated: touchesEdge(subject.box, frame.width, frame.height), occlusion: 0, face,
-      brightness: meanLuma(luma), image: copyRegion(frame, region, this.options.maxSide),
+      trackId: -1,
+      timeMs: frame.timeMs,
+      box,
+      region,
+      score: subject.score,
+      tenengrad,
+      sharpness: points,
+      quality: shotQuality({
+        score: subject.score,
+        sharpness: points,
+        area: box.width * box.height,
+        faceScore: face?.score ?? null,
+        occlusion: 0,
+      }),
+      truncated: touchesEdge(subject.box, frame.width, frame.height),
+      occlusion: 0,
+      face,
+      brightness: meanLuma(luma),
+      image: copyRegion(frame, region, this.options.maxSide),
     };
   }
 
@@ -111,9 +139,16 @@ export class BestShotSelector {
    * share of its box that the frame's other detections cover (known only once the frame is whole).
    */
   consider(trackId: number, shot: BestShot, occlusion = 0): boolean {
-    const quality = occlusion === 0 ? shot.quality : shotQuality({
-      score: shot.score, sharpness: shot.sharpness, area: shot.box.width * shot.box.height, faceScore: shot.face?.score ?? null, occlusion,
-    });
+    const quality =
+      occlusion === 0
+        ? shot.quality
+        : shotQuality({
+            score: shot.score,
+            sharpness: shot.sharpness,
+            area: shot.box.width * shot.box.height,
+            faceScore: shot.face?.score ?? null,
+            occlusion,
+          });
     const candidate: BestShot = { ...shot, trackId, occlusion, quality };
     const previous = this.shots.get(trackId);
     if (previous !== undefined && !outranks(candidate, previous)) return false;

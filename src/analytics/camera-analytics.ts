@@ -45,7 +45,10 @@ export class CameraAnalytics {
   private readonly onTracked: ((frame: TrackedDetections) => void) | undefined;
 
   constructor(
-    camera: string, options: CameraAnalyticsOptions, engine: DecisionEngine, store: SnapshotStore,
+    camera: string,
+    options: CameraAnalyticsOptions,
+    engine: DecisionEngine,
+    store: SnapshotStore,
     onTracked?: (frame: TrackedDetections) => void,
   ) {
     this.camera = camera;
@@ -96,7 +99,8 @@ export class CameraAnalytics {
     if (this.onTracked && frame.detections.length > 0) {
       const ids = new Map(update.updated.map((t) => [t.detection, t.id]));
       this.onTracked({
-        camera: this.camera, captureMs: frame.captureMs,
+        camera: this.camera,
+        captureMs: frame.captureMs,
         detections: frame.detections.map((d, i) => ({ ...d, trackId: ids.get(i) ?? null })),
       });
     }
@@ -120,6 +124,18 @@ export class CameraAnalytics {
     const shot = this.shots.best(trackId);
     if (!shot) return null;
     const { quality, score, sharpness, brightness, box, region, truncated, occlusion, face, timeMs } = shot;
-    return { quality, score, sharpness, brightness, box, region, truncated, occlusion, face, timeMs, jpeg: this.jpegRefs.get(trackId) ?? null };
+    return {
+      quality,
+      score,
+      sharpness,
+      brightness,
+      box,
+      region,
+      truncated,
+      occlusion,
+      face,
+      timeMs,
+      jpeg: this.jpegRefs.get(trackId) ?? null,
+    };
   };
 }

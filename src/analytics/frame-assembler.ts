@@ -90,11 +90,14 @@ export class FrameAssembler<S> {
 
 /** Overlapping regions can both contain an object: keep the higher-scored of two same-label twins. */
 function withoutDuplicates<S>(detections: Detection[], extras: Array<S | null>): { detections: Detection[]; extras: Array<S | null> } {
-  const order = detections.map((_, i) => i).sort((a, b) => (detections[b] as Detection).score - (detections[a] as Detection).score || a - b);
+  const order = detections
+    .map((_, i) => i)
+    .sort((a, b) => (detections[b] as Detection).score - (detections[a] as Detection).score || a - b);
   const kept: number[] = [];
   for (const i of order) {
     const d = detections[i] as Detection;
-    if (kept.some((k) => (detections[k] as Detection).label === d.label && iou((detections[k] as Detection).box, d.box) > DUPLICATE_IOU)) continue;
+    if (kept.some((k) => (detections[k] as Detection).label === d.label && iou((detections[k] as Detection).box, d.box) > DUPLICATE_IOU))
+      continue;
     kept.push(i);
   }
   kept.sort((a, b) => a - b);

@@ -32,7 +32,5 @@ export function encodeJpeg(image: RawImage, options: JpegOptions = {}): Promise<
   const pipeline = sharp(data, { raw: { width, height, channels } });
   // sharp treats raw input as sRGB and would write three equal channels for a gray crop.
   if (channels === 1) pipeline.toColourspace('b-w');
-  return pipeline
-    .jpeg({ quality: options.quality ?? DEFAULT_JPEG_QUALITY, mozjpeg: options.mozjpeg ?? false })
-    .toBuffer();
+  return pipeline.jpeg({ quality: options.quality ?? DEFAULT_JPEG_QUALITY, mozjpeg: options.mozjpeg ?? false }).toBuffer();
 }

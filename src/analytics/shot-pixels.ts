@@ -26,8 +26,10 @@ export interface LumaView {
 
 /** The box rounded outwards and clipped to the frame, or null when nothing of it is inside. */
 export function pixelBox(r: Rect, width: number, height: number): Rect | null {
-  const x1 = Math.max(0, Math.floor(r.x)), y1 = Math.max(0, Math.floor(r.y));
-  const x2 = Math.min(width, Math.ceil(r.x + r.width)), y2 = Math.min(height, Math.ceil(r.y + r.height));
+  const x1 = Math.max(0, Math.floor(r.x)),
+    y1 = Math.max(0, Math.floor(r.y));
+  const x2 = Math.min(width, Math.ceil(r.x + r.width)),
+    y2 = Math.min(height, Math.ceil(r.y + r.height));
   return x2 > x1 && y2 > y1 ? { x: x1, y: y1, width: x2 - x1, height: y2 - y1 } : null;
 }
 
@@ -44,7 +46,12 @@ export function lumaOf(frame: ShotFrame, rect: Rect): LumaView {
   if (frame.format === 'gray' || frame.format === 'yuv420p' || frame.format === 'nv12') {
     return { plane: frame.data.subarray(0, frame.width * frame.height), width: frame.width, height: frame.height, rect };
   }
-  const rgb = cropResize(frame.data, frame.format, frame.width, frame.height, { roi: rect, width: rect.width, height: rect.height, layout: 'nhwc-u8' }).tensor as Uint8Array;
+  const rgb = cropResize(frame.data, frame.format, frame.width, frame.height, {
+    roi: rect,
+    width: rect.width,
+    height: rect.height,
+    layout: 'nhwc-u8',
+  }).tensor as Uint8Array;
   const plane = new Uint8Array(rect.width * rect.height);
   for (let i = 0; i < plane.length; i++) {
     plane[i] = Math.round(0.299 * (rgb[i * 3] as number) + 0.587 * (rgb[i * 3 + 1] as number) + 0.114 * (rgb[i * 3 + 2] as number));
@@ -75,7 +82,8 @@ export function copyRegion(frame: ShotFrame, region: Rect, maxSide: number): Raw
     }
     return { data, width, height, channels: 1 };
   }
-  const rgb = cropResize(frame.data, frame.format, frame.width, frame.height, { roi: region, width, height, layout: 'nhwc-u8' }).tensor as Uint8Array;
+  const rgb = cropResize(frame.data, frame.format, frame.width, frame.height, { roi: region, width, height, layout: 'nhwc-u8' })
+    .tensor as Uint8Array;
   if (frame.format !== 'gray') return { data: rgb, width, height, channels: 3 };
   // A gray frame converts to R = G = B: keep one channel.
   const data = new Uint8Array(width * height);

@@ -22,10 +22,13 @@ export class SnapshotStore {
   /** Stores a picture being encoded; returns its reference. */
   add(camera: string, jpeg: Promise<Buffer>): string {
     const ref = `${camera}/${++this.next}`;
-    this.entries.set(ref, jpeg.catch(() => {
-      this.failures++;
-      return null;
-    }));
+    this.entries.set(
+      ref,
+      jpeg.catch(() => {
+        this.failures++;
+        return null;
+      }),
+    );
     while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
     return ref;
   }

@@ -27,20 +27,48 @@ import { BoxKalman } from './tracking/kalman.ts';
 export { iou } from './tracking/box.ts';
 
 /** The tracker's part of a camera's config (the config schema embeds this). */
-export const trackerOptionsSchema = z.object({
-  maxAgeMs: z.number().int().positive().default(2000)
-    .describe('A confirmed track ends this long (ms) after its last matching detection; it coasts on its predicted path until then.'),
-  minHits: z.number().int().min(1).max(100).default(2)
-    .describe('Matches in consecutive updates before a track is confirmed (reported as started).'),
-  centroidGate: z.number().positive().default(2)
-    .describe('Largest distance between a track\'s predicted centre and a detection\'s, in longer sides of the predicted box.'),
-  maxAreaRatio: z.number().min(1).default(4)
-    .describe('A track and a detection pair only when their areas differ by at most this factor.'),
-  highScore: z.number().min(0).max(1).default(0.5)
-    .describe('Detections scoring at least this are matched first and may start tracks (ByteTrack\'s high-score set).'),
-  lowScore: z.number().min(0).max(1).default(0.1)
-    .describe('Detections scoring from this up to highScore only keep existing tracks alive, with a stricter gate; lower ones are ignored.'),
-}).strict().refine((o) => o.lowScore <= o.highScore, { path: ['lowScore'], message: 'lowScore must not exceed highScore' });
+export const trackerOptionsSchema = z
+  .object({
+    maxAgeMs: z
+      .number()
+      .int()
+      .positive()
+      .default(2000)
+      .describe('A confirmed track ends this long (ms) after its last matching detection; it coasts on its predicted path until then.'),
+    minHits: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(2)
+      .describe('Matches in consecutive updates before a track is confirmed (reported as started).'),
+    centroidGate: z
+      .number()
+      .positive()
+      .default(2)
+      .describe("Largest distance between a track's predicted centre and a detection's, in longer sides of the predicted box."),
+    maxAreaRatio: z
+      .number()
+      .min(1)
+      .default(4)
+      .describe('A track and a detection pair only when their areas differ by at most this factor.'),
+    highScore: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe("Detections scoring at least this are matched first and may start tracks (ByteTrack's high-score set)."),
+    lowScore: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.1)
+      .describe(
+        'Detections scoring from this up to highScore only keep existing tracks alive, with a stricter gate; lower ones are ignored.',
+      ),
+  })
+  .strict()
+  .refine((o) => o.lowScore <= o.highScore, { path: ['lowScore'], message: 'lowScore must not exceed highScore' });
 
 export type TrackerOptions = z.output<typeof trackerOptionsSchema>;
 export type TrackerOptionsInput = z.input<typeof trackerOptionsSchema>;
@@ -96,8 +124,12 @@ class TrackState {
   private filterTimeMs: number;
 
   constructor(
-    readonly label: string, readonly classId: number, public box: Rect, public score: number,
-    readonly firstSeenMs: number, public lastSeenMs: number,
+    readonly label: string,
+    readonly classId: number,
+    public box: Rect,
+    public score: number,
+    readonly firstSeenMs: number,
+    public lastSeenMs: number,
   ) {
     this.maxScore = score;
     this.filter = new BoxKalman(box);
@@ -111,7 +143,19 @@ class TrackState {
 
   snapshot(): Track {
     const { id, label, classId, score, maxScore, firstSeenMs, lastSeenMs, hits, detection } = this;
-    return { id, label, classId, box: { ...this.box }, score, maxScore, firstSeenMs, lastSeenMs, hits, detection, predicted: { ...this.predicted } };
+    return {
+      id,
+      label,
+      classId,
+      box: { ...this.box },
+      score,
+      maxScore,
+      firstSeenMs,
+      lastSeenMs,
+      hits,
+      detection,
+      predicted: { ...this.predicted },
+    };
   }
 
   predict(timeMs: number): void {
@@ -164,7 +208,8 @@ export class Tracker {
     }
 
     const { highScore, lowScore } = this.options;
-    const high: number[] = [], low: number[] = [];
+    const high: number[] = [],
+      low: number[] = [];
     detections.forEach((d, i) => {
       if (d.score >= highScore) high.push(i);
       else if (d.score >= lowScore) low.push(i);
@@ -172,10 +217,22 @@ export class Tracker {
     const confirmed = this.tracks.filter((t) => t.confirmed);
     const tentative = this.tracks.filter((t) => !t.confirmed);
     const unmatchedHigh = this.match(confirmed, high, detections, 2, now);
-    this.match(confirmed.filter((t) => t.detection < 0), low, detections, LOW_SCORE_MAX_COST, now);
+    this.match(
+      confirmed.filter((t) => t.detection < 0),
+      low,
+      detections,
+      LOW_SCORE_MAX_COST,
+      now,
+    );
     const newHigh = this.match(tentative, unmatchedHigh, detections, 2, now);
     const lowLeft = low.filter((i) => !this.tracks.some((t) => t.detection === i));
-    this.match(tentative.filter((t) => t.detection < 0), lowLeft, detections, LOW_SCORE_MAX_COST, now);
+    this.match(
+      tentative.filter((t) => t.detection < 0),
+      lowLeft,
+      detections,
+      LOW_SCORE_MAX_COST,
+      now,
+    );
 
     // A tentative track must match in every update until it is confirmed.
     this.tracks = this.tracks.filter((t) => t.detection >= 0 || t.confirmed);
@@ -221,10 +278,12 @@ export class Tracker {
   private match(tracks: TrackState[], indices: number[], detections: readonly Detection[], maxCost: number, now: number): number[] {
     if (tracks.length === 0 || indices.length === 0) return indices;
     const gate: Gate = this.options;
-    const cost = tracks.map((t) => indices.map((i) => {
-      const d = detections[i] as Detection;
-      return d.label === t.label ? associationCost(t.predicted, d.box, gate) : Infinity;
-    }));
+    const cost = tracks.map((t) =>
+      indices.map((i) => {
+        const d = detections[i] as Detection;
+        return d.label === t.label ? associationCost(t.predicted, d.box, gate) : Infinity;
+      }),
+    );
     const taken = new Set<number>();
     for (const { row, col } of assign(cost, indices.length, maxCost)) {
       const index = indices[col] as number;

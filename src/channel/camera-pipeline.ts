@@ -55,11 +55,19 @@ export class CameraPipeline implements RingReader {
     this.stats = new ChannelStats(settings.stats);
     const m = settings.motion;
     if (m.width > this.ring.width || m.height > this.ring.height) {
-      throw new RangeError(`motion plane ${m.width}x${m.height} is larger than camera '${settings.id}''s frames (${this.ring.width}x${this.ring.height})`);
+      throw new RangeError(
+        `motion plane ${m.width}x${m.height} is larger than camera '${settings.id}''s frames (${this.ring.width}x${this.ring.height})`,
+      );
     }
     this.detector = new MotionDetector({
-      width: m.width, height: m.height, threshold: m.threshold, minArea: m.minArea, gridCols: m.gridCols, gridRows: m.gridRows,
-      maxBoxes: m.maxBoxes, ...(m.alpha > 0 ? { alpha: m.alpha, foregroundAlpha: m.foregroundAlpha } : {}),
+      width: m.width,
+      height: m.height,
+      threshold: m.threshold,
+      minArea: m.minArea,
+      gridCols: m.gridCols,
+      gridRows: m.gridRows,
+      maxBoxes: m.maxBoxes,
+      ...(m.alpha > 0 ? { alpha: m.alpha, foregroundAlpha: m.foregroundAlpha } : {}),
       ...(m.exclude ? { exclude: m.exclude } : {}),
     });
     this.luma = new Uint8Array(m.width * m.height);
@@ -111,8 +119,8 @@ export class CameraPipeline implements RingReader {
         regions = this.regions(boxCount);
       }
     }
-    const fullFrameDue = this.settings.regions.fullFrameIntervalMs > 0
-      && captureMs - this.lastFullFrameMs >= this.settings.regions.fullFrameIntervalMs;
+    const fullFrameDue =
+      this.settings.regions.fullFrameIntervalMs > 0 && captureMs - this.lastFullFrameMs >= this.settings.regions.fullFrameIntervalMs;
     if (!this.sampled(regions, captureMs, ratio)) regions = NO_REGIONS;
     if (regions.length === 0 && !fullFrameDue) return;
     if (!this.sink.throttle.take()) {
@@ -163,9 +171,11 @@ export class CameraPipeline implements RingReader {
       const x = Math.floor((data[b + MotionBoxField.X] as number) * sx);
       const y = Math.floor((data[b + MotionBoxField.Y] as number) * sy);
       this.boxes.push({
-        x, y,
+        x,
+        y,
         width: Math.min(width, Math.ceil(((data[b + MotionBoxField.X] as number) + (data[b + MotionBoxField.Width] as number)) * sx)) - x,
-        height: Math.min(height, Math.ceil(((data[b + MotionBoxField.Y] as number) + (data[b + MotionBoxField.Height] as number)) * sy)) - y,
+        height:
+          Math.min(height, Math.ceil(((data[b + MotionBoxField.Y] as number) + (data[b + MotionBoxField.Height] as number)) * sy)) - y,
         area: Math.round((data[b + MotionBoxField.Area] as number) * sx * sy),
       });
     }
@@ -177,10 +187,18 @@ export class CameraPipeline implements RingReader {
   private candidates(frame: Uint8Array, regions: Rect[], captureMs: number): void {
     const { width, height, format } = this.ring;
     const d = this.detector;
-    const sent = this.sink.send({
-      frame, format, width, height, captureMs,
-      motion: { luma: this.luma, compared: d.comparedPlane, width: d.width, height: d.height },
-    }, regions, this.boxes);
+    const sent = this.sink.send(
+      {
+        frame,
+        format,
+        width,
+        height,
+        captureMs,
+        motion: { luma: this.luma, compared: d.comparedPlane, width: d.width, height: d.height },
+      },
+      regions,
+      this.boxes,
+    );
     this.stats.add(Counter.Candidates, sent);
   }
 }

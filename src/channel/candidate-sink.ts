@@ -45,8 +45,14 @@ export class CandidateSink {
       const crop = this.writer.write(f.frame, f.format, f.width, f.height, region, f.captureMs);
       if (crop === null) continue;
       this.notify({
-        camera: this.camera, slot: crop.slot, seq: crop.seq, captureMs: f.captureMs, regionCount: regions.length,
-        region, mapping: crop.mapping, motion: boxes.filter((b) => intersects(b, region)),
+        camera: this.camera,
+        slot: crop.slot,
+        seq: crop.seq,
+        captureMs: f.captureMs,
+        regionCount: regions.length,
+        region,
+        mapping: crop.mapping,
+        motion: boxes.filter((b) => intersects(b, region)),
         contrast: this.contrast(f, region),
       });
       sent++;

@@ -15,7 +15,11 @@
  */
 import { z } from 'zod';
 
-const minMotionRatio = z.number().min(0).max(1).default(0)
+const minMotionRatio = z
+  .number()
+  .min(0)
+  .max(1)
+  .default(0)
   .describe('Changed pixels / frame pixels a frame with candidates needs to count as active.');
 
 export const everyNSamplingSchema = z.strictObject({
@@ -26,7 +30,11 @@ export const everyNSamplingSchema = z.strictObject({
 export const motionSamplingSchema = z.strictObject({
   strategy: z.literal('motion'),
   minMotionRatio,
-  minIntervalMs: z.number().int().min(0).default(200)
+  minIntervalMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(200)
     .describe('Fewest ms between two sampled frames; a little below the frame interval takes every frame.'),
   cooldownMs: z.number().int().min(0).default(5000).describe('How long (ms) sampling goes on after the last active frame.'),
 });
@@ -38,8 +46,7 @@ export const adaptiveSamplingSchema = z
     minFps: z.number().positive().default(0.5).describe('Sampling rate of an idle camera (the floor).'),
     maxFps: z.number().positive().default(5).describe('Highest sampling rate, reached with sustained activity.'),
     rise: z.number().gt(1).default(2).describe('Factor the rate is multiplied by on each active frame.'),
-    halfLifeMs: z.number().positive().default(10_000)
-      .describe('While idle, the rate\'s excess over minFps halves every halfLifeMs.'),
+    halfLifeMs: z.number().positive().default(10_000).describe("While idle, the rate's excess over minFps halves every halfLifeMs."),
   })
   .refine((o) => o.minFps <= o.maxFps, { path: ['minFps'], message: 'minFps must not be above maxFps' });
 

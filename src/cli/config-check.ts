@@ -31,8 +31,9 @@ function unsetUrlVariables(config: SiteConfig, env: NodeJS.ProcessEnv): string[]
       }
     }
   }
-  return [...users].map(([name, ids]) =>
-    `warning: \${${name}} is not set here; the stream URLs of ${[...ids].join(', ')} read it when the camera starts`);
+  return [...users].map(
+    ([name, ids]) => `warning: \${${name}} is not set here; the stream URLs of ${[...ids].join(', ')} read it when the camera starts`,
+  );
 }
 
 /**

@@ -27,7 +27,11 @@ function scaled(config: SiteConfig, o: DemoOptions): SiteConfig {
   const count = o.cameras ?? scenes.length;
   const cameras = Array.from({ length: count }, (_, i) => {
     const scene = scenes[i % scenes.length] as SiteConfig['cameras'][number];
-    const ai = { ...scene.ai, ...(o.width ? { width: o.width, height: o.height ?? scene.ai.height } : {}), ...(o.fps ? { fps: o.fps } : {}) };
+    const ai = {
+      ...scene.ai,
+      ...(o.width ? { width: o.width, height: o.height ?? scene.ai.height } : {}),
+      ...(o.fps ? { fps: o.fps } : {}),
+    };
     const id = i < scenes.length ? scene.id : `${scene.id}${Math.floor(i / scenes.length)}`;
     return { ...scene, id, channel: i + 1, ai };
   });
@@ -43,11 +47,19 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     for (const c of running.site.cameras()) {
       const m = running.site.cameraMetrics(c.id);
       if (!m) continue;
-      logger.info({
-        camera: m.camera, state: m.state, inputFps: Number(m.inputFps.toFixed(1)), analysedFps: Number(m.analysedFps.toFixed(1)),
-        framesAnalysed: m.framesAnalysed, drops: m.drops, candidates: m.candidates,
-        p99CaptureToMotionMs: Number(m.latency.capture_to_motion.p99Ms.toFixed(1)),
-      }, 'camera metrics');
+      logger.info(
+        {
+          camera: m.camera,
+          state: m.state,
+          inputFps: Number(m.inputFps.toFixed(1)),
+          analysedFps: Number(m.analysedFps.toFixed(1)),
+          framesAnalysed: m.framesAnalysed,
+          drops: m.drops,
+          candidates: m.candidates,
+          p99CaptureToMotionMs: Number(m.latency.capture_to_motion.p99Ms.toFixed(1)),
+        },
+        'camera metrics',
+      );
     }
   };
   const timer = setInterval(report, 10_000);
@@ -57,7 +69,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   });
   let frames = 0;
   await runUntilSignal(running, log, {
-    durationS: options.duration, configFile: DEMO_CONFIG.pathname,
+    durationS: options.duration,
+    configFile: DEMO_CONFIG.pathname,
     beforeStop: () => {
       clearInterval(timer);
       report();

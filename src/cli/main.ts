@@ -52,7 +52,12 @@ async function demo(values: Record<string, string | boolean | undefined>): Promi
   if (!Number.isInteger(fps) || fps < 1 || fps > 120) throw new Error('--fps must be an integer from 1 to 120');
   const cameras = Number(values['cameras'] ?? 4);
   if (!Number.isInteger(cameras) || cameras < 1 || cameras > 512) throw new Error('--cameras must be an integer from 1 to 512');
-  await runDemo({ duration: parseDuration(String(values['duration'] ?? '0')), fps, cameras, ...parseSize(String(values['size'] ?? '640x360')) });
+  await runDemo({
+    duration: parseDuration(String(values['duration'] ?? '0')),
+    fps,
+    cameras,
+    ...parseSize(String(values['size'] ?? '640x360')),
+  });
   return 0;
 }
 

@@ -13,7 +13,8 @@ export const MODELS_HELP = `  models prepare [ID...] [--dir DIR] [--force]
 /** Exit code: 0 prepared, 1 a usage error (conversion failures throw). */
 export async function runModelsCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: [...args], allowPositionals: true,
+    args: [...args],
+    allowPositionals: true,
     options: { dir: { type: 'string' }, force: { type: 'boolean' } },
   });
   const [sub, ...ids] = positionals;

@@ -32,14 +32,25 @@ export async function startSite(config: SiteConfig, logger: Logger): Promise<Run
   logger.info({ ffmpeg: ffmpeg.path, version: ffmpeg.version, source: ffmpeg.source }, 'ffmpeg found');
   // Cameras last: see SiteOptions.startCameras.
   const site = await Site.start(config, { ffmpeg, logger, startCameras: false });
-  const mqtt = new MqttOutput({ config: config.mqtt, site, log: logger, tokens: config.http.tokens, isCritical: (event) => site.isCritical(event) });
+  const mqtt = new MqttOutput({
+    config: config.mqtt,
+    site,
+    log: logger,
+    tokens: config.http.tokens,
+    isCritical: (event) => site.isCritical(event),
+  });
   let http: HttpServer | undefined;
   try {
     await mqtt.start();
     const registry = createSiteMetrics(site, { mqtt: () => mqtt.stats(), ws: () => http?.liveFeed.stats() ?? null });
     http = await startHttpServer({
-      site, host: config.http.host, port: config.http.port, tokens: config.http.tokens, bodyLimitBytes: config.http.bodyLimitBytes,
-      metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }), logger,
+      site,
+      host: config.http.host,
+      port: config.http.port,
+      tokens: config.http.tokens,
+      bodyLimitBytes: config.http.bodyLimitBytes,
+      metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+      logger,
     });
   } catch (err) {
     await mqtt.stop().catch(() => undefined);
@@ -55,9 +66,14 @@ export async function startSite(config: SiteConfig, logger: Logger): Promise<Run
     await site.stop();
     throw err;
   }
-  logger.info({ api: `http://${config.http.host}:${server.port}/api/v1`, ws: `ws://${config.http.host}:${server.port}/ws`, mqtt: mqtt.brokerUrl }, 'panoptes is running');
+  logger.info(
+    { api: `http://${config.http.host}:${server.port}/api/v1`, ws: `ws://${config.http.host}:${server.port}/ws`, mqtt: mqtt.brokerUrl },
+    'panoptes is running',
+  );
   return {
-    site, http: server, mqtt,
+    site,
+    http: server,
+    mqtt,
     async stop() {
       // Ingest first (no new frames), then inference drains, then the outbox flushes, then sockets close.
       await site.stop();
@@ -69,7 +85,9 @@ export async function startSite(config: SiteConfig, logger: Logger): Promise<Run
 
 /** Runs until SIGINT/SIGTERM (or `durationS`); reloads `configFile` on SIGHUP. */
 export async function runUntilSignal(
-  running: RunningSite, logger: Logger, options: { configFile?: string; durationS?: number; beforeStop?: () => void },
+  running: RunningSite,
+  logger: Logger,
+  options: { configFile?: string; durationS?: number; beforeStop?: () => void },
 ): Promise<void> {
   const onHup = (): void => {
     if (!options.configFile) return logger.warn('SIGHUP ignored: this site was not started from a config file');

@@ -43,9 +43,18 @@ export type CameraChangeKind = 'ingest' | 'analysis' | 'metadata';
 /** Keys that reach no runtime part through the channel worker or the decision layer. */
 const NOT_ANALYSIS: ReadonlySet<string> = new Set<keyof CameraConfig>([
   // Metadata: read by the site and the outputs when they need it.
-  'id', 'name', 'channel', 'tags', 'alerts',
+  'id',
+  'name',
+  'channel',
+  'tags',
+  'alerts',
   // Ingest: what of them matters is in the ingest spec, compared first.
-  'enabled', 'streams', 'transport', 'loop', 'ai', 'lifecycle',
+  'enabled',
+  'streams',
+  'transport',
+  'loop',
+  'ai',
+  'lifecycle',
 ]);
 
 function analysisPart(camera: CameraConfig): Record<string, unknown> {

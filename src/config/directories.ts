@@ -17,7 +17,10 @@ export interface DirectorySetting {
 
 export function directorySettings(config: SiteConfig): DirectorySetting[] {
   const { runDir } = config.gateway;
-  return [{ setting: 'mqtt.outbox.dir', dir: config.mqtt.outbox.dir }, ...(runDir === undefined ? [] : [{ setting: 'gateway.runDir', dir: runDir }])];
+  return [
+    { setting: 'mqtt.outbox.dir', dir: config.mqtt.outbox.dir },
+    ...(runDir === undefined ? [] : [{ setting: 'gateway.runDir', dir: runDir }]),
+  ];
 }
 
 function errnoOf(error: unknown): string {

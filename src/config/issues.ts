@@ -23,8 +23,15 @@ export function formatPath(path: readonly PathSegment[]): string {
 }
 
 const NOUNS: Record<string, string> = {
-  number: 'a number', int: 'an integer', string: 'a string', boolean: 'true or false', object: 'an object',
-  array: 'a list', null: 'null', bigint: 'an integer', date: 'a date',
+  number: 'a number',
+  int: 'an integer',
+  string: 'a string',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'a list',
+  null: 'null',
+  bigint: 'an integer',
+  date: 'a date',
 };
 
 function noun(expected: string): string {
@@ -56,7 +63,7 @@ function bound(origin: string, limit: number | bigint, inclusive: boolean | unde
       if (side === 'min' && n === 1) return 'expected a non-empty string';
       return `expected ${side === 'min' ? 'at least' : 'at most'} ${n} character${n === 1 ? '' : 's'}`;
     default: {
-      const op = side === 'min' ? (inclusive ? '>=' : '>') : (inclusive ? '<=' : '<');
+      const op = side === 'min' ? (inclusive ? '>=' : '>') : inclusive ? '<=' : '<';
       return `expected a number ${op} ${n}`;
     }
   }
@@ -70,7 +77,8 @@ export function configErrorMap(issue: RawIssue): string | undefined {
   switch (issue.code) {
     case 'invalid_type':
       if (issue.input === undefined) return `missing: expected ${noun(issue.expected)}`;
-      if (issue.expected === 'number' && typeof issue.input === 'number') return `expected a finite number, received ${kindOf(issue.input)}`;
+      if (issue.expected === 'number' && typeof issue.input === 'number')
+        return `expected a finite number, received ${kindOf(issue.input)}`;
       return `expected ${noun(issue.expected)}, received ${kindOf(issue.input)}`;
     case 'too_small':
       return bound(issue.origin, issue.minimum, issue.inclusive, 'min');
@@ -101,8 +109,16 @@ function lowerFirst(message: string): string {
 
 /** "expected 'auto'" + "expected an integer, received a string" -> "expected 'auto' or an integer, received a string". */
 function unionMessage(branches: readonly Issue[][]): string {
-  const wants = branches.map((b) => (b[0]?.message ?? '').replace(/^missing: /, '').replace(/, received .*$/, '').replace(/^expected /, ''));
-  const received = branches.flat().map((i) => /, received (.*)$/.exec(i.message)?.[1]).find((r) => r !== undefined);
+  const wants = branches.map((b) =>
+    (b[0]?.message ?? '')
+      .replace(/^missing: /, '')
+      .replace(/, received .*$/, '')
+      .replace(/^expected /, ''),
+  );
+  const received = branches
+    .flat()
+    .map((i) => /, received (.*)$/.exec(i.message)?.[1])
+    .find((r) => r !== undefined);
   return `expected ${[...new Set(wants)].join(' or ')}${received ? `, received ${received}` : ''}`;
 }
 

@@ -83,7 +83,8 @@ function resolveSecretFields(node: unknown, path: PropertyKey[], env: NodeJS.Pro
     let value = child.reveal();
     for (const name of referencedVariables(value)) {
       const resolved = env[name];
-      if (resolved === undefined) problems.push(`${formatPath(at)}: refers to \${${name}}, which is not set in the environment; set it or remove the reference`);
+      if (resolved === undefined)
+        problems.push(`${formatPath(at)}: refers to \${${name}}, which is not set in the environment; set it or remove the reference`);
       else value = value.replaceAll(`\${${name}}`, resolved);
     }
     fields[key] = new Secret(value);
@@ -114,12 +115,15 @@ export function parseConfig(text: string, options: ParseOptions = {}): SiteConfi
   const source = options.source ?? 'config';
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(source, doc.errors.map((e) => {
-      const at = e.linePos?.[0];
-      // prettyErrors appends " at line L, column C:" and a code excerpt; the position leads here instead.
-      const message = (e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
-      return `${at ? `line ${at.line}, column ${at.col}` : 'YAML'}: ${message}`;
-    }));
+    throw new ConfigError(
+      source,
+      doc.errors.map((e) => {
+        const at = e.linePos?.[0];
+        // prettyErrors appends " at line L, column C:" and a code excerpt; the position leads here instead.
+        const message = (e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+        return `${at ? `line ${at.line}, column ${at.col}` : 'YAML'}: ${message}`;
+      }),
+    );
   }
   const raw = toPlain(doc, source);
   const overrides = isPlainObject(raw) ? applyEnvOverrides(raw, env) : [];
@@ -149,7 +153,9 @@ export async function loadConfig(file: string, options: Omit<ParseOptions, 'sour
 export function withId(input: Record<string, unknown>, id: string | undefined, source: string): Record<string, unknown> {
   if (id === undefined) return input;
   if (Object.hasOwn(input, 'id') && input['id'] !== id) {
-    throw new ConfigError(source, [`id: differs from the camera being changed ('${id}'); omit id or send '${id}' (to rename a camera, remove it and add it under the new id)`]);
+    throw new ConfigError(source, [
+      `id: differs from the camera being changed ('${id}'); omit id or send '${id}' (to rename a camera, remove it and add it under the new id)`,
+    ]);
   }
   return { ...input, id };
 }

@@ -14,40 +14,68 @@ import { Secret } from './secret.ts';
  * A secret field: a `${VAR}` reference (resolved from the environment when the config is loaded) or,
  * discouraged, the value itself. Parsed into a Secret, which never prints its value.
  */
-export const secretSchema = z.string().min(1).transform((value) => new Secret(value))
+export const secretSchema = z
+  .string()
+  .min(1)
+  .transform((value) => new Secret(value))
   .describe('A secret: write ${VAR} to read it from the environment variable VAR.');
 
-const gatewaySchema = z.strictObject({
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
-  ffmpegPath: z.string().min(1).default('auto')
-    .describe("ffmpeg binary; 'auto' = the system ffmpeg on PATH, else the one @ffmpeg-installer/ffmpeg ships."),
-  workers: z.union([z.literal('auto'), z.number().int().min(1).max(256)]).default('auto')
-    .describe("Channel worker threads; 'auto' = one a core (README, 'Cameras and workers')."),
-  runDir: z.string().min(1).optional()
-    .describe('Where the camera FIFOs live: each run makes a private panoptes-XXXXXX directory inside it (and the directory itself when missing) and removes it on stop; the OS temp directory when omitted.'),
-}).prefault({});
+const gatewaySchema = z
+  .strictObject({
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+    ffmpegPath: z
+      .string()
+      .min(1)
+      .default('auto')
+      .describe("ffmpeg binary; 'auto' = the system ffmpeg on PATH, else the one @ffmpeg-installer/ffmpeg ships."),
+    workers: z
+      .union([z.literal('auto'), z.number().int().min(1).max(256)])
+      .default('auto')
+      .describe("Channel worker threads; 'auto' = one a core (README, 'Cameras and workers')."),
+    runDir: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Where the camera FIFOs live: each run makes a private panoptes-XXXXXX directory inside it (and the directory itself when missing) and removes it on stop; the OS temp directory when omitted.',
+      ),
+  })
+  .prefault({});
 
-const httpSchema = z.strictObject({
-  host: z.string().min(1).default('127.0.0.1').describe('Listen address; 0.0.0.0 exposes the API to the network.'),
-  port: z.number().int().min(0).max(65_535).default(8080),
-  tokens: z.array(secretSchema).default([]).describe('Bearer tokens the API accepts; [] = no authentication (loopback only).'),
-  bodyLimitBytes: z.number().int().positive().default(1_048_576).describe('Largest request body.'),
-}).prefault({});
+const httpSchema = z
+  .strictObject({
+    host: z.string().min(1).default('127.0.0.1').describe('Listen address; 0.0.0.0 exposes the API to the network.'),
+    port: z.number().int().min(0).max(65_535).default(8080),
+    tokens: z.array(secretSchema).default([]).describe('Bearer tokens the API accepts; [] = no authentication (loopback only).'),
+    bodyLimitBytes: z.number().int().positive().default(1_048_576).describe('Largest request body.'),
+  })
+  .prefault({});
 
-const mqttSchema = z.strictObject({
-  url: z.string().regex(/^(mqtts?|wss?):\/\/\S+$/, 'expected an mqtt://, mqtts://, ws:// or wss:// URL').nullable().default(null)
-    .describe('External broker; null = the embedded broker on embeddedPort.'),
-  embeddedPort: z.number().int().min(0).max(65_535).default(1883),
-  prefix: z.string().regex(/^[^#+\s]+$/, 'expected a topic prefix without spaces, # or +').default('panoptes')
-    .describe('Topic prefix: <prefix>/<camera>/events, ...'),
-  clientId: z.string().min(1).default('panoptes'),
-  username: secretSchema.optional(),
-  password: secretSchema.optional(),
-  outbox: z.strictObject({
-    dir: z.string().min(1).default('data/outbox').describe('Events queued on disk while the broker is unreachable.'),
-    maxEvents: z.number().int().min(1).default(10_000).describe('Oldest events are dropped (and counted) beyond this.'),
-  }).prefault({}),
-}).prefault({});
+const mqttSchema = z
+  .strictObject({
+    url: z
+      .string()
+      .regex(/^(mqtts?|wss?):\/\/\S+$/, 'expected an mqtt://, mqtts://, ws:// or wss:// URL')
+      .nullable()
+      .default(null)
+      .describe('External broker; null = the embedded broker on embeddedPort.'),
+    embeddedPort: z.number().int().min(0).max(65_535).default(1883),
+    prefix: z
+      .string()
+      .regex(/^[^#+\s]+$/, 'expected a topic prefix without spaces, # or +')
+      .default('panoptes')
+      .describe('Topic prefix: <prefix>/<camera>/events, ...'),
+    clientId: z.string().min(1).default('panoptes'),
+    username: secretSchema.optional(),
+    password: secretSchema.optional(),
+    outbox: z
+      .strictObject({
+        dir: z.string().min(1).default('data/outbox').describe('Events queued on disk while the broker is unreachable.'),
+        maxEvents: z.number().int().min(1).default(10_000).describe('Oldest events are dropped (and counted) beyond this.'),
+      })
+      .prefault({}),
+  })
+  .prefault({});
 
 /**
  * Duplicate values of `key` among the cameras, named by both indexes. Runs even when other parts of
@@ -61,21 +89,33 @@ function checkUnique(cameras: unknown, key: 'id' | 'channel', ctx: z.RefinementC
     if (typeof value !== 'string' && typeof value !== 'number') return;
     const seen = first.get(value);
     if (seen === undefined) first.set(value, index);
-    else ctx.addIssue({ code: 'custom', path: ['cameras', index, key], message: `duplicate ${key} ${JSON.stringify(value)}, also used by cameras[${seen}]` });
+    else
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cameras', index, key],
+        message: `duplicate ${key} ${JSON.stringify(value)}, also used by cameras[${seen}]`,
+      });
   });
 }
 
-export const siteConfigSchema = z.strictObject({
-  gateway: gatewaySchema,
-  http: httpSchema,
-  mqtt: mqttSchema,
-  inference: inferenceSchema,
-  decisions: globalDecisionsSchema.prefault({}).describe('Limits across all cameras.'),
-  defaults: cameraSettingsSchema.prefault({}).describe('Camera settings merged under every camera (objects merge key by key, lists are replaced).'),
-  cameras: z.array(cameraSchema).default([]),
-}).superRefine((config, ctx) => {
-  checkUnique(config.cameras, 'id', ctx);
-  checkUnique(config.cameras, 'channel', ctx);
-}, { when: () => true });
+export const siteConfigSchema = z
+  .strictObject({
+    gateway: gatewaySchema,
+    http: httpSchema,
+    mqtt: mqttSchema,
+    inference: inferenceSchema,
+    decisions: globalDecisionsSchema.prefault({}).describe('Limits across all cameras.'),
+    defaults: cameraSettingsSchema
+      .prefault({})
+      .describe('Camera settings merged under every camera (objects merge key by key, lists are replaced).'),
+    cameras: z.array(cameraSchema).default([]),
+  })
+  .superRefine(
+    (config, ctx) => {
+      checkUnique(config.cameras, 'id', ctx);
+      checkUnique(config.cameras, 'channel', ctx);
+    },
+    { when: () => true },
+  );
 export type SiteConfigInput = z.input<typeof siteConfigSchema>;
 export type SiteConfig = z.output<typeof siteConfigSchema>;

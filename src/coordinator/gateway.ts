@@ -70,7 +70,8 @@ export class Gateway {
     this.runDir = privateRunDir(options.runDir);
     this.childGuard = probeParentDeathGuard();
     this.supervisor = new ChannelSupervisor({
-      workers: options.workers ?? availableParallelism(), logger: options.logger,
+      workers: options.workers ?? availableParallelism(),
+      logger: options.logger,
       ...(options.onCandidate ? { onCandidate: options.onCandidate } : {}),
     });
   }
@@ -99,7 +100,8 @@ export class Gateway {
   }
 
   async addCamera(spec: CameraSpec, analysis: AnalysisSettings): Promise<GatewayCamera> {
-    if (this.cameras.has(spec.id)) throw new CameraExistsError(`A camera with id '${spec.id}' already runs; remove it first or choose another id`);
+    if (this.cameras.has(spec.id))
+      throw new CameraExistsError(`A camera with id '${spec.id}' already runs; remove it first or choose another id`);
     const actor = this.createActor(spec);
     const kept = this.history.get(spec.id);
     this.history.delete(spec.id);
@@ -173,6 +175,8 @@ function privateRunDir(configured: string | undefined): string {
     return mkdtempSync(path.join(configured, 'panoptes-'));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new ConfigError('the site config', [`gateway.runDir: cannot make a directory in '${configured}' (${code}); give a directory this user can write, or remove the key`]);
+    throw new ConfigError('the site config', [
+      `gateway.runDir: cannot make a directory in '${configured}' (${code}); give a directory this user can write, or remove the key`,
+    ]);
   }
 }

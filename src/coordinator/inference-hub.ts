@@ -73,7 +73,8 @@ export class InferenceHub {
     this.governor = new OverloadGovernor(options.overload);
     this.meter = new LoadMeter(pool, this.scheduler);
     this.engine = new DecisionEngine({
-      publisher: options.publisher, global: options.decisions,
+      publisher: options.publisher,
+      global: options.decisions,
       onPublishError: (err, message) => options.logger.warn({ err, event: message.event.id }, 'event publisher failed'),
     });
   }
@@ -88,7 +89,10 @@ export class InferenceHub {
         options.pool.onDegradedChange?.(degraded, reason);
       },
     });
-    log.info({ backend: pool.backend.type, threads: pool.threads, maxBatch: pool.backend.maxBatch, faces: pool.backend.faces?.model ?? null }, 'inference pool started');
+    log.info(
+      { backend: pool.backend.type, threads: pool.threads, maxBatch: pool.backend.maxBatch, faces: pool.backend.faces?.model ?? null },
+      'inference pool started',
+    );
     const faces = pool.backend.faces;
     if (faces?.error != null) log.warn({ model: faces.model, reason: faces.error }, 'face cascade off: persons get no face');
     return new InferenceHub(pool, options);
@@ -196,9 +200,16 @@ export class InferenceHub {
       if (!camera) return;
       const detections = outcome.detections[i] ?? [];
       const snap = slab.snapshot;
-      const frame: ShotFrame | null = snap === null ? null : {
-        data: slab.snapshots[notice.slot] as Uint8Array, format: snap.format, width: snap.width, height: snap.height, timeMs: notice.captureMs,
-      };
+      const frame: ShotFrame | null =
+        snap === null
+          ? null
+          : {
+              data: slab.snapshots[notice.slot] as Uint8Array,
+              format: snap.format,
+              width: snap.width,
+              height: snap.height,
+              timeMs: notice.captureMs,
+            };
       const extras = camera.analytics.capture(detections, frame);
       camera.analytics.onRegion({ captureMs: notice.captureMs, regionCount: notice.regionCount, detections, extras });
     });

@@ -72,8 +72,16 @@ export class ChannelSupervisor {
   start(): void {
     for (let index = 0; index < this.options.workers; index++) {
       const slot: WorkerSlot = {
-        index, doorbell: new Doorbell(), worker: null, remote: null, died: Promise.reject(new Error('not started')), cameras: new Map(),
-        restarts: 0, backoff: new Backoff(this.options.restartBackoff), startedAt: 0, restartTimer: undefined,
+        index,
+        doorbell: new Doorbell(),
+        worker: null,
+        remote: null,
+        died: Promise.reject(new Error('not started')),
+        cameras: new Map(),
+        restarts: 0,
+        backoff: new Backoff(this.options.restartBackoff),
+        startedAt: 0,
+        restartTimer: undefined,
       };
       slot.died.catch(() => undefined);
       this.slots.push(slot);
@@ -118,7 +126,8 @@ export class ChannelSupervisor {
     this.spawn(slot);
     for (const settings of slot.cameras.values()) {
       void this.call(slot, (r) => r.addCamera(settings)).catch((err: unknown) =>
-        this.log.error({ worker: slot.index, camera: settings.id, err }, 'could not resume camera on restarted worker'));
+        this.log.error({ worker: slot.index, camera: settings.id, err }, 'could not resume camera on restarted worker'),
+      );
     }
     this.log.info({ worker: slot.index, cameras: [...slot.cameras.keys()] }, 'channel worker restarted; cameras resumed');
   }
@@ -186,12 +195,14 @@ export class ChannelSupervisor {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    await Promise.all(this.slots.map(async (slot) => {
-      clearTimeout(slot.restartTimer);
-      const worker = slot.worker;
-      slot.worker = null;
-      slot.remote = null;
-      await worker?.terminate();
-    }));
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        clearTimeout(slot.restartTimer);
+        const worker = slot.worker;
+        slot.worker = null;
+        slot.remote = null;
+        await worker?.terminate();
+      }),
+    );
   }
 }

@@ -18,7 +18,12 @@ import type { Rect } from '../native/index.ts';
  * motion threshold), 0 when none do. Planes are packed (stride = width).
  */
 export function changedContrast(
-  cur: Uint8Array, reference: Uint8Array | Float32Array, width: number, box: Rect, threshold: number, alpha = 0,
+  cur: Uint8Array,
+  reference: Uint8Array | Float32Array,
+  width: number,
+  box: Rect,
+  threshold: number,
+  alpha = 0,
 ): number {
   if (!(alpha >= 0 && alpha < 1)) throw new RangeError(`Expected a number in [0, 1) for alpha but received ${String(alpha)}`);
   const gain = 1 / (1 - alpha);

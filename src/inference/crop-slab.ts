@@ -117,17 +117,21 @@ export class CropSlab {
     this.meta = new Float64Array(buffer, metaOffset, slots * META_DOUBLES);
     const elements = tensorElements(this.layout, this.width, this.height);
     const stride = align(elements * (this.layout === 'nchw-f32' ? 4 : 1));
-    this.tensors = Array.from({ length: slots }, (_, i) => this.layout === 'nchw-f32'
-      ? new Float32Array(buffer, dataOffset + i * stride, elements)
-      : new Uint8Array(buffer, dataOffset + i * stride, elements));
+    this.tensors = Array.from({ length: slots }, (_, i) =>
+      this.layout === 'nchw-f32'
+        ? new Float32Array(buffer, dataOffset + i * stride, elements)
+        : new Uint8Array(buffer, dataOffset + i * stride, elements),
+    );
     const c = this.ctrl;
     const format = SNAPSHOT_FORMATS[c[SlabCtrl.FrameFormat] as number];
-    this.snapshot = format === undefined ? null
-      : { format, width: c[SlabCtrl.FrameWidth] as number, height: c[SlabCtrl.FrameHeight] as number };
+    this.snapshot =
+      format === undefined ? null : { format, width: c[SlabCtrl.FrameWidth] as number, height: c[SlabCtrl.FrameHeight] as number };
     const snapBytes = this.snapshot === null ? 0 : snapshotBytes(format as SnapshotFormat, this.snapshot.width, this.snapshot.height);
     const snapOffset = dataOffset + slots * stride;
-    this.snapshots = this.snapshot === null ? [] : Array.from({ length: slots }, (_, i) =>
-      new Uint8Array(buffer, snapOffset + i * align(snapBytes), snapBytes));
+    this.snapshots =
+      this.snapshot === null
+        ? []
+        : Array.from({ length: slots }, (_, i) => new Uint8Array(buffer, snapOffset + i * align(snapBytes), snapBytes));
   }
 
   /**
@@ -143,8 +147,13 @@ export class CropSlab {
     const height = tensor?.height ?? 0;
     const bytes = tensorElements(layout, width, height) * (layout === 'nchw-f32' ? 4 : 1);
     const snapBytes = snapshot === null ? 0 : snapshotBytes(snapshot.format, snapshot.width, snapshot.height);
-    const total = align(CTRL_INTS * 4) + align(RATE_DOUBLES * 8) + align(NORM_DOUBLES * 8) + align(slots * 4) + align(slots * META_DOUBLES * 8)
-      + slots * (align(bytes) + align(snapBytes));
+    const total =
+      align(CTRL_INTS * 4) +
+      align(RATE_DOUBLES * 8) +
+      align(NORM_DOUBLES * 8) +
+      align(slots * 4) +
+      align(slots * META_DOUBLES * 8) +
+      slots * (align(bytes) + align(snapBytes));
     const buffer = new SharedArrayBuffer(total);
     const ctrl = new Int32Array(buffer, 0, CTRL_INTS);
     ctrl[SlabCtrl.SlotCount] = slots;
@@ -156,8 +165,10 @@ export class CropSlab {
     ctrl[SlabCtrl.FrameWidth] = snapshot?.width ?? 0;
     ctrl[SlabCtrl.FrameHeight] = snapshot?.height ?? 0;
     if (layout === 'nchw-f32' && (tensor?.mean !== undefined || tensor?.std !== undefined)) {
-      new Float64Array(buffer, align(CTRL_INTS * 4) + align(RATE_DOUBLES * 8), NORM_DOUBLES)
-        .set([...(tensor.mean ?? [0, 0, 0]), ...(tensor.std ?? [1, 1, 1])]);
+      new Float64Array(buffer, align(CTRL_INTS * 4) + align(RATE_DOUBLES * 8), NORM_DOUBLES).set([
+        ...(tensor.mean ?? [0, 0, 0]),
+        ...(tensor.std ?? [1, 1, 1]),
+      ]);
     }
     const slab = new CropSlab(buffer);
     slab.rate[SlabRate.Multiplier] = 1;

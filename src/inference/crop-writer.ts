@@ -83,14 +83,32 @@ export class CropSlabWriter {
       if (slab.layout === null) {
         mapping = { roi: { ...region }, scaleX: 1, scaleY: 1, padX: 0, padY: 0, contentWidth: region.width, contentHeight: region.height };
       } else {
-        mapping = cropResize(frame, format, width, height, {
-          roi: region, width: slab.width, height: slab.height, layout: slab.layout, letterbox: true,
-          ...(slab.mean === null || slab.std === null ? {} : { mean: slab.mean, std: slab.std }),
-        }, this.tensor(slot)).mapping;
+        mapping = cropResize(
+          frame,
+          format,
+          width,
+          height,
+          {
+            roi: region,
+            width: slab.width,
+            height: slab.height,
+            layout: slab.layout,
+            letterbox: true,
+            ...(slab.mean === null || slab.std === null ? {} : { mean: slab.mean, std: slab.std }),
+          },
+          this.tensor(slot),
+        ).mapping;
       }
       const snap = slab.snapshot;
       if (snap !== null && snap.format === format && snap.width === width && snap.height === height) {
-        copyRegion(frame, slab.snapshots[slot] as Uint8Array, snap.format, width, height, snapshotRect(region, SNAPSHOT_MARGIN, width, height));
+        copyRegion(
+          frame,
+          slab.snapshots[slot] as Uint8Array,
+          snap.format,
+          width,
+          height,
+          snapshotRect(region, SNAPSHOT_MARGIN, width, height),
+        );
       }
     } catch (err) {
       this.abort(slot);

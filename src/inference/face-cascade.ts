@@ -17,22 +17,48 @@ import type { Detection, DetectorInput } from './types.ts';
 
 export const FACE_MODELS = ['blazeface-back-256', 'blazeface-front-128'] as const;
 
-export const faceCascadeSchema = z.strictObject({
-  enabled: z.boolean().default(true)
-    .describe('Look for a face on each detected person (ignored by backends that find no persons: motion, blazeface).'),
-  model: z.enum(FACE_MODELS).default('blazeface-back-256')
-    .describe('Shipped face model: back-256 finds faces down to ~20 px of its input (CCTV); front-128 is ~4x faster but wants close faces.'),
-  modelPath: z.string().min(1).optional()
-    .describe('Your own BlazeFace ONNX (NCHW input, the two MediaPipe heads) instead of the shipped model.'),
-  labels: z.array(z.string().min(1)).min(1).default(['person']).describe('Detections of these labels get a face search.'),
-  headFraction: z.number().gt(0).max(1).default(0.4).describe('The head region: this upper share of the object box, its full width.'),
-  enlarge: z.number().min(1).max(4).default(1.5)
-    .describe('The head region is searched as a square this many times its longer side, centred on it (letterboxed into the model).'),
-  minFaceScore: z.number().min(0).max(1).default(0.5).describe('Faces scoring below this are not attached.'),
-  maxPerRegion: z.number().int().min(1).max(64).default(8)
-    .describe('Largest objects searched a detector crop (a frame is one or more crops); the rest go without a face.'),
-  threads: z.number().int().min(1).max(64).default(1).describe('onnxruntime intra-op threads of the face session in each inference worker.'),
-}).prefault({});
+export const faceCascadeSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('Look for a face on each detected person (ignored by backends that find no persons: motion, blazeface).'),
+    model: z
+      .enum(FACE_MODELS)
+      .default('blazeface-back-256')
+      .describe(
+        'Shipped face model: back-256 finds faces down to ~20 px of its input (CCTV); front-128 is ~4x faster but wants close faces.',
+      ),
+    modelPath: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Your own BlazeFace ONNX (NCHW input, the two MediaPipe heads) instead of the shipped model.'),
+    labels: z.array(z.string().min(1)).min(1).default(['person']).describe('Detections of these labels get a face search.'),
+    headFraction: z.number().gt(0).max(1).default(0.4).describe('The head region: this upper share of the object box, its full width.'),
+    enlarge: z
+      .number()
+      .min(1)
+      .max(4)
+      .default(1.5)
+      .describe('The head region is searched as a square this many times its longer side, centred on it (letterboxed into the model).'),
+    minFaceScore: z.number().min(0).max(1).default(0.5).describe('Faces scoring below this are not attached.'),
+    maxPerRegion: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(8)
+      .describe('Largest objects searched a detector crop (a frame is one or more crops); the rest go without a face.'),
+    threads: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(1)
+      .describe('onnxruntime intra-op threads of the face session in each inference worker.'),
+  })
+  .prefault({});
 export type FaceCascadeOptions = z.output<typeof faceCascadeSchema>;
 export type FaceCascadeInput = z.input<typeof faceCascadeSchema>;
 
@@ -86,24 +112,35 @@ export function headSquare(box: Rect, headFraction: number, enlarge: number): Re
 
 /** `rect` on whole pixels inside `bounds`, or null when less than `min` pixels remain on a side. */
 function clip(rect: Rect, bounds: Rect, min: number): Rect | null {
-  const x0 = Math.max(bounds.x, Math.floor(rect.x)), y0 = Math.max(bounds.y, Math.floor(rect.y));
-  const x1 = Math.min(bounds.x + bounds.width, Math.ceil(rect.x + rect.width)), y1 = Math.min(bounds.y + bounds.height, Math.ceil(rect.y + rect.height));
+  const x0 = Math.max(bounds.x, Math.floor(rect.x)),
+    y0 = Math.max(bounds.y, Math.floor(rect.y));
+  const x1 = Math.min(bounds.x + bounds.width, Math.ceil(rect.x + rect.width)),
+    y1 = Math.min(bounds.y + bounds.height, Math.ceil(rect.y + rect.height));
   return x1 - x0 < min || y1 - y0 < min ? null : { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
 }
 
 /** A face that can be this subject's: centred in its head region, whole, and not wider than a head. */
 function plausible(face: Rect, subject: Rect, head: Rect): boolean {
-  const cx = face.x + face.width / 2, cy = face.y + face.height / 2;
-  return cx >= head.x && cx <= head.x + head.width && cy >= head.y && cy <= head.y + head.height
-    && face.width <= MAX_FACE_WIDTH_SHARE * subject.width
-    && Math.min(face.width, face.height) >= MIN_FACE_ASPECT * Math.max(face.width, face.height);
+  const cx = face.x + face.width / 2,
+    cy = face.y + face.height / 2;
+  return (
+    cx >= head.x &&
+    cx <= head.x + head.width &&
+    cy >= head.y &&
+    cy <= head.y + head.height &&
+    face.width <= MAX_FACE_WIDTH_SHARE * subject.width &&
+    Math.min(face.width, face.height) >= MIN_FACE_ASPECT * Math.max(face.width, face.height)
+  );
 }
 
 export class FaceCascade {
   private readonly labels: ReadonlySet<string>;
   private readonly tensor: Float32Array;
 
-  constructor(private readonly detector: BlazefaceDetector, private readonly options: FaceCascadeOptions) {
+  constructor(
+    private readonly detector: BlazefaceDetector,
+    private readonly options: FaceCascadeOptions,
+  ) {
     this.labels = new Set(options.labels);
     this.tensor = new Float32Array(detector.tensor.width * detector.tensor.height * 3);
   }
@@ -118,7 +155,8 @@ export class FaceCascade {
    * shows one, searching `snapshot`; adds to `stats`. Detections of other labels are left alone.
    */
   async attach(detections: readonly Detection[], snapshot: FrameSnapshot, stats: FaceSearchStats): Promise<void> {
-    const subjects = detections.filter((d) => this.labels.has(d.label))
+    const subjects = detections
+      .filter((d) => this.labels.has(d.label))
       .sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)
       .slice(0, this.options.maxPerRegion);
     const { headFraction, enlarge } = this.options;
@@ -127,10 +165,23 @@ export class FaceCascade {
       const square = clip(headSquare(subject.box, headFraction, enlarge), snapshot.valid, MIN_SEARCH_SIDE);
       if (square === null) continue;
       const started = performance.now();
-      const { mapping } = cropResize(snapshot.data, snapshot.format, snapshot.width, snapshot.height, {
-        roi: square, width: spec.width, height: spec.height, layout: 'nchw-f32', letterbox: true, pad: PAD,
-        ...(spec.mean === undefined ? {} : { mean: spec.mean }), ...(spec.std === undefined ? {} : { std: spec.std }),
-      }, this.tensor);
+      const { mapping } = cropResize(
+        snapshot.data,
+        snapshot.format,
+        snapshot.width,
+        snapshot.height,
+        {
+          roi: square,
+          width: spec.width,
+          height: spec.height,
+          layout: 'nchw-f32',
+          letterbox: true,
+          pad: PAD,
+          ...(spec.mean === undefined ? {} : { mean: spec.mean }),
+          ...(spec.std === undefined ? {} : { std: spec.std }),
+        },
+        this.tensor,
+      );
       const input: DetectorInput = { tensor: this.tensor, mapping, region: square, motion: [], contrast: 0 };
       const [faces = []] = await this.detector.detect([input]);
       stats.searched++;
@@ -157,10 +208,19 @@ export class FaceCascade {
 export async function createFaceCascade(options: FaceCascadeInput, logger: Logger = log.child({ module: 'faces' })): Promise<FaceCascade> {
   const o = faceCascadeSchema.parse(options);
   try {
-    const detector = await createBlazefaceDetector({
-      type: 'blazeface', model: o.model === 'blazeface-front-128' ? 'front-128' : 'back-256', scoreThreshold: o.minFaceScore,
-      maxFaces: MAX_FACES_A_SEARCH, maxBatch: 1, threads: o.threads, ...(o.modelPath === undefined ? {} : { modelPath: o.modelPath }),
-    }, logger, 'inference.faces.modelPath');
+    const detector = await createBlazefaceDetector(
+      {
+        type: 'blazeface',
+        model: o.model === 'blazeface-front-128' ? 'front-128' : 'back-256',
+        scoreThreshold: o.minFaceScore,
+        maxFaces: MAX_FACES_A_SEARCH,
+        maxBatch: 1,
+        threads: o.threads,
+        ...(o.modelPath === undefined ? {} : { modelPath: o.modelPath }),
+      },
+      logger,
+      'inference.faces.modelPath',
+    );
     return new FaceCascade(detector, o);
   } catch (err) {
     // The shipped model's own errors speak of the backend; say which setting this one is.

@@ -45,8 +45,12 @@ export class LoadMeter {
     this.clock = clock;
     const s = pool.stats();
     this.previous = {
-      atMs: clock(), served: s.counters.crops + s.counters.fallbackCrops, busyMs: s.runMs.sum, queueWait: s.queueWaitMs,
-      offered: new Map(), dropped: new Map(),
+      atMs: clock(),
+      served: s.counters.crops + s.counters.fallbackCrops,
+      busyMs: s.runMs.sum,
+      queueWait: s.queueWaitMs,
+      offered: new Map(),
+      dropped: new Map(),
     };
   }
 
@@ -70,12 +74,16 @@ export class LoadMeter {
     }
     const waits: HistogramSnapshot = {
       buckets: s.queueWaitMs.buckets.map((v, i) => v - (p.queueWait.buckets[i] ?? 0)),
-      sum: s.queueWaitMs.sum - p.queueWait.sum, count: s.queueWaitMs.count - p.queueWait.count,
+      sum: s.queueWaitMs.sum - p.queueWait.sum,
+      count: s.queueWaitMs.count - p.queueWait.count,
     };
     const elapsed = Math.max(1e-3, atMs - p.atMs);
     this.previous = { atMs, served, busyMs: s.runMs.sum, queueWait: s.queueWaitMs, offered: offeredNow, dropped: droppedNow };
     return {
-      offered, served: served - p.served, dropped, queueWaitMs: quantileMs(waits, 0.9),
+      offered,
+      served: served - p.served,
+      dropped,
+      queueWaitMs: quantileMs(waits, 0.9),
       utilization: Math.min(1, (s.runMs.sum - p.busyMs) / (elapsed * this.pool.threads)),
     };
   }

@@ -7,9 +7,16 @@ import type { Candidates } from './decode/candidates.ts';
 
 /** Intersection over union of boxes i and j of an x1, y1, x2, y2 array. */
 function iou(boxes: Float32Array, i: number, j: number): number {
-  const a = i * 4, b = j * 4;
-  const ax1 = boxes[a]!, ay1 = boxes[a + 1]!, ax2 = boxes[a + 2]!, ay2 = boxes[a + 3]!;
-  const bx1 = boxes[b]!, by1 = boxes[b + 1]!, bx2 = boxes[b + 2]!, by2 = boxes[b + 3]!;
+  const a = i * 4,
+    b = j * 4;
+  const ax1 = boxes[a]!,
+    ay1 = boxes[a + 1]!,
+    ax2 = boxes[a + 2]!,
+    ay2 = boxes[a + 3]!;
+  const bx1 = boxes[b]!,
+    by1 = boxes[b + 1]!,
+    bx2 = boxes[b + 2]!,
+    by2 = boxes[b + 3]!;
   const iw = Math.min(ax2, bx2) - Math.max(ax1, bx1);
   const ih = Math.min(ay2, by2) - Math.max(ay1, by1);
   if (iw <= 0 || ih <= 0) return 0;

@@ -35,7 +35,14 @@ export interface OverloadOptions {
 }
 
 export const DEFAULT_OVERLOAD: OverloadOptions = {
-  floor: 0.1, maxQueueWaitMs: 200, highUtilization: 0.95, lowUtilization: 0.75, decrease: 0.7, increaseStep: 0.1, headroom: 0.9, warmUpMs: 5000,
+  floor: 0.1,
+  maxQueueWaitMs: 200,
+  highUtilization: 0.95,
+  lowUtilization: 0.75,
+  decrease: 0.7,
+  increaseStep: 0.1,
+  headroom: 0.9,
+  warmUpMs: 5000,
 };
 
 export interface LoadSample {
@@ -110,7 +117,8 @@ export class OverloadGovernor {
     if (s.dropped > 0) reasons.push(`${s.dropped} crops dropped for capacity`);
     if (warming) return reasons.length > 0 ? `inference at capacity: ${reasons.join(', ')}` : null;
     if (s.queueWaitMs > o.maxQueueWaitMs) reasons.push(`queue wait ${s.queueWaitMs.toFixed(0)} ms > ${o.maxQueueWaitMs} ms`);
-    if (s.utilization > o.highUtilization) reasons.push(`pool ${(s.utilization * 100).toFixed(0)}% busy > ${(o.highUtilization * 100).toFixed(0)}%`);
+    if (s.utilization > o.highUtilization)
+      reasons.push(`pool ${(s.utilization * 100).toFixed(0)}% busy > ${(o.highUtilization * 100).toFixed(0)}%`);
     return reasons.length > 0 ? `inference at capacity: ${reasons.join(', ')}` : null;
   }
 

@@ -44,7 +44,15 @@ export interface PoolCounters {
 
 export class PoolMeasurements {
   readonly counters: PoolCounters = {
-    tasks: 0, failedTasks: 0, workerExits: 0, crops: 0, fallbackCrops: 0, shortCircuited: 0, faceSearches: 0, facesFound: 0, faceMs: 0,
+    tasks: 0,
+    failedTasks: 0,
+    workerExits: 0,
+    crops: 0,
+    fallbackCrops: 0,
+    shortCircuited: 0,
+    faceSearches: 0,
+    facesFound: 0,
+    faceMs: 0,
   };
   /** Crop commit (channel worker) to the start of its detect call in a pool worker. */
   readonly queueWait = new LatencyHistogram();

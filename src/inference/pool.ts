@@ -22,7 +22,14 @@ import { CropMeta } from './crop-slab.ts';
 import type { FaceCascadeOptions } from './face-cascade.ts';
 import { PoolMeasurements, type PoolCounters } from './pool-stats.ts';
 import type { ScheduledCandidate } from './scheduler.ts';
-import type { BackendDescription, DetectTaskItem, DetectTaskResult, InferenceTask, InferenceTaskResult, InferenceWorkerData } from '../protocol.ts';
+import type {
+  BackendDescription,
+  DetectTaskItem,
+  DetectTaskResult,
+  InferenceTask,
+  InferenceTaskResult,
+  InferenceWorkerData,
+} from '../protocol.ts';
 import type { Detection } from './types.ts';
 import { epochMs as now } from '../native/clock.ts';
 
@@ -41,7 +48,12 @@ const WARM_UP_TIMEOUT_MS = 120_000;
  * Five failed batches in a row open the circuit; after 10 s two trial batches must succeed. Trials must
  * be at least the successes needed, or a half-open circuit could never close.
  */
-export const DEFAULT_BACKEND_CIRCUIT: CircuitBreakerOptions = { failureThreshold: 5, openMs: 10_000, halfOpenMaxTrials: 2, successThreshold: 2 };
+export const DEFAULT_BACKEND_CIRCUIT: CircuitBreakerOptions = {
+  failureThreshold: 5,
+  openMs: 10_000,
+  halfOpenMaxTrials: 2,
+  successThreshold: 2,
+};
 
 export interface InferencePoolOptions {
   backend: BackendConfig;
@@ -97,7 +109,10 @@ export class InferencePool {
   private closing = false;
 
   private constructor(
-    piscina: Piscina<InferenceTask, InferenceTaskResult> | null, backend: BackendDescription, threads: number, options: InferencePoolOptions,
+    piscina: Piscina<InferenceTask, InferenceTaskResult> | null,
+    backend: BackendDescription,
+    threads: number,
+    options: InferencePoolOptions,
     startError: string | null = null,
   ) {
     this.piscina = piscina;
@@ -126,7 +141,11 @@ export class InferencePool {
     const faces = options.faces?.enabled === true && !NO_FACE_BACKENDS.has(options.backend.type) ? options.faces : null;
     const workerData: InferenceWorkerData = { backend: options.backend, extraBackends, faces };
     const piscina = new Piscina<InferenceTask, InferenceTaskResult>({
-      filename: WORKER, minThreads: threads, maxThreads: threads, idleTimeout: Infinity, workerData,
+      filename: WORKER,
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeout: Infinity,
+      workerData,
     });
     // Worker deaths reject their tasks (handled in infer); without a listener an idle death would throw.
     piscina.on('error', () => {});
@@ -137,8 +156,17 @@ export class InferencePool {
     } catch (err) {
       await piscina.destroy();
       const reason = err instanceof Error ? err.message : String(err);
-      const pool = new InferencePool(null, { type: 'motion', tensor: null, maxBatch: MOTION_MAX_BATCH, faces: null }, threads, options, reason);
-      pool.onDegradedChange?.(true, `inference backend '${options.backend.type}' could not start: ${reason}; motion-only events until the config is fixed`);
+      const pool = new InferencePool(
+        null,
+        { type: 'motion', tensor: null, maxBatch: MOTION_MAX_BATCH, faces: null },
+        threads,
+        options,
+        reason,
+      );
+      pool.onDegradedChange?.(
+        true,
+        `inference backend '${options.backend.type}' could not start: ${reason}; motion-only events until the config is fixed`,
+      );
       pool.wasDegraded = true;
       return pool;
     }
@@ -157,8 +185,13 @@ export class InferencePool {
       return this.answerWithFallback(batch, 'circuit_open');
     }
     const items: DetectTaskItem[] = batch.map(({ notice, slab }) => ({
-      slabId: slab.id, slab: slab.buffer, slot: notice.slot, region: notice.region, mapping: notice.mapping,
-      motion: notice.motion, contrast: notice.contrast,
+      slabId: slab.id,
+      slab: slab.buffer,
+      slot: notice.slot,
+      region: notice.region,
+      mapping: notice.mapping,
+      motion: notice.motion,
+      contrast: notice.contrast,
     }));
     // Read while the slots are claimed: the writer cannot reuse them until the scheduler releases.
     const committed = batch.map(({ notice, slab }) => slab.metaOf(notice.slot, CropMeta.CommitMs));
@@ -193,9 +226,16 @@ export class InferencePool {
   stats(): InferencePoolStats {
     const m = this.measurements;
     return {
-      backend: this.backend, threads: this.threads, counters: { ...m.counters }, breaker: this.breaker.state,
-      degraded: this.degraded, lastError: this.lastError, utilization: this.piscina?.utilization ?? 0,
-      queueWaitMs: m.queueWait.snapshot(), runMs: m.run.snapshot(), captureToResultMs: m.captureToResult.snapshot(),
+      backend: this.backend,
+      threads: this.threads,
+      counters: { ...m.counters },
+      breaker: this.breaker.state,
+      degraded: this.degraded,
+      lastError: this.lastError,
+      utilization: this.piscina?.utilization ?? 0,
+      queueWaitMs: m.queueWait.snapshot(),
+      runMs: m.run.snapshot(),
+      captureToResultMs: m.captureToResult.snapshot(),
     };
   }
 
@@ -215,8 +255,11 @@ export class InferencePool {
     const degraded = this.degraded;
     if (degraded === this.wasDegraded) return;
     this.wasDegraded = degraded;
-    this.onDegradedChange?.(degraded, degraded
-      ? `inference backend '${this.backend.type}' failing (${this.lastError ?? 'unknown error'}): motion-only events`
-      : `inference backend '${this.backend.type}' recovered`);
+    this.onDegradedChange?.(
+      degraded,
+      degraded
+        ? `inference backend '${this.backend.type}' failing (${this.lastError ?? 'unknown error'}): motion-only events`
+        : `inference backend '${this.backend.type}' recovered`,
+    );
   }
 }

@@ -42,7 +42,12 @@ export interface SchedulerOptions {
 }
 
 export const DEFAULT_SCHEDULER: SchedulerOptions = {
-  maxBatch: 8, maxWaitMs: 10, maxInFlight: 2, maxShare: 0.5, shareWindow: 64, maxRatePerCamera: 20,
+  maxBatch: 8,
+  maxWaitMs: 10,
+  maxInFlight: 2,
+  maxShare: 0.5,
+  shareWindow: 64,
+  maxRatePerCamera: 20,
 };
 
 /** Time source and timers, injectable so tests run without waiting. */
@@ -111,7 +116,12 @@ export class InferenceScheduler {
     if (this.cameras.has(id)) throw new Error(`camera '${id}' is already scheduled`);
     const burst = Math.max(1, this.options.maxRatePerCamera);
     const cam: CameraQueue = {
-      id, slab, queue: [], tokens: burst, refilledMs: this.clock.now(), inWindow: 0,
+      id,
+      slab,
+      queue: [],
+      tokens: burst,
+      refilledMs: this.clock.now(),
+      inWindow: 0,
       counters: { submitted: 0, dispatched: 0, rateLimited: 0, superseded: 0, pending: 0 },
     };
     this.cameras.set(id, cam);
@@ -221,10 +231,13 @@ export class InferenceScheduler {
 
   private arm(ms: number): void {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = undefined;
-      this.pump();
-    }, Math.max(0, ms));
+    this.timer = this.clock.setTimeout(
+      () => {
+        this.timer = undefined;
+        this.pump();
+      },
+      Math.max(0, ms),
+    );
   }
 
   private oldestArrival(): number {

@@ -63,4 +63,3 @@ export interface Detector {
   detect(inputs: readonly DetectorInput[]): Promise<Detection[][]>;
   close(): Promise<void>;
 }
-

@@ -68,11 +68,14 @@ function meetAtBarrier({ barrier, workers, timeoutMs }: WarmUp): void {
 
 function getFaces(): Promise<FaceCascade | null> {
   const options = config.faces;
-  faces ??= options === null ? Promise.resolve(null) : createFaceCascade(options).catch((err: unknown) => {
-    const coded = withCode(err);
-    facesError = coded instanceof Error ? coded.message : String(coded);
-    return null;
-  });
+  faces ??=
+    options === null
+      ? Promise.resolve(null)
+      : createFaceCascade(options).catch((err: unknown) => {
+          const coded = withCode(err);
+          facesError = coded instanceof Error ? coded.message : String(coded);
+          return null;
+        });
   return faces;
 }
 
@@ -98,7 +101,10 @@ export default async function runInferenceTask(task: InferenceTask): Promise<Inf
   }
   const inputs: DetectorInput[] = task.items.map((item) => ({
     tensor: d.tensor === null ? null : (slabOf(item).tensors[item.slot] ?? null),
-    mapping: item.mapping, region: item.region, motion: item.motion, contrast: item.contrast,
+    mapping: item.mapping,
+    region: item.region,
+    motion: item.motion,
+    contrast: item.contrast,
   }));
   const startedMs = now();
   const detections = await d.detect(inputs);

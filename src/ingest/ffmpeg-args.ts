@@ -43,19 +43,31 @@ export function inputArgs(spec: IngestSpec): string[] {
   switch (sourceKind(spec.url)) {
     case 'rtsp':
       return [
-        '-rtsp_transport', spec.transport,
-        spec.ffmpegMajor >= 5 ? '-timeout' : '-stimeout', timeoutUs,
-        '-fflags', '+genpts+discardcorrupt', '-flags', 'low_delay',
-        '-i', spec.url,
+        '-rtsp_transport',
+        spec.transport,
+        spec.ffmpegMajor >= 5 ? '-timeout' : '-stimeout',
+        timeoutUs,
+        '-fflags',
+        '+genpts+discardcorrupt',
+        '-flags',
+        'low_delay',
+        '-i',
+        spec.url,
       ];
     case 'http':
       return [
-        '-rw_timeout', timeoutUs,
+        '-rw_timeout',
+        timeoutUs,
         // MJPEG over HTTP carries no timestamps: ffmpeg numbers its frames at an assumed 25 fps, so the
         // fps filter kept 4 of every 10 frames a 10 fps camera sent. For a live push the arrival time
         // is the frame's time. HLS delivers whole segments at once, so it keeps its own timestamps.
         ...(isHlsPlaylist(spec.url) ? [] : ['-use_wallclock_as_timestamps', '1']),
-        '-fflags', '+genpts+discardcorrupt', '-flags', 'low_delay', '-i', spec.url,
+        '-fflags',
+        '+genpts+discardcorrupt',
+        '-flags',
+        'low_delay',
+        '-i',
+        spec.url,
       ];
     case 'lavfi':
       return ['-re', '-f', 'lavfi', '-i', spec.url.slice('lavfi:'.length)];
@@ -80,14 +92,27 @@ function filterGraph(spec: IngestSpec): string {
 
 export function ffmpegArgs(spec: IngestSpec, output = 'pipe:1'): string[] {
   return [
-    '-hide_banner', '-nostdin', '-loglevel', 'info', '-nostats', '-progress', 'pipe:2',
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'info',
+    '-nostats',
+    '-progress',
+    'pipe:2',
     // keyframe_only: the decoder skips everything but key frames, so it costs a fraction of the CPU.
     ...(spec.sampling === 'keyframe_only' ? ['-skip_frame', 'nokey'] : []),
     ...inputArgs(spec),
-    '-an', '-sn', '-dn',
-    '-vf', filterGraph(spec),
+    '-an',
+    '-sn',
+    '-dn',
+    '-vf',
+    filterGraph(spec),
     ...(spec.sampling === 'fixed_fps' ? [] : ['-vsync', 'passthrough']),
-    '-f', 'rawvideo', '-pix_fmt', spec.format,
-    '-y', output,
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    spec.format,
+    '-y',
+    output,
   ];
 }

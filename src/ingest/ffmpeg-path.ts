@@ -35,7 +35,9 @@ export function resolveFfmpeg(configured: string | undefined = process.env['PANO
   if (configured) {
     const version = versionOf(configured);
     if (version === null) {
-      throw new FfmpegMissingError(`ffmpeg at '${configured}' (gateway.ffmpegPath or PANOPTES_FFMPEG) does not run; fix the path or unset it`);
+      throw new FfmpegMissingError(
+        `ffmpeg at '${configured}' (gateway.ffmpegPath or PANOPTES_FFMPEG) does not run; fix the path or unset it`,
+      );
     }
     return located(configured, 'config', version);
   }

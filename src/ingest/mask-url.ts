@@ -10,7 +10,19 @@
  */
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 const SECRET_PARAMS = new Set([
-  'password', 'passwd', 'pwd', 'pass', 'token', 'access_token', 'auth', 'key', 'secret', 'api_key', 'apikey', 'signature', 'sig',
+  'password',
+  'passwd',
+  'pwd',
+  'pass',
+  'token',
+  'access_token',
+  'auth',
+  'key',
+  'secret',
+  'api_key',
+  'apikey',
+  'signature',
+  'sig',
 ]);
 const ONLY_REFERENCES = /^(?:\$\{[A-Za-z_][A-Za-z0-9_]*\}|:)+$/;
 const MASK = '***';
@@ -24,13 +36,16 @@ function decodedName(name: string): string {
 }
 
 function maskQuery(query: string): string {
-  return query.split('&').map((pair) => {
-    const eq = pair.indexOf('=');
-    if (eq < 0) return pair;
-    const value = pair.slice(eq + 1);
-    if (!SECRET_PARAMS.has(decodedName(pair.slice(0, eq))) || value === '' || ONLY_REFERENCES.test(value)) return pair;
-    return `${pair.slice(0, eq + 1)}${MASK}`;
-  }).join('&');
+  return query
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq < 0) return pair;
+      const value = pair.slice(eq + 1);
+      if (!SECRET_PARAMS.has(decodedName(pair.slice(0, eq))) || value === '' || ONLY_REFERENCES.test(value)) return pair;
+      return `${pair.slice(0, eq + 1)}${MASK}`;
+    })
+    .join('&');
 }
 
 /** `scheme://***:***@host/path?user=a&password=***`; strings that are not `scheme://` URLs unchanged. */

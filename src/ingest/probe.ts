@@ -19,12 +19,26 @@ export interface ProbeOptions {
 export function probeStream(url: string, options: ProbeOptions): Promise<StreamInfo> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const args = [
-    '-hide_banner', '-nostdin',
+    '-hide_banner',
+    '-nostdin',
     ...inputArgs({
-      url: resolveSecrets(url, 'probe'), transport: options.transport ?? 'tcp', loop: false, width: 0, height: 0, fps: 0,
-      format: 'gray', sampling: 'fixed_fps', minFps: 0, ioTimeoutMs: timeoutMs, ffmpegMajor: options.ffmpeg.major,
+      url: resolveSecrets(url, 'probe'),
+      transport: options.transport ?? 'tcp',
+      loop: false,
+      width: 0,
+      height: 0,
+      fps: 0,
+      format: 'gray',
+      sampling: 'fixed_fps',
+      minFps: 0,
+      ioTimeoutMs: timeoutMs,
+      ffmpegMajor: options.ffmpeg.major,
     }).filter((a) => a !== '-re'),
-    '-frames:v', '1', '-f', 'null', '-',
+    '-frames:v',
+    '1',
+    '-f',
+    'null',
+    '-',
   ];
   return new Promise((resolve, reject) => {
     const child = spawn(options.ffmpeg.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -30,7 +30,8 @@ export interface ProgressHandlers {
 }
 
 // getaddrinfo's words on glibc, musl and BSD/macOS; ffmpeg then ends with a bare "<url>: Input/output error".
-const DNS_FAILURE = /Failed to resolve hostname|Name or service not known|Temporary failure in name resolution|No address associated with hostname|nodename nor servname provided|Name does not resolve/i;
+const DNS_FAILURE =
+  /Failed to resolve hostname|Name or service not known|Temporary failure in name resolution|No address associated with hostname|nodename nor servname provided|Name does not resolve/i;
 const RESOLVE_LINE = /Failed to resolve hostname (\S+?):? (.+)$/;
 
 const ERROR_PATTERNS: Array<[IngestErrorKind, RegExp]> = [

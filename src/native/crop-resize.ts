@@ -45,8 +45,12 @@ const mappingOut = new Float64Array(6);
 
 /** Writes into `out` when given (reuse it on hot paths), else allocates the tensor. */
 export function cropResize(
-  src: Uint8Array, format: PixelFormat, width: number, height: number,
-  options: CropOptions, out?: Uint8Array | Float32Array,
+  src: Uint8Array,
+  format: PixelFormat,
+  width: number,
+  height: number,
+  options: CropOptions,
+  out?: Uint8Array | Float32Array,
 ): CropResult<Uint8Array | Float32Array> {
   checkObject('options', options);
   const layout = checkOneOf('layout', options.layout, TENSOR_LAYOUTS);
@@ -63,8 +67,21 @@ export function cropResize(
     norm = Float32Array.from([...checkTriple('mean', options.mean ?? [0, 0, 0]), ...checkTriple('std', options.std ?? [1, 1, 1], true)]);
   }
   addon().cropResize(
-    src, formatCode(format), width, height, roi.x, roi.y, roi.width, roi.height,
-    tensor, options.width, options.height, options.letterbox ?? false, options.pad ?? 114, norm, mappingOut,
+    src,
+    formatCode(format),
+    width,
+    height,
+    roi.x,
+    roi.y,
+    roi.width,
+    roi.height,
+    tensor,
+    options.width,
+    options.height,
+    options.letterbox ?? false,
+    options.pad ?? 114,
+    norm,
+    mappingOut,
     activeLevel(),
   );
   const m = (i: number): number => mappingOut[i] as number;

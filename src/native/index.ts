@@ -3,9 +3,26 @@ export { PIXEL_FORMATS, SIMD_LEVELS, type PixelFormat, type SimdLevelName } from
 export { addonPath } from './load.ts';
 export { simdReport, setSimdLevel, type SimdReport } from './simd.ts';
 export { frameBytes, toLuma } from './luma.ts';
-export { BOX_INTS, MotionBoxField, MotionDetector, MotionStat, motion, type MotionBox, type MotionOptions, type MotionResult } from './motion.ts';
+export {
+  BOX_INTS,
+  MotionBoxField,
+  MotionDetector,
+  MotionStat,
+  motion,
+  type MotionBox,
+  type MotionOptions,
+  type MotionResult,
+} from './motion.ts';
 export { sharpness, type Sharpness } from './sharpness.ts';
-export { cropResize, tensorBoxToFrame, TENSOR_LAYOUTS, type CropMapping, type CropOptions, type CropResult, type TensorLayout } from './crop-resize.ts';
+export {
+  cropResize,
+  tensorBoxToFrame,
+  TENSOR_LAYOUTS,
+  type CropMapping,
+  type CropOptions,
+  type CropResult,
+  type TensorLayout,
+} from './crop-resize.ts';
 export { calibrateStampClock, epochMs, stampNow } from './clock.ts';
 export { makeFifo } from './fifo.ts';
 export type { Rect } from './types.ts';

@@ -50,8 +50,8 @@ export function checkObject<T extends object>(name: string, value: T | null | un
 
 /** Three finite numbers (a per-channel mean or std); `nonZero` also refuses 0. */
 export function checkTriple(name: string, value: unknown, nonZero = false): [number, number, number] {
-  const ok = Array.isArray(value) && value.length === 3 &&
-    value.every((v) => typeof v === 'number' && Number.isFinite(v) && (!nonZero || v !== 0));
+  const ok =
+    Array.isArray(value) && value.length === 3 && value.every((v) => typeof v === 'number' && Number.isFinite(v) && (!nonZero || v !== 0));
   if (!ok) {
     throw invalidArgument(name, `an array of 3 finite${nonZero ? ' non-zero' : ''} numbers`, value, Array.isArray(value));
   }

@@ -12,8 +12,13 @@ export function frameBytes(format: PixelFormat, width: number, height: number): 
  * SharedArrayBuffer are read and written in place.
  */
 export function toLuma(
-  src: Uint8Array, format: PixelFormat, width: number, height: number,
-  dst: Uint8Array, dstWidth: number, dstHeight: number,
+  src: Uint8Array,
+  format: PixelFormat,
+  width: number,
+  height: number,
+  dst: Uint8Array,
+  dstWidth: number,
+  dstHeight: number,
 ): Uint8Array {
   addon().toLuma(src, formatCode(format), width, height, dst, dstWidth, dstHeight, activeLevel());
   return dst;

@@ -143,8 +143,21 @@ export class MotionDetector {
     }
     const o = this.options;
     addon().motion(
-      cur, this.reference, this.width, this.height, o.threshold, o.minArea, o.alpha, o.foregroundAlpha, o.exclude,
-      this.grid, o.gridCols, o.gridRows, this.boxData, this.stats, activeLevel(),
+      cur,
+      this.reference,
+      this.width,
+      this.height,
+      o.threshold,
+      o.minArea,
+      o.alpha,
+      o.foregroundAlpha,
+      o.exclude,
+      this.grid,
+      o.gridCols,
+      o.gridRows,
+      this.boxData,
+      this.stats,
+      activeLevel(),
     );
     // Differencing mode keeps the frame it just saw; background mode was updated in place by the addon.
     if (this.previous !== null) {
@@ -187,14 +200,21 @@ function readResult(stats: Float64Array, boxData: Int32Array, grid: Uint32Array,
   const boxes: MotionBox[] = [];
   for (let i = 0; i < s(MotionStat.Boxes); i++) {
     const b = (k: number): number => boxData[i * BOX_INTS + k] as number;
-    boxes.push({ x: b(MotionBoxField.X), y: b(MotionBoxField.Y), width: b(MotionBoxField.Width), height: b(MotionBoxField.Height), area: b(MotionBoxField.Area) });
+    boxes.push({
+      x: b(MotionBoxField.X),
+      y: b(MotionBoxField.Y),
+      width: b(MotionBoxField.Width),
+      height: b(MotionBoxField.Height),
+      area: b(MotionBoxField.Area),
+    });
   }
   return {
     changed: s(MotionStat.Changed),
     ratio: s(MotionStat.Changed) / pixels,
-    bbox: s(MotionStat.BboxWidth) > 0
-      ? { x: s(MotionStat.BboxX), y: s(MotionStat.BboxY), width: s(MotionStat.BboxWidth), height: s(MotionStat.BboxHeight) }
-      : null,
+    bbox:
+      s(MotionStat.BboxWidth) > 0
+        ? { x: s(MotionStat.BboxX), y: s(MotionStat.BboxY), width: s(MotionStat.BboxWidth), height: s(MotionStat.BboxHeight) }
+        : null,
     components: s(MotionStat.Components),
     boxes,
     grid: grid.slice(),
@@ -211,8 +231,21 @@ export function motion(cur: Uint8Array, reference: Uint8Array | Float32Array, op
   const boxData = new Int32Array(o.maxBoxes * BOX_INTS);
   const stats = new Float64Array(MOTION_STATS);
   addon().motion(
-    cur, reference, o.width, o.height, o.threshold, o.minArea, o.alpha, o.foregroundAlpha, o.exclude,
-    grid, o.gridCols, o.gridRows, boxData, stats, activeLevel(),
+    cur,
+    reference,
+    o.width,
+    o.height,
+    o.threshold,
+    o.minArea,
+    o.alpha,
+    o.foregroundAlpha,
+    o.exclude,
+    grid,
+    o.gridCols,
+    o.gridRows,
+    boxData,
+    stats,
+    activeLevel(),
   );
   return readResult(stats, boxData, grid, o.width * o.height);
 }

@@ -43,8 +43,7 @@ export function setSimdLevel(level: SimdLevelName | 'auto'): void {
   }
   if (!raw.supported.includes(level)) {
     throw new SimdUnsupportedError(
-      `SIMD level '${String(level)}' is not available here (supported: ${raw.supported.join(', ')}); ` +
-        `choose one of those or 'auto'`,
+      `SIMD level '${String(level)}' is not available here (supported: ${raw.supported.join(', ')}); ` + `choose one of those or 'auto'`,
     );
   }
   active = levelCode(level);

@@ -53,13 +53,21 @@ const GiB = 1024 * MiB;
  */
 export function defaultHealthThresholds(totalMemoryBytes = totalmem()): HealthThresholds {
   return {
-    rssWarnBytes: 0.75 * totalMemoryBytes, rssCriticalBytes: 0.9 * totalMemoryBytes,
-    diskWarnFreeBytes: GiB, diskCriticalFreeBytes: 100 * MiB, loadWarnPerCore: 1.5,
+    rssWarnBytes: 0.75 * totalMemoryBytes,
+    rssCriticalBytes: 0.9 * totalMemoryBytes,
+    diskWarnFreeBytes: GiB,
+    diskCriticalFreeBytes: 100 * MiB,
+    loadWarnPerCore: 1.5,
   };
 }
 
 const CAMERA_HEALTH: Record<CameraState, HealthLevel> = {
-  ONLINE: 'healthy', CONNECTING: 'degraded', STALLED: 'degraded', OFFLINE: 'critical', CIRCUIT_OPEN: 'critical', DISABLED: 'healthy',
+  ONLINE: 'healthy',
+  CONNECTING: 'degraded',
+  STALLED: 'degraded',
+  OFFLINE: 'critical',
+  CIRCUIT_OPEN: 'critical',
+  DISABLED: 'healthy',
 };
 const RANK: Record<HealthLevel, number> = { healthy: 0, degraded: 1, critical: 2 };
 /** Cameras named in the "not online" reason; the rest are counted, so one line stays readable at 100+ cameras. */
@@ -86,7 +94,10 @@ export function assessHealth(input: HealthInput, thresholds: HealthThresholds): 
   if (counted.length > 0 && online === 0) {
     flag('critical', `no enabled stream is online (0 of ${counted.length})`);
   } else if (down.length > 0) {
-    const named = down.slice(0, NAMED_CAMERAS).map((c) => `${c.id} ${c.state}`).join(', ');
+    const named = down
+      .slice(0, NAMED_CAMERAS)
+      .map((c) => `${c.id} ${c.state}`)
+      .join(', ');
     const more = down.length > NAMED_CAMERAS ? ` and ${down.length - NAMED_CAMERAS} more` : '';
     flag('degraded', `${down.length} of ${counted.length} enabled streams not online: ${named}${more}`);
   }
@@ -100,23 +111,39 @@ export function assessHealth(input: HealthInput, thresholds: HealthThresholds): 
 
   const { system } = input;
   if (system.rssBytes >= thresholds.rssCriticalBytes) {
-    flag('critical', `memory: resident set ${formatBytes(system.rssBytes)} is above the critical limit ${formatBytes(thresholds.rssCriticalBytes)}`);
+    flag(
+      'critical',
+      `memory: resident set ${formatBytes(system.rssBytes)} is above the critical limit ${formatBytes(thresholds.rssCriticalBytes)}`,
+    );
   } else if (system.rssBytes >= thresholds.rssWarnBytes) {
-    flag('degraded', `memory: resident set ${formatBytes(system.rssBytes)} is above the warning limit ${formatBytes(thresholds.rssWarnBytes)}`);
+    flag(
+      'degraded',
+      `memory: resident set ${formatBytes(system.rssBytes)} is above the warning limit ${formatBytes(thresholds.rssWarnBytes)}`,
+    );
   }
   if (system.diskFreeBytes !== null && system.diskFreeBytes <= thresholds.diskCriticalFreeBytes) {
-    flag('critical', `disk: ${formatBytes(system.diskFreeBytes)} free, below the critical minimum ${formatBytes(thresholds.diskCriticalFreeBytes)}`);
+    flag(
+      'critical',
+      `disk: ${formatBytes(system.diskFreeBytes)} free, below the critical minimum ${formatBytes(thresholds.diskCriticalFreeBytes)}`,
+    );
   } else if (system.diskFreeBytes !== null && system.diskFreeBytes <= thresholds.diskWarnFreeBytes) {
-    flag('degraded', `disk: ${formatBytes(system.diskFreeBytes)} free, below the warning minimum ${formatBytes(thresholds.diskWarnFreeBytes)}`);
+    flag(
+      'degraded',
+      `disk: ${formatBytes(system.diskFreeBytes)} free, below the warning minimum ${formatBytes(thresholds.diskWarnFreeBytes)}`,
+    );
   }
   if (system.loadAverage1m > thresholds.loadWarnPerCore * system.cores) {
-    flag('degraded', `CPU: load average ${system.loadAverage1m.toFixed(1)} on ${system.cores} cores is above ${thresholds.loadWarnPerCore} a core`);
+    flag(
+      'degraded',
+      `CPU: load average ${system.loadAverage1m.toFixed(1)} on ${system.cores} cores is above ${thresholds.loadWarnPerCore} a core`,
+    );
   }
 
   for (const problem of input.problems ?? []) flag(problem.level, problem.reason);
 
   return {
-    status, reasons,
+    status,
+    reasons,
     streams: { online, total: input.cameras.length, enabled: counted.length },
     inference,
     system,
@@ -136,7 +163,10 @@ export function systemSnapshot(dataDir: string): SystemSnapshot {
     // A missing or unreadable directory leaves the disk rule out rather than failing the health call.
   }
   return {
-    rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, loadAverage1m: loadavg()[0] ?? 0,
-    cores: availableParallelism(), diskFreeBytes,
+    rssBytes: memory.rss,
+    heapUsedBytes: memory.heapUsed,
+    loadAverage1m: loadavg()[0] ?? 0,
+    cores: availableParallelism(),
+    diskFreeBytes,
   };
 }

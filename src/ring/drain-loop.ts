@@ -70,7 +70,11 @@ export class RingDrainLoop {
   private startedMs = 0;
   private waitedMs = 0;
   private readonly counts: Omit<DrainLoopCounters, 'waitedMs' | 'elapsedMs'> = {
-    frames: 0, passes: 0, waits: 0, controlYields: 0, sliceYields: 0,
+    frames: 0,
+    passes: 0,
+    waits: 0,
+    controlYields: 0,
+    sliceYields: 0,
   };
   /** Bound once: scheduling a slice must not create a closure. */
   private readonly slice = (): void => this.runSlice();

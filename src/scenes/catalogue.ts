@@ -5,11 +5,29 @@
  */
 import type { Actor, SceneSpec } from './scene.ts';
 
-const W = 1280, H = 720, FPS = 10;
+const W = 1280,
+  H = 720,
+  FPS = 10;
 
 /** A person walking in a straight line at constant speed from (x0, y) at t0 to (x1, y) at t1. */
-function walk(id: string, sprite: Actor['sprite'], scale: number, y: number, [t0, x0]: [number, number], [t1, x1]: [number, number]): Actor {
-  return { id, sprite, scale, flip: x1 < x0, path: [{ t: t0, x: x0, y }, { t: t1, x: x1, y }] };
+function walk(
+  id: string,
+  sprite: Actor['sprite'],
+  scale: number,
+  y: number,
+  [t0, x0]: [number, number],
+  [t1, x1]: [number, number],
+): Actor {
+  return {
+    id,
+    sprite,
+    scale,
+    flip: x1 < x0,
+    path: [
+      { t: t0, x: x0, y },
+      { t: t1, x: x1, y },
+    ],
+  };
 }
 
 function scene(name: string, title: string, durationS: number, actors: Actor[], extra: Partial<SceneSpec> = {}): SceneSpec {
@@ -17,9 +35,7 @@ function scene(name: string, title: string, durationS: number, actors: Actor[], 
 }
 
 export const SCENES = {
-  single: scene('single', 'one person crosses the hall', 11, [
-    walk('a', 'skirt', 1.6, 640, [1, -60], [8.5, 1340]),
-  ]),
+  single: scene('single', 'one person crosses the hall', 11, [walk('a', 'skirt', 1.6, 640, [1, -60], [8.5, 1340])]),
   crossing: scene('crossing', 'two people cross each other (X), the nearer one in front', 12, [
     walk('far', 'dress', 1.3, 560, [1, 1360], [9, -80]),
     walk('near', 'skirt', 1.6, 660, [1.5, -60], [8.5, 1340]),
@@ -30,26 +46,34 @@ export const SCENES = {
   ]),
   stop: scene('stop', 'a person walks in, stands still for 4 s, walks on', 14, [
     {
-      id: 'a', sprite: 'skirt', scale: 1.6, path: [
-        { t: 1, x: -60, y: 640 }, { t: 4.5, x: 600, y: 640 }, { t: 8.5, x: 600, y: 640 }, { t: 12, x: 1340, y: 640 },
+      id: 'a',
+      sprite: 'skirt',
+      scale: 1.6,
+      path: [
+        { t: 1, x: -60, y: 640 },
+        { t: 4.5, x: 600, y: 640 },
+        { t: 8.5, x: 600, y: 640 },
+        { t: 12, x: 1340, y: 640 },
       ],
     },
   ]),
-  cut: scene('cut', 'the view cuts to another camera angle while a person walks', 11, [
-    walk('a', 'skirt', 1.6, 640, [1, -60], [8.5, 1340]),
-  ], { cutTo: { t: 5, background: 'street' } }),
-  lighting: scene('lighting', 'the lights dim by a step while a person walks', 11, [
-    walk('a', 'skirt', 1.6, 640, [1, -60], [8.5, 1340]),
-  ], { lighting: { t: 5, brightness: -0.2 } }),
-  noise: scene('noise', 'a person walks through heavy sensor noise', 11, [
-    walk('a', 'skirt', 1.6, 640, [1, 1340], [8.5, -60]),
-  ], { noise: 28 }),
+  cut: scene(
+    'cut',
+    'the view cuts to another camera angle while a person walks',
+    11,
+    [walk('a', 'skirt', 1.6, 640, [1, -60], [8.5, 1340])],
+    { cutTo: { t: 5, background: 'street' } },
+  ),
+  lighting: scene('lighting', 'the lights dim by a step while a person walks', 11, [walk('a', 'skirt', 1.6, 640, [1, -60], [8.5, 1340])], {
+    lighting: { t: 5, brightness: -0.2 },
+  }),
+  noise: scene('noise', 'a person walks through heavy sensor noise', 11, [walk('a', 'skirt', 1.6, 640, [1, 1340], [8.5, -60])], {
+    noise: 28,
+  }),
   reconnect: scene('reconnect', 'the camera reconnects while a person walks (the stream restarts)', 11, [
     walk('a', 'skirt', 1.6, 640, [1, -60], [8.5, 1340]),
   ]),
-  face: scene('face', 'a person passes close to the camera, face visible', 11, [
-    walk('a', 'portrait', 2.4, 720, [1, -200], [8.5, 1480]),
-  ]),
+  face: scene('face', 'a person passes close to the camera, face visible', 11, [walk('a', 'portrait', 2.4, 720, [1, -200], [8.5, 1480])]),
 } as const satisfies Record<string, SceneSpec>;
 
 export type SceneName = keyof typeof SCENES;

@@ -28,20 +28,25 @@ function backgroundGraph(kind: Background, width: number, height: number): strin
   const top = 2 * Math.round((height * 0.41) / 2);
   const floor = height - top;
   if (kind === 'hall') {
-    return `[0:v]crop=840:194:440:196,scale=${width}:${top},gblur=sigma=1.5[top];`
-      + `color=c=0x8c7b68:s=${width}x${floor},format=yuv420p,noise=alls=18:all_seed=3,gblur=sigma=1,`
-      + `drawgrid=w=${Math.round(width / 10)}:h=${Math.round(floor / 4)}:t=2:c=0x6a5c4c[floor];[top][floor]vstack,format=yuv420p`;
+    return (
+      `[0:v]crop=840:194:440:196,scale=${width}:${top},gblur=sigma=1.5[top];` +
+      `color=c=0x8c7b68:s=${width}x${floor},format=yuv420p,noise=alls=18:all_seed=3,gblur=sigma=1,` +
+      `drawgrid=w=${Math.round(width / 10)}:h=${Math.round(floor / 4)}:t=2:c=0x6a5c4c[floor];[top][floor]vstack,format=yuv420p`
+    );
   }
-  return `[0:v]crop=640:150:640:196,hflip,hue=h=40:s=0.6,scale=${width}:${top},gblur=sigma=2[top];`
-    + `color=c=0x58585c:s=${width}x${floor},format=yuv420p,noise=alls=14:all_seed=5,gblur=sigma=1.2,`
-    + `drawbox=x=0:y=${Math.round(floor * 0.2)}:w=${width}:h=6:c=0xb0b0a8:t=fill[floor];[top][floor]vstack,format=yuv420p`;
+  return (
+    `[0:v]crop=640:150:640:196,hflip,hue=h=40:s=0.6,scale=${width}:${top},gblur=sigma=2[top];` +
+    `color=c=0x58585c:s=${width}x${floor},format=yuv420p,noise=alls=14:all_seed=5,gblur=sigma=1.2,` +
+    `drawbox=x=0:y=${Math.round(floor * 0.2)}:w=${width}:h=6:c=0xb0b0a8:t=fill[floor];[top][floor]vstack,format=yuv420p`
+  );
 }
 
 /** A piecewise-linear function of t as nested ffmpeg if()s. */
 function pathExpr(path: readonly Waypoint[], pick: (w: Waypoint) => number): string {
   const pieces = path.slice(1).map((b, i) => {
     const a = path[i] as Waypoint;
-    const va = pick(a), vb = pick(b);
+    const va = pick(a),
+      vb = pick(b);
     const value = b.t === a.t || va === vb ? `${vb}` : `${va}+(${vb - va})*(t-${a.t})/${b.t - a.t}`;
     return { until: b.t, value };
   });
@@ -74,7 +79,8 @@ export function sceneArgs(spec: SceneSpec, backgrounds: readonly string[], sprit
   }
   spec.actors.forEach((actor, i) => {
     graph.push(still(backgrounds.length + i, `s${i}`));
-    const first = actor.path[0] as Waypoint, end = actor.path.at(-1) as Waypoint;
+    const first = actor.path[0] as Waypoint,
+      end = actor.path.at(-1) as Waypoint;
     const { x, y } = overlayXY(actor);
     graph.push(`[${last}][s${i}]overlay=x='${x}':y='${y}':eval=frame:enable='between(t,${first.t},${end.t})'[o${i}]`);
     last = `o${i}`;
@@ -85,15 +91,49 @@ export function sceneArgs(spec: SceneSpec, backgrounds: readonly string[], sprit
     'format=yuv420p',
   ].filter((e) => e !== '');
   graph.push(`[${last}]${effects.join(',')}[out]`);
-  args.push('-filter_complex', graph.join(';'), '-map', '[out]', '-frames:v', String(frameCount(spec)), '-r', String(spec.fps),
-    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-g', String(spec.fps * 2), '-bf', '0',
-    '-pix_fmt', 'yuv420p', '-movflags', '+faststart', out);
+  args.push(
+    '-filter_complex',
+    graph.join(';'),
+    '-map',
+    '[out]',
+    '-frames:v',
+    String(frameCount(spec)),
+    '-r',
+    String(spec.fps),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-crf',
+    '20',
+    '-g',
+    String(spec.fps * 2),
+    '-bf',
+    '0',
+    '-pix_fmt',
+    'yuv420p',
+    '-movflags',
+    '+faststart',
+    out,
+  );
   return args;
 }
 
 async function renderBackground(ffmpeg: string, kind: Background, spec: SceneSpec, file: string): Promise<void> {
-  await run(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-i', path.join(photoDir(), 'samples.jpg'),
-    '-filter_complex', backgroundGraph(kind, spec.width, spec.height), '-frames:v', '1', file]);
+  await run(ffmpeg, [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-y',
+    '-i',
+    path.join(photoDir(), 'samples.jpg'),
+    '-filter_complex',
+    backgroundGraph(kind, spec.width, spec.height),
+    '-frames:v',
+    '1',
+    file,
+  ]);
 }
 
 /**
@@ -104,18 +144,31 @@ export async function renderScene(spec: SceneSpec, dir: string, ffmpeg: string):
   await mkdir(dir, { recursive: true });
   const out = path.join(dir, `${spec.name}.mp4`);
   const keyFile = path.join(dir, `${spec.name}.key`);
-  const key = createHash('sha256').update(JSON.stringify({ RENDER_VERSION, spec, sprites: spec.actors.map((a) => SPRITES[a.sprite]) })).digest('hex');
+  const key = createHash('sha256')
+    .update(JSON.stringify({ RENDER_VERSION, spec, sprites: spec.actors.map((a) => SPRITES[a.sprite]) }))
+    .digest('hex');
   if (existsSync(out) && existsSync(keyFile) && (await readFile(keyFile, 'utf8')) === key) return out;
   const tag = key.slice(0, 12);
-  const backgrounds = [spec.background, ...(spec.cutTo ? [spec.cutTo.background] : [])]
-    .map((kind) => ({ kind, file: path.join(dir, `.bg-${kind}-${spec.width}x${spec.height}-${tag}.png`) }));
+  const backgrounds = [spec.background, ...(spec.cutTo ? [spec.cutTo.background] : [])].map((kind) => ({
+    kind,
+    file: path.join(dir, `.bg-${kind}-${spec.width}x${spec.height}-${tag}.png`),
+  }));
   const sprites = spec.actors.map((_actor, i) => path.join(dir, `.sprite-${tag}-${i}.png`));
   await Promise.all([
     ...backgrounds.map((b) => renderBackground(ffmpeg, b.kind, spec, b.file)),
     ...spec.actors.map((a, i) => writeSprite(SPRITES[a.sprite], a.scale, a.flip ?? false, sprites[i] as string)),
   ]);
   const partial = `${out}.${process.pid}.partial.mp4`;
-  await run(ffmpeg, sceneArgs(spec, backgrounds.map((b) => b.file), sprites, partial), { maxBuffer: 1 << 20 });
+  await run(
+    ffmpeg,
+    sceneArgs(
+      spec,
+      backgrounds.map((b) => b.file),
+      sprites,
+      partial,
+    ),
+    { maxBuffer: 1 << 20 },
+  );
   await Promise.all([...backgrounds.map((b) => rm(b.file, { force: true })), ...sprites.map((f) => rm(f, { force: true }))]);
   await rename(partial, out);
   await writeFile(keyFile, key);

@@ -58,10 +58,12 @@ export interface TruthObject {
 
 /** Linear interpolation of the path at `t`, or null outside it. */
 export function positionAt(path: readonly Waypoint[], t: number): { x: number; y: number } | null {
-  const first = path[0], last = path.at(-1);
+  const first = path[0],
+    last = path.at(-1);
   if (!first || !last || t < first.t || t > last.t) return null;
   for (let i = 1; i < path.length; i++) {
-    const a = path[i - 1] as Waypoint, b = path[i] as Waypoint;
+    const a = path[i - 1] as Waypoint,
+      b = path[i] as Waypoint;
     if (t <= b.t) {
       const u = b.t === a.t ? 1 : (t - a.t) / (b.t - a.t);
       return { x: a.x + (b.x - a.x) * u, y: a.y + (b.y - a.y) * u };
@@ -75,7 +77,8 @@ export function spriteOrigin(actor: Actor, feet: { x: number; y: number }): { x:
   const sprite = SPRITES[actor.sprite];
   const { width, height } = scaledSize(sprite, actor.scale);
   const box = outlineBox(sprite);
-  const sx = width / sprite.crop.width, sy = height / sprite.crop.height;
+  const sx = width / sprite.crop.width,
+    sy = height / sprite.crop.height;
   const centre = actor.flip ? sprite.crop.width - (box.x + box.width / 2) : box.x + box.width / 2;
   return { x: Math.floor(feet.x - centre * sx), y: Math.floor(feet.y - (box.y + box.height) * sy) };
 }
@@ -84,14 +87,17 @@ export function spriteOrigin(actor: Actor, feet: { x: number; y: number }): { x:
 function placed(actor: Actor, r: Rect, origin: { x: number; y: number }): Rect {
   const sprite = SPRITES[actor.sprite];
   const { width, height } = scaledSize(sprite, actor.scale);
-  const sx = width / sprite.crop.width, sy = height / sprite.crop.height;
+  const sx = width / sprite.crop.width,
+    sy = height / sprite.crop.height;
   const x = actor.flip ? sprite.crop.width - r.x - r.width : r.x;
   return { x: origin.x + x * sx, y: origin.y + r.y * sy, width: r.width * sx, height: r.height * sy };
 }
 
 function clip(r: Rect, width: number, height: number): Rect | null {
-  const x1 = Math.max(0, r.x), y1 = Math.max(0, r.y);
-  const x2 = Math.min(width, r.x + r.width), y2 = Math.min(height, r.y + r.height);
+  const x1 = Math.max(0, r.x),
+    y1 = Math.max(0, r.y);
+  const x2 = Math.min(width, r.x + r.width),
+    y2 = Math.min(height, r.y + r.height);
   return x2 > x1 && y2 > y1 ? { x: x1, y: y1, width: x2 - x1, height: y2 - y1 } : null;
 }
 

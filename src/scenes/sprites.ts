@@ -28,25 +28,83 @@ export interface Sprite {
 export const SPRITES = {
   /** samples.jpg, 4th thumbnail: a woman in a red skirt, full body, standing (a real photo). */
   skirt: {
-    name: 'skirt', photo: 'samples.jpg', crop: { x: 565, y: 8, width: 62, height: 150 },
+    name: 'skirt',
+    photo: 'samples.jpg',
+    crop: { x: 565, y: 8, width: 62, height: 150 },
     outline: [
-      [22, 4], [35, 8], [42, 14], [49, 14], [56, 24], [54, 32], [43, 36], [40, 58], [39, 100], [35, 108], [32, 134],
-      [31, 146], [20, 147], [18, 132], [17, 108], [14, 100], [5, 86], [6, 72], [7, 39], [9, 28], [17, 16], [19, 6],
+      [22, 4],
+      [35, 8],
+      [42, 14],
+      [49, 14],
+      [56, 24],
+      [54, 32],
+      [43, 36],
+      [40, 58],
+      [39, 100],
+      [35, 108],
+      [32, 134],
+      [31, 146],
+      [20, 147],
+      [18, 132],
+      [17, 108],
+      [14, 100],
+      [5, 86],
+      [6, 72],
+      [7, 39],
+      [9, 28],
+      [17, 16],
+      [19, 6],
     ],
   },
   /** samples.jpg, 1st thumbnail: a woman in a white dress, arms out (a photorealistic render). */
   dress: {
-    name: 'dress', photo: 'samples.jpg', crop: { x: 20, y: 0, width: 116, height: 158 },
+    name: 'dress',
+    photo: 'samples.jpg',
+    crop: { x: 20, y: 0, width: 116, height: 158 },
     outline: [
-      [58, 3], [66, 6], [71, 30], [88, 50], [105, 80], [102, 84], [88, 66], [74, 45], [74, 96], [68, 98], [68, 128],
-      [72, 154], [63, 157], [58, 150], [56, 128], [54, 98], [48, 96], [46, 45], [30, 66], [12, 82], [8, 78], [27, 54],
-      [45, 30], [52, 6],
+      [58, 3],
+      [66, 6],
+      [71, 30],
+      [88, 50],
+      [105, 80],
+      [102, 84],
+      [88, 66],
+      [74, 45],
+      [74, 96],
+      [68, 98],
+      [68, 128],
+      [72, 154],
+      [63, 157],
+      [58, 150],
+      [56, 128],
+      [54, 98],
+      [48, 96],
+      [46, 45],
+      [30, 66],
+      [12, 82],
+      [8, 78],
+      [27, 54],
+      [45, 30],
+      [52, 6],
     ],
   },
   /** screenshot-facedetect.jpg, 1st portrait: a man's head and shoulders, face to the camera. */
   portrait: {
-    name: 'portrait', photo: 'screenshot-facedetect.jpg', crop: { x: 8, y: 346, width: 150, height: 150 },
-    outline: [[30, 6], [118, 6], [134, 40], [130, 100], [150, 116], [150, 150], [0, 150], [0, 116], [24, 100], [20, 40]],
+    name: 'portrait',
+    photo: 'screenshot-facedetect.jpg',
+    crop: { x: 8, y: 346, width: 150, height: 150 },
+    outline: [
+      [30, 6],
+      [118, 6],
+      [134, 40],
+      [130, 100],
+      [150, 116],
+      [150, 150],
+      [0, 150],
+      [0, 116],
+      [24, 100],
+      [20, 40],
+    ],
     face: { x: 30, y: 12, width: 88, height: 92 },
   },
 } as const satisfies Record<string, Sprite>;
@@ -64,7 +122,8 @@ export function photoDir(): string {
 export function outlineBox(sprite: Sprite): Rect {
   const xs = sprite.outline.map((p) => p[0]);
   const ys = sprite.outline.map((p) => p[1]);
-  const x = Math.min(...xs), y = Math.min(...ys);
+  const x = Math.min(...xs),
+    y = Math.min(...ys);
   return { x, y, width: Math.max(...xs) - x, height: Math.max(...ys) - y };
 }
 
@@ -80,15 +139,24 @@ export function scaledSize(sprite: Sprite, scale: number): { width: number; heig
  */
 export async function writeSprite(sprite: Sprite, scale: number, flip: boolean, file: string): Promise<void> {
   const { width, height } = scaledSize(sprite, scale);
-  const sx = width / sprite.crop.width, sy = height / sprite.crop.height;
+  const sx = width / sprite.crop.width,
+    sy = height / sprite.crop.height;
   const points = sprite.outline.map(([x, y]) => `${(x * sx).toFixed(1)},${(y * sy).toFixed(1)}`).join(' ');
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">`
-    + `<rect width="${width}" height="${height}" fill="black"/><polygon points="${points}" fill="white"/></svg>`;
-  const matte = await sharp(Buffer.from(svg)).blur(Math.max(0.6, scale * 0.6)).greyscale().extractChannel(0).raw().toBuffer();
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">` +
+    `<rect width="${width}" height="${height}" fill="black"/><polygon points="${points}" fill="white"/></svg>`;
+  const matte = await sharp(Buffer.from(svg))
+    .blur(Math.max(0.6, scale * 0.6))
+    .greyscale()
+    .extractChannel(0)
+    .raw()
+    .toBuffer();
   const rgb = await sharp(path.join(photoDir(), sprite.photo))
     .extract({ left: sprite.crop.x, top: sprite.crop.y, width: sprite.crop.width, height: sprite.crop.height })
     .resize(width, height, { fit: 'fill', kernel: 'cubic' })
-    .removeAlpha().raw().toBuffer();
+    .removeAlpha()
+    .raw()
+    .toBuffer();
   const rgba = Buffer.alloc(width * height * 4);
   for (let i = 0; i < width * height; i++) {
     rgb.copy(rgba, i * 4, i * 3, i * 3 + 3);

@@ -6,7 +6,12 @@ import type { GatewayCamera } from '../coordinator/gateway.ts';
 import { maskUrl, maskUrlsInText } from '../ingest/mask-url.ts';
 import type { CameraStatus } from '../outputs/site.ts';
 
-export function cameraStatus(config: CameraConfig, streaming: boolean, live: GatewayCamera | undefined, metrics: CameraMetrics | undefined): CameraStatus {
+export function cameraStatus(
+  config: CameraConfig,
+  streaming: boolean,
+  live: GatewayCamera | undefined,
+  metrics: CameraMetrics | undefined,
+): CameraStatus {
   const actor = live?.actor;
   const stream = actor?.stream ?? null;
   return {

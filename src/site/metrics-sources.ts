@@ -15,8 +15,11 @@ export function gatewayCameraSamples(gateway: Gateway): CameraSample[] {
     if (!metrics) continue;
     const latency = Object.fromEntries(STAGE_NAMES.map((name, stage) => [name, stats.histogram(stage)])) as CameraSample['latency'];
     samples.push({
-      metrics, ringSlots: actor.ring.slots.length, circuit: actor.breaker.state,
-      transitionsInto: actorTotals(actor, carried).transitionsInto, latency,
+      metrics,
+      ringSlots: actor.ring.slots.length,
+      circuit: actor.breaker.state,
+      transitionsInto: actorTotals(actor, carried).transitionsInto,
+      latency,
     });
   }
   return samples;

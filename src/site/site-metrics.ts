@@ -26,11 +26,16 @@ export function createSiteMetrics(site: Site, outputs: SiteMetricsOutputs = {}):
   site.onCameraRemoved((camera) => detections.delete(camera));
   return createMetrics({
     cameras: () => gatewayCameraSamples(site.gateway),
-    inference: () => hubInferenceSample(site.hub, site.gateway.list().map((c) => c.actor.spec.id)),
-    decisions: () => site.gateway.list().flatMap((c) => {
-      const counters = site.hub.decisionCounters(c.actor.spec.id);
-      return counters ? [{ camera: c.actor.spec.id, counters }] : [];
-    }),
+    inference: () =>
+      hubInferenceSample(
+        site.hub,
+        site.gateway.list().map((c) => c.actor.spec.id),
+      ),
+    decisions: () =>
+      site.gateway.list().flatMap((c) => {
+        const counters = site.hub.decisionCounters(c.actor.spec.id);
+        return counters ? [{ camera: c.actor.spec.id, counters }] : [];
+      }),
     detections: () => [...detections].flatMap(([camera, labels]) => [...labels].map(([label, count]) => ({ camera, label, count }))),
     mqtt: () => outputs.mqtt?.() ?? null,
     ws: () => {
@@ -41,5 +46,11 @@ export function createSiteMetrics(site: Site, outputs: SiteMetricsOutputs = {}):
 }
 
 function wsSample(s: LiveFeedStats): WebSocketSample {
-  return { clients: s.clients, dropped: { slow_client: s.slowClientsClosed }, filterEntries: s.filterEntries, topics: s.topics, subscribesRejected: s.subscribesRejected };
+  return {
+    clients: s.clients,
+    dropped: { slow_client: s.slowClientsClosed },
+    filterEntries: s.filterEntries,
+    topics: s.topics,
+    subscribesRejected: s.subscribesRejected,
+  };
 }

@@ -56,7 +56,11 @@ export class Site implements SiteControl {
   private camerasStarted = false;
 
   private constructor(
-    config: SiteConfig, readonly gateway: Gateway, readonly hub: InferenceHub, bus: EventBus, logger: Logger,
+    config: SiteConfig,
+    readonly gateway: Gateway,
+    readonly hub: InferenceHub,
+    bus: EventBus,
+    logger: Logger,
     private readonly labelSet: ReadonlySet<string>,
   ) {
     this.config = config;
@@ -72,10 +76,17 @@ export class Site implements SiteControl {
     const { inference } = config;
     const labels = await siteLabels(inference.backend);
     const hub = await InferenceHub.start({
-      pool: { backend: inference.backend, faces: inference.faces, ...(inference.pool.threads === 'auto' ? {} : { threads: inference.pool.threads }) },
+      pool: {
+        backend: inference.backend,
+        faces: inference.faces,
+        ...(inference.pool.threads === 'auto' ? {} : { threads: inference.pool.threads }),
+      },
       scheduler: {
-        maxBatch: inference.pool.maxBatch, maxWaitMs: inference.pool.maxWaitMs, maxShare: inference.pool.maxShare,
-        shareWindow: inference.pool.shareWindow, maxRatePerCamera: inference.pool.maxRatePerCamera,
+        maxBatch: inference.pool.maxBatch,
+        maxWaitMs: inference.pool.maxWaitMs,
+        maxShare: inference.pool.maxShare,
+        shareWindow: inference.pool.shareWindow,
+        maxRatePerCamera: inference.pool.maxRatePerCamera,
       },
       overload: inference.overload,
       queueDepth: inference.pool.queueDepth,
@@ -88,7 +99,10 @@ export class Site implements SiteControl {
     let gateway: Gateway;
     try {
       gateway = new Gateway({
-        ffmpeg: options.ffmpeg, logger, onCandidate: (notice) => hub.submit(notice), onTick: (now) => hub.tick(now),
+        ffmpeg: options.ffmpeg,
+        logger,
+        onCandidate: (notice) => hub.submit(notice),
+        onTick: (now) => hub.tick(now),
         ...(config.gateway.workers === 'auto' ? {} : { workers: config.gateway.workers }),
         ...(config.gateway.runDir === undefined ? {} : { runDir: config.gateway.runDir }),
       });
@@ -116,7 +130,10 @@ export class Site implements SiteControl {
    * compared with the cameras as they run, so it also undoes what the API changed since.
    */
   async reload(next: SiteConfig): Promise<{ added: number; removed: number; changed: number }> {
-    const changes = cameraChanges([...this.cameraEntries.values()].map((e) => e.config), next.cameras);
+    const changes = cameraChanges(
+      [...this.cameraEntries.values()].map((e) => e.config),
+      next.cameras,
+    );
     this.config = { ...this.config, defaults: next.defaults, cameras: next.cameras };
     for (const id of changes.removed) await this.delete(id);
     for (const camera of changes.changed) await this.apply(camera);
@@ -150,9 +167,11 @@ export class Site implements SiteControl {
 
   async addCamera(input: unknown): Promise<CameraStatus> {
     const camera = parseCamera(input, this.config.defaults, 'request body');
-    if (this.cameraEntries.has(camera.id)) throw new CameraExistsError(`A camera with id '${camera.id}' already exists; PUT /api/v1/cameras/${camera.id} changes it`);
+    if (this.cameraEntries.has(camera.id))
+      throw new CameraExistsError(`A camera with id '${camera.id}' already exists; PUT /api/v1/cameras/${camera.id} changes it`);
     const duplicate = [...this.cameraEntries.values()].find((e) => e.config.channel === camera.channel);
-    if (duplicate) throw new CameraExistsError(`Channel ${camera.channel} is already used by camera '${duplicate.config.id}'; choose another channel`);
+    if (duplicate)
+      throw new CameraExistsError(`Channel ${camera.channel} is already used by camera '${duplicate.config.id}'; choose another channel`);
     await this.install(camera);
     return this.camera(camera.id) as CameraStatus;
   }
@@ -161,7 +180,8 @@ export class Site implements SiteControl {
     this.entry(id);
     const camera = parseCamera(input, this.config.defaults, 'request body', id);
     const duplicate = [...this.cameraEntries.values()].find((e) => e.config.channel === camera.channel && e.config.id !== id);
-    if (duplicate) throw new CameraExistsError(`Channel ${camera.channel} is already used by camera '${duplicate.config.id}'; choose another channel`);
+    if (duplicate)
+      throw new CameraExistsError(`Channel ${camera.channel} is already used by camera '${duplicate.config.id}'; choose another channel`);
     await this.apply(camera);
     return this.camera(id) as CameraStatus;
   }

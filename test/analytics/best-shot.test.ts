@@ -9,7 +9,10 @@ import type { Face } from '../../src/inference/types.ts';
 import { MotionDetector, sharpness, type PixelFormat, type Rect } from '../../src/native/index.ts';
 import { lavfiGraphFrames } from '../support/video.ts';
 
-const W = 320, H = 180, COUNT = 10, SHARP = 6;
+const W = 320,
+  H = 180,
+  COUNT = 10,
+  SHARP = 6;
 /** testsrc2 with a Gaussian blur on every frame but SHARP. */
 const BLURRED_BUT_ONE = `testsrc2=size=${W}x${H}:rate=10,gblur=sigma=1.5:enable='not(eq(n,${SHARP}))'`;
 const BOX: Rect = { x: 100, y: 40, width: 120, height: 100 };
@@ -20,7 +23,8 @@ function frames(format: PixelFormat, graph = BLURRED_BUT_ONE): ShotFrame[] {
   return lavfiGraphFrames(graph, W, H, format, COUNT).map((data, n) => ({ data, format, width: W, height: H, timeMs: n * 100 }));
 }
 
-const subject = (score: number, box = BOX, face?: Face): { box: Rect; score: number; face?: Face } => (face ? { box, score, face } : { box, score });
+const subject = (score: number, box = BOX, face?: Face): { box: Rect; score: number; face?: Face } =>
+  face ? { box, score, face } : { box, score };
 
 /** A rectangle of packed pixels (1 or 3 channels) cut by sharp (libvips), independent of the code under test. */
 function cut(data: Uint8Array, channels: 1 | 3, r: Rect): Promise<Buffer> {
@@ -140,7 +144,7 @@ describe('best shot preferences', () => {
     assert.equal(selector.best(1)!.timeMs, 100);
   });
 
-  test('a view half covered by another object\'s box loses 5 points and so loses to the same view uncovered', () => {
+  test("a view half covered by another object's box loses 5 points and so loses to the same view uncovered", () => {
     const selector = new BestShotSelector();
     const cover: Rect = { x: 100, y: 40, width: 60, height: 100 };
     assert.equal(selector.offer(1, subject(0.8), sharpFrames[3]!, [cover]), true);
@@ -149,12 +153,26 @@ describe('best shot preferences', () => {
     const clear = new BestShotSelector();
     clear.offer(1, subject(0.8), sharpFrames[3]!);
     assert.ok(Math.abs(clear.best(1)!.quality - hidden.quality - 5) < 1e-9);
-    assert.equal(selector.offer(1, subject(0.8), sharpFrames[3]!, [{ x: 0, y: 0, width: 10, height: 10 }]), true, 'an unrelated box covers nothing');
+    assert.equal(
+      selector.offer(1, subject(0.8), sharpFrames[3]!, [{ x: 0, y: 0, width: 10, height: 10 }]),
+      true,
+      'an unrelated box covers nothing',
+    );
     assert.equal(selector.best(1)!.occlusion, 0);
   });
 
   test('a view with a face outranks the same view without one, and keeps the face box and keypoints', () => {
-    const face: Face = { box: { x: 140, y: 50, width: 30, height: 36 }, score: 0.9, keypoints: [{ x: 148, y: 62 }, { x: 162, y: 62 }, { x: 155, y: 70 }, { x: 149, y: 78 }, { x: 161, y: 78 }] };
+    const face: Face = {
+      box: { x: 140, y: 50, width: 30, height: 36 },
+      score: 0.9,
+      keypoints: [
+        { x: 148, y: 62 },
+        { x: 162, y: 62 },
+        { x: 155, y: 70 },
+        { x: 149, y: 78 },
+        { x: 161, y: 78 },
+      ],
+    };
     const selector = new BestShotSelector();
     selector.offer(1, subject(0.9), sharpFrames[4]!);
     assert.equal(selector.offer(1, subject(0.7, BOX, face), sharpFrames[5]!), true, 'a face is worth 10 x its score');
@@ -165,25 +183,36 @@ describe('best shot preferences', () => {
 
   test('a larger view of the same object outranks a smaller one (the size term outweighs the spread of its edges)', () => {
     // The same textured object drawn 64x48 (frame 0) and 128x96 (frame 1) on a flat background.
-    const graph = `color=c=0x202020:size=${W}x${H}:rate=10[bg];testsrc2=size=128x96:rate=10,trim=end_frame=1,loop=loop=-1:size=1,split[big][s];`
-      + `[s]scale=64:48[small];[bg][small]overlay=x=20:y=20:enable='eq(n,0)'[a];[a][big]overlay=x=120:y=40:enable='eq(n,1)',format=gray`;
-    const [small, big] = lavfiGraphFrames(graph, W, H, 'gray', 2).map((data, n) => ({ data, format: 'gray' as const, width: W, height: H, timeMs: n * 100 }));
+    const graph =
+      `color=c=0x202020:size=${W}x${H}:rate=10[bg];testsrc2=size=128x96:rate=10,trim=end_frame=1,loop=loop=-1:size=1,split[big][s];` +
+      `[s]scale=64:48[small];[bg][small]overlay=x=20:y=20:enable='eq(n,0)'[a];[a][big]overlay=x=120:y=40:enable='eq(n,1)',format=gray`;
+    const [small, big] = lavfiGraphFrames(graph, W, H, 'gray', 2).map((data, n) => ({
+      data,
+      format: 'gray' as const,
+      width: W,
+      height: H,
+      timeMs: n * 100,
+    }));
     const selector = new BestShotSelector();
     selector.offer(1, subject(0.8, { x: 20, y: 20, width: 64, height: 48 }), small!);
     const smallQuality = selector.best(1)!.quality;
     assert.equal(selector.offer(1, subject(0.8, { x: 120, y: 40, width: 128, height: 96 }), big!), true);
-    assert.ok(selector.best(1)!.sharpness < new BestShotSelector().capture(subject(0.8, { x: 20, y: 20, width: 64, height: 48 }), small!)!.sharpness,
-      'the larger view is less sharp per pixel');
+    assert.ok(
+      selector.best(1)!.sharpness <
+        new BestShotSelector().capture(subject(0.8, { x: 20, y: 20, width: 64, height: 48 }), small!)!.sharpness,
+      'the larger view is less sharp per pixel',
+    );
     assert.ok(selector.best(1)!.quality > smallQuality);
   });
 });
 
 describe('best shot of tracked objects', () => {
-  test('each tracked textured object\'s best shot is the one frame that was not blurred', () => {
+  test("each tracked textured object's best shot is the one frame that was not blurred", () => {
     // Two textured objects (testsrc2 patches) moving over a flat background, blurred in all frames but one.
     const sharpFrame = 12;
-    const graph = `color=c=0x202020:size=${W}x${H}:rate=10[bg];testsrc2=size=40x30:rate=10,split[p][q];`
-      + `[bg][p]overlay=x='10+6*n':y=20[a];[a][q]overlay=x='280-4*n':y='100-2*n',format=gray,gblur=sigma=2:enable='not(eq(n,${sharpFrame}))'`;
+    const graph =
+      `color=c=0x202020:size=${W}x${H}:rate=10[bg];testsrc2=size=40x30:rate=10,split[p][q];` +
+      `[bg][p]overlay=x='10+6*n':y=20[a];[a][q]overlay=x='280-4*n':y='100-2*n',format=gray,gblur=sigma=2:enable='not(eq(n,${sharpFrame}))'`;
     const motion = new MotionDetector({ width: W, height: H, threshold: 25, minArea: 16, alpha: 0.005 });
     const tracker = new Tracker();
     const selector = new BestShotSelector();
@@ -193,8 +222,14 @@ describe('best shot of tracked objects', () => {
       motion.detect(data);
       // The motion backend's merge (a textured object breaks into several components).
       const boxes = mergeOverlapping(motion.result().boxes, 8);
-      const detections = boxes.map((b) => ({ label: 'motion', classId: -1, score: 1, box: { x: b.x, y: b.y, width: b.width, height: b.height } }));
-      for (const t of tracker.update(detections, n * 100).updated) selector.offer(t.id, t, { data, format: 'gray', width: W, height: H, timeMs: n * 100 });
+      const detections = boxes.map((b) => ({
+        label: 'motion',
+        classId: -1,
+        score: 1,
+        box: { x: b.x, y: b.y, width: b.width, height: b.height },
+      }));
+      for (const t of tracker.update(detections, n * 100).updated)
+        selector.offer(t.id, t, { data, format: 'gray', width: W, height: H, timeMs: n * 100 });
     });
     const ended = tracker.endAll();
     const ids = ended.map((t) => t.id);

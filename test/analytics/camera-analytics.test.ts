@@ -17,7 +17,10 @@ import type { Detection, Face } from '../../src/inference/types.ts';
 import { MotionDetector, type Rect } from '../../src/native/index.ts';
 import { lavfiGraphFrames } from '../support/video.ts';
 
-const W = 320, H = 180, FPS = 10, COUNT = 48;
+const W = 320,
+  H = 180,
+  FPS = 10,
+  COUNT = 48;
 /** Frames in which the walker faces the camera: a face detector finds its face there. */
 const FACING = [18, 19, 20, 21];
 
@@ -25,15 +28,25 @@ const FACING = [18, 19, 20, 21];
  * A 40x60 testsrc2 patch entering through the left edge at 8 px a frame and leaving through the right
  * one, over a flat gray background; frames 0-1 are the background alone.
  */
-const GRAPH = `color=c=0x404040:size=${W}x${H}:rate=${FPS}[bg];testsrc2=size=40x60:rate=${FPS}[p];`
-  + `[bg][p]overlay=x='-40+8*(n-2)':y=60:enable='gte(n,2)',format=yuv420p`;
+const GRAPH =
+  `color=c=0x404040:size=${W}x${H}:rate=${FPS}[bg];testsrc2=size=40x60:rate=${FPS}[p];` +
+  `[bg][p]overlay=x='-40+8*(n-2)':y=60:enable='gte(n,2)',format=yuv420p`;
 
 /** A face at the top of the person's box, with five landmarks. */
 function faceIn(box: Rect): Face {
-  const w = box.width * 0.5, x = box.x + box.width * 0.25, y = box.y + 2;
+  const w = box.width * 0.5,
+    x = box.x + box.width * 0.25,
+    y = box.y + 2;
   return {
-    box: { x, y, width: w, height: w * 1.2 }, score: 0.85,
-    keypoints: [[0.3, 0.4], [0.7, 0.4], [0.5, 0.6], [0.35, 0.8], [0.65, 0.8]].map(([fx, fy]) => ({ x: x + fx! * w, y: y + fy! * w * 1.2 })),
+    box: { x, y, width: w, height: w * 1.2 },
+    score: 0.85,
+    keypoints: [
+      [0.3, 0.4],
+      [0.7, 0.4],
+      [0.5, 0.6],
+      [0.35, 0.8],
+      [0.65, 0.8],
+    ].map(([fx, fy]) => ({ x: x + fx! * w, y: y + fy! * w * 1.2 })),
   };
 }
 
@@ -45,17 +58,45 @@ describe('one person walking through the scene', () => {
   before(() => {
     const bus = new EventBus();
     bus.subscribe((m) => messages.push(m));
-    const engine = new DecisionEngine({ publisher: bus, global: globalDecisionsSchema.parse({ rateLimit: null }), newEventId: createEventIdSource('t') });
-    engine.addCamera('gate', cameraDecisionsSchema.parse({
-      rateLimit: null, zones: { left: { points: [[0, 0], [0.5, 0], [0.5, 1], [0, 1]] }, right: { points: [[0.5, 0], [1, 0], [1, 1], [0.5, 1]] } },
-    }), { width: W, height: H });
+    const engine = new DecisionEngine({
+      publisher: bus,
+      global: globalDecisionsSchema.parse({ rateLimit: null }),
+      newEventId: createEventIdSource('t'),
+    });
+    engine.addCamera(
+      'gate',
+      cameraDecisionsSchema.parse({
+        rateLimit: null,
+        zones: {
+          left: {
+            points: [
+              [0, 0],
+              [0.5, 0],
+              [0.5, 1],
+              [0, 1],
+            ],
+          },
+          right: {
+            points: [
+              [0.5, 0],
+              [1, 0],
+              [1, 1],
+              [0.5, 1],
+            ],
+          },
+        },
+      }),
+      { width: W, height: H },
+    );
     const analytics = new CameraAnalytics('gate', {}, engine, store);
     const motion = new MotionDetector({ width: W, height: H, threshold: 25, minArea: 16, alpha: 0.005 });
     lavfiGraphFrames(GRAPH, W, H, 'yuv420p', COUNT).forEach((data, n) => {
       motion.detect(data.subarray(0, W * H));
       const found = mergeOverlapping(motion.result().boxes, 8).map((b): Detection => {
         const box = { x: b.x, y: b.y, width: b.width, height: b.height };
-        return FACING.includes(n) ? { label: 'person', classId: 0, score: 0.8, box, face: faceIn(box) } : { label: 'person', classId: 0, score: 0.8, box };
+        return FACING.includes(n)
+          ? { label: 'person', classId: 0, score: 0.8, box, face: faceIn(box) }
+          : { label: 'person', classId: 0, score: 0.8, box };
       });
       detections.push(found);
       const captureMs = 1_000_000 + n * 100;
@@ -68,7 +109,10 @@ describe('one person walking through the scene', () => {
 
   test('it becomes one track and one event: a start and an end, no duplicate', () => {
     assert.ok(detections.filter((d) => d.length > 0).length >= 40, 'the motion kernel saw the walker');
-    assert.deepEqual(messages.filter((m) => m.type !== 'update').map((m) => `${m.type}:${m.event.trackId}`), ['start:1', 'end:1']);
+    assert.deepEqual(
+      messages.filter((m) => m.type !== 'update').map((m) => `${m.type}:${m.event.trackId}`),
+      ['start:1', 'end:1'],
+    );
     assert.equal(new Set(messages.map((m) => m.event.id)).size, 1);
   });
 
@@ -83,8 +127,12 @@ describe('one person walking through the scene', () => {
     assert.ok(shot.face, 'the best shot has the face');
     assert.deepEqual(end.face, shot.face);
     assert.equal(shot.face.keypoints.length, 5);
-    const inside = (a: Rect, b: Rect): boolean => a.x >= b.x && a.y >= b.y && a.x + a.width <= b.x + b.width && a.y + a.height <= b.y + b.height;
-    assert.ok(inside(shot.box, shot.region) && inside({ ...shot.face.box, x: Math.floor(shot.face.box.x), y: Math.floor(shot.face.box.y) }, shot.region));
+    const inside = (a: Rect, b: Rect): boolean =>
+      a.x >= b.x && a.y >= b.y && a.x + a.width <= b.x + b.width && a.y + a.height <= b.y + b.height;
+    assert.ok(
+      inside(shot.box, shot.region) &&
+        inside({ ...shot.face.box, x: Math.floor(shot.face.box.x), y: Math.floor(shot.face.box.y) }, shot.region),
+    );
   });
 
   test('the best shot JPEG is stored in colour, the size of the picture region', async () => {
@@ -96,6 +144,9 @@ describe('one person walking through the scene', () => {
     assert.deepEqual([meta.format, meta.channels, meta.width, meta.height], ['jpeg', 3, shot.region.width, shot.region.height]);
     // testsrc2 is colourful: the picture is not gray.
     const { channels } = await sharp(jpeg).stats();
-    assert.ok(Math.abs(channels[0]!.mean - channels[2]!.mean) > 5 || Math.abs(channels[1]!.mean - channels[2]!.mean) > 5, 'colour channels differ');
+    assert.ok(
+      Math.abs(channels[0]!.mean - channels[2]!.mean) > 5 || Math.abs(channels[1]!.mean - channels[2]!.mean) > 5,
+      'colour channels differ',
+    );
   });
 });

@@ -24,20 +24,84 @@ test('empty camera options get the documented defaults', () => {
 
 test('a bad option is reported with the path of the field', () => {
   assert.deepEqual(issuePaths({ objects: { person: { minScore: 1.5 } } }), ['objects.person.minScore: Too big: expected number to be <=1']);
-  assert.match(issuePaths({ zones: { drive: { points: [[0, 0], [1, 0]] } } })[0] ?? '', /^zones\.drive\.points: A polygon needs at least 3 points/);
-  assert.match(issuePaths({ masks: [[[0, 0], [0.5, 0.5], [1, 1]]] })[0] ?? '', /^masks\.0: A polygon needs an area/);
-  assert.match(issuePaths({ masks: [[[0, 0], [Number.NaN, 0.5], [1, 1]]] })[0] ?? '', /^masks\.0\.1\.0: /);
-  assert.match(issuePaths({ masks: [[[0, 0], [Number.POSITIVE_INFINITY, 0.5], [1, 1]]] })[0] ?? '', /^masks\.0\.1\.0: /);
-  assert.match(issuePaths({ zones: { drive: { points: [[0, 0], [1.2, 0], [1, 1]] } } })[0] ?? '', /^zones\.drive\.points\.1\.0: /);
-  assert.deepEqual(issuePaths({ objects: { '*': { requiredZones: ['porch'] } } }), ['objects.*.requiredZones.0: Unknown zone "porch": define it under zones']);
-  assert.deepEqual(issuePaths({ objects: { person: { minScre: 0.5 } } as CameraDecisionOptionsInput['objects'] }), ['objects.person: Unrecognized key: "minScre"']);
+  assert.match(
+    issuePaths({
+      zones: {
+        drive: {
+          points: [
+            [0, 0],
+            [1, 0],
+          ],
+        },
+      },
+    })[0] ?? '',
+    /^zones\.drive\.points: A polygon needs at least 3 points/,
+  );
+  assert.match(
+    issuePaths({
+      masks: [
+        [
+          [0, 0],
+          [0.5, 0.5],
+          [1, 1],
+        ],
+      ],
+    })[0] ?? '',
+    /^masks\.0: A polygon needs an area/,
+  );
+  assert.match(
+    issuePaths({
+      masks: [
+        [
+          [0, 0],
+          [Number.NaN, 0.5],
+          [1, 1],
+        ],
+      ],
+    })[0] ?? '',
+    /^masks\.0\.1\.0: /,
+  );
+  assert.match(
+    issuePaths({
+      masks: [
+        [
+          [0, 0],
+          [Number.POSITIVE_INFINITY, 0.5],
+          [1, 1],
+        ],
+      ],
+    })[0] ?? '',
+    /^masks\.0\.1\.0: /,
+  );
+  assert.match(
+    issuePaths({
+      zones: {
+        drive: {
+          points: [
+            [0, 0],
+            [1.2, 0],
+            [1, 1],
+          ],
+        },
+      },
+    })[0] ?? '',
+    /^zones\.drive\.points\.1\.0: /,
+  );
+  assert.deepEqual(issuePaths({ objects: { '*': { requiredZones: ['porch'] } } }), [
+    'objects.*.requiredZones.0: Unknown zone "porch": define it under zones',
+  ]);
+  assert.deepEqual(issuePaths({ objects: { person: { minScre: 0.5 } } as CameraDecisionOptionsInput['objects'] }), [
+    'objects.person: Unrecognized key: "minScre"',
+  ]);
   assert.match(issuePaths({ dedupIou: 0 })[0] ?? '', /^dedupIou: /);
   assert.match(issuePaths({ rateLimit: { burst: 0, perMinute: 1 } })[0] ?? '', /^rateLimit\.burst: /);
   assert.match(issuePaths({ updates: { minIntervalMs: -1 } })[0] ?? '', /^updates\.minIntervalMs: /);
 });
 
 test('minArea above maxArea is caught even when the two come from * and the label', () => {
-  assert.deepEqual(issuePaths({ objects: { '*': { maxArea: 0.1 }, car: { minArea: 0.2 } } }), ['objects.car.minArea: minArea 0.2 is above maxArea 0.1']);
+  assert.deepEqual(issuePaths({ objects: { '*': { maxArea: 0.1 }, car: { minArea: 0.2 } } }), [
+    'objects.car.minArea: minArea 0.2 is above maxArea 0.1',
+  ]);
   assert.equal(cameraDecisionsSchema.safeParse({ objects: { '*': { maxArea: 0.1 }, car: { minArea: 0.05 } } }).success, true);
 });
 
@@ -62,8 +126,26 @@ test('point in polygon counts crossings, so a concave polygon excludes its notch
 });
 
 test('a point on the edge shared by two adjacent zones is in exactly one of them', () => {
-  const left = toPixelPolygon([[0, 0], [0.5, 0], [0.5, 1], [0, 1]], 100, 100);
-  const right = toPixelPolygon([[0.5, 0], [1, 0], [1, 1], [0.5, 1]], 100, 100);
+  const left = toPixelPolygon(
+    [
+      [0, 0],
+      [0.5, 0],
+      [0.5, 1],
+      [0, 1],
+    ],
+    100,
+    100,
+  );
+  const right = toPixelPolygon(
+    [
+      [0.5, 0],
+      [1, 0],
+      [1, 1],
+      [0.5, 1],
+    ],
+    100,
+    100,
+  );
   for (const y of [10, 50, 90]) {
     assert.equal(Number(pointInPolygon(50, y, left)) + Number(pointInPolygon(50, y, right)), 1, `y=${y}`);
   }
@@ -100,7 +182,14 @@ test('labels not in the labels list never become events', () => {
 });
 
 // The driveway is the lower half of the right half of the frame: x 320..640, y 180..360 in pixels.
-const driveway = { points: [[0.5, 0.5], [1, 0.5], [1, 1], [0.5, 1]] as [number, number][] };
+const driveway = {
+  points: [
+    [0.5, 0.5],
+    [1, 0.5],
+    [1, 1],
+    [0.5, 1],
+  ] as [number, number][],
+};
 
 test('an object outside a required zone is not an event and entering the zone starts one', () => {
   const h = harness({ zones: { driveway }, objects: { car: { requiredZones: ['driveway'] } } });
@@ -115,7 +204,14 @@ test('an object outside a required zone is not an event and entering the zone st
 
 test('the zone test uses the bottom centre: a box whose centre is in the zone but whose feet are not is outside', () => {
   // The porch: x 320..640, y 90..180 in pixels.
-  const porch = { points: [[0.5, 0.25], [1, 0.25], [1, 0.5], [0.5, 0.5]] as [number, number][] };
+  const porch = {
+    points: [
+      [0.5, 0.25],
+      [1, 0.25],
+      [1, 0.5],
+      [0.5, 0.5],
+    ] as [number, number][],
+  };
   const h = harness({ zones: { porch }, objects: { person: { requiredZones: ['porch'] } } });
   // Centre y 150 inside, bottom pixel row 199 below the porch: standing in front of it.
   h.frame(0, { started: [object(1, 'person', { x: 340, y: 100, width: 40, height: 100 })] });
@@ -126,7 +222,19 @@ test('the zone test uses the bottom centre: a box whose centre is in the zone bu
 });
 
 test('zones without a requirement are recorded in the order the object entered them', () => {
-  const h = harness({ zones: { driveway, lawn: { points: [[0, 0.5], [0.5, 0.5], [0.5, 1], [0, 1]] } } });
+  const h = harness({
+    zones: {
+      driveway,
+      lawn: {
+        points: [
+          [0, 0.5],
+          [0.5, 0.5],
+          [0.5, 1],
+          [0, 1],
+        ],
+      },
+    },
+  });
   h.frame(0, { started: [object(1, 'person', standingAt(100, 100))] });
   h.frame(100, { updated: [object(1, 'person', standingAt(100, 300))] });
   h.frame(200, { updated: [object(1, 'person', standingAt(400, 300))] });
@@ -137,14 +245,32 @@ test('zones without a requirement are recorded in the order the object entered t
 
 test('a mask hides objects standing in it and not objects beside it', () => {
   // The mask is the top-left quarter: a tree that sways and is detected as a person.
-  const h = harness({ masks: [[[0, 0], [0.5, 0], [0.5, 0.5], [0, 0.5]]] });
+  const h = harness({
+    masks: [
+      [
+        [0, 0],
+        [0.5, 0],
+        [0.5, 0.5],
+        [0, 0.5],
+      ],
+    ],
+  });
   h.frame(0, { started: [object(1, 'person', standingAt(100, 150)), object(2, 'person', standingAt(500, 150))] });
   assert.deepEqual(h.log(), ['start:person:2']);
   assert.equal(h.engine.counters().filtered.mask, 1);
 });
 
 test('a running event ignores observations inside a mask', () => {
-  const h = harness({ masks: [[[0, 0], [0.5, 0], [0.5, 0.5], [0, 0.5]]] });
+  const h = harness({
+    masks: [
+      [
+        [0, 0],
+        [0.5, 0],
+        [0.5, 0.5],
+        [0, 0.5],
+      ],
+    ],
+  });
   h.frame(0, { started: [object(1, 'person', standingAt(500, 150))] });
   h.frame(1000, { updated: [object(1, 'person', standingAt(100, 150), 0.99)] });
   h.frame(2000, { ended: [gone(1)] });

@@ -27,7 +27,11 @@ export function harness(camera: CameraDecisionOptionsInput = {}, global: GlobalD
   const messages: EventMessage[] = [];
   const bus = new EventBus();
   bus.subscribe((message) => messages.push(message));
-  const engine = new DecisionEngine({ publisher: bus, global: globalDecisionsSchema.parse(global), newEventId: createEventIdSource('test') });
+  const engine = new DecisionEngine({
+    publisher: bus,
+    global: globalDecisionsSchema.parse(global),
+    newEventId: createEventIdSource('test'),
+  });
   engine.addCamera('gate', cameraDecisionsSchema.parse({ rateLimit: null, ...camera }), FRAME);
   const shots = new Map<number, BestShotInput | null>();
   return {
@@ -56,8 +60,17 @@ export function gone(id: number, shot?: BestShotInput | null): TestTrack {
 
 export function shot(quality: number, timeMs: number, jpeg: string | null = null): BestShotSummary {
   return {
-    quality, score: 0.9, sharpness: quality - 9, brightness: 120, box: { x: 10, y: 10, width: 50, height: 100 }, region: { x: 10, y: 10, width: 50, height: 100 },
-    truncated: false, occlusion: 0, face: null, timeMs, jpeg,
+    quality,
+    score: 0.9,
+    sharpness: quality - 9,
+    brightness: 120,
+    box: { x: 10, y: 10, width: 50, height: 100 },
+    region: { x: 10, y: 10, width: 50, height: 100 },
+    truncated: false,
+    occlusion: 0,
+    face: null,
+    timeMs,
+    jpeg,
   };
 }
 

@@ -63,10 +63,7 @@ test('small changes publish nothing and a running event with nothing new publish
     const nudged = { ...here, x: here.x + (t % 2000 === 0 ? 2 : 0) };
     h.frame(t, { updated: [object(1, 'person', nudged, 0.82, shot(8.2, 0))] });
   }
-  assert.deepEqual(
-    h.messages.map((m) => `${m.type}@${m.event.id}`).slice(1),
-    ['update@0-test.0', 'update@0-test.0'],
-  );
+  assert.deepEqual(h.messages.map((m) => `${m.type}@${m.event.id}`).slice(1), ['update@0-test.0', 'update@0-test.0']);
   const quiet = harness({ updates: { heartbeatMs: 0 } });
   quiet.frame(0, { started: [object(1, 'person', here)] });
   for (let t = 1000; t <= 60_000; t += 1000) quiet.frame(t, { updated: [object(1, 'person', here)] });
@@ -74,7 +71,19 @@ test('small changes publish nothing and a running event with nothing new publish
 });
 
 test('a new zone or a better best shot publishes an update', () => {
-  const h = harness({ zones: { driveway: { points: [[0.5, 0.5], [1, 0.5], [1, 1], [0.5, 1]] } }, updates: { moveIou: 0 } });
+  const h = harness({
+    zones: {
+      driveway: {
+        points: [
+          [0.5, 0.5],
+          [1, 0.5],
+          [1, 1],
+          [0.5, 1],
+        ],
+      },
+    },
+    updates: { moveIou: 0 },
+  });
   h.frame(0, { started: [object(1, 'person', here, 0.9, shot(7, 0))] });
   h.frame(1000, { updated: [object(1, 'person', there, 0.9, shot(7, 0))] });
   h.frame(2000, { updated: [object(1, 'person', there, 0.9, shot(7.6, 2000))] });
@@ -193,7 +202,8 @@ test('the tracker update and the best-shot record feed the engine as they are', 
   for (let t = 0; t <= 400; t += 200) h.engine.onFrame('gate', t, tracker.update(detections(100 + t / 20), t), bestShotOf);
   h.engine.onFrame('gate', 1000, tracker.update([], 1000), bestShotOf);
   // Track ids are the tracker's to assign: compare by label.
-  const byLabel = (label: string) => h.messages.filter((m) => m.event.label === label).map((m) => [m.type, m.event.id, m.event.startMs, m.event.endMs]);
+  const byLabel = (label: string) =>
+    h.messages.filter((m) => m.event.label === label).map((m) => [m.type, m.event.id, m.event.startMs, m.event.endMs]);
   for (const label of ['person', 'car']) {
     const [start, end] = byLabel(label);
     assert.deepEqual([start?.[0], start?.[2], start?.[3]], ['start', 200, null], label);

@@ -21,7 +21,12 @@ const FRAME_MS = 100;
  * Frames 0-1 have no objects: the background to learn.
  */
 const scene: MovingBoxesScene = {
-  width: 320, height: 180, fps: 10, frameCount: 80, background: 32, noise: 12,
+  width: 320,
+  height: 180,
+  fps: 10,
+  frameCount: 80,
+  background: 32,
+  noise: 12,
   boxes: [
     { name: 'large', width: 40, height: 30, luma: 220, x0: 10, y0: 20, dx: 6, dy: 0, firstFrame: 2, lastFrame: 79 },
     { name: 'small-fast', width: 8, height: 8, luma: 160, x0: 10, y0: 150, dx: 12, dy: -2, firstFrame: 2, lastFrame: 79 },
@@ -43,7 +48,10 @@ function motionDetections(frames: Uint8Array[]): Detection[][] {
   return frames.map((frame) => {
     motion.detect(frame);
     return motion.result().boxes.map((b) => ({
-      label: 'motion', classId: -1, score: 1, box: { x: b.x, y: b.y, width: b.width, height: b.height },
+      label: 'motion',
+      classId: -1,
+      score: 1,
+      box: { x: b.x, y: b.y, width: b.width, height: b.height },
     }));
   });
 }
@@ -105,7 +113,7 @@ describe('tracking moving boxes from real motion detections', () => {
     assert.ok(sum / checked >= MEAN_IOU, `mean IoU ${sum / checked}`);
   });
 
-  test('a track starts on its object\'s second frame (minHits 2)', () => {
+  test("a track starts on its object's second frame (minHits 2)", () => {
     const ids = idsByObject();
     scene.boxes.forEach((b) => {
       const id = [...ids.get(b.name)!][0];
@@ -125,7 +133,10 @@ describe('tracking moving boxes from real motion detections', () => {
         assert.equal(endFrame, last + maxAgeMs / FRAME_MS, `${b.name} was last visible in frame ${last}`);
         const ended = list[endFrame]!.ended.find((t) => t.id === id)!;
         assert.equal(ended.lastSeenMs, last * FRAME_MS);
-        assert.ok(list[endFrame - 1]!.active.some((t) => t.id === id), `${b.name} is still active a frame before`);
+        assert.ok(
+          list[endFrame - 1]!.active.some((t) => t.id === id),
+          `${b.name} is still active a frame before`,
+        );
         assert.ok(!list[endFrame]!.active.some((t) => t.id === id), `${b.name} is not active once ended`);
       });
     });
@@ -146,15 +157,27 @@ describe('tracker rules', () => {
   test('a car and a person at the same place get separate tracks', () => {
     const tracker = new Tracker({ minHits: 1 });
     const u = tracker.update([det(10, 'car'), det(10, 'person')], 0);
-    assert.deepEqual(u.started.map((t) => [t.id, t.label]), [[1, 'car'], [2, 'person']]);
+    assert.deepEqual(
+      u.started.map((t) => [t.id, t.label]),
+      [
+        [1, 'car'],
+        [2, 'person'],
+      ],
+    );
     const next = tracker.update([det(12, 'person'), det(11, 'car')], 100);
-    assert.deepEqual(next.updated.map((t) => [t.id, t.label]).sort(), [[1, 'car'], [2, 'person']]);
+    assert.deepEqual(next.updated.map((t) => [t.id, t.label]).sort(), [
+      [1, 'car'],
+      [2, 'person'],
+    ]);
   });
 
   test('endAll ends every confirmed track at once', () => {
     const tracker = new Tracker({ minHits: 1 });
     tracker.update([det(10), det(100)], 0);
-    assert.deepEqual(tracker.endAll().map((t) => t.id), [1, 2]);
+    assert.deepEqual(
+      tracker.endAll().map((t) => t.id),
+      [1, 2],
+    );
     assert.deepEqual(tracker.update([], 100).active, []);
   });
 
@@ -168,14 +191,27 @@ describe('tracker rules', () => {
     assert.ok(Math.abs(coasting!.predicted.x - 100) < 5, `predicted at ${coasting!.predicted.x}`);
     assert.equal(coasting!.box.x, 50, 'box stays the last detection');
     const back = tracker.update([at(10)], 1000);
-    assert.deepEqual(back.updated.map((t) => t.id), [1]);
+    assert.deepEqual(
+      back.updated.map((t) => t.id),
+      [1],
+    );
     assert.deepEqual(back.started, []);
   });
 
   test('two exact tracks crossing head-on keep their ids where both boxes overlap', () => {
     const tracker = new Tracker({ minHits: 1 });
-    const a = (n: number): Detection => ({ label: 'person', classId: 0, score: 0.9, box: { x: 10 + 10 * n, y: 20, width: 20, height: 40 } });
-    const b = (n: number): Detection => ({ label: 'person', classId: 0, score: 0.9, box: { x: 210 - 10 * n, y: 24, width: 20, height: 40 } });
+    const a = (n: number): Detection => ({
+      label: 'person',
+      classId: 0,
+      score: 0.9,
+      box: { x: 10 + 10 * n, y: 20, width: 20, height: 40 },
+    });
+    const b = (n: number): Detection => ({
+      label: 'person',
+      classId: 0,
+      score: 0.9,
+      box: { x: 210 - 10 * n, y: 24, width: 20, height: 40 },
+    });
     for (let n = 0; n <= 20; n++) {
       // Detection order alternates, so order cannot carry identity.
       const u = tracker.update(n % 2 === 0 ? [a(n), b(n)] : [b(n), a(n)], n * 100);
@@ -190,9 +226,15 @@ describe('tracker rules', () => {
     assert.deepEqual(tracker.update([d(10, 0.3)], 0).active, []);
     assert.deepEqual(tracker.update([d(12, 0.3)], 100).active, [], 'low scores alone start nothing');
     tracker.update([d(14, 0.9)], 200);
-    assert.deepEqual(tracker.update([d(16, 0.9)], 300).started.map((t) => t.id), [1]);
+    assert.deepEqual(
+      tracker.update([d(16, 0.9)], 300).started.map((t) => t.id),
+      [1],
+    );
     const low = tracker.update([d(18, 0.2)], 400);
-    assert.deepEqual(low.updated.map((t) => [t.id, t.score]), [[1, 0.2]]);
+    assert.deepEqual(
+      low.updated.map((t) => [t.id, t.score]),
+      [[1, 0.2]],
+    );
     const ignored = tracker.update([d(20, 0.05)], 500);
     assert.deepEqual([ignored.updated, ignored.active.map((t) => t.lastSeenMs)], [[], [400]]);
   });
@@ -203,11 +245,21 @@ describe('tracker rules', () => {
     tracker.update([d(10, 0.9)], 0);
     // 20 px (one side) away: within the first stage's gate, beyond the second's.
     assert.deepEqual(tracker.update([d(30, 0.3)], 100).updated, []);
-    assert.deepEqual(tracker.update([d(30, 0.9)], 200).updated.map((t) => t.id), [1]);
+    assert.deepEqual(
+      tracker.update([d(30, 0.9)], 200).updated.map((t) => t.id),
+      [1],
+    );
   });
 
   test('the options schema fills defaults and rejects unknown keys and out-of-range values', () => {
-    assert.deepEqual(trackerOptionsSchema.parse({}), { maxAgeMs: 2000, minHits: 2, centroidGate: 2, maxAreaRatio: 4, highScore: 0.5, lowScore: 0.1 });
+    assert.deepEqual(trackerOptionsSchema.parse({}), {
+      maxAgeMs: 2000,
+      minHits: 2,
+      centroidGate: 2,
+      maxAreaRatio: 4,
+      highScore: 0.5,
+      lowScore: 0.1,
+    });
     assert.throws(() => trackerOptionsSchema.parse({ maxAge: 5 }), /maxAge/);
     assert.throws(() => trackerOptionsSchema.parse({ minIou: 0.3 }), /minIou/);
     assert.throws(() => new Tracker({ minHits: 0 }), /minHits/);

@@ -29,7 +29,8 @@ describe('box Kalman filter', () => {
   test('the filtered position is closer to the truth than the noisy measurements are', () => {
     const random = new Random(5);
     const kf = new BoxKalman(box(0, 0, 40, 40));
-    let measuredError = 0, filteredError = 0;
+    let measuredError = 0,
+      filteredError = 0;
     for (let n = 1; n <= 60; n++) {
       kf.predict(0.1);
       const mx = 8 * n + (random.float() - 0.5) * 8;
@@ -60,7 +61,8 @@ describe('box Kalman filter', () => {
   });
 
   test('a prediction over 0.3 s equals three of 0.1 s for the mean (time, not frames)', () => {
-    const a = new BoxKalman(box(0, 0, 20, 20)), b = new BoxKalman(box(0, 0, 20, 20));
+    const a = new BoxKalman(box(0, 0, 20, 20)),
+      b = new BoxKalman(box(0, 0, 20, 20));
     for (const kf of [a, b]) {
       kf.predict(0.1);
       kf.update(box(5, 2, 20, 20));
@@ -97,13 +99,32 @@ function bruteForce(cost: number[][], cols: number, maxCost: number): { pairs: n
 describe('gated linear assignment', () => {
   test('it finds the optimum where greedy best-pair-first does not', () => {
     // Greedy takes (0,0) at 0.1 and must then pay 0.9 for (1,1): 1.0. The optimum is 0.2 + 0.2.
-    const cost = [[0.1, 0.2], [0.2, 0.9]];
-    assert.deepEqual(assign(cost, 2, 2).map((p) => [p.row, p.col]), [[0, 1], [1, 0]]);
+    const cost = [
+      [0.1, 0.2],
+      [0.2, 0.9],
+    ];
+    assert.deepEqual(
+      assign(cost, 2, 2).map((p) => [p.row, p.col]),
+      [
+        [0, 1],
+        [1, 0],
+      ],
+    );
   });
 
   test('pairs over the gate, infinite or NaN are never returned, and a row may stay unpaired', () => {
-    const cost = [[Infinity, 0.5, 3], [NaN, 2.5, Infinity], [0.3, 0.4, 0.1]];
-    assert.deepEqual(assign(cost, 3, 2).map((p) => [p.row, p.col, p.cost]), [[0, 1, 0.5], [2, 2, 0.1]]);
+    const cost = [
+      [Infinity, 0.5, 3],
+      [NaN, 2.5, Infinity],
+      [0.3, 0.4, 0.1],
+    ];
+    assert.deepEqual(
+      assign(cost, 3, 2).map((p) => [p.row, p.col, p.cost]),
+      [
+        [0, 1, 0.5],
+        [2, 2, 0.1],
+      ],
+    );
     assert.deepEqual(assign([[5, 6]], 2, 2), []);
     assert.deepEqual(assign([], 3, 2), []);
     assert.deepEqual(assign([[], []], 0, 2), []);
@@ -112,8 +133,11 @@ describe('gated linear assignment', () => {
   test('on 300 random gated matrices up to 5x6 it pairs as many rows as possible at the least total cost', () => {
     const random = new Random(2024);
     for (let k = 0; k < 300; k++) {
-      const rows = random.int(1, 5), cols = random.int(1, 6);
-      const cost = Array.from({ length: rows }, () => Array.from({ length: cols }, () => (random.float() < 0.3 ? Infinity : random.float() * 2)));
+      const rows = random.int(1, 5),
+        cols = random.int(1, 6);
+      const cost = Array.from({ length: rows }, () =>
+        Array.from({ length: cols }, () => (random.float() < 0.3 ? Infinity : random.float() * 2)),
+      );
       const got = assign(cost, cols, 1.5);
       const want = bruteForce(cost, cols, 1.5);
       assert.equal(new Set(got.map((p) => p.col)).size, got.length, 'columns used once');

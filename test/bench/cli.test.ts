@@ -6,14 +6,17 @@ import { BenchUsageError, parseBenchArgs } from '../../bench/lib/cli.ts';
 const NAMES = ['kernels', 'transport', 'pipeline', 'inference', 'jpeg', 'density'];
 
 function rejects(argv: string[], firstLine: string): void {
-  assert.throws(() => parseBenchArgs(argv, NAMES), (err: unknown) => {
-    assert.ok(err instanceof BenchUsageError);
-    assert.equal(err.code, 'E_BENCH_USAGE');
-    const [line, usage] = err.message.split('\n');
-    assert.equal(line, firstLine);
-    assert.match(usage ?? '', /^usage: npm run bench -- \[kernels\|transport\|pipeline\|inference\|jpeg\|density\]/);
-    return true;
-  });
+  assert.throws(
+    () => parseBenchArgs(argv, NAMES),
+    (err: unknown) => {
+      assert.ok(err instanceof BenchUsageError);
+      assert.equal(err.code, 'E_BENCH_USAGE');
+      const [line, usage] = err.message.split('\n');
+      assert.equal(line, firstLine);
+      assert.match(usage ?? '', /^usage: npm run bench -- \[kernels\|transport\|pipeline\|inference\|jpeg\|density\]/);
+      return true;
+    },
+  );
 }
 
 test('no scenario named runs every scenario, with the default options', () => {
@@ -25,7 +28,10 @@ test('no scenario named runs every scenario, with the default options', () => {
 });
 
 test('the run-wide options and a list of scenarios are parsed, with --opt=value as well', () => {
-  const args = parseBenchArgs(['kernels', 'density', '--quick', '--json', 'out.json', '--compare=old.json', '--markdown', '--results-dir', '/tmp/r'], NAMES);
+  const args = parseBenchArgs(
+    ['kernels', 'density', '--quick', '--json', 'out.json', '--compare=old.json', '--markdown', '--results-dir', '/tmp/r'],
+    NAMES,
+  );
   assert.deepEqual(args.names, ['kernels', 'density']);
   assert.equal(args.quick, true);
   assert.equal(args.json, 'out.json');
@@ -36,9 +42,41 @@ test('the run-wide options and a list of scenarios are parsed, with --opt=value 
 
 test('the density options are parsed into sizes, rates, a ramp and worker counts', () => {
   const args = parseBenchArgs(
-    ['density', '--source', 'synthetic', '--size', '1280x720', '--fps', '2.5', '--hold', '30', '--budget', '100',
-      '--from', '50', '--step', '25', '--max', '400', '--workers', '1,2'], NAMES);
-  assert.deepEqual(args.density, { source: 'synthetic', width: 1280, height: 720, fps: 2.5, holdS: 30, budgetMs: 100, from: 50, step: 25, max: 400, workers: [1, 2] });
+    [
+      'density',
+      '--source',
+      'synthetic',
+      '--size',
+      '1280x720',
+      '--fps',
+      '2.5',
+      '--hold',
+      '30',
+      '--budget',
+      '100',
+      '--from',
+      '50',
+      '--step',
+      '25',
+      '--max',
+      '400',
+      '--workers',
+      '1,2',
+    ],
+    NAMES,
+  );
+  assert.deepEqual(args.density, {
+    source: 'synthetic',
+    width: 1280,
+    height: 720,
+    fps: 2.5,
+    holdS: 30,
+    budgetMs: 100,
+    from: 50,
+    step: 25,
+    max: 400,
+    workers: [1, 2],
+  });
 });
 
 test('an unknown scenario or option is rejected with the list of scenarios or the usage', () => {
@@ -65,6 +103,9 @@ test('an option missing its value is rejected rather than swallowing the next op
 test('density options on a run without density, and size or rate with RTSP, are rejected', () => {
   rejects(['kernels', '--fps', '10'], '--fps applies to the density scenario, which this run does not include');
   rejects(['kernels', '--fps', '10', '--hold', '5'], '--fps, --hold apply to the density scenario, which this run does not include');
-  rejects(['density', '--source', 'rtsp', '--size', '1280x720'], '--size and --fps apply to --source synthetic only: the RTSP fixture serves 640x360 at 5 fps');
+  rejects(
+    ['density', '--source', 'rtsp', '--size', '1280x720'],
+    '--size and --fps apply to --source synthetic only: the RTSP fixture serves 640x360 at 5 fps',
+  );
   rejects(['kernels', '--model', 'yolo.onnx'], '--model applies to the inference scenario, which this run does not include');
 });

@@ -16,12 +16,28 @@ const dir = mkdtempSync(path.join(tmpdir(), 'panoptes-compare-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function kase(name: string, median: number, min: number, max: number, better: 'lower' | 'higher' = 'lower', samples = 9): ResultCase {
-  return { scenario: 'kernels', case: name, impl: 'panoptes-avx2', metric: 'ns/px', better, median, min, max, samples, baseline: null, ratio: null, headline: true };
+  return {
+    scenario: 'kernels',
+    case: name,
+    impl: 'panoptes-avx2',
+    metric: 'ns/px',
+    better,
+    median,
+    min,
+    max,
+    samples,
+    baseline: null,
+    ratio: null,
+    headline: true,
+  };
 }
 
 function runFile(name: string, cases: ResultCase[]): string {
   const file = path.join(dir, name);
-  writeFileSync(file, JSON.stringify({ format: RUN_FORMAT, date: '2026-11-24T00:00:00Z', quick: false, argv: [], machine: {}, cases, reports: {} }));
+  writeFileSync(
+    file,
+    JSON.stringify({ format: RUN_FORMAT, date: '2026-11-24T00:00:00Z', quick: false, argv: [], machine: {}, cases, reports: {} }),
+  );
   return file;
 }
 
@@ -55,35 +71,75 @@ test('disjoint ranges next to one very noisy run are not flagged when the delta 
 });
 
 test('cases with fewer than three samples are listed but never flagged, and unmatched cases are counted', () => {
-  const result = compareRuns([kase('one', 100, 100, 100, 'lower', 1), kase('gone', 5, 4, 6)], [kase('one', 200, 200, 200, 'lower', 1), kase('added', 5, 4, 6)]);
+  const result = compareRuns(
+    [kase('one', 100, 100, 100, 'lower', 1), kase('gone', 5, 4, 6)],
+    [kase('one', 200, 200, 200, 'lower', 1), kase('added', 5, 4, 6)],
+  );
   assert.equal(result.pairs[0]?.flagged, false);
-  assert.deepEqual(result.onlyOld.map((c) => c.case), ['gone']);
-  assert.deepEqual(result.onlyNew.map((c) => c.case), ['added']);
+  assert.deepEqual(
+    result.onlyOld.map((c) => c.case),
+    ['gone'],
+  );
+  assert.deepEqual(
+    result.onlyNew.map((c) => c.case),
+    ['added'],
+  );
   assert.match(compareTable(result, 'text', 'x').join('\n'), /n<3/);
 });
 
 test('a capacity interval that moved past the old one is flagged; the same interval is not', () => {
-  const cap = (sustained: number, upper: number): ResultCase => ({ ...kase('capacity', sustained, sustained, upper, 'higher', 0), metric: 'cameras' });
+  const cap = (sustained: number, upper: number): ResultCase => ({
+    ...kase('capacity', sustained, sustained, upper, 'higher', 0),
+    metric: 'cameras',
+  });
   assert.equal(compareCase(cap(1200, 1399), cap(600, 799)).verdict, 'worse');
   assert.equal(compareCase(cap(1200, 1399), cap(1200, 1399)).flagged, false);
 });
 
 test('an old single-scenario report from bench/results is compared through its derived cases', () => {
-  const summary = (median: number): { median: number; min: number; max: number; samples: number[]; iterations: number } =>
-    ({ median, min: median * 0.98, max: median * 1.02, samples: [median * 0.98, median, median * 1.02], iterations: 10 });
+  const summary = (median: number): { median: number; min: number; max: number; samples: number[]; iterations: number } => ({
+    median,
+    min: median * 0.98,
+    max: median * 1.02,
+    samples: [median * 0.98, median, median * 1.02],
+    iterations: 10,
+  });
   const row = (impl: string, ns: number): object => ({
-    case: 'motion gray 640x360', impl, pixels: 1, bytes: 1, nsPerCall: summary(ns),
-    nsPerPixel: { median: ns, min: ns * 0.98, max: ns * 1.02 }, mbPerSecond: 1, timeRatioToOpenCv: impl.startsWith('opencv') ? 1 : ns / 0.16, percentOfMemcpy: null,
+    case: 'motion gray 640x360',
+    impl,
+    pixels: 1,
+    bytes: 1,
+    nsPerCall: summary(ns),
+    nsPerPixel: { median: ns, min: ns * 0.98, max: ns * 1.02 },
+    mbPerSecond: 1,
+    timeRatioToOpenCv: impl.startsWith('opencv') ? 1 : ns / 0.16,
+    percentOfMemcpy: null,
   });
   const file = path.join(dir, 'kernels-2026-11-23.json');
-  writeFileSync(file, JSON.stringify({ scenario: 'kernels', machine: { simd: { active: 'avx2' } }, rows: [row('panoptes-avx2', 0.09), row('opencv-absdiff', 0.16)] }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      scenario: 'kernels',
+      machine: { simd: { active: 'avx2' } },
+      rows: [row('panoptes-avx2', 0.09), row('opencv-absdiff', 0.16)],
+    }),
+  );
   const cases = readCases(file);
-  assert.deepEqual(cases.map((c) => [c.impl, c.baseline, c.headline]), [['panoptes-avx2', 'opencv-absdiff', true], ['opencv-absdiff', 'opencv-absdiff', true]]);
+  assert.deepEqual(
+    cases.map((c) => [c.impl, c.baseline, c.headline]),
+    [
+      ['panoptes-avx2', 'opencv-absdiff', true],
+      ['opencv-absdiff', 'opencv-absdiff', true],
+    ],
+  );
 });
 
 test('a file that is not bench results is rejected with what was expected', () => {
   const file = path.join(dir, 'other.json');
   writeFileSync(file, '{"hello": 1}');
-  assert.throws(() => readCases(file), (err: unknown) => err instanceof ResultsFileError && /holds no bench results this harness knows/.test(err.message));
+  assert.throws(
+    () => readCases(file),
+    (err: unknown) => err instanceof ResultsFileError && /holds no bench results this harness knows/.test(err.message),
+  );
   assert.throws(() => readCases(path.join(dir, 'missing.json')), /cannot read .*missing\.json as JSON/);
 });

@@ -21,9 +21,15 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('density --quick ramps two levels and writes its JSON and SVG to the results dir, and the run file with its cases', () => {
   const runFile = path.join(dir, 'run.json');
-  const stdout = execFileSync(process.execPath, ['--import', 'tsx', RUNNER, 'density', '--quick', '--results-dir', dir, '--json', runFile, '--markdown'], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 180_000,
-  });
+  const stdout = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', RUNNER, 'density', '--quick', '--results-dir', dir, '--json', runFile, '--markdown'],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      timeout: 180_000,
+    },
+  );
   const json = resultPath('density', 'json', dir);
   const svg = resultPath('density', 'svg', dir);
   assert.ok(existsSync(json) && existsSync(svg), `wrote ${json} and ${svg}`);
@@ -42,7 +48,8 @@ test('density --quick ramps two levels and writes its JSON and SVG to the result
   assert.ok(capacity, 'a capacity a worker count');
   assert.ok([0, 2, 4].includes(capacity.maxSustained));
   assert.match(report.answer, /^Capacity \(synthetic 640x360 @ 5 fps, W=\d+\): /);
-  for (const key of ['cpu', 'cores', 'node', 'simd', 'ffmpeg', 'onnxruntime', 'gitCommit', 'gitDirty']) assert.ok(key in report.machine, `machine.${key}`);
+  for (const key of ['cpu', 'cores', 'node', 'simd', 'ffmpeg', 'onnxruntime', 'gitCommit', 'gitDirty'])
+    assert.ok(key in report.machine, `machine.${key}`);
 
   assert.deepEqual(parseSvg(readFileSync(svg, 'utf8')).series, ['p99 capture-to-result ms', 'dropped %']);
 

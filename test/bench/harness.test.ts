@@ -19,7 +19,9 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 test('kernels and jpeg run in quick mode through the harness, and their results come back as cases with a peer', () => {
   const file = path.join(dir, 'run.json');
   const stdout = execFileSync(process.execPath, ['--import', 'tsx', RUNNER, 'kernels', 'jpeg', '--quick', '--json', file], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300_000,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 300_000,
   });
   const run = JSON.parse(readFileSync(file, 'utf8')) as RunFile;
   assert.deepEqual(Object.keys(run.reports), ['kernels', 'jpeg']);
@@ -41,11 +43,16 @@ test('kernels and jpeg run in quick mode through the harness, and their results 
 test('detect-size runs in quick mode through the harness: ring bytes, motion a frame against the whole plane, ffmpeg a frame, per size', () => {
   const file = path.join(dir, 'detect-size.json');
   execFileSync(process.execPath, ['--import', 'tsx', RUNNER, 'detect-size', '--quick', '--json', file], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300_000,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 300_000,
   });
   const run = JSON.parse(readFileSync(file, 'utf8')) as RunFile;
   const report = run.reports['detect-size'] as { rows: Array<{ size: string; ringBytes: number }> };
-  assert.deepEqual(report.rows.map((r) => r.size), ['640x360', '960x540', '1280x720']);
+  assert.deepEqual(
+    report.rows.map((r) => r.size),
+    ['640x360', '960x540', '1280x720'],
+  );
   // Four yuv420p slots (1.5 bytes a pixel) plus the ring's small header.
   for (const r of report.rows) {
     const [w, h] = r.size.split('x').map(Number) as [number, number];

@@ -11,16 +11,23 @@ test('the pipeline bench runs its synthetic ramp, placements and RTSP ramp in qu
   const [synthetic] = report.synthetic.levels;
   assert.ok(synthetic, 'one synthetic level');
   assert.equal(synthetic.cameras, 2);
-  assert.equal(synthetic.placement.reduce((a, b) => a + b, 0), 2, 'every camera placed on a worker');
+  assert.equal(
+    synthetic.placement.reduce((a, b) => a + b, 0),
+    2,
+    'every camera placed on a worker',
+  );
   assert.ok(synthetic.published > 0 && synthetic.latency.count > 0, 'frames were published and analysed');
   assert.equal(synthetic.analysedFps > 0, true);
-  assert.ok(synthetic.cropsPerCameraS > 0, 'candidates were cropped into the cameras\' crop slabs, as the site does');
+  assert.ok(synthetic.cropsPerCameraS > 0, "candidates were cropped into the cameras' crop slabs, as the site does");
   for (const key of ['median', 'min', 'max'] as const) assert.equal(typeof synthetic.cpuPercent[key], 'number');
   assert.equal(typeof synthetic.rssPerCameraMB, 'number');
   assert.equal(synthetic.sustained, synthetic.failures.length === 0);
   assert.equal(report.synthetic.workers.length, report.plan.synthetic.workers.length);
 
-  assert.deepEqual(report.placement.map((p) => p.workers), report.plan.placement.workers);
+  assert.deepEqual(
+    report.placement.map((p) => p.workers),
+    report.plan.placement.workers,
+  );
   assert.ok(report.placement.some((p) => p.label === 'one per camera'));
   for (const p of report.placement) assert.equal(p.runs.length, report.plan.placement.rounds);
 

@@ -4,7 +4,15 @@ import { test } from 'node:test';
 import { barLine, formatDuration, ProgressBar, Steps } from '../../bench/lib/progress.ts';
 
 function stream(isTTY: boolean): { isTTY: boolean; columns: number; text: string; write(t: string): boolean } {
-  return { isTTY, columns: 120, text: '', write(t: string) { this.text += t; return true; } };
+  return {
+    isTTY,
+    columns: 120,
+    text: '',
+    write(t: string) {
+      this.text += t;
+      return true;
+    },
+  };
 }
 
 test('the bar names the scenario, the step i/n, its label, the elapsed time and the ETA', () => {

@@ -8,15 +8,40 @@ import { parseSvg } from './xml.ts';
 function level(cameras: number, p99Ms: number, dropShare: number, completed = true): DensityLevel {
   const zero = { median: 0, min: 0, max: 0 };
   return {
-    workers: 2, cameras, holdS: 10, offeredFps: 5, analysedFps: 5, published: 1, dropped: 0, dropShare, cropsPerCameraS: 4,
-    latency: { p50Ms: 1, p99Ms, meanMs: 1, count: 100, over50: 0 }, p99PerWindowMs: zero, cpuPercent: zero, otherCpuPercent: zero,
-    loopLagP99Ms: zero, loopLagMaxMs: 0, rssPerCameraMB: 4, sustained: p99Ms < 50, failures: [], completed, windows: 5, settleS: 1, cpuPercentPerCamera: 0.1,
+    workers: 2,
+    cameras,
+    holdS: 10,
+    offeredFps: 5,
+    analysedFps: 5,
+    published: 1,
+    dropped: 0,
+    dropShare,
+    cropsPerCameraS: 4,
+    latency: { p50Ms: 1, p99Ms, meanMs: 1, count: 100, over50: 0 },
+    p99PerWindowMs: zero,
+    cpuPercent: zero,
+    otherCpuPercent: zero,
+    loopLagP99Ms: zero,
+    loopLagMaxMs: 0,
+    rssPerCameraMB: 4,
+    sustained: p99Ms < 50,
+    failures: [],
+    completed,
+    windows: 5,
+    settleS: 1,
+    cpuPercentPerCamera: 0.1,
   };
 }
 
 test('the density chart is well-formed XML with the p99 and drops series, the budget line and axis labels', () => {
   const plan = densityPlan({ from: 200, step: 200, max: 1400, budgetMs: 50 }, false, 2);
-  const svg = densityChart(plan, [level(200, 1, 0), level(400, 12, 0), level(600, 37, 0.002), level(800, 553, 0.12), level(1000, 0, 0, false)]);
+  const svg = densityChart(plan, [
+    level(200, 1, 0),
+    level(400, 12, 0),
+    level(600, 37, 0.002),
+    level(800, 553, 0.12),
+    level(1000, 0, 0, false),
+  ]);
   const parsed = parseSvg(svg);
   assert.equal(parsed.root, '{http://www.w3.org/2000/svg}svg');
   assert.deepEqual(parsed.series, ['p99 capture-to-result ms', 'dropped %']);
@@ -30,8 +55,15 @@ test('the density chart is well-formed XML with the p99 and drops series, the bu
 
 test('text in a chart is escaped, so a title with markup stays well-formed', () => {
   const svg = lineChart({
-    title: 'a < b & "c"', xLabel: 'x', leftLabel: 'l', rightLabel: 'r', x: [1, 2],
-    series: [{ name: "o'k", values: [1, null], axis: 'left', color: 'red' }, { name: 'r', values: [3, 4], axis: 'right', color: 'blue' }],
+    title: 'a < b & "c"',
+    xLabel: 'x',
+    leftLabel: 'l',
+    rightLabel: 'r',
+    x: [1, 2],
+    series: [
+      { name: "o'k", values: [1, null], axis: 'left', color: 'red' },
+      { name: 'r', values: [3, 4], axis: 'right', color: 'blue' },
+    ],
   });
   assert.deepEqual(parseSvg(svg).series, ["o'k", 'r']);
   assert.equal(escapeXml('<&>"\''), '&lt;&amp;&gt;&quot;&apos;');

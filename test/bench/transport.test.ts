@@ -6,7 +6,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatReport, measure, type TransportRow } from '../../bench/transport.ts';
 
-const SIZES = [['640x360 gray', 640 * 360], ['1920x1080 yuv420p', 1920 * 1080 * 1.5]] as const;
+const SIZES = [
+  ['640x360 gray', 640 * 360],
+  ['1920x1080 yuv420p', 1920 * 1080 * 1.5],
+] as const;
 const TRANSPORTS = ['ring', 'copy', 'transfer'];
 
 function assertPositiveSummary(s: { median: number; min: number; max: number; samples: number[] }, what: string): void {
@@ -21,8 +24,14 @@ test('the quick transport bench reports ring, copy and transfer at both frame si
   assert.equal(report.quick, true);
   for (const [size, bytes] of SIZES) {
     const rows = report.rows.filter((r) => r.size === size);
-    const transports = rows.filter((r): r is TransportRow & { allocation: NonNullable<TransportRow['allocation']> } => r.allocation !== null);
-    assert.deepEqual(transports.map((r) => r.transport), TRANSPORTS, `${size}: one row per transport`);
+    const transports = rows.filter(
+      (r): r is TransportRow & { allocation: NonNullable<TransportRow['allocation']> } => r.allocation !== null,
+    );
+    assert.deepEqual(
+      transports.map((r) => r.transport),
+      TRANSPORTS,
+      `${size}: one row per transport`,
+    );
     for (const row of rows) {
       const what = `${size} ${row.transport}`;
       assert.equal(row.frameBytes, bytes, `${what}: frame bytes`);

@@ -32,7 +32,11 @@ interface Rig {
   feed(frame: Uint8Array, captureMs: number): void;
 }
 
-type Overrides = { motion?: Partial<ChannelCameraSettings['motion']>; regions?: Partial<ChannelCameraSettings['regions']>; lightingRatio?: number };
+type Overrides = {
+  motion?: Partial<ChannelCameraSettings['motion']>;
+  regions?: Partial<ChannelCameraSettings['regions']>;
+  lightingRatio?: number;
+};
 
 function rig(over: Overrides = {}, onNotice: (n: CandidateNotice, slab: CropSlab) => void = () => {}): Rig {
   const ring = FrameRing.create({ width: W, height: H, format: 'yuv420p', slots: 4 });
@@ -42,9 +46,21 @@ function rig(over: Overrides = {}, onNotice: (n: CandidateNotice, slab: CropSlab
   const slab = CropSlab.create({ width: TENSOR, height: TENSOR, layout: 'nhwc-u8' }, 8, { format: 'yuv420p', width: W, height: H });
   const notices: CandidateNotice[] = [];
   const settings: ChannelCameraSettings = {
-    id: 'cam', ring: ring.buffer, stats: stats.buffer, crops: slab.buffer,
+    id: 'cam',
+    ring: ring.buffer,
+    stats: stats.buffer,
+    crops: slab.buffer,
     motion: {
-      width: 160, height: 90, threshold: 25, minArea: 4, alpha: 0.2, foregroundAlpha: 0.02, gridCols: 8, gridRows: 8, maxBoxes: 32, exclude: null,
+      width: 160,
+      height: 90,
+      threshold: 25,
+      minArea: 4,
+      alpha: 0.2,
+      foregroundAlpha: 0.02,
+      gridCols: 8,
+      gridRows: 8,
+      maxBoxes: 32,
+      exclude: null,
       ...over.motion,
     },
     regions: { padding: 0.1, minSide: 160, maxRegions: 4, fullFrameIntervalMs: 0, ...over.regions },
@@ -58,7 +74,11 @@ function rig(over: Overrides = {}, onNotice: (n: CandidateNotice, slab: CropSlab
     slab.release(n.slot);
   });
   return {
-    pipeline, producer, stats, slab, notices,
+    pipeline,
+    producer,
+    stats,
+    slab,
+    notices,
     feed(frame, captureMs) {
       producer.acquire().set(frame);
       producer.commit(captureMs, 0);
@@ -75,13 +95,17 @@ function rig(over: Overrides = {}, onNotice: (n: CandidateNotice, slab: CropSlab
  * drawn from frame `from` on (default 0). A box already in the first frame would be in the learnt
  * background, and the place it leaves would read as changed until it fades in (foregroundAlpha).
  */
-function movingBoxGraph(boxes: Array<{ color: string; w: number; h: number; x0: number; y0: number; dx: number; dy: number; from?: number }>): string {
+function movingBoxGraph(
+  boxes: Array<{ color: string; w: number; h: number; x0: number; y0: number; dx: number; dy: number; from?: number }>,
+): string {
   const parts = [`color=c=0x707070:size=${W}x${H}:rate=${FPS},format=yuv420p[bg]`];
   let last = 'bg';
   boxes.forEach((b, i) => {
     parts.push(`color=c=${b.color}:size=${b.w}x${b.h}:rate=${FPS},format=yuv420p[b${i}]`);
     const n = `round(t*${FPS})`;
-    parts.push(`[${last}][b${i}]overlay=x='${b.x0}+${b.dx}*${n}':y='${b.y0}+${b.dy}*${n}':eval=frame:enable='gte(n,${b.from ?? 0})'[o${i}]`);
+    parts.push(
+      `[${last}][b${i}]overlay=x='${b.x0}+${b.dx}*${n}':y='${b.y0}+${b.dy}*${n}':eval=frame:enable='gte(n,${b.from ?? 0})'[o${i}]`,
+    );
     last = `o${i}`;
   });
   parts.push(`[${last}]noise=all_seed=3:alls=4:allf=t,format=yuv420p`);
@@ -110,12 +134,18 @@ describe('camera pipeline on rendered video', () => {
       const tensor = slab.tensors[notice.slot] as Uint8Array;
       const m = notice.mapping;
       // The red pixels of the crop, mapped back through the crop's mapping, are the drawn box.
-      let minX = TENSOR, minY = TENSOR, maxX = -1, maxY = -1;
+      let minX = TENSOR,
+        minY = TENSOR,
+        maxX = -1,
+        maxY = -1;
       for (let y = 0; y < TENSOR; y++) {
         for (let x = 0; x < TENSOR; x++) {
           const i = (y * TENSOR + x) * 3;
           if ((tensor[i] as number) > 180 && (tensor[i + 1] as number) < 80 && (tensor[i + 2] as number) < 80) {
-            minX = Math.min(minX, x); maxX = Math.max(maxX, x); minY = Math.min(minY, y); maxY = Math.max(maxY, y);
+            minX = Math.min(minX, x);
+            maxX = Math.max(maxX, x);
+            minY = Math.min(minY, y);
+            maxY = Math.max(maxY, y);
           }
         }
       }
@@ -124,7 +154,8 @@ describe('camera pipeline on rendered video', () => {
       assert.ok(iou(back, t) > 0.85, `frame ${n}: red pixels map back to the drawn box (${JSON.stringify(back)} vs ${JSON.stringify(t)})`);
       // The snapshot kept for the best shot is colour too: V (red-difference) well above neutral at the box.
       const snap = slab.snapshots[notice.slot] as Uint8Array;
-      const cx = (t.x + t.width / 2) >> 1, cy = (t.y + t.height / 2) >> 1;
+      const cx = (t.x + t.width / 2) >> 1,
+        cy = (t.y + t.height / 2) >> 1;
       const v = snap[W * H + (W / 2) * (H / 2) + cy * (W / 2) + cx] as number;
       assert.ok(v > 200, `frame ${n}: snapshot chroma V ${v} is red`);
       motionIou.push(Math.max(...notice.motion.map((b) => iou(b, t))));
@@ -137,13 +168,23 @@ describe('camera pipeline on rendered video', () => {
   });
 
   test('a still scene gets the full-frame pass at the configured period, as two tiles of the shorter side', () => {
-    const still = lavfiGraphFrames(movingBoxGraph([{ color: 'blue', w: 40, h: 40, x0: 300, y0: 160, dx: 0, dy: 0 }]), W, H, 'yuv420p', 1)[0] as Uint8Array;
+    const still = lavfiGraphFrames(
+      movingBoxGraph([{ color: 'blue', w: 40, h: 40, x0: 300, y0: 160, dx: 0, dy: 0 }]),
+      W,
+      H,
+      'yuv420p',
+      1,
+    )[0] as Uint8Array;
     const r = rig({ regions: { fullFrameIntervalMs: 1000 } });
     for (let n = 0; n <= 25; n++) r.feed(still, n * FRAME_MS); // 0 .. 5000 ms
     assert.equal(counter(r, Counter.FullFramePasses), 6, 'at 0, 1000, ... 5000 ms');
     assert.equal(counter(r, Counter.MotionFrames), 0);
-    assert.deepEqual(r.notices.map((n) => [n.captureMs, n.regionCount, n.region.x, n.region.width]).slice(0, 4),
-      [[0, 2, 0, 360], [0, 2, 280, 360], [1000, 2, 0, 360], [1000, 2, 280, 360]]);
+    assert.deepEqual(r.notices.map((n) => [n.captureMs, n.regionCount, n.region.x, n.region.width]).slice(0, 4), [
+      [0, 2, 0, 360],
+      [0, 2, 280, 360],
+      [1000, 2, 0, 360],
+      [1000, 2, 280, 360],
+    ]);
     const off = rig({ regions: { fullFrameIntervalMs: 0 } });
     for (let n = 0; n <= 25; n++) off.feed(still, n * FRAME_MS);
     assert.equal(off.notices.length, 0, 'fullFrameIntervalMs 0 never sends a still scene');
@@ -156,13 +197,28 @@ describe('camera pipeline on rendered video', () => {
     frames.forEach((f, n) => r.feed(f, n * FRAME_MS));
     const motionFrames = new Set(r.notices.map((n) => n.captureMs)).size;
     assert.ok(motionFrames >= 10);
-    assert.ok(r.notices.every((n) => n.regionCount === 2), 'two regions a frame');
+    assert.ok(
+      r.notices.every((n) => n.regionCount === 2),
+      'two regions a frame',
+    );
     assert.equal(counter(r, Counter.RegionsSkipped), 2 * motionFrames, 'the other two objects of each frame');
   });
 
   test('a reconnect starts the motion background again, so a changed scene is not reported as motion', () => {
-    const sceneA = lavfiGraphFrames(movingBoxGraph([{ color: 'green', w: 80, h: 80, x0: 80, y0: 80, dx: 0, dy: 0 }]), W, H, 'yuv420p', 1)[0] as Uint8Array;
-    const sceneB = lavfiGraphFrames(movingBoxGraph([{ color: 'green', w: 80, h: 80, x0: 420, y0: 200, dx: 0, dy: 0 }]), W, H, 'yuv420p', 1)[0] as Uint8Array;
+    const sceneA = lavfiGraphFrames(
+      movingBoxGraph([{ color: 'green', w: 80, h: 80, x0: 80, y0: 80, dx: 0, dy: 0 }]),
+      W,
+      H,
+      'yuv420p',
+      1,
+    )[0] as Uint8Array;
+    const sceneB = lavfiGraphFrames(
+      movingBoxGraph([{ color: 'green', w: 80, h: 80, x0: 420, y0: 200, dx: 0, dy: 0 }]),
+      W,
+      H,
+      'yuv420p',
+      1,
+    )[0] as Uint8Array;
     const withReset = rig();
     for (let n = 0; n < 5; n++) withReset.feed(sceneA, n * FRAME_MS);
     withReset.producer.beginRun(); // what the frame reader does when ffmpeg starts again
@@ -179,8 +235,9 @@ describe('camera pipeline on rendered video', () => {
   });
 
   test('a lighting switch is counted, not sent, and re-baselines the background: no whole-frame candidates after it', () => {
-    const graph = `color=c=0x404040:size=${W}x${H}:rate=${FPS}[a];color=c=0xb0b0b0:size=${W}x${H}:rate=${FPS}[b];`
-      + `[a][b]overlay=enable='gte(n,6)',noise=all_seed=5:alls=4:allf=t,format=yuv420p`;
+    const graph =
+      `color=c=0x404040:size=${W}x${H}:rate=${FPS}[a];color=c=0xb0b0b0:size=${W}x${H}:rate=${FPS}[b];` +
+      `[a][b]overlay=enable='gte(n,6)',noise=all_seed=5:alls=4:allf=t,format=yuv420p`;
     const frames = lavfiGraphFrames(graph, W, H, 'yuv420p', 20);
     const r = rig();
     frames.forEach((f, n) => r.feed(f, n * FRAME_MS));
@@ -191,6 +248,9 @@ describe('camera pipeline on rendered video', () => {
     // and report the whole frame: shown with a ratio no frame reaches.
     const blind = rig({ lightingRatio: 1 });
     frames.forEach((f, n) => blind.feed(f, n * FRAME_MS));
-    assert.ok(blind.notices.some((n) => n.region.width >= 360), 'frame-sized candidates without it');
+    assert.ok(
+      blind.notices.some((n) => n.region.width >= 360),
+      'frame-sized candidates without it',
+    );
   });
 });

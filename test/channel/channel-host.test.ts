@@ -46,7 +46,8 @@ test('control calls are served while frames flow, and cameras added meanwhile ar
       for (let i = 0; i < 20; i++) assert.deepEqual(await remote.cameras(), ['a']);
       const b = camera('b', doorbell);
       await remote.addCamera(b.settings);
-      for (let v = 1; v <= 4; v++) { // as many as b's ring holds: none can be dropped
+      for (let v = 1; v <= 4; v++) {
+        // as many as b's ring holds: none can be dropped
         b.producer.acquire().fill(v);
         b.producer.commit(Date.now(), v);
       }

@@ -11,10 +11,18 @@ import { before, test } from 'node:test';
 import { MotionDetector, toLuma, type Rect } from '../../src/native/index.ts';
 import { renderMovingBoxes, truthBox, type MovingBoxesScene } from '../support/moving-boxes.ts';
 
-const W = 640, H = 360, MW = 320, MH = 180;
+const W = 640,
+  H = 360,
+  MW = 320,
+  MH = 180;
 
 const scene: MovingBoxesScene = {
-  width: W, height: H, fps: 5, frameCount: 70, background: 60, noise: 10,
+  width: W,
+  height: H,
+  fps: 5,
+  frameCount: 70,
+  background: 60,
+  noise: 10,
   boxes: [
     { name: 'slow', width: 40, height: 80, luma: 160, x0: 20, y0: 20, dx: 4, dy: 0, firstFrame: 5, lastFrame: 69 },
     { name: 'dim', width: 40, height: 80, luma: 110, x0: 20, y0: 140, dx: 8, dy: 0, firstFrame: 5, lastFrame: 69 },
@@ -59,10 +67,15 @@ function measure(options: { alpha?: number; foregroundAlpha?: number }): Quality
       boxes.forEach((m, i) => {
         if (!touches(m, truth)) return;
         used.add(i);
-        u = u === null ? m : {
-          x: Math.min(u.x, m.x), y: Math.min(u.y, m.y),
-          width: Math.max(u.x + u.width, m.x + m.width) - Math.min(u.x, m.x), height: Math.max(u.y + u.height, m.y + m.height) - Math.min(u.y, m.y),
-        };
+        u =
+          u === null
+            ? m
+            : {
+                x: Math.min(u.x, m.x),
+                y: Math.min(u.y, m.y),
+                width: Math.max(u.x + u.width, m.x + m.width) - Math.min(u.x, m.x),
+                height: Math.max(u.y + u.height, m.y + m.height) - Math.min(u.y, m.y),
+              };
       });
       ious.push(u === null ? 0 : iou(u, truth));
     }
@@ -95,7 +108,11 @@ test('a low foregroundAlpha keeps motion boxes on the moving object; a plain run
 test('an object that stops fades into the background instead of staying motion for ever', () => {
   // One box walks in, then stands still from frame 10 on.
   const still: MovingBoxesScene = {
-    width: W, height: H, fps: 5, frameCount: 140, background: 60,
+    width: W,
+    height: H,
+    fps: 5,
+    frameCount: 140,
+    background: 60,
     boxes: [{ name: 'stops', width: 40, height: 80, luma: 160, x0: 100, y0: 100, dx: 0, dy: 0, firstFrame: 3, lastFrame: 139 }],
   };
   const frames = renderMovingBoxes(still).frames.map((f) => toLuma(f, 'gray', W, H, new Uint8Array(MW * MH), MW, MH));

@@ -44,7 +44,11 @@ test('no more than maxRegions a frame, most motion first, and the rest are count
   const { regions, skipped } = selectRegions(boxes, { ...o, minSide: 100, padding: 0, maxRegions: 3 });
   assert.equal(regions.length, 3);
   assert.equal(skipped, 3);
-  assert.deepEqual(regions.map((r) => r.x + 50), [5 * 210 + 10, 4 * 210 + 10, 3 * 210 + 10], 'the three largest areas');
+  assert.deepEqual(
+    regions.map((r) => r.x + 50),
+    [5 * 210 + 10, 4 * 210 + 10, 3 * 210 + 10],
+    'the three largest areas',
+  );
 });
 
 test('a cluster already inside a region with more motion is not a region of its own', () => {
@@ -73,12 +77,21 @@ function covers(tiles: Rect[], width: number, height: number): boolean {
 test('the full-frame pass is the whole frame up to twice the detector size, else overlapping squares of the shorter side', () => {
   assert.deepEqual(fullFrameRegions(640, 360, 416), [{ x: 0, y: 0, width: 640, height: 360 }]);
   assert.deepEqual(fullFrameRegions(832, 468, 416), [{ x: 0, y: 0, width: 832, height: 468 }]);
-  assert.deepEqual(fullFrameRegions(1280, 720, 416), [{ x: 0, y: 0, width: 720, height: 720 }, { x: 560, y: 0, width: 720, height: 720 }]);
+  assert.deepEqual(fullFrameRegions(1280, 720, 416), [
+    { x: 0, y: 0, width: 720, height: 720 },
+    { x: 560, y: 0, width: 720, height: 720 },
+  ]);
   const wide = fullFrameRegions(2560, 720, 416);
   assert.equal(wide.length, 4);
   assert.ok(covers(wide, 2560, 720));
   const portrait = fullFrameRegions(720, 1280, 320);
-  assert.deepEqual(portrait.map((t) => [t.x, t.y, t.width, t.height]), [[0, 0, 720, 720], [0, 560, 720, 720]]);
+  assert.deepEqual(
+    portrait.map((t) => [t.x, t.y, t.width, t.height]),
+    [
+      [0, 0, 720, 720],
+      [0, 560, 720, 720],
+    ],
+  );
   const smallModel = fullFrameRegions(1920, 1080, 128);
   assert.ok(smallModel.every((t) => t.width === 1080 && t.height === 1080) && covers(smallModel, 1920, 1080));
 });

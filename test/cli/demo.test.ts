@@ -32,8 +32,14 @@ test('the demo renders its scene clips, logs which native build and SIMD path lo
   assert.deepEqual([...new Set(metrics.map((m) => m['camera']))].sort(), ['entrance', 'lobby', 'plaza']);
   const clips = lines.find((l) => l['msg'] === 'demo clips ready');
   assert.deepEqual(clips?.['scenes'], ['crossing', 'pair', 'stop'], 'the clips of the three cameras are rendered or reused');
-  assert.ok(metrics.every((m) => m['state'] === 'ONLINE'), 'every demo camera is online');
-  assert.ok(lines.some((l) => String(l['msg']).startsWith('camera ONLINE')), 'lifecycle transitions are logged');
+  assert.ok(
+    metrics.every((m) => m['state'] === 'ONLINE'),
+    'every demo camera is online',
+  );
+  assert.ok(
+    lines.some((l) => String(l['msg']).startsWith('camera ONLINE')),
+    'lifecycle transitions are logged',
+  );
 });
 
 test('an unknown command prints the usage and exits non-zero', () => {
@@ -44,7 +50,9 @@ test('an unknown command prints the usage and exits non-zero', () => {
 
 test('a malformed --size is refused with a message naming the flag', () => {
   const result = spawnSync(process.execPath, ['--import', 'tsx', cli, 'demo', '--size', 'big'], {
-    encoding: 'utf8', env: { ...process.env, PANOPTES_LOG_FORMAT: 'json' }, timeout: 30_000,
+    encoding: 'utf8',
+    env: { ...process.env, PANOPTES_LOG_FORMAT: 'json' },
+    timeout: 30_000,
   });
   assert.equal(result.status, 1);
   assert.match(result.stdout + result.stderr, /--size must look like 640x360/);

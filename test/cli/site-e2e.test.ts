@@ -23,7 +23,11 @@ let api = '';
 let wsUrl = '';
 
 const lines = (): Array<Record<string, unknown>> =>
-  output.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  output
+    .join('')
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 before(async () => {
   [broker, rtsp] = await Promise.all([
@@ -71,19 +75,35 @@ test('events reach a mosquitto subscriber and detections, events and state chang
   await waitFor('a person event from the plaza', () => eventLabels.get('plaza') === 'person', 60_000);
   assert.deepEqual([...new Set(eventLabels.values())], ['person'], 'every event of the demo is a person');
   assert.ok(mqttTopics.includes('panoptes/gateway/availability'), 'availability is retained');
-  assert.ok(mqttTopics.some((t) => t.startsWith('panoptes/streams/status/')), 'camera status is retained');
+  assert.ok(
+    mqttTopics.some((t) => t.startsWith('panoptes/streams/status/')),
+    'camera status is retained',
+  );
   ws.close();
   await subscriber.endAsync();
 });
 
 test('the REST API adds an RTSP camera, stops and starts its stream, and deletes it, never showing its password', async () => {
-  const json = async (method: string, route: string, body?: unknown): Promise<{ status: number; text: string; body: Record<string, unknown> }> => {
-    const res = await fetch(`${api}${route}`, { method, headers: { 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const json = async (
+    method: string,
+    route: string,
+    body?: unknown,
+  ): Promise<{ status: number; text: string; body: Record<string, unknown> }> => {
+    const res = await fetch(`${api}${route}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
     const text = await res.text();
     return { status: res.status, text, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
   };
   const url = rtsp.url(0).replace('rtsp://', 'rtsp://viewer:${CAM_PASS}@');
-  const added = await json('POST', '/cameras', { id: 'side-door', channel: 40, streams: { primary: url }, ai: { fps: 5, width: 320, height: 180 } });
+  const added = await json('POST', '/cameras', {
+    id: 'side-door',
+    channel: 40,
+    streams: { primary: url },
+    ai: { fps: 5, width: 320, height: 180 },
+  });
   assert.equal(added.status, 201, added.text);
   const state = async (): Promise<string> => String((await json('GET', '/streams/side-door/status')).body['state']);
   await waitFor('the RTSP camera is ONLINE', async () => (await state()) === 'ONLINE', 60_000);

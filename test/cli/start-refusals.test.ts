@@ -11,15 +11,23 @@ const cli = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const dir = mkdtempSync(path.join(tmpdir(), 'panoptes-refusals-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function start(name: string, yaml: string, args: string[] = []): { status: number | null; lines: Array<Record<string, unknown>>; text: string } {
+function start(
+  name: string,
+  yaml: string,
+  args: string[] = [],
+): { status: number | null; lines: Array<Record<string, unknown>>; text: string } {
   const file = path.join(dir, name);
   writeFileSync(file, yaml);
   const result = spawnSync(process.execPath, ['--import', 'tsx', cli, 'start', '--config', file, ...args], {
-    encoding: 'utf8', timeout: 60_000,
+    encoding: 'utf8',
+    timeout: 60_000,
     env: { PATH: process.env['PATH'], PANOPTES_LOG_FORMAT: 'json', PANOPTES_HTTP_PORT: '0', PANOPTES_MQTT_EMBEDDED_PORT: '0' },
   });
   const text = result.stdout + result.stderr;
-  const lines = text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = text
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   return { status: result.status, lines, text };
 }
 
@@ -28,23 +36,37 @@ test('an outbox directory under /proc is refused at start with E_DIRECTORY_UNUSA
   assert.equal(status, 1, text);
   const failure = lines.find((l) => l['code'] === 'E_DIRECTORY_UNUSABLE');
   assert.ok(failure, text);
-  assert.match(String(failure['msg']), /^mqtt\.outbox\.dir \(\/proc\/panoptes-x\/outbox\) cannot be used: cannot create it \(E[A-Z]+\); set mqtt\.outbox\.dir to a directory/);
+  assert.match(
+    String(failure['msg']),
+    /^mqtt\.outbox\.dir \(\/proc\/panoptes-x\/outbox\) cannot be used: cannot create it \(E[A-Z]+\); set mqtt\.outbox\.dir to a directory/,
+  );
   assert.ok(!text.includes('    at '), 'no stack trace');
 });
 
 test('a gateway.runDir that cannot be written is refused the same way, and a creatable one is created', () => {
   const refused = start('rundir.yaml', `mqtt: {outbox: {dir: ${path.join(dir, 'outbox')}}}\ngateway: {runDir: /proc/self/panoptes-run}\n`);
   assert.equal(refused.status, 1, refused.text);
-  assert.match(String(refused.lines.find((l) => l['code'] === 'E_DIRECTORY_UNUSABLE')?.['msg']), /^gateway\.runDir \(\/proc\/self\/panoptes-run\) cannot be used/);
+  assert.match(
+    String(refused.lines.find((l) => l['code'] === 'E_DIRECTORY_UNUSABLE')?.['msg']),
+    /^gateway\.runDir \(\/proc\/self\/panoptes-run\) cannot be used/,
+  );
   const runDir = path.join(dir, 'deep', 'run');
-  const started = start('ok.yaml', `mqtt: {outbox: {dir: ${path.join(dir, 'outbox2')}}}\ngateway: {runDir: ${runDir}}\n`, ['--duration', '1']);
+  const started = start('ok.yaml', `mqtt: {outbox: {dir: ${path.join(dir, 'outbox2')}}}\ngateway: {runDir: ${runDir}}\n`, [
+    '--duration',
+    '1',
+  ]);
   assert.equal(started.status, 0, started.text);
   assert.ok(existsSync(runDir) && existsSync(path.join(dir, 'outbox2')));
 });
 
 test('an alias bomb at start is one path: message problem with its code, never a stack', () => {
   const yaml = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-  for (let i = 1; i < 9; i += 1) yaml.push(`l${i}: &l${i} [${Array(10).fill(i === 1 ? '*a' : `*l${i - 1}`).join(', ')}]`);
+  for (let i = 1; i < 9; i += 1)
+    yaml.push(
+      `l${i}: &l${i} [${Array(10)
+        .fill(i === 1 ? '*a' : `*l${i - 1}`)
+        .join(', ')}]`,
+    );
   const { status, lines, text } = start('bomb.yaml', yaml.join('\n'));
   assert.equal(status, 1, text);
   const failure = lines.find((l) => l['code'] === 'E_CONFIG_INVALID');

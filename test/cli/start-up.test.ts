@@ -23,28 +23,53 @@ const FPS = 5;
 const dir = mkdtempSync(path.join(tmpdir(), 'panoptes-start-'));
 const clip = path.join(dir, 'clip.mp4');
 const lines: Array<{ msg: string; atMs: number; raw: string }> = [];
-const logger = pino({ level: 'info' }, new Writable({
-  write(chunk: Buffer, _encoding, done) {
-    const raw = chunk.toString();
-    const entry = JSON.parse(raw) as { msg: string; time: number };
-    lines.push({ msg: entry.msg, atMs: entry.time, raw });
-    done();
-  },
-}));
+const logger = pino(
+  { level: 'info' },
+  new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      const raw = chunk.toString();
+      const entry = JSON.parse(raw) as { msg: string; time: number };
+      lines.push({ msg: entry.msg, atMs: entry.time, raw });
+      done();
+    },
+  }),
+);
 let running: RunningSite;
 let warmUpMs = 0;
 const transitions: CameraTransition[] = [];
 
 before(async () => {
   // A moving 720p clip (the camera decodes and scales it like a main stream), a key frame a second.
-  execFileSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-nostdin', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=25',
-    '-t', String(CLIP_SECONDS), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-pix_fmt', 'yuv420p', clip]);
-  const config = parseConfig(JSON.stringify({
-    mqtt: { url: null, embeddedPort: 0, outbox: { dir: path.join(dir, 'outbox') } },
-    http: { host: '127.0.0.1', port: 0 },
-    inference: { backend: { type: 'motion' } },
-    cameras: [{ id: 'clip', channel: 1, streams: { primary: clip } }],
-  }), { env: {} });
+  execFileSync(ffmpegPath(), [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=1280x720:rate=25',
+    '-t',
+    String(CLIP_SECONDS),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-g',
+    '25',
+    '-pix_fmt',
+    'yuv420p',
+    clip,
+  ]);
+  const config = parseConfig(
+    JSON.stringify({
+      mqtt: { url: null, embeddedPort: 0, outbox: { dir: path.join(dir, 'outbox') } },
+      http: { host: '127.0.0.1', port: 0 },
+      inference: { backend: { type: 'motion' } },
+      cameras: [{ id: 'clip', channel: 1, streams: { primary: clip } }],
+    }),
+    { env: {} },
+  );
   warmUpMs = config.inference.overload.warmUpMs;
   running = await startSite(config, logger);
   running.site.onTransition((t) => transitions.push(t));

@@ -19,20 +19,42 @@ test('changes to what ffmpeg or the ring is made from, or to enabled, restart th
     { lifecycle: { stallTimeoutMs: 20_000 } },
     { lifecycle: { ringSlots: 8 } },
     { enabled: false },
-  ]) assert.equal(kindOf(changes), 'ingest', JSON.stringify(changes));
+  ])
+    assert.equal(kindOf(changes), 'ingest', JSON.stringify(changes));
 });
 
 test('motion, regions, sampling and event rules are analysis changes that keep ffmpeg running', () => {
   for (const changes of [
     { motion: { threshold: 40 } },
-    { motion: { exclude: [[[0, 0], [1, 0], [1, 0.2]]] as Array<Array<[number, number]>> } },
+    {
+      motion: {
+        exclude: [
+          [
+            [0, 0],
+            [1, 0],
+            [1, 0.2],
+          ],
+        ] as Array<Array<[number, number]>>,
+      },
+    },
     { regions: { maxRegions: 2 } },
     { sampling: { strategy: 'adaptive' as const } },
     { labels: ['person'] },
-    { zones: { lane: { points: [[0, 0], [1, 0], [1, 1]] as Array<[number, number]> } } },
+    {
+      zones: {
+        lane: {
+          points: [
+            [0, 0],
+            [1, 0],
+            [1, 1],
+          ] as Array<[number, number]>,
+        },
+      },
+    },
     { objects: { person: { minScore: 0.8 } } },
     { rateLimit: null },
-  ]) assert.equal(kindOf(changes), 'analysis', JSON.stringify(changes));
+  ])
+    assert.equal(kindOf(changes), 'analysis', JSON.stringify(changes));
 });
 
 test('names, channels, tags, alerts and a main stream analysis does not read are only stored', () => {
@@ -42,7 +64,8 @@ test('names, channels, tags, alerts and a main stream analysis does not read are
     { tags: ['perimeter'] },
     { alerts: { critical: true } },
     { streams: { primary: 'rtsp://10.0.0.2/main', secondary: 'rtsp://10.0.0.1/sub' } },
-  ]) assert.equal(kindOf(changes), 'metadata', JSON.stringify(changes));
+  ])
+    assert.equal(kindOf(changes), 'metadata', JSON.stringify(changes));
 });
 
 test('a main stream change restarts a camera that has no sub-stream, since analysis reads the main one', () => {
@@ -52,9 +75,18 @@ test('a main stream change restarts a camera that has no sub-stream, since analy
 });
 
 test('cameras are matched by id into added, removed, changed and unchanged', () => {
-  const changes = cameraChanges([camera(), camera({ id: 'dock', channel: 2 })], [camera({ tags: ['x'] }), camera({ id: 'yard', channel: 3 })]);
-  assert.deepEqual(changes.added.map((c) => c.id), ['yard']);
+  const changes = cameraChanges(
+    [camera(), camera({ id: 'dock', channel: 2 })],
+    [camera({ tags: ['x'] }), camera({ id: 'yard', channel: 3 })],
+  );
+  assert.deepEqual(
+    changes.added.map((c) => c.id),
+    ['yard'],
+  );
   assert.deepEqual(changes.removed, ['dock']);
-  assert.deepEqual(changes.changed.map((c) => c.id), ['gate']);
+  assert.deepEqual(
+    changes.changed.map((c) => c.id),
+    ['gate'],
+  );
   assert.deepEqual(changes.unchanged, []);
 });

@@ -27,8 +27,15 @@ test('an override variable is PANOPTES_ plus the path in upper snake case', () =
 
 test('overrides exist for settings but not for lists, free-key maps or cameras', () => {
   const names = [...overridableSettings().keys()];
-  for (const name of ['PANOPTES_HTTP_PORT', 'PANOPTES_MQTT_URL', 'PANOPTES_MQTT_OUTBOX_MAX_EVENTS', 'PANOPTES_INFERENCE_BACKEND_TYPE',
-    'PANOPTES_INFERENCE_BACKEND_MODEL_PATH', 'PANOPTES_DECISIONS_RATE_LIMIT', 'PANOPTES_DEFAULTS_AI_FPS']) {
+  for (const name of [
+    'PANOPTES_HTTP_PORT',
+    'PANOPTES_MQTT_URL',
+    'PANOPTES_MQTT_OUTBOX_MAX_EVENTS',
+    'PANOPTES_INFERENCE_BACKEND_TYPE',
+    'PANOPTES_INFERENCE_BACKEND_MODEL_PATH',
+    'PANOPTES_DECISIONS_RATE_LIMIT',
+    'PANOPTES_DEFAULTS_AI_FPS',
+  ]) {
     assert.ok(names.includes(name), `${name} is an override`);
   }
   for (const name of ['PANOPTES_HTTP_TOKENS', 'PANOPTES_DEFAULTS_TAGS', 'PANOPTES_DEFAULTS_ZONES', 'PANOPTES_CAMERAS']) {
@@ -55,13 +62,19 @@ test('a setting that can only be a string takes a numeric-looking value as text'
 });
 
 test('overrides of camera defaults reach every camera', () => {
-  const config = parseConfig("cameras: [{id: a, channel: 1, streams: {primary: a.mp4}, ai: {width: 320}}]", { env: { PANOPTES_DEFAULTS_AI_FPS: '3' } });
+  const config = parseConfig('cameras: [{id: a, channel: 1, streams: {primary: a.mp4}, ai: {width: 320}}]', {
+    env: { PANOPTES_DEFAULTS_AI_FPS: '3' },
+  });
   assert.equal(config.cameras[0]?.ai.fps, 3);
   assert.equal(config.cameras[0]?.ai.width, 320);
 });
 
 test('a bad override names the variable next to the setting', () => {
-  const err = configError('', { PANOPTES_HTTP_PORT: 'eighty', PANOPTES_INFERENCE_POOL_MAX_BATCH: '0', PANOPTES_DECISIONS_RATE_LIMIT: '{"burst": 0, "perMinute": 5}' });
+  const err = configError('', {
+    PANOPTES_HTTP_PORT: 'eighty',
+    PANOPTES_INFERENCE_POOL_MAX_BATCH: '0',
+    PANOPTES_DECISIONS_RATE_LIMIT: '{"burst": 0, "perMinute": 5}',
+  });
   assert.deepEqual(err.problems, [
     'http.port (from PANOPTES_HTTP_PORT): expected a number, received a string',
     'inference.pool.maxBatch (from PANOPTES_INFERENCE_POOL_MAX_BATCH): expected a number >= 1',
@@ -75,10 +88,16 @@ test('PANOPTES_ variables that are not settings are ignored', () => {
 });
 
 test('${VAR} secrets are resolved into Secret values that only reveal() shows', () => {
-  const config = parseConfig("http: {tokens: ['${API_TOKEN}', 'Bearer-${API_TOKEN}']}\nmqtt: {username: svc, password: '${MQTT_PASSWORD}'}", {
-    env: { API_TOKEN: TOKEN, MQTT_PASSWORD: PASSWORD },
-  });
-  assert.deepEqual(config.http.tokens.map((t) => t.reveal()), [TOKEN, `Bearer-${TOKEN}`]);
+  const config = parseConfig(
+    "http: {tokens: ['${API_TOKEN}', 'Bearer-${API_TOKEN}']}\nmqtt: {username: svc, password: '${MQTT_PASSWORD}'}",
+    {
+      env: { API_TOKEN: TOKEN, MQTT_PASSWORD: PASSWORD },
+    },
+  );
+  assert.deepEqual(
+    config.http.tokens.map((t) => t.reveal()),
+    [TOKEN, `Bearer-${TOKEN}`],
+  );
   assert.equal(config.mqtt.password?.reveal(), PASSWORD);
   assert.ok(config.mqtt.password instanceof Secret);
 });
@@ -106,7 +125,9 @@ test('a secret written into the file itself is not echoed by an error about it',
 
 test('a ${VAR} secret whose variable is not set is an error naming the field and the variable', () => {
   const err = configError("http: {tokens: ['${API_TOKEN}']}\nmqtt: {password: '${MQTT_PASSWORD}'}", { MQTT_PASSWORD: PASSWORD });
-  assert.deepEqual(err.problems, ['http.tokens[0]: refers to ${API_TOKEN}, which is not set in the environment; set it or remove the reference']);
+  assert.deepEqual(err.problems, [
+    'http.tokens[0]: refers to ${API_TOKEN}, which is not set in the environment; set it or remove the reference',
+  ]);
   assert.ok(!err.message.includes(PASSWORD));
 });
 

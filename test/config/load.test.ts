@@ -28,7 +28,10 @@ function camera(fields = '', id = 'gate', channel = 1): string {
 test('the 8-channel site example validates, with its defaults merged under every camera', async () => {
   const config = await loadConfig(exampleFile('site-example.yaml'), { env: EXAMPLE_ENV });
   assert.equal(config.cameras.length, 8);
-  assert.deepEqual(config.cameras.filter((c) => !c.enabled).map((c) => c.id), ['warehouse-aisle-b', 'yard-overview']);
+  assert.deepEqual(
+    config.cameras.filter((c) => !c.enabled).map((c) => c.id),
+    ['warehouse-aisle-b', 'yard-overview'],
+  );
   assert.equal(config.inference.backend.type, 'onnx');
   const gate = config.cameras[0];
   assert.ok(gate);
@@ -37,14 +40,20 @@ test('the 8-channel site example validates, with its defaults merged under every
   assert.deepEqual(gate.objects['car'], { minScore: 0.5, requiredZones: ['entry-lane'] }, 'the camera adds its own label rules');
   assert.deepEqual(gate.tags, ['site-north', 'gate', 'entry'], 'a list replaces the default list');
   const perimeter = config.cameras.find((c) => c.id === 'perimeter-east');
-  assert.deepEqual(perimeter?.sampling, { strategy: 'adaptive', minMotionRatio: 0, minFps: 0.5, maxFps: 4, rise: 2, halfLifeMs: 10_000 },
-    'a sampling strategy other than the default replaces the default instead of merging its fields');
+  assert.deepEqual(
+    perimeter?.sampling,
+    { strategy: 'adaptive', minMotionRatio: 0, minFps: 0.5, maxFps: 4, rise: 2, halfLifeMs: 10_000 },
+    'a sampling strategy other than the default replaces the default instead of merging its fields',
+  );
   assert.equal(perimeter?.ai.mode, 'hybrid');
 });
 
 test('the demo config validates: four looping real-photo scene clips, the shipped NanoDet backend and the embedded broker', async () => {
   const config = await loadConfig(exampleFile('demo.yaml'), { env: {} });
-  assert.deepEqual(config.cameras.map((c) => c.id), ['plaza', 'entrance', 'lobby', 'doorway']);
+  assert.deepEqual(
+    config.cameras.map((c) => c.id),
+    ['plaza', 'entrance', 'lobby', 'doorway'],
+  );
   assert.deepEqual(demoScenes(config), ['crossing', 'pair', 'stop', 'face'], 'every camera plays a scene of the catalogue');
   assert.ok(config.cameras.every((c) => c.loop && c.enabled));
   assert.equal(config.inference.backend.type, 'nanodet', 'the shipped detector labels the people');
@@ -57,17 +66,34 @@ test('an empty file is a valid config with every default and no cameras', () => 
   assert.equal(config.http.port, 8080);
   assert.equal(config.http.host, '127.0.0.1');
   assert.equal(config.gateway.workers, 'auto');
-  assert.deepEqual(config.inference.backend, {
-    type: 'nanodet', classes: ['person', 'bicycle', 'car', 'motorcycle', 'bus', 'truck', 'bird', 'cat', 'dog', 'horse', 'sheep', 'cow', 'bear'],
-    scoreThreshold: 0.4, iouThreshold: 0.5, maxDetections: 100, channelOrder: 'bgr', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225],
-    executionProviders: ['cpu'], maxBatch: 4, threads: 1,
-  }, 'the shipped detector, with no modelPath: the converted NanoDet-m 416');
+  assert.deepEqual(
+    config.inference.backend,
+    {
+      type: 'nanodet',
+      classes: ['person', 'bicycle', 'car', 'motorcycle', 'bus', 'truck', 'bird', 'cat', 'dog', 'horse', 'sheep', 'cow', 'bear'],
+      scoreThreshold: 0.4,
+      iouThreshold: 0.5,
+      maxDetections: 100,
+      channelOrder: 'bgr',
+      mean: [0.485, 0.456, 0.406],
+      std: [0.229, 0.224, 0.225],
+      executionProviders: ['cpu'],
+      maxBatch: 4,
+      threads: 1,
+    },
+    'the shipped detector, with no modelPath: the converted NanoDet-m 416',
+  );
 });
 
 test('a camera gets the issue 3 lifecycle defaults when it sets none', () => {
   const [gate] = parseConfig(`cameras: [${camera()}]`, { env: {} }).cameras;
   assert.deepEqual(gate?.lifecycle, {
-    ioTimeoutMs: 5000, stallTimeoutMs: 10_000, firstFrameTimeoutMs: 20_000, stableAfterMs: 30_000, udpFallbackAfter: 3, ringSlots: 4,
+    ioTimeoutMs: 5000,
+    stallTimeoutMs: 10_000,
+    firstFrameTimeoutMs: 20_000,
+    stableAfterMs: 30_000,
+    udpFallbackAfter: 3,
+    ringSlots: 4,
     backoff: { initialMs: 1000, factor: 2, maxMs: 30_000, jitter: 0.1 },
     circuit: { failureThreshold: 5, openMs: 60_000, halfOpenMaxTrials: 3, successThreshold: 2 },
   });
@@ -112,24 +138,30 @@ test('duplicate ids and channels name both indexes, next to the other problems o
 });
 
 test('a camera id must be a slug', () => {
-  assert.deepEqual(problemsOf(`cameras: [${camera('', 'Gate 1')}]`),
-    ['cameras[0].id: expected a slug: lower-case letters, digits, - or _ (at most 64, starting with a letter or digit)']);
+  assert.deepEqual(problemsOf(`cameras: [${camera('', 'Gate 1')}]`), [
+    'cameras[0].id: expected a slug: lower-case letters, digits, - or _ (at most 64, starting with a letter or digit)',
+  ]);
 });
 
 test('a zone polygon with too few points or no area is rejected at the zone', () => {
-  assert.deepEqual(problemsOf(`cameras: [${camera('zones: {dock-edge: {points: [[0, 0], [1, 1]]}, lane: {points: [[0, 0], [0.5, 0.5], [1, 1]]}}')}]`), [
-    'cameras[0].zones["dock-edge"].points: a polygon needs at least 3 points',
-    // The decisions schema checks the area of any point list, also one that is too short.
-    'cameras[0].zones["dock-edge"].points: a polygon needs an area: its points all lie on one line',
-    'cameras[0].zones.lane.points: a polygon needs an area: its points all lie on one line',
+  assert.deepEqual(
+    problemsOf(`cameras: [${camera('zones: {dock-edge: {points: [[0, 0], [1, 1]]}, lane: {points: [[0, 0], [0.5, 0.5], [1, 1]]}}')}]`),
+    [
+      'cameras[0].zones["dock-edge"].points: a polygon needs at least 3 points',
+      // The decisions schema checks the area of any point list, also one that is too short.
+      'cameras[0].zones["dock-edge"].points: a polygon needs an area: its points all lie on one line',
+      'cameras[0].zones.lane.points: a polygon needs an area: its points all lie on one line',
+    ],
+  );
+  assert.deepEqual(problemsOf(`cameras: [${camera('zones: {lane: {points: [[0, 0], [1.5, 0], [1, 1]]}}')}]`), [
+    'cameras[0].zones.lane.points[1][0]: expected a number <= 1',
   ]);
-  assert.deepEqual(problemsOf(`cameras: [${camera('zones: {lane: {points: [[0, 0], [1.5, 0], [1, 1]]}}')}]`),
-    ['cameras[0].zones.lane.points[1][0]: expected a number <= 1']);
 });
 
 test('an object rule that requires an undefined zone is named', () => {
-  assert.deepEqual(problemsOf(`cameras: [${camera('objects: {person: {requiredZones: [yard]}}')}]`),
-    ['cameras[0].objects.person.requiredZones[0]: unknown zone "yard": define it under zones']);
+  assert.deepEqual(problemsOf(`cameras: [${camera('objects: {person: {requiredZones: [yard]}}')}]`), [
+    'cameras[0].objects.person.requiredZones[0]: unknown zone "yard": define it under zones',
+  ]);
 });
 
 test('a stream URL with an unsupported scheme or no host is rejected', () => {
@@ -153,8 +185,9 @@ test('recording is refused until it is implemented, in a camera and in the defau
 });
 
 test('invalid defaults are reported once, at defaults, not again under every camera', () => {
-  assert.deepEqual(problemsOf(`defaults: {ai: {fps: -1}}\ncameras: [${camera()}, ${camera('', 'dock', 2)}]`),
-    ['defaults.ai.fps: expected a number > 0']);
+  assert.deepEqual(problemsOf(`defaults: {ai: {fps: -1}}\ncameras: [${camera()}, ${camera('', 'dock', 2)}]`), [
+    'defaults.ai.fps: expected a number > 0',
+  ]);
 });
 
 test('YAML syntax errors give the line and column', () => {
@@ -168,8 +201,13 @@ test('a document that is not a mapping is named as the root', () => {
 });
 
 test('an unreadable file is a ConfigError naming the file', async () => {
-  await assert.rejects(loadConfig('/nonexistent/panoptes.yaml'), (err: unknown) =>
-    err instanceof ConfigError && err.message.startsWith('Invalid configuration in /nonexistent/panoptes.yaml') && err.problems[0] === 'cannot read the file: ENOENT');
+  await assert.rejects(
+    loadConfig('/nonexistent/panoptes.yaml'),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      err.message.startsWith('Invalid configuration in /nonexistent/panoptes.yaml') &&
+      err.problems[0] === 'cannot read the file: ENOENT',
+  );
 });
 
 test('the example file text is what the docs point editors at: it names the JSON Schema', () => {

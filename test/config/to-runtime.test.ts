@@ -22,31 +22,57 @@ test('a camera maps to the CameraSpec the gateway takes, reading the sub-stream 
   const [gate, dock] = camerasOf(SITE);
   assert.ok(gate && dock);
   assert.deepEqual(cameraSpec(gate), {
-    id: 'gate', url: 'rtsp://${U}:${P}@10.0.0.1/sub', transport: 'udp', loop: false, width: 320, height: 180, fps: 4,
-    format: 'gray', sampling: 'hybrid', minFps: 2, ioTimeoutMs: 5000, stallTimeoutMs: 4000, firstFrameTimeoutMs: 20_000, stableAfterMs: 30_000,
-    udpFallbackAfter: 3, ringSlots: 8,
+    id: 'gate',
+    url: 'rtsp://${U}:${P}@10.0.0.1/sub',
+    transport: 'udp',
+    loop: false,
+    width: 320,
+    height: 180,
+    fps: 4,
+    format: 'gray',
+    sampling: 'hybrid',
+    minFps: 2,
+    ioTimeoutMs: 5000,
+    stallTimeoutMs: 4000,
+    firstFrameTimeoutMs: 20_000,
+    stableAfterMs: 30_000,
+    udpFallbackAfter: 3,
+    ringSlots: 8,
     backoff: { initialMs: 1000, factor: 2, maxMs: 5000, jitter: 0.1 },
     circuit: { failureThreshold: 5, openMs: 60_000, halfOpenMaxTrials: 3, successThreshold: 2 },
   });
   assert.equal(cameraSpec(dock).url, 'rtsp://10.0.0.2/main', 'without a sub-stream the main stream is analysed');
 });
 
-test('a camera maps to the analysis settings of its channel worker: motion on a 320-wide plane, regions the detector\'s size', () => {
+test("a camera maps to the analysis settings of its channel worker: motion on a 320-wide plane, regions the detector's size", () => {
   const [, dock] = camerasOf(SITE);
   assert.ok(dock);
   assert.deepEqual(analysisSettings(dock), {
     motion: {
-      width: 320, height: 180, threshold: 25, minArea: 16, alpha: 0.2, foregroundAlpha: 0.02, gridCols: 8, gridRows: 8, maxBoxes: 32, exclude: null,
+      width: 320,
+      height: 180,
+      threshold: 25,
+      minArea: 16,
+      alpha: 0.2,
+      foregroundAlpha: 0.02,
+      gridCols: 8,
+      gridRows: 8,
+      maxBoxes: 32,
+      exclude: null,
     },
     regions: { padding: 0.15, minSide: MOTION_REGION_SIDE, maxRegions: 4, fullFrameIntervalMs: 0 },
     lightingRatio: 0.6,
   });
   const withModel = analysisSettings(dock, { width: 416, height: 416 }).regions;
-  assert.equal(withModel.minSide, 416, 'the backend\'s input size');
-  assert.equal(withModel.fullFrameIntervalMs, 5000, 'a backend that reads pixels gets the full-frame pass; the motion backend has nothing to find in a still frame');
+  assert.equal(withModel.minSide, 416, "the backend's input size");
+  assert.equal(
+    withModel.fullFrameIntervalMs,
+    5000,
+    'a backend that reads pixels gets the full-frame pass; the motion backend has nothing to find in a still frame',
+  );
 });
 
-test('the motion plane keeps the frame\'s aspect, never exceeds the frame, and an explicit size larger than the frame is refused', () => {
+test("the motion plane keeps the frame's aspect, never exceeds the frame, and an explicit size larger than the frame is refused", () => {
   const [fourThree, small, explicit] = camerasOf(`
 cameras:
   - {id: a, channel: 1, streams: {primary: a.mp4}, ai: {width: 640, height: 480}}
@@ -57,14 +83,20 @@ cameras:
   assert.deepEqual([analysisSettings(small!).motion.width, analysisSettings(small!).motion.height], [160, 90]);
   assert.deepEqual([analysisSettings(explicit!).motion.width, analysisSettings(explicit!).motion.height], [480, 200]);
   assert.equal(analysisSettings(explicit!, { width: 416, height: 416 }).regions.minSide, 300, 'an explicit minSide wins');
-  assert.throws(() => camerasOf("cameras: [{id: a, channel: 1, streams: {primary: a.mp4}, ai: {width: 640, height: 360}, motion: {width: 800}}]"),
-    /cameras\[0\]\.motion\.width: motion\.width 800 is larger than ai\.width 640/);
-  assert.throws(() => camerasOf("cameras: [{id: a, channel: 1, streams: {primary: a.mp4}, ai: {width: 640, height: 360}, motion: {height: 400}}]"),
-    /cameras\[0\]\.motion\.height: motion\.height 400 is larger than ai\.height 360/);
+  assert.throws(
+    () => camerasOf('cameras: [{id: a, channel: 1, streams: {primary: a.mp4}, ai: {width: 640, height: 360}, motion: {width: 800}}]'),
+    /cameras\[0\]\.motion\.width: motion\.width 800 is larger than ai\.width 640/,
+  );
+  assert.throws(
+    () => camerasOf('cameras: [{id: a, channel: 1, streams: {primary: a.mp4}, ai: {width: 640, height: 360}, motion: {height: 400}}]'),
+    /cameras\[0\]\.motion\.height: motion\.height 400 is larger than ai\.height 360/,
+  );
 });
 
 test('motion exclusion polygons become a mask of the analysis size', () => {
-  const [camera] = camerasOf("cameras: [{id: a, channel: 1, streams: {primary: a.mp4}, ai: {width: 32, height: 16}, motion: {exclude: [[[0, 0], [0.5, 0], [0.5, 0.5], [0, 0.5]]]}}]");
+  const [camera] = camerasOf(
+    'cameras: [{id: a, channel: 1, streams: {primary: a.mp4}, ai: {width: 32, height: 16}, motion: {exclude: [[[0, 0], [0.5, 0], [0.5, 0.5], [0, 0.5]]]}}]',
+  );
   assert.ok(camera);
   const mask = analysisSettings(camera).motion.exclude;
   assert.ok(mask);
@@ -75,7 +107,12 @@ test('motion exclusion polygons become a mask of the analysis size', () => {
 });
 
 test('overlapping exclusion polygons mark each pixel once', () => {
-  const square = [[0, 0], [1, 0], [1, 1], [0, 1]] as Array<[number, number]>;
+  const square = [
+    [0, 0],
+    [1, 0],
+    [1, 1],
+    [0, 1],
+  ] as Array<[number, number]>;
   const mask = rasterizeMask([square, square], 4, 4);
   assert.deepEqual([...(mask ?? [])], new Array<number>(16).fill(1));
   assert.equal(rasterizeMask([], 4, 4), null);
@@ -83,22 +120,37 @@ test('overlapping exclusion polygons mark each pixel once', () => {
 
 test('the camera diff finds added, removed and changed cameras and leaves the rest alone', () => {
   const before = camerasOf(SITE);
-  const after = camerasOf(SITE
-    .replace('{id: dock, channel: 2', '{id: dock, channel: 2, motion: {threshold: 40}')
-    .replace(/ {2}- \{id: yard.*\n/, '  - {id: lobby, channel: 4, streams: {primary: a.mp4}}\n'));
+  const after = camerasOf(
+    SITE.replace('{id: dock, channel: 2', '{id: dock, channel: 2, motion: {threshold: 40}').replace(
+      / {2}- \{id: yard.*\n/,
+      '  - {id: lobby, channel: 4, streams: {primary: a.mp4}}\n',
+    ),
+  );
   const changes = cameraChanges(before, after);
-  assert.deepEqual(changes.added.map((c) => c.id), ['lobby']);
+  assert.deepEqual(
+    changes.added.map((c) => c.id),
+    ['lobby'],
+  );
   assert.deepEqual(changes.removed, ['yard']);
-  assert.deepEqual(changes.changed.map((c) => c.id), ['dock']);
+  assert.deepEqual(
+    changes.changed.map((c) => c.id),
+    ['dock'],
+  );
   assert.equal(changes.changed[0]?.motion.threshold, 40, 'changed holds the new entry');
   assert.deepEqual(changes.unchanged, ['gate']);
 });
 
 test('enabling a camera or changing a default it inherits counts as a change; reordering does not', () => {
   const before = camerasOf(SITE);
-  assert.deepEqual(cameraChanges(before, camerasOf(SITE.replace('enabled: false', 'enabled: true'))).changed.map((c) => c.id), ['yard']);
-  assert.deepEqual(cameraChanges(before, camerasOf(SITE.replace('fps: 4', 'fps: 6'))).changed.map((c) => c.id), ['dock', 'yard'],
-    'gate sets its own fps');
+  assert.deepEqual(
+    cameraChanges(before, camerasOf(SITE.replace('enabled: false', 'enabled: true'))).changed.map((c) => c.id),
+    ['yard'],
+  );
+  assert.deepEqual(
+    cameraChanges(before, camerasOf(SITE.replace('fps: 4', 'fps: 6'))).changed.map((c) => c.id),
+    ['dock', 'yard'],
+    'gate sets its own fps',
+  );
   const reordered = [...before].reverse();
   assert.deepEqual(cameraChanges(before, reordered), { added: [], removed: [], changed: [], unchanged: ['yard', 'dock', 'gate'] });
 });

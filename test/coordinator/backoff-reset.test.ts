@@ -37,11 +37,17 @@ test('the reconnect delay grows across failures and returns to the initial delay
     // The first connection is cut at once: far shorter than stableAfterMs.
     if (t.to === 'ONLINE' && online() === 1) camera.cutStreams();
   };
-  const actor = new CameraActor(cameraSpec('cam', camera.url, {
-    width: 160, height: 90, stableAfterMs: STABLE_AFTER_MS, stallTimeoutMs: 10_000,
-    backoff: { initialMs: 200, factor: 2, maxMs: 10_000, jitter: 0 },
-    circuit: { failureThreshold: 100, openMs: 1000, halfOpenMaxTrials: 1, successThreshold: 1 },
-  }), { ffmpeg: resolveFfmpeg(), runDir: dir, logger: pino({ level: 'silent' }), onTransition });
+  const actor = new CameraActor(
+    cameraSpec('cam', camera.url, {
+      width: 160,
+      height: 90,
+      stableAfterMs: STABLE_AFTER_MS,
+      stallTimeoutMs: 10_000,
+      backoff: { initialMs: 200, factor: 2, maxMs: 10_000, jitter: 0 },
+      circuit: { failureThreshold: 100, openMs: 1000, halfOpenMaxTrials: 1, successThreshold: 1 },
+    }),
+    { ffmpeg: resolveFfmpeg(), runDir: dir, logger: pino({ level: 'silent' }), onTransition },
+  );
   camera.mode = 'refusing';
   try {
     actor.start();
@@ -53,7 +59,10 @@ test('the reconnect delay grows across failures and returns to the initial delay
 
     const reasons = offline().map((t) => t.reason.replace(/; reconnecting in \d+ ms$/, ''));
     assert.deepEqual(offline().map(announcedDelay), [200, 400, 800, 1600, 200], reasons.join(' | '));
-    assert.ok(reasons.slice(0, 3).every((r) => /5XX|503/.test(r)), `refusals: ${reasons.join(' | ')}`);
+    assert.ok(
+      reasons.slice(0, 3).every((r) => /5XX|503/.test(r)),
+      `refusals: ${reasons.join(' | ')}`,
+    );
     assert.deepEqual(reasons.slice(3), ['stream ended', 'stream ended'], 'an ended stream is not blamed on an earlier error');
     // Each announced delay is the one the actor waited before its next attempt. libuv counts a timer
     // from its loop time, cached before the transition was stamped, so it may fire a few ms early.

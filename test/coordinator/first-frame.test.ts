@@ -67,11 +67,16 @@ test('a camera whose first key frame comes after the stall timeout goes ONLINE w
 test('a camera that never sends a frame counts exactly one breaker failure per attempt, none a stall', async () => {
   const firstFrameTimeoutMs = 1500;
   const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/video.mjpg`;
-  const cam = await gateway.addCamera(cameraSpec('silent', url, {
-    stallTimeoutMs: 300, firstFrameTimeoutMs, ioTimeoutMs: 10_000,
-    backoff: { initialMs: 100, factor: 1, maxMs: 100, jitter: 0 },
-    circuit: { failureThreshold: 3, openMs: 600_000, halfOpenMaxTrials: 1, successThreshold: 1 },
-  }), analysis());
+  const cam = await gateway.addCamera(
+    cameraSpec('silent', url, {
+      stallTimeoutMs: 300,
+      firstFrameTimeoutMs,
+      ioTimeoutMs: 10_000,
+      backoff: { initialMs: 100, factor: 1, maxMs: 100, jitter: 0 },
+      circuit: { failureThreshold: 3, openMs: 600_000, halfOpenMaxTrials: 1, successThreshold: 1 },
+    }),
+    analysis(),
+  );
   const failuresAt: number[] = [];
   const stop = gateway.onTransition((t) => {
     if (t.camera === 'silent' && t.from === 'CONNECTING') failuresAt.push(cam.actor.breaker.consecutiveFailures);
@@ -79,7 +84,10 @@ test('a camera that never sends a frame counts exactly one breaker failure per a
   await waitFor('the circuit open', () => cam.actor.state === 'CIRCUIT_OPEN', 90_000);
   stop();
   const seen = of('silent');
-  assert.deepEqual(seen.map((t) => t.to), ['CONNECTING', 'OFFLINE', 'CONNECTING', 'OFFLINE', 'CONNECTING', 'CIRCUIT_OPEN']);
+  assert.deepEqual(
+    seen.map((t) => t.to),
+    ['CONNECTING', 'OFFLINE', 'CONNECTING', 'OFFLINE', 'CONNECTING', 'CIRCUIT_OPEN'],
+  );
   assert.deepEqual(failuresAt, [1, 2, 3], 'one failure per attempt');
   for (let i = 0; i < seen.length; i += 2) {
     const attempt = seen[i] as CameraTransition;

@@ -85,7 +85,10 @@ test('an unreachable camera backs off, opens its circuit, and half-opens on sche
   await waitFor('half-open trial', () => transitions.filter((t) => t.camera === 'dead' && t.to === 'CONNECTING').length >= 4);
   const trial = transitions.filter((t) => t.camera === 'dead' && t.to === 'CONNECTING')[3] as CameraTransition;
   assert.ok(trial.atMs - opened.atMs >= 1990, `trial ${trial.atMs - opened.atMs} ms after opening`);
-  await waitFor('open again after the failed trial', () => transitions.filter((t) => t.camera === 'dead' && t.to === 'CIRCUIT_OPEN').length >= 2);
+  await waitFor(
+    'open again after the failed trial',
+    () => transitions.filter((t) => t.camera === 'dead' && t.to === 'CIRCUIT_OPEN').length >= 2,
+  );
   assert.equal(cam.actor.ring.counter(Ctrl.Published), 0);
   await gateway.removeCamera('dead');
   assert.equal(statesOf('dead').at(-1), 'DISABLED');

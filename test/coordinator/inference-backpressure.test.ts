@@ -23,9 +23,12 @@ before(async () => {
   hub = await InferenceHub.start({
     pool: {
       backend: { type: 'test', control: control.buffer, tensor: { width: 64, height: 64, layout: 'nchw-f32' } },
-      threads: 1, extraBackends: { test: TEST_BACKEND_URL },
+      threads: 1,
+      extraBackends: { test: TEST_BACKEND_URL },
     },
-    decisions: globalDecisionsSchema.parse({}), publisher: new EventBus(), logger,
+    decisions: globalDecisionsSchema.parse({}),
+    publisher: new EventBus(),
+    logger,
   });
   gateway = new Gateway({ ffmpeg: resolveFfmpeg(), logger, workers: 1, onCandidate: (n) => hub.submit(n), onTick: (t) => hub.tick(t) });
   gateway.start();

@@ -12,12 +12,15 @@ import { waitFor } from '../support/wait.ts';
 
 // Every log line at debug (ffmpeg's stderr included) is kept to check that no credential leaks.
 const logLines: string[] = [];
-const logger = pino({ level: 'debug' }, new Writable({
-  write(chunk: Buffer, _encoding, done) {
-    logLines.push(chunk.toString());
-    done();
-  },
-}));
+const logger = pino(
+  { level: 'debug' },
+  new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(chunk.toString());
+      done();
+    },
+  }),
+);
 let gateway: Gateway;
 let server: RtspServer;
 let secured: RtspServer;
@@ -64,7 +67,12 @@ test('wrong credentials back off, open the circuit, and half-open on schedule; r
   await waitFor('circuit open', () => cam.actor.state === 'CIRCUIT_OPEN', 60_000);
   assert.equal(cam.actor.lastError?.kind, 'unauthorized');
   assert.ok(!JSON.stringify(of('wrongpw')).includes('wrong'.concat('@')), 'the password never appears in a transition');
-  assert.deepEqual(of('wrongpw').filter((t) => t.to === 'OFFLINE').map((t) => /reconnecting in (\d+) ms/.exec(t.reason)?.[1]), ['200', '400']);
+  assert.deepEqual(
+    of('wrongpw')
+      .filter((t) => t.to === 'OFFLINE')
+      .map((t) => /reconnecting in (\d+) ms/.exec(t.reason)?.[1]),
+    ['200', '400'],
+  );
   const opened = of('wrongpw').find((t) => t.to === 'CIRCUIT_OPEN') as CameraTransition;
   await waitFor('half-open trial', () => of('wrongpw').filter((t) => t.to === 'CONNECTING').length === 4, 60_000);
   const trial = of('wrongpw').filter((t) => t.to === 'CONNECTING')[3] as CameraTransition;
@@ -85,13 +93,20 @@ test('RTSP over UDP works as a configured transport', async () => {
 
 test('twenty RTSP cameras run at once, each online and analysed', async () => {
   const ids = Array.from({ length: 20 }, (_, i) => `many${i}`);
-  const cams = await Promise.all(ids.map((id, i) => gateway.addCamera(cameraSpec(id, server.url(i % 4), { fps: 5, stallTimeoutMs: 10_000 }), analysis())));
+  const cams = await Promise.all(
+    ids.map((id, i) => gateway.addCamera(cameraSpec(id, server.url(i % 4), { fps: 5, stallTimeoutMs: 10_000 }), analysis())),
+  );
   // Twenty clients joining shared media wait for their first key frame (issue 10): the first-frame
   // timeout covers that, so each camera connects once and goes ONLINE without a stall or a retry.
   await waitFor('all twenty online', () => cams.every((c) => c.actor.state === 'ONLINE'), 180_000);
   await waitFor('all twenty analysed', () => cams.every((c) => c.stats.get(Counter.Analysed) >= 10), 120_000);
   for (const id of ids) {
-    assert.ok(of(id).every((t) => t.to !== 'STALLED' || t.from === 'ONLINE'), `${id} stalled before streaming: ${of(id).map((t) => t.to).join(' > ')}`);
+    assert.ok(
+      of(id).every((t) => t.to !== 'STALLED' || t.from === 'ONLINE'),
+      `${id} stalled before streaming: ${of(id)
+        .map((t) => t.to)
+        .join(' > ')}`,
+    );
   }
   const placements = new Set(ids.map((id) => gateway.supervisor.placement(id)?.worker));
   assert.equal(placements.size, 2);
@@ -100,9 +115,12 @@ test('twenty RTSP cameras run at once, each online and analysed', async () => {
 
 test('a host name that does not resolve is classified as dns, not as the Input/output error ffmpeg ends with', async () => {
   // .invalid never resolves (RFC 6761), with or without a network; the password holds ':' and '@'.
-  const cam = await gateway.addCamera(cameraSpec('nodns', 'rtsp://operator:right:p@ss@panoptes-test.invalid:8554/live', {
-    backoff: { initialMs: 60_000, factor: 2, maxMs: 60_000, jitter: 0 },
-  }), analysis());
+  const cam = await gateway.addCamera(
+    cameraSpec('nodns', 'rtsp://operator:right:p@ss@panoptes-test.invalid:8554/live', {
+      backoff: { initialMs: 60_000, factor: 2, maxMs: 60_000, jitter: 0 },
+    }),
+    analysis(),
+  );
   await waitFor('the first run to fail', () => of('nodns').some((t) => t.to === 'OFFLINE'), 30_000);
   assert.equal(cam.actor.lastError?.kind, 'dns');
   assert.match(cam.actor.lastError?.message ?? '', /^host name does not resolve: panoptes-test\.invalid \(.+\)$/);
@@ -117,5 +135,8 @@ test('no log line, transition or error holds a credential', () => {
   for (const text of [...logLines, JSON.stringify(transitions)]) {
     for (const secret of secrets) assert.ok(!text.includes(secret), `leaked in: ${text.slice(0, 200)}`);
   }
-  assert.ok(logLines.some((l) => l.includes('***:***@127.0.0.1')), 'URLs are logged masked');
+  assert.ok(
+    logLines.some((l) => l.includes('***:***@127.0.0.1')),
+    'URLs are logged masked',
+  );
 });

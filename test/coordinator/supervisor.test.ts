@@ -21,7 +21,11 @@ before(() => {
 });
 after(() => supervisor.stop());
 
-interface TestCamera { ring: FrameRing; producer: FrameRingProducer; stats: ChannelStats }
+interface TestCamera {
+  ring: FrameRing;
+  producer: FrameRingProducer;
+  stats: ChannelStats;
+}
 
 async function addCamera(id: string, slots: number, width = 160, height = 90): Promise<TestCamera> {
   const ring = FrameRing.create({ width, height, format: 'gray', slots });
@@ -41,7 +45,10 @@ test('cameras sharing a worker all get every frame analysed while another camera
   const flood = await addCamera('flood', 4, 640, 360);
   // Deep rings for the slow cameras: they tolerate the worker being descheduled for 16 x 20 ms on a busy machine.
   const slow = [await addCamera('slow1', 16), await addCamera('slow2', 16)];
-  assert.deepEqual(['flood', 'slow1', 'slow2'].map((id) => supervisor.placement(id)?.worker), [0, 0, 0]);
+  assert.deepEqual(
+    ['flood', 'slow1', 'slow2'].map((id) => supervisor.placement(id)?.worker),
+    [0, 0, 0],
+  );
   const slowFrames = 25;
   // The flood commits back to back on this thread without even filling its frames, far faster than the
   // worker analyses them. (The order of a pass, one frame a ring, is pinned in test/ring/drain-loop.test.ts;

@@ -27,8 +27,11 @@ after(async () => {
 
 /** The five face thumbnails along the bottom of screenshot-facedetect.jpg (read off the image). */
 const PORTRAITS = [
-  { x: 8, y: 345, width: 150, height: 150 }, { x: 164, y: 345, width: 150, height: 150 }, { x: 321, y: 345, width: 150, height: 150 },
-  { x: 478, y: 345, width: 150, height: 150 }, { x: 632, y: 345, width: 158, height: 158 },
+  { x: 8, y: 345, width: 150, height: 150 },
+  { x: 164, y: 345, width: 150, height: 150 },
+  { x: 321, y: 345, width: 150, height: 150 },
+  { x: 478, y: 345, width: 150, height: 150 },
+  { x: 632, y: 345, width: 158, height: 158 },
 ];
 
 describe('blazeface backend on real photos', () => {
@@ -40,8 +43,12 @@ describe('blazeface backend on real photos', () => {
       const face = faces[0] as Detection;
       assert.equal(face.label, 'face');
       assert.ok(face.score >= 0.8, `portrait ${i} score ${face.score}`);
-      const cx = face.box.x + face.box.width / 2 - region.x, cy = face.box.y + face.box.height / 2 - region.y;
-      assert.ok(cx > 0.3 * region.width && cx < 0.7 * region.width && cy > 0.3 * region.height && cy < 0.7 * region.height, `portrait ${i} face centred at ${cx}, ${cy}`);
+      const cx = face.box.x + face.box.width / 2 - region.x,
+        cy = face.box.y + face.box.height / 2 - region.y;
+      assert.ok(
+        cx > 0.3 * region.width && cx < 0.7 * region.width && cy > 0.3 * region.height && cy < 0.7 * region.height,
+        `portrait ${i} face centred at ${cx}, ${cy}`,
+      );
       assert.ok(face.box.width > 0.5 * region.width && face.box.width < 0.85 * region.width, `portrait ${i} face width ${face.box.width}`);
       const [rightEye, leftEye, nose, mouth] = face.keypoints ?? [];
       assert.ok(rightEye && leftEye && nose && mouth);
@@ -54,15 +61,24 @@ describe('blazeface backend on real photos', () => {
     const region = { x: 305, y: 92, width: 200, height: 150 };
     const [faces = []] = await detector.detect([cropOf(photo, region, detector.tensor)]);
     assert.ok(faces.length >= 3, JSON.stringify(faces));
-    for (const f of faces) assert.ok(f.box.width < 40 && f.box.y < region.y + region.height / 2, `a face, not a body: ${JSON.stringify(f.box)}`);
+    for (const f of faces)
+      assert.ok(f.box.width < 40 && f.box.y < region.y + region.height / 2, `a face, not a body: ${JSON.stringify(f.box)}`);
   });
 
   test('the decoder gives the same faces on the TF.js original model outputs as on the converted model', async () => {
     const crop = cropOf(photo, PORTRAITS[1]!, detector.tensor);
     const [[viaBackend] = []] = await detector.detect([crop]);
     const names = ['Identity', 'Identity_1', 'Identity_2', 'Identity_3'];
-    const raw = runReference(await loadReference(join(MODELS_DIR, 'blazeface-back.json')), nchwToNhwc(crop.tensor as Float32Array, 256), [1, 256, 256, 3], names);
-    const heads = blazefaceLayout(names.map((name) => ({ name, type: 'float32', shape: raw[name]!.dims })), 'tfjs');
+    const raw = runReference(
+      await loadReference(join(MODELS_DIR, 'blazeface-back.json')),
+      nchwToNhwc(crop.tensor as Float32Array, 256),
+      [1, 256, 256, 3],
+      names,
+    );
+    const heads = blazefaceLayout(
+      names.map((name) => ({ name, type: 'float32', shape: raw[name]!.dims })),
+      'tfjs',
+    );
     const faces = mergeFaces(decodeBlazeFace(raw, 0, heads, 256, 0.5), 0.3, 32);
     assert.equal(faces.length, 1);
     const face = faces[0] as FaceCandidate;
@@ -70,22 +86,44 @@ describe('blazeface backend on real photos', () => {
     assert.ok(viaBackend);
     assert.ok(Math.abs(face.score - viaBackend.score) < 1e-4);
     assert.ok(Math.abs((face.x1 - mapping.padX) / mapping.scaleX + mapping.roi.x - viaBackend.box.x) < 0.05, 'same left edge');
-    assert.ok(Math.abs((face.keypoints[4]! - mapping.padX) / mapping.scaleX + mapping.roi.x - (viaBackend.keypoints?.[2]?.x ?? NaN)) < 0.05, 'same nose');
+    assert.ok(
+      Math.abs((face.keypoints[4]! - mapping.padX) / mapping.scaleX + mapping.roi.x - (viaBackend.keypoints?.[2]?.x ?? NaN)) < 0.05,
+      'same nose',
+    );
   });
 });
 
 describe('blazeface decoder', () => {
   test('an anchor is decoded at its cell centre plus the regressed offset, sized by the regressed width and height', () => {
-    const heads = blazefaceLayout([
-      { name: 's16', type: 'float32', shape: [1, 512, 1] }, { name: 'b16', type: 'float32', shape: [1, 512, 16] },
-      { name: 's8', type: 'float32', shape: [1, 384, 1] }, { name: 'b8', type: 'float32', shape: [1, 384, 16] },
-    ], 'test');
-    const s16 = new Float32Array(512).fill(-200), b16 = new Float32Array(512 * 16), s8 = new Float32Array(384).fill(-200), b8 = new Float32Array(384 * 16);
+    const heads = blazefaceLayout(
+      [
+        { name: 's16', type: 'float32', shape: [1, 512, 1] },
+        { name: 'b16', type: 'float32', shape: [1, 512, 16] },
+        { name: 's8', type: 'float32', shape: [1, 384, 1] },
+        { name: 'b8', type: 'float32', shape: [1, 384, 16] },
+      ],
+      'test',
+    );
+    const s16 = new Float32Array(512).fill(-200),
+      b16 = new Float32Array(512 * 16),
+      s8 = new Float32Array(384).fill(-200),
+      b8 = new Float32Array(384 * 16);
     // Anchor 2 * (3 * 16 + 5) + 1: column 5, row 3 of the 16 x 16 grid, second anchor; centre (5.5, 3.5) / 16 of 128 px.
     const i = 2 * (3 * 16 + 5) + 1;
     s16[i] = 3;
     b16.set([2, -1, 20, 24, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6], i * 16);
-    const faces = decodeBlazeFace({ s16: { data: s16, dims: [1, 512, 1] }, b16: { data: b16, dims: [1, 512, 16] }, s8: { data: s8, dims: [1, 384, 1] }, b8: { data: b8, dims: [1, 384, 16] } }, 0, heads, 128, 0.5);
+    const faces = decodeBlazeFace(
+      {
+        s16: { data: s16, dims: [1, 512, 1] },
+        b16: { data: b16, dims: [1, 512, 16] },
+        s8: { data: s8, dims: [1, 384, 1] },
+        b8: { data: b8, dims: [1, 384, 16] },
+      },
+      0,
+      heads,
+      128,
+      0.5,
+    );
     assert.equal(faces.length, 1, 'a logit of -200 is clamped, not NaN, and stays below the threshold');
     const f = faces[0] as FaceCandidate;
     assert.ok(Math.abs(f.score - 1 / (1 + Math.exp(-3))) < 1e-9);
@@ -103,9 +141,13 @@ describe('blazeface decoder', () => {
   });
 
   test('a model without the two BlazeFace heads is E_MODEL_INVALID naming its outputs', async () => {
-    const path = writeModel(dir, 'one-head.onnx', { inputDims: [1, 3, 128, 128], outputs: [{ name: 'scores', dims: [1, 896, 1], base: new Float32Array(896) }] });
+    const path = writeModel(dir, 'one-head.onnx', {
+      inputDims: [1, 3, 128, 128],
+      outputs: [{ name: 'scores', dims: [1, 896, 1], base: new Float32Array(896) }],
+    });
     await assert.rejects(createBlazefaceDetector({ type: 'blazeface', modelPath: path }, quiet), {
-      code: 'E_MODEL_INVALID', message: /Unsupported BlazeFace outputs 'scores' float32 \[1, 896, 1\]/,
+      code: 'E_MODEL_INVALID',
+      message: /Unsupported BlazeFace outputs 'scores' float32 \[1, 896, 1\]/,
     });
   });
 });

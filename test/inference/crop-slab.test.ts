@@ -52,7 +52,10 @@ test('a crop being inferred is never overwritten; with every slot in inference t
   for (const [slot, seq] of claimed) assert.ok(slab.claim(slot, seq));
   assert.equal(writer.acquire(), -1);
   assert.equal(slab.counter(SlabCtrl.DroppedInFlight), 1);
-  assert.deepEqual(claimed.map(([slot]) => slab.tensors[slot]?.[0]), [1, 2]);
+  assert.deepEqual(
+    claimed.map(([slot]) => slab.tensors[slot]?.[0]),
+    [1, 2],
+  );
   slab.release((claimed[0] as [number, number])[0]);
   assert.equal(writer.acquire(), (claimed[0] as [number, number])[0], 'a released slot is reused');
 });
@@ -72,7 +75,7 @@ test('write() crops a frame region into its slot exactly as cropResize does, and
   const random = new Random(7);
   const width = 64;
   const height = 48;
-  const frame = new Uint8Array(width * height * 3 / 2);
+  const frame = new Uint8Array((width * height * 3) / 2);
   for (let i = 0; i < frame.length; i++) frame[i] = random.uint32() & 255;
   const slab = CropSlab.create({ width: 32, height: 32, layout: 'nchw-f32' }, 2);
   const writer = new CropSlabWriter(slab);
@@ -87,7 +90,7 @@ test('write() crops a frame region into its slot exactly as cropResize does, and
 
 test("write() applies the backend's mean and std (nchw-f32), as the detector's TensorSpec asks", () => {
   const random = new Random(11);
-  const frame = new Uint8Array(64 * 48 * 3 / 2);
+  const frame = new Uint8Array((64 * 48 * 3) / 2);
   for (let i = 0; i < frame.length; i++) frame[i] = random.uint32() & 255;
   const norm = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
   const slab = CropSlab.create({ width: 32, height: 32, layout: 'nchw-f32', ...norm }, 2);
@@ -95,7 +98,14 @@ test("write() applies the backend's mean and std (nchw-f32), as the detector's T
   const region = { x: 8, y: 4, width: 40, height: 20 };
   const written = new CropSlabWriter(slab).write(frame, 'yuv420p', 64, 48, region, 1);
   assert.ok(written);
-  const expected = cropResize(frame, 'yuv420p', 64, 48, { roi: region, width: 32, height: 32, layout: 'nchw-f32', letterbox: true, ...norm });
+  const expected = cropResize(frame, 'yuv420p', 64, 48, {
+    roi: region,
+    width: 32,
+    height: 32,
+    layout: 'nchw-f32',
+    letterbox: true,
+    ...norm,
+  });
   assert.deepEqual(slab.tensors[written.slot], expected.tensor);
   const plain = cropResize(frame, 'yuv420p', 64, 48, { roi: region, width: 32, height: 32, layout: 'nchw-f32', letterbox: true });
   assert.notDeepEqual(expected.tensor, plain.tensor, 'the normalisation changes the values');
@@ -105,7 +115,15 @@ test('a slab for a backend that needs no pixels carries queue state and the regi
   const slab = CropSlab.create(null, 4);
   assert.equal(slab.tensors[0]?.length, 0);
   const written = new CropSlabWriter(slab).write(new Uint8Array(4), 'gray', 2, 2, { x: 1, y: 0, width: 1, height: 2 }, 0);
-  assert.deepEqual(written?.mapping, { roi: { x: 1, y: 0, width: 1, height: 2 }, scaleX: 1, scaleY: 1, padX: 0, padY: 0, contentWidth: 1, contentHeight: 2 });
+  assert.deepEqual(written?.mapping, {
+    roi: { x: 1, y: 0, width: 1, height: 2 },
+    scaleX: 1,
+    scaleY: 1,
+    padX: 0,
+    padY: 0,
+    contentWidth: 1,
+    contentHeight: 2,
+  });
 });
 
 test('a failed crop gives its slot back', () => {

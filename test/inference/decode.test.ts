@@ -9,13 +9,18 @@ import { yoloV5Item, yoloV8Item } from '../support/onnx-models.ts';
 /** Candidates as rows of [x1, y1, x2, y2, score, classId], scores rounded to float32 noise. */
 function rows(c: Candidates): number[][] {
   return Array.from({ length: c.count }, (_, i) => [
-    ...c.boxes.subarray(i * 4, i * 4 + 4), Math.round(c.scores[i]! * 1e6) / 1e6, c.classes[i]!,
+    ...c.boxes.subarray(i * 4, i * 4 + 4),
+    Math.round(c.scores[i]! * 1e6) / 1e6,
+    c.classes[i]!,
   ]);
 }
 
 function batchOf(...items: Float32Array[]): Float32Array {
   const out = new Float32Array(items.reduce((n, item) => n + item.length, 0));
-  items.reduce((at, item) => { out.set(item, at); return at + item.length; }, 0);
+  items.reduce((at, item) => {
+    out.set(item, at);
+    return at + item.length;
+  }, 0);
   return out;
 }
 
@@ -38,9 +43,16 @@ describe('YOLO decoders', () => {
     const c = new Candidates();
     const decoder = new YoloV8Decoder('out', 0.25);
     decoder.decode({ out }, 0, c);
-    assert.deepEqual(rows(c), [[8, 9, 12, 11, 1, 0], [25, 17, 35, 23, 0.5, 1]]);
+    assert.deepEqual(rows(c), [
+      [8, 9, 12, 11, 1, 0],
+      [25, 17, 35, 23, 0.5, 1],
+    ]);
     decoder.decode({ out }, 1, c);
-    assert.deepEqual(rows(c), [[25, 17, 35, 23, 0.5, 1], [8, 9, 12, 11, 1, 0], [8, 9, 12, 11, 1, 0]]);
+    assert.deepEqual(rows(c), [
+      [25, 17, 35, 23, 0.5, 1],
+      [8, 9, 12, 11, 1, 0],
+      [8, 9, 12, 11, 1, 0],
+    ]);
   });
 
   test('a float64 output is E_MODEL_INVALID naming what came out', () => {
@@ -63,8 +75,15 @@ describe('SSD decoder', () => {
       n: { data: Int32Array.from([2]), dims: [1, 1] },
     };
     const c = new Candidates();
-    new SsdDecoder({ names, boxOrder: 'xyxy', normalized: false, tensorWidth: 100, tensorHeight: 50, scoreThreshold: 0.25 }).decode(outputs, 0, c);
-    assert.deepEqual(rows(c), [[1, 2, 3, 4, 0.5, 2], [5, 6, 7, 8, 0.75, 7]]);
+    new SsdDecoder({ names, boxOrder: 'xyxy', normalized: false, tensorWidth: 100, tensorHeight: 50, scoreThreshold: 0.25 }).decode(
+      outputs,
+      0,
+      c,
+    );
+    assert.deepEqual(rows(c), [
+      [1, 2, 3, 4, 0.5, 2],
+      [5, 6, 7, 8, 0.75, 7],
+    ]);
   });
 
   test('the second batch item of normalised y1,x1,y2,x2 boxes scales by the tensor size', () => {
@@ -74,13 +93,27 @@ describe('SSD decoder', () => {
       c: { data: BigInt64Array.from([1n, 4n]), dims: [2, 1] },
     };
     const c = new Candidates();
-    new SsdDecoder({ names: { boxes: 'b', scores: 's', classes: 'c' }, boxOrder: 'yxyx', normalized: true, tensorWidth: 100, tensorHeight: 50, scoreThreshold: 0.25 }).decode(outputs, 1, c);
+    new SsdDecoder({
+      names: { boxes: 'b', scores: 's', classes: 'c' },
+      boxOrder: 'yxyx',
+      normalized: true,
+      tensorWidth: 100,
+      tensorHeight: 50,
+      scoreThreshold: 0.25,
+    }).decode(outputs, 1, c);
     assert.deepEqual(rows(c), [[25, 25, 75, 50, 0.8, 4]]);
   });
 });
 
 describe('choosing the decoder from the declared outputs', () => {
-  const choice: DecoderChoice = { output: 'auto', labelCount: 80, scoreThreshold: 0.25, tensorWidth: 64, tensorHeight: 64, ssd: { boxOrder: 'yxyx', normalized: true } };
+  const choice: DecoderChoice = {
+    output: 'auto',
+    labelCount: 80,
+    scoreThreshold: 0.25,
+    tensorWidth: 64,
+    tensorHeight: 64,
+    ssd: { boxOrder: 'yxyx', normalized: true },
+  };
   const one = (shape: DeclaredOutput['shape']): DeclaredOutput[] => [{ name: 'out', type: 'float32', shape }];
 
   test('auto tells YOLOv8 from YOLOv5 by the static axis when the candidate axis is dynamic', () => {
@@ -96,7 +129,10 @@ describe('choosing the decoder from the declared outputs', () => {
   });
 
   test('a YOLO output with no static axis asks for output to be set', () => {
-    assert.throws(() => chooseDecoder(one(['b', 'c', 'n']), choice), { code: 'E_MODEL_INVALID', message: /set output to 'yolov5' or 'yolov8'$/ });
+    assert.throws(() => chooseDecoder(one(['b', 'c', 'n']), choice), {
+      code: 'E_MODEL_INVALID',
+      message: /set output to 'yolov5' or 'yolov8'$/,
+    });
     assert.equal(chooseDecoder(one(['b', 'c', 'n']), { ...choice, output: 'yolov8' }).layout, 'yolov8');
   });
 
@@ -119,7 +155,10 @@ describe('choosing the decoder from the declared outputs', () => {
 
   test('an ssd.outputs name the model does not have is E_MODEL_INVALID', () => {
     const named = { ...choice, ssd: { ...choice.ssd, outputs: { scores: 'confidence' } } };
-    assert.throws(() => chooseDecoder(ssdOutputs(['boxes', 'scores', 'classes']), named), { code: 'E_MODEL_INVALID', message: /an output named 'confidence' \(ssd\.outputs\.scores\)$/ });
+    assert.throws(() => chooseDecoder(ssdOutputs(['boxes', 'scores', 'classes']), named), {
+      code: 'E_MODEL_INVALID',
+      message: /an output named 'confidence' \(ssd\.outputs\.scores\)$/,
+    });
   });
 
   test('SSD boxes that are not [batch, N, 4] are E_MODEL_INVALID', () => {

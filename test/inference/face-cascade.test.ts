@@ -8,7 +8,14 @@ import { preparePhotoSprites } from '../support/photo-sprites.ts';
 import { createNanodetDetector, type NanodetDetector } from '../../src/inference/backends/nanodet.ts';
 import { CropSlab } from '../../src/inference/crop-slab.ts';
 import { CropSlabWriter } from '../../src/inference/crop-writer.ts';
-import { createFaceCascade, faceCascadeSchema, headRegion, headSquare, type FaceCascade, type FrameSnapshot } from '../../src/inference/face-cascade.ts';
+import {
+  createFaceCascade,
+  faceCascadeSchema,
+  headRegion,
+  headSquare,
+  type FaceCascade,
+  type FrameSnapshot,
+} from '../../src/inference/face-cascade.ts';
 import { InferencePool } from '../../src/inference/pool.ts';
 import { snapshotRect, SNAPSHOT_MARGIN } from '../../src/inference/region-copy.ts';
 import type { ScheduledCandidate } from '../../src/inference/scheduler.ts';
@@ -53,9 +60,10 @@ const samplesStrip = (): Frame => render(`movie=filename=${photoPath('samples.jp
 /** The demo's walker (110 x 200, face ~15 px) and visitor (200 x 215) over a plain background, at `y`. */
 function spriteScene(walkerY: number, visitorY: number): Frame {
   return render(
-    `color=c=0x706858:size=640x360,format=yuv420p[bg];movie=filename=${join(sprites, 'walker.png')}[w];movie=filename=${join(sprites, 'visitor.png')}[v];`
-    + `[bg][w]overlay=x=100:y=${walkerY}[a];[a][v]overlay=x=350:y=${visitorY}`,
-    640, 360,
+    `color=c=0x706858:size=640x360,format=yuv420p[bg];movie=filename=${join(sprites, 'walker.png')}[w];movie=filename=${join(sprites, 'visitor.png')}[v];` +
+      `[bg][w]overlay=x=100:y=${walkerY}[a];[a][v]overlay=x=350:y=${visitorY}`,
+    640,
+    360,
   );
 }
 
@@ -65,17 +73,25 @@ async function detectWithFaces(frame: Frame): Promise<Detection[]> {
   const slab = CropSlab.create(detector.tensor, 1, { format: 'yuv420p', width: frame.width, height: frame.height });
   const written = new CropSlabWriter(slab).write(frame.data, 'yuv420p', frame.width, frame.height, region, 0);
   assert.ok(written);
-  const [detections = []] = await detector.detect([{ tensor: slab.tensors[written.slot] ?? null, mapping: written.mapping, region, motion: [], contrast: 0 }]);
+  const [detections = []] = await detector.detect([
+    { tensor: slab.tensors[written.slot] ?? null, mapping: written.mapping, region, motion: [], contrast: 0 },
+  ]);
   const snapshot: FrameSnapshot = {
-    data: slab.snapshots[written.slot] as Uint8Array, format: 'yuv420p', width: frame.width, height: frame.height,
+    data: slab.snapshots[written.slot] as Uint8Array,
+    format: 'yuv420p',
+    width: frame.width,
+    height: frame.height,
     valid: snapshotRect(region, SNAPSHOT_MARGIN, frame.width, frame.height),
   };
   await cascade.attach(detections, snapshot, { searched: 0, found: 0, ms: 0 });
   return detections;
 }
 
-const inside = (inner: Rect, outer: Rect, slack = 0.5): boolean => inner.x >= outer.x - slack && inner.y >= outer.y - slack
-  && inner.x + inner.width <= outer.x + outer.width + slack && inner.y + inner.height <= outer.y + outer.height + slack;
+const inside = (inner: Rect, outer: Rect, slack = 0.5): boolean =>
+  inner.x >= outer.x - slack &&
+  inner.y >= outer.y - slack &&
+  inner.x + inner.width <= outer.x + outer.width + slack &&
+  inner.y + inner.height <= outer.y + outer.height + slack;
 
 function assertFaceOfPerson(person: Detection): void {
   const { face } = person;
@@ -91,7 +107,8 @@ function assertFaceOfPerson(person: Detection): void {
   assert.ok(rightEye && leftEye && nose && mouth);
   assert.ok(rightEye.x < leftEye.x, 'the right eye is on the left of the image');
   assert.ok(Math.max(rightEye.y, leftEye.y) < nose.y && nose.y < mouth.y, `eyes above nose above mouth: ${JSON.stringify(face.keypoints)}`);
-  for (const p of face.keypoints.slice(0, 4)) assert.ok(inside({ x: p.x, y: p.y, width: 0, height: 0 }, face.box, 2), 'eyes, nose and mouth inside the face box');
+  for (const p of face.keypoints.slice(0, 4))
+    assert.ok(inside({ x: p.x, y: p.y, width: 0, height: 0 }, face.box, 2), 'eyes, nose and mouth inside the face box');
 }
 
 describe('face cascade on real photos', () => {
@@ -113,13 +130,20 @@ describe('face cascade on real photos', () => {
     for (const y of [-60, -80]) {
       const headless = (await detectWithFaces(spriteScene(y, y - 20))).filter((d) => d.label === 'person');
       assert.ok(headless.length >= 1, `the detector still finds the bodies at y ${y}`);
-      for (const p of headless) assert.equal(p.face, undefined, `no face on a body whose head is out of the picture (y ${y}): ${JSON.stringify(p.face)}`);
+      for (const p of headless)
+        assert.equal(p.face, undefined, `no face on a body whose head is out of the picture (y ${y}): ${JSON.stringify(p.face)}`);
     }
   });
 
   test('objects of other labels are not searched, and a crop without snapshot pixels there is skipped', async () => {
     const frame = spriteScene(130, 110);
-    const snapshot: FrameSnapshot = { data: frame.data, format: 'yuv420p', width: 640, height: 360, valid: { x: 0, y: 0, width: 640, height: 360 } };
+    const snapshot: FrameSnapshot = {
+      data: frame.data,
+      format: 'yuv420p',
+      width: 640,
+      height: 360,
+      valid: { x: 0, y: 0, width: 640, height: 360 },
+    };
     const car: Detection = { label: 'car', classId: 2, score: 0.9, box: { x: 100, y: 130, width: 110, height: 200 } };
     const far: Detection = { label: 'person', classId: 0, score: 0.9, box: { x: 100, y: 130, width: 110, height: 200 } };
     const stats = { searched: 0, found: 0, ms: 0 };
@@ -134,7 +158,8 @@ describe('face cascade on real photos', () => {
 describe('face cascade settings', () => {
   test('a missing face model is E_MODEL_MISSING naming inference.faces.modelPath', async () => {
     await assert.rejects(createFaceCascade({ modelPath: join(dir, 'nope.onnx') }, quiet), {
-      code: 'E_MODEL_MISSING', message: /inference\.faces\.modelPath \(now '.*nope\.onnx'\)/,
+      code: 'E_MODEL_MISSING',
+      message: /inference\.faces\.modelPath \(now '.*nope\.onnx'\)/,
     });
   });
 
@@ -144,7 +169,14 @@ describe('face cascade settings', () => {
     assert.equal(faceCascadeSchema.safeParse({ model: 'yolo-face' }).success, false);
     assert.equal(faceCascadeSchema.safeParse({ minScore: 0.5 }).success, false);
     assert.deepEqual(faceCascadeSchema.parse(undefined), {
-      enabled: true, model: 'blazeface-back-256', labels: ['person'], headFraction: 0.4, enlarge: 1.5, minFaceScore: 0.5, maxPerRegion: 8, threads: 1,
+      enabled: true,
+      model: 'blazeface-back-256',
+      labels: ['person'],
+      headFraction: 0.4,
+      enlarge: 1.5,
+      minFaceScore: 0.5,
+      maxPerRegion: 8,
+      threads: 1,
     });
   });
 });
@@ -157,8 +189,19 @@ describe('face cascade in the inference pool', () => {
     const written = new CropSlabWriter(slab).write(frame.data, 'yuv420p', frame.width, frame.height, region, 0);
     assert.ok(written && slab.claim(written.slot, written.seq));
     return {
-      slab, arrivedMs: 0,
-      notice: { camera: 'gate', slot: written.slot, seq: written.seq, captureMs: 0, regionCount: 1, region, mapping: written.mapping, motion: [], contrast: 0 },
+      slab,
+      arrivedMs: 0,
+      notice: {
+        camera: 'gate',
+        slot: written.slot,
+        seq: written.seq,
+        captureMs: 0,
+        regionCount: 1,
+        region,
+        mapping: written.mapping,
+        motion: [],
+        contrast: 0,
+      },
     };
   }
 
@@ -178,7 +221,11 @@ describe('face cascade in the inference pool', () => {
   });
 
   test('a face model that cannot load leaves detection running without faces, its coded error on the pool', async () => {
-    const pool = await InferencePool.start({ backend: { type: 'nanodet' }, threads: 1, faces: faceCascadeSchema.parse({ modelPath: join(dir, 'missing.onnx') }) });
+    const pool = await InferencePool.start({
+      backend: { type: 'nanodet' },
+      threads: 1,
+      faces: faceCascadeSchema.parse({ modelPath: join(dir, 'missing.onnx') }),
+    });
     try {
       assert.equal(pool.degraded, false, 'the object detector runs');
       assert.match(pool.backend.faces?.error ?? '', /^E_MODEL_MISSING: .*inference\.faces\.modelPath/);

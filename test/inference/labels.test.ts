@@ -8,7 +8,10 @@ import { COCO_LABELS, labelOf, loadLabels, parseLabels } from '../../src/inferen
 test('the default labels are the 80 COCO names in YOLO order', async () => {
   assert.equal(await loadLabels(undefined), COCO_LABELS);
   assert.equal(COCO_LABELS.length, 80);
-  assert.deepEqual([COCO_LABELS[0], COCO_LABELS[2], COCO_LABELS[16], COCO_LABELS[62], COCO_LABELS[79]], ['person', 'car', 'dog', 'tv', 'toothbrush']);
+  assert.deepEqual(
+    [COCO_LABELS[0], COCO_LABELS[2], COCO_LABELS[16], COCO_LABELS[62], COCO_LABELS[79]],
+    ['person', 'car', 'dog', 'tv', 'toothbrush'],
+  );
 });
 
 test('a labels file names class N on line N+1, trimmed, with CRLF and trailing blank lines ignored', async () => {
@@ -23,7 +26,10 @@ test('a labels file names class N on line N+1, trimmed, with CRLF and trailing b
 });
 
 test('a blank line between names is E_LABELS_INVALID naming the line, since it would shift later ids', () => {
-  assert.throws(() => parseLabels('cat\n\ndog\n', 'pets.txt'), { code: 'E_LABELS_INVALID', message: /^Labels file pets\.txt has a blank line at line 2/ });
+  assert.throws(() => parseLabels('cat\n\ndog\n', 'pets.txt'), {
+    code: 'E_LABELS_INVALID',
+    message: /^Labels file pets\.txt has a blank line at line 2/,
+  });
 });
 
 test('an empty labels file is E_LABELS_INVALID', () => {

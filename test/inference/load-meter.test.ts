@@ -11,7 +11,8 @@ import { TestCamera } from './fixtures/test-camera.ts';
 function fakePool(threads: number): MeteredPool & { m: PoolMeasurements } {
   const m = new PoolMeasurements();
   return {
-    m, threads,
+    m,
+    threads,
     stats: () => ({ counters: { ...m.counters }, queueWaitMs: m.queueWait.snapshot(), runMs: m.run.snapshot() }),
   };
 }
@@ -23,11 +24,17 @@ function counters(submitted: number): CameraQueueCounters {
 test('the load meter reports each interval by difference: offered, served, drops, queue wait and utilisation', () => {
   let now = 0;
   const pool = fakePool(2);
-  const submitted = new Map([['a', 0], ['b', 0]]);
+  const submitted = new Map([
+    ['a', 0],
+    ['b', 0],
+  ]);
   const meter = new LoadMeter(pool, { counters: (id) => counters(submitted.get(id) ?? 0) }, () => now);
   const a = new TestCamera('a', 2);
   const b = new TestCamera('b', 2);
-  const slabs = new Map<string, CropSlab>([['a', a.slab], ['b', b.slab]]);
+  const slabs = new Map<string, CropSlab>([
+    ['a', a.slab],
+    ['b', b.slab],
+  ]);
   // Interval 1: a sends 5 (3 replaced in its 2-slot slab), b sends 1; 4 crops served; 1.5 s of busy worker time.
   for (let i = 0; i < 5; i++) a.emit();
   b.emit();
@@ -38,7 +45,13 @@ test('the load meter reports each interval by difference: offered, served, drops
   for (let i = 0; i < 10; i++) pool.m.queueWait.observe(i < 9 ? 1 : 400);
   now = 1000;
   const first = meter.sample(slabs);
-  assert.deepEqual([...first.offered], [['a', 5], ['b', 1]]);
+  assert.deepEqual(
+    [...first.offered],
+    [
+      ['a', 5],
+      ['b', 1],
+    ],
+  );
   assert.equal(first.served, 4);
   assert.equal(first.dropped, 3);
   assert.equal(first.utilization, 1500 / (1000 * 2));
@@ -46,19 +59,31 @@ test('the load meter reports each interval by difference: offered, served, drops
   // Interval 2: nothing new.
   now = 2000;
   const second = meter.sample(slabs);
-  assert.deepEqual([...second.offered], [['a', 0], ['b', 0]]);
+  assert.deepEqual(
+    [...second.offered],
+    [
+      ['a', 0],
+      ['b', 0],
+    ],
+  );
   assert.deepEqual([second.served, second.dropped, second.utilization, second.queueWaitMs], [0, 0, 0, 0]);
 });
 
 test('a tick hands the governor its sample and writes the multipliers into the camera slabs', () => {
   let now = 0;
   const pool = fakePool(1);
-  const submitted = new Map([['windy', 0], ['calm', 0]]);
+  const submitted = new Map([
+    ['windy', 0],
+    ['calm', 0],
+  ]);
   const meter = new LoadMeter(pool, { counters: (id) => counters(submitted.get(id) ?? 0) }, () => now);
   const governor = new OverloadGovernor({}, () => now);
   const windy = new TestCamera('windy', 4);
   const calm = new TestCamera('calm', 4);
-  const slabs = new Map<string, CropSlab>([['windy', windy.slab], ['calm', calm.slab]]);
+  const slabs = new Map<string, CropSlab>([
+    ['windy', windy.slab],
+    ['calm', calm.slab],
+  ]);
   for (let i = 0; i < 40; i++) windy.emit();
   submitted.set('windy', 40).set('calm', 2);
   pool.m.counters.crops = 10;

@@ -6,7 +6,10 @@ import { changedContrast } from '../../src/inference/contrast.ts';
 import type { DetectorInput } from '../../src/inference/types.ts';
 
 const input = (motion: DetectorInput['motion'], contrast: number): DetectorInput => ({
-  tensor: null, motion, contrast, region: { x: 0, y: 0, width: 100, height: 100 },
+  tensor: null,
+  motion,
+  contrast,
+  region: { x: 0, y: 0, width: 100, height: 100 },
   mapping: { roi: { x: 0, y: 0, width: 100, height: 100 }, scaleX: 1, scaleY: 1, padX: 0, padY: 0, contentWidth: 100, contentHeight: 100 },
 });
 
@@ -24,15 +27,46 @@ test('overlapping motion boxes merge into one, chains included, and their areas 
 });
 
 test('with no gap allowed, boxes that only touch stay apart', () => {
-  assert.equal(mergeOverlapping([{ x: 0, y: 0, width: 10, height: 10, area: 1 }, { x: 10, y: 0, width: 10, height: 10, area: 1 }]).length, 2);
+  assert.equal(
+    mergeOverlapping([
+      { x: 0, y: 0, width: 10, height: 10, area: 1 },
+      { x: 10, y: 0, width: 10, height: 10, area: 1 },
+    ]).length,
+    2,
+  );
 });
 
 test('pieces of one object a few pixels apart (a trail split by the threshold) become one detection; farther boxes do not', async () => {
   const backend = new MotionBackend();
-  const piece = (x: number, width: number): { x: number; y: number; width: number; height: number; area: number } => ({ x, y: 120, width, height: 40, area: width * 40 });
-  const [split] = await backend.detect([{ tensor: null, mapping: null as never, region: { x: 0, y: 100, width: 320, height: 80 }, contrast: 80, motion: [piece(60, 78), piece(140, 40)] }]);
-  assert.deepEqual(split?.map((d) => d.box), [{ x: 60, y: 120, width: 120, height: 40 }]);
-  const [apart] = await backend.detect([{ tensor: null, mapping: null as never, region: { x: 0, y: 100, width: 320, height: 80 }, contrast: 80, motion: [piece(20, 40), piece(100, 40)] }]);
+  const piece = (x: number, width: number): { x: number; y: number; width: number; height: number; area: number } => ({
+    x,
+    y: 120,
+    width,
+    height: 40,
+    area: width * 40,
+  });
+  const [split] = await backend.detect([
+    {
+      tensor: null,
+      mapping: null as never,
+      region: { x: 0, y: 100, width: 320, height: 80 },
+      contrast: 80,
+      motion: [piece(60, 78), piece(140, 40)],
+    },
+  ]);
+  assert.deepEqual(
+    split?.map((d) => d.box),
+    [{ x: 60, y: 120, width: 120, height: 40 }],
+  );
+  const [apart] = await backend.detect([
+    {
+      tensor: null,
+      mapping: null as never,
+      region: { x: 0, y: 100, width: 320, height: 80 },
+      contrast: 80,
+      motion: [piece(20, 40), piece(100, 40)],
+    },
+  ]);
   assert.equal(apart?.length, 2);
 });
 
@@ -50,10 +84,18 @@ test('the motion backend needs no tensor and labels every merged box motion', as
   const backend = new MotionBackend({ areaScale: 100, contrastScale: 20 });
   assert.equal(backend.tensor, null);
   const [first, second] = await backend.detect([
-    input([{ x: 0, y: 0, width: 10, height: 10, area: 100 }, { x: 5, y: 5, width: 10, height: 10, area: 100 }], 20),
+    input(
+      [
+        { x: 0, y: 0, width: 10, height: 10, area: 100 },
+        { x: 5, y: 5, width: 10, height: 10, area: 100 },
+      ],
+      20,
+    ),
     input([], 50),
   ]);
-  assert.deepEqual(first, [{ label: 'motion', classId: -1, score: (1 - Math.exp(-2)) * (1 - Math.exp(-1)), box: { x: 0, y: 0, width: 15, height: 15 } }]);
+  assert.deepEqual(first, [
+    { label: 'motion', classId: -1, score: (1 - Math.exp(-2)) * (1 - Math.exp(-1)), box: { x: 0, y: 0, width: 15, height: 15 } },
+  ]);
   assert.deepEqual(second, []);
 });
 

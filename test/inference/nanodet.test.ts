@@ -63,7 +63,9 @@ describe('nanodet backend on real photos', () => {
 
   test('in a whole 800x653 frame the man in the corner video is found where he sits', async () => {
     const frame = await loadPhoto('screenshot-vrm.jpg');
-    const people = (await detect(frame, { x: 0, y: 0, width: frame.width, height: frame.height })).filter((d) => d.label === 'person' && d.score >= 0.6);
+    const people = (await detect(frame, { x: 0, y: 0, width: frame.width, height: frame.height })).filter(
+      (d) => d.label === 'person' && d.score >= 0.6,
+    );
     assert.equal(people.length, 1, JSON.stringify(people));
     const c = centre(people[0] as Detection);
     assert.ok(c.x > 560 && c.x < 680 && c.y > 100 && c.y < 190, `person centred at ${c.x}, ${c.y}`);
@@ -82,14 +84,28 @@ describe('nanodet backend on real photos', () => {
     const crop = cropOf(portraits, { x: 305, y: 92, width: 200, height: 150 }, detector.tensor);
     const [viaBackend] = await detector.detect([crop]);
     // The TF.js model gets what the backend feeds onnxruntime: the crop's planes in BGR order.
-    const planes = crop.tensor as Float32Array, plane = 416 * 416, bgr = new Float32Array(3 * plane);
+    const planes = crop.tensor as Float32Array,
+      plane = 416 * 416,
+      bgr = new Float32Array(3 * plane);
     bgr.set(planes.subarray(2 * plane), 0);
     bgr.set(planes.subarray(plane, 2 * plane), plane);
     bgr.set(planes.subarray(0, plane), 2 * plane);
     const names = ['Identity', 'Identity_1', 'Identity_2', 'Identity_3', 'Identity_4', 'Identity_5'];
     const raw = runReference(await loadReference(join(MODELS_DIR, 'nanodet.json')), bgr, [1, 3, 416, 416], names);
-    const layout = nanodetLayout(names.map((name) => ({ name, type: 'float32', shape: raw[name]!.dims })), 416, 80, 'tfjs');
-    assert.deepEqual(layout.levels.map((l) => [l.stride, l.grid]), [[8, 52], [16, 26], [32, 13]]);
+    const layout = nanodetLayout(
+      names.map((name) => ({ name, type: 'float32', shape: raw[name]!.dims })),
+      416,
+      80,
+      'tfjs',
+    );
+    assert.deepEqual(
+      layout.levels.map((l) => [l.stride, l.grid]),
+      [
+        [8, 52],
+        [16, 26],
+        [32, 13],
+      ],
+    );
     const candidates = new Candidates();
     new NanodetDecoder(layout, 0.4).decode(raw, 0, candidates);
     const kept = nonMaxSuppression(candidates, 0.5, 100);
@@ -105,9 +121,15 @@ describe('nanodet backend on real photos', () => {
 describe('nanodet decoder', () => {
   test('a cell is decoded from its centre plus the softmax-weighted bin distances times the stride', () => {
     // One 2 x 2 level at stride 8 (a 16-pixel input), 2 classes, 3 bins a side.
-    const layout = nanodetLayout([
-      { name: 's', type: 'float32', shape: [1, 4, 2] }, { name: 'b', type: 'float32', shape: [1, 4, 12] },
-    ], 16, 2, 'test');
+    const layout = nanodetLayout(
+      [
+        { name: 's', type: 'float32', shape: [1, 4, 2] },
+        { name: 'b', type: 'float32', shape: [1, 4, 12] },
+      ],
+      16,
+      2,
+      'test',
+    );
     const scores = new Float32Array(8);
     scores[3 * 2 + 1] = 0.9; // cell 3 (column 1, row 1), class 1
     const boxes = new Float32Array(48);
@@ -117,32 +139,50 @@ describe('nanodet decoder', () => {
     const candidates = new Candidates();
     new NanodetDecoder(layout, 0.5).decode({ s: { data: scores, dims: [1, 4, 2] }, b: { data: boxes, dims: [1, 4, 12] } }, 0, candidates);
     assert.equal(candidates.count, 1);
-    const cx = 12, cy = 12; // (1 + 0.5) x 8
-    assert.deepEqual(Array.from(candidates.boxes.subarray(0, 4)).map((v) => Math.round(v * 1000) / 1000), [cx - 16, cy - 12, cx, cy + 8]);
+    const cx = 12,
+      cy = 12; // (1 + 0.5) x 8
+    assert.deepEqual(
+      Array.from(candidates.boxes.subarray(0, 4)).map((v) => Math.round(v * 1000) / 1000),
+      [cx - 16, cy - 12, cx, cy + 8],
+    );
     assert.equal(candidates.classes[0], 1);
   });
 
   test('outputs that are not per-stride score and distribution pairs are E_MODEL_INVALID naming them', () => {
     assert.throws(() => nanodetLayout([{ name: 'output0', type: 'float32', shape: [1, 84, 8400] }], 416, 80, 'yolo.onnx'), {
-      code: 'E_MODEL_INVALID', message: /Unsupported NanoDet outputs 'output0' float32 \[1, 84, 8400\] in yolo\.onnx/,
+      code: 'E_MODEL_INVALID',
+      message: /Unsupported NanoDet outputs 'output0' float32 \[1, 84, 8400\] in yolo\.onnx/,
     });
   });
 });
 
 describe('nanodet backend errors', () => {
-  const open = (options: Partial<NanodetBackendOptions>): Promise<NanodetDetector> => createNanodetDetector({ type: 'nanodet', ...options }, quiet);
+  const open = (options: Partial<NanodetBackendOptions>): Promise<NanodetDetector> =>
+    createNanodetDetector({ type: 'nanodet', ...options }, quiet);
 
   test('a modelPath that does not exist is E_MODEL_MISSING naming the setting', async () => {
-    await assert.rejects(open({ modelPath: join(dir, 'nope.onnx') }), { code: 'E_MODEL_MISSING', message: /set inference\.backend\.modelPath \(now '.*nope\.onnx'\)/ });
+    await assert.rejects(open({ modelPath: join(dir, 'nope.onnx') }), {
+      code: 'E_MODEL_MISSING',
+      message: /set inference\.backend\.modelPath \(now '.*nope\.onnx'\)/,
+    });
   });
 
   test('a corrupt model file is E_MODEL_INVALID naming the setting', async () => {
-    await assert.rejects(open({ modelPath: writeGarbage(dir) }), { code: 'E_MODEL_INVALID', message: /could not load .*check inference\.backend\.modelPath/ });
+    await assert.rejects(open({ modelPath: writeGarbage(dir) }), {
+      code: 'E_MODEL_INVALID',
+      message: /could not load .*check inference\.backend\.modelPath/,
+    });
   });
 
   test('a model with the wrong outputs (a YOLO export) is E_MODEL_INVALID naming what it has', async () => {
-    const path = writeModel(dir, 'yolo.onnx', { inputDims: [1, 3, 416, 416], outputs: [{ name: 'output0', dims: [1, 84, 3549], base: new Float32Array(84 * 3549) }] });
-    await assert.rejects(open({ modelPath: path }), { code: 'E_MODEL_INVALID', message: /Unsupported NanoDet outputs 'output0' float32 \[1, 84, 3549\]/ });
+    const path = writeModel(dir, 'yolo.onnx', {
+      inputDims: [1, 3, 416, 416],
+      outputs: [{ name: 'output0', dims: [1, 84, 3549], base: new Float32Array(84 * 3549) }],
+    });
+    await assert.rejects(open({ modelPath: path }), {
+      code: 'E_MODEL_INVALID',
+      message: /Unsupported NanoDet outputs 'output0' float32 \[1, 84, 3549\]/,
+    });
   });
 
   test('a class name the model does not have is E_LABELS_INVALID naming it', async () => {

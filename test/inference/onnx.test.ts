@@ -13,7 +13,9 @@ import { writeGarbage, writeModel, yoloV5Item, yoloV8Item, type ModelSpec } from
 
 const quiet = pino({ level: 'silent' });
 let dir = '';
-before(() => { dir = mkdtempSync(join(tmpdir(), 'panoptes-onnx-')); });
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'panoptes-onnx-'));
+});
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 let modelCount = 0;
@@ -47,7 +49,11 @@ function flat(width: number, height: number, value = 0): Float32Array {
 /** Rounds boxes and scores so float32 outputs compare with exact literals. */
 function rounded(detections: readonly Detection[]): Detection[] {
   const r = (v: number): number => Math.round(v * 1e4) / 1e4;
-  return detections.map((d) => ({ ...d, score: r(d.score), box: { x: r(d.box.x), y: r(d.box.y), width: r(d.box.width), height: r(d.box.height) } }));
+  return detections.map((d) => ({
+    ...d,
+    score: r(d.score),
+    box: { x: r(d.box.x), y: r(d.box.y), width: r(d.box.width), height: r(d.box.height) },
+  }));
 }
 
 async function detectOne(detector: OnnxDetector, tensor: Float32Array, mapping: CropMapping): Promise<Detection[]> {
@@ -59,14 +65,20 @@ async function detectOne(detector: OnnxDetector, tensor: Float32Array, mapping: 
 describe('onnx backend through onnxruntime-node', () => {
   test('a YOLOv5 model decodes to labelled boxes scored objectness x class, dropping those under the threshold', async () => {
     const labelsPath = labelsFile(['cat', 'dog', 'fox']);
-    const base = yoloV5Item([
-      { cx: 20, cy: 24, w: 10, h: 8, objectness: 0.8, classScores: [0.5, 1, 0] },
-      // Both factors pass the 0.25 threshold but their product (0.2) does not.
-      { cx: 40, cy: 40, w: 8, h: 8, objectness: 0.5, classScores: [0.4, 0, 0] },
-      { cx: 50, cy: 10, w: 6, h: 4, objectness: 0.2, classScores: [0, 0, 1] },
-      { cx: 48, cy: 48, w: 16, h: 12, objectness: 1, classScores: [0, 0, 0.5] },
-    ], 3);
-    const detector = await open({ modelPath: model({ inputDims: [1, 3, 64, 64], outputs: [{ name: 'output0', dims: [1, 4, 8], base }] }), labelsPath });
+    const base = yoloV5Item(
+      [
+        { cx: 20, cy: 24, w: 10, h: 8, objectness: 0.8, classScores: [0.5, 1, 0] },
+        // Both factors pass the 0.25 threshold but their product (0.2) does not.
+        { cx: 40, cy: 40, w: 8, h: 8, objectness: 0.5, classScores: [0.4, 0, 0] },
+        { cx: 50, cy: 10, w: 6, h: 4, objectness: 0.2, classScores: [0, 0, 1] },
+        { cx: 48, cy: 48, w: 16, h: 12, objectness: 1, classScores: [0, 0, 0.5] },
+      ],
+      3,
+    );
+    const detector = await open({
+      modelPath: model({ inputDims: [1, 3, 64, 64], outputs: [{ name: 'output0', dims: [1, 4, 8], base }] }),
+      labelsPath,
+    });
     assert.equal(detector.layout, 'yolov5');
     assert.deepEqual(detector.tensor, { width: 64, height: 64, layout: 'nchw-f32' });
     assert.deepEqual(await detectOne(detector, flat(64, 64), identity(64, 64)), [
@@ -81,7 +93,9 @@ describe('onnx backend through onnxruntime-node', () => {
     candidates[7] = { cx: 30, cy: 30, w: 20, h: 40, classScores: Object.assign(new Array<number>(80).fill(0), { 0: 0.3, 2: 0.75 }) };
     candidates[42] = { cx: 80, cy: 90, w: 30, h: 10, classScores: Object.assign(new Array<number>(80).fill(0), { 79: 0.9 }) };
     const base = yoloV8Item(candidates, 80);
-    const detector = await open({ modelPath: model({ inputDims: [1, 3, 128, 128], outputs: [{ name: 'output0', dims: [1, 84, 100], base }] }) });
+    const detector = await open({
+      modelPath: model({ inputDims: [1, 3, 128, 128], outputs: [{ name: 'output0', dims: [1, 84, 100], base }] }),
+    });
     assert.equal(detector.layout, 'yolov8');
     assert.deepEqual(await detectOne(detector, flat(128, 128), identity(128, 128)), [
       { label: 'toothbrush', classId: 79, score: 0.9, box: { x: 65, y: 85, width: 30, height: 10 } },
@@ -112,31 +126,57 @@ describe('onnx backend through onnxruntime-node', () => {
   });
 
   test('NMS removes the overlapping lower-score box of the same class but keeps an overlapping box of another class', async () => {
-    const base = yoloV8Item([
-      { cx: 20, cy: 20, w: 20, h: 20, classScores: [0.9, 0] },
-      { cx: 22, cy: 21, w: 20, h: 20, classScores: [0.8, 0] },
-      { cx: 21, cy: 20, w: 20, h: 20, classScores: [0, 0.7] },
-      { cx: 50, cy: 50, w: 10, h: 10, classScores: [0.6, 0] },
-    ], 2);
-    const detector = await open({ modelPath: model({ inputDims: [1, 3, 64, 64], outputs: [{ name: 'out', dims: [1, 6, 4], base }] }), output: 'yolov8' });
+    const base = yoloV8Item(
+      [
+        { cx: 20, cy: 20, w: 20, h: 20, classScores: [0.9, 0] },
+        { cx: 22, cy: 21, w: 20, h: 20, classScores: [0.8, 0] },
+        { cx: 21, cy: 20, w: 20, h: 20, classScores: [0, 0.7] },
+        { cx: 50, cy: 50, w: 10, h: 10, classScores: [0.6, 0] },
+      ],
+      2,
+    );
+    const detector = await open({
+      modelPath: model({ inputDims: [1, 3, 64, 64], outputs: [{ name: 'out', dims: [1, 6, 4], base }] }),
+      output: 'yolov8',
+    });
     const found = await detectOne(detector, flat(64, 64), identity(64, 64));
-    assert.deepEqual(found.map((d) => [d.label, d.score]), [['person', 0.9], ['bicycle', 0.7], ['person', 0.6]]);
+    assert.deepEqual(
+      found.map((d) => [d.label, d.score]),
+      [
+        ['person', 0.9],
+        ['bicycle', 0.7],
+        ['person', 0.6],
+      ],
+    );
     await detector.close();
   });
 
   test('boxes on a letterboxed crop of a region map back to frame coordinates, clamped to the region', async () => {
-    const frameWidth = 160, frameHeight = 120;
+    const frameWidth = 160,
+      frameHeight = 120;
     const frame = new Random(4).bytes(frameWidth * frameHeight * 3);
     const region = { x: 40, y: 20, width: 80, height: 40 };
-    const { tensor, mapping } = cropResize(frame, 'rgb24', frameWidth, frameHeight, { roi: region, width: 64, height: 64, layout: 'nchw-f32', letterbox: true });
+    const { tensor, mapping } = cropResize(frame, 'rgb24', frameWidth, frameHeight, {
+      roi: region,
+      width: 64,
+      height: 64,
+      layout: 'nchw-f32',
+      letterbox: true,
+    });
     // 80x40 scales by 0.8 to 64x32, centred: 16 rows of padding above and below.
     assert.deepEqual([mapping.scaleX, mapping.scaleY, mapping.padX, mapping.padY], [0.8, 0.8, 0, 16]);
-    const base = yoloV8Item([
-      { cx: 32, cy: 32, w: 16, h: 8, classScores: [0.9, 0, 0] },
-      { cx: 8, cy: 16, w: 16, h: 16, classScores: [0, 0.8, 0] },
-      { cx: 40, cy: 6, w: 8, h: 8, classScores: [0, 0, 0.7] },
-    ], 3);
-    const detector = await open({ modelPath: model({ inputDims: [1, 3, 64, 64], outputs: [{ name: 'out', dims: [1, 7, 3], base }] }), output: 'yolov8' });
+    const base = yoloV8Item(
+      [
+        { cx: 32, cy: 32, w: 16, h: 8, classScores: [0.9, 0, 0] },
+        { cx: 8, cy: 16, w: 16, h: 16, classScores: [0, 0.8, 0] },
+        { cx: 40, cy: 6, w: 8, h: 8, classScores: [0, 0, 0.7] },
+      ],
+      3,
+    );
+    const detector = await open({
+      modelPath: model({ inputDims: [1, 3, 64, 64], outputs: [{ name: 'out', dims: [1, 7, 3], base }] }),
+      output: 'yolov8',
+    });
     assert.deepEqual(await detectOne(detector, tensor as Float32Array, mapping), [
       // Tensor (24, 28)-(40, 36): x = 40 + 24 / 0.8, y = 20 + (28 - 16) / 0.8, size / 0.8.
       { label: 'person', classId: 0, score: 0.9, box: { x: 70, y: 35, width: 20, height: 10 } },
@@ -164,7 +204,10 @@ describe('onnx backend through onnxruntime-node', () => {
       const single = [];
       for (const input of inputs) single.push(rounded((await detector.detect([input]))[0]!));
       assert.deepEqual(batched, single);
-      assert.deepEqual(batched.map((r) => r.map((d) => d.box.x)), expectedX.map((x) => [x]));
+      assert.deepEqual(
+        batched.map((r) => r.map((d) => d.box.x)),
+        expectedX.map((x) => [x]),
+      );
       await detector.close();
     }
 
@@ -191,7 +234,8 @@ describe('onnx backend through onnxruntime-node', () => {
       assert.fail('the detector was created');
     }
     const yolo = (inputDims: ModelSpec['inputDims']): ModelSpec => ({
-      inputDims, outputs: [{ name: 'out', dims: [1, 84, 8], base: new Float32Array(84 * 8) }],
+      inputDims,
+      outputs: [{ name: 'out', dims: [1, 84, 8], base: new Float32Array(84 * 8) }],
     });
 
     test('a missing model file is E_MODEL_MISSING naming the path and the setting to fix', async () => {
@@ -210,11 +254,16 @@ describe('onnx backend through onnxruntime-node', () => {
     test('a model whose input is not rank-4 NCHW is E_MODEL_INVALID naming the input found', async () => {
       const error = await rejection({ modelPath: model(yolo([1, 3, 64])) });
       assert.equal(error.code, 'E_MODEL_INVALID');
-      assert.equal(error.message, "Unsupported model input 'images' float32 [1, 3, 64]: expected one float32 NCHW image input [batch, 3, height, width]");
+      assert.equal(
+        error.message,
+        "Unsupported model input 'images' float32 [1, 3, 64]: expected one float32 NCHW image input [batch, 3, height, width]",
+      );
     });
 
     test('a model whose output is no detector layout is E_MODEL_INVALID naming the outputs found', async () => {
-      const error = await rejection({ modelPath: model({ inputDims: [1, 3, 8, 8], outputs: [{ name: 'logits', dims: [1, 10], base: new Float32Array(10) }] }) });
+      const error = await rejection({
+        modelPath: model({ inputDims: [1, 3, 8, 8], outputs: [{ name: 'logits', dims: [1, 10], base: new Float32Array(10) }] }),
+      });
       assert.equal(error.code, 'E_MODEL_INVALID');
       assert.match(error.message, /^Unsupported model outputs 'logits' float32 \[1, 10\]: expected one float32 output/);
     });
@@ -244,7 +293,9 @@ describe('onnx backend through onnxruntime-node', () => {
   });
 
   test('a crop that is not the tensor the detector asked for is E_DETECTOR_INPUT', async () => {
-    const detector = await open({ modelPath: model({ inputDims: [1, 3, 16, 16], outputs: [{ name: 'out', dims: [1, 84, 2], base: new Float32Array(168) }] }) });
+    const detector = await open({
+      modelPath: model({ inputDims: [1, 3, 16, 16], outputs: [{ name: 'out', dims: [1, 84, 2], base: new Float32Array(168) }] }),
+    });
     await assert.rejects(detector.detect([inputOf(new Float32Array(10), identity(16, 16))]), {
       code: 'E_DETECTOR_INPUT',
       message: 'onnx detector input 0: expected a Float32Array of length 768 (nchw-f32 16x16) but received Float32Array of length 10',
@@ -254,12 +305,24 @@ describe('onnx backend through onnxruntime-node', () => {
 
   test('asking for CUDA runs on CUDA when onnxruntime can use it, else on CPU with a warning', async () => {
     const lines: string[] = [];
-    const logger = pino({ level: 'warn' }, new Writable({ write(chunk: Buffer, _enc, done) { lines.push(chunk.toString()); done(); } }));
+    const logger = pino(
+      { level: 'warn' },
+      new Writable({
+        write(chunk: Buffer, _enc, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    );
     const base = yoloV8Item([{ cx: 8, cy: 8, w: 4, h: 4, classScores: [0.9] }], 1);
-    const detector = await createOnnxDetector({
-      modelPath: model({ inputDims: [1, 3, 16, 16], outputs: [{ name: 'out', dims: [1, 5, 1], base }] }),
-      executionProviders: ['cuda', 'cpu'], output: 'yolov8',
-    }, logger);
+    const detector = await createOnnxDetector(
+      {
+        modelPath: model({ inputDims: [1, 3, 16, 16], outputs: [{ name: 'out', dims: [1, 5, 1], base }] }),
+        executionProviders: ['cuda', 'cpu'],
+        output: 'yolov8',
+      },
+      logger,
+    );
     const warned = lines.some((l) => l.includes('CUDA execution provider unavailable, using CPU'));
     assert.equal(warned, detector.executionProvider === 'cpu');
     assert.equal((await detectOne(detector, flat(16, 16), identity(16, 16))).length, 1);

@@ -3,7 +3,10 @@ import { test } from 'node:test';
 import { OverloadGovernor, fairLevel, type LoadSample } from '../../src/inference/overload.ts';
 
 /** A governor on a clock the test moves one second a tick. */
-function governor(options: ConstructorParameters<typeof OverloadGovernor>[0] = {}): { g: OverloadGovernor; tick: (s: Partial<LoadSample> & Pick<LoadSample, 'offered'>) => void } {
+function governor(options: ConstructorParameters<typeof OverloadGovernor>[0] = {}): {
+  g: OverloadGovernor;
+  tick: (s: Partial<LoadSample> & Pick<LoadSample, 'offered'>) => void;
+} {
   let clock = 0;
   // No warm-up unless a test asks for one: these tests read the first tick.
   const g = new OverloadGovernor({ warmUpMs: 0, ...options }, () => clock);
@@ -52,7 +55,10 @@ test('cameras with equal demand are lowered equally and never below the floor', 
   assert.deepEqual(ms, [0.2, 0.2, 0.2, 0.2]);
   // Still overloaded at the floor (demand measured at the lowered rate): it stays at the floor.
   tick({ offered: offered({ a: 2, b: 2, c: 2, d: 2 }), served: 2, dropped: 6, queueWaitMs: 900, utilization: 1 });
-  assert.deepEqual(['a', 'b', 'c', 'd'].map((c) => g.multiplier(c)), [0.2, 0.2, 0.2, 0.2]);
+  assert.deepEqual(
+    ['a', 'b', 'c', 'd'].map((c) => g.multiplier(c)),
+    [0.2, 0.2, 0.2, 0.2],
+  );
 });
 
 test('a burst that throughput explains cuts the heavier cameras by the decrease factor', () => {
@@ -75,7 +81,11 @@ test('calm intervals restore the rates gradually and capacity is reported until 
     seen.push(g.multiplier('a'));
     if (g.multiplier('a') < 1) assert.match(g.reason ?? '', /recovering: analysis rate still lowered on 2 camera/);
   }
-  assert.deepEqual(seen, seen.map((_, i) => Math.min(1, lowered + 0.25 * (i + 1))), 'one step a calm tick');
+  assert.deepEqual(
+    seen,
+    seen.map((_, i) => Math.min(1, lowered + 0.25 * (i + 1))),
+    'one step a calm tick',
+  );
   assert.equal(g.atCapacity, false);
 });
 

@@ -13,10 +13,16 @@ import { waitFor } from '../support/wait.ts';
 
 const u8 = { width: 4, height: 4, layout: 'nhwc-u8' } as const;
 
-async function testPool(control: Int32Array, options: Partial<InferencePoolOptions> = {}, backend: Record<string, unknown> = {}): Promise<InferencePool> {
+async function testPool(
+  control: Int32Array,
+  options: Partial<InferencePoolOptions> = {},
+  backend: Record<string, unknown> = {},
+): Promise<InferencePool> {
   return InferencePool.start({
-    backend: { type: 'test', control: control.buffer, ...backend }, threads: 1,
-    extraBackends: { test: TEST_BACKEND_URL }, ...options,
+    backend: { type: 'test', control: control.buffer, ...backend },
+    threads: 1,
+    extraBackends: { test: TEST_BACKEND_URL },
+    ...options,
   });
 }
 
@@ -90,8 +96,15 @@ test('a pool worker reads each crop in place from its camera slab', async () => 
     const batch = [claimed(a, 11), claimed(b, 22), claimed(a, 33)];
     const outcome = await pool.infer(batch);
     release(batch);
-    assert.deepEqual(outcome.detections.map((d) => d[0]?.label), ['crop-11', 'crop-22', 'crop-33']);
-    assert.deepEqual(batch.map((c) => c.slab.tensors[c.notice.slot]?.[1]), [99, 99, 99], 'the worker wrote into the same memory: no copy');
+    assert.deepEqual(
+      outcome.detections.map((d) => d[0]?.label),
+      ['crop-11', 'crop-22', 'crop-33'],
+    );
+    assert.deepEqual(
+      batch.map((c) => c.slab.tensors[c.notice.slot]?.[1]),
+      [99, 99, 99],
+      'the worker wrote into the same memory: no copy',
+    );
   } finally {
     await pool.close();
   }
@@ -173,7 +186,8 @@ test('repeated backend failures open the breaker and candidates get motion detec
   let now = 0;
   const changes: Array<[boolean, string]> = [];
   const pool = await testPool(control, {
-    now: () => now, breaker: { failureThreshold: 3, openMs: 1000, halfOpenMaxTrials: 2, successThreshold: 2 },
+    now: () => now,
+    breaker: { failureThreshold: 3, openMs: 1000, halfOpenMaxTrials: 2, successThreshold: 2 },
     onDegradedChange: (degraded, reason) => changes.push([degraded, reason]),
   });
   const cam = new TestCamera('a');
@@ -202,7 +216,10 @@ test('repeated backend failures open the breaker and candidates get motion detec
     assert.equal((await infer()).source, 'backend');
     assert.equal(pool.stats().breaker, 'closed');
     assert.equal(pool.degraded, false);
-    assert.deepEqual(changes.map(([d]) => d), [true, false]);
+    assert.deepEqual(
+      changes.map(([d]) => d),
+      [true, false],
+    );
     assert.match(changes[0]?.[1] ?? '', /inference backend 'test' failing \(test backend failure\): motion-only events/);
     const c = pool.stats().counters;
     assert.deepEqual([c.failedTasks, c.shortCircuited, c.fallbackCrops], [3, 1, 4]);
@@ -213,14 +230,18 @@ test('repeated backend failures open the breaker and candidates get motion detec
 
 test('an unknown backend type fails at start with E_BACKEND_UNKNOWN', async () => {
   await assert.rejects(InferencePool.start({ backend: { type: 'yolo9000' }, threads: 1 }), {
-    code: 'E_BACKEND_UNKNOWN', message: /Unknown detector backend type 'yolo9000': expected one of 'motion', 'onnx'/,
+    code: 'E_BACKEND_UNKNOWN',
+    message: /Unknown detector backend type 'yolo9000': expected one of 'motion', 'onnx'/,
   });
 });
 
 test('a backend whose model is missing, corrupt or of the wrong shape does not stop the pool: it starts degraded, naming the setting, and motion answers', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'panoptes-pool-models-'));
   try {
-    const wrongShape = writeModel(dir, 'yolo.onnx', { inputDims: [1, 3, 416, 416], outputs: [{ name: 'output0', dims: [1, 84, 3549], base: new Float32Array(84 * 3549) }] });
+    const wrongShape = writeModel(dir, 'yolo.onnx', {
+      inputDims: [1, 3, 416, 416],
+      outputs: [{ name: 'output0', dims: [1, 84, 3549], base: new Float32Array(84 * 3549) }],
+    });
     const cases = [
       { modelPath: join(dir, 'missing.onnx'), code: 'E_MODEL_MISSING', says: /set inference\.backend\.modelPath/ },
       { modelPath: writeGarbage(dir), code: 'E_MODEL_INVALID', says: /check inference\.backend\.modelPath/ },
@@ -229,13 +250,18 @@ test('a backend whose model is missing, corrupt or of the wrong shape does not s
     for (const c of cases) {
       const changes: Array<[boolean, string]> = [];
       const pool = await InferencePool.start({
-        backend: { type: 'nanodet', modelPath: c.modelPath }, threads: 1, onDegradedChange: (d, reason) => changes.push([d, reason]),
+        backend: { type: 'nanodet', modelPath: c.modelPath },
+        threads: 1,
+        onDegradedChange: (d, reason) => changes.push([d, reason]),
       });
       try {
         assert.deepEqual(pool.backend, { type: 'motion', tensor: null, maxBatch: 64, faces: null }, 'crop slabs are shaped for motion');
         assert.equal(pool.degraded, true);
         assert.equal(changes.length, 1);
-        assert.match(changes[0]?.[1] ?? '', new RegExp(`^inference backend 'nanodet' could not start: ${c.code}: .*; motion-only events until the config is fixed$`));
+        assert.match(
+          changes[0]?.[1] ?? '',
+          new RegExp(`^inference backend 'nanodet' could not start: ${c.code}: .*; motion-only events until the config is fixed$`),
+        );
         assert.match(pool.stats().lastError ?? '', c.says);
         const cam = new TestCamera('gate');
         const batch = [claimed(cam)];

@@ -10,10 +10,14 @@ function harness(options: Partial<SchedulerOptions>, cameras: TestCamera[]) {
   const clock = new FakeClock();
   const batches: ScheduledCandidate[][] = [];
   const finish: Array<() => void> = [];
-  const scheduler = new InferenceScheduler({ maxRatePerCamera: Infinity, ...options }, (batch) => {
-    batches.push(batch);
-    return new Promise<void>((resolve) => finish.push(resolve));
-  }, clock);
+  const scheduler = new InferenceScheduler(
+    { maxRatePerCamera: Infinity, ...options },
+    (batch) => {
+      batches.push(batch);
+      return new Promise<void>((resolve) => finish.push(resolve));
+    },
+    clock,
+  );
   for (const cam of cameras) scheduler.addCamera(cam.id, cam.slab);
   /** Commits a crop and submits its notice; null when the slab dropped it (every slot in inference). */
   const submit = (cam: TestCamera): CandidateNotice | null => {
@@ -149,7 +153,10 @@ test('a notice for a crop replaced in its slot is superseded by the newer one', 
   assert.equal(h.scheduler.pending, 2);
   assert.equal(h.scheduler.counters('a')?.superseded, 1);
   h.clock.advance(10);
-  assert.deepEqual((h.batches[0] as ScheduledCandidate[]).map((c) => c.notice.seq), [2, 3]);
+  assert.deepEqual(
+    (h.batches[0] as ScheduledCandidate[]).map((c) => c.notice.seq),
+    [2, 3],
+  );
 });
 
 test('no more than maxInFlight batches run; the next leaves when one finishes', async () => {

@@ -31,7 +31,18 @@ test('frames decoded by ffmpeg land in ring slots byte for byte, in order', asyn
   const ring = FrameRing.create({ width: 160, height: 120, format: 'yuv420p', slots: 16 });
   const consumer = new FrameRingConsumer(ring);
   const reader = new FrameReader(new FrameRingProducer(ring), path.join(dir, 'a.fifo'), () => undefined);
-  await runFfmpeg(reader, ['-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25', '-frames:v', '12', '-f', 'rawvideo', '-pix_fmt', 'yuv420p']);
+  await runFfmpeg(reader, [
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=160x120:rate=25',
+    '-frames:v',
+    '12',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'yuv420p',
+  ]);
   assert.equal(reader.frames, 12);
   assert.equal(ring.counter(Ctrl.DroppedFull), 0);
   const expected = lavfiFrames(160, 120, 'yuv420p', 12).frames;
@@ -44,17 +55,29 @@ test('frames decoded by ffmpeg land in ring slots byte for byte, in order', asyn
   reader.dispose();
 });
 
-test('each frame carries its first byte\'s arrival as capture time, before its commit, on the epochMs clock', async () => {
+test("each frame carries its first byte's arrival as capture time, before its commit, on the epochMs clock", async () => {
   const ring = FrameRing.create({ width: 320, height: 240, format: 'yuv420p', slots: 8 });
   const consumer = new FrameRingConsumer(ring);
   const reader = new FrameReader(new FrameRingProducer(ring), path.join(dir, 't.fifo'), () => undefined);
   assert.equal(reader.lastFrameMs, 0, 'no frame yet');
   const start = epochMs();
-  await runFfmpeg(reader, ['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-frames:v', '6', '-f', 'rawvideo', '-pix_fmt', 'yuv420p']);
+  await runFfmpeg(reader, [
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=320x240:rate=25',
+    '-frames:v',
+    '6',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'yuv420p',
+  ]);
   const end = epochMs();
   let previousCommit = start;
   for (let slot = consumer.tryAcquire(); slot >= 0; slot = consumer.tryAcquire()) {
-    const captureMs = ring.metaOf(slot, Meta.CaptureMs), commitMs = ring.metaOf(slot, Meta.CommitMs);
+    const captureMs = ring.metaOf(slot, Meta.CaptureMs),
+      commitMs = ring.metaOf(slot, Meta.CommitMs);
     assert.ok(start <= captureMs && captureMs <= commitMs && commitMs <= end, `${start} <= ${captureMs} <= ${commitMs} <= ${end}`);
     assert.ok(commitMs >= previousCommit, 'commit times follow the frame order');
     previousCommit = commitMs;
@@ -80,10 +103,25 @@ test('an ffmpeg killed mid-frame loses only the partial frame and the next run s
   const ring = FrameRing.create({ width: 640, height: 480, format: 'yuv420p', slots: 64 });
   const reader = new FrameReader(new FrameRingProducer(ring), path.join(dir, 'c.fifo'), () => undefined);
   // Killed once frames flow (not after a fixed time, which a loaded machine may spend starting ffmpeg).
-  await runFfmpeg(reader, ['-re', '-f', 'lavfi', '-i', 'testsrc2=size=640x480:rate=25', '-f', 'rawvideo', '-pix_fmt', 'yuv420p'], () => reader.frames >= 3);
+  await runFfmpeg(
+    reader,
+    ['-re', '-f', 'lavfi', '-i', 'testsrc2=size=640x480:rate=25', '-f', 'rawvideo', '-pix_fmt', 'yuv420p'],
+    () => reader.frames >= 3,
+  );
   const firstRun = reader.frames;
   assert.ok(firstRun > 0, 'frames arrived before the kill');
-  await runFfmpeg(reader, ['-f', 'lavfi', '-i', 'testsrc2=size=640x480:rate=25', '-frames:v', '5', '-f', 'rawvideo', '-pix_fmt', 'yuv420p']);
+  await runFfmpeg(reader, [
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=640x480:rate=25',
+    '-frames:v',
+    '5',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'yuv420p',
+  ]);
   assert.equal(reader.frames, firstRun + 5);
   // The last frame of the second run equals ffmpeg's fifth frame: no byte offset carried over.
   const consumer = new FrameRingConsumer(ring);

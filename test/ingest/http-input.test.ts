@@ -20,8 +20,25 @@ test('an MJPEG-over-HTTP camera (multipart/x-mixed-replace, as IP cameras serve 
   // Each client gets a live multipart JPEG stream encoded by a real ffmpeg.
   const server = http.createServer((req, res) => {
     res.writeHead(200, { 'Content-Type': 'multipart/x-mixed-replace;boundary=ffmpeg' });
-    const encoder = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=10',
-      '-f', 'mpjpeg', '-q:v', '5', 'pipe:1'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const encoder = spawn(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-re',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=320x240:rate=10',
+        '-f',
+        'mpjpeg',
+        '-q:v',
+        '5',
+        'pipe:1',
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
     encoder.stdout.pipe(res);
     req.on('close', () => encoder.kill('SIGKILL'));
   });
@@ -29,7 +46,10 @@ test('an MJPEG-over-HTTP camera (multipart/x-mixed-replace, as IP cameras serve 
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   const actor = new CameraActor(cameraSpec('mjpeg', `http://127.0.0.1:${port}/video.mjpg`, { fps: 5, width: 160, height: 120 }), {
-    ffmpeg: resolveFfmpeg(), runDir: dir, logger: pino({ level: 'silent' }), onTransition: () => undefined,
+    ffmpeg: resolveFfmpeg(),
+    runDir: dir,
+    logger: pino({ level: 'silent' }),
+    onTransition: () => undefined,
   });
   actor.start();
   await waitFor('online', () => actor.state === 'ONLINE', 60_000);

@@ -25,15 +25,21 @@ import { waitFor } from '../support/wait.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'panoptes-inputs-'));
 const logLines: string[] = [];
-const logger = pino({ level: 'info' }, new Writable({
-  write(chunk: Buffer, _encoding, done) {
-    logLines.push(chunk.toString());
-    done();
-  },
-}));
+const logger = pino(
+  { level: 'info' },
+  new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(chunk.toString());
+      done();
+    },
+  }),
+);
 const transitions: CameraTransition[] = [];
 const of = (id: string): CameraTransition[] => transitions.filter((t) => t.camera === id);
-const statesOf = (id: string): string => of(id).map((t) => t.to).join(' > ');
+const statesOf = (id: string): string =>
+  of(id)
+    .map((t) => t.to)
+    .join(' > ');
 let gateway: Gateway;
 
 before(() => {
@@ -94,12 +100,16 @@ describe('an RTSP server that refuses TCP (SETUP over TCP gets 461 Unsupported t
 
   test('a TCP camera falls back to UDP after udpFallbackAfter failures and goes ONLINE', async () => {
     const spec = cameraSpec('fallback', server.url(0), {
-      transport: 'tcp', udpFallbackAfter: 2, backoff: { initialMs: 100, factor: 2, maxMs: 1000, jitter: 0 },
+      transport: 'tcp',
+      udpFallbackAfter: 2,
+      backoff: { initialMs: 100, factor: 2, maxMs: 1000, jitter: 0 },
     });
     const cam = await gateway.addCamera(spec, analysis());
     await waitFor('online after the fallback', () => cam.actor.state === 'ONLINE', 60_000);
     assert.equal(cam.actor.transport, 'udp');
-    const connecting = of('fallback').filter((t) => t.to === 'CONNECTING').map((t) => t.reason);
+    const connecting = of('fallback')
+      .filter((t) => t.to === 'CONNECTING')
+      .map((t) => t.reason);
     assert.deepEqual(connecting, ['connecting', 'connecting', 'connecting over UDP'], statesOf('fallback'));
     assert.equal(of('fallback').filter((t) => t.to === 'OFFLINE').length, 2, statesOf('fallback'));
     assert.ok(logLines.some((l) => l.includes('"camera":"fallback"') && l.includes('falling back to RTSP over UDP')));
@@ -110,7 +120,10 @@ describe('an RTSP server that refuses TCP (SETUP over TCP gets 461 Unsupported t
   test('a camera configured for UDP goes ONLINE on its first attempt', async () => {
     const cam = await gateway.addCamera(cameraSpec('udp', server.url(0), { transport: 'udp' }), analysis());
     await waitFor('online over UDP', () => cam.actor.state === 'ONLINE', 60_000);
-    assert.deepEqual(of('udp').map((t) => t.to), ['CONNECTING', 'ONLINE']);
+    assert.deepEqual(
+      of('udp').map((t) => t.to),
+      ['CONNECTING', 'ONLINE'],
+    );
     await analysed(cam, 10);
     await gateway.removeCamera('udp');
   });
@@ -157,9 +170,14 @@ test('an HLS VOD playlist that ends takes the camera OFFLINE and it plays again 
 test('an MJPEG camera that freezes goes STALLED or OFFLINE and comes back ONLINE when frames flow again', async (ctx) => {
   const camera = await startMjpegServer({ width: 320, height: 180, fps: 10 });
   ctx.after(() => camera.stop());
-  const cam = await gateway.addCamera(cameraSpec('mjpeg', camera.url, {
-    stallTimeoutMs: 1500, ioTimeoutMs: 1500, backoff: { initialMs: 200, factor: 2, maxMs: 1000, jitter: 0 },
-  }), analysis());
+  const cam = await gateway.addCamera(
+    cameraSpec('mjpeg', camera.url, {
+      stallTimeoutMs: 1500,
+      ioTimeoutMs: 1500,
+      backoff: { initialMs: 200, factor: 2, maxMs: 1000, jitter: 0 },
+    }),
+    analysis(),
+  );
   await waitFor('online', () => cam.actor.state === 'ONLINE', 60_000);
   assert.equal(cam.actor.stream?.codec, 'mjpeg');
   await analysed(cam, 10);
@@ -192,8 +210,17 @@ test('an MJPEG camera is sampled at the rate it sends, though its frames carry n
 
 test('HTTP inputs take the arrival time as frame time, except HLS playlists, which keep their own', () => {
   const spec: IngestSpec = {
-    url: '', transport: 'tcp', loop: false, width: 320, height: 180, fps: 10, format: 'gray',
-    sampling: 'fixed_fps', minFps: 1, ioTimeoutMs: 3000, ffmpegMajor: 5,
+    url: '',
+    transport: 'tcp',
+    loop: false,
+    width: 320,
+    height: 180,
+    fps: 10,
+    format: 'gray',
+    sampling: 'fixed_fps',
+    minFps: 1,
+    ioTimeoutMs: 3000,
+    ffmpegMajor: 5,
   };
   const wallclock = (url: string): boolean => ffmpegArgs({ ...spec, url }).includes('-use_wallclock_as_timestamps');
   assert.equal(wallclock('http://cam/video.mjpg'), true);

@@ -23,7 +23,20 @@ test('an @ in the path or query is not taken for the end of the userinfo', () =>
 test('secret query parameters are masked, whatever their case, and others kept', () => {
   assert.equal(maskUrl('http://host/video.cgi?user=a&password=hunter2&ch=1'), 'http://host/video.cgi?user=a&password=***&ch=1');
   assert.equal(maskUrl('https://host/hls.m3u8?token=abc.def'), 'https://host/hls.m3u8?token=***');
-  for (const name of ['password', 'PASSWORD', 'pass', 'Pwd', 'passwd', 'token', 'access_token', 'auth', 'key', 'secret', 'api_key', 'p%61ss']) {
+  for (const name of [
+    'password',
+    'PASSWORD',
+    'pass',
+    'Pwd',
+    'passwd',
+    'token',
+    'access_token',
+    'auth',
+    'key',
+    'secret',
+    'api_key',
+    'p%61ss',
+  ]) {
     assert.equal(maskUrl(`rtsp://h/s?a=1&${name}=x%40y#frag`), `rtsp://h/s?a=1&${name}=***#frag`, name);
   }
   assert.equal(maskUrl('rtsp://h/s?passenger=1&keys=2&password='), 'rtsp://h/s?passenger=1&keys=2&password=');
@@ -36,16 +49,26 @@ test('${VAR} references reveal nothing and are kept', () => {
 });
 
 test('strings that are not scheme:// URLs are unchanged', () => {
-  for (const url of ['rtsp://10.0.0.5/stream1', '/var/video/a.mp4', 'testsrc2=size=640x360', 'lavfi:testsrc2=size=320x180:rate=5', 'C:\\video\\a@b.mp4', '']) {
+  for (const url of [
+    'rtsp://10.0.0.5/stream1',
+    '/var/video/a.mp4',
+    'testsrc2=size=640x360',
+    'lavfi:testsrc2=size=320x180:rate=5',
+    'C:\\video\\a@b.mp4',
+    '',
+  ]) {
     assert.equal(maskUrl(url), url);
   }
 });
 
 test('URLs inside free text such as an ffmpeg error line are masked', () => {
-  const line = "[rtsp @ 0x55] method DESCRIBE failed: 401 Unauthorized rtsp://admin:pw@127.0.0.1:8554/cam: Server returned 401";
+  const line = '[rtsp @ 0x55] method DESCRIBE failed: 401 Unauthorized rtsp://admin:pw@127.0.0.1:8554/cam: Server returned 401';
   const masked = maskUrlsInText(line);
   assert.ok(!masked.includes('pw@') && !masked.includes('admin'), masked);
   assert.match(masked, /rtsp:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:8554\/cam/);
-  assert.equal(maskUrlsInText("Input #0, rtsp, from 'rtsp://u:my@secret@h/s?token=t0k':"), "Input #0, rtsp, from 'rtsp://***:***@h/s?token=***':");
+  assert.equal(
+    maskUrlsInText("Input #0, rtsp, from 'rtsp://u:my@secret@h/s?token=t0k':"),
+    "Input #0, rtsp, from 'rtsp://***:***@h/s?token=***':",
+  );
   assert.equal(maskUrlsInText('option password=hunter2 and token=abc;key=k2'), 'option password=*** and token=***;key=***');
 });

@@ -16,8 +16,29 @@ const clip = path.join(dir, 'gop10.mp4');
 
 before(() => {
   // 4 s at 25 fps with a key frame every 10 frames: 100 frames, 10 of them key frames.
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25',
-    '-t', '4', '-c:v', 'libx264', '-g', '10', '-keyint_min', '10', '-sc_threshold', '0', '-pix_fmt', 'yuv420p', '-y', clip]);
+  execFileSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=320x180:rate=25',
+    '-t',
+    '4',
+    '-c:v',
+    'libx264',
+    '-g',
+    '10',
+    '-keyint_min',
+    '10',
+    '-sc_threshold',
+    '0',
+    '-pix_fmt',
+    'yuv420p',
+    '-y',
+    clip,
+  ]);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -25,7 +46,10 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 async function framesFor(overrides: Partial<CameraSpec>): Promise<number> {
   const transitions: CameraTransition[] = [];
   const actor = new CameraActor(cameraSpec(`s-${overrides.sampling ?? 'x'}`, clip, { ringSlots: 8, ...overrides }), {
-    ffmpeg: resolveFfmpeg(), runDir: dir, logger: pino({ level: 'silent' }), onTransition: (t) => transitions.push(t),
+    ffmpeg: resolveFfmpeg(),
+    runDir: dir,
+    logger: pino({ level: 'silent' }),
+    onTransition: (t) => transitions.push(t),
   });
   actor.start();
   await waitFor('the clip to end', () => transitions.some((t) => t.to === 'OFFLINE'), 60_000);
@@ -53,11 +77,17 @@ test('hybrid keeps every key frame plus enough others to hold the minimum rate',
 test('a looping file camera plays on past its end without going offline', async () => {
   const transitions: CameraTransition[] = [];
   const actor = new CameraActor(cameraSpec('loop', clip, { loop: true, fps: 10 }), {
-    ffmpeg: resolveFfmpeg(), runDir: dir, logger: pino({ level: 'silent' }), onTransition: (t) => transitions.push(t),
+    ffmpeg: resolveFfmpeg(),
+    runDir: dir,
+    logger: pino({ level: 'silent' }),
+    onTransition: (t) => transitions.push(t),
   });
   actor.start();
   // The clip lasts 4 s: 50 frames at 10 fps means it wrapped at least once.
   await waitFor('frames past the end of the clip', () => actor.frames >= 50, 60_000);
-  assert.deepEqual(transitions.map((t) => t.to), ['CONNECTING', 'ONLINE']);
+  assert.deepEqual(
+    transitions.map((t) => t.to),
+    ['CONNECTING', 'ONLINE'],
+  );
   await actor.stop();
 });

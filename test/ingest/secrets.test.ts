@@ -14,15 +14,21 @@ test('environment references in a camera URL are substituted and URL-encoded', (
 });
 
 test('a missing variable is an error that names it and the camera, with code E_SECRET_MISSING', () => {
-  assert.throws(() => resolveSecrets(url, 'gate', { CAM_USER: 'admin' }), (err: unknown) => {
-    assert.ok(err instanceof MissingSecretError);
-    assert.equal(err.code, 'E_SECRET_MISSING');
-    assert.match(err.message, /camera 'gate' refers to \$\{CAM_PASS\}/);
-    return true;
-  });
+  assert.throws(
+    () => resolveSecrets(url, 'gate', { CAM_USER: 'admin' }),
+    (err: unknown) => {
+      assert.ok(err instanceof MissingSecretError);
+      assert.equal(err.code, 'E_SECRET_MISSING');
+      assert.match(err.message, /camera 'gate' refers to \$\{CAM_PASS\}/);
+      return true;
+    },
+  );
 });
 
 test('a lavfi filter graph gets its references as they are (file paths), not URL-encoded', () => {
   const graph = 'lavfi:movie=filename=${DEMO}/visitor.png[p]';
-  assert.equal(resolveSecrets(graph, 'gate', { DEMO: '/opt/panoptes/build/demo' }), 'lavfi:movie=filename=/opt/panoptes/build/demo/visitor.png[p]');
+  assert.equal(
+    resolveSecrets(graph, 'gate', { DEMO: '/opt/panoptes/build/demo' }),
+    'lavfi:movie=filename=/opt/panoptes/build/demo/visitor.png[p]',
+  );
 });

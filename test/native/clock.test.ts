@@ -59,33 +59,60 @@ describe('stampEpochMs argument errors', () => {
   };
 
   test('a target that is not a Float64Array is refused by its type', () => {
-    expect(() => raw.stampEpochMs(new Float32Array(4) as never, 0, 0), 'TypeError',
-      'Expected a Float64Array for target but received Float32Array of length 4');
+    expect(
+      () => raw.stampEpochMs(new Float32Array(4) as never, 0, 0),
+      'TypeError',
+      'Expected a Float64Array for target but received Float32Array of length 4',
+    );
     expect(() => stampNow([0, 0] as never, 0), 'TypeError', 'Expected a Float64Array for target but received Array');
   });
 
   test('an empty or detached target has no index to write', () => {
-    expect(() => stampNow(new Float64Array(0), 0), 'RangeError',
-      'Expected a non-empty Float64Array for target but received Float64Array of length 0');
-    expect(() => stampNow(detached(Float64Array, 4) as Float64Array, 0), 'RangeError',
-      'Expected a non-empty Float64Array for target but received Float64Array of length 0');
+    expect(
+      () => stampNow(new Float64Array(0), 0),
+      'RangeError',
+      'Expected a non-empty Float64Array for target but received Float64Array of length 0',
+    );
+    expect(
+      () => stampNow(detached(Float64Array, 4) as Float64Array, 0),
+      'RangeError',
+      'Expected a non-empty Float64Array for target but received Float64Array of length 0',
+    );
   });
 
   test('an index outside the target names the range that fits', () => {
-    expect(() => stampNow(new Float64Array(4), 4), 'RangeError',
-      'Expected an integer between 0 and 3 for index but received 4 of type number');
-    expect(() => raw.stampEpochMs(new Float64Array(4), 1.5, 0), 'RangeError',
-      'Expected an integer between 0 and 3 for index but received 1.5 of type number');
-    expect(() => raw.stampEpochMs(new Float64Array(4), '1' as never, 0), 'TypeError',
-      "Expected an integer for index but received '1' of type string");
+    expect(
+      () => stampNow(new Float64Array(4), 4),
+      'RangeError',
+      'Expected an integer between 0 and 3 for index but received 4 of type number',
+    );
+    expect(
+      () => raw.stampEpochMs(new Float64Array(4), 1.5, 0),
+      'RangeError',
+      'Expected an integer between 0 and 3 for index but received 1.5 of type number',
+    );
+    expect(
+      () => raw.stampEpochMs(new Float64Array(4), '1' as never, 0),
+      'TypeError',
+      "Expected an integer for index but received '1' of type string",
+    );
   });
 
   test('a non-finite offset is refused', () => {
-    expect(() => raw.stampEpochMs(new Float64Array(1), 0, NaN), 'RangeError',
-      'Expected a finite number for offsetMs but received NaN of type number');
-    expect(() => raw.stampEpochMs(new Float64Array(1), 0, -Infinity), 'RangeError',
-      'Expected a finite number for offsetMs but received -Infinity of type number');
-    expect(() => raw.stampEpochMs(new Float64Array(1), 0, undefined as never), 'TypeError',
-      'Expected a finite number for offsetMs but received undefined');
+    expect(
+      () => raw.stampEpochMs(new Float64Array(1), 0, NaN),
+      'RangeError',
+      'Expected a finite number for offsetMs but received NaN of type number',
+    );
+    expect(
+      () => raw.stampEpochMs(new Float64Array(1), 0, -Infinity),
+      'RangeError',
+      'Expected a finite number for offsetMs but received -Infinity of type number',
+    );
+    expect(
+      () => raw.stampEpochMs(new Float64Array(1), 0, undefined as never),
+      'TypeError',
+      'Expected a finite number for offsetMs but received undefined',
+    );
   });
 });

@@ -3,7 +3,18 @@ import { describe, test } from 'node:test';
 import { cropResize, tensorBoxToFrame, type CropOptions, type PixelFormat, type Rect } from '../../src/native/index.ts';
 import { cropResizeReference, type CropParamsReference } from '../reference/crop-resize.ts';
 import { Random } from '../support/random.ts';
-import { FORMATS, LEVELS, ODD_SIZES, VIDEO_SOURCES, assertClose, assertExact, atLevel, randomFrame, sharedCopy, videoFrames } from './helpers.ts';
+import {
+  FORMATS,
+  LEVELS,
+  ODD_SIZES,
+  VIDEO_SOURCES,
+  assertClose,
+  assertExact,
+  atLevel,
+  randomFrame,
+  sharedCopy,
+  videoFrames,
+} from './helpers.ts';
 
 /** Float tensors agree within 1e-6 absolute (an FMA in v * scale + bias moves the last float32 bit). */
 const FLOAT_TOLERANCE = 1e-6;
@@ -20,8 +31,10 @@ interface CropCase {
 
 /** Whole frame, corners at odd offsets (chroma siting), 1-pixel strips at the far edges, a 1x1 ROI. */
 function edgeRois(rng: Random, w: number, h: number): Rect[] {
-  const rw = Math.max(1, Math.ceil(w / 3)), rh = Math.max(1, Math.ceil(h / 3));
-  const x = rng.int(0, w - 1), y = rng.int(0, h - 1);
+  const rw = Math.max(1, Math.ceil(w / 3)),
+    rh = Math.max(1, Math.ceil(h / 3));
+  const x = rng.int(0, w - 1),
+    y = rng.int(0, h - 1);
   return [
     { x: 0, y: 0, width: w, height: h },
     { x: w - rw, y: h - rh, width: rw, height: rh },
@@ -33,7 +46,13 @@ function edgeRois(rng: Random, w: number, h: number): Rect[] {
 }
 
 /** Downscales (integer and not), upscales, a 1x1 tensor and a square detector input. */
-const TENSOR_SIZES: readonly (readonly [number, number])[] = [[32, 32], [17, 9], [64, 48], [1, 1], [3, 40]];
+const TENSOR_SIZES: readonly (readonly [number, number])[] = [
+  [32, 32],
+  [17, 9],
+  [64, 48],
+  [1, 1],
+  [3, 40],
+];
 
 function optionsFor(rng: Random, roi: Rect, dstW: number, dstH: number): CropCase['options'][] {
   return [
@@ -83,8 +102,14 @@ function videoCases(format: PixelFormat): CropCase[] {
 
 function referenceParams(o: CropCase['options']): CropParamsReference {
   return {
-    roi: o.roi, dstW: o.width, dstH: o.height, layout: o.layout, letterbox: o.letterbox ?? false, pad: o.pad ?? 114,
-    mean: o.mean ?? [0, 0, 0], std: o.std ?? [1, 1, 1],
+    roi: o.roi,
+    dstW: o.width,
+    dstH: o.height,
+    layout: o.layout,
+    letterbox: o.letterbox ?? false,
+    pad: o.pad ?? 114,
+    mean: o.mean ?? [0, 0, 0],
+    std: o.std ?? [1, 1, 1],
   };
 }
 
@@ -104,7 +129,9 @@ function check(c: CropCase): void {
   const m = expected.mapping;
   assert.deepEqual(
     [mapping.scaleX, mapping.scaleY, mapping.padX, mapping.padY, mapping.contentWidth, mapping.contentHeight],
-    [m.scaleX, m.scaleY, m.padX, m.padY, m.contentW, m.contentH], `${c.name}: mapping`);
+    [m.scaleX, m.scaleY, m.padX, m.padY, m.contentW, m.contentH],
+    `${c.name}: mapping`,
+  );
   if (tensor instanceof Uint8Array) assertExact(tensor, expected.tensor, c.name, c.options.width, 3);
   else assertClose(tensor, expected.tensor as Float32Array, FLOAT_TOLERANCE, c.name);
 }
@@ -133,7 +160,11 @@ describe('cropResize', () => {
   });
 
   test('limited-range YUV converts with BT.601: 235 is white, 16 is black, (81, 90, 240) is red', () => {
-    for (const [y, u, v, rgb] of [[235, 128, 128, [255, 255, 255]], [16, 128, 128, [0, 0, 0]], [81, 90, 240, [255, 0, 0]]] as const) {
+    for (const [y, u, v, rgb] of [
+      [235, 128, 128, [255, 255, 255]],
+      [16, 128, 128, [0, 0, 0]],
+      [81, 90, 240, [255, 0, 0]],
+    ] as const) {
       const frame = Uint8Array.from([y, y, y, y, u, v]);
       assert.deepEqual([...cropResize(frame, 'yuv420p', 2, 2, { width: 1, height: 1, layout: 'nhwc-u8' }).tensor], rgb);
       const nv12 = Uint8Array.from([y, y, y, y, u, v]);
@@ -143,24 +174,51 @@ describe('cropResize', () => {
 
   test('letterboxing keeps the aspect ratio, centres the content and pads with the pad value', () => {
     const frame = new Uint8Array(641 * 361).fill(7);
-    const { tensor, mapping } = cropResize(frame, 'gray', 641, 361, { width: 320, height: 320, layout: 'nhwc-u8', letterbox: true, pad: 114 });
+    const { tensor, mapping } = cropResize(frame, 'gray', 641, 361, {
+      width: 320,
+      height: 320,
+      layout: 'nhwc-u8',
+      letterbox: true,
+      pad: 114,
+    });
     assert.deepEqual([mapping.contentWidth, mapping.contentHeight, mapping.padX, mapping.padY], [320, 180, 0, 70]);
     assert.equal(tensor[0], 114, 'top band is pad');
     assert.equal(tensor[(70 * 320 + 5) * 3], 7, 'first content row is content');
     assert.equal(tensor[(250 * 320 + 5) * 3], 114, 'bottom band is pad');
-    const f = cropResize(frame, 'gray', 641, 361, { width: 320, height: 320, layout: 'nchw-f32', letterbox: true, pad: 0, ...IMAGENET }).tensor;
+    const f = cropResize(frame, 'gray', 641, 361, {
+      width: 320,
+      height: 320,
+      layout: 'nchw-f32',
+      letterbox: true,
+      pad: 0,
+      ...IMAGENET,
+    }).tensor;
     assert.ok(Math.abs(f[0]! - (0 - 0.485) / 0.229) < 1e-6, 'pad is normalised like any other value');
   });
 
   test('tensorBoxToFrame inverts the letterbox mapping: a box drawn in the frame lands where expected', () => {
-    const w = 200, h = 100;
+    const w = 200,
+      h = 100;
     const drawn = { x: 60, y: 30, width: 40, height: 20 };
     const frame = new Uint8Array(w * h);
     for (let y = drawn.y; y < drawn.y + drawn.height; y++) frame.fill(255, y * w + drawn.x, y * w + drawn.x + drawn.width);
-    for (const roi of [{ x: 0, y: 0, width: w, height: h }, { x: 40, y: 10, width: 120, height: 80 }]) {
-      const { tensor, mapping } = cropResize(frame, 'gray', w, h, { roi, width: 128, height: 128, layout: 'nhwc-u8', letterbox: true, pad: 0 });
+    for (const roi of [
+      { x: 0, y: 0, width: w, height: h },
+      { x: 40, y: 10, width: 120, height: 80 },
+    ]) {
+      const { tensor, mapping } = cropResize(frame, 'gray', w, h, {
+        roi,
+        width: 128,
+        height: 128,
+        layout: 'nhwc-u8',
+        letterbox: true,
+        pad: 0,
+      });
       // Where the bright pixels are in the tensor (bilinear edges are half-bright; count >= 128).
-      let x0 = 128, y0 = 128, x1 = -1, y1 = -1;
+      let x0 = 128,
+        y0 = 128,
+        x1 = -1,
+        y1 = -1;
       for (let y = 0; y < 128; y++) {
         for (let x = 0; x < 128; x++) {
           if (tensor[(y * 128 + x) * 3]! >= 128) [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
@@ -168,12 +226,18 @@ describe('cropResize', () => {
       }
       const expectedX = mapping.padX + (drawn.x - roi.x) * mapping.scaleX;
       const expectedY = mapping.padY + (drawn.y - roi.y) * mapping.scaleY;
-      assert.ok(Math.abs(x0 - expectedX) <= 1 && Math.abs(y0 - expectedY) <= 1, `tensor box at (${x0}, ${y0}), expected (${expectedX}, ${expectedY})`);
+      assert.ok(
+        Math.abs(x0 - expectedX) <= 1 && Math.abs(y0 - expectedY) <= 1,
+        `tensor box at (${x0}, ${y0}), expected (${expectedX}, ${expectedY})`,
+      );
       const back = tensorBoxToFrame({ x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 }, mapping);
       for (const k of ['x', 'y', 'width', 'height'] as const) {
         assert.ok(Math.abs(back[k] - drawn[k]) <= 1 / Math.min(mapping.scaleX, mapping.scaleY) + 1e-9, `${k}: ${back[k]} vs ${drawn[k]}`);
       }
-      const exact = tensorBoxToFrame({ x: expectedX, y: expectedY, width: drawn.width * mapping.scaleX, height: drawn.height * mapping.scaleY }, mapping);
+      const exact = tensorBoxToFrame(
+        { x: expectedX, y: expectedY, width: drawn.width * mapping.scaleX, height: drawn.height * mapping.scaleY },
+        mapping,
+      );
       for (const k of ['x', 'y', 'width', 'height'] as const) assert.ok(Math.abs(exact[k] - drawn[k]) < 1e-9);
     }
   });
@@ -183,7 +247,13 @@ describe('cropResize', () => {
     const out = new Float32Array(new SharedArrayBuffer(4 * (3 * 32 * 32 + 2)), 8, 3 * 32 * 32);
     const options = { width: 32, height: 32, layout: 'nchw-f32', letterbox: true, ...IMAGENET } as const;
     cropResize(src, 'yuv420p', 65, 33, options, out);
-    const expected = cropResizeReference(src, 'yuv420p', 65, 33, referenceParams({ ...options, roi: { x: 0, y: 0, width: 65, height: 33 } }));
+    const expected = cropResizeReference(
+      src,
+      'yuv420p',
+      65,
+      33,
+      referenceParams({ ...options, roi: { x: 0, y: 0, width: 65, height: 33 } }),
+    );
     assertClose(new Float32Array(out.buffer, 8, 3 * 32 * 32), expected.tensor as Float32Array, FLOAT_TOLERANCE, 'SAB tensor');
   });
 });

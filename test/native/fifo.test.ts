@@ -34,7 +34,7 @@ describe('makeFifo', () => {
     assert.equal(out.subarray(0, n).toString(), 'frame bytes');
   });
 
-  test('a failure is an error coded with its errno name, like Node\'s own fs errors', () => {
+  test("a failure is an error coded with its errno name, like Node's own fs errors", () => {
     const fifo = path.join(dir, 'b.fifo');
     makeFifo(fifo);
     expectCode(() => makeFifo(fifo), 'EEXIST', { syscall: 'mkfifo', path: fifo });
@@ -45,15 +45,34 @@ describe('makeFifo', () => {
   test('bad arguments are refused before the system call, named as every binding names them', () => {
     const arg = (fn: () => unknown, name: string, message: string): void => {
       assert.throws(fn, (err: Error) => {
-        assert.deepEqual({ name: err.name, code: (err as NodeJS.ErrnoException).code, message: err.message }, { name, code: 'E_NATIVE_ARG', message });
+        assert.deepEqual(
+          { name: err.name, code: (err as NodeJS.ErrnoException).code, message: err.message },
+          { name, code: 'E_NATIVE_ARG', message },
+        );
         return true;
       });
     };
     arg(() => makeFifo(3 as never), 'TypeError', 'Expected a string for path but received 3 of type number');
-    arg(() => makeFifo(''), 'RangeError', "Expected a non-empty string of at most 4095 bytes without NUL for path but received '' of type string");
-    arg(() => makeFifo('x\0y'), 'RangeError', "Expected a non-empty string of at most 4095 bytes without NUL for path but received 'x\0y' of type string");
-    arg(() => makeFifo(path.join(dir, 'd.fifo'), 0o1777), 'RangeError', 'Expected an integer between 0 and 511 for mode but received 1023 of type number');
-    arg(() => makeFifo(path.join(dir, 'd.fifo'), 0.5), 'RangeError', 'Expected an integer between 0 and 511 for mode but received 0.5 of type number');
+    arg(
+      () => makeFifo(''),
+      'RangeError',
+      "Expected a non-empty string of at most 4095 bytes without NUL for path but received '' of type string",
+    );
+    arg(
+      () => makeFifo('x\0y'),
+      'RangeError',
+      "Expected a non-empty string of at most 4095 bytes without NUL for path but received 'x\0y' of type string",
+    );
+    arg(
+      () => makeFifo(path.join(dir, 'd.fifo'), 0o1777),
+      'RangeError',
+      'Expected an integer between 0 and 511 for mode but received 1023 of type number',
+    );
+    arg(
+      () => makeFifo(path.join(dir, 'd.fifo'), 0.5),
+      'RangeError',
+      'Expected an integer between 0 and 511 for mode but received 0.5 of type number',
+    );
     assert.throws(() => lstatSync(path.join(dir, 'd.fifo')), { code: 'ENOENT' });
   });
 });

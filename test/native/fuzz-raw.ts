@@ -7,7 +7,16 @@ import { addon } from '../../src/native/load.ts';
 import { frameBytesReference } from '../reference/luma.ts';
 import type { Random } from '../support/random.ts';
 import {
-  booleanJunk, detached, faultsFor, integerJunk, levelJunk, numberJunk, stampTarget, stampTargetJunk, typedJunk, type EntryPoint,
+  booleanJunk,
+  detached,
+  faultsFor,
+  integerJunk,
+  levelJunk,
+  numberJunk,
+  stampTarget,
+  stampTargetJunk,
+  typedJunk,
+  type EntryPoint,
   type Fault,
 } from './fuzz-values.ts';
 
@@ -36,7 +45,9 @@ function u8(rng: Random, n: number): Uint8Array {
 }
 
 function frame(rng: Random): { format: number; w: number; h: number; n: number } {
-  const format = rng.int(0, 4), w = rng.int(1, 40), h = rng.int(1, 40);
+  const format = rng.int(0, 4),
+    w = rng.int(1, 40),
+    h = rng.int(1, 40);
   return { format, w, h, n: bytes(format, w, h) };
 }
 
@@ -46,8 +57,11 @@ const frameBytesEntry: EntryPoint = {
     const { format, w, h } = frame(rng);
     return {
       args: [format, w, h],
-      faults: [...faultsFor([0], [FORMAT], integerJunk(0, 4)), ...faultsFor([1], ['width'], integerJunk(1, 16384)),
-        ...faultsFor([2], ['height'], integerJunk(1, 16384))],
+      faults: [
+        ...faultsFor([0], [FORMAT], integerJunk(0, 4)),
+        ...faultsFor([1], ['width'], integerJunk(1, 16384)),
+        ...faultsFor([2], ['height'], integerJunk(1, 16384)),
+      ],
       mismatches: [],
       names: [[FORMAT], ['width'], ['height']],
       required: 3,
@@ -60,7 +74,8 @@ const toLumaEntry: EntryPoint = {
   name: 'addon().toLuma',
   generate(rng) {
     const { format, w, h, n } = frame(rng);
-    const dw = rng.int(1, 40), dh = rng.int(1, 40);
+    const dw = rng.int(1, 40),
+      dh = rng.int(1, 40);
     return {
       args: [u8(rng, n), format, w, h, u8(rng, dw * dh), dw, dh, rng.pick(levelCodes)],
       faults: [
@@ -89,9 +104,12 @@ const toLumaEntry: EntryPoint = {
 const motionEntry: EntryPoint = {
   name: 'addon().motion',
   generate(rng) {
-    const w = rng.int(1, 40), h = rng.int(1, 40), n = w * h;
+    const w = rng.int(1, 40),
+      h = rng.int(1, 40),
+      n = w * h;
     const background = rng.bool();
-    const gc = rng.int(1, 12), gr = rng.int(1, 12);
+    const gc = rng.int(1, 12),
+      gr = rng.int(1, 12);
     // Zero boxes (also as a detached array) is valid: the kernel must then write none.
     const boxes = rng.pick([() => new Int32Array(5 * rng.int(1, 6)), () => new Int32Array(0), () => detached(Int32Array, 5)])();
     const exclude = rng.pick([null, undefined, u8(rng, n)]);
@@ -107,18 +125,52 @@ const motionEntry: EntryPoint = {
       ...faultsFor([5], ['minArea'], integerJunk(0, INT_MAX)),
       ...faultsFor([6], ['alpha'], numberJunk(background ? 1e-6 : 0, 1)),
       ...faultsFor([7], ['foregroundAlpha'], numberJunk(0, 1)),
-      ...faultsFor([8], ['exclude'], typedJunk(n, [Uint8Array]).filter((v) => v !== null && v !== undefined)),
+      ...faultsFor(
+        [8],
+        ['exclude'],
+        typedJunk(n, [Uint8Array]).filter((v) => v !== null && v !== undefined),
+      ),
       ...faultsFor([9], ['grid'], typedJunk(gc * gr, [Uint32Array])),
       ...faultsFor([10], ['gridCols'], integerJunk(1, 1024)),
       ...faultsFor([11], ['gridRows'], integerJunk(1, 1024)),
-      ...faultsFor([12], ['boxes'], [new Int32Array(4), new Int32Array(6), new Int32Array(11), new Uint32Array(5),
-        new Float64Array(5), new ArrayBuffer(20), [0, 0, 0, 0, 0], null, undefined, 5, 'boxes']),
+      ...faultsFor(
+        [12],
+        ['boxes'],
+        [
+          new Int32Array(4),
+          new Int32Array(6),
+          new Int32Array(11),
+          new Uint32Array(5),
+          new Float64Array(5),
+          new ArrayBuffer(20),
+          [0, 0, 0, 0, 0],
+          null,
+          undefined,
+          5,
+          'boxes',
+        ],
+      ),
       ...faultsFor([13], ['stats'], typedJunk(7, [Float64Array])),
       ...faultsFor([14], LEVEL, levelJunk(unsupportedCodes)),
     ];
     return {
-      args: [u8(rng, n), ref, w, h, rng.int(0, 255), rng.int(0, 50), alpha, rng.pick([0, 0.02, alpha]), exclude,
-        new Uint32Array(gc * gr), gc, gr, boxes, new Float64Array(7), rng.pick(levelCodes)],
+      args: [
+        u8(rng, n),
+        ref,
+        w,
+        h,
+        rng.int(0, 255),
+        rng.int(0, 50),
+        alpha,
+        rng.pick([0, 0.02, alpha]),
+        exclude,
+        new Uint32Array(gc * gr),
+        gc,
+        gr,
+        boxes,
+        new Float64Array(7),
+        rng.pick(levelCodes),
+      ],
       faults,
       mismatches: [
         { path: [2], value: w + 1, names: ['cur'] },
@@ -126,8 +178,23 @@ const motionEntry: EntryPoint = {
         // A differencing call with a zero alpha is fine; the same alpha with a background is not.
         ...(alpha === 0 ? [{ path: [1], value: new Float32Array(n), names: ['alpha'] }] : []),
       ],
-      names: [['cur'], ['ref'], ['width'], ['height'], ['threshold'], ['minArea'], ['alpha'], ['foregroundAlpha'], ['exclude'],
-        ['grid'], ['gridCols'], ['gridRows'], ['boxes'], ['stats'], LEVEL],
+      names: [
+        ['cur'],
+        ['ref'],
+        ['width'],
+        ['height'],
+        ['threshold'],
+        ['minArea'],
+        ['alpha'],
+        ['foregroundAlpha'],
+        ['exclude'],
+        ['grid'],
+        ['gridCols'],
+        ['gridRows'],
+        ['boxes'],
+        ['stats'],
+        LEVEL,
+      ],
       required: 15,
     };
   },
@@ -153,7 +220,8 @@ function roiFaults(offset: number, w: number, h: number, [x, y]: readonly number
 const sharpnessEntry: EntryPoint = {
   name: 'addon().sharpness',
   generate(rng) {
-    const w = rng.int(1, 40), h = rng.int(1, 40);
+    const w = rng.int(1, 40),
+      h = rng.int(1, 40);
     const r = roi(rng, w, h);
     return {
       args: [u8(rng, w * h), w, h, ...r, new Float64Array(2), rng.pick(levelCodes)],
@@ -165,7 +233,10 @@ const sharpnessEntry: EntryPoint = {
         ...faultsFor([7], ['out'], typedJunk(2, [Float64Array])),
         ...faultsFor([8], LEVEL, levelJunk(unsupportedCodes)),
       ],
-      mismatches: [{ path: [1], value: w + 1, names: ['plane'] }, { path: [2], value: h + 1, names: ['plane'] }],
+      mismatches: [
+        { path: [1], value: w + 1, names: ['plane'] },
+        { path: [2], value: h + 1, names: ['plane'] },
+      ],
       names: [['plane'], ['width'], ['height'], ['roi.x'], ['roi.y'], ['roi.width'], ['roi.height'], ['out'], LEVEL],
       required: 9,
     };
@@ -175,8 +246,17 @@ const sharpnessEntry: EntryPoint = {
 
 function normJunk(): unknown[] {
   const bad = (i: number, v: number): Float32Array => Float32Array.from([0.4, 0.4, 0.4, 0.2, 0.2, 0.2].map((x, k) => (k === i ? v : x)));
-  return [...typedJunk(6, [Float32Array]).filter((v) => v !== null && v !== undefined),
-    bad(0, NaN), bad(2, Infinity), bad(3, 0), bad(4, -0), bad(5, NaN), bad(5, -Infinity), bad(3, 1e-13), [0, 0, 0, 1, 1, 1]];
+  return [
+    ...typedJunk(6, [Float32Array]).filter((v) => v !== null && v !== undefined),
+    bad(0, NaN),
+    bad(2, Infinity),
+    bad(3, 0),
+    bad(4, -0),
+    bad(5, NaN),
+    bad(5, -Infinity),
+    bad(3, 1e-13),
+    [0, 0, 0, 1, 1, 1],
+  ];
 }
 
 const cropResizeEntry: EntryPoint = {
@@ -184,7 +264,9 @@ const cropResizeEntry: EntryPoint = {
   generate(rng) {
     const { format, w, h, n } = frame(rng);
     const r = roi(rng, w, h);
-    const dw = rng.int(1, 40), dh = rng.int(1, 40), values = dw * dh * 3;
+    const dw = rng.int(1, 40),
+      dh = rng.int(1, 40),
+      values = dw * dh * 3;
     const dst = rng.bool() ? u8(rng, values) : new Float32Array(values);
     const norm = rng.pick([null, undefined, Float32Array.from([0.485, 0.456, 0.406, 0.229, 0.224, -0.225])]);
     return {
@@ -209,8 +291,24 @@ const cropResizeEntry: EntryPoint = {
         { path: [1], value: otherSizedFormat(rng, format, w, h), names: ['src'] },
         { path: [9], value: dw + 1, names: ['dst'] },
       ],
-      names: [['src'], [FORMAT], ['width'], ['height'], ['roi.x'], ['roi.y'], ['roi.width'], ['roi.height'], ['dst'],
-        ['dstWidth'], ['dstHeight'], ['letterbox'], ['pad'], ['norm'], ['mapping'], LEVEL],
+      names: [
+        ['src'],
+        [FORMAT],
+        ['width'],
+        ['height'],
+        ['roi.x'],
+        ['roi.y'],
+        ['roi.width'],
+        ['roi.height'],
+        ['dst'],
+        ['dstWidth'],
+        ['dstHeight'],
+        ['letterbox'],
+        ['pad'],
+        ['norm'],
+        ['mapping'],
+        LEVEL,
+      ],
       required: 16,
     };
   },
@@ -220,7 +318,8 @@ const cropResizeEntry: EntryPoint = {
 const stampEpochMsEntry: EntryPoint = {
   name: 'addon().stampEpochMs',
   generate(rng) {
-    const n = rng.int(1, 64), index = rng.int(0, n - 1);
+    const n = rng.int(1, 64),
+      index = rng.int(0, n - 1);
     return {
       args: [stampTarget(rng, n), index, rng.pick([0, -0, 0.25, -1.7e12, 1.7e12, Number.MAX_VALUE])],
       faults: [
@@ -238,5 +337,10 @@ const stampEpochMsEntry: EntryPoint = {
 };
 
 export const RAW_ENTRY_POINTS: readonly EntryPoint[] = [
-  frameBytesEntry, toLumaEntry, motionEntry, sharpnessEntry, cropResizeEntry, stampEpochMsEntry,
+  frameBytesEntry,
+  toLumaEntry,
+  motionEntry,
+  sharpnessEntry,
+  cropResizeEntry,
+  stampEpochMsEntry,
 ];

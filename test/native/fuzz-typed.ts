@@ -3,14 +3,32 @@
  * their defaults), so those two are dropped from the junk aimed at optional fields.
  */
 import {
-  MotionDetector, PIXEL_FORMATS, cropResize, frameBytes, motion, sharpness, stampNow, toLuma, type CropOptions,
-  type MotionOptions, type PixelFormat,
+  MotionDetector,
+  PIXEL_FORMATS,
+  cropResize,
+  frameBytes,
+  motion,
+  sharpness,
+  stampNow,
+  toLuma,
+  type CropOptions,
+  type MotionOptions,
+  type PixelFormat,
 } from '../../src/native/index.ts';
 import { frameBytesReference } from '../reference/luma.ts';
 import type { Random } from '../support/random.ts';
 import {
-  booleanJunk, faultsFor, formatNameJunk, integerJunk, nonNumbers, numberJunk, stampTarget, stampTargetJunk, typedJunk,
-  type EntryPoint, type Fault,
+  booleanJunk,
+  faultsFor,
+  formatNameJunk,
+  integerJunk,
+  nonNumbers,
+  numberJunk,
+  stampTarget,
+  stampTargetJunk,
+  typedJunk,
+  type EntryPoint,
+  type Fault,
 } from './fuzz-values.ts';
 
 const INT_MAX = 2 ** 31 - 1;
@@ -19,7 +37,9 @@ const optional = (values: unknown[]): unknown[] => values.filter(present);
 const NOT_OBJECTS = [null, undefined, 5, 'x', true, Symbol('options'), 10n];
 
 function frame(rng: Random): { format: PixelFormat; w: number; h: number; n: number } {
-  const format = rng.pick(PIXEL_FORMATS), w = rng.int(1, 40), h = rng.int(1, 40);
+  const format = rng.pick(PIXEL_FORMATS),
+    w = rng.int(1, 40),
+    h = rng.int(1, 40);
   return { format, w, h, n: frameBytesReference(format, w, h) };
 }
 
@@ -28,7 +48,8 @@ function otherSizedFormat(rng: Random, format: PixelFormat, w: number, h: number
 }
 
 function roi(rng: Random, w: number, h: number): { x: number; y: number; width: number; height: number } {
-  const x = rng.bool(0.3) ? w - 1 : rng.int(0, w - 1), y = rng.bool(0.3) ? h - 1 : rng.int(0, h - 1);
+  const x = rng.bool(0.3) ? w - 1 : rng.int(0, w - 1),
+    y = rng.bool(0.3) ? h - 1 : rng.int(0, h - 1);
   return { x, y, width: rng.int(1, w - x), height: rng.int(1, h - y) };
 }
 
@@ -77,8 +98,11 @@ const frameBytesEntry: EntryPoint = {
     const { format, w, h } = frame(rng);
     return {
       args: [format, w, h],
-      faults: [...faultsFor([0], ['format'], formatNameJunk()), ...faultsFor([1], ['width'], integerJunk(1, 16384)),
-        ...faultsFor([2], ['height'], integerJunk(1, 16384))],
+      faults: [
+        ...faultsFor([0], ['format'], formatNameJunk()),
+        ...faultsFor([1], ['width'], integerJunk(1, 16384)),
+        ...faultsFor([2], ['height'], integerJunk(1, 16384)),
+      ],
       mismatches: [],
       names: [['format'], ['width'], ['height']],
       required: 3,
@@ -91,7 +115,8 @@ const toLumaEntry: EntryPoint = {
   name: 'toLuma',
   generate(rng) {
     const { format, w, h, n } = frame(rng);
-    const dw = rng.int(1, 40), dh = rng.int(1, 40);
+    const dw = rng.int(1, 40),
+      dh = rng.int(1, 40);
     return {
       args: [rng.bytes(n), format, w, h, new Uint8Array(dw * dh), dw, dh],
       faults: [
@@ -103,8 +128,11 @@ const toLumaEntry: EntryPoint = {
         ...faultsFor([5], ['dstWidth'], integerJunk(1, 16384)),
         ...faultsFor([6], ['dstHeight'], integerJunk(1, 16384)),
       ],
-      mismatches: [{ path: [2], value: w + 1, names: ['src'] }, { path: [1], value: otherSizedFormat(rng, format, w, h), names: ['src'] },
-        { path: [6], value: dh + 1, names: ['dst'] }],
+      mismatches: [
+        { path: [2], value: w + 1, names: ['src'] },
+        { path: [1], value: otherSizedFormat(rng, format, w, h), names: ['src'] },
+        { path: [6], value: dh + 1, names: ['dst'] },
+      ],
       names: [['src'], ['format'], ['width'], ['height'], ['dst'], ['dstWidth'], ['dstHeight']],
       required: 7,
     };
@@ -115,7 +143,9 @@ const toLumaEntry: EntryPoint = {
 const sharpnessEntry: EntryPoint = {
   name: 'sharpness',
   generate(rng) {
-    const w = rng.int(1, 40), h = rng.int(1, 40), r = roi(rng, w, h);
+    const w = rng.int(1, 40),
+      h = rng.int(1, 40),
+      r = roi(rng, w, h);
     return {
       args: [rng.bytes(w * h), w, h, r],
       faults: [
@@ -135,7 +165,10 @@ const sharpnessEntry: EntryPoint = {
 const motionEntry: EntryPoint = {
   name: 'motion',
   generate(rng) {
-    const w = rng.int(1, 40), h = rng.int(1, 40), n = w * h, background = rng.bool();
+    const w = rng.int(1, 40),
+      h = rng.int(1, 40),
+      n = w * h,
+      background = rng.bool();
     return {
       args: [rng.bytes(n), background ? Float32Array.from(rng.bytes(n)) : rng.bytes(n), motionOptions(rng, w, h, background)],
       faults: [
@@ -144,8 +177,10 @@ const motionEntry: EntryPoint = {
         ...motionOptionFaults(2, background),
         ...faultsFor([2, 'exclude'], ['exclude'], optional(typedJunk(n, [Uint8Array]))),
       ],
-      mismatches: [{ path: [2, 'width'], value: w + 1, names: ['cur'] },
-        ...(background ? [{ path: [2, 'alpha'], value: undefined, names: ['alpha'] }] : [])],
+      mismatches: [
+        { path: [2, 'width'], value: w + 1, names: ['cur'] },
+        ...(background ? [{ path: [2, 'alpha'], value: undefined, names: ['alpha'] }] : []),
+      ],
       names: [['cur'], ['ref'], ['options']],
       required: 3,
     };
@@ -156,7 +191,10 @@ const motionEntry: EntryPoint = {
 const detectorEntry: EntryPoint = {
   name: 'MotionDetector',
   generate(rng) {
-    const w = rng.int(1, 40), h = rng.int(1, 40), n = w * h, background = rng.bool();
+    const w = rng.int(1, 40),
+      h = rng.int(1, 40),
+      n = w * h,
+      background = rng.bool();
     return {
       args: [motionOptions(rng, w, h, background), rng.bytes(n), rng.bytes(n)],
       faults: [
@@ -181,7 +219,10 @@ const cropResizeEntry: EntryPoint = {
   name: 'cropResize',
   generate(rng) {
     const { format, w, h, n } = frame(rng);
-    const r = roi(rng, w, h), dw = rng.int(1, 40), dh = rng.int(1, 40), values = dw * dh * 3;
+    const r = roi(rng, w, h),
+      dw = rng.int(1, 40),
+      dh = rng.int(1, 40),
+      values = dw * dh * 3;
     const layout = rng.pick(['nhwc-u8', 'nchw-f32'] as const);
     const options: CropOptions = { roi: r, width: dw, height: dh, layout };
     if (rng.bool()) options.letterbox = rng.bool();
@@ -189,10 +230,15 @@ const cropResizeEntry: EntryPoint = {
     if (layout === 'nchw-f32' && rng.bool()) Object.assign(options, { mean: [0.5, 0.4, 0.3], std: [0.2, -0.1, 3] });
     const out = rng.pick([undefined, layout === 'nhwc-u8' ? new Uint8Array(values) : new Float32Array(values)]);
     const tripleJunk = ['abc', 5, true, {}, [1, 2], [1, 2, 3, 4], [NaN, 0, 0], [0, Infinity, 0], ['0', '0', '0'], [1n, 1n, 1n]];
-    const mismatches: Fault[] = [{ path: [2], value: w + 1, names: ['src'] }, { path: [1], value: otherSizedFormat(rng, format, w, h), names: ['src'] }];
+    const mismatches: Fault[] = [
+      { path: [2], value: w + 1, names: ['src'] },
+      { path: [1], value: otherSizedFormat(rng, format, w, h), names: ['src'] },
+    ];
     if (out) {
-      mismatches.push({ path: [4, 'width'], value: dw + 1, names: ['dst'] },
-        { path: [4, 'layout'], value: layout === 'nhwc-u8' ? 'nchw-f32' : 'nhwc-u8', names: ['out', 'mean/std'] });
+      mismatches.push(
+        { path: [4, 'width'], value: dw + 1, names: ['dst'] },
+        { path: [4, 'layout'], value: layout === 'nhwc-u8' ? 'nchw-f32' : 'nhwc-u8', names: ['out', 'mean/std'] },
+      );
     }
     if (layout === 'nhwc-u8') mismatches.push({ path: [4, 'mean'], value: [0.5, 0.5, 0.5], names: ['mean/std'] });
     return {
@@ -225,7 +271,8 @@ const cropResizeEntry: EntryPoint = {
 const stampNowEntry: EntryPoint = {
   name: 'stampNow',
   generate(rng) {
-    const n = rng.int(1, 64), index = rng.int(0, n - 1);
+    const n = rng.int(1, 64),
+      index = rng.int(0, n - 1);
     return {
       args: [stampTarget(rng, n), index],
       faults: [...faultsFor([0], ['target'], stampTargetJunk(n)), ...faultsFor([1], ['index'], integerJunk(0, n - 1))],
@@ -238,7 +285,13 @@ const stampNowEntry: EntryPoint = {
 };
 
 export const TYPED_ENTRY_POINTS: readonly EntryPoint[] = [
-  frameBytesEntry, toLumaEntry, sharpnessEntry, motionEntry, detectorEntry, cropResizeEntry, stampNowEntry,
+  frameBytesEntry,
+  toLumaEntry,
+  sharpnessEntry,
+  motionEntry,
+  detectorEntry,
+  cropResizeEntry,
+  stampNowEntry,
 ];
 
 /** Anything that is not a supported level name or 'auto'. */

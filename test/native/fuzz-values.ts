@@ -36,12 +36,26 @@ export function faultsFor(path: Path, names: readonly string[], values: readonly
 }
 
 type TypedArrayCtor =
-  | Uint8ArrayConstructor | Uint8ClampedArrayConstructor | Int8ArrayConstructor | Uint16ArrayConstructor
-  | Int16ArrayConstructor | Uint32ArrayConstructor | Int32ArrayConstructor | Float32ArrayConstructor
+  | Uint8ArrayConstructor
+  | Uint8ClampedArrayConstructor
+  | Int8ArrayConstructor
+  | Uint16ArrayConstructor
+  | Int16ArrayConstructor
+  | Uint32ArrayConstructor
+  | Int32ArrayConstructor
+  | Float32ArrayConstructor
   | Float64ArrayConstructor;
 
 const TYPED_ARRAYS: readonly TypedArrayCtor[] = [
-  Uint8Array, Uint8ClampedArray, Int8Array, Uint16Array, Int16Array, Uint32Array, Int32Array, Float32Array, Float64Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int8Array,
+  Uint16Array,
+  Int16Array,
+  Uint32Array,
+  Int32Array,
+  Float32Array,
+  Float64Array,
 ];
 
 /** A typed array whose buffer was transferred away: length 0, data pointer gone. */
@@ -53,25 +67,60 @@ export function detached(ctor: TypedArrayCtor, n: number): ArrayBufferView {
 
 /** Not numbers, booleans or typed arrays at all. */
 export function nonNumbers(): unknown[] {
-  return ['', 'abc', '4', true, false, null, undefined, {}, [], [1, 2], new Date(0), new Map(), () => 1,
-    Symbol('junk'), 10n, new Number(3), new String('3')];
+  return [
+    '',
+    'abc',
+    '4',
+    true,
+    false,
+    null,
+    undefined,
+    {},
+    [],
+    [1, 2],
+    new Date(0),
+    new Map(),
+    () => 1,
+    Symbol('junk'),
+    10n,
+    new Number(3),
+    new String('3'),
+  ];
 }
 
-const isValidInteger = (v: unknown, lo: number, hi: number): boolean =>
-  typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
+const isValidInteger = (v: unknown, lo: number, hi: number): boolean => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
 
 /** Non-numbers, NaN, infinities, fractions, just outside [lo, hi], negative and huge numbers. */
 export function integerJunk(lo: number, hi: number): unknown[] {
   return [
-    ...nonNumbers(), NaN, Infinity, -Infinity, lo - 1, hi + 1, lo + 0.5, hi - 0.5, -1, -0.5, 1e12, -1e12, 2 ** 31,
-    -(2 ** 31) - 1, 2 ** 32 + lo, 2 ** 53 + 2, Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, 0.1,
+    ...nonNumbers(),
+    NaN,
+    Infinity,
+    -Infinity,
+    lo - 1,
+    hi + 1,
+    lo + 0.5,
+    hi - 0.5,
+    -1,
+    -0.5,
+    1e12,
+    -1e12,
+    2 ** 31,
+    -(2 ** 31) - 1,
+    2 ** 32 + lo,
+    2 ** 53 + 2,
+    Number.MAX_VALUE,
+    -Number.MAX_VALUE,
+    Number.MIN_VALUE,
+    0.1,
   ].filter((v) => !isValidInteger(v, lo, hi));
 }
 
 /** Non-numbers, NaN, infinities and numbers outside [lo, hi]. */
 export function numberJunk(lo: number, hi: number): unknown[] {
-  return [...nonNumbers(), NaN, Infinity, -Infinity, lo - 0.5, hi + 0.5, -1, 0, 1e-7, 1e300, 2]
-    .filter((v) => !(typeof v === 'number' && v >= lo && v <= hi));
+  return [...nonNumbers(), NaN, Infinity, -Infinity, lo - 0.5, hi + 0.5, -1, 0, 1e-7, 1e300, 2].filter(
+    (v) => !(typeof v === 'number' && v >= lo && v <= hi),
+  );
 }
 
 export function booleanJunk(): unknown[] {
@@ -93,8 +142,19 @@ export function typedJunk(n: number, accepted: readonly TypedArrayCtor[]): unkno
     // A view whose buffer is big enough but whose own length is wrong.
     values.push(new ctor(new ArrayBuffer((n + 8) * ctor.BYTES_PER_ELEMENT), ctor.BYTES_PER_ELEMENT, n + 1));
   }
-  values.push(new BigInt64Array(n), new ArrayBuffer(n * 4), new SharedArrayBuffer(n * 4 || 1), new DataView(new ArrayBuffer(n * 4)),
-    Array.from({ length: n }, () => 0), { length: n }, 'x'.repeat(n), n, null, undefined, {});
+  values.push(
+    new BigInt64Array(n),
+    new ArrayBuffer(n * 4),
+    new SharedArrayBuffer(n * 4 || 1),
+    new DataView(new ArrayBuffer(n * 4)),
+    Array.from({ length: n }, () => 0),
+    { length: n },
+    'x'.repeat(n),
+    n,
+    null,
+    undefined,
+    {},
+  );
   return values.filter((v) => !(accepted.some((c) => v instanceof c) && (v as ArrayLike<number>).length === n));
 }
 

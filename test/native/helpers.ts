@@ -3,9 +3,7 @@
  * report the first mismatch (index, position, values) instead of dumping megabyte arrays.
  */
 import assert from 'node:assert/strict';
-import {
-  PIXEL_FORMATS, frameBytes, setSimdLevel, simdReport, type PixelFormat, type SimdLevelName,
-} from '../../src/native/index.ts';
+import { PIXEL_FORMATS, frameBytes, setSimdLevel, simdReport, type PixelFormat, type SimdLevelName } from '../../src/native/index.ts';
 import type { Random } from '../support/random.ts';
 import { lavfiFrames } from '../support/video.ts';
 
@@ -16,7 +14,14 @@ export const LEVELS: readonly SimdLevelName[] = simdReport().supported;
 
 /** Sizes that leave SIMD tails (not multiples of 16/32/64) and degenerate 1-pixel dimensions. */
 export const ODD_SIZES: readonly (readonly [number, number])[] = [
-  [1, 1], [3, 7], [17, 9], [65, 33], [127, 5], [1, 19], [31, 1], [641, 361],
+  [1, 1],
+  [3, 7],
+  [17, 9],
+  [65, 33],
+  [127, 5],
+  [1, 19],
+  [31, 1],
+  [641, 361],
 ];
 
 /** Runs `fn` with the kernels at `level`, then returns to 'auto' whatever happens. */
@@ -40,7 +45,9 @@ export function randomFrame(rng: Random, format: PixelFormat, width: number, hei
  */
 export function texturedPlane(rng: Random, width: number, height: number, noise = 24): Uint8Array {
   const out = new Uint8Array(width * height);
-  const gx = rng.float() * 4 - 2, gy = rng.float() * 4 - 2, base = rng.int(0, 255);
+  const gx = rng.float() * 4 - 2,
+    gy = rng.float() * 4 - 2,
+    base = rng.int(0, 255);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const v = base + gx * x + gy * y + rng.int(-noise, noise);
@@ -54,7 +61,11 @@ export function texturedPlane(rng: Random, width: number, height: number, noise 
  * Real video through ffmpeg: testsrc at an odd size (testsrc2 silently rounds sizes down to even),
  * testsrc2 at an even size that is still no multiple of 16/32/64, and mandelbrot's smooth gradients.
  */
-export const VIDEO_SOURCES = [['testsrc', 641, 361], ['testsrc2', 642, 362], ['mandelbrot', 320, 240]] as const;
+export const VIDEO_SOURCES = [
+  ['testsrc', 641, 361],
+  ['testsrc2', 642, 362],
+  ['mandelbrot', 320, 240],
+] as const;
 
 const decoded = new Map<string, Uint8Array[]>();
 
@@ -99,7 +110,12 @@ export function assertExact(actual: Numeric, expected: Numeric, context: string,
 }
 
 /** |actual - expected| <= tolerance everywhere (absolute; NaN never passes), naming the first offender. */
-export function assertClose(actual: Float32Array | Float64Array, expected: Float32Array | Float64Array, tolerance: number, context: string): void {
+export function assertClose(
+  actual: Float32Array | Float64Array,
+  expected: Float32Array | Float64Array,
+  tolerance: number,
+  context: string,
+): void {
   assert.equal(actual.length, expected.length, `${context}: length`);
   let failures = 0;
   let first = -1;
@@ -112,8 +128,10 @@ export function assertClose(actual: Float32Array | Float64Array, expected: Float
     worst = Number.isNaN(diff) || Number.isNaN(worst) ? NaN : Math.max(worst, diff);
   }
   if (failures > 0) {
-    assert.fail(`${context}: ${failures} of ${expected.length} values differ by more than ${tolerance} (worst ${worst}); ` +
-      `first at index ${first}: actual ${actual[first]}, expected ${expected[first]}`);
+    assert.fail(
+      `${context}: ${failures} of ${expected.length} values differ by more than ${tolerance} (worst ${worst}); ` +
+        `first at index ${first}: actual ${actual[first]}, expected ${expected[first]}`,
+    );
   }
 }
 

@@ -44,7 +44,12 @@ function videoCases(format: PixelFormat): LumaCase[] {
   const cases: LumaCase[] = [];
   for (const [source, w, h] of VIDEO_SOURCES) {
     videoFrames(w, h, format, 2, source).forEach((src, i) => {
-      for (const [dstW, dstH] of [[320, 180], [213, 120], [w, h], [96, 54]] as const) {
+      for (const [dstW, dstH] of [
+        [320, 180],
+        [213, 120],
+        [w, h],
+        [96, 54],
+      ] as const) {
         cases.push({ name: `${source} frame ${i} ${format} ${w}x${h} -> ${dstW}x${dstH}`, src, format, width: w, height: h, dstW, dstH });
       }
     });
@@ -101,7 +106,10 @@ describe('toLuma', () => {
     const b = toLuma(bgr, 'bgr24', 9, 5, new Uint8Array(45), 9, 5);
     assert.deepEqual(a, b);
     assert.equal(a[0], rgbToGray(rgb[0]!, rgb[1]!, rgb[2]!));
-    assert.deepEqual([...toLuma(Uint8Array.from([255, 0, 0, 0, 255, 0, 0, 0, 255]), 'rgb24', 3, 1, new Uint8Array(3), 3, 1)], [76, 150, 29]);
+    assert.deepEqual(
+      [...toLuma(Uint8Array.from([255, 0, 0, 0, 255, 0, 0, 0, 255]), 'rgb24', 3, 1, new Uint8Array(3), 3, 1)],
+      [76, 150, 29],
+    );
   });
 
   test('yuv420p and nv12 use the stored Y bytes without range conversion', () => {

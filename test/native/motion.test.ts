@@ -46,8 +46,10 @@ function perturbed(rng: Random, ref: Uint8Array, width: number, height: number):
   const cur = ref.slice();
   for (let i = 0; i < cur.length; i++) if (rng.bool(0.2)) cur[i] = Math.min(255, Math.max(0, cur[i]! + rng.int(-60, 60)));
   for (let b = rng.int(0, 4); b > 0; b--) {
-    const x0 = rng.int(0, width - 1), y0 = rng.int(0, height - 1);
-    for (let y = y0; y < Math.min(height, y0 + rng.int(1, 20)); y++) cur.fill(rng.int(0, 255), y * width + x0, y * width + Math.min(width, x0 + rng.int(1, 30)));
+    const x0 = rng.int(0, width - 1),
+      y0 = rng.int(0, height - 1);
+    for (let y = y0; y < Math.min(height, y0 + rng.int(1, 20)); y++)
+      cur.fill(rng.int(0, 255), y * width + x0, y * width + Math.min(width, x0 + rng.int(1, 30)));
   }
   return cur;
 }
@@ -135,11 +137,18 @@ describe('motion', () => {
           const kernelBg = Float32Array.from(frames[0]!);
           const referenceBg = kernelBg.slice();
           for (let i = 1; i < frames.length; i++) {
-            const cur = frames[i]!, prev = frames[i - 1]!;
-            assertSame(motion(cur, prev, { width, height, ...params }),
-              motionReference(cur, prev, width, height, params), `${source} frame ${i} differencing`);
-            assertSame(motion(cur, kernelBg, { width, height, ...params }),
-              motionReference(cur, referenceBg, width, height, params), `${source} frame ${i} background`);
+            const cur = frames[i]!,
+              prev = frames[i - 1]!;
+            assertSame(
+              motion(cur, prev, { width, height, ...params }),
+              motionReference(cur, prev, width, height, params),
+              `${source} frame ${i} differencing`,
+            );
+            assertSame(
+              motion(cur, kernelBg, { width, height, ...params }),
+              motionReference(cur, referenceBg, width, height, params),
+              `${source} frame ${i} background`,
+            );
             assertClose(kernelBg, referenceBg, BACKGROUND_TOLERANCE, `${source} frame ${i} background plane`);
           }
         }
@@ -149,8 +158,14 @@ describe('motion', () => {
 });
 
 /** A static noisy scene with a bright 16x12 box that jumps 24 px right each frame. */
-function movingBoxScene(frames: number): { width: number; height: number; planes: Uint8Array[]; boxAt: (i: number) => { x: number; y: number; width: number; height: number } } {
-  const width = 160, height = 90;
+function movingBoxScene(frames: number): {
+  width: number;
+  height: number;
+  planes: Uint8Array[];
+  boxAt: (i: number) => { x: number; y: number; width: number; height: number };
+} {
+  const width = 160,
+    height = 90;
   const rng = new Random(42);
   const scene = Uint8Array.from({ length: width * height }, () => 60 + rng.int(-20, 20));
   const boxAt = (i: number): { x: number; y: number; width: number; height: number } => ({ x: 10 + 24 * i, y: 37, width: 16, height: 12 });
@@ -173,7 +188,9 @@ describe('MotionDetector', () => {
           const changed = detector.detect(plane);
           if (i === 0) return;
           const b = boxAt(i);
-          const covering = detector.result().boxes.filter((c) => c.x <= b.x && c.y <= b.y && c.x + c.width >= b.x + b.width && c.y + c.height >= b.y + b.height);
+          const covering = detector
+            .result()
+            .boxes.filter((c) => c.x <= b.x && c.y <= b.y && c.x + c.width >= b.x + b.width && c.y + c.height >= b.y + b.height);
           assert.equal(covering.length, 1, `frame ${i}: one component covers the box at ${JSON.stringify(b)}`);
           // The box left its old place too: exactly the two box areas changed, nothing in the static scene.
           assert.equal(changed, 2 * b.width * b.height);
@@ -190,13 +207,19 @@ describe('MotionDetector', () => {
     for (let y = b.y; y < b.y + b.height; y++) exclude.fill(1, y * width + b.x, y * width + b.x + b.width);
     const masked = motion(planes[1]!, planes[0]!, { width, height, exclude, minArea: 1 });
     assert.equal(masked.changed, b.width * b.height, 'only the box it left changed');
-    assert.deepEqual(masked.boxes.map(({ x, y }) => [x, y]), [[boxAt(0).x, boxAt(0).y]]);
-    assert.equal(masked.grid.reduce((s, v) => s + v, 0), masked.changed);
+    assert.deepEqual(
+      masked.boxes.map(({ x, y }) => [x, y]),
+      [[boxAt(0).x, boxAt(0).y]],
+    );
+    assert.equal(
+      masked.grid.reduce((s, v) => s + v, 0),
+      masked.changed,
+    );
     const all = motion(planes[1]!, planes[0]!, { width, height, exclude: new Uint8Array(width * height).fill(255) });
     assert.deepEqual([all.changed, all.bbox, all.components, all.boxes.length], [0, null, 0, 0]);
   });
 
-  test("the first frame primes the reference and reports 0, in both modes", () => {
+  test('the first frame primes the reference and reports 0, in both modes', () => {
     const { width, height, planes } = movingBoxScene(2);
     for (const alpha of [undefined, 0.5]) {
       const detector = new MotionDetector({ width, height, ...(alpha === undefined ? {} : { alpha }) });
@@ -225,13 +248,17 @@ describe('MotionDetector', () => {
   });
 
   test('more components than maxBoxes are counted but only the largest are reported', () => {
-    const width = 40, height = 10;
+    const width = 40,
+      height = 10;
     const ref = new Uint8Array(width * height);
     const cur = ref.slice();
     for (let k = 0; k < 6; k++) cur.fill(255, 3 * width + k * 6, 3 * width + k * 6 + k + 1); // areas 1..6
     const r = motion(cur, ref, { width, height, minArea: 2, maxBoxes: 3 });
     assert.equal(r.components, 5);
-    assert.deepEqual(r.boxes.map((b) => b.area), [6, 5, 4]);
+    assert.deepEqual(
+      r.boxes.map((b) => b.area),
+      [6, 5, 4],
+    );
     assert.equal(r.changed, 21, 'components below minArea still count as changed');
   });
 
@@ -243,7 +270,8 @@ describe('MotionDetector', () => {
 
   test('a background over a SharedArrayBuffer is compared and updated in place', () => {
     const rng = new Random(9);
-    const width = 65, height = 33;
+    const width = 65,
+      height = 33;
     const cur = sharedCopy(texturedPlane(rng, width, height));
     const start = texturedPlane(rng, width, height);
     const background = new Float32Array(new SharedArrayBuffer(4 * (width * height + 4)), 16, width * height);

@@ -6,8 +6,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  MotionDetector, motion, setSimdLevel, sharpness, simdReport, toLuma,
-  type MotionResult, type SimdLevelName,
+  MotionDetector,
+  motion,
+  setSimdLevel,
+  sharpness,
+  simdReport,
+  toLuma,
+  type MotionResult,
+  type SimdLevelName,
 } from '../../src/native/index.ts';
 import { OpenCvOracle, type OracleMotion, type OracleMotionParams } from '../support/opencv.ts';
 import { Random } from '../support/random.ts';
@@ -101,10 +107,15 @@ describe('panoptes motion vs OpenCV absdiff + threshold + boundingRect + connect
   test('real 640x360 ffmpeg frames give exactly OpenCV counts, bbox, 8-connected components and grid', async () => {
     const { frames } = lavfiFrames(640, 360, 'gray', 3);
     for (const threshold of [0, 10, 25, 100]) {
-      for (const [i, j] of [[0, 1], [1, 2], [0, 2]] as const) {
+      for (const [i, j] of [
+        [0, 1],
+        [1, 2],
+        [0, 2],
+      ] as const) {
         await checkMotion({
           name: `testsrc2 640x360 frames ${i}->${j} threshold ${threshold}`,
-          cur: frames[j] as Uint8Array, ref: frames[i] as Uint8Array,
+          cur: frames[j] as Uint8Array,
+          ref: frames[i] as Uint8Array,
           params: { width: 640, height: 360, threshold, minArea: 16, gridCols: 8, gridRows: 8 },
         });
       }
@@ -112,12 +123,21 @@ describe('panoptes motion vs OpenCV absdiff + threshold + boundingRect + connect
   });
 
   test('real frames at odd sizes match OpenCV exactly, including grids that do not divide the size', async () => {
-    for (const [width, height, source] of [[333, 187, 'testsrc'], [641, 359, 'mandelbrot'], [7, 3, 'testsrc']] as const) {
+    for (const [width, height, source] of [
+      [333, 187, 'testsrc'],
+      [641, 359, 'mandelbrot'],
+      [7, 3, 'testsrc'],
+    ] as const) {
       const { frames } = lavfiFrames(width, height, 'gray', 2, source);
-      for (const [gridCols, gridRows] of [[8, 8], [3, 5], [13, 1]] as const) {
+      for (const [gridCols, gridRows] of [
+        [8, 8],
+        [3, 5],
+        [13, 1],
+      ] as const) {
         await checkMotion({
           name: `${source} ${width}x${height} grid ${gridCols}x${gridRows}`,
-          cur: frames[1] as Uint8Array, ref: frames[0] as Uint8Array,
+          cur: frames[1] as Uint8Array,
+          ref: frames[0] as Uint8Array,
           params: { width, height, threshold: 8, minArea: 4, gridCols, gridRows },
         });
       }
@@ -126,7 +146,15 @@ describe('panoptes motion vs OpenCV absdiff + threshold + boundingRect + connect
 
   test('seeded random planes (noise, blobs, exclusion masks, 1-pixel sizes) match OpenCV exactly', async () => {
     const rnd = new Random(0x5eed);
-    const sizes = [[97, 61], [1, 50], [50, 1], [1, 1], [2, 2], [129, 65], [64, 64]] as const;
+    const sizes = [
+      [97, 61],
+      [1, 50],
+      [50, 1],
+      [1, 1],
+      [2, 2],
+      [129, 65],
+      [64, 64],
+    ] as const;
     for (const [width, height] of sizes) {
       const ref = rnd.bytes(width * height);
       const noise = rnd.bytes(width * height);
@@ -154,8 +182,10 @@ describe('panoptes motion vs OpenCV absdiff + threshold + boundingRect + connect
             const ours = detector.result();
             const step = cv.steps[i - 1] as OracleMotion;
             const what = `${source} alpha ${alpha} frame ${i} [${level}]`;
-            assert.ok(Math.abs(ours.changed - step.changed) <= BACKGROUND_COUNT_TOL,
-              `${what}: changed ${ours.changed} vs OpenCV ${step.changed}`);
+            assert.ok(
+              Math.abs(ours.changed - step.changed) <= BACKGROUND_COUNT_TOL,
+              `${what}: changed ${ours.changed} vs OpenCV ${step.changed}`,
+            );
             if (ours.changed === step.changed) assertMotion(ours, step, 4096, what);
           }
           const bg = detector.referencePlane;
@@ -170,12 +200,19 @@ describe('panoptes motion vs OpenCV absdiff + threshold + boundingRect + connect
 
 function assertClose(actual: number, expected: number, what: string): void {
   const diff = Math.abs(actual - expected);
-  assert.ok(diff <= SHARPNESS_RTOL * Math.max(Math.abs(actual), Math.abs(expected)) || diff < 1e-12,
-    `${what}: ${actual} vs OpenCV ${expected} (relative tolerance ${SHARPNESS_RTOL})`);
+  assert.ok(
+    diff <= SHARPNESS_RTOL * Math.max(Math.abs(actual), Math.abs(expected)) || diff < 1e-12,
+    `${what}: ${actual} vs OpenCV ${expected} (relative tolerance ${SHARPNESS_RTOL})`,
+  );
 }
 
-async function checkSharpness(plane: Uint8Array, width: number, height: number,
-  roi: [number, number, number, number], name: string): Promise<void> {
+async function checkSharpness(
+  plane: Uint8Array,
+  width: number,
+  height: number,
+  roi: [number, number, number, number],
+  name: string,
+): Promise<void> {
   const cv = await oracle.sharpness(plane, width, height, roi);
   const [x, y, w, h] = roi;
   await atEveryLevel((level) => {
@@ -188,7 +225,11 @@ async function checkSharpness(plane: Uint8Array, width: number, height: number,
 
 describe(`panoptes sharpness vs OpenCV Sobel and Laplacian (CV_64F, BORDER_REFLECT_101, rtol ${SHARPNESS_RTOL})`, () => {
   test('full real frames match mean(Sobel dx^2 + dy^2) and Laplacian(ksize=1).var()', async () => {
-    for (const [width, height, source] of [[640, 360, 'testsrc2'], [640, 360, 'mandelbrot'], [333, 187, 'smptebars']] as const) {
+    for (const [width, height, source] of [
+      [640, 360, 'testsrc2'],
+      [640, 360, 'mandelbrot'],
+      [333, 187, 'smptebars'],
+    ] as const) {
       const { frames } = lavfiFrames(width, height, 'gray', 1, source);
       await checkSharpness(frames[0] as Uint8Array, width, height, [0, 0, width, height], `${source} ${width}x${height}`);
     }
@@ -198,14 +239,29 @@ describe(`panoptes sharpness vs OpenCV Sobel and Laplacian (CV_64F, BORDER_REFLE
     const { frames } = lavfiFrames(640, 360, 'gray', 1);
     const plane = frames[0] as Uint8Array;
     const rois: [number, number, number, number][] = [
-      [100, 50, 200, 120], [0, 0, 17, 9], [623, 351, 17, 9], [1, 1, 638, 358], [320, 0, 1, 360], [0, 180, 640, 1],
+      [100, 50, 200, 120],
+      [0, 0, 17, 9],
+      [623, 351, 17, 9],
+      [1, 1, 638, 358],
+      [320, 0, 1, 360],
+      [0, 180, 640, 1],
     ];
     for (const roi of rois) await checkSharpness(plane, 640, 360, roi, 'testsrc2 640x360');
   });
 
   test('tiny and random planes (1x1, 1xN, Nx1, 2x2, 3x3, noise) match OpenCV', async () => {
     const rnd = new Random(0x5a4b);
-    for (const [width, height] of [[1, 1], [1, 2], [2, 1], [1, 9], [9, 1], [2, 2], [3, 3], [5, 4], [257, 129]] as const) {
+    for (const [width, height] of [
+      [1, 1],
+      [1, 2],
+      [2, 1],
+      [1, 9],
+      [9, 1],
+      [2, 2],
+      [3, 3],
+      [5, 4],
+      [257, 129],
+    ] as const) {
       const plane = rnd.bytes(width * height);
       await checkSharpness(plane, width, height, [0, 0, width, height], `random ${width}x${height}`);
       if (width > 2 && height > 2) await checkSharpness(plane, width, height, [1, 1, width - 2, height - 2], `random ${width}x${height}`);
@@ -231,7 +287,12 @@ describe('panoptes toLuma vs OpenCV where the definitions coincide', () => {
     const rnd = new Random(0x1a3a);
     const cases = [
       { name: 'testsrc2 640x360', width: 640, height: 360, pixels: lavfiFrames(640, 360, 'rgb24', 1).frames[0] as Uint8Array },
-      { name: 'smptebars 333x187', width: 333, height: 187, pixels: lavfiFrames(333, 187, 'rgb24', 1, 'smptebars').frames[0] as Uint8Array },
+      {
+        name: 'smptebars 333x187',
+        width: 333,
+        height: 187,
+        pixels: lavfiFrames(333, 187, 'rgb24', 1, 'smptebars').frames[0] as Uint8Array,
+      },
       { name: 'random 101x67', width: 101, height: 67, pixels: rnd.bytes(101 * 67 * 3) },
     ];
     for (const c of cases) {
@@ -241,8 +302,12 @@ describe('panoptes toLuma vs OpenCV where the definitions coincide', () => {
           const ours = toLuma(c.pixels, `${order}24`, c.width, c.height, new Uint8Array(c.width * c.height), c.width, c.height);
           const { count, first } = byteDiff(ours, expected);
           const pixel = [...c.pixels.subarray(first * 3, first * 3 + 3)].join(',');
-          assert.equal(count, 0, `${c.name} ${order}24 [${level}]: ${count} bytes differ; first at ${first}: ` +
-            `${order} ${pixel} gives ${ours[first]}, OpenCV ${expected[first]}`);
+          assert.equal(
+            count,
+            0,
+            `${c.name} ${order}24 [${level}]: ${count} bytes differ; first at ${first}: ` +
+              `${order} ${pixel} gives ${ours[first]}, OpenCV ${expected[first]}`,
+          );
         });
       }
     }
@@ -257,8 +322,14 @@ describe('panoptes toLuma vs OpenCV where the definitions coincide', () => {
     const cases = [
       { name: 'testsrc2 yuv420p 1920x1080 /3', format: 'yuv420p' as const, width: 1920, height: 1080, factor: 3, src: hd },
       { name: 'testsrc2 yuv420p 1920x1080 /2', format: 'yuv420p' as const, width: 1920, height: 1080, factor: 2, src: hd },
-      { name: 'mandelbrot gray 640x360 /4', format: 'gray' as const, width: 640, height: 360, factor: 4,
-        src: lavfiFrames(640, 360, 'gray', 1, 'mandelbrot').frames[0] as Uint8Array },
+      {
+        name: 'mandelbrot gray 640x360 /4',
+        format: 'gray' as const,
+        width: 640,
+        height: 360,
+        factor: 4,
+        src: lavfiFrames(640, 360, 'gray', 1, 'mandelbrot').frames[0] as Uint8Array,
+      },
       { name: 'random gray 96x60 /3', format: 'gray' as const, width: 96, height: 60, factor: 3, src: rnd.bytes(96 * 60) },
       { name: 'random gray 96x60 /6', format: 'gray' as const, width: 96, height: 60, factor: 6, src: rnd.bytes(96 * 60) },
     ];
@@ -281,8 +352,11 @@ describe('panoptes toLuma vs OpenCV where the definitions coincide', () => {
         for (let i = 0; i < ours.length; i++) {
           if (ours[i] === expected[i]) continue;
           const sum = boxSum(i);
-          assert.equal(2 * (sum % area), area, `${c.name} [${level}] pixel ${i}: box sum ${sum} / ${area} is no tie ` +
-            `but ours ${ours[i]} vs OpenCV ${expected[i]}`);
+          assert.equal(
+            2 * (sum % area),
+            area,
+            `${c.name} [${level}] pixel ${i}: box sum ${sum} / ${area} is no tie ` + `but ours ${ours[i]} vs OpenCV ${expected[i]}`,
+          );
         }
       });
     }

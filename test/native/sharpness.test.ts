@@ -10,7 +10,8 @@ const REL = 1e-9;
 
 /** The whole plane, every corner, 1-pixel strips along the edges and a random interior ROI. */
 function rois(rng: Random, w: number, h: number): Rect[] {
-  const rw = Math.max(1, Math.floor(w / 3)), rh = Math.max(1, Math.floor(h / 3));
+  const rw = Math.max(1, Math.floor(w / 3)),
+    rh = Math.max(1, Math.floor(h / 3));
   const list: Rect[] = [
     { x: 0, y: 0, width: w, height: h },
     { x: 0, y: 0, width: rw, height: rh },
@@ -20,7 +21,8 @@ function rois(rng: Random, w: number, h: number): Rect[] {
     { x: w - 1, y: 0, width: 1, height: h },
     { x: w - 1, y: h - 1, width: 1, height: 1 },
   ];
-  const x = rng.int(0, w - 1), y = rng.int(0, h - 1);
+  const x = rng.int(0, w - 1),
+    y = rng.int(0, h - 1);
   list.push({ x, y, width: rng.int(1, w - x), height: rng.int(1, h - y) });
   return list;
 }
@@ -82,9 +84,14 @@ describe('sharpness', () => {
           const s = sharpness(sharp, w, h);
           const b3 = sharpness(boxBlur(sharp, w, h, 3), w, h);
           const b7 = sharpness(boxBlur(sharp, w, h, 7), w, h);
-          assert.ok(b3.tenengrad < s.tenengrad && b7.tenengrad < b3.tenengrad, `${source} tenengrad ${s.tenengrad} > ${b3.tenengrad} > ${b7.tenengrad}`);
-          assert.ok(b3.laplacianVariance < s.laplacianVariance && b7.laplacianVariance < b3.laplacianVariance,
-            `${source} laplacianVariance ${s.laplacianVariance} > ${b3.laplacianVariance} > ${b7.laplacianVariance}`);
+          assert.ok(
+            b3.tenengrad < s.tenengrad && b7.tenengrad < b3.tenengrad,
+            `${source} tenengrad ${s.tenengrad} > ${b3.tenengrad} > ${b7.tenengrad}`,
+          );
+          assert.ok(
+            b3.laplacianVariance < s.laplacianVariance && b7.laplacianVariance < b3.laplacianVariance,
+            `${source} laplacianVariance ${s.laplacianVariance} > ${b3.laplacianVariance} > ${b7.laplacianVariance}`,
+          );
         }
       });
     });
@@ -106,7 +113,8 @@ describe('sharpness', () => {
 
   test('an ROI is an isolated image: pixels outside it do not matter', () => {
     const rng = new Random(3);
-    const w = 65, h = 33;
+    const w = 65,
+      h = 33;
     const roi = { x: 10, y: 5, width: 31, height: 17 };
     const plane = texturedPlane(rng, w, h);
     const noisy = rng.bytes(w * h);

@@ -24,7 +24,10 @@ describe('SIMD selection', () => {
     const report = simdReport();
     assert.ok(report.compiled.includes('scalar'));
     assert.ok(report.supported.includes('scalar'));
-    assert.ok(report.supported.every((l) => report.compiled.includes(l)), 'supported is a subset of compiled');
+    assert.ok(
+      report.supported.every((l) => report.compiled.includes(l)),
+      'supported is a subset of compiled',
+    );
     assert.ok(report.supported.includes(report.best));
     assert.equal(report.active, report.best, 'a fresh process runs the best level');
     assert.ok([...report.compiled].every((l) => (SIMD_LEVELS as readonly string[]).includes(l)));
@@ -47,11 +50,14 @@ describe('SIMD selection', () => {
     const { supported, active } = simdReport();
     const unsupported: string[] = SIMD_LEVELS.filter((l) => !supported.includes(l));
     for (const level of [...unsupported, 'sse9', '', 'AVX2']) {
-      assert.throws(() => setSimdLevel(level as SimdLevelName), (err: Error & { code?: string }) => {
-        assert.equal(err.code, 'E_SIMD_UNSUPPORTED');
-        assert.match(err.message, new RegExp(`SIMD level '${level}' is not available here \\(supported: ${supported.join(', ')}\\)`));
-        return true;
-      });
+      assert.throws(
+        () => setSimdLevel(level as SimdLevelName),
+        (err: Error & { code?: string }) => {
+          assert.equal(err.code, 'E_SIMD_UNSUPPORTED');
+          assert.match(err.message, new RegExp(`SIMD level '${level}' is not available here \\(supported: ${supported.join(', ')}\\)`));
+          return true;
+        },
+      );
       assert.equal(simdReport().active, active);
     }
   });
@@ -60,11 +66,15 @@ describe('SIMD selection', () => {
     const { supported } = simdReport();
     const codes = SIMD_LEVELS.map((l, i) => [l, i] as const).filter(([l]) => !supported.includes(l));
     for (const [name, code] of codes) {
-      assert.throws(() => addon().sharpness(new Uint8Array(4), 2, 2, 0, 0, 2, 2, new Float64Array(2), code), {
-        name: 'RangeError',
-        code: 'E_NATIVE_ARG',
-        message: `Expected a SIMD level this CPU and build support for simd level but received ${code} of type number`,
-      }, name);
+      assert.throws(
+        () => addon().sharpness(new Uint8Array(4), 2, 2, 0, 0, 2, 2, new Float64Array(2), code),
+        {
+          name: 'RangeError',
+          code: 'E_NATIVE_ARG',
+          message: `Expected a SIMD level this CPU and build support for simd level but received ${code} of type number`,
+        },
+        name,
+      );
     }
   });
 

@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { CameraState } from '../../src/coordinator/camera-state.ts';
-import { assessHealth, defaultHealthThresholds, systemSnapshot, type HealthInput, type HealthThresholds } from '../../src/outputs/health.ts';
+import {
+  assessHealth,
+  defaultHealthThresholds,
+  systemSnapshot,
+  type HealthInput,
+  type HealthThresholds,
+} from '../../src/outputs/health.ts';
 
 const GiB = 1024 ** 3;
 const THRESHOLDS: HealthThresholds = defaultHealthThresholds(16 * GiB);
@@ -32,7 +38,10 @@ test('a site with every enabled stream online and a calm machine is healthy with
   assert.deepEqual(report.reasons, []);
   assert.deepEqual(report.streams, { online: 2, total: 2, enabled: 2 });
   assert.equal(report.uptimeMs, 1234);
-  assert.deepEqual(report.cameras, [{ id: 'cam0', state: 'ONLINE', health: 'healthy' }, { id: 'cam1', state: 'ONLINE', health: 'healthy' }]);
+  assert.deepEqual(report.cameras, [
+    { id: 'cam0', state: 'ONLINE', health: 'healthy' },
+    { id: 'cam1', state: 'ONLINE', health: 'healthy' },
+  ]);
 });
 
 test('no enabled stream online is critical', () => {
@@ -59,7 +68,10 @@ test('disabled cameras and cameras not expected to stream are listed but never c
   const report = assessHealth({ ...base, cameras }, THRESHOLDS);
   assert.equal(report.status, 'healthy');
   assert.deepEqual(report.streams, { online: 1, total: 3, enabled: 1 });
-  assert.deepEqual(report.cameras.map((c) => c.health), ['healthy', 'healthy', 'healthy']);
+  assert.deepEqual(
+    report.cameras.map((c) => c.health),
+    ['healthy', 'healthy', 'healthy'],
+  );
 });
 
 test('a site with no enabled camera is not critical', () => {
@@ -69,7 +81,10 @@ test('a site with no enabled camera is not critical', () => {
 
 test('per camera: ONLINE is healthy, CONNECTING and STALLED degraded, OFFLINE and CIRCUIT_OPEN critical', () => {
   const report = assessHealth(input(['ONLINE', 'CONNECTING', 'STALLED', 'OFFLINE', 'CIRCUIT_OPEN']), THRESHOLDS);
-  assert.deepEqual(report.cameras.map((c) => c.health), ['healthy', 'degraded', 'degraded', 'critical', 'critical']);
+  assert.deepEqual(
+    report.cameras.map((c) => c.health),
+    ['healthy', 'degraded', 'degraded', 'critical', 'critical'],
+  );
   assert.equal(report.status, 'degraded', 'one critical camera does not make the site critical');
 });
 
@@ -81,7 +96,7 @@ test('degraded inference makes the site degraded and says events are motion-only
   assert.deepEqual(report.inference, degraded);
 });
 
-test('inference at capacity makes the site degraded with the governor\'s reason', () => {
+test("inference at capacity makes the site degraded with the governor's reason", () => {
   const reason = 'inference at capacity: queue wait 900 ms > 500 ms';
   const report = assessHealth(input(['ONLINE'], { inference: { backend: 'onnx', degraded: false, atCapacity: true, reason } }), THRESHOLDS);
   assert.equal(report.status, 'degraded');
@@ -149,7 +164,10 @@ test('the system snapshot reads this process, the machine and the free space of 
     assert.ok(snapshot.cores >= 1 && snapshot.loadAverage1m >= 0);
     const fs = await statfs(dir);
     const free = fs.bavail * fs.bsize;
-    assert.ok(snapshot.diskFreeBytes !== null && Math.abs(snapshot.diskFreeBytes - free) < 256 * 1024 ** 2, 'matches statfs of the directory');
+    assert.ok(
+      snapshot.diskFreeBytes !== null && Math.abs(snapshot.diskFreeBytes - free) < 256 * 1024 ** 2,
+      'matches statfs of the directory',
+    );
     assert.equal(systemSnapshot(path.join(dir, 'missing')).diskFreeBytes, null);
   } finally {
     rmSync(dir, { recursive: true, force: true });

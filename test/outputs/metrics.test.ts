@@ -32,21 +32,40 @@ const INFERENCE: InferenceSample = {
   pool: {
     backend: { type: 'onnx', tensor: null, maxBatch: 8, faces: { model: 'blazeface-back-256', error: null } },
     counters: {
-      tasks: 40, failedTasks: 2, workerExits: 1, crops: 300, fallbackCrops: 12, shortCircuited: 3, faceSearches: 50, facesFound: 20, faceMs: 400,
+      tasks: 40,
+      failedTasks: 2,
+      workerExits: 1,
+      crops: 300,
+      fallbackCrops: 12,
+      shortCircuited: 3,
+      faceSearches: 50,
+      facesFound: 20,
+      faceMs: 400,
     },
-    breaker: 'half_open', degraded: true, utilization: 0.25,
-    runMs: histogram([0, 0, 0, 4, 6], 80), queueWaitMs: histogram([1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2], 9000), captureToResultMs: histogram([], 0),
+    breaker: 'half_open',
+    degraded: true,
+    utilization: 0.25,
+    runMs: histogram([0, 0, 0, 4, 6], 80),
+    queueWaitMs: histogram([1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2], 9000),
+    captureToResultMs: histogram([], 0),
   },
   atCapacity: true,
   queues: [{ camera: 'gate', pending: 3, committed: 120, dropped: { queue_full: 5, in_flight_full: 1, rate_limited: 7 } }],
 };
 
 const MQTT: MqttOutputStats = {
-  connected: true, connects: 2,
+  connected: true,
+  connects: 2,
   published: { events: 10, alerts: 1, detections: 500, status: 4, health: 3, metrics: 2 },
   dropped: { detections_disconnected: 6, detections_backpressure: 0, periodic_disconnected: 1, outbox_full: 0 },
   outbox: {
-    depth: 4, appended: 14, acked: 10, droppedOldest: 0, corruptLines: 0, recovered: 0, inFlight: 1,
+    depth: 4,
+    appended: 14,
+    acked: 10,
+    droppedOldest: 0,
+    corruptLines: 0,
+    recovered: 0,
+    inFlight: 1,
     degraded: { reason: 'disk_full', code: 'ENOSPC', message: 'ENOSPC: no space left on device, write', sinceMs: 1 },
     bypassed: { disk_full: 3, read_only: 0, permission_denied: 0, io_error: 0, other: 0 },
   },
@@ -65,9 +84,18 @@ function sources(overrides: Partial<MetricsSources> = {}): MetricsSources {
     cameras: () => gatewayCameraSamples(gateway),
     inference: () => INFERENCE,
     decisions: () => [{ camera: 'gate', counters: gateCounters }],
-    detections: () => [{ camera: 'gate', label: 'person', count: 17 }, { camera: 'yard', label: 'car', count: 4 }],
+    detections: () => [
+      { camera: 'gate', label: 'person', count: 17 },
+      { camera: 'yard', label: 'car', count: 4 },
+    ],
     mqtt: () => MQTT,
-    ws: () => ({ clients: 3, dropped: { backpressure: 11 }, filterEntries: 40, topics: 12, subscribesRejected: { unknown_camera: 2, unknown_label: 0, limit: 1 } }),
+    ws: () => ({
+      clients: 3,
+      dropped: { backpressure: 11 },
+      filterEntries: 40,
+      topics: 12,
+      subscribesRejected: { unknown_camera: 2, unknown_label: 0, limit: 1 },
+    }),
     ...overrides,
   };
 }
@@ -77,10 +105,13 @@ before(async () => {
   gateway.start();
   await gateway.addCamera(lavfiSpec('gate'), analysis());
   await gateway.addCamera(lavfiSpec('yard'), analysis());
-  await gateway.addCamera(cameraSpec('dead', DEAD_URL, {
-    backoff: { initialMs: 100, factor: 2, maxMs: 400, jitter: 0 },
-    circuit: { failureThreshold: 2, openMs: 60_000, halfOpenMaxTrials: 1, successThreshold: 2 },
-  }), analysis());
+  await gateway.addCamera(
+    cameraSpec('dead', DEAD_URL, {
+      backoff: { initialMs: 100, factor: 2, maxMs: 400, jitter: 0 },
+      circuit: { failureThreshold: 2, openMs: 60_000, halfOpenMaxTrials: 1, successThreshold: 2 },
+    }),
+    analysis(),
+  );
   await waitFor('both synthetic cameras online', () => ['gate', 'yard'].every((id) => gateway.camera(id)?.actor.state === 'ONLINE'));
   await waitFor('the dead camera opens its circuit', () => gateway.camera('dead')?.actor.state === 'CIRCUIT_OPEN');
 });
@@ -93,9 +124,17 @@ test('frames received and analysed are counted per camera and grow between scrap
   await waitFor('more frames', () => (gateway.metrics('gate')?.framesAnalysed ?? 0) > received + 5);
   const second = await scrape(registry);
   assert.ok(valueOf(second, 'panoptes_frames_received_total', { camera: 'gate' }) > received);
-  assert.ok(valueOf(second, 'panoptes_frames_analysed_total', { camera: 'gate' }) > valueOf(first, 'panoptes_frames_analysed_total', { camera: 'gate' }));
+  assert.ok(
+    valueOf(second, 'panoptes_frames_analysed_total', { camera: 'gate' }) >
+      valueOf(first, 'panoptes_frames_analysed_total', { camera: 'gate' }),
+  );
   assert.equal(valueOf(second, 'panoptes_frames_received_total', { camera: 'dead' }), 0);
-  assert.deepEqual(seriesOf(second, 'panoptes_frames_dropped_total', { camera: 'yard' }).map((s) => s.labels['reason']).sort(), ['incomplete', 'ring_full']);
+  assert.deepEqual(
+    seriesOf(second, 'panoptes_frames_dropped_total', { camera: 'yard' })
+      .map((s) => s.labels['reason'])
+      .sort(),
+    ['incomplete', 'ring_full'],
+  );
   const occupancy = valueOf(second, 'panoptes_ring_occupancy_ratio', { camera: 'gate' });
   assert.ok(occupancy >= 0 && occupancy <= 1);
 });
@@ -128,7 +167,10 @@ test('stage latency histograms are cumulative, in seconds, with the count equal 
   const text = await scrape(createMetrics(sources()));
   const labels = { camera: 'gate', stage: 'capture_to_motion' };
   const buckets = seriesOf(text, 'panoptes_stage_latency_seconds_bucket', labels);
-  assert.deepEqual(buckets.map((b) => b.labels['le']), [...LATENCY_BUCKETS_MS.map((ms) => String(ms / 1000)), '+Inf']);
+  assert.deepEqual(
+    buckets.map((b) => b.labels['le']),
+    [...LATENCY_BUCKETS_MS.map((ms) => String(ms / 1000)), '+Inf'],
+  );
   buckets.slice(1).forEach((b, i) => assert.ok(b.value >= (buckets[i]?.value ?? 0), 'buckets never decrease'));
   const count = valueOf(text, 'panoptes_stage_latency_seconds_count', labels);
   assert.ok(count > 0);
@@ -139,7 +181,7 @@ test('stage latency histograms are cumulative, in seconds, with the count equal 
   assert.deepEqual([...stages].sort(), ['capture_to_motion', 'capture_to_ring', 'motion_to_candidates', 'ring_to_motion']);
 });
 
-test('inference, event, detection, MQTT and WebSocket families carry the sources\' numbers', async () => {
+test("inference, event, detection, MQTT and WebSocket families carry the sources' numbers", async () => {
   const text = await scrape(createMetrics(sources()));
   assert.equal(valueOf(text, 'panoptes_inference_crops_total', { source: 'backend' }), 300);
   assert.equal(valueOf(text, 'panoptes_inference_crops_total', { source: 'fallback' }), 12);
@@ -177,7 +219,7 @@ test('inference, event, detection, MQTT and WebSocket families carry the sources
   assert.equal(valueOf(text, 'panoptes_ws_subscribes_rejected_total', { reason: 'limit' }), 1);
 });
 
-test('process metrics and event-loop lag are exported alongside the gateway\'s own', async () => {
+test("process metrics and event-loop lag are exported alongside the gateway's own", async () => {
   const text = await scrape(createMetrics(sources()));
   assert.ok(valueOf(text, 'process_resident_memory_bytes', {}) > 0);
   assert.ok(seriesOf(text, 'nodejs_eventloop_lag_seconds', {}).length === 1);
@@ -186,8 +228,15 @@ test('process metrics and event-loop lag are exported alongside the gateway\'s o
 
 test('a site without inference, MQTT or WebSocket exports those families without series', async () => {
   const text = await scrape(createMetrics(sources({ inference: () => null, mqtt: () => null, ws: () => null })));
-  for (const name of ['panoptes_inference_tasks_total', 'panoptes_inference_duration_seconds_count', 'panoptes_inference_degraded',
-    'panoptes_mqtt_outbox_depth', 'panoptes_mqtt_connected', 'panoptes_ws_clients', 'panoptes_ws_dropped_messages_total']) {
+  for (const name of [
+    'panoptes_inference_tasks_total',
+    'panoptes_inference_duration_seconds_count',
+    'panoptes_inference_degraded',
+    'panoptes_mqtt_outbox_depth',
+    'panoptes_mqtt_connected',
+    'panoptes_ws_clients',
+    'panoptes_ws_dropped_messages_total',
+  ]) {
     assert.deepEqual(seriesOf(text, name, {}), [], name);
   }
   assert.match(text, /^# TYPE panoptes_inference_duration_seconds histogram$/m);
@@ -213,7 +262,15 @@ test('camera URLs and their credentials never appear in the scrape', async () =>
 
 test('one scrape reads each source once, and the next scrape reads it again', async () => {
   let reads = 0;
-  const registry = createMetrics(sources({ cameras: () => { reads++; return gatewayCameraSamples(gateway); } }), { defaultMetrics: false });
+  const registry = createMetrics(
+    sources({
+      cameras: () => {
+        reads++;
+        return gatewayCameraSamples(gateway);
+      },
+    }),
+    { defaultMetrics: false },
+  );
   await scrape(registry);
   assert.equal(reads, 1);
   await scrape(registry);
@@ -231,8 +288,12 @@ test('a removed camera disappears from the next scrape', async () => {
 
 test('a running InferenceHub reports its committed, inferred and dropped crops', async () => {
   const hub = await InferenceHub.start({
-    pool: { backend: { type: 'motion' }, threads: 1 }, scheduler: { maxRatePerCamera: Infinity }, queueDepth: 2,
-    decisions: { rateLimit: null }, publisher: { publish: () => {} }, logger,
+    pool: { backend: { type: 'motion' }, threads: 1 },
+    scheduler: { maxRatePerCamera: Infinity },
+    queueDepth: 2,
+    decisions: { rateLimit: null },
+    publisher: { publish: () => {} },
+    logger,
   });
   try {
     const slab = hub.addCamera('gate', null, cameraDecisionsSchema.parse({}));
@@ -243,7 +304,13 @@ test('a running InferenceHub reports its committed, inferred and dropped crops',
       const slot = writer.acquire();
       const captureMs = performance.timeOrigin + performance.now();
       return {
-        camera: 'gate', slot, seq: writer.commit(slot, captureMs), captureMs, regionCount: 1, region, contrast: 50 + i,
+        camera: 'gate',
+        slot,
+        seq: writer.commit(slot, captureMs),
+        captureMs,
+        regionCount: 1,
+        region,
+        contrast: 50 + i,
         motion: [{ ...region, area: 50 }],
         mapping: { roi: region, scaleX: 1, scaleY: 1, padX: 0, padY: 0, contentWidth: 10, contentHeight: 10 },
       };

@@ -47,10 +47,19 @@ before(async () => {
 after(async () => {
   await site.stop();
   const pct = (v: number): string => `${Math.round(v * 100)}%`;
-  const rows = figures.map((f) => `| ${f.scene} | ${f.objects} | ${f.events} | ${f.eventsPerObject.toFixed(2)} | ${pct(f.wholePassage)} | ${f.idSwitches} | ${f.falseEvents} | ${f.minBestShotIou === null ? '-' : f.minBestShotIou.toFixed(2)} | ${f.faceObjects > 0 ? `${f.facesFound}/${f.faceObjects}` : '-'} |`);
-  console.log(['', `backend: ${BACKEND}`,
-    '| scene | people | events | events/person | whole passage | id switches | false events | min best-shot IoU | faces |',
-    '|---|---|---|---|---|---|---|---|---|', ...rows].join('\n'));
+  const rows = figures.map(
+    (f) =>
+      `| ${f.scene} | ${f.objects} | ${f.events} | ${f.eventsPerObject.toFixed(2)} | ${pct(f.wholePassage)} | ${f.idSwitches} | ${f.falseEvents} | ${f.minBestShotIou === null ? '-' : f.minBestShotIou.toFixed(2)} | ${f.faceObjects > 0 ? `${f.facesFound}/${f.faceObjects}` : '-'} |`,
+  );
+  console.log(
+    [
+      '',
+      `backend: ${BACKEND}`,
+      '| scene | people | events | events/person | whole passage | id switches | false events | min best-shot IoU | faces |',
+      '|---|---|---|---|---|---|---|---|---|',
+      ...rows,
+    ].join('\n'),
+  );
 });
 
 async function play(name: SceneName, options: Partial<SceneRunOptions> = {}, on = site, label: string = name): Promise<SceneFigures> {

@@ -9,11 +9,14 @@ export function frameBytesReference(format: PixelFormat, width: number, height: 
   const luma = width * height;
   const chroma = Math.floor((width + 1) / 2) * Math.floor((height + 1) / 2);
   switch (format) {
-    case 'gray': return luma;
+    case 'gray':
+      return luma;
     case 'yuv420p':
-    case 'nv12': return luma + 2 * chroma;
+    case 'nv12':
+      return luma + 2 * chroma;
     case 'rgb24':
-    case 'bgr24': return luma * 3;
+    case 'bgr24':
+      return luma * 3;
   }
 }
 
@@ -79,9 +82,7 @@ export function areaWeights(src: number, dst: number): AreaWeights {
 /**
  * Step 2: exact area average, dst = (sum wx*wy*L + area/2) / area (integer division), area = srcW*srcH.
  */
-export function areaResize(
-  plane: Uint8Array, srcW: number, srcH: number, dst: Uint8Array, dstW: number, dstH: number,
-): Uint8Array {
+export function areaResize(plane: Uint8Array, srcW: number, srcH: number, dst: Uint8Array, dstW: number, dstH: number): Uint8Array {
   const wx = areaWeights(srcW, dstW);
   const wy = areaWeights(srcH, dstH);
   // Weighted sums are < srcW*srcH*255 <= 2^28 * 2^8 = 2^36: exact. The quotient's fractional part is a
@@ -110,7 +111,12 @@ export function areaResize(
 
 /** The whole toLuma definition: luma of each source pixel, then the exact area average. */
 export function toLumaReference(
-  src: Uint8Array, format: PixelFormat, width: number, height: number, dstW: number, dstH: number,
+  src: Uint8Array,
+  format: PixelFormat,
+  width: number,
+  height: number,
+  dstW: number,
+  dstH: number,
 ): Uint8Array {
   return areaResize(lumaPlane(src, format, width, height), width, height, new Uint8Array(dstW * dstH), dstW, dstH);
 }

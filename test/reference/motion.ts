@@ -45,7 +45,7 @@ export function roundBackground(v: number): number {
   const f = Math.floor(v);
   const d = v - f;
   const r = d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
-  return r < 0 ? 0 : Math.min(r , 255);
+  return r < 0 ? 0 : Math.min(r, 255);
 }
 
 /**
@@ -53,7 +53,11 @@ export function roundBackground(v: number): number {
  * where a is `foregroundAlpha` at the pixels `mask` marks changed and `alpha` elsewhere.
  */
 export function updateBackground(
-  background: Float32Array, cur: Uint8Array, alpha: number, foregroundAlpha = alpha, mask: Uint8Array | null = null,
+  background: Float32Array,
+  cur: Uint8Array,
+  alpha: number,
+  foregroundAlpha = alpha,
+  mask: Uint8Array | null = null,
 ): void {
   const a = Math.fround(alpha);
   const f = Math.fround(foregroundAlpha);
@@ -64,9 +68,7 @@ export function updateBackground(
 }
 
 /** Thresholded mask (1 = changed, exclusions removed) against a plane or a background. */
-export function changedMask(
-  cur: Uint8Array, ref: Uint8Array | Float32Array, threshold: number, exclude: Uint8Array | null,
-): Uint8Array {
+export function changedMask(cur: Uint8Array, ref: Uint8Array | Float32Array, threshold: number, exclude: Uint8Array | null): Uint8Array {
   const mask = new Uint8Array(cur.length);
   const background = ref instanceof Float32Array;
   for (let i = 0; i < cur.length; i++) {
@@ -90,7 +92,11 @@ export function components8(mask: Uint8Array, width: number, height: number): Mo
     let top = 0;
     stack[top++] = start;
     labelled[start] = 1;
-    let minX = width, minY = height, maxX = -1, maxY = -1, area = 0;
+    let minX = width,
+      minY = height,
+      maxX = -1,
+      maxY = -1,
+      area = 0;
     while (top > 0) {
       const p = stack[--top]!;
       const x = p % width;
@@ -125,13 +131,20 @@ export function compareBoxes(a: MotionBoxReference, b: MotionBoxReference): numb
  * updated in place, like the kernel.
  */
 export function motionReference(
-  cur: Uint8Array, ref: Uint8Array | Float32Array, width: number, height: number,
-  params: MotionParamsReference, exclude: Uint8Array | null = null,
+  cur: Uint8Array,
+  ref: Uint8Array | Float32Array,
+  width: number,
+  height: number,
+  params: MotionParamsReference,
+  exclude: Uint8Array | null = null,
 ): MotionReferenceResult {
   const mask = changedMask(cur, ref, params.threshold, exclude);
   const grid = new Uint32Array(params.gridCols * params.gridRows);
   let changed = 0;
-  let minX = width, minY = height, maxX = -1, maxY = -1;
+  let minX = width,
+    minY = height,
+    maxX = -1,
+    maxY = -1;
   for (let y = 0; y < height; y++) {
     const row = Math.floor((y * params.gridRows) / height);
     for (let x = 0; x < width; x++) {
@@ -145,7 +158,12 @@ export function motionReference(
     }
   }
   // maxBoxes 0 is the count-only mode: no labelling at all.
-  const kept = params.maxBoxes === 0 ? [] : components8(mask, width, height).filter((c) => c.area >= params.minArea).sort(compareBoxes);
+  const kept =
+    params.maxBoxes === 0
+      ? []
+      : components8(mask, width, height)
+          .filter((c) => c.area >= params.minArea)
+          .sort(compareBoxes);
   if (ref instanceof Float32Array) updateBackground(ref, cur, params.alpha, params.foregroundAlpha ?? params.alpha, mask);
   const any = changed > 0;
   return {

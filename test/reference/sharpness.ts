@@ -61,9 +61,15 @@ export function sharpnessReference(plane: Uint8Array, width: number, height: num
     for (let x = 0; x < w; x++) {
       const l = cols.prev[x]!;
       const r = cols.next[x]!;
-      const a = image[up + l]!, b = image[up + x]!, c = image[up + r]!;
-      const d = image[mid + l]!, e = image[mid + x]!, f = image[mid + r]!;
-      const g = image[down + l]!, k = image[down + x]!, m = image[down + r]!;
+      const a = image[up + l]!,
+        b = image[up + x]!,
+        c = image[up + r]!;
+      const d = image[mid + l]!,
+        e = image[mid + x]!,
+        f = image[mid + r]!;
+      const g = image[down + l]!,
+        k = image[down + x]!,
+        m = image[down + r]!;
       const gx = c + 2 * f + m - (a + 2 * d + g);
       const gy = g + 2 * k + m - (a + 2 * b + c);
       gradSum += gx * gx + gy * gy;

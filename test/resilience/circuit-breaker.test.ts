@@ -4,7 +4,12 @@ import { CircuitBreaker } from '../../src/resilience/circuit-breaker.ts';
 
 function fakeClock(): { now: () => number; advance: (ms: number) => void } {
   let t = 1_000_000;
-  return { now: () => t, advance: (ms) => { t += ms; } };
+  return {
+    now: () => t,
+    advance: (ms) => {
+      t += ms;
+    },
+  };
 }
 
 test('the circuit opens after five consecutive failures and refuses attempts while open', () => {

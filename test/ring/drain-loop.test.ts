@@ -14,7 +14,11 @@ import { startWorker } from '../../src/threads.ts';
 class Recorder implements RingReader {
   readonly consumer: FrameRingConsumer;
 
-  constructor(readonly name: string, ring: FrameRing, readonly seen: string[]) {
+  constructor(
+    readonly name: string,
+    ring: FrameRing,
+    readonly seen: string[],
+  ) {
     this.consumer = new FrameRingConsumer(FrameRing.attach(ring.buffer));
   }
 
@@ -63,7 +67,7 @@ test('a pass takes one frame from each ring, so a full ring does not starve the 
   assert.equal(loop.counters().frames, 5);
 });
 
-test('every commit and close rings the doorbell, and the ring\'s own word still counts them', () => {
+test("every commit and close rings the doorbell, and the ring's own word still counts them", () => {
   const bell = new Doorbell();
   const { ring, producer } = camera(bell);
   const before = bell.rings;
@@ -113,7 +117,10 @@ test('a removed reader gets no more frames and its ring is left as it was', asyn
 test('a reader that throws takes its thread down with the error, its slot released first', async () => {
   const bell = new Doorbell();
   const a = camera(bell);
-  const worker = startWorker(new URL('./fixtures/throwing-reader-worker.ts', import.meta.url), { ring: a.ring.buffer, doorbell: bell.buffer });
+  const worker = startWorker(new URL('./fixtures/throwing-reader-worker.ts', import.meta.url), {
+    ring: a.ring.buffer,
+    doorbell: bell.buffer,
+  });
   const died = new Promise<Error>((resolve) => worker.once('error', resolve));
   await new Promise((resolve) => worker.once('message', resolve));
   publish(a.producer, 1);

@@ -127,7 +127,10 @@ async function runConsumer(r: FrameRing, delayMs: number, frames: number, gapMs:
 test('a consumer thread that keeps up receives every frame in order', async () => {
   const r = FrameRing.create({ width: 64, height: 64, format: 'gray', slots: 4 });
   const values = await runConsumer(r, 0, 40, 2);
-  assert.deepEqual(values, Array.from({ length: 40 }, (_, i) => i + 1));
+  assert.deepEqual(
+    values,
+    Array.from({ length: 40 }, (_, i) => i + 1),
+  );
   assert.equal(r.counter(Ctrl.DroppedFull), 0);
 });
 
@@ -137,7 +140,11 @@ test('a slow consumer thread loses only the oldest frames, each counted, and nev
   const dropped = r.counter(Ctrl.DroppedFull);
   assert.ok(dropped > 0, 'frames were dropped');
   assert.equal(values.length + dropped, 60, 'every frame was either delivered or counted as dropped');
-  assert.deepEqual(values, [...values].sort((a, b) => a - b), 'delivered in order');
+  assert.deepEqual(
+    values,
+    [...values].sort((a, b) => a - b),
+    'delivered in order',
+  );
   assert.equal(values.at(-1), 60, 'the newest frame is delivered');
 });
 

@@ -62,7 +62,10 @@ after(async () => {
 test('no counter of a camera falls when it is restarted, its worker dies, it is stopped and started, or its stream changes', async () => {
   let seen = await counters();
   assert.ok((seen.get('panoptes_frames_received_total{camera="a"}') ?? 0) >= 10);
-  assert.ok([...seen.keys()].some((k) => k.startsWith('panoptes_stage_latency_seconds_bucket')), 'histograms are covered too');
+  assert.ok(
+    [...seen.keys()].some((k) => k.startsWith('panoptes_stage_latency_seconds_bucket')),
+    'histograms are covered too',
+  );
 
   await site.restartCamera('a');
   seen = await assertNothingFell(seen, 'a restart');
@@ -71,8 +74,13 @@ test('no counter of a camera falls when it is restarted, its worker dies, it is 
   assert.ok(placement);
   const analysed = site.cameraMetrics('a')?.framesAnalysed ?? 0;
   await site.gateway.supervisor.kill(placement.worker);
-  await waitFor('the worker restarted and analysing again', () =>
-    (site.gateway.supervisor.placement('a')?.restarts ?? 0) > placement.restarts && (site.cameraMetrics('a')?.framesAnalysed ?? 0) > analysed + 5, 20_000);
+  await waitFor(
+    'the worker restarted and analysing again',
+    () =>
+      (site.gateway.supervisor.placement('a')?.restarts ?? 0) > placement.restarts &&
+      (site.cameraMetrics('a')?.framesAnalysed ?? 0) > analysed + 5,
+    20_000,
+  );
   seen = await assertNothingFell(seen, 'a channel worker restart');
 
   await site.setStreaming('a', false);
@@ -86,7 +94,7 @@ test('no counter of a camera falls when it is restarted, its worker dies, it is 
   assert.ok((seen.get('panoptes_camera_transitions_total{camera="a",state="DISABLED"}') ?? 0) >= 3, 'transitions of earlier runs are kept');
 });
 
-test('a deleted camera\'s series end, and a camera added again under its id counts from zero', async () => {
+test("a deleted camera's series end, and a camera added again under its id counts from zero", async () => {
   const last = (await counters()).get('panoptes_frames_received_total{camera="a"}') ?? 0;
   assert.ok(last > 0);
   await site.removeCamera('a');

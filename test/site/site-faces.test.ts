@@ -56,8 +56,11 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const inside = (inner: Rect, outer: Rect): boolean => inner.x >= outer.x - 0.5 && inner.y >= outer.y - 0.5
-  && inner.x + inner.width <= outer.x + outer.width + 0.5 && inner.y + inner.height <= outer.y + outer.height + 0.5;
+const inside = (inner: Rect, outer: Rect): boolean =>
+  inner.x >= outer.x - 0.5 &&
+  inner.y >= outer.y - 0.5 &&
+  inner.x + inner.width <= outer.x + outer.width + 0.5 &&
+  inner.y + inner.height <= outer.y + outer.height + 0.5;
 
 test('a person walking across a camera becomes an event whose best shot and record carry the face', async () => {
   const ended = (): DetectionEvent[] => messages.filter((m) => m.type === 'end' && m.event.label === 'person').map((m) => m.event);
@@ -66,11 +69,14 @@ test('a person walking across a camera becomes an event whose best shot and reco
     const shot = event.bestShot;
     assert.ok(shot, `event ${event.id} has a best shot`);
     assert.ok(shot.face, `the best shot of ${event.id} (box ${JSON.stringify(shot.box)}) carries a face`);
-    assert.deepEqual(event.face, shot.face, 'the event\'s face is its best shot\'s');
+    assert.deepEqual(event.face, shot.face, "the event's face is its best shot's");
     const head = { x: shot.box.x, y: shot.box.y, width: shot.box.width, height: shot.box.height * 0.5 };
-    assert.ok(inside(shot.face.box, head), `the face ${JSON.stringify(shot.face.box)} is in the top of the person ${JSON.stringify(shot.box)}`);
+    assert.ok(
+      inside(shot.face.box, head),
+      `the face ${JSON.stringify(shot.face.box)} is in the top of the person ${JSON.stringify(shot.box)}`,
+    );
     assert.equal(shot.face.keypoints.length, 6);
-    assert.ok(shot.quality > 10 * shot.face.score, 'the face counted in the best shot\'s quality');
+    assert.ok(shot.quality > 10 * shot.face.score, "the face counted in the best shot's quality");
   }
   const counters = site.hub.pool.stats().counters;
   assert.ok(counters.facesFound > 0 && counters.faceSearches >= counters.facesFound);

@@ -10,16 +10,19 @@ import { siteLabels } from '../../src/site/site-labels.ts';
 const backend = (value: unknown) => siteConfigSchema.parse({ inference: { backend: value } }).inference.backend;
 
 test('the motion backend knows only the label motion', async () => {
-  assert.deepEqual([...await siteLabels(backend({ type: 'motion' }))], ['motion']);
+  assert.deepEqual([...(await siteLabels(backend({ type: 'motion' })))], ['motion']);
 });
 
 test('an onnx backend knows the COCO names, or its labels file, plus motion for the fallback', async () => {
-  assert.deepEqual([...await siteLabels(backend({ type: 'onnx', modelPath: 'model.onnx' }))], [...COCO_LABELS, 'motion']);
+  assert.deepEqual([...(await siteLabels(backend({ type: 'onnx', modelPath: 'model.onnx' })))], [...COCO_LABELS, 'motion']);
   const dir = mkdtempSync(path.join(tmpdir(), 'panoptes-labels-'));
   try {
     const labelsPath = path.join(dir, 'labels.txt');
     writeFileSync(labelsPath, 'forklift\npallet\n');
-    assert.deepEqual([...await siteLabels(backend({ type: 'onnx', modelPath: 'model.onnx', labelsPath }))], ['forklift', 'pallet', 'motion']);
+    assert.deepEqual(
+      [...(await siteLabels(backend({ type: 'onnx', modelPath: 'model.onnx', labelsPath })))],
+      ['forklift', 'pallet', 'motion'],
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

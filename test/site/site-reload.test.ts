@@ -23,7 +23,8 @@ const online = (id: string): boolean => site.camera(id)?.state === 'ONLINE';
 
 before(async () => {
   site = await Site.start(parseConfig(config(camera('a', 1, 5), camera('b', 2, 5)), { env: {} }), {
-    ffmpeg: resolveFfmpeg(), logger: pino({ level: 'silent' }),
+    ffmpeg: resolveFfmpeg(),
+    logger: pino({ level: 'silent' }),
   });
   await waitFor('both cameras online', () => online('a') && online('b'), 60_000);
 });
@@ -50,20 +51,29 @@ test('a reload without a camera removes it, and an API change to one camera leav
   const summary = await site.reload(parseConfig(config(camera('a', 1, 5), camera('b', 2, 4)), { env: {} }));
   assert.deepEqual(summary, { added: 0, removed: 1, changed: 0 });
   assert.equal(site.camera('c'), undefined);
-  await site.updateCamera('b', { channel: 2, streams: { primary: 'lavfi:testsrc2=size=160x90:rate=5' }, ai: { fps: 5, width: 160, height: 90, format: 'gray' } });
+  await site.updateCamera('b', {
+    channel: 2,
+    streams: { primary: 'lavfi:testsrc2=size=160x90:rate=5' },
+    ai: { fps: 5, width: 160, height: 90, format: 'gray' },
+  });
   assert.equal(site.gateway.camera('a')?.actor, a);
   await assert.rejects(site.updateCamera('nope', {}), { code: 'E_CAMERA_NOT_FOUND' });
   await assert.rejects(site.addCamera({ id: 'dup', channel: 1, streams: { primary: 'lavfi:testsrc2' } }), { code: 'E_CAMERA_EXISTS' });
-  await assert.rejects(site.addCamera({ id: 'bad', channel: 'x' }), (err: { code: string; problems: string[] }) =>
-    err.code === 'E_CONFIG_INVALID' && err.problems.some((p) => p.startsWith('channel:')));
+  await assert.rejects(
+    site.addCamera({ id: 'bad', channel: 'x' }),
+    (err: { code: string; problems: string[] }) => err.code === 'E_CONFIG_INVALID' && err.problems.some((p) => p.startsWith('channel:')),
+  );
 });
 
 const entryOf = (channel: number, fps: number, extra: Record<string, unknown> = {}) => ({
-  channel, streams: { primary: `lavfi:testsrc2=size=160x90:rate=${fps}` }, ai: { fps, width: 160, height: 90, format: 'gray' }, ...extra,
+  channel,
+  streams: { primary: `lavfi:testsrc2=size=160x90:rate=${fps}` },
+  ai: { fps, width: 160, height: 90, format: 'gray' },
+  ...extra,
 });
 const analysed = (id: string): number => site.cameraMetrics(id)?.framesAnalysed ?? 0;
 
-test('a motion threshold change through the API keeps the camera\'s ffmpeg running and takes effect', async () => {
+test("a motion threshold change through the API keeps the camera's ffmpeg running and takes effect", async () => {
   await waitFor('a online', () => online('a'), 20_000);
   await waitFor('the moving pattern gives candidates', () => (site.cameraMetrics('a')?.candidates ?? 0) > 0, 20_000);
   const actor = site.gateway.camera('a')?.actor;

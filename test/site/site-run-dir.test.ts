@@ -12,12 +12,16 @@ import { waitFor } from '../support/wait.ts';
 const scratch = mkdtempSync(path.join(tmpdir(), 'panoptes-rundir-test-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-const config = (runDir: string) => parseConfig(`
+const config = (runDir: string) =>
+  parseConfig(
+    `
 gateway: { workers: 1, runDir: ${JSON.stringify(runDir)} }
 inference: { pool: { threads: 1 } }
 cameras:
   - { id: gate, channel: 1, streams: { primary: "lavfi:testsrc2=size=160x90:rate=5" }, ai: { fps: 5, width: 160, height: 90, format: gray } }
-`, { env: {} });
+`,
+    { env: {} },
+  );
 const start = (runDir: string) => Site.start(config(runDir), { ffmpeg: resolveFfmpeg(), logger: pino({ level: 'silent' }) });
 
 test('gateway.runDir holds the camera FIFOs in a private directory of the run, made when missing and removed on stop', async () => {
@@ -41,7 +45,10 @@ test('a runDir that cannot be made is a config error naming the key', async () =
   writeFileSync(file, '');
   await assert.rejects(start(path.join(file, 'run')), (err: Error & { code?: string; problems?: string[] }) => {
     assert.equal(err.code, 'E_CONFIG_INVALID');
-    assert.match(err.problems?.[0] ?? '', /^gateway\.runDir: cannot make a directory in '.*not-a-directory\/run' \(ENOTDIR\); give a directory this user can write, or remove the key$/);
+    assert.match(
+      err.problems?.[0] ?? '',
+      /^gateway\.runDir: cannot make a directory in '.*not-a-directory\/run' \(ENOTDIR\); give a directory this user can write, or remove the key$/,
+    );
     return true;
   });
   assert.equal(existsSync(path.join(file, 'run')), false);

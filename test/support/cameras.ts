@@ -10,9 +10,22 @@ import { CropSlab } from '../../src/inference/crop-slab.ts';
 
 export function cameraSpec(id: string, url: string, overrides: Partial<CameraSpec> = {}): CameraSpec {
   return {
-    id, url, transport: 'tcp', loop: false, width: 320, height: 180, fps: 10, format: 'gray',
-    sampling: 'fixed_fps', minFps: 1, ioTimeoutMs: 3000, stallTimeoutMs: 3000, firstFrameTimeoutMs: 20_000, stableAfterMs: 2000,
-    udpFallbackAfter: 0, ringSlots: 4,
+    id,
+    url,
+    transport: 'tcp',
+    loop: false,
+    width: 320,
+    height: 180,
+    fps: 10,
+    format: 'gray',
+    sampling: 'fixed_fps',
+    minFps: 1,
+    ioTimeoutMs: 3000,
+    stallTimeoutMs: 3000,
+    firstFrameTimeoutMs: 20_000,
+    stableAfterMs: 2000,
+    udpFallbackAfter: 0,
+    ringSlots: 4,
     backoff: { initialMs: 200, factor: 2, maxMs: 2000, jitter: 0.1 },
     circuit: { failureThreshold: 5, openMs: 3000, halfOpenMaxTrials: 3, successThreshold: 2 },
     ...overrides,
@@ -28,7 +41,18 @@ export function lavfiSpec(id: string, overrides: Partial<CameraSpec> = {}): Came
 
 /** For the frames above (320x180 or 160x90): motion on a 160x90 plane, no full-frame pass. */
 export const ANALYSIS: CameraAnalysis = {
-  motion: { width: 160, height: 90, threshold: 25, minArea: 16, alpha: 0, foregroundAlpha: 0, gridCols: 8, gridRows: 8, maxBoxes: 16, exclude: null },
+  motion: {
+    width: 160,
+    height: 90,
+    threshold: 25,
+    minArea: 16,
+    alpha: 0,
+    foregroundAlpha: 0,
+    gridCols: 8,
+    gridRows: 8,
+    maxBoxes: 16,
+    exclude: null,
+  },
   regions: { padding: 0.1, minSide: 96, maxRegions: 4, fullFrameIntervalMs: 0 },
   lightingRatio: 0.9,
 };

@@ -5,7 +5,9 @@ import path from 'node:path';
 
 export function demoEnv(): Record<string, string> {
   return {
-    PANOPTES_LOG_FORMAT: 'json', PANOPTES_HTTP_PORT: '0', PANOPTES_MQTT_EMBEDDED_PORT: '0',
+    PANOPTES_LOG_FORMAT: 'json',
+    PANOPTES_HTTP_PORT: '0',
+    PANOPTES_MQTT_EMBEDDED_PORT: '0',
     PANOPTES_MQTT_OUTBOX_DIR: mkdtempSync(path.join(tmpdir(), 'panoptes-demo-')),
   };
 }

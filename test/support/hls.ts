@@ -27,10 +27,26 @@ function hlsOutput(options: HlsOptions, dir: string, name: string, segmentDigits
   const fps = String(options.fps ?? 10);
   return [
     // A key frame at every segment start so each 1 s segment decodes on its own.
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', fps, '-keyint_min', fps,
-    '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
-    '-f', 'hls', '-hls_time', '1',
-    '-hls_segment_filename', path.join(dir, `${path.parse(name).name}-%0${segmentDigits}d.ts`),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-tune',
+    'zerolatency',
+    '-g',
+    fps,
+    '-keyint_min',
+    fps,
+    '-sc_threshold',
+    '0',
+    '-pix_fmt',
+    'yuv420p',
+    '-f',
+    'hls',
+    '-hls_time',
+    '1',
+    '-hls_segment_filename',
+    path.join(dir, `${path.parse(name).name}-%0${segmentDigits}d.ts`),
   ];
 }
 
@@ -38,8 +54,14 @@ function hlsOutput(options: HlsOptions, dir: string, name: string, segmentDigits
 export function writeHlsVod(dir: string, seconds: number, name = 'vod.m3u8', options: HlsOptions = {}): string {
   const playlist = path.join(dir, name);
   execFileSync(ffmpegPath(), [
-    ...QUIET, ...source(options), '-t', String(seconds), ...hlsOutput(options, dir, name, 3),
-    '-hls_playlist_type', 'vod', playlist,
+    ...QUIET,
+    ...source(options),
+    '-t',
+    String(seconds),
+    ...hlsOutput(options, dir, name, 3),
+    '-hls_playlist_type',
+    'vod',
+    playlist,
   ]);
   return playlist;
 }
@@ -55,10 +77,25 @@ export interface LiveHls {
 export async function startLiveHls(dir: string, name = 'live.m3u8', options: HlsOptions = {}, minSegments = 2): Promise<LiveHls> {
   const playlist = path.join(dir, name);
   // setpriv: the kernel kills the encoder if the test process dies without stopping it.
-  const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', ffmpegPath(),
-    ...QUIET, '-re', ...source(options), ...hlsOutput(options, dir, name, 5),
-    '-hls_list_size', '4', '-hls_flags', 'delete_segments+independent_segments', playlist,
-  ], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(
+    'setpriv',
+    [
+      '--pdeathsig',
+      'KILL',
+      '--',
+      ffmpegPath(),
+      ...QUIET,
+      '-re',
+      ...source(options),
+      ...hlsOutput(options, dir, name, 5),
+      '-hls_list_size',
+      '4',
+      '-hls_flags',
+      'delete_segments+independent_segments',
+      playlist,
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   const segments = (): number => (existsSync(playlist) ? (readFileSync(playlist, 'utf8').match(/^#EXTINF/gm) ?? []).length : 0);
   await waitFor(`${minSegments} live HLS segments`, () => segments() >= minSegments || child.exitCode !== null, 60_000);
   if (child.exitCode !== null) throw new Error(`the live HLS encoder exited with code ${child.exitCode}`);

@@ -41,8 +41,23 @@ export interface MjpegServer {
 /** `count` JPEGs of testsrc2, each a complete file (SOI .. EOI). */
 export function jpegFrames(count: number, width: number, height: number): Buffer[] {
   const stream = execFileSync(ffmpegPath(), [
-    '-hide_banner', '-loglevel', 'error', '-nostdin', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=10`,
-    '-frames:v', String(count), '-q:v', '5', '-f', 'image2pipe', '-c:v', 'mjpeg', 'pipe:1',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${width}x${height}:rate=10`,
+    '-frames:v',
+    String(count),
+    '-q:v',
+    '5',
+    '-f',
+    'image2pipe',
+    '-c:v',
+    'mjpeg',
+    'pipe:1',
   ]);
   // ffmpeg's JPEGs carry no embedded thumbnail, so the first EOI (FF D9) after an SOI ends the image:
   // 0xFF inside entropy-coded data is always stuffed as FF 00.
@@ -60,11 +75,13 @@ export function jpegFrames(count: number, width: number, height: number): Buffer
 
 /** One multipart part a frame, framed once so sending is a single write. */
 function parts(frames: Buffer[]): Buffer[] {
-  return frames.map((jpeg) => Buffer.concat([
-    Buffer.from(`--${BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: ${jpeg.length}\r\n\r\n`),
-    jpeg,
-    Buffer.from('\r\n'),
-  ]));
+  return frames.map((jpeg) =>
+    Buffer.concat([
+      Buffer.from(`--${BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: ${jpeg.length}\r\n\r\n`),
+      jpeg,
+      Buffer.from('\r\n'),
+    ]),
+  );
 }
 
 export async function startMjpegServer(options: MjpegServerOptions = {}): Promise<MjpegServer> {

@@ -80,8 +80,10 @@ export function truthBox(s: MovingBoxesScene, b: MovingBox, n: number): Rect | n
   const steps = Math.min(n, b.stopFrame ?? n) - b.firstFrame;
   const x = b.x0 + b.dx * steps;
   const y = b.y0 + b.dy * steps;
-  const x1 = Math.max(0, x), y1 = Math.max(0, y);
-  const x2 = Math.min(s.width, x + b.width), y2 = Math.min(s.height, y + b.height);
+  const x1 = Math.max(0, x),
+    y1 = Math.max(0, y);
+  const x2 = Math.min(s.width, x + b.width),
+    y2 = Math.min(s.height, y + b.height);
   if (x2 <= x1 || y2 <= y1) return null;
   return { x: x1, y: y1, width: x2 - x1, height: y2 - y1 };
 }

@@ -70,7 +70,9 @@ export function buildModel(spec: ModelSpec): Uint8Array {
   const rank = spec.inputDims.length;
   const nodes: onnxProto.onnx.INodeProto[] = [
     {
-      opType: 'ReduceMean', input: [input], output: ['mean'],
+      opType: 'ReduceMean',
+      input: [input],
+      output: ['mean'],
       attribute: [
         { name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: Array.from({ length: rank - 1 }, (_, i) => i + 1) },
         { name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 },
@@ -95,7 +97,12 @@ export function buildModel(spec: ModelSpec): Uint8Array {
       { opType: 'Add', input: [`${n}_base`, `${n}_shift`], output: [sum] },
     );
     if (out.type === 'int64') {
-      nodes.push({ opType: 'Cast', input: [sum], output: [n], attribute: [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: INT64 }] });
+      nodes.push({
+        opType: 'Cast',
+        input: [sum],
+        output: [n],
+        attribute: [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: INT64 }],
+      });
     }
   }
   const model = onnx.ModelProto.create({
@@ -146,7 +153,9 @@ export function yoloV8Item(candidates: readonly YoloCandidate[], classes: number
   const n = candidates.length;
   const out = new Float32Array((4 + classes) * n);
   candidates.forEach((c, i) => {
-    [c.cx, c.cy, c.w, c.h, ...c.classScores].forEach((v, ch) => { out[ch * n + i] = v; });
+    [c.cx, c.cy, c.w, c.h, ...c.classScores].forEach((v, ch) => {
+      out[ch * n + i] = v;
+    });
   });
   return out;
 }

@@ -144,7 +144,8 @@ export class OpenCvOracle {
 
   /** Background mode over `frames` (the first primes): per-step stats and the final float background. */
   async motionBackground(
-    frames: readonly Uint8Array[], p: OracleMotionParams & { alpha: number },
+    frames: readonly Uint8Array[],
+    p: OracleMotionParams & { alpha: number },
   ): Promise<{ steps: OracleMotion[]; background: Float32Array }> {
     const joined = Buffer.concat(frames);
     const { header, buffers } = await this.peer.call('motionBackground', { ...p, count: frames.length }, [joined]);
@@ -155,7 +156,10 @@ export class OpenCvOracle {
 
   /** Tenengrad (CV_64F Sobel) and Laplacian variance (ksize=1) of plane[roi].copy(), BORDER_REFLECT_101. */
   async sharpness(
-    plane: Uint8Array, width: number, height: number, roi: [number, number, number, number] = [0, 0, width, height],
+    plane: Uint8Array,
+    width: number,
+    height: number,
+    roi: [number, number, number, number] = [0, 0, width, height],
   ): Promise<{ tenengrad: number; laplacianVariance: number }> {
     const { header } = await this.peer.call('sharpness', { width, height, roi }, [plane]);
     return { tenengrad: header['tenengrad'] as number, laplacianVariance: header['laplacianVariance'] as number };

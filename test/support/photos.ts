@@ -53,7 +53,11 @@ export function cropOf(photo: Photo, region: Rect, tensor: TensorSpec): Detector
 
 /** Region resized (stretched) to size x size, RGB bytes: the input a TF.js reference run gets. */
 export async function stretchedRgb(name: string, region: Rect, size: number): Promise<Uint8Array> {
-  const buffer = await sharp(join(ASSETS, name)).extract({ left: region.x, top: region.y, width: region.width, height: region.height })
-    .resize(size, size, { fit: 'fill' }).removeAlpha().raw().toBuffer();
+  const buffer = await sharp(join(ASSETS, name))
+    .extract({ left: region.x, top: region.y, width: region.width, height: region.height })
+    .resize(size, size, { fit: 'fill' })
+    .removeAlpha()
+    .raw()
+    .toBuffer();
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
 }

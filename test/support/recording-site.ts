@@ -13,7 +13,15 @@ import type { CameraTransition } from '../../src/coordinator/camera-state.ts';
 import { CameraExistsError, CameraNotFoundError, ConfigError } from '../../src/errors.ts';
 import { maskUrl } from '../../src/ingest/mask-url.ts';
 import { COCO_LABELS } from '../../src/inference/labels.ts';
-import type { CameraStatus, DetectionsMessage, EventQuery, HealthLevel, HealthProblem, HealthReport, SiteControl } from '../../src/outputs/site.ts';
+import type {
+  CameraStatus,
+  DetectionsMessage,
+  EventQuery,
+  HealthLevel,
+  HealthProblem,
+  HealthReport,
+  SiteControl,
+} from '../../src/outputs/site.ts';
 
 /** What a site with the default ONNX labels (or the motion backend) reports. */
 const LABELS: ReadonlySet<string> = new Set([...COCO_LABELS, 'motion']);
@@ -51,10 +59,19 @@ export class RecordingSite implements SiteControl {
 
   #statusOf(config: CameraConfig, previous?: CameraStatus): CameraStatus {
     return {
-      id: config.id, name: config.name ?? config.id, channel: config.channel, enabled: config.enabled,
-      streaming: previous?.streaming ?? config.enabled, state: config.enabled ? 'ONLINE' : 'DISABLED',
-      url: maskUrl(config.streams.secondary ?? config.streams.primary), tags: config.tags, reconnects: 0, lastError: null,
-      stream: { codec: 'h264', width: 640, height: 360, fps: 5 }, inputFps: 5, analysedFps: 5,
+      id: config.id,
+      name: config.name ?? config.id,
+      channel: config.channel,
+      enabled: config.enabled,
+      streaming: previous?.streaming ?? config.enabled,
+      state: config.enabled ? 'ONLINE' : 'DISABLED',
+      url: maskUrl(config.streams.secondary ?? config.streams.primary),
+      tags: config.tags,
+      reconnects: 0,
+      lastError: null,
+      stream: { codec: 'h264', width: 640, height: 360, fps: 5 },
+      inputFps: 5,
+      analysedFps: 5,
     };
   }
 
@@ -71,8 +88,22 @@ export class RecordingSite implements SiteControl {
     if (status === undefined) return undefined;
     const stage = { p50Ms: 1, p99Ms: 2, count: 10 };
     return {
-      camera: id, state: status.state, inputFps: 5, analysedFps: 5, framesIn: 100, framesAnalysed: 99, drops: { ring_full: 1, incomplete: 0 },
-      ringOccupancy: 0.25, motionRatio: 0.1, candidates: 3, lightingChanges: 0, regionsSkipped: 0, fullFramePasses: 0, backgroundResets: 0, errors: 0, reconnects: 0,
+      camera: id,
+      state: status.state,
+      inputFps: 5,
+      analysedFps: 5,
+      framesIn: 100,
+      framesAnalysed: 99,
+      drops: { ring_full: 1, incomplete: 0 },
+      ringOccupancy: 0.25,
+      motionRatio: 0.1,
+      candidates: 3,
+      lightingChanges: 0,
+      regionsSkipped: 0,
+      fullFramePasses: 0,
+      backgroundResets: 0,
+      errors: 0,
+      reconnects: 0,
       latency: { capture_to_ring: stage, ring_to_motion: stage, motion_to_candidates: stage, capture_to_motion: stage },
     };
   }
@@ -147,8 +178,13 @@ export class RecordingSite implements SiteControl {
     const rank = { healthy: 0, degraded: 1, critical: 2 } as const;
     const status = problems.reduce<HealthLevel>((level, p) => (rank[p.level] > rank[level] ? p.level : level), this.healthLevel);
     return {
-      status, reasons: [...(this.healthLevel === 'healthy' ? [] : ['inference at capacity']), ...problems.map((p) => p.reason)],
-      streams: { online: cameras.filter((c) => c.state === 'ONLINE').length, total: cameras.length, enabled: cameras.filter((c) => c.enabled).length },
+      status,
+      reasons: [...(this.healthLevel === 'healthy' ? [] : ['inference at capacity']), ...problems.map((p) => p.reason)],
+      streams: {
+        online: cameras.filter((c) => c.state === 'ONLINE').length,
+        total: cameras.length,
+        enabled: cameras.filter((c) => c.enabled).length,
+      },
       inference: { backend: 'motion', degraded: false, atCapacity: this.healthLevel !== 'healthy', reason: null },
       system: { rssBytes: 1, heapUsedBytes: 1, loadAverage1m: 0.5, cores: 2, diskFreeBytes: null },
       cameras: cameras.map((c) => ({ id: c.id, state: c.state, health: 'healthy' as const })),
@@ -206,11 +242,31 @@ export class RecordingSite implements SiteControl {
 /** An event of `camera` and `label`; ids are unique per (camera, label, n). */
 export function sampleEvent(camera: string, label: string, n = 1, jpeg: string | null = null): DetectionEvent {
   return {
-    id: `1700000000000-${camera}-${label}-${n}`, camera, label, score: 0.9, box: { x: 1, y: 2, width: 30, height: 40 }, trackId: n,
-    startMs: 1_700_000_000_000 + n, endMs: null, zones: [], face: null,
-    bestShot: jpeg === null ? null : {
-      quality: 15, score: 0.9, sharpness: 6, brightness: 120, box: { x: 1, y: 2, width: 30, height: 40 }, region: { x: 0, y: 0, width: 32, height: 44 },
-      truncated: false, occlusion: 0, face: null, timeMs: 1_700_000_000_000, jpeg,
-    },
+    id: `1700000000000-${camera}-${label}-${n}`,
+    camera,
+    label,
+    score: 0.9,
+    box: { x: 1, y: 2, width: 30, height: 40 },
+    trackId: n,
+    startMs: 1_700_000_000_000 + n,
+    endMs: null,
+    zones: [],
+    face: null,
+    bestShot:
+      jpeg === null
+        ? null
+        : {
+            quality: 15,
+            score: 0.9,
+            sharpness: 6,
+            brightness: 120,
+            box: { x: 1, y: 2, width: 30, height: 40 },
+            region: { x: 0, y: 0, width: 32, height: 44 },
+            truncated: false,
+            occlusion: 0,
+            face: null,
+            timeMs: 1_700_000_000_000,
+            jpeg,
+          },
   };
 }

@@ -18,12 +18,32 @@ interface Grab {
 
 /** Real ffmpeg over RTSP/TCP: `count` gray frames scaled to 320x180, or its exit code and stderr. */
 async function grab(url: string, count: number, timeoutMs = 20_000): Promise<Grab> {
-  const child = spawn(ffmpegPath(), [
-    '-hide_banner', '-loglevel', 'error', '-nostdin',
-    // Socket I/O timeout in microseconds, so a server that stops answering fails the client.
-    '-rtsp_transport', 'tcp', '-timeout', '5000000', '-i', url,
-    '-frames:v', String(count), '-f', 'rawvideo', '-pix_fmt', 'gray', '-s', `${WIDTH}x${HEIGHT}`, 'pipe:1',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    ffmpegPath(),
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-nostdin',
+      // Socket I/O timeout in microseconds, so a server that stops answering fails the client.
+      '-rtsp_transport',
+      'tcp',
+      '-timeout',
+      '5000000',
+      '-i',
+      url,
+      '-frames:v',
+      String(count),
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'gray',
+      '-s',
+      `${WIDTH}x${HEIGHT}`,
+      'pipe:1',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const chunks: Buffer[] = [];
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -47,9 +67,7 @@ function assertFrames(result: Grab, count: number, label: string): void {
   assert.equal(result.frames.length, count, `${label}: ${result.frames.length} frames`);
 }
 
-async function withServer(
-  options: RtspServerOptions, body: (server: RtspServer) => Promise<void>,
-): Promise<void> {
+async function withServer(options: RtspServerOptions, body: (server: RtspServer) => Promise<void>): Promise<void> {
   const server = await startRtspServer(options);
   try {
     await body(server);
@@ -58,7 +76,9 @@ async function withServer(
   }
 }
 
-test('ffmpeg reads ten frames, scaled to 320x180, from each of two default 640x360 mounts, and the pattern moves', { timeout: 180_000 }, async () => {
+test('ffmpeg reads ten frames, scaled to 320x180, from each of two default 640x360 mounts, and the pattern moves', {
+  timeout: 180_000,
+}, async () => {
   await withServer({ mounts: 2 }, async (server) => {
     assert.ok(server.port > 0);
     assert.match(server.encoder, /^(x264enc|openh264enc|avenc_h264_omx)$/);

@@ -77,7 +77,10 @@ interface Started {
 }
 
 class StartError extends Error {
-  constructor(message: string, readonly exitCode: number | null) {
+  constructor(
+    message: string,
+    readonly exitCode: number | null,
+  ) {
     super(message);
   }
 }
@@ -102,10 +105,9 @@ function launch(options: RtspServerOptions, port: number): Promise<Started> {
   const timeoutMs = options.startTimeoutMs ?? 15_000;
   // setpriv execs python, so child.pid is the server's and SIGTERM reaches it directly; the kernel
   // SIGKILLs it if the test process dies without stopping it.
-  const child = spawn(
-    'setpriv', ['--pdeathsig', 'KILL', '--', GST_PYTHON, RTSP_SERVER_SCRIPT, ...scriptArgs(options, port)],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', GST_PYTHON, RTSP_SERVER_SCRIPT, ...scriptArgs(options, port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-8192);
@@ -187,9 +189,7 @@ class GstRtspServer implements RtspServer {
   ) {}
 
   url(mount: number, credentials?: RtspCredentials): string {
-    const auth = credentials
-      ? `${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@`
-      : '';
+    const auth = credentials ? `${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@` : '';
     return `${this.options.tls ? 'rtsps' : 'rtsp'}://${auth}127.0.0.1:${this.port}/cam${mount}`;
   }
 

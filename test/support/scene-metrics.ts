@@ -76,8 +76,10 @@ export interface SceneFigures {
 }
 
 export function iou(a: Rect, b: Rect): number {
-  const x1 = Math.max(a.x, b.x), y1 = Math.max(a.y, b.y);
-  const x2 = Math.min(a.x + a.width, b.x + b.width), y2 = Math.min(a.y + a.height, b.y + b.height);
+  const x1 = Math.max(a.x, b.x),
+    y1 = Math.max(a.y, b.y);
+  const x2 = Math.min(a.x + a.width, b.x + b.width),
+    y2 = Math.min(a.y + a.height, b.y + b.height);
   const inter = Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
   const union = a.width * a.height + b.width * b.height - inter;
   return union > 0 ? inter / union : 0;
@@ -101,10 +103,12 @@ function truthAtMs(o: Observation, offsetMs: number, ms: number): TruthObject[] 
 /** Greedy IoU matching of one frame's detections to the truth: detection index -> truth id. */
 function matchFrame(dets: ReadonlyArray<{ box: Rect }>, truth: readonly TruthObject[]): Map<number, string> {
   const pairs: Array<{ d: number; id: string; v: number }> = [];
-  dets.forEach((d, i) => truth.forEach((t) => {
-    const v = iou(d.box, t.box);
-    if (v >= MATCH_IOU) pairs.push({ d: i, id: t.id, v });
-  }));
+  dets.forEach((d, i) =>
+    truth.forEach((t) => {
+      const v = iou(d.box, t.box);
+      if (v >= MATCH_IOU) pairs.push({ d: i, id: t.id, v });
+    }),
+  );
   pairs.sort((a, b) => b.v - a.v);
   const out = new Map<number, string>();
   const used = new Set<string>();
@@ -118,7 +122,8 @@ function matchFrame(dets: ReadonlyArray<{ box: Rect }>, truth: readonly TruthObj
 
 /** The offset (epoch ms of clip t = 0) near `anchorMs` that best fits the run's frames to the truth. */
 function fitOffset(o: Observation, frames: readonly TrackedDetections[], anchorMs: number): number {
-  let best = anchorMs, bestScore = -1;
+  let best = anchorMs,
+    bestScore = -1;
   for (let off = anchorMs - 2000; off <= anchorMs + 1000; off += 20) {
     let score = 0;
     for (const f of frames) {
@@ -135,7 +140,8 @@ export function sceneFigures(o: Observation): SceneFigures {
   const runs = o.onlineMs.map((anchor, run) => {
     const until = o.untilMs[run] as number;
     const from = run === 0 ? anchor - 2000 : (o.untilMs[run - 1] as number);
-    const frames = o.frames.filter((f) => f.captureMs >= from && f.captureMs < until)
+    const frames = o.frames
+      .filter((f) => f.captureMs >= from && f.captureMs < until)
       .map((f) => ({ ...f, detections: f.detections.filter(relevant) }));
     return { run, from, until, frames, offset: fitOffset(o, frames, anchor) };
   });
@@ -179,7 +185,15 @@ export function sceneFigures(o: Observation): SceneFigures {
           hasFace ||= t.face !== null;
         }
       }
-      if (shown.length > 0) objects.push({ key: `${r.run}:${actor.id}`, run: r.run, id: actor.id, entryMs: shown[0] as number, exitMs: shown.at(-1) as number, hasFace });
+      if (shown.length > 0)
+        objects.push({
+          key: `${r.run}:${actor.id}`,
+          run: r.run,
+          id: actor.id,
+          entryMs: shown[0] as number,
+          exitMs: shown.at(-1) as number,
+          hasFace,
+        });
     }
   }
 
@@ -195,18 +209,22 @@ export function sceneFigures(o: Observation): SceneFigures {
   const perObject: ObjectFigures[] = objects.map((obj) => {
     const events = eventsOf.get(obj.key) ?? [];
     const run = runs[obj.run] as (typeof runs)[number];
-    const wholePassage = events.some((e) => e.startMs <= obj.entryMs + PASSAGE_SLACK_S * 1000
-      && (e.endMs ?? Infinity) >= obj.exitMs - PASSAGE_SLACK_S * 1000);
+    const wholePassage = events.some(
+      (e) => e.startMs <= obj.entryMs + PASSAGE_SLACK_S * 1000 && (e.endMs ?? Infinity) >= obj.exitMs - PASSAGE_SLACK_S * 1000,
+    );
     const ious = events.flatMap((e) => {
       if (!e.bestShot) return [];
       const truth = truthAtMs(o, run.offset, e.bestShot.timeMs).find((t) => t.id === obj.id);
       return [truth ? iou(e.bestShot.box, truth.box) : 0];
     });
     const clipS = (ms: number): number => Math.round((ms - run.offset) / 100) / 10;
-    const starts = events.map((e) => e.startMs), ends = events.map((e) => e.endMs ?? Infinity);
+    const starts = events.map((e) => e.startMs),
+      ends = events.map((e) => e.endMs ?? Infinity);
     return {
-      key: obj.key, events: events.length,
-      entryS: clipS(obj.entryMs), exitS: clipS(obj.exitMs),
+      key: obj.key,
+      events: events.length,
+      entryS: clipS(obj.entryMs),
+      exitS: clipS(obj.exitMs),
       eventStartS: starts.length > 0 ? clipS(Math.min(...starts)) : null,
       eventEndS: ends.length > 0 ? clipS(Math.max(...ends)) : null,
       wholePassage,
@@ -223,12 +241,17 @@ export function sceneFigures(o: Observation): SceneFigures {
   const shotIous = perObject.flatMap((p) => (p.bestShotIou === null ? [] : [p.bestShotIou]));
   const faceObjects = perObject.filter((p) => p.faceFound !== null);
   return {
-    scene: o.spec.name, objects: objects.length, events: o.events.length, falseEvents,
+    scene: o.spec.name,
+    objects: objects.length,
+    events: o.events.length,
+    falseEvents,
     eventsPerObject: objects.length > 0 ? matchedEvents / objects.length : 0,
     wholePassage: objects.length > 0 ? perObject.filter((p) => p.wholePassage).length / objects.length : 0,
-    idSwitches, mergedTracks,
+    idSwitches,
+    mergedTracks,
     minBestShotIou: shotIous.length > 0 ? Math.min(...shotIous) : null,
-    facesFound: faceObjects.filter((p) => p.faceFound).length, faceObjects: faceObjects.length,
+    facesFound: faceObjects.filter((p) => p.faceFound).length,
+    faceObjects: faceObjects.length,
     perObject,
   };
 }

@@ -57,7 +57,13 @@ export async function runScene(site: Site, spec: SceneSpec, clip: string, option
     offTransitions();
   }
   return {
-    spec, scale: options.analysisWidth / spec.width, labels: options.labels, target: options.target ?? 'person', onlineMs, untilMs, frames,
+    spec,
+    scale: options.analysisWidth / spec.width,
+    labels: options.labels,
+    target: options.target ?? 'person',
+    onlineMs,
+    untilMs,
+    frames,
     events: [...events.values()],
   };
 }

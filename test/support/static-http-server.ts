@@ -27,18 +27,20 @@ const CONTENT_TYPES: Record<string, string> = {
 export async function startStaticHttpServer(root: string): Promise<StaticHttpServer> {
   const server = http.createServer((req, res) => {
     const file = path.join(root, path.normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
-    stat(file).then((info) => {
-      if (!file.startsWith(root + path.sep) || !info.isFile()) throw new Error('not a file');
-      res.writeHead(200, {
-        'Content-Type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
-        'Content-Length': info.size,
-        // A live playlist changes every segment; clients must fetch it again, not reuse it.
-        'Cache-Control': 'no-cache',
+    stat(file)
+      .then((info) => {
+        if (!file.startsWith(root + path.sep) || !info.isFile()) throw new Error('not a file');
+        res.writeHead(200, {
+          'Content-Type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
+          'Content-Length': info.size,
+          // A live playlist changes every segment; clients must fetch it again, not reuse it.
+          'Cache-Control': 'no-cache',
+        });
+        createReadStream(file).pipe(res);
+      })
+      .catch(() => {
+        res.writeHead(404).end();
       });
-      createReadStream(file).pipe(res);
-    }).catch(() => {
-      res.writeHead(404).end();
-    });
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -26,17 +26,28 @@ export async function loadReference(jsonPath: string): Promise<GraphModel> {
   await ready;
   const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as ModelJson;
   const weights = Buffer.concat(json.weightsManifest.flatMap((g) => g.paths.map((p) => readFileSync(join(dirname(jsonPath), p)))));
-  return loadGraphModel(tf.io.fromMemory({
-    modelTopology: json.modelTopology, format: json.format,
-    weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-    weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.length),
-  }));
+  return loadGraphModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      format: json.format,
+      weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
+      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.length),
+    }),
+  );
 }
 
 /** Runs the model on one input tensor; outputs by ONNX name (TF name without ':0'). */
-export function runReference(model: GraphModel, input: Float32Array, shape: number[], outputs: readonly string[]): Record<string, { data: Float32Array; dims: number[] }> {
+export function runReference(
+  model: GraphModel,
+  input: Float32Array,
+  shape: number[],
+  outputs: readonly string[],
+): Record<string, { data: Float32Array; dims: number[] }> {
   const x = tf.tensor(input, shape);
-  const executed = model.execute(x, outputs.map((o) => `${o}:0`));
+  const executed = model.execute(
+    x,
+    outputs.map((o) => `${o}:0`),
+  );
   const results = Array.isArray(executed) ? executed : [executed];
   const named: Record<string, { data: Float32Array; dims: number[] }> = {};
   outputs.forEach((name, k) => {

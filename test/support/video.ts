@@ -21,8 +21,23 @@ export function ffmpegPath(): string {
 export function lavfiGraphFrames(graph: string, width: number, height: number, format: PixelFormat, count: number): Uint8Array[] {
   const raw = execFileSync(
     ffmpegPath(),
-    ['-hide_banner', '-loglevel', 'error', '-nostdin', '-f', 'lavfi', '-i', graph,
-      '-frames:v', String(count), '-f', 'rawvideo', '-pix_fmt', format, 'pipe:1'],
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-nostdin',
+      '-f',
+      'lavfi',
+      '-i',
+      graph,
+      '-frames:v',
+      String(count),
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      format,
+      'pipe:1',
+    ],
     { maxBuffer: 1 << 30 },
   );
   const size = frameBytes(format, width, height);
@@ -38,8 +53,6 @@ export function lavfiGraphFrames(graph: string, width: number, height: number, f
  * Decodes `count` frames of a lavfi source (default `testsrc2`, moving and textured) at the given size
  * and pixel format. Any lavfi source works as `source`, e.g. 'mandelbrot' or 'smptebars'.
  */
-export function lavfiFrames(
-  width: number, height: number, format: PixelFormat, count: number, source = 'testsrc2',
-): RawFrames {
+export function lavfiFrames(width: number, height: number, format: PixelFormat, count: number, source = 'testsrc2'): RawFrames {
   return { format, width, height, frames: lavfiGraphFrames(`${source}=size=${width}x${height}:rate=25`, width, height, format, count) };
 }

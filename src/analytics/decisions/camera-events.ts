@@ -16,7 +16,15 @@
  *   or end ever arrives without its start; the start and the end are counted.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { copyFace, snapshotEvent, type BestShotSummary, type DetectionEvent, type EventMessage, type EventMessageType, type EventPublisher } from '../events.ts';
+import {
+  copyFace,
+  snapshotEvent,
+  type BestShotSummary,
+  type DetectionEvent,
+  type EventMessage,
+  type EventMessageType,
+  type EventPublisher,
+} from '../events.ts';
 import { outranks } from '../shot-quality.ts';
 import { iou } from '../tracker.ts';
 import { emptyCounters, type DecisionCounters, type RateLimitReason } from './counters.ts';
@@ -249,8 +257,17 @@ function observedIn(frame: TrackFrame): Iterable<TrackedObject> {
 function summary(shot: BestShotInput): BestShotSummary {
   const { quality, score, sharpness, brightness, box, timeMs } = shot;
   return {
-    quality, score, sharpness, brightness, box: { ...box }, region: { ...(shot.region ?? box) }, truncated: shot.truncated ?? false,
-    occlusion: shot.occlusion ?? 0, face: copyFace(shot.face ?? null), timeMs, jpeg: shot.jpeg ?? null,
+    quality,
+    score,
+    sharpness,
+    brightness,
+    box: { ...box },
+    region: { ...(shot.region ?? box) },
+    truncated: shot.truncated ?? false,
+    occlusion: shot.occlusion ?? 0,
+    face: copyFace(shot.face ?? null),
+    timeMs,
+    jpeg: shot.jpeg ?? null,
   };
 }
 
@@ -263,7 +280,10 @@ function adoptBestShot(record: DetectionEvent, shot: BestShotInput): void {
   const current = record.bestShot;
   const jpeg = shot.jpeg ?? null;
   const candidate = { quality: shot.quality, truncated: shot.truncated ?? false };
-  if (current !== null && (outranks(current, candidate) || (!outranks(candidate, current) && shot.timeMs === current.timeMs && jpeg === current.jpeg))) {
+  if (
+    current !== null &&
+    (outranks(current, candidate) || (!outranks(candidate, current) && shot.timeMs === current.timeMs && jpeg === current.jpeg))
+  ) {
     return;
   }
   record.bestShot = summary(shot);

@@ -39,7 +39,8 @@ export class DecisionEngine {
 
   /** `frame` is the analysis frame size the tracker's boxes are in. */
   addCamera(name: string, options: CameraDecisionOptions, frame: FrameSize): void {
-    if (this.#cameras.has(name)) throw new RangeError(`Camera "${name}" already has decisions: removeCamera it first to change its options`);
+    if (this.#cameras.has(name))
+      throw new RangeError(`Camera "${name}" already has decisions: removeCamera it first to change its options`);
     this.#cameras.set(name, new CameraEvents(name, options, frame, this.#context));
   }
 

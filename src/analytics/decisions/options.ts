@@ -39,9 +39,13 @@ const labelRuleShape = {
   minScore: z.number().min(0).max(1).describe('Detector score an observation needs to start an event (default 0.5).'),
   minArea: z.number().min(0).max(1).describe('Smallest box area, as a fraction of the frame area (default 0).'),
   maxArea: z.number().min(0).max(1).describe('Largest box area, as a fraction of the frame area (default 1).'),
-  requiredZones: z.array(zoneNameSchema)
+  requiredZones: z
+    .array(zoneNameSchema)
     .describe("An event starts only while the object's bottom-centre is in one of these zones; [] = anywhere (default)."),
-  cooldownMs: z.number().int().min(0)
+  cooldownMs: z
+    .number()
+    .int()
+    .min(0)
     .describe('After an event of this label ends, a new one on the camera waits this long (ms; default 0 = none).'),
 };
 
@@ -58,16 +62,27 @@ export function rulesFor(objects: Readonly<Record<string, Partial<LabelRules>>>,
 
 export const cameraDecisionsSchema = z
   .strictObject({
-    labels: z.array(z.string().min(1)).min(1).optional()
+    labels: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
       .describe('Labels that can become events; omitted = every label the detector reports.'),
-    objects: z.record(z.string().min(1), labelRulesSchema).default({})
+    objects: z
+      .record(z.string().min(1), labelRulesSchema)
+      .default({})
       .describe('Rules by label; "*" holds the defaults for every label, a label entry overrides them field by field.'),
     zones: z.record(zoneNameSchema, zoneSchema).default({}).describe('Named zones; events list the zones their object entered.'),
     masks: z.array(polygonSchema).default([]).describe('Objects whose bottom-centre is inside a mask are ignored.'),
-    dedupIou: z.number().gt(0).max(1).default(0.7)
+    dedupIou: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.7)
       .describe('Two tracks of one label overlapping more than this in the same frame make one event.'),
     updates: updatePolicySchema.prefault({}),
-    rateLimit: tokenBucketSchema.nullable().prefault({ burst: 10, perMinute: 30 })
+    rateLimit: tokenBucketSchema
+      .nullable()
+      .prefault({ burst: 10, perMinute: 30 })
       .describe('Event starts this camera may publish; null = unlimited.'),
   })
   .superRefine((camera, ctx) => {
@@ -75,11 +90,19 @@ export const cameraDecisionsSchema = z
     for (const label of Object.keys(camera.objects)) {
       const rules = rulesFor(camera.objects, label);
       if (rules.minArea > rules.maxArea) {
-        ctx.addIssue({ code: 'custom', path: ['objects', label, 'minArea'], message: `minArea ${rules.minArea} is above maxArea ${rules.maxArea}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['objects', label, 'minArea'],
+          message: `minArea ${rules.minArea} is above maxArea ${rules.maxArea}`,
+        });
       }
       rules.requiredZones.forEach((zone, i) => {
         if (!(zone in camera.zones)) {
-          ctx.addIssue({ code: 'custom', path: ['objects', label, 'requiredZones', i], message: `Unknown zone "${zone}": define it under zones` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['objects', label, 'requiredZones', i],
+            message: `Unknown zone "${zone}": define it under zones`,
+          });
         }
       });
     }
@@ -88,7 +111,9 @@ export type CameraDecisionOptionsInput = z.input<typeof cameraDecisionsSchema>;
 export type CameraDecisionOptions = z.output<typeof cameraDecisionsSchema>;
 
 export const globalDecisionsSchema = z.strictObject({
-  rateLimit: tokenBucketSchema.nullable().prefault({ burst: 100, perMinute: 600 })
+  rateLimit: tokenBucketSchema
+    .nullable()
+    .prefault({ burst: 100, perMinute: 600 })
     .describe('Event starts all cameras together may publish; null = unlimited.'),
 });
 export type GlobalDecisionOptionsInput = z.input<typeof globalDecisionsSchema>;

@@ -10,15 +10,24 @@ import type { DetectionEvent } from '../events.ts';
 import { iou } from '../tracker.ts';
 
 export const updatePolicySchema = z.strictObject({
-  minIntervalMs: z.number().int().min(0).default(1000)
-    .describe('Fewest ms between two messages of one event (the start counts).'),
-  heartbeatMs: z.number().int().min(0).default(30_000)
+  minIntervalMs: z.number().int().min(0).default(1000).describe('Fewest ms between two messages of one event (the start counts).'),
+  heartbeatMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(30_000)
     .describe('An update at least this often (ms) while the event runs, changed or not; 0 = only on change.'),
-  scoreDelta: z.number().positive().max(1).default(0.05)
-    .describe('Update when the top score rose by at least this much.'),
-  qualityDelta: z.number().positive().default(0.5)
+  scoreDelta: z.number().positive().max(1).default(0.05).describe('Update when the top score rose by at least this much.'),
+  qualityDelta: z
+    .number()
+    .positive()
+    .default(0.5)
     .describe('Update when the best shot quality (score * 10 + sharpness, 0..20) rose by at least this much.'),
-  moveIou: z.number().min(0).max(1).default(0.5)
+  moveIou: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.5)
     .describe('Update when the IoU of the box with the last published box fell below this (the object moved).'),
 });
 export type UpdatePolicy = z.output<typeof updatePolicySchema>;
@@ -35,7 +44,14 @@ export interface PublishedState {
 
 export function publishedState(event: DetectionEvent, timeMs: number): PublishedState {
   const shot = event.bestShot;
-  return { timeMs, score: event.score, box: { ...event.box }, quality: shot?.quality ?? null, jpeg: shot?.jpeg ?? null, zones: event.zones.length };
+  return {
+    timeMs,
+    score: event.score,
+    box: { ...event.box },
+    quality: shot?.quality ?? null,
+    jpeg: shot?.jpeg ?? null,
+    zones: event.zones.length,
+  };
 }
 
 function changedNotably(event: DetectionEvent, last: PublishedState, policy: UpdatePolicy): boolean {

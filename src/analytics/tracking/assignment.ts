@@ -37,7 +37,7 @@ export function assign(cost: readonly (readonly number[])[], cols: number, maxCo
   if (!any) return [];
   // Larger than the cost of any set of allowed pairs (at most min(rows, cols) of them, each >= -worst).
   const forbidden = (Math.min(rows, cols) + 1) * (2 * worst + 1);
-  const matrix = cost.map((row) => Array.from({ length: cols }, (_, j) => (allowed(row[j] as number) ? row[j] as number : forbidden)));
+  const matrix = cost.map((row) => Array.from({ length: cols }, (_, j) => (allowed(row[j] as number) ? (row[j] as number) : forbidden)));
   const out: Assignment[] = [];
   for (const [row, col] of munkres(matrix)) {
     const c = (cost[row] as readonly number[])[col] as number;

@@ -21,7 +21,8 @@ export interface Gate {
 
 /** The cost of the pair, Infinity when the pair is outside the gate. */
 export function associationCost(predicted: Rect, detection: Rect, gate: Gate): number {
-  const areaP = predicted.width * predicted.height, areaD = detection.width * detection.height;
+  const areaP = predicted.width * predicted.height,
+    areaD = detection.width * detection.height;
   if (areaP <= 0 || areaD <= 0) return Infinity;
   if (Math.max(areaP, areaD) > gate.maxAreaRatio * Math.min(areaP, areaD)) return Infinity;
   const distance = centreDistance(predicted, detection) / Math.max(predicted.width, predicted.height);

@@ -53,9 +53,12 @@ export class BoxKalman {
     if (!(dtS > 0)) return;
     const s = this.scale;
     for (let a = 0; a < AXES; a++) {
-      const m = a * 2, c = a * 3;
+      const m = a * 2,
+        c = a * 3;
       this.mean[m] = (this.mean[m] as number) + (this.mean[m + 1] as number) * dtS;
-      const p00 = this.cov[c] as number, p01 = this.cov[c + 1] as number, p11 = this.cov[c + 2] as number;
+      const p00 = this.cov[c] as number,
+        p01 = this.cov[c + 1] as number,
+        p11 = this.cov[c + 2] as number;
       // F P F^T with F = [[1, dt], [0, 1]], plus Q = diag(position, velocity) * dt.
       this.cov[c] = p00 + 2 * dtS * p01 + dtS * dtS * p11 + (POSITION_RATE * s) ** 2 * dtS;
       this.cov[c + 1] = p01 + dtS * p11;
@@ -69,11 +72,15 @@ export class BoxKalman {
     const z = measurement(box);
     const s = this.scale;
     for (let a = 0; a < AXES; a++) {
-      const m = a * 2, c = a * 3;
-      const p00 = this.cov[c] as number, p01 = this.cov[c + 1] as number, p11 = this.cov[c + 2] as number;
+      const m = a * 2,
+        c = a * 3;
+      const p00 = this.cov[c] as number,
+        p01 = this.cov[c + 1] as number,
+        p11 = this.cov[c + 2] as number;
       const innovation = (z[a] as number) - (this.mean[m] as number);
       const S = p00 + (MEASUREMENT * s) ** 2;
-      const k0 = p00 / S, k1 = p01 / S;
+      const k0 = p00 / S,
+        k1 = p01 / S;
       this.mean[m] = (this.mean[m] as number) + k0 * innovation;
       this.mean[m + 1] = (this.mean[m + 1] as number) + k1 * innovation;
       // (I - K H) P, written out for the 2x2 block.
@@ -95,7 +102,8 @@ export class BoxKalman {
 
   /** The box the state describes. */
   box(): Rect {
-    const w = this.width, h = this.height;
+    const w = this.width,
+      h = this.height;
     return { x: (this.mean[0] as number) - w / 2, y: (this.mean[2] as number) - h / 2, width: w, height: h };
   }
 

@@ -18,27 +18,32 @@ import { declaredOutputs, modelFile, openSession, type ExecutionProvider } from 
 
 const positiveInt = z.number().int().positive();
 
-export const blazefaceBackendOptions = z.object({
-  type: z.literal('blazeface').default('blazeface'),
-  /** back-256: faces from ~20 px (CCTV head crops); front-128: close faces, ~4x faster. */
-  model: z.enum(['back-256', 'front-128']).default('back-256'),
-  /** Your own BlazeFace ONNX (NCHW input, the two MediaPipe heads); the shipped `model` when omitted. */
-  modelPath: z.string().min(1).optional(),
-  /** Where the shipped model is converted to: PANOPTES_MODEL_DIR, else build/models of the installation. */
-  modelDir: z.string().min(1).optional(),
-  /** MediaPipe's own default; real faces in the sample photos scored 0.54-0.96. */
-  scoreThreshold: z.number().min(0).max(1).default(0.5),
-  /** Boxes overlapping the best by this IoU are merged into it (MediaPipe: 0.3). */
-  iouThreshold: z.number().min(0).max(1).default(0.3),
-  maxFaces: positiveInt.default(32),
-  executionProviders: z.array(z.enum(['cpu', 'cuda'])).min(1).default(['cpu']),
-  maxBatch: positiveInt.max(64).default(4),
-  /**
-   * onnxruntime intra-op threads a session. 1: the pool already runs one worker a core, and on this
-   * 2-core machine under load 2 threads a session were slower (see README, shipped detectors).
-   */
-  threads: positiveInt.default(1),
-}).strict();
+export const blazefaceBackendOptions = z
+  .object({
+    type: z.literal('blazeface').default('blazeface'),
+    /** back-256: faces from ~20 px (CCTV head crops); front-128: close faces, ~4x faster. */
+    model: z.enum(['back-256', 'front-128']).default('back-256'),
+    /** Your own BlazeFace ONNX (NCHW input, the two MediaPipe heads); the shipped `model` when omitted. */
+    modelPath: z.string().min(1).optional(),
+    /** Where the shipped model is converted to: PANOPTES_MODEL_DIR, else build/models of the installation. */
+    modelDir: z.string().min(1).optional(),
+    /** MediaPipe's own default; real faces in the sample photos scored 0.54-0.96. */
+    scoreThreshold: z.number().min(0).max(1).default(0.5),
+    /** Boxes overlapping the best by this IoU are merged into it (MediaPipe: 0.3). */
+    iouThreshold: z.number().min(0).max(1).default(0.3),
+    maxFaces: positiveInt.default(32),
+    executionProviders: z
+      .array(z.enum(['cpu', 'cuda']))
+      .min(1)
+      .default(['cpu']),
+    maxBatch: positiveInt.max(64).default(4),
+    /**
+     * onnxruntime intra-op threads a session. 1: the pool already runs one worker a core, and on this
+     * 2-core machine under load 2 threads a session were slower (see README, shipped detectors).
+     */
+    threads: positiveInt.default(1),
+  })
+  .strict();
 export type BlazefaceBackendOptions = z.input<typeof blazefaceBackendOptions>;
 type ParsedOptions = z.output<typeof blazefaceBackendOptions>;
 
@@ -48,9 +53,18 @@ function inputOf(session: InferenceSession, path: string, setting: string): { na
   const input = session.inputMetadata[0];
   const shape = input?.isTensor ? input.shape : [];
   const size = staticDim(shape, 2);
-  if (session.inputMetadata.length !== 1 || !input?.isTensor || input.type !== 'float32' || shape.length !== 4
-    || staticDim(shape, 1) !== 3 || size === null || staticDim(shape, 3) !== size) {
-    throw new ModelInvalidError(`Unsupported BlazeFace input in ${path}: expected one float32 NCHW input [1, 3, size, size]; check ${setting}`);
+  if (
+    session.inputMetadata.length !== 1 ||
+    !input?.isTensor ||
+    input.type !== 'float32' ||
+    shape.length !== 4 ||
+    staticDim(shape, 1) !== 3 ||
+    size === null ||
+    staticDim(shape, 3) !== size
+  ) {
+    throw new ModelInvalidError(
+      `Unsupported BlazeFace input in ${path}: expected one float32 NCHW input [1, 3, size, size]; check ${setting}`,
+    );
   }
   return { name: input.name, size };
 }
@@ -79,7 +93,9 @@ export class BlazefaceDetector implements Detector {
     inputs.forEach((input, i) => {
       if (!(input.tensor instanceof Float32Array) || input.tensor.length !== this.feed.length) {
         const got = input.tensor === null ? 'null' : `${input.tensor.constructor.name} of length ${input.tensor.length}`;
-        throw new DetectorInputError(`blazeface detector input ${i}: expected a Float32Array of length ${this.feed.length} (nchw-f32 ${this.input.size}x${this.input.size}) but received ${got}`);
+        throw new DetectorInputError(
+          `blazeface detector input ${i}: expected a Float32Array of length ${this.feed.length} (nchw-f32 ${this.input.size}x${this.input.size}) but received ${got}`,
+        );
       }
     });
     const run = this.queue.then(async () => {
@@ -95,7 +111,11 @@ export class BlazefaceDetector implements Detector {
     this.feed.set(input.tensor as Float32Array);
     const n = this.input.size;
     const outputs = await this.session.run({ [this.input.name]: new Tensor('float32', this.feed, [1, 3, n, n]) });
-    const faces = mergeFaces(decodeBlazeFace(outputs, 0, this.heads, n, this.options.scoreThreshold), this.options.iouThreshold, this.options.maxFaces);
+    const faces = mergeFaces(
+      decodeBlazeFace(outputs, 0, this.heads, n, this.options.scoreThreshold),
+      this.options.iouThreshold,
+      this.options.maxFaces,
+    );
     return faces.flatMap((face) => this.toFrame(face, input));
   }
 
@@ -103,8 +123,10 @@ export class BlazefaceDetector implements Detector {
     const { mapping } = input;
     const { roi } = mapping;
     const box = tensorBoxToFrame({ x: face.x1, y: face.y1, width: face.x2 - face.x1, height: face.y2 - face.y1 }, mapping);
-    const x1 = Math.max(roi.x, box.x), y1 = Math.max(roi.y, box.y);
-    const x2 = Math.min(roi.x + roi.width, box.x + box.width), y2 = Math.min(roi.y + roi.height, box.y + box.height);
+    const x1 = Math.max(roi.x, box.x),
+      y1 = Math.max(roi.y, box.y);
+    const x2 = Math.min(roi.x + roi.width, box.x + box.width),
+      y2 = Math.min(roi.y + roi.height, box.y + box.height);
     if (x2 <= x1 || y2 <= y1) return [];
     const keypoints: Array<{ x: number; y: number }> = [];
     for (let k = 0; k < KEYPOINTS; k++) {
@@ -125,7 +147,9 @@ export class BlazefaceDetector implements Detector {
  * naming `setting` (the face cascade's model is `inference.faces.modelPath`).
  */
 export async function createBlazefaceDetector(
-  options: unknown, logger: Logger = log.child({ module: 'blazeface' }), setting = 'inference.backend.modelPath',
+  options: unknown,
+  logger: Logger = log.child({ module: 'blazeface' }),
+  setting = 'inference.backend.modelPath',
 ): Promise<BlazefaceDetector> {
   const o = blazefaceBackendOptions.parse(options);
   const path = await modelFile(o.modelPath, o.model === 'front-128' ? 'blazeface-front-128' : 'blazeface-back-256', o.modelDir, setting);

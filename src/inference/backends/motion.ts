@@ -14,20 +14,22 @@ import { z } from 'zod';
 import type { Rect } from '../../native/index.ts';
 import type { Detection, Detector, DetectorInput } from '../types.ts';
 
-export const motionBackendOptions = z.object({
-  type: z.literal('motion').default('motion'),
-  /** Changed pixels at which the size factor reaches 1 - 1/e. */
-  areaScale: z.number().positive().default(400),
-  /** Mean luma difference at which the contrast factor reaches 1 - 1/e. */
-  contrastScale: z.number().positive().default(40),
-  /** Largest batch a call takes (the backend is cheap; this only bounds a task's size). */
-  maxBatch: z.number().int().min(1).max(256).default(64),
-  /**
-   * Boxes this close (pixels) are one object: a moving object's trail against the running background
-   * breaks into components a pixel or two apart, and each would otherwise start a track of its own.
-   */
-  mergeGap: z.number().int().min(0).max(64).default(8),
-}).strict();
+export const motionBackendOptions = z
+  .object({
+    type: z.literal('motion').default('motion'),
+    /** Changed pixels at which the size factor reaches 1 - 1/e. */
+    areaScale: z.number().positive().default(400),
+    /** Mean luma difference at which the contrast factor reaches 1 - 1/e. */
+    contrastScale: z.number().positive().default(40),
+    /** Largest batch a call takes (the backend is cheap; this only bounds a task's size). */
+    maxBatch: z.number().int().min(1).max(256).default(64),
+    /**
+     * Boxes this close (pixels) are one object: a moving object's trail against the running background
+     * breaks into components a pixel or two apart, and each would otherwise start a track of its own.
+     */
+    mergeGap: z.number().int().min(0).max(64).default(8),
+  })
+  .strict();
 export type MotionBackendOptions = z.input<typeof motionBackendOptions>;
 
 type Box = Rect & { area: number };
@@ -48,7 +50,13 @@ export function mergeOverlapping(boxes: readonly Box[], gap = 0): Box[] {
         if (!near(a, b, gap)) continue;
         const x = Math.min(a.x, b.x);
         const y = Math.min(a.y, b.y);
-        out[i] = { x, y, width: Math.max(a.x + a.width, b.x + b.width) - x, height: Math.max(a.y + a.height, b.y + b.height) - y, area: a.area + b.area };
+        out[i] = {
+          x,
+          y,
+          width: Math.max(a.x + a.width, b.x + b.width) - x,
+          height: Math.max(a.y + a.height, b.y + b.height) - y,
+          area: a.area + b.area,
+        };
         out.splice(j, 1);
         merged = true;
         break;
@@ -81,7 +89,8 @@ export class MotionBackend implements Detector {
   /** Synchronous form, for the pool's degraded mode on the coordinator thread. */
   detectOne(input: Pick<DetectorInput, 'motion' | 'contrast'>): Detection[] {
     return mergeOverlapping(input.motion, this.mergeGap).map((b) => ({
-      label: 'motion', classId: -1,
+      label: 'motion',
+      classId: -1,
       score: motionScore(b.area, input.contrast, this.areaScale, this.contrastScale),
       box: { x: b.x, y: b.y, width: b.width, height: b.height },
     }));

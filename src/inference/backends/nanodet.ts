@@ -20,39 +20,58 @@ import type { Detection, Detector, DetectorInput, TensorSpec } from '../types.ts
 import { declaredOutputs, frameDetections, modelFile, openSession, type ExecutionProvider } from './onnx-session.ts';
 
 /** What a site watches by default: people, vehicles and the animals that set off outdoor cameras. */
-export const DEFAULT_NANODET_CLASSES = ['person', 'bicycle', 'car', 'motorcycle', 'bus', 'truck', 'bird', 'cat', 'dog', 'horse', 'sheep', 'cow', 'bear'];
+export const DEFAULT_NANODET_CLASSES = [
+  'person',
+  'bicycle',
+  'car',
+  'motorcycle',
+  'bus',
+  'truck',
+  'bird',
+  'cat',
+  'dog',
+  'horse',
+  'sheep',
+  'cow',
+  'bear',
+];
 
 const rgbTriple = z.tuple([z.number(), z.number(), z.number()]);
 const positiveInt = z.number().int().positive();
 
-export const nanodetBackendOptions = z.object({
-  type: z.literal('nanodet').default('nanodet'),
-  /** Your own NanoDet ONNX export (per-stride score and distribution outputs); the shipped NanoDet-m 416 when omitted. */
-  modelPath: z.string().min(1).optional(),
-  /** Where the shipped model is converted to: PANOPTES_MODEL_DIR, else build/models of the installation. */
-  modelDir: z.string().min(1).optional(),
-  /** One class name a line; the COCO 80 names when omitted. */
-  labelsPath: z.string().min(1).optional(),
-  /** Class names reported ('all' for every class); others are dropped before NMS. */
-  classes: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]).default(DEFAULT_NANODET_CLASSES),
-  /** 0.4: on the sample photos false objects scored 0.30-0.37 and people 0.5-0.8. */
-  scoreThreshold: z.number().min(0).max(1).default(0.4),
-  iouThreshold: z.number().min(0).max(1).default(0.5),
-  maxDetections: positiveInt.default(100),
-  /** Plane order the model wants; NanoDet is trained on BGR (OpenCV) images. */
-  channelOrder: z.enum(['bgr', 'rgb']).default('bgr'),
-  /** (v / 255 - mean) / std, RGB order; NanoDet's are ImageNet's (123.675, 116.28, 103.53; 58.395, 57.12, 57.375 / 255). */
-  mean: rgbTriple.default([0.485, 0.456, 0.406]),
-  std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]).default([0.229, 0.224, 0.225]),
-  executionProviders: z.array(z.enum(['cpu', 'cuda'])).min(1).default(['cpu']),
-  /** Crops one detect call takes; the model's batch is 1, so they run one after another in the worker. */
-  maxBatch: positiveInt.max(64).default(4),
-  /**
-   * onnxruntime intra-op threads a session. 1: the pool already runs one worker a core, and on this
-   * 2-core machine under load 2 threads a session were slower (see README, shipped detectors).
-   */
-  threads: positiveInt.default(1),
-}).strict();
+export const nanodetBackendOptions = z
+  .object({
+    type: z.literal('nanodet').default('nanodet'),
+    /** Your own NanoDet ONNX export (per-stride score and distribution outputs); the shipped NanoDet-m 416 when omitted. */
+    modelPath: z.string().min(1).optional(),
+    /** Where the shipped model is converted to: PANOPTES_MODEL_DIR, else build/models of the installation. */
+    modelDir: z.string().min(1).optional(),
+    /** One class name a line; the COCO 80 names when omitted. */
+    labelsPath: z.string().min(1).optional(),
+    /** Class names reported ('all' for every class); others are dropped before NMS. */
+    classes: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]).default(DEFAULT_NANODET_CLASSES),
+    /** 0.4: on the sample photos false objects scored 0.30-0.37 and people 0.5-0.8. */
+    scoreThreshold: z.number().min(0).max(1).default(0.4),
+    iouThreshold: z.number().min(0).max(1).default(0.5),
+    maxDetections: positiveInt.default(100),
+    /** Plane order the model wants; NanoDet is trained on BGR (OpenCV) images. */
+    channelOrder: z.enum(['bgr', 'rgb']).default('bgr'),
+    /** (v / 255 - mean) / std, RGB order; NanoDet's are ImageNet's (123.675, 116.28, 103.53; 58.395, 57.12, 57.375 / 255). */
+    mean: rgbTriple.default([0.485, 0.456, 0.406]),
+    std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]).default([0.229, 0.224, 0.225]),
+    executionProviders: z
+      .array(z.enum(['cpu', 'cuda']))
+      .min(1)
+      .default(['cpu']),
+    /** Crops one detect call takes; the model's batch is 1, so they run one after another in the worker. */
+    maxBatch: positiveInt.max(64).default(4),
+    /**
+     * onnxruntime intra-op threads a session. 1: the pool already runs one worker a core, and on this
+     * 2-core machine under load 2 threads a session were slower (see README, shipped detectors).
+     */
+    threads: positiveInt.default(1),
+  })
+  .strict();
 export type NanodetBackendOptions = z.input<typeof nanodetBackendOptions>;
 type ParsedOptions = z.output<typeof nanodetBackendOptions>;
 
@@ -61,10 +80,20 @@ function inputSize(session: InferenceSession, path: string): { name: string; siz
   const input = meta[0];
   const shape = input?.isTensor ? input.shape : [];
   const size = staticDim(shape, 2);
-  if (meta.length !== 1 || !input?.isTensor || input.type !== 'float32' || shape.length !== 4 || staticDim(shape, 1) !== 3
-    || size === null || staticDim(shape, 3) !== size || (staticDim(shape, 0) ?? 1) !== 1) {
+  if (
+    meta.length !== 1 ||
+    !input?.isTensor ||
+    input.type !== 'float32' ||
+    shape.length !== 4 ||
+    staticDim(shape, 1) !== 3 ||
+    size === null ||
+    staticDim(shape, 3) !== size ||
+    (staticDim(shape, 0) ?? 1) !== 1
+  ) {
     const found = meta.map((m) => `'${m.name}' ${m.isTensor ? `${m.type} [${m.shape.join(', ')}]` : 'non-tensor'}`).join(', ');
-    throw new ModelInvalidError(`Unsupported NanoDet input ${found || 'none'} in ${path}: expected one float32 input [1, 3, size, size]; check inference.backend.modelPath`);
+    throw new ModelInvalidError(
+      `Unsupported NanoDet input ${found || 'none'} in ${path}: expected one float32 input [1, 3, size, size]; check inference.backend.modelPath`,
+    );
   }
   return { name: input.name, size };
 }
@@ -75,7 +104,9 @@ function allowedClasses(classes: ParsedOptions['classes'], labels: readonly stri
   for (const name of classes) {
     const id = labels.indexOf(name);
     if (id < 0) {
-      throw new LabelsInvalidError(`inference.backend.classes names '${name}', which is not a label of the model: use names from its labels (e.g. ${labels.slice(0, 8).join(', ')}) or 'all'`);
+      throw new LabelsInvalidError(
+        `inference.backend.classes names '${name}', which is not a label of the model: use names from its labels (e.g. ${labels.slice(0, 8).join(', ')}) or 'all'`,
+      );
     }
     allowed[id] = 1;
   }
@@ -109,7 +140,9 @@ export class NanodetDetector implements Detector {
     inputs.forEach((input, i) => {
       if (!(input.tensor instanceof Float32Array) || input.tensor.length !== size) {
         const got = input.tensor === null ? 'null' : `${input.tensor.constructor.name} of length ${input.tensor.length}`;
-        throw new DetectorInputError(`nanodet detector input ${i}: expected a Float32Array of length ${size} (nchw-f32 ${this.input.size}x${this.input.size}) but received ${got}`);
+        throw new DetectorInputError(
+          `nanodet detector input ${i}: expected a Float32Array of length ${size} (nchw-f32 ${this.input.size}x${this.input.size}) but received ${got}`,
+        );
       }
     });
     const run = this.queue.then(async () => {
@@ -131,7 +164,9 @@ export class NanodetDetector implements Detector {
     } else {
       this.feed.set(crop);
     }
-    const outputs = await this.session.run({ [this.input.name]: new Tensor('float32', this.feed, [1, 3, this.input.size, this.input.size]) });
+    const outputs = await this.session.run({
+      [this.input.name]: new Tensor('float32', this.feed, [1, 3, this.input.size, this.input.size]),
+    });
     this.decoder.decode(outputs, 0, this.candidates);
     const kept = nonMaxSuppression(this.candidates, this.options.iouThreshold, this.options.maxDetections);
     return frameDetections(this.candidates, kept, input.mapping, this.labels);
@@ -153,7 +188,10 @@ export async function createNanodetDetector(options: unknown, logger: Logger = l
   try {
     const input = inputSize(session, path);
     const layout = nanodetLayout(declaredOutputs(session), input.size, labels.length, path);
-    logger.info({ model: path, input: `${input.size}x${input.size}`, strides: layout.levels.map((l) => l.stride), provider }, 'nanodet detector ready');
+    logger.info(
+      { model: path, input: `${input.size}x${input.size}`, strides: layout.levels.map((l) => l.stride), provider },
+      'nanodet detector ready',
+    );
     return new NanodetDetector(session, input, new NanodetDecoder(layout, o.scoreThreshold, allowed), labels, o, provider);
   } catch (error) {
     await session.release();

@@ -38,11 +38,18 @@ export async function checkModelFile(path: string, configured: string, setting =
 }
 
 function sessionOptions(providers: readonly ExecutionProvider[], threads: number | undefined): InferenceSession.SessionOptions {
-  return { executionProviders: [...providers], graphOptimizationLevel: 'all', ...(threads === undefined ? {} : { intraOpNumThreads: threads }) };
+  return {
+    executionProviders: [...providers],
+    graphOptimizationLevel: 'all',
+    ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
+  };
 }
 
 export async function openSession(
-  path: string, choice: SessionChoice, logger: Logger, setting = 'modelPath',
+  path: string,
+  choice: SessionChoice,
+  logger: Logger,
+  setting = 'modelPath',
 ): Promise<{ session: InferenceSession; provider: ExecutionProvider }> {
   if (choice.executionProviders.includes('cuda')) {
     try {
@@ -62,7 +69,9 @@ export async function openSession(
 }
 
 export function declaredOutputs(session: InferenceSession): DeclaredOutput[] {
-  return session.outputMetadata.map((m) => (m.isTensor ? { name: m.name, type: m.type, shape: m.shape } : { name: m.name, type: 'non-tensor', shape: [] }));
+  return session.outputMetadata.map((m) =>
+    m.isTensor ? { name: m.name, type: m.type, shape: m.shape } : { name: m.name, type: 'non-tensor', shape: [] },
+  );
 }
 
 /**
@@ -76,11 +85,21 @@ export function frameDetections(candidates: Candidates, kept: Int32Array, mappin
   for (const i of kept) {
     const classId = classes[i]!;
     const b = i * 4;
-    const box = tensorBoxToFrame({ x: boxes[b]!, y: boxes[b + 1]!, width: boxes[b + 2]! - boxes[b]!, height: boxes[b + 3]! - boxes[b + 1]! }, mapping);
-    const x1 = Math.max(roi.x, box.x), y1 = Math.max(roi.y, box.y);
-    const x2 = Math.min(roi.x + roi.width, box.x + box.width), y2 = Math.min(roi.y + roi.height, box.y + box.height);
+    const box = tensorBoxToFrame(
+      { x: boxes[b]!, y: boxes[b + 1]!, width: boxes[b + 2]! - boxes[b]!, height: boxes[b + 3]! - boxes[b + 1]! },
+      mapping,
+    );
+    const x1 = Math.max(roi.x, box.x),
+      y1 = Math.max(roi.y, box.y);
+    const x2 = Math.min(roi.x + roi.width, box.x + box.width),
+      y2 = Math.min(roi.y + roi.height, box.y + box.height);
     if (x2 <= x1 || y2 <= y1) continue;
-    detections.push({ label: labelOf(labels, classId), classId, score: scores[i]!, box: { x: x1, y: y1, width: x2 - x1, height: y2 - y1 } });
+    detections.push({
+      label: labelOf(labels, classId),
+      classId,
+      score: scores[i]!,
+      box: { x: x1, y: y1, width: x2 - x1, height: y2 - y1 },
+    });
   }
   return detections;
 }
@@ -90,7 +109,10 @@ export function frameDetections(candidates: Candidates, kept: Int32Array, mappin
  * `modelDir` (converted now when missing or made from another source: first use without npm install).
  */
 export async function modelFile(
-  modelPath: string | undefined, shipped: ShippedModelId, modelDir: string | undefined, setting = 'inference.backend.modelPath',
+  modelPath: string | undefined,
+  shipped: ShippedModelId,
+  modelDir: string | undefined,
+  setting = 'inference.backend.modelPath',
 ): Promise<string> {
   if (modelPath !== undefined) {
     const path = resolve(modelPath);

@@ -23,36 +23,44 @@ import { checkModelFile, declaredOutputs, frameDetections, openSession, type Exe
 const rgbTriple = z.tuple([z.number(), z.number(), z.number()]);
 const positiveInt = z.number().int().positive();
 
-export const onnxBackendOptions = z.object({
-  type: z.literal('onnx').default('onnx'),
-  /** The .onnx file; relative paths are resolved against the working directory. */
-  modelPath: z.string().min(1),
-  /** Tensor size (one number = square); required only when the model's input size is dynamic. */
-  inputSize: z.union([positiveInt, z.tuple([positiveInt, positiveInt])]).optional(),
-  /** One class name a line; the COCO 80 names when omitted. */
-  labelsPath: z.string().min(1).optional(),
-  scoreThreshold: z.number().min(0).max(1).default(0.25),
-  iouThreshold: z.number().min(0).max(1).default(0.45),
-  /** Detections kept a crop after NMS, highest score first. */
-  maxDetections: positiveInt.default(100),
-  output: z.enum(OUTPUT_LAYOUTS).default('auto'),
-  ssd: z.object({
-    boxOrder: z.enum(['yxyx', 'xyxy']).default('yxyx'),
-    /** Box coordinates are 0..1 of the tensor (true) or tensor pixels (false). */
-    normalized: z.boolean().default(true),
-    /** Output names, when the model's own names do not say which output is which. */
-    outputs: z.object({ boxes: z.string(), scores: z.string(), classes: z.string(), count: z.string() }).partial().strict().optional(),
-  }).strict().prefault({}),
-  /** Tried in order; `cuda` falls back to `cpu` (with a log line) when this onnxruntime cannot use it. */
-  executionProviders: z.array(z.enum(['cpu', 'cuda'])).min(1).default(['cpu']),
-  /** Largest batch for a model whose batch dimension is dynamic (a static batch dimension wins). */
-  maxBatch: positiveInt.max(256).default(8),
-  /** onnxruntime intra-op threads; its own default (one a core) when omitted. */
-  threads: positiveInt.optional(),
-  /** Normalisation the model expects, RGB order: (v / 255 - mean) / std; v / 255 when omitted (YOLO). */
-  mean: rgbTriple.optional(),
-  std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]).optional(),
-}).strict();
+export const onnxBackendOptions = z
+  .object({
+    type: z.literal('onnx').default('onnx'),
+    /** The .onnx file; relative paths are resolved against the working directory. */
+    modelPath: z.string().min(1),
+    /** Tensor size (one number = square); required only when the model's input size is dynamic. */
+    inputSize: z.union([positiveInt, z.tuple([positiveInt, positiveInt])]).optional(),
+    /** One class name a line; the COCO 80 names when omitted. */
+    labelsPath: z.string().min(1).optional(),
+    scoreThreshold: z.number().min(0).max(1).default(0.25),
+    iouThreshold: z.number().min(0).max(1).default(0.45),
+    /** Detections kept a crop after NMS, highest score first. */
+    maxDetections: positiveInt.default(100),
+    output: z.enum(OUTPUT_LAYOUTS).default('auto'),
+    ssd: z
+      .object({
+        boxOrder: z.enum(['yxyx', 'xyxy']).default('yxyx'),
+        /** Box coordinates are 0..1 of the tensor (true) or tensor pixels (false). */
+        normalized: z.boolean().default(true),
+        /** Output names, when the model's own names do not say which output is which. */
+        outputs: z.object({ boxes: z.string(), scores: z.string(), classes: z.string(), count: z.string() }).partial().strict().optional(),
+      })
+      .strict()
+      .prefault({}),
+    /** Tried in order; `cuda` falls back to `cpu` (with a log line) when this onnxruntime cannot use it. */
+    executionProviders: z
+      .array(z.enum(['cpu', 'cuda']))
+      .min(1)
+      .default(['cpu']),
+    /** Largest batch for a model whose batch dimension is dynamic (a static batch dimension wins). */
+    maxBatch: positiveInt.max(256).default(8),
+    /** onnxruntime intra-op threads; its own default (one a core) when omitted. */
+    threads: positiveInt.optional(),
+    /** Normalisation the model expects, RGB order: (v / 255 - mean) / std; v / 255 when omitted (YOLO). */
+    mean: rgbTriple.optional(),
+    std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]).optional(),
+  })
+  .strict();
 export type OnnxBackendOptions = z.input<typeof onnxBackendOptions>;
 type ParsedOptions = z.output<typeof onnxBackendOptions>;
 export type { ExecutionProvider } from './onnx-session.ts';
@@ -75,8 +83,9 @@ function readInputShape(session: InferenceSession, inputSize: ParsedOptions['inp
   if (meta.length !== 1 || !input?.isTensor || input.type !== 'float32' || shape.length !== 4 || (staticDim(shape, 1) ?? 3) !== 3) {
     throw new ModelInvalidError(`Unsupported model input ${found || 'none'}: expected ${INPUT_EXPECTED}`);
   }
-  const modelHeight = staticDim(shape, 2), modelWidth = staticDim(shape, 3);
-  const [configWidth, configHeight] = typeof inputSize === 'number' ? [inputSize, inputSize] : inputSize ?? [null, null];
+  const modelHeight = staticDim(shape, 2),
+    modelWidth = staticDim(shape, 3);
+  const [configWidth, configHeight] = typeof inputSize === 'number' ? [inputSize, inputSize] : (inputSize ?? [null, null]);
   if (modelWidth !== null && modelHeight !== null) {
     if (configWidth !== null && (configWidth !== modelWidth || configHeight !== modelHeight)) {
       throw new ModelInvalidError(
@@ -86,7 +95,9 @@ function readInputShape(session: InferenceSession, inputSize: ParsedOptions['inp
     return { name: input.name, width: modelWidth, height: modelHeight, staticBatch: staticDim(shape, 0) };
   }
   if (configWidth === null || configHeight === null) {
-    throw new ModelInvalidError(`The model's input ${found} has a dynamic size: set inputSize (e.g. 640 or [640, 384]) to the size it was trained at`);
+    throw new ModelInvalidError(
+      `The model's input ${found} has a dynamic size: set inputSize (e.g. 640 or [640, 384]) to the size it was trained at`,
+    );
   }
   return { name: input.name, width: configWidth, height: configHeight, staticBatch: staticDim(shape, 0) };
 }
@@ -111,8 +122,11 @@ export class OnnxDetector implements Detector {
     readonly executionProvider: ExecutionProvider,
   ) {
     this.tensor = {
-      width: input.width, height: input.height, layout: 'nchw-f32',
-      ...(options.mean ? { mean: options.mean } : {}), ...(options.std ? { std: options.std } : {}),
+      width: input.width,
+      height: input.height,
+      layout: 'nchw-f32',
+      ...(options.mean ? { mean: options.mean } : {}),
+      ...(options.std ? { std: options.std } : {}),
     };
     this.maxBatch = input.staticBatch ?? options.maxBatch;
   }
@@ -132,7 +146,7 @@ export class OnnxDetector implements Detector {
       const chunk = inputs.slice(start, start + this.maxBatch);
       const run = this.queue.then(() => this.runBatch(chunk, size));
       this.queue = run.catch(() => undefined);
-      results.push(...await run);
+      results.push(...(await run));
     }
     return results;
   }
@@ -171,11 +185,18 @@ export async function createOnnxDetector(options: unknown, logger: Logger = log.
     const input = readInputShape(session, o.inputSize);
     const outputs = declaredOutputs(session);
     const chosen = chooseDecoder(outputs, {
-      output: o.output, labelCount: labels.length, scoreThreshold: o.scoreThreshold,
-      tensorWidth: input.width, tensorHeight: input.height, ssd: o.ssd,
+      output: o.output,
+      labelCount: labels.length,
+      scoreThreshold: o.scoreThreshold,
+      tensorWidth: input.width,
+      tensorHeight: input.height,
+      ssd: o.ssd,
     });
     if (chosen.classCount !== null && chosen.classCount > labels.length) {
-      logger.warn({ model: path, classes: chosen.classCount, labels: labels.length }, 'onnx: the model has more classes than labels; the rest are named "class N"');
+      logger.warn(
+        { model: path, classes: chosen.classCount, labels: labels.length },
+        'onnx: the model has more classes than labels; the rest are named "class N"',
+      );
     }
     logger.info({ model: path, layout: chosen.layout, input: `${input.width}x${input.height}`, provider }, 'onnx detector ready');
     return new OnnxDetector(session, input, chosen.decoder, labels, o, chosen.layout, provider);

@@ -33,15 +33,20 @@ export interface FaceCandidate {
 }
 
 /** Anchors of MediaPipe's face detection models, by anchor count: 16 x 16 x 2 and 8 x 8 x 6. */
-const HEADS: ReadonlyMap<number, { grid: number; anchors: number }> = new Map([[512, { grid: 16, anchors: 2 }], [384, { grid: 8, anchors: 6 }]]);
-const EXPECTED = 'float32 scores [1, 512, 1] and regressors [1, 512, 16] (16 x 16 grid, 2 anchors) and the same for 384 (8 x 8 grid, 6 anchors)';
+const HEADS: ReadonlyMap<number, { grid: number; anchors: number }> = new Map([
+  [512, { grid: 16, anchors: 2 }],
+  [384, { grid: 8, anchors: 6 }],
+]);
+const EXPECTED =
+  'float32 scores [1, 512, 1] and regressors [1, 512, 16] (16 x 16 grid, 2 anchors) and the same for 384 (8 x 8 grid, 6 anchors)';
 const SCORE_CLAMP = 100;
 
 export function blazefaceLayout(outputs: readonly DeclaredOutput[], source: string): BlazeFaceHead[] {
   const found = outputs.map((o) => `'${o.name}' ${o.type} [${o.shape.join(', ')}]`).join(', ') || 'none';
   const pairs = new Map<number, { scores?: string; boxes?: string }>();
   for (const o of outputs) {
-    const n = staticDim(o.shape, 1), width = staticDim(o.shape, 2);
+    const n = staticDim(o.shape, 1),
+      width = staticDim(o.shape, 2);
     if (o.type !== 'float32' || o.shape.length !== 3 || n === null || !HEADS.has(n) || (width !== 1 && width !== 16)) {
       throw new ModelInvalidError(`Unsupported BlazeFace outputs ${found} in ${source}: expected ${EXPECTED}`);
     }
@@ -59,7 +64,11 @@ export function blazefaceLayout(outputs: readonly DeclaredOutput[], source: stri
 
 /** Faces above `threshold` in batch item `item`, before merging. */
 export function decodeBlazeFace(
-  outputs: Readonly<Record<string, OutputTensor>>, item: number, heads: readonly BlazeFaceHead[], inputSize: number, threshold: number,
+  outputs: Readonly<Record<string, OutputTensor>>,
+  item: number,
+  heads: readonly BlazeFaceHead[],
+  inputSize: number,
+  threshold: number,
 ): FaceCandidate[] {
   const faces: FaceCandidate[] = [];
   const expected = 'a BlazeFace [batch, anchors, values] output';
@@ -72,9 +81,13 @@ export function decodeBlazeFace(
       const score = 1 / (1 + Math.exp(-logit));
       if (!(score >= threshold)) continue;
       const cell = Math.floor(i / head.anchors);
-      const ax = ((cell % head.grid) + 0.5) / head.grid * inputSize, ay = (Math.floor(cell / head.grid) + 0.5) / head.grid * inputSize;
+      const ax = (((cell % head.grid) + 0.5) / head.grid) * inputSize,
+        ay = ((Math.floor(cell / head.grid) + 0.5) / head.grid) * inputSize;
       const r = (item * n + i) * 16;
-      const cx = ax + boxes[r]!, cy = ay + boxes[r + 1]!, hw = boxes[r + 2]! / 2, hh = boxes[r + 3]! / 2;
+      const cx = ax + boxes[r]!,
+        cy = ay + boxes[r + 1]!,
+        hw = boxes[r + 2]! / 2,
+        hh = boxes[r + 3]! / 2;
       const keypoints: number[] = [];
       for (let k = 0; k < 6; k++) keypoints.push(ax + boxes[r + 4 + 2 * k]!, ay + boxes[r + 5 + 2 * k]!);
       faces.push({ x1: cx - hw, y1: cy - hh, x2: cx + hw, y2: cy + hh, score, keypoints });
@@ -84,7 +97,8 @@ export function decodeBlazeFace(
 }
 
 function iou(a: FaceCandidate, b: FaceCandidate): number {
-  const iw = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1), ih = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1);
+  const iw = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1),
+    ih = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1);
   if (iw <= 0 || ih <= 0) return 0;
   const inter = iw * ih;
   return inter / ((a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter);
@@ -101,7 +115,11 @@ export function mergeFaces(faces: readonly FaceCandidate[], iouThreshold: number
     const total = cluster.reduce((sum, f) => sum + f.score, 0);
     const mean = (get: (f: FaceCandidate) => number): number => cluster.reduce((sum, f) => sum + get(f) * f.score, 0) / total;
     merged.push({
-      x1: mean((f) => f.x1), y1: mean((f) => f.y1), x2: mean((f) => f.x2), y2: mean((f) => f.y2), score: top.score,
+      x1: mean((f) => f.x1),
+      y1: mean((f) => f.y1),
+      x2: mean((f) => f.x2),
+      y2: mean((f) => f.y2),
+      score: top.score,
       keypoints: top.keypoints.map((_, k) => mean((f) => f.keypoints[k] as number)),
     });
   }

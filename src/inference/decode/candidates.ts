@@ -53,7 +53,12 @@ export interface OutputDecoder {
 }
 
 /** The named output as a float32 tensor of the given rank, else a clear model error. */
-export function floatOutput(outputs: Readonly<Record<string, OutputTensor>>, name: string, rank: number, expected: string): { data: Float32Array; dims: readonly number[] } {
+export function floatOutput(
+  outputs: Readonly<Record<string, OutputTensor>>,
+  name: string,
+  rank: number,
+  expected: string,
+): { data: Float32Array; dims: readonly number[] } {
   const out = outputs[name];
   if (out === undefined) throw new ModelInvalidError(`The model produced no output named '${name}'; expected ${expected}`);
   if (!(out.data instanceof Float32Array) || out.dims.length !== rank) {
@@ -63,6 +68,8 @@ export function floatOutput(outputs: Readonly<Record<string, OutputTensor>>, nam
 }
 
 export function describeTensor(out: OutputTensor): string {
-  const type = ArrayBuffer.isView(out.data) ? (out.data as unknown as { [Symbol.toStringTag]: string })[Symbol.toStringTag] : typeof out.data;
+  const type = ArrayBuffer.isView(out.data)
+    ? (out.data as unknown as { [Symbol.toStringTag]: string })[Symbol.toStringTag]
+    : typeof out.data;
   return `${type} [${out.dims.join(', ')}]`;
 }

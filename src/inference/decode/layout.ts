@@ -51,18 +51,22 @@ function invalid(outputs: readonly DeclaredOutput[], expected: string): ModelInv
 }
 
 const YOLO_EXPECTED = "one float32 output [batch, N, 5 + classes] (output: 'yolov5') or [batch, 4 + classes, N] (output: 'yolov8')";
-const SSD_EXPECTED = "SSD outputs boxes [batch, N, 4], scores [batch, N], classes [batch, N] and optionally a count [batch] (output: 'ssd')";
+const SSD_EXPECTED =
+  "SSD outputs boxes [batch, N, 4], scores [batch, N], classes [batch, N] and optionally a count [batch] (output: 'ssd')";
 
 function yoloLayout(out: DeclaredOutput, choice: DecoderChoice, outputs: readonly DeclaredOutput[]): OutputLayout {
   if (out.type !== 'float32' || out.shape.length !== 3) throw invalid(outputs, YOLO_EXPECTED);
-  const a = staticDim(out.shape, 1), b = staticDim(out.shape, 2);
+  const a = staticDim(out.shape, 1),
+    b = staticDim(out.shape, 2);
   if (choice.output === 'yolov5' || choice.output === 'yolov8') {
-    const classDim = choice.output === 'yolov5' ? b : a, minimum = choice.output === 'yolov5' ? 6 : 5;
+    const classDim = choice.output === 'yolov5' ? b : a,
+      minimum = choice.output === 'yolov5' ? 6 : 5;
     if (classDim !== null && classDim < minimum) throw invalid(outputs, YOLO_EXPECTED);
     return choice.output;
   }
   if (a !== null && b !== null) {
-    const v8Fits = a - 4 === choice.labelCount, v5Fits = b - 5 === choice.labelCount;
+    const v8Fits = a - 4 === choice.labelCount,
+      v5Fits = b - 5 === choice.labelCount;
     if (v8Fits !== v5Fits) return v8Fits ? 'yolov8' : 'yolov5';
     // Detectors have far more candidates than classes: the long axis is the candidate axis.
     return a < b ? 'yolov8' : 'yolov5';
@@ -97,17 +101,27 @@ function ssdNames(outputs: readonly DeclaredOutput[], configured: Partial<SsdOut
   }
   const { boxes, scores, classes, count } = found;
   if (boxes === undefined || scores === undefined || classes === undefined) {
-    throw invalid(outputs, `${SSD_EXPECTED}; name them in ssd.outputs ({ boxes, scores, classes, count }) when the model's names do not say which is which`);
+    throw invalid(
+      outputs,
+      `${SSD_EXPECTED}; name them in ssd.outputs ({ boxes, scores, classes, count }) when the model's names do not say which is which`,
+    );
   }
   return count === undefined ? { boxes, scores, classes } : { boxes, scores, classes, count };
 }
 
 function checkSsdShapes(outputs: readonly DeclaredOutput[], names: SsdOutputNames): void {
   const byName = (name: string): DeclaredOutput => outputs.find((o) => o.name === name)!;
-  const boxes = byName(names.boxes), scores = byName(names.scores), classes = byName(names.classes);
-  const ok = boxes.type === 'float32' && boxes.shape.length === 3 && (staticDim(boxes.shape, 2) ?? 4) === 4 &&
-    scores.type === 'float32' && scores.shape.length === 2 &&
-    ['float32', 'int32', 'int64'].includes(classes.type) && classes.shape.length === 2;
+  const boxes = byName(names.boxes),
+    scores = byName(names.scores),
+    classes = byName(names.classes);
+  const ok =
+    boxes.type === 'float32' &&
+    boxes.shape.length === 3 &&
+    (staticDim(boxes.shape, 2) ?? 4) === 4 &&
+    scores.type === 'float32' &&
+    scores.shape.length === 2 &&
+    ['float32', 'int32', 'int64'].includes(classes.type) &&
+    classes.shape.length === 2;
   if (!ok) throw invalid(outputs, SSD_EXPECTED);
 }
 
@@ -118,7 +132,11 @@ export function chooseDecoder(outputs: readonly DeclaredOutput[], choice: Decode
     checkSsdShapes(outputs, names);
     const { boxOrder, normalized } = choice.ssd;
     const { tensorWidth, tensorHeight, scoreThreshold } = choice;
-    return { layout: 'ssd', decoder: new SsdDecoder({ names, boxOrder, normalized, tensorWidth, tensorHeight, scoreThreshold }), classCount: null };
+    return {
+      layout: 'ssd',
+      decoder: new SsdDecoder({ names, boxOrder, normalized, tensorWidth, tensorHeight, scoreThreshold }),
+      classCount: null,
+    };
   }
   const out = outputs[0];
   if (outputs.length !== 1 || out === undefined) {

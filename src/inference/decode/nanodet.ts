@@ -25,16 +25,20 @@ export interface NanodetLayout {
   bins: number;
 }
 
-const EXPECTED = 'pairs of float32 outputs per stride: scores [1, G*G, classes] and box distributions [1, G*G, 4 * bins] with G = input size / stride';
+const EXPECTED =
+  'pairs of float32 outputs per stride: scores [1, G*G, classes] and box distributions [1, G*G, 4 * bins] with G = input size / stride';
 
 /** Reads the levels from the declared outputs; every mismatch is E_MODEL_INVALID naming what was found. */
 export function nanodetLayout(outputs: readonly DeclaredOutput[], inputSize: number, classes: number, source: string): NanodetLayout {
   const found = outputs.map((o) => `'${o.name}' ${o.type} [${o.shape.join(', ')}]`).join(', ') || 'none';
-  const invalid = (why: string): ModelInvalidError => new ModelInvalidError(`Unsupported NanoDet outputs ${found} in ${source} (${why}): expected ${EXPECTED}`);
+  const invalid = (why: string): ModelInvalidError =>
+    new ModelInvalidError(`Unsupported NanoDet outputs ${found} in ${source} (${why}): expected ${EXPECTED}`);
   const byCells = new Map<number, { scores?: DeclaredOutput; boxes?: DeclaredOutput }>();
   for (const o of outputs) {
-    const cells = staticDim(o.shape, 1), width = staticDim(o.shape, 2);
-    if (o.type !== 'float32' || o.shape.length !== 3 || cells === null || width === null) throw invalid(`output '${o.name}' is not [1, cells, values]`);
+    const cells = staticDim(o.shape, 1),
+      width = staticDim(o.shape, 2);
+    if (o.type !== 'float32' || o.shape.length !== 3 || cells === null || width === null)
+      throw invalid(`output '${o.name}' is not [1, cells, values]`);
     const level = byCells.get(cells) ?? {};
     if (width === classes) level.scores = o;
     else level.boxes = o;
@@ -42,11 +46,14 @@ export function nanodetLayout(outputs: readonly DeclaredOutput[], inputSize: num
   }
   let bins = 0;
   const levels = [...byCells].map(([cells, { scores, boxes }]) => {
-    if (scores === undefined || boxes === undefined) throw invalid(`no score and box pair for ${cells} cells (scores need ${classes} values, one a label)`);
+    if (scores === undefined || boxes === undefined)
+      throw invalid(`no score and box pair for ${cells} cells (scores need ${classes} values, one a label)`);
     const grid = Math.round(Math.sqrt(cells));
     const width = staticDim(boxes.shape, 2) as number;
-    if (grid * grid !== cells || inputSize % grid !== 0) throw invalid(`${cells} cells is no square grid dividing the ${inputSize}-pixel input`);
-    if (width % 4 !== 0 || (bins !== 0 && width / 4 !== bins)) throw invalid(`box output '${boxes.name}' has ${width} values, not 4 sides of equal bins`);
+    if (grid * grid !== cells || inputSize % grid !== 0)
+      throw invalid(`${cells} cells is no square grid dividing the ${inputSize}-pixel input`);
+    if (width % 4 !== 0 || (bins !== 0 && width / 4 !== bins))
+      throw invalid(`box output '${boxes.name}' has ${width} values, not 4 sides of equal bins`);
     bins = width / 4;
     return { stride: inputSize / grid, grid, scores: scores.name, boxes: boxes.name };
   });
@@ -56,7 +63,11 @@ export function nanodetLayout(outputs: readonly DeclaredOutput[], inputSize: num
 
 export class NanodetDecoder implements OutputDecoder {
   /** `allowed[c]` 0 drops class c before NMS (a site that wants persons and vehicles only). */
-  constructor(private readonly layout: NanodetLayout, private readonly scoreThreshold: number, private readonly allowed: Uint8Array | null = null) {}
+  constructor(
+    private readonly layout: NanodetLayout,
+    private readonly scoreThreshold: number,
+    private readonly allowed: Uint8Array | null = null,
+  ) {}
 
   decode(outputs: Readonly<Record<string, OutputTensor>>, item: number, into: Candidates): void {
     const { levels, classes, bins } = this.layout;
@@ -67,7 +78,8 @@ export class NanodetDecoder implements OutputDecoder {
     for (const level of levels) {
       const scores = floatOutput(outputs, level.scores, 3, expected).data;
       const base = item * level.grid * level.grid * classes;
-      for (let i = base, end = base + level.grid * level.grid * classes; i < end; i++) if (scores[i]! >= threshold && this.keeps((i - base) % classes)) count++;
+      for (let i = base, end = base + level.grid * level.grid * classes; i < end; i++)
+        if (scores[i]! >= threshold && this.keeps((i - base) % classes)) count++;
     }
     into.reset(count);
     for (const level of levels) {
@@ -81,9 +93,12 @@ export class NanodetDecoder implements OutputDecoder {
         for (let c = 0; c < classes; c++) if (scores[row + c]! > best && this.keeps(c)) best = scores[row + c]!;
         if (!(best >= threshold)) continue;
         const dist = (item * cells + cell) * 4 * bins;
-        const left = this.distance(boxes, dist) * stride, top = this.distance(boxes, dist + bins) * stride;
-        const right = this.distance(boxes, dist + 2 * bins) * stride, bottom = this.distance(boxes, dist + 3 * bins) * stride;
-        const cx = ((cell % grid) + 0.5) * stride, cy = (Math.floor(cell / grid) + 0.5) * stride;
+        const left = this.distance(boxes, dist) * stride,
+          top = this.distance(boxes, dist + bins) * stride;
+        const right = this.distance(boxes, dist + 2 * bins) * stride,
+          bottom = this.distance(boxes, dist + 3 * bins) * stride;
+        const cx = ((cell % grid) + 0.5) * stride,
+          cy = (Math.floor(cell / grid) + 0.5) * stride;
         for (let c = 0; c < classes; c++) {
           const score = scores[row + c]!;
           if (score >= threshold && this.keeps(c)) into.push(cx - left, cy - top, cx + right, cy + bottom, score, c);
@@ -101,7 +116,8 @@ export class NanodetDecoder implements OutputDecoder {
     const bins = this.layout.bins;
     let max = -Infinity;
     for (let j = 0; j < bins; j++) max = Math.max(max, data[offset + j]!);
-    let sum = 0, weighted = 0;
+    let sum = 0,
+      weighted = 0;
     for (let j = 0; j < bins; j++) {
       const e = Math.exp(data[offset + j]! - max);
       sum += e;

@@ -50,9 +50,11 @@ export class SsdDecoder implements OutputDecoder {
     }
     const ids = classes.data;
     const count = Math.min(n, this.countFor(outputs, item, n));
-    const sx = normalized ? tensorWidth : 1, sy = normalized ? tensorHeight : 1;
+    const sx = normalized ? tensorWidth : 1,
+      sy = normalized ? tensorHeight : 1;
     // Index of x1 and y1 within a box; x2, y2 follow two places later in both orders.
-    const xi = boxOrder === 'xyxy' ? 0 : 1, yi = 1 - xi;
+    const xi = boxOrder === 'xyxy' ? 0 : 1,
+      yi = 1 - xi;
     into.reset(count);
     for (let i = 0, at = item * n; i < count; i++, at++) {
       const score = scores[at]!;

@@ -46,7 +46,10 @@ export class OnnxGraphBuilder {
   node(opType: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, hint = opType, outputCount = 1): string[] {
     const outputs = Array.from({ length: outputCount }, (_, k) => this.fresh(outputCount === 1 ? hint : `${hint}:${k}`));
     this.nodes.push({
-      opType, input: [...inputs], output: outputs, name: this.fresh(`${hint}/node`),
+      opType,
+      input: [...inputs],
+      output: outputs,
+      name: this.fresh(`${hint}/node`),
       attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
     });
     return outputs;
@@ -55,7 +58,10 @@ export class OnnxGraphBuilder {
   /** Adds a node writing to names reserved before (the graph's outputs). */
   nodeTo(opType: string, inputs: readonly string[], outputs: readonly string[], attrs: Record<string, AttrValue> = {}): void {
     this.nodes.push({
-      opType, input: [...inputs], output: [...outputs], name: this.fresh(`${outputs[0] ?? opType}/node`),
+      opType,
+      input: [...inputs],
+      output: [...outputs],
+      name: this.fresh(`${outputs[0] ?? opType}/node`),
       attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
     });
   }
@@ -70,7 +76,12 @@ export class OnnxGraphBuilder {
   /** An int64 initializer (shapes, pads, axes). */
   ints(hint: string, values: readonly number[], dims: readonly number[] = [values.length]): string {
     const name = this.fresh(hint);
-    this.initializers.push({ name, dataType: DataType.INT64, dims: [...dims], rawData: rawBytes(BigInt64Array.from(values, (v) => BigInt(v))) });
+    this.initializers.push({
+      name,
+      dataType: DataType.INT64,
+      dims: [...dims],
+      rawData: rawBytes(BigInt64Array.from(values, (v) => BigInt(v))),
+    });
     return name;
   }
 

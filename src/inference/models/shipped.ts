@@ -31,9 +31,24 @@ export interface ShippedModel {
 }
 
 export const SHIPPED_MODELS = {
-  'nanodet-m-416': { id: 'nanodet-m-416', file: 'models/nanodet.json', nchwInput: false, upstream: 'RangiLyu/nanodet NanoDet-m 416 (COCO 80), Apache-2.0' },
-  'blazeface-back-256': { id: 'blazeface-back-256', file: 'models/blazeface-back.json', nchwInput: true, upstream: 'google/mediapipe BlazeFace back camera 256 (full range), Apache-2.0' },
-  'blazeface-front-128': { id: 'blazeface-front-128', file: 'models/blazeface-front.json', nchwInput: true, upstream: 'google/mediapipe BlazeFace front camera 128 (short range), Apache-2.0' },
+  'nanodet-m-416': {
+    id: 'nanodet-m-416',
+    file: 'models/nanodet.json',
+    nchwInput: false,
+    upstream: 'RangiLyu/nanodet NanoDet-m 416 (COCO 80), Apache-2.0',
+  },
+  'blazeface-back-256': {
+    id: 'blazeface-back-256',
+    file: 'models/blazeface-back.json',
+    nchwInput: true,
+    upstream: 'google/mediapipe BlazeFace back camera 256 (full range), Apache-2.0',
+  },
+  'blazeface-front-128': {
+    id: 'blazeface-front-128',
+    file: 'models/blazeface-front.json',
+    nchwInput: true,
+    upstream: 'google/mediapipe BlazeFace front camera 128 (short range), Apache-2.0',
+  },
 } as const satisfies Record<string, ShippedModel>;
 export type ShippedModelId = keyof typeof SHIPPED_MODELS;
 export const SHIPPED_MODEL_IDS = Object.keys(SHIPPED_MODELS) as ShippedModelId[];
@@ -94,11 +109,17 @@ export async function prepareShippedModel(id: ShippedModelId, dir = defaultModel
   const path = shippedModelPath(id, dir);
   const stampPath = `${path}.source`;
   const hash = await sourceHash(jsonPath).catch((cause: unknown) => {
-    throw new ModelMissingError(`${MODEL_PACKAGE} ${pkg.version} has no readable ${model.file}: reinstall it with npm install (${(cause as Error).message})`, { cause });
+    throw new ModelMissingError(
+      `${MODEL_PACKAGE} ${pkg.version} has no readable ${model.file}: reinstall it with npm install (${(cause as Error).message})`,
+      { cause },
+    );
   });
   if (!force) {
     const stamp = await readFile(stampPath, 'utf8').catch(() => '');
-    const onDisk = await readFile(path).then(() => true, () => false);
+    const onDisk = await readFile(path).then(
+      () => true,
+      () => false,
+    );
     if (onDisk && stamp.includes(hash)) return { id, path, converted: false, ms: performance.now() - started };
   }
   const converted = convertGraph(await readGraphModel(jsonPath), {

@@ -43,7 +43,7 @@ function sparseToDense(t: Translator, node: TfNode): TfTensor {
 function concat(t: Translator, node: TfNode): TfTensor {
   const parts = node.inputs.map((i) => t.constant(i, node));
   const axisTensor = parts.pop() as TfTensor;
-  if (parts.some((p) => p.shape.length > 1) || Number(axisTensor.data[0]) !== 0 && Number(axisTensor.data[0]) !== -1) {
+  if (parts.some((p) => p.shape.length > 1) || (Number(axisTensor.data[0]) !== 0 && Number(axisTensor.data[0]) !== -1)) {
     throw t.error(node, 'constant ConcatV2 is folded for vectors only');
   }
   const data = parts.flatMap((p) => Array.from(p.data));
@@ -73,7 +73,11 @@ export function foldNode(t: Translator, node: TfNode): void {
     const parts = node.inputs.map((_, k) => c(k));
     const data = parts.flatMap((p) => Array.from(p.data));
     const first = parts[0] as TfTensor;
-    out = { dtype: first.dtype, shape: [parts.length, ...first.shape], data: first.dtype === 'float32' ? Float32Array.from(data) : Int32Array.from(data) };
+    out = {
+      dtype: first.dtype,
+      shape: [parts.length, ...first.shape],
+      data: first.dtype === 'float32' ? Float32Array.from(data) : Int32Array.from(data),
+    };
   }
   t.set(node.name, { kind: 'const', tensor: out });
 }

@@ -76,11 +76,15 @@ function decodeEntry(entry: ManifestEntry, bytes: Buffer, offset: number, source
   const stored = q?.dtype ?? entry.dtype;
   const width = BYTES[stored];
   if (width === undefined || !(entry.dtype in BYTES) || entry.dtype === 'float16') {
-    throw new ModelInvalidError(`TF.js model ${source}: weight '${entry.name}' has dtype ${stored}, which the converter does not read (float32, int32, bool, fp16/uint8/uint16 quantised)`);
+    throw new ModelInvalidError(
+      `TF.js model ${source}: weight '${entry.name}' has dtype ${stored}, which the converter does not read (float32, int32, bool, fp16/uint8/uint16 quantised)`,
+    );
   }
   const size = count * width;
   if (offset + size > bytes.length) {
-    throw new ModelInvalidError(`TF.js model ${source}: the weight shards end before weight '${entry.name}' (the .bin files are truncated or do not belong to this model.json)`);
+    throw new ModelInvalidError(
+      `TF.js model ${source}: the weight shards end before weight '${entry.name}' (the .bin files are truncated or do not belong to this model.json)`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset, size);
   const dtype = entry.dtype as TfDtype;
@@ -117,18 +121,25 @@ export function parseGraphModel(jsonText: string, shards: ReadonlyMap<string, Bu
   }
   const rawNodes = json.modelTopology?.node;
   if (json.format !== 'graph-model' || !Array.isArray(rawNodes) || !Array.isArray(json.weightsManifest)) {
-    throw new ModelInvalidError(`TF.js model ${source} is not a graph model (expected format 'graph-model' with modelTopology.node and weightsManifest)`);
+    throw new ModelInvalidError(
+      `TF.js model ${source} is not a graph model (expected format 'graph-model' with modelTopology.node and weightsManifest)`,
+    );
   }
   const nodes: TfNode[] = rawNodes.map((n) => ({
-    name: n.name, op: n.op, inputs: (n.input ?? []).filter((i) => !i.startsWith('^')), attr: n.attr ?? {},
+    name: n.name,
+    op: n.op,
+    inputs: (n.input ?? []).filter((i) => !i.startsWith('^')),
+    attr: n.attr ?? {},
   }));
   const weights = new Map<string, TfTensor>();
   for (const group of json.weightsManifest) {
-    const bytes = Buffer.concat(group.paths.map((p) => {
-      const shard = shards.get(p);
-      if (shard === undefined) throw new ModelInvalidError(`TF.js model ${source}: weight shard '${p}' is missing`);
-      return shard;
-    }));
+    const bytes = Buffer.concat(
+      group.paths.map((p) => {
+        const shard = shards.get(p);
+        if (shard === undefined) throw new ModelInvalidError(`TF.js model ${source}: weight shard '${p}' is missing`);
+        return shard;
+      }),
+    );
     let offset = 0;
     for (const entry of group.weights) {
       const { tensor, size } = decodeEntry(entry, bytes, offset, source);

@@ -7,7 +7,17 @@
 import type { TfNode, TfTensor } from './tfjs-graph.ts';
 import type { Translator } from './tfjs-to-onnx.ts';
 import {
-  attrInt, attrInts, attrString, attrStrings, broadcastShape, identity, intsOf, NCHW_OF_NHWC, sizeOf, transposeTensor, type TensorValue,
+  attrInt,
+  attrInts,
+  attrString,
+  attrStrings,
+  broadcastShape,
+  identity,
+  intsOf,
+  NCHW_OF_NHWC,
+  sizeOf,
+  transposeTensor,
+  type TensorValue,
 } from './tfjs-values.ts';
 
 type OpTranslator = (t: Translator, node: TfNode) => void;
@@ -23,11 +33,16 @@ function checkNhwc(t: Translator, node: TfNode): void {
 
 /** ONNX pads [top, left, bottom, right] and the output size, TensorFlow's way. */
 function spatial(
-  t: Translator, node: TfNode, size: readonly [number, number], kernel: readonly [number, number],
-  stride: readonly [number, number], dilation: readonly [number, number],
+  t: Translator,
+  node: TfNode,
+  size: readonly [number, number],
+  kernel: readonly [number, number],
+  stride: readonly [number, number],
+  dilation: readonly [number, number],
 ): { pads: number[]; outSize: [number, number] } {
   const padding = attrString(node.attr['padding']) ?? 'VALID';
-  const begin = [0, 0], end = [0, 0];
+  const begin = [0, 0],
+    end = [0, 0];
   if (padding === 'EXPLICIT') {
     const p = attrInts(node.attr['explicit_paddings']) ?? [];
     [begin[0], end[0], begin[1], end[1]] = [p[2] ?? 0, p[3] ?? 0, p[4] ?? 0, p[5] ?? 0];
@@ -40,7 +55,9 @@ function spatial(
       end[d] = total - begin[d]!;
     }
   } else if (padding !== 'VALID') throw t.error(node, `padding ${padding} is not supported`);
-  const outSize = [0, 1].map((d) => Math.floor((size[d]! + begin[d]! + end[d]! - ((kernel[d]! - 1) * dilation[d]! + 1)) / stride[d]!) + 1) as [number, number];
+  const outSize = [0, 1].map(
+    (d) => Math.floor((size[d]! + begin[d]! + end[d]! - ((kernel[d]! - 1) * dilation[d]! + 1)) / stride[d]!) + 1,
+  ) as [number, number];
   return { pads: [begin[0]!, begin[1]!, end[0]!, end[1]!], outSize };
 }
 
@@ -48,10 +65,18 @@ function spatial(
 function activation(t: Translator, node: TfNode, kind: string, x: TensorValue, alpha?: TfTensor): string {
   const hint = `${node.name}/${kind}`;
   switch (kind) {
-    case 'Relu': case 'Sigmoid': case 'Tanh': case 'Elu':
+    case 'Relu':
+    case 'Sigmoid':
+    case 'Tanh':
+    case 'Elu':
       return t.onnx.node(kind, [x.name], {}, hint)[0] as string;
     case 'Relu6':
-      return t.onnx.node('Clip', [x.name, t.onnx.floats(`${hint}/min`, [], Float32Array.of(0)), t.onnx.floats(`${hint}/max`, [], Float32Array.of(6))], {}, hint)[0] as string;
+      return t.onnx.node(
+        'Clip',
+        [x.name, t.onnx.floats(`${hint}/min`, [], Float32Array.of(0)), t.onnx.floats(`${hint}/max`, [], Float32Array.of(6))],
+        {},
+        hint,
+      )[0] as string;
     case 'LeakyRelu': {
       const a = node.attr['leakyrelu_alpha']?.f ?? node.attr['alpha']?.f ?? 0.2;
       return t.onnx.node('LeakyRelu', [x.name], { alpha: { float: a } }, hint)[0] as string;
@@ -122,8 +147,16 @@ function pool(onnxOp: 'MaxPool' | 'AveragePool'): OpTranslator {
     if (onnxOp === 'MaxPool' && pads.some((p) => p > 0)) {
       // TensorFlow's SAME max pool ignores the padding: an explicit -inf Pad says so.
       const [top, left, bottom, right] = pads as [number, number, number, number];
-      input = t.onnx.node('Pad', [x.name, t.onnx.ints(`${node.name}/pads`, [0, 0, top, left, 0, 0, bottom, right]),
-        t.onnx.floats(`${node.name}/-inf`, [], Float32Array.of(-Infinity))], { mode: 'constant' }, `${node.name}/same`)[0] as string;
+      input = t.onnx.node(
+        'Pad',
+        [
+          x.name,
+          t.onnx.ints(`${node.name}/pads`, [0, 0, top, left, 0, 0, bottom, right]),
+          t.onnx.floats(`${node.name}/-inf`, [], Float32Array.of(-Infinity)),
+        ],
+        { mode: 'constant' },
+        `${node.name}/same`,
+      )[0] as string;
     }
     const [name] = t.onnx.node(onnxOp, [input], onnxOp === 'MaxPool' ? attrs : { ...attrs, pads }, node.name);
     out(t, node, name as string, [n, outSize[0], outSize[1], c], NCHW_OF_NHWC);
@@ -140,7 +173,8 @@ function unary(onnxOp: string): OpTranslator {
 function binary(onnxOp: string): OpTranslator {
   return (t, node) => {
     const [ra, rb] = node.inputs as [string, string];
-    const va = t.value(ra, node), vb = t.value(rb, node);
+    const va = t.value(ra, node),
+      vb = t.value(rb, node);
     const shape = broadcastShape(va.kind === 'const' ? va.tensor.shape : va.shape, vb.kind === 'const' ? vb.tensor.shape : vb.shape);
     if (shape === null) throw t.error(node, 'operand shapes do not broadcast');
     // The first image operand decides the layout and the other follows it (constants are laid out to
@@ -148,9 +182,10 @@ function binary(onnxOp: string): OpTranslator {
     const tensors = [va, vb].filter((v): v is TensorValue => v.kind === 'tensor');
     if (tensors.length === 0) throw t.error(node, 'both operands are constants (should have been folded)');
     const perm = tensors.every((v) => v.shape.length === shape.length) ? (tensors[0] as TensorValue).perm : identity(shape.length);
-    const operand = (v: typeof va): string => (v.kind === 'const'
-      ? t.constTensor(v.tensor, shape.length, perm, node).name
-      : t.inLayout(v, v.shape.length === shape.length ? perm : identity(v.shape.length), node).name);
+    const operand = (v: typeof va): string =>
+      v.kind === 'const'
+        ? t.constTensor(v.tensor, shape.length, perm, node).name
+        : t.inLayout(v, v.shape.length === shape.length ? perm : identity(v.shape.length), node).name;
     const [name] = t.onnx.node(onnxOp, [operand(va), operand(vb)], {}, node.name);
     out(t, node, name as string, shape, perm);
   };
@@ -163,14 +198,20 @@ function pad(t: Translator, node: TfNode): void {
   if (mode !== 'CONSTANT' && mode !== 'REFLECT') throw t.error(node, `MirrorPad mode ${mode} is not supported`);
   const pads = [...x.perm.map((a) => p[a * 2]!), ...x.perm.map((a) => p[a * 2 + 1]!)];
   const inputs = [x.name, t.onnx.ints(`${node.name}/pads`, pads)];
-  const value = node.op === 'PadV2' ? t.constant(node.inputs[2] as string, node).data[0] ?? 0 : 0;
+  const value = node.op === 'PadV2' ? (t.constant(node.inputs[2] as string, node).data[0] ?? 0) : 0;
   // onnxruntime's PadFusion folds a Pad whose value is all zero bytes into a following MaxPool's pads,
   // which the pool ignores: wrong when the window's values are negative. -0 pads the same but is not
   // all zero bytes; a Pad before a convolution keeps 0, whose fusion is exact (and faster).
   const guard = value === 0 && mode === 'CONSTANT' && t.feedsMaxPool(node);
   if (node.op === 'PadV2' || guard) inputs.push(t.onnx.floats(`${node.name}/value`, [], Float32Array.of(guard ? -0 : value)));
   const [name] = t.onnx.node('Pad', inputs, { mode: mode === 'REFLECT' ? 'reflect' : 'constant' }, node.name);
-  out(t, node, name as string, x.shape.map((d, a) => d + p[a * 2]! + p[a * 2 + 1]!), x.perm);
+  out(
+    t,
+    node,
+    name as string,
+    x.shape.map((d, a) => d + p[a * 2]! + p[a * 2 + 1]!),
+    x.perm,
+  );
 }
 
 function concat(t: Translator, node: TfNode): void {
@@ -185,13 +226,18 @@ function concat(t: Translator, node: TfNode): void {
   });
   const shape = [...lead.shape];
   shape[axis] = parts.reduce((sum, v) => sum + v.shape[axis]!, 0);
-  const [name] = t.onnx.node('Concat', parts.map((v) => v.name), { axis: lead.perm.indexOf(axis) }, node.name);
+  const [name] = t.onnx.node(
+    'Concat',
+    parts.map((v) => v.name),
+    { axis: lead.perm.indexOf(axis) },
+    node.name,
+  );
   out(t, node, name as string, shape, lead.perm);
 }
 
 function split(t: Translator, node: TfNode): void {
-  const [valueRef, sizesRef, axisRef] = node.op === 'SplitV'
-    ? node.inputs as [string, string, string] : [node.inputs[1] as string, null, node.inputs[0] as string];
+  const [valueRef, sizesRef, axisRef] =
+    node.op === 'SplitV' ? (node.inputs as [string, string, string]) : [node.inputs[1] as string, null, node.inputs[0] as string];
   const x = t.tensor(valueRef, node);
   const rank = x.shape.length;
   const axis = (Number(t.constant(axisRef, node).data[0]) + rank) % rank;
@@ -199,7 +245,13 @@ function split(t: Translator, node: TfNode): void {
   let sizes = sizesRef === null ? new Array<number>(count).fill(x.shape[axis]! / count) : intsOf(t.constant(sizesRef, node));
   const known = sizes.filter((s) => s >= 0).reduce((a, b) => a + b, 0);
   sizes = sizes.map((s) => (s < 0 ? x.shape[axis]! - known : s));
-  const names = t.onnx.node('Split', [x.name, t.onnx.ints(`${node.name}/sizes`, sizes)], { axis: x.perm.indexOf(axis) }, node.name, sizes.length);
+  const names = t.onnx.node(
+    'Split',
+    [x.name, t.onnx.ints(`${node.name}/sizes`, sizes)],
+    { axis: x.perm.indexOf(axis) },
+    node.name,
+    sizes.length,
+  );
   names.forEach((name, k) => {
     const shape = [...x.shape];
     shape[axis] = sizes[k]!;
@@ -233,8 +285,18 @@ function resize(mode: 'linear' | 'nearest'): OpTranslator {
     const [n, , , c] = x.shape as [number, number, number, number];
     const alignCorners = node.attr['align_corners']?.b === true;
     const halfPixel = node.attr['half_pixel_centers']?.b === true;
-    const transform = alignCorners ? 'align_corners' : !halfPixel ? 'asymmetric' : mode === 'linear' ? 'half_pixel' : 'tf_half_pixel_for_nn';
-    const attrs = { mode, coordinate_transformation_mode: transform, ...(mode === 'nearest' ? { nearest_mode: alignCorners ? 'round_prefer_ceil' : 'floor' } : {}) };
+    const transform = alignCorners
+      ? 'align_corners'
+      : !halfPixel
+        ? 'asymmetric'
+        : mode === 'linear'
+          ? 'half_pixel'
+          : 'tf_half_pixel_for_nn';
+    const attrs = {
+      mode,
+      coordinate_transformation_mode: transform,
+      ...(mode === 'nearest' ? { nearest_mode: alignCorners ? 'round_prefer_ceil' : 'floor' } : {}),
+    };
     const [name] = t.onnx.node('Resize', [x.name, '', '', t.onnx.ints(`${node.name}/sizes`, [n, c, oh, ow])], attrs, node.name);
     out(t, node, name as string, [n, oh, ow, c], NCHW_OF_NHWC);
   };
@@ -277,7 +339,11 @@ export const OP_TRANSLATORS: Record<string, OpTranslator> = {
   Squeeze: (t, node) => {
     const x = t.tensor(node.inputs[0] as string, node);
     const axes = (attrInts(node.attr['squeeze_dims']) ?? []).map((a) => (a + x.shape.length) % x.shape.length);
-    reshape(t, node, x.shape.filter((d, a) => (axes.length === 0 ? d !== 1 : !axes.includes(a))));
+    reshape(
+      t,
+      node,
+      x.shape.filter((d, a) => (axes.length === 0 ? d !== 1 : !axes.includes(a))),
+    );
   },
   Transpose: transpose,
   ResizeBilinear: resize('linear'),

@@ -12,7 +12,16 @@ import { foldNode, FOLDABLE } from './tfjs-fold.ts';
 import type { TfGraph, TfNode, TfTensor } from './tfjs-graph.ts';
 import { OP_TRANSLATORS } from './tfjs-ops.ts';
 import {
-  attrShape, constantInLayout, identity, inverse, isIdentity, NCHW_OF_NHWC, permute, samePerm, type TensorValue, type Value,
+  attrShape,
+  constantInLayout,
+  identity,
+  inverse,
+  isIdentity,
+  NCHW_OF_NHWC,
+  permute,
+  samePerm,
+  type TensorValue,
+  type Value,
 } from './tfjs-values.ts';
 
 export interface ConvertOptions {
@@ -30,7 +39,10 @@ export class Translator {
   private readonly values = new Map<string, Value>();
   private readonly consumers = new Map<string, TfNode[]>();
 
-  constructor(readonly source: string, nodes: readonly TfNode[] = []) {
+  constructor(
+    readonly source: string,
+    nodes: readonly TfNode[] = [],
+  ) {
     for (const n of nodes) {
       for (const input of n.inputs) {
         const producer = input.split(':')[0] as string;
@@ -41,8 +53,9 @@ export class Translator {
 
   /** Whether the node's output reaches a MaxPool directly or through ops that emit nothing (Transpose, Identity). */
   feedsMaxPool(node: TfNode): boolean {
-    return (this.consumers.get(node.name) ?? []).some((c) =>
-      c.op === 'MaxPool' || ((c.op === 'Transpose' || c.op === 'Identity') && this.feedsMaxPool(c)));
+    return (this.consumers.get(node.name) ?? []).some(
+      (c) => c.op === 'MaxPool' || ((c.op === 'Transpose' || c.op === 'Identity') && this.feedsMaxPool(c)),
+    );
   }
 
   /** The value of an input reference (`node` or `node:k`). */
@@ -74,7 +87,12 @@ export class Translator {
     if (tensor.dtype !== 'float32') throw this.error(node, `constant of dtype ${tensor.dtype} used as image data`);
     const physical = constantInLayout(tensor, rank, perm);
     const shape = [...new Array<number>(rank - tensor.shape.length).fill(1), ...tensor.shape];
-    return { kind: 'tensor', name: this.onnx.floats(`${node.name}/const`, physical.shape, physical.data as Float32Array), shape, perm: [...perm] };
+    return {
+      kind: 'tensor',
+      name: this.onnx.floats(`${node.name}/const`, physical.shape, physical.data as Float32Array),
+      shape,
+      perm: [...perm],
+    };
   }
 
   /** `v` with its physical layout changed to `perm` (a Transpose when it differs). */

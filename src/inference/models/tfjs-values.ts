@@ -71,7 +71,8 @@ export function broadcastShape(a: readonly number[], b: readonly number[]): numb
   const rank = Math.max(a.length, b.length);
   const out: number[] = [];
   for (let i = 0; i < rank; i++) {
-    const x = a[a.length - rank + i] ?? 1, y = b[b.length - rank + i] ?? 1;
+    const x = a[a.length - rank + i] ?? 1,
+      y = b[b.length - rank + i] ?? 1;
     if (x !== y && x !== 1 && y !== 1) return null;
     out.push(x === 1 ? y : x);
   }
@@ -84,13 +85,17 @@ export function broadcastBinary(a: TfTensor, b: TfTensor, fn: (x: number, y: num
   if (shape === null) throw new Error(`${what}: shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}] do not broadcast`);
   const rank = shape.length;
   const pad = (s: readonly number[]): number[] => [...new Array<number>(rank - s.length).fill(1), ...s];
-  const sa = pad(a.shape), sb = pad(b.shape);
-  const stA = strides(sa).map((s, i) => (sa[i] === 1 ? 0 : s)), stB = strides(sb).map((s, i) => (sb[i] === 1 ? 0 : s));
+  const sa = pad(a.shape),
+    sb = pad(b.shape);
+  const stA = strides(sa).map((s, i) => (sa[i] === 1 ? 0 : s)),
+    stB = strides(sb).map((s, i) => (sb[i] === 1 ? 0 : s));
   const outStrides = strides(shape);
   const count = sizeOf(shape);
   const data = a.dtype === 'float32' || b.dtype === 'float32' ? new Float32Array(count) : new Int32Array(count);
   for (let o = 0; o < count; o++) {
-    let ia = 0, ib = 0, rest = o;
+    let ia = 0,
+      ib = 0,
+      rest = o;
     for (let d = 0; d < rank; d++) {
       const k = Math.floor(rest / (outStrides[d] as number));
       rest -= k * (outStrides[d] as number);

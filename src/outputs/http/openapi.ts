@@ -28,24 +28,37 @@ function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
 function queryParameters(schema: z.ZodType): JsonObject[] {
   const jsonSchema = schemaOf(schema, 'input') as { properties?: Record<string, JsonObject>; required?: string[] };
   return Object.entries(jsonSchema.properties ?? {}).map(([name, property]) => ({
-    name, in: 'query', required: jsonSchema.required?.includes(name) ?? false, schema: property,
+    name,
+    in: 'query',
+    required: jsonSchema.required?.includes(name) ?? false,
+    schema: property,
     ...(typeof property['description'] === 'string' ? { description: property['description'] } : {}),
   }));
 }
 
 function operation(route: Route): JsonObject {
   const pathParameters = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => ({
-    name: match[1], in: 'path', required: true, schema: { type: 'string' },
+    name: match[1],
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
   }));
   const responses: JsonObject = {};
   for (const [status, doc] of Object.entries(route.responses)) {
-    const content = doc.schema !== undefined ? { 'application/json': { schema: schemaOf(doc.schema, 'output') } }
-      : doc.contentType !== undefined ? { [doc.contentType]: { schema: { type: 'string', format: 'binary' } } } : undefined;
+    const content =
+      doc.schema !== undefined
+        ? { 'application/json': { schema: schemaOf(doc.schema, 'output') } }
+        : doc.contentType !== undefined
+          ? { [doc.contentType]: { schema: { type: 'string', format: 'binary' } } }
+          : undefined;
     responses[status] = { description: doc.description, ...(content ? { content } : {}) };
   }
   const errors = new Set([...route.errors, ...(route.access === 'token' ? [401] : []), 500]);
   for (const status of [...errors].sort()) {
-    responses[String(status)] = { description: ERROR_DESCRIPTIONS[status] ?? 'Error.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+    responses[String(status)] = {
+      description: ERROR_DESCRIPTIONS[status] ?? 'Error.',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    };
   }
   const bodySchema = route.bodyDoc ?? route.body;
   return {
@@ -54,7 +67,9 @@ function operation(route: Route): JsonObject {
     tags: [route.tag],
     ...(route.access === 'public' ? { security: [] } : {}),
     parameters: [...pathParameters, ...(route.query !== undefined ? queryParameters(route.query) : [])],
-    ...(bodySchema !== undefined ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(bodySchema, 'input') } } } } : {}),
+    ...(bodySchema !== undefined
+      ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(bodySchema, 'input') } } } }
+      : {}),
     responses,
   };
 }
@@ -85,8 +100,14 @@ export function openApiDocument(routes: readonly Route[], version: string): Json
 export function openApiRoute(routes: readonly Route[], version: string): Route {
   let document: JsonObject | undefined;
   const self: Route = defineRoute({
-    method: 'GET', path: '/api/v1/openapi.json', operationId: 'getOpenApi', summary: 'This document.', tag: 'meta', access: 'public',
-    errors: [], responses: { 200: { description: 'The OpenAPI 3.1 document.' } },
+    method: 'GET',
+    path: '/api/v1/openapi.json',
+    operationId: 'getOpenApi',
+    summary: 'This document.',
+    tag: 'meta',
+    access: 'public',
+    errors: [],
+    responses: { 200: { description: 'The OpenAPI 3.1 document.' } },
     handle: () => {
       document ??= openApiDocument([...routes, self], version);
       return json(200, document);

@@ -51,7 +51,7 @@ export class ResponseHandle {
     const res = this.#res;
     res.cork(() => {
       res.writeStatus(`${reply.status} ${STATUS_CODES[reply.status] ?? ''}`);
-      for (const [name, value] of Object.entries('headers' in reply ? reply.headers ?? {} : {})) res.writeHeader(name, value);
+      for (const [name, value] of Object.entries('headers' in reply ? (reply.headers ?? {}) : {})) res.writeHeader(name, value);
       if ('json' in reply) {
         res.writeHeader('content-type', 'application/json; charset=utf-8');
         res.end(JSON.stringify(reply.json), closeConnection);

@@ -18,10 +18,13 @@ export interface RouteMatch {
 }
 
 function compile(route: Route): CompiledRoute {
-  const segments = route.path.split('/').slice(1).map((segment) => {
-    const param = /^\{(\w+)\}$/.exec(segment)?.[1];
-    return param === undefined ? segment : { name: param };
-  });
+  const segments = route.path
+    .split('/')
+    .slice(1)
+    .map((segment) => {
+      const param = /^\{(\w+)\}$/.exec(segment)?.[1];
+      return param === undefined ? segment : { name: param };
+    });
   return { route, segments };
 }
 

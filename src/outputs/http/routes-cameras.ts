@@ -22,44 +22,82 @@ export function requireCamera(site: SiteControl, id: string) {
 /** POST /cameras/{id}/restart|enable|disable: one camera, no body, the status after. */
 function cameraAction(action: string, summary: string, run: (site: SiteControl, id: string) => Promise<unknown>): Route {
   return defineRoute({
-    method: 'POST', path: `/api/v1/cameras/{id}/${action}`, operationId: `${action}Camera`, summary, tag, access: 'token',
-    responses: { 200: statusDoc }, errors: [400, 404, 413],
+    method: 'POST',
+    path: `/api/v1/cameras/{id}/${action}`,
+    operationId: `${action}Camera`,
+    summary,
+    tag,
+    access: 'token',
+    responses: { 200: statusDoc },
+    errors: [400, 404, 413],
     handle: async ({ site, params }) => json(200, await run(site, params['id'] as string)),
   });
 }
 
 export const cameraRoutes: Route[] = [
   defineRoute({
-    method: 'GET', path: '/api/v1/cameras', operationId: 'listCameras', summary: 'Every camera with its state.', tag, access: 'token',
-    responses: { 200: { description: 'The cameras.', schema: cameraStatusSchema.array() } }, errors: [],
+    method: 'GET',
+    path: '/api/v1/cameras',
+    operationId: 'listCameras',
+    summary: 'Every camera with its state.',
+    tag,
+    access: 'token',
+    responses: { 200: { description: 'The cameras.', schema: cameraStatusSchema.array() } },
+    errors: [],
     handle: ({ site }) => json(200, site.cameras()),
   }),
   defineRoute({
-    method: 'POST', path: '/api/v1/cameras', operationId: 'addCamera', summary: 'Add a camera and start it (when enabled).', tag,
-    access: 'token', body: cameraBodySchema, bodyDoc: cameraSchema,
-    responses: { 201: { description: 'The camera was added; Location names it.', schema: cameraStatusSchema } }, errors: [400, 409, 413],
+    method: 'POST',
+    path: '/api/v1/cameras',
+    operationId: 'addCamera',
+    summary: 'Add a camera and start it (when enabled).',
+    tag,
+    access: 'token',
+    body: cameraBodySchema,
+    bodyDoc: cameraSchema,
+    responses: { 201: { description: 'The camera was added; Location names it.', schema: cameraStatusSchema } },
+    errors: [400, 409, 413],
     handle: async ({ site, body }) => {
       const camera = await site.addCamera(body);
       return json(201, camera, { location: `/api/v1/cameras/${encodeURIComponent(camera.id)}` });
     },
   }),
   defineRoute({
-    method: 'GET', path: '/api/v1/cameras/{id}', operationId: 'getCamera', summary: 'One camera: status and config entry.', tag,
-    access: 'token', responses: { 200: { description: 'The camera.', schema: cameraDetailSchema } }, errors: [404],
+    method: 'GET',
+    path: '/api/v1/cameras/{id}',
+    operationId: 'getCamera',
+    summary: 'One camera: status and config entry.',
+    tag,
+    access: 'token',
+    responses: { 200: { description: 'The camera.', schema: cameraDetailSchema } },
+    errors: [404],
     handle: ({ site, params }) => {
       const camera = requireCamera(site, params['id'] as string);
       return json(200, { ...camera, config: site.cameraConfig(camera.id) });
     },
   }),
   defineRoute({
-    method: 'PUT', path: '/api/v1/cameras/{id}', operationId: 'updateCamera',
-    summary: "Replace a camera's config entry; only that camera restarts (an analysis-only change keeps ffmpeg running).", tag,
-    access: 'token', body: cameraBodySchema, bodyDoc: cameraSchema, responses: { 200: statusDoc }, errors: [400, 404, 409, 413],
+    method: 'PUT',
+    path: '/api/v1/cameras/{id}',
+    operationId: 'updateCamera',
+    summary: "Replace a camera's config entry; only that camera restarts (an analysis-only change keeps ffmpeg running).",
+    tag,
+    access: 'token',
+    body: cameraBodySchema,
+    bodyDoc: cameraSchema,
+    responses: { 200: statusDoc },
+    errors: [400, 404, 409, 413],
     handle: async ({ site, params, body }) => json(200, await site.updateCamera(params['id'] as string, body)),
   }),
   defineRoute({
-    method: 'DELETE', path: '/api/v1/cameras/{id}', operationId: 'removeCamera', summary: 'Stop a camera and remove it.', tag,
-    access: 'token', responses: { 204: { description: 'Removed.' } }, errors: [400, 404, 413],
+    method: 'DELETE',
+    path: '/api/v1/cameras/{id}',
+    operationId: 'removeCamera',
+    summary: 'Stop a camera and remove it.',
+    tag,
+    access: 'token',
+    responses: { 204: { description: 'Removed.' } },
+    errors: [400, 404, 413],
     handle: async ({ site, params }) => {
       await site.removeCamera(params['id'] as string);
       return { status: 204 };

@@ -19,7 +19,8 @@ const tag = 'compat';
 const legacyIdSchema = z.union([cameraIdSchema, z.number().int().min(0).transform(String)]);
 
 const startBodySchema = z.strictObject({ rtsp_link: streamUrlSchema, camera_id: legacyIdSchema });
-const stopBodySchema = z.strictObject({ camera_id: legacyIdSchema.optional(), worker_id: legacyIdSchema.optional() })
+const stopBodySchema = z
+  .strictObject({ camera_id: legacyIdSchema.optional(), worker_id: legacyIdSchema.optional() })
   .refine((body) => body.camera_id !== undefined || body.worker_id !== undefined, { message: 'expected camera_id or worker_id' });
 
 const legacyCameraSchema = z.object({
@@ -34,15 +35,25 @@ const startReplySchema = legacyCameraSchema.extend({ created: z.boolean().descri
 
 function legacy(camera: CameraStatus) {
   return {
-    camera_id: camera.id, worker_id: camera.id, rtsp_link: maskUrl(camera.url), status: camera.state,
-    running: camera.streaming, fps: camera.inputFps,
+    camera_id: camera.id,
+    worker_id: camera.id,
+    rtsp_link: maskUrl(camera.url),
+    status: camera.state,
+    running: camera.streaming,
+    fps: camera.inputFps,
   };
 }
 
 export const compatRoutes: Route[] = [
   defineRoute({
-    method: 'POST', path: '/camera/start', operationId: 'compatStartCamera', summary: 'Add (with defaults) or start a camera.', tag,
-    access: 'token', body: startBodySchema, responses: { 200: { description: 'The camera.', schema: startReplySchema } },
+    method: 'POST',
+    path: '/camera/start',
+    operationId: 'compatStartCamera',
+    summary: 'Add (with defaults) or start a camera.',
+    tag,
+    access: 'token',
+    body: startBodySchema,
+    responses: { 200: { description: 'The camera.', schema: startReplySchema } },
     errors: [400, 409, 413],
     handle: async ({ site, body }) => {
       const known = site.camera(body.camera_id);
@@ -57,8 +68,14 @@ export const compatRoutes: Route[] = [
     },
   }),
   defineRoute({
-    method: 'POST', path: '/camera/stop', operationId: 'compatStopCamera', summary: "Stop a camera's stream (config unchanged).", tag,
-    access: 'token', body: stopBodySchema, responses: { 200: { description: 'The camera.', schema: legacyCameraSchema } },
+    method: 'POST',
+    path: '/camera/stop',
+    operationId: 'compatStopCamera',
+    summary: "Stop a camera's stream (config unchanged).",
+    tag,
+    access: 'token',
+    body: stopBodySchema,
+    responses: { 200: { description: 'The camera.', schema: legacyCameraSchema } },
     errors: [400, 404, 413],
     handle: async ({ site, body }) => {
       const id = requireCamera(site, (body.camera_id ?? body.worker_id) as string).id;
@@ -66,8 +83,14 @@ export const compatRoutes: Route[] = [
     },
   }),
   defineRoute({
-    method: 'GET', path: '/camera/status', operationId: 'compatCameraStatus', summary: 'Every camera in the old format.', tag,
-    access: 'token', errors: [], responses: { 200: { description: 'The cameras.', schema: z.object({ cameras: z.array(legacyCameraSchema) }) } },
+    method: 'GET',
+    path: '/camera/status',
+    operationId: 'compatCameraStatus',
+    summary: 'Every camera in the old format.',
+    tag,
+    access: 'token',
+    errors: [],
+    responses: { 200: { description: 'The cameras.', schema: z.object({ cameras: z.array(legacyCameraSchema) }) } },
     handle: ({ site }) => json(200, { cameras: site.cameras().map(legacy) }),
   }),
 ];

@@ -8,8 +8,15 @@ const tag = 'events';
 
 export const eventRoutes: Route[] = [
   defineRoute({
-    method: 'GET', path: '/api/v1/events', operationId: 'listEvents', summary: 'Recent events, newest first.', tag, access: 'token',
-    query: eventQuerySchema, responses: { 200: { description: 'The events.', schema: detectionEventSchema.array() } }, errors: [400],
+    method: 'GET',
+    path: '/api/v1/events',
+    operationId: 'listEvents',
+    summary: 'Recent events, newest first.',
+    tag,
+    access: 'token',
+    query: eventQuerySchema,
+    responses: { 200: { description: 'The events.', schema: detectionEventSchema.array() } },
+    errors: [400],
     handle: ({ site, query }) => {
       const filter: EventQuery = { limit: query.limit ?? 100 };
       if (query.camera !== undefined) filter.camera = query.camera;
@@ -19,9 +26,14 @@ export const eventRoutes: Route[] = [
     },
   }),
   defineRoute({
-    method: 'GET', path: '/api/v1/events/{id}/snapshot.jpg', operationId: 'getEventSnapshot',
-    summary: "The event's best-shot JPEG.", tag, access: 'token',
-    responses: { 200: { description: 'The JPEG.', contentType: 'image/jpeg' } }, errors: [404],
+    method: 'GET',
+    path: '/api/v1/events/{id}/snapshot.jpg',
+    operationId: 'getEventSnapshot',
+    summary: "The event's best-shot JPEG.",
+    tag,
+    access: 'token',
+    responses: { 200: { description: 'The JPEG.', contentType: 'image/jpeg' } },
+    errors: [404],
     handle: async ({ site, params }) => {
       const jpeg = await site.snapshot(params['id'] as string);
       if (jpeg === null) throw new RequestError('E_NOT_FOUND', 'No snapshot for this event (it has none, or it was evicted)');

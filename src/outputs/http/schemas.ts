@@ -25,7 +25,9 @@ export const cameraStatusSchema = z.object({
   tags: z.array(z.string()),
   reconnects: z.number().int(),
   lastError: z.object({ kind: z.string(), message: z.string() }).nullable(),
-  stream: z.object({ codec: z.string().nullable(), width: z.number().nullable(), height: z.number().nullable(), fps: z.number().nullable() }).nullable(),
+  stream: z
+    .object({ codec: z.string().nullable(), width: z.number().nullable(), height: z.number().nullable(), fps: z.number().nullable() })
+    .nullable(),
   inputFps: z.number(),
   analysedFps: z.number(),
 }) satisfies z.ZodType<CameraStatus>;
@@ -52,13 +54,22 @@ export const cameraMetricsSchema = z.object({
   backgroundResets: z.number().int(),
   errors: z.number().int(),
   reconnects: z.number().int(),
-  latency: z.object(Object.fromEntries(STAGE_NAMES.map((name) => [name, stageLatencySchema])) as Record<(typeof STAGE_NAMES)[number], typeof stageLatencySchema>),
+  latency: z.object(
+    Object.fromEntries(STAGE_NAMES.map((name) => [name, stageLatencySchema])) as Record<
+      (typeof STAGE_NAMES)[number],
+      typeof stageLatencySchema
+    >,
+  ),
 }) satisfies z.ZodType<CameraMetrics>;
 
 const faceSchema = z.object({
   box: rectSchema,
   score: z.number(),
-  keypoints: z.array(z.object({ x: z.number(), y: z.number() })).describe('Landmarks, frame pixels, in the face detector\'s order (BlazeFace, the face cascade: right eye, left eye, nose, mouth, right ear, left ear).'),
+  keypoints: z
+    .array(z.object({ x: z.number(), y: z.number() }))
+    .describe(
+      "Landmarks, frame pixels, in the face detector's order (BlazeFace, the face cascade: right eye, left eye, nose, mouth, right ear, left ear).",
+    ),
 });
 
 export const detectionEventSchema = z.object({
@@ -70,12 +81,21 @@ export const detectionEventSchema = z.object({
   trackId: z.number().int(),
   startMs: z.number(),
   endMs: z.number().nullable(),
-  bestShot: z.object({
-    quality: z.number(), score: z.number(), sharpness: z.number(), brightness: z.number(), box: rectSchema,
-    region: rectSchema.describe('What the JPEG shows, frame pixels: subtract its x, y to place box, face and keypoints in the picture.'),
-    truncated: z.boolean(), occlusion: z.number(), face: faceSchema.nullable(), timeMs: z.number(),
-    jpeg: z.string().nullable(),
-  }).nullable(),
+  bestShot: z
+    .object({
+      quality: z.number(),
+      score: z.number(),
+      sharpness: z.number(),
+      brightness: z.number(),
+      box: rectSchema,
+      region: rectSchema.describe('What the JPEG shows, frame pixels: subtract its x, y to place box, face and keypoints in the picture.'),
+      truncated: z.boolean(),
+      occlusion: z.number(),
+      face: faceSchema.nullable(),
+      timeMs: z.number(),
+      jpeg: z.string().nullable(),
+    })
+    .nullable(),
   zones: z.array(z.string()),
   face: faceSchema.nullable().describe('The face in the best shot, null when it has none.'),
 }) satisfies z.ZodType<DetectionEvent>;
@@ -86,7 +106,11 @@ export const healthReportSchema = z.object({
   streams: z.object({ online: z.number().int(), total: z.number().int(), enabled: z.number().int() }),
   inference: z.object({ backend: z.string(), degraded: z.boolean(), atCapacity: z.boolean(), reason: z.string().nullable() }),
   system: z.object({
-    rssBytes: z.number(), heapUsedBytes: z.number(), loadAverage1m: z.number(), cores: z.number().int(), diskFreeBytes: z.number().nullable(),
+    rssBytes: z.number(),
+    heapUsedBytes: z.number(),
+    loadAverage1m: z.number(),
+    cores: z.number().int(),
+    diskFreeBytes: z.number().nullable(),
   }),
   cameras: z.array(z.object({ id: z.string(), state: cameraStateSchema, health: healthLevelSchema })),
   uptimeMs: z.number(),
@@ -117,7 +141,11 @@ export const errorBodySchema = z.object({
 
 /** A whole number in a query string (z.coerce would turn `abc` into NaN and `''` into 0). */
 function queryInteger(min: number, max: number) {
-  return z.string().regex(/^\d{1,15}$/, 'expected a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
+  return z
+    .string()
+    .regex(/^\d{1,15}$/, 'expected a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
 }
 
 /** GET /events: every parameter optional; unknown parameters are refused (400). */
@@ -135,5 +163,6 @@ export const eventQuerySchema = z.strictObject({
  * never sees, instead of an unknown key it refuses.
  */
 export const cameraBodySchema = z.custom<Record<string, unknown>>(
-  (value) => typeof value === 'object' && value !== null && !Array.isArray(value), { message: 'expected a camera object' },
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+  { message: 'expected a camera object' },
 );

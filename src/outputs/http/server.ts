@@ -70,8 +70,11 @@ interface RequestFacts {
 function factsOf(req: HttpRequest): RequestFacts {
   const contentLength = req.getHeader('content-length');
   return {
-    method: req.getCaseSensitiveMethod().toUpperCase(), path: req.getUrl(), query: req.getQuery() ?? '',
-    authorization: req.getHeader('authorization'), contentLength,
+    method: req.getCaseSensitiveMethod().toUpperCase(),
+    path: req.getUrl(),
+    query: req.getQuery() ?? '',
+    authorization: req.getHeader('authorization'),
+    contentLength,
     // Any method may carry one (a GET with a body too): it is read, or the connection closed after the answer.
     mayHaveBody: (contentLength !== '' && contentLength !== '0') || req.getHeader('transfer-encoding') !== '',
   };
@@ -110,21 +113,30 @@ class Api {
         this.#run(response, facts, route, params, undefined)?.catch(fail);
         return;
       }
-      readBody(response, facts.contentLength, this.#bodyLimit).then((raw) => {
-        bodyRead = true;
-        return this.#run(response, facts, route, params, parseJson(raw));
-      }).catch(fail);
+      readBody(response, facts.contentLength, this.#bodyLimit)
+        .then((raw) => {
+          bodyRead = true;
+          return this.#run(response, facts, route, params, parseJson(raw));
+        })
+        .catch(fail);
     } catch (error) {
       fail(error);
     }
   }
 
   /** Validates, runs the handler and sends its reply; a promise only when the handler is async. */
-  #run(response: ResponseHandle, facts: RequestFacts, route: Route, params: Record<string, string>, input: unknown): Promise<void> | undefined {
+  #run(
+    response: ResponseHandle,
+    facts: RequestFacts,
+    route: Route,
+    params: Record<string, string>,
+    input: unknown,
+  ): Promise<void> | undefined {
     if (response.finished) return undefined;
     let body = input;
     if (route.body !== undefined) body = validate(route.body, input, 'request body');
-    else if (input !== undefined && !isEmptyObject(input)) throw new RequestError('E_BAD_REQUEST', 'This endpoint takes no body', ['(root): expected no body']);
+    else if (input !== undefined && !isEmptyObject(input))
+      throw new RequestError('E_BAD_REQUEST', 'This endpoint takes no body', ['(root): expected no body']);
     const query = route.query !== undefined ? validate(route.query, Object.fromEntries(new URLSearchParams(facts.query)), 'query') : {};
     const reply = route.handle({ ...this.#deps, params, body, query });
     if (reply instanceof Promise) return reply.then((answer) => this.#send(response, facts, answer));
@@ -141,7 +153,11 @@ class Api {
     if (response.finished) return;
     const mapped = mapError(error);
     if (mapped.internal) this.#log.error({ err: error, method: facts.method, path: facts.path }, 'api request failed');
-    else this.#log.debug({ method: facts.method, path: facts.path, status: mapped.status, code: mapped.body.error.code }, 'api request refused');
+    else
+      this.#log.debug(
+        { method: facts.method, path: facts.path, status: mapped.status, code: mapped.body.error.code },
+        'api request refused',
+      );
     const headers: Record<string, string> = error instanceof MethodNotAllowedError ? { allow: error.allowed.join(', ') } : {};
     if (mapped.status === 401) headers['www-authenticate'] = 'Bearer realm="panoptes"';
     // An unread body would be parsed as the next request on this connection: close it instead.
@@ -157,7 +173,8 @@ function listen(app: TemplatedApp, host: string, port: number): Promise<number> 
   const { us_socket_local_port: localPort } = uws().uws;
   return new Promise((resolve, reject) => {
     app.listen(host, port, (socket) => {
-      if (socket === false) reject(new Error(`The HTTP server could not listen on ${host}:${port} (in use or not allowed); set http.host / http.port`));
+      if (socket === false)
+        reject(new Error(`The HTTP server could not listen on ${host}:${port} (in use or not allowed); set http.host / http.port`));
       else resolve(localPort(socket as never));
     });
   });
@@ -169,7 +186,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   log.info({ file: loaded.file }, `uWebSockets.js ${loaded.version} native build loaded`);
   const tokens = new TokenCheck(options.tokens);
   if (!tokens.required && !isLoopback(options.host)) {
-    log.warn({ host: options.host }, 'http.tokens is empty and the API listens beyond loopback: anyone who can reach it can control cameras');
+    log.warn(
+      { host: options.host },
+      'http.tokens is empty and the API listens beyond loopback: anyone who can reach it can control cameras',
+    );
   }
   const app = loaded.uws.App();
   const liveFeed = new LiveFeed(app, { ...options.liveFeed, site: options.site, tokens, logger: log });

@@ -36,7 +36,11 @@ export function statusOf(code: string): number | undefined {
 export function mapError(error: unknown): MappedError {
   const status = error instanceof PanoptesError ? statusOf(error.code) : undefined;
   if (!(error instanceof PanoptesError) || status === undefined || status === 500) {
-    return { status: 500, internal: true, body: { error: { code: 'E_INTERNAL', message: 'Internal error; the gateway log has the cause' } } };
+    return {
+      status: 500,
+      internal: true,
+      body: { error: { code: 'E_INTERNAL', message: 'Internal error; the gateway log has the cause' } },
+    };
   }
   const problems = error instanceof RequestError || error instanceof ConfigError ? [...error.problems] : [];
   // ConfigError's message repeats the problems after a file-oriented preamble; an API client wants them as a list.

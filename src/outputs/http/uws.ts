@@ -59,16 +59,20 @@ export function loadUws(env: NodeJS.ProcessEnv = process.env): LoadedUws {
       }
     }
   }
-  const shipped = Object.entries(SHIPPED_ABIS).map(([abi, node]) => `${node} (ABI ${abi})`).join(', ');
-  throw new UwsLoadError([
-    `Could not load the native uWebSockets.js build for ${process.platform}-${process.arch}, Node ${process.versions.node} (ABI ${process.versions.modules}).`,
-    ...failures.map((failure) => `- ${failure}`),
-    'Possible solutions:',
-    `- Run a Node.js this release ships binaries for: ${shipped}; Panoptes supports Node 20`,
-    '- On Linux x64 the binary needs glibc 2.27 or newer (ldd --version); Alpine/musl is not supported',
-    '- Reinstall dependencies: rm -rf node_modules/uWebSockets.js && npm install',
-    '- If PANOPTES_UWS is set, point it at an existing uws_*.node or unset it',
-  ].join('\n'));
+  const shipped = Object.entries(SHIPPED_ABIS)
+    .map(([abi, node]) => `${node} (ABI ${abi})`)
+    .join(', ');
+  throw new UwsLoadError(
+    [
+      `Could not load the native uWebSockets.js build for ${process.platform}-${process.arch}, Node ${process.versions.node} (ABI ${process.versions.modules}).`,
+      ...failures.map((failure) => `- ${failure}`),
+      'Possible solutions:',
+      `- Run a Node.js this release ships binaries for: ${shipped}; Panoptes supports Node 20`,
+      '- On Linux x64 the binary needs glibc 2.27 or newer (ldd --version); Alpine/musl is not supported',
+      '- Reinstall dependencies: rm -rf node_modules/uWebSockets.js && npm install',
+      '- If PANOPTES_UWS is set, point it at an existing uws_*.node or unset it',
+    ].join('\n'),
+  );
 }
 
 let loaded: LoadedUws | undefined;

@@ -32,7 +32,10 @@ function clear<L extends string>(metric: Counter<L> | Gauge<L>, spec: FamilySpec
 /** A counter holding the source's running totals (reset and refilled on each scrape). */
 export function counterFamily<L extends string>(spec: FamilySpec<L>, read: () => Iterable<Sample<L>>): Counter<L> {
   return new Counter<L>({
-    name: spec.name, help: spec.help, labelNames: spec.labelNames, registers: [spec.registry],
+    name: spec.name,
+    help: spec.help,
+    labelNames: spec.labelNames,
+    registers: [spec.registry],
     collect() {
       clear(this, spec);
       // Totals are copied, not added up here: the sources keep them for the life of the process (a
@@ -44,7 +47,10 @@ export function counterFamily<L extends string>(spec: FamilySpec<L>, read: () =>
 
 export function gaugeFamily<L extends string>(spec: FamilySpec<L>, read: () => Iterable<Sample<L>>): Gauge<L> {
   return new Gauge<L>({
-    name: spec.name, help: spec.help, labelNames: spec.labelNames, registers: [spec.registry],
+    name: spec.name,
+    help: spec.help,
+    labelNames: spec.labelNames,
+    registers: [spec.registry],
     collect() {
       clear(this, spec);
       for (const s of read()) this.set(s.labels, s.value);
@@ -57,7 +63,9 @@ export const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'open', 'half_
 
 /** Samples of a StateSet: one series a possible state, 1 for the current one and 0 for the others. */
 export function stateSetSamples<L extends string>(
-  labels: Record<Exclude<L, 'state'>, string>, states: readonly string[], current: string,
+  labels: Record<Exclude<L, 'state'>, string>,
+  states: readonly string[],
+  current: string,
 ): Array<Sample<L>> {
   return states.map((state) => ({ labels: { ...labels, state } as Record<L, string>, value: state === current ? 1 : 0 }));
 }

@@ -24,7 +24,9 @@ export function oncePerScrape<T>(read: () => T): () => T {
   return () => {
     if (cached === null) {
       cached = { value: read() };
-      queueMicrotask(() => { cached = null; });
+      queueMicrotask(() => {
+        cached = null;
+      });
     }
     return cached.value;
   };
@@ -35,11 +37,15 @@ export function createMetrics(sources: MetricsSources, options: MetricsOptions =
   if (options.defaultMetrics ?? true) {
     collectDefaultMetrics({ register: registry });
     // Gauges named like counters (promtool flags them); each is the sum of its nodejs_active_* gauge by type.
-    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
+      registry.removeSingleMetric(name);
   }
   const cameras = oncePerScrape(() => sources.cameras());
   registerCameraMetrics(registry, cameras);
-  registerInferenceMetrics(registry, oncePerScrape(() => sources.inference()));
+  registerInferenceMetrics(
+    registry,
+    oncePerScrape(() => sources.inference()),
+  );
   registerOutputMetrics(registry, {
     decisions: oncePerScrape(() => sources.decisions()),
     detections: oncePerScrape(() => sources.detections()),

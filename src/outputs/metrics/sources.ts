@@ -38,7 +38,10 @@ export interface InferenceQueueSample {
 }
 
 export interface InferenceSample {
-  pool: Pick<InferencePoolStats, 'backend' | 'counters' | 'breaker' | 'degraded' | 'utilization' | 'queueWaitMs' | 'runMs' | 'captureToResultMs'>;
+  pool: Pick<
+    InferencePoolStats,
+    'backend' | 'counters' | 'breaker' | 'degraded' | 'utilization' | 'queueWaitMs' | 'runMs' | 'captureToResultMs'
+  >;
   atCapacity: boolean;
   queues: InferenceQueueSample[];
 }

@@ -93,7 +93,8 @@ export class MqttControl {
       if (topic.problem !== null) throw new MqttControlInvalidError(topic.problem);
       if (bodyError !== null) throw bodyError;
       // A retained request would run again on every reconnect of the gateway.
-      if (message.retain) throw new MqttControlInvalidError('retained control messages are not executed; publish requests with retain false');
+      if (message.retain)
+        throw new MqttControlInvalidError('retained control messages are not executed; publish requests with retain false');
       await this.#execute(topic.camera, topic.action, body);
       reply.ok = true;
       this.#handled += 1;
@@ -135,16 +136,23 @@ function parseTopic(prefix: string, topic: string): ParsedTopic {
   const levels = topic.slice(prefix.length).split('/');
   const [cameraLevel = '', actionLevel = ''] = levels;
   const camera = cameraIdSchema.safeParse(cameraLevel).success ? cameraLevel : null;
-  const action = (CONTROL_ACTIONS as readonly string[]).includes(actionLevel) ? actionLevel as ControlAction : null;
-  if (levels.length !== 2) return { camera, action, problem: 'expected a topic <prefix>/control/cameras/<camera>/<restart|config> with exactly two levels after cameras/' };
-  if (camera === null) return { camera, action, problem: 'the camera level of the topic is not a camera id (lower-case letters, digits, - or _, at most 64)' };
+  const action = (CONTROL_ACTIONS as readonly string[]).includes(actionLevel) ? (actionLevel as ControlAction) : null;
+  if (levels.length !== 2)
+    return {
+      camera,
+      action,
+      problem: 'expected a topic <prefix>/control/cameras/<camera>/<restart|config> with exactly two levels after cameras/',
+    };
+  if (camera === null)
+    return { camera, action, problem: 'the camera level of the topic is not a camera id (lower-case letters, digits, - or _, at most 64)' };
   if (action === null) return { camera, action, problem: `unknown control action; expected one of ${CONTROL_ACTIONS.join(', ')}` };
   return { camera, action, problem: null };
 }
 
 /** Null for an empty payload; a JSON object otherwise (anything else throws MqttControlInvalidError). */
 function parseBody(payload: Buffer): Record<string, unknown> | null {
-  if (payload.length > MAX_CONTROL_PAYLOAD_BYTES) throw new MqttControlInvalidError(`the payload is larger than ${MAX_CONTROL_PAYLOAD_BYTES} bytes`);
+  if (payload.length > MAX_CONTROL_PAYLOAD_BYTES)
+    throw new MqttControlInvalidError(`the payload is larger than ${MAX_CONTROL_PAYLOAD_BYTES} bytes`);
   const text = payload.toString('utf8');
   if (text.trim() === '') return null;
   let value: unknown;

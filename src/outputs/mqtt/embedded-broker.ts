@@ -44,7 +44,8 @@ function authenticator(credentials: BrokerCredentials) {
     if (password === undefined) return false;
     const given = password.toString('utf8');
     const byToken = tokens.required && tokens.accepts(given);
-    const byUser = userPassword !== undefined && userPassword.accepts(given) && (user?.username === undefined || user.username === username);
+    const byUser =
+      userPassword !== undefined && userPassword.accepts(given) && (user?.username === undefined || user.username === username);
     return byToken || byUser;
   };
 }
@@ -62,19 +63,30 @@ export interface PrivateTopics {
   clientId: string;
 }
 
-export async function startEmbeddedBroker(port: number, credentials?: BrokerCredentials, privateTopics?: PrivateTopics): Promise<EmbeddedBroker> {
+export async function startEmbeddedBroker(
+  port: number,
+  credentials?: BrokerCredentials,
+  privateTopics?: PrivateTopics,
+): Promise<EmbeddedBroker> {
   const accepts = requiresCredentials(credentials) ? authenticator(credentials as BrokerCredentials) : undefined;
   const aedes = await Aedes.createBroker({
-    ...(accepts === undefined ? {} : {
-      authenticate: (_client, username, password, done) => {
-        if (accepts(username, password)) return done(null, true);
-        const refused = Object.assign(new Error('bad user name or password'), { returnCode: BAD_USERNAME_OR_PASSWORD }) as AuthenticateError;
-        return done(refused, false);
-      },
-    }),
-    ...(privateTopics === undefined ? {} : {
-      authorizeForward: (client, packet) => (packet.topic.startsWith(privateTopics.prefix) && client.id !== privateTopics.clientId ? null : packet),
-    }),
+    ...(accepts === undefined
+      ? {}
+      : {
+          authenticate: (_client, username, password, done) => {
+            if (accepts(username, password)) return done(null, true);
+            const refused = Object.assign(new Error('bad user name or password'), {
+              returnCode: BAD_USERNAME_OR_PASSWORD,
+            }) as AuthenticateError;
+            return done(refused, false);
+          },
+        }),
+    ...(privateTopics === undefined
+      ? {}
+      : {
+          authorizeForward: (client, packet) =>
+            packet.topic.startsWith(privateTopics.prefix) && client.id !== privateTopics.clientId ? null : packet,
+        }),
   });
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {

@@ -19,7 +19,13 @@ export const BYPASS_REASONS = ['disk_full', 'read_only', 'permission_denied', 'i
 export type BypassReason = (typeof BYPASS_REASONS)[number];
 
 const REASON_BY_ERRNO: Readonly<Record<string, BypassReason>> = {
-  ENOSPC: 'disk_full', EDQUOT: 'disk_full', EFBIG: 'disk_full', EROFS: 'read_only', EACCES: 'permission_denied', EPERM: 'permission_denied', EIO: 'io_error',
+  ENOSPC: 'disk_full',
+  EDQUOT: 'disk_full',
+  EFBIG: 'disk_full',
+  EROFS: 'read_only',
+  EACCES: 'permission_denied',
+  EPERM: 'permission_denied',
+  EIO: 'io_error',
 };
 
 /** The failure that put the outbox in its memory-only mode. */

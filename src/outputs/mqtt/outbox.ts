@@ -32,8 +32,17 @@ import path from 'node:path';
 import { makeDirectory } from '../../config/directories.ts';
 import { MqttOutboxError } from '../../errors.ts';
 import {
-  BYPASS_REASONS, diskFailure, outboxProblem, probeWritable, removeQuietly, replayFile, syncDirectory, writeAll,
-  type BypassReason, type DiskFailure, type OutboxRecord,
+  BYPASS_REASONS,
+  diskFailure,
+  outboxProblem,
+  probeWritable,
+  removeQuietly,
+  replayFile,
+  syncDirectory,
+  writeAll,
+  type BypassReason,
+  type DiskFailure,
+  type OutboxRecord,
 } from './outbox-file.ts';
 
 export { BYPASS_REASONS, outboxProblem, type BypassReason, type DiskFailure, type OutboxRecord };

@@ -110,7 +110,9 @@ export class MqttOutput implements EventPublisher {
   async start(): Promise<void> {
     const { config, site } = this.#options;
     this.#outbox = Outbox.open({
-      dir: config.outbox.dir, maxEvents: config.outbox.maxEvents, retryMs: this.#options.outboxRetryMs ?? 5_000,
+      dir: config.outbox.dir,
+      maxEvents: config.outbox.maxEvents,
+      retryMs: this.#options.outboxRetryMs ?? 5_000,
       onDiskChange: (failure) => this.#onOutboxDisk(failure),
     });
     this.#cleanups.push(site.addHealthCheck(() => outboxProblem(config.outbox.dir, this.#outbox?.degraded ?? null)));
@@ -125,7 +127,10 @@ export class MqttOutput implements EventPublisher {
         ...(config.password === undefined ? {} : { user: { username: config.username?.reveal(), password: config.password } }),
       };
       try {
-        this.#broker = await startEmbeddedBroker(config.embeddedPort, credentials, { prefix: this.topics.controlCamerasPrefix, clientId: config.clientId });
+        this.#broker = await startEmbeddedBroker(config.embeddedPort, credentials, {
+          prefix: this.topics.controlCamerasPrefix,
+          clientId: config.clientId,
+        });
       } catch (error) {
         this.#outbox.close();
         throw error;
@@ -149,12 +154,24 @@ export class MqttOutput implements EventPublisher {
     });
     this.#client = client;
     this.#control = new MqttControl({ client, topics: this.topics, site, log: this.#log });
-    client.on('connect', this.#guard.wrap('connect', () => this.#onConnect()));
-    client.on('close', this.#guard.wrap('close', () => this.#onClose()));
-    client.on('error', this.#guard.wrap('error', (error: Error) => this.#onError(error)));
-    client.on('message', this.#guard.wrap('message', (topic: string, payload: Buffer, packet: { retain: boolean }) => {
-      this.#control?.receive({ topic, payload, retain: packet.retain }).catch((error: unknown) => this.#guard.failed('message', error));
-    }));
+    client.on(
+      'connect',
+      this.#guard.wrap('connect', () => this.#onConnect()),
+    );
+    client.on(
+      'close',
+      this.#guard.wrap('close', () => this.#onClose()),
+    );
+    client.on(
+      'error',
+      this.#guard.wrap('error', (error: Error) => this.#onError(error)),
+    );
+    client.on(
+      'message',
+      this.#guard.wrap('message', (topic: string, payload: Buffer, packet: { retain: boolean }) => {
+        this.#control?.receive({ topic, payload, retain: packet.retain }).catch((error: unknown) => this.#guard.failed('message', error));
+      }),
+    );
     client.subscribe(this.topics.controlSubscription, { qos: 1 });
     this.#cleanups.push(
       site.onEvent((message) => this.publish(message)),
@@ -177,13 +194,20 @@ export class MqttOutput implements EventPublisher {
       outbox.append(this.topics.alerts, (seq) => eventPayload(seq, message));
     }
     const dropped = outbox.stats().droppedOldest - before;
-    if (dropped > 0) this.#log.warn({ dropped, maxEvents: this.#options.config.outbox.maxEvents }, 'mqtt outbox full: oldest events dropped');
+    if (dropped > 0)
+      this.#log.warn({ dropped, maxEvents: this.#options.config.outbox.maxEvents }, 'mqtt outbox full: oldest events dropped');
     this.#pump();
   }
 
   stats(): MqttOutputStats {
     const outbox = this.#outbox?.stats() ?? {
-      depth: 0, appended: 0, acked: 0, droppedOldest: 0, corruptLines: 0, recovered: 0, degraded: null,
+      depth: 0,
+      appended: 0,
+      acked: 0,
+      droppedOldest: 0,
+      corruptLines: 0,
+      recovered: 0,
+      degraded: null,
       bypassed: { disk_full: 0, read_only: 0, permission_denied: 0, io_error: 0, other: 0 },
     };
     return {
@@ -239,7 +263,10 @@ export class MqttOutput implements EventPublisher {
   #onClose(): void {
     if (this.#stopping || this.#outageLogged) return;
     this.#outageLogged = true;
-    this.#log.warn({ broker: this.brokerUrl, pending: this.#outbox?.depth ?? 0 }, 'mqtt disconnected; events queue in the outbox until the broker is back');
+    this.#log.warn(
+      { broker: this.brokerUrl, pending: this.#outbox?.depth ?? 0 },
+      'mqtt disconnected; events queue in the outbox until the broker is back',
+    );
   }
 
   #onError(error: Error): void {
@@ -257,7 +284,12 @@ export class MqttOutput implements EventPublisher {
     for (const record of outbox.after(this.#handedThrough, room)) {
       this.#handedThrough = record.seq;
       this.#inFlight += 1;
-      client.publish(record.topic, record.payload, { qos: 1 }, this.#guard.wrap('puback', (error?: Error | null) => this.#onPuback(record, error)));
+      client.publish(
+        record.topic,
+        record.payload,
+        { qos: 1 },
+        this.#guard.wrap('puback', (error?: Error | null) => this.#onPuback(record, error)),
+      );
     }
   }
 
@@ -281,10 +313,15 @@ export class MqttOutput implements EventPublisher {
   #onOutboxDisk(failure: DiskFailure | null): void {
     const { dir } = this.#options.config.outbox;
     if (failure !== null) {
-      this.#log.error({ dir, code: failure.code, reason: failure.message },
-        'mqtt outbox cannot be written: events are published from memory without the disk guarantee until it can');
+      this.#log.error(
+        { dir, code: failure.code, reason: failure.message },
+        'mqtt outbox cannot be written: events are published from memory without the disk guarantee until it can',
+      );
     } else {
-      this.#log.info({ dir, pending: this.#outbox?.depth ?? 0, bypassed: this.#outbox?.stats().bypassed }, 'mqtt outbox can be written again: pending events are on disk');
+      this.#log.info(
+        { dir, pending: this.#outbox?.depth ?? 0, bypassed: this.#outbox?.stats().bypassed },
+        'mqtt outbox can be written again: pending events are on disk',
+      );
     }
   }
 
@@ -323,7 +360,7 @@ export class MqttOutput implements EventPublisher {
       if (this.#pendingClears.size >= MAX_PENDING_CLEARS) {
         const oldest = this.#pendingClears.values().next().value as string;
         this.#pendingClears.delete(oldest);
-        this.#log.warn({ camera: oldest }, 'too many deleted cameras while disconnected: this one\'s retained status is left on the broker');
+        this.#log.warn({ camera: oldest }, "too many deleted cameras while disconnected: this one's retained status is left on the broker");
       }
       this.#pendingClears.add(camera);
       return;

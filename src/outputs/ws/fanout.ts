@@ -47,7 +47,9 @@ export class Fanout<C extends FanoutClient> {
 
   detections(message: DetectionsMessage): void {
     if (this.#closed || message.detections.length === 0) return;
-    this.#publish(messageTopics('detections', message.camera), () => JSON.stringify({ type: 'detections', ...message } satisfies ServerMessage));
+    this.#publish(messageTopics('detections', message.camera), () =>
+      JSON.stringify({ type: 'detections', ...message } satisfies ServerMessage),
+    );
     // Clients with the same labels get the same detections: one JSON text for each distinct subset.
     const bodies = new Map<string, string>();
     this.#options.routes.forCamera(message.camera, (ws) => {
@@ -61,7 +63,8 @@ export class Fanout<C extends FanoutClient> {
       });
       if (kept.length === 0) return;
       let body = bodies.get(key);
-      if (body === undefined) bodies.set(key, (body = JSON.stringify({ type: 'detections', ...message, detections: kept } satisfies ServerMessage)));
+      if (body === undefined)
+        bodies.set(key, (body = JSON.stringify({ type: 'detections', ...message, detections: kept } satisfies ServerMessage)));
       this.#send(ws, body, false);
     });
   }
@@ -81,14 +84,17 @@ export class Fanout<C extends FanoutClient> {
     const topics = messageTopics('snapshots', event.camera);
     if (phase !== 'end' || event.bestShot?.jpeg == null) return;
     if (shots.length === 0 && !topics.some((topic) => this.#options.app.numSubscribers(topic) > 0)) return;
-    this.#options.site.snapshot(event.id).then((jpeg) => {
-      if (jpeg === null || this.#closed) return;
-      let frame: Buffer | undefined;
-      const encoded = (): Buffer => (frame ??= encodeSnapshotFrame(event.id, jpeg));
-      this.#publish(topics, encoded, true);
-      // A client that left while the JPEG was read is skipped: uWS forbids touching a closed socket.
-      for (const ws of shots) if (ws.getUserData().open) this.#send(ws, encoded(), true);
-    }, (error: unknown) => this.#options.onSnapshotError(error, event.id));
+    this.#options.site.snapshot(event.id).then(
+      (jpeg) => {
+        if (jpeg === null || this.#closed) return;
+        let frame: Buffer | undefined;
+        const encoded = (): Buffer => (frame ??= encodeSnapshotFrame(event.id, jpeg));
+        this.#publish(topics, encoded, true);
+        // A client that left while the JPEG was read is skipped: uWS forbids touching a closed socket.
+        for (const ws of shots) if (ws.getUserData().open) this.#send(ws, encoded(), true);
+      },
+      (error: unknown) => this.#options.onSnapshotError(error, event.id),
+    );
   }
 
   state(transition: CameraTransition): void {

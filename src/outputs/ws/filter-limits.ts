@@ -44,7 +44,10 @@ export function checkSubscribe(filter: Filter, change: FilterChange, known: Know
       reasons.push('unknown_label');
       problems.push(`labels: the detector has no label ${names(unknownLabels)}; use its class names or motion`);
     }
-    return { reasons, error: new RequestError('E_BAD_REQUEST', 'Subscribe names unknown cameras or labels; nothing was changed', problems) };
+    return {
+      reasons,
+      error: new RequestError('E_BAD_REQUEST', 'Subscribe names unknown cameras or labels; nothing was changed', problems),
+    };
   }
   const total = filterEntries(filter) + newCameras.length + newLabels.length;
   if (total <= max) return null;
@@ -57,6 +60,9 @@ export function checkSubscribe(filter: Filter, change: FilterChange, known: Know
 }
 
 function names(list: readonly string[]): string {
-  const shown = list.slice(0, NAMED).map((name) => `'${name}'`).join(', ');
+  const shown = list
+    .slice(0, NAMED)
+    .map((name) => `'${name}'`)
+    .join(', ');
   return list.length > NAMED ? `${shown} and ${list.length - NAMED} more` : shown;
 }

@@ -103,7 +103,10 @@ export class LiveFeed {
     const { site, logger } = this.#options;
     this.#known = { camera: (id) => site.camera(id) !== undefined, label: (name) => site.labels().has(name) || isNumberedClass(name) };
     this.#fanout = new Fanout<Client>({
-      app, routes: this.#routes, site, onSent: () => this.#scheduleSweep(),
+      app,
+      routes: this.#routes,
+      site,
+      onSent: () => this.#scheduleSweep(),
       onSnapshotError: (error, event) => logger.warn({ err: error, event }, 'best-shot JPEG for the live feed failed'),
     });
     this.#unsubscribe = [
@@ -117,9 +120,16 @@ export class LiveFeed {
     let authenticated = 0;
     for (const ws of this.#sockets) if (ws.getUserData().authenticated) authenticated += 1;
     return {
-      clients: this.#sockets.size, authenticated, slowClientsClosed: this.#counts.slowClientsClosed, authFailures: this.#counts.authFailures,
-      badMessages: this.#counts.badMessages, published: this.#fanout.published, filterEntries: this.#counts.filterEntries,
-      topics: this.#counts.topics, labelledClients: this.#routes.size, subscribesRejected: { ...this.#rejected },
+      clients: this.#sockets.size,
+      authenticated,
+      slowClientsClosed: this.#counts.slowClientsClosed,
+      authFailures: this.#counts.authFailures,
+      badMessages: this.#counts.badMessages,
+      published: this.#fanout.published,
+      filterEntries: this.#counts.filterEntries,
+      topics: this.#counts.topics,
+      labelledClients: this.#routes.size,
+      subscribesRejected: { ...this.#rejected },
     };
   }
 
@@ -138,9 +148,21 @@ export class LiveFeed {
     const offered = queryToken !== '' || header !== '';
     const accepted = !tokens.required || (offered && (queryToken !== '' ? tokens.accepts(queryToken) : tokens.acceptsHeader(header)));
     const client: Client = {
-      authenticated: accepted, rejected: offered && !accepted, open: true, filter: emptyFilter(), topics: new Set(), badMessages: 0, authTimer: undefined,
+      authenticated: accepted,
+      rejected: offered && !accepted,
+      open: true,
+      filter: emptyFilter(),
+      topics: new Set(),
+      badMessages: 0,
+      authTimer: undefined,
     };
-    res.upgrade(client, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
+    res.upgrade(
+      client,
+      req.getHeader('sec-websocket-key'),
+      req.getHeader('sec-websocket-protocol'),
+      req.getHeader('sec-websocket-extensions'),
+      context,
+    );
   }
 
   #open(ws: Socket): void {
@@ -196,7 +218,10 @@ export class LiveFeed {
       // Thrown on uWS's stack an exception would be uncaught: the client hears E_INTERNAL, the log the cause.
       if (!(error instanceof RequestError)) {
         this.#options.logger.error({ err: error }, 'live feed message handling failed');
-        this.#send(ws, { type: 'error', error: { code: 'E_INTERNAL', message: 'The live feed failed on its side; the gateway log has the cause' } });
+        this.#send(ws, {
+          type: 'error',
+          error: { code: 'E_INTERNAL', message: 'The live feed failed on its side; the gateway log has the cause' },
+        });
         return;
       }
       this.#counts.badMessages += 1;

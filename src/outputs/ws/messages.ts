@@ -53,7 +53,8 @@ export function encodeSnapshotFrame(eventId: string, jpeg: Uint8Array): Buffer {
 
 export function decodeSnapshotFrame(frame: Uint8Array): { eventId: string; jpeg: Buffer } {
   const buffer = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
-  if (buffer.readUInt8(0) !== BINARY_KIND_SNAPSHOT) throw new RangeError(`Expected a snapshot frame (kind 1) but received kind ${buffer.readUInt8(0)}`);
+  if (buffer.readUInt8(0) !== BINARY_KIND_SNAPSHOT)
+    throw new RangeError(`Expected a snapshot frame (kind 1) but received kind ${buffer.readUInt8(0)}`);
   const length = buffer.readUInt16BE(1);
   return { eventId: buffer.toString('utf8', 3, 3 + length), jpeg: buffer.subarray(3 + length) };
 }

@@ -10,7 +10,9 @@ import { loadReference, nchwToNhwc, runReference } from '../../support/tfjs-refe
 import { ints, randomValues, str, writeTfjsModel, type FixtureConst, type FixtureNode } from './tfjs-fixture.ts';
 
 let dir = '';
-before(() => { dir = mkdtempSync(join(tmpdir(), 'panoptes-convert-')); });
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'panoptes-convert-'));
+});
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /**
@@ -23,7 +25,8 @@ const RELATIVE_TOLERANCE = 1e-4;
 
 function assertClose(actual: Float32Array, expected: Float32Array, what: string): number {
   assert.equal(actual.length, expected.length, `${what}: length`);
-  let scale = 1, worst = 0;
+  let scale = 1,
+    worst = 0;
   for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]!));
   for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
   assert.ok(worst <= RELATIVE_TOLERANCE * scale, `${what}: max difference ${worst} exceeds ${RELATIVE_TOLERANCE} x ${scale}`);
@@ -51,10 +54,17 @@ describe('TF.js graph reading', () => {
 
   test('fp16 and uint8 quantised weights are expanded with the manifest dtype, min and scale', async () => {
     const values = [-1.5, -0.25, 0, 0.5, 2];
-    const path = writeTfjsModel(dir, 'quantised', { name: 'x', shape: [1, 5] }, [{ name: 'y', op: 'Mul', input: ['x', 'h'] }], [
-      { name: 'h', shape: [5], values, quantize: 'float16' },
-      { name: 'q', shape: [5], values, quantize: 'uint8' },
-    ], ['y']);
+    const path = writeTfjsModel(
+      dir,
+      'quantised',
+      { name: 'x', shape: [1, 5] },
+      [{ name: 'y', op: 'Mul', input: ['x', 'h'] }],
+      [
+        { name: 'h', shape: [5], values, quantize: 'float16' },
+        { name: 'q', shape: [5], values, quantize: 'uint8' },
+      ],
+      ['y'],
+    );
     const graph = await readGraphModel(path);
     assert.deepEqual(Array.from(graph.weights.get('h')?.data ?? []), values, 'these values are exact in fp16');
     const q = Array.from(graph.weights.get('q')?.data ?? []);
@@ -62,8 +72,14 @@ describe('TF.js graph reading', () => {
   });
 
   test('weight shards shorter than the manifest are E_MODEL_INVALID naming the weight', async () => {
-    const path = writeTfjsModel(dir, 'short', { name: 'x', shape: [1, 4] }, [{ name: 'y', op: 'Mul', input: ['x', 'w'] }],
-      [{ name: 'w', shape: [4], values: [1, 2, 3, 4] }], ['y']);
+    const path = writeTfjsModel(
+      dir,
+      'short',
+      { name: 'x', shape: [1, 4] },
+      [{ name: 'y', op: 'Mul', input: ['x', 'w'] }],
+      [{ name: 'w', shape: [4], values: [1, 2, 3, 4] }],
+      ['y'],
+    );
     writeFileSync(join(dir, 'short.bin'), Buffer.alloc(8));
     await assert.rejects(readGraphModel(path), { code: 'E_MODEL_INVALID', message: /end before weight 'w'/ });
   });
@@ -76,25 +92,60 @@ describe('TF.js graph reading', () => {
 
 describe('TF.js to ONNX translation', () => {
   test('an op the converter does not know is E_MODEL_INVALID naming the node, the op and the supported ops', async () => {
-    const path = writeTfjsModel(dir, 'cumsum', { name: 'x', shape: [1, 4] }, [{ name: 'acc', op: 'Cumsum', input: ['x', 'axis'] }],
-      [{ name: 'axis', shape: [], values: [1], dtype: 'int32' }], ['acc']);
+    const path = writeTfjsModel(
+      dir,
+      'cumsum',
+      { name: 'x', shape: [1, 4] },
+      [{ name: 'acc', op: 'Cumsum', input: ['x', 'axis'] }],
+      [{ name: 'axis', shape: [], values: [1], dtype: 'int32' }],
+      ['acc'],
+    );
     const graph = await readGraphModel(path);
     assert.throws(() => convertGraph(graph, { source: 'cumsum.json' }), {
-      code: 'E_MODEL_INVALID', message: /node 'acc' \(Cumsum\): op Cumsum is not supported \(supported: .*Conv2D.*\)/,
+      code: 'E_MODEL_INVALID',
+      message: /node 'acc' \(Cumsum\): op Cumsum is not supported \(supported: .*Conv2D.*\)/,
     });
   });
 
   test('a graph of every translated op family gives the TF.js outputs: SAME and VALID convolutions, depthwise, fused bias+activation, pad, pool, resize, concat, reshape, softmax', async () => {
     const nodes: FixtureNode[] = [
-      { name: 'c1', op: 'Conv2D', input: ['x', 'w1'], attr: { strides: ints(1, 2, 2, 1), padding: str('SAME'), data_format: str('NHWC'), dilations: ints(1, 1, 1, 1) } },
+      {
+        name: 'c1',
+        op: 'Conv2D',
+        input: ['x', 'w1'],
+        attr: { strides: ints(1, 2, 2, 1), padding: str('SAME'), data_format: str('NHWC'), dilations: ints(1, 1, 1, 1) },
+      },
       { name: 'b1', op: 'BiasAdd', input: ['c1', 'bias1'], attr: { data_format: str('NHWC') } },
       { name: 'r1', op: 'Relu6', input: ['b1'] },
-      { name: 'd1', op: 'DepthwiseConv2dNative', input: ['r1', 'wd'], attr: { strides: ints(1, 1, 1, 1), padding: str('SAME'), data_format: str('NHWC'), dilations: ints(1, 1, 1, 1) } },
+      {
+        name: 'd1',
+        op: 'DepthwiseConv2dNative',
+        input: ['r1', 'wd'],
+        attr: { strides: ints(1, 1, 1, 1), padding: str('SAME'), data_format: str('NHWC'), dilations: ints(1, 1, 1, 1) },
+      },
       { name: 'p1', op: 'Pad', input: ['d1', 'pads'] },
-      { name: 'm1', op: 'MaxPool', input: ['p1'], attr: { ksize: ints(1, 2, 2, 1), strides: ints(1, 2, 2, 1), padding: str('VALID'), data_format: str('NHWC') } },
+      {
+        name: 'm1',
+        op: 'MaxPool',
+        input: ['p1'],
+        attr: { ksize: ints(1, 2, 2, 1), strides: ints(1, 2, 2, 1), padding: str('VALID'), data_format: str('NHWC') },
+      },
       { name: 'u1', op: 'ResizeBilinear', input: ['m1', 'size'], attr: { align_corners: { b: false }, half_pixel_centers: { b: true } } },
       { name: 'cat', op: 'ConcatV2', input: ['u1', 'r1', 'axis'], attr: { N: { i: '2' } } },
-      { name: 'f', op: '_FusedConv2D', input: ['cat', 'w2', 'bias2'], attr: { strides: ints(1, 1, 1, 1), padding: str('VALID'), data_format: str('NHWC'), dilations: ints(1, 1, 1, 1), num_args: { i: '1' }, fused_ops: { list: { s: [str('BiasAdd').s, str('Relu').s] } }, epsilon: { f: 0 } } },
+      {
+        name: 'f',
+        op: '_FusedConv2D',
+        input: ['cat', 'w2', 'bias2'],
+        attr: {
+          strides: ints(1, 1, 1, 1),
+          padding: str('VALID'),
+          data_format: str('NHWC'),
+          dilations: ints(1, 1, 1, 1),
+          num_args: { i: '1' },
+          fused_ops: { list: { s: [str('BiasAdd').s, str('Relu').s] } },
+          epsilon: { f: 0 },
+        },
+      },
       { name: 'rs', op: 'Reshape', input: ['f', 'shape'] },
       { name: 'out', op: 'Softmax', input: ['rs'] },
       { name: 'side', op: 'Transpose', input: ['d1', 'perm'] },
@@ -114,7 +165,10 @@ describe('TF.js to ONNX translation', () => {
     const path = writeTfjsModel(dir, 'families', { name: 'x', shape: [1, 8, 8, 3] }, nodes, consts, ['out', 'side']);
     const converted = convertGraph(await readGraphModel(path), { source: 'families.json', nchwInput: true });
     assert.deepEqual(converted.input.shape, [1, 3, 8, 8], 'the NHWC input is exposed as NCHW');
-    assert.deepEqual(converted.outputs, [{ name: 'out', shape: [1, 16, 6] }, { name: 'side', shape: [1, 4, 4, 4] }]);
+    assert.deepEqual(converted.outputs, [
+      { name: 'out', shape: [1, 16, 6] },
+      { name: 'side', shape: [1, 4, 4, 4] },
+    ]);
     const input = randomValues(6, 192, 3);
     const onnx = await runOnnx(converted, input);
     const reference = runReference(await loadReference(path), nchwToNhwc(input, 8), [1, 8, 8, 3], ['out', 'side']);

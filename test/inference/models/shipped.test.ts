@@ -10,14 +10,17 @@ import { loadReference, MODELS_DIR, nchwToNhwc, runReference } from '../../suppo
 import { randomValues } from './tfjs-fixture.ts';
 
 let dir = '';
-before(() => { dir = mkdtempSync(join(tmpdir(), 'panoptes-shipped-')); });
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'panoptes-shipped-'));
+});
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** See convert.test.ts: measured worst 4e-7 of the output's scale (fp32 summation order). */
 const RELATIVE_TOLERANCE = 1e-4;
 
 function worstRelative(actual: Float32Array, expected: Float32Array): number {
-  let scale = 1, worst = 0;
+  let scale = 1,
+    worst = 0;
   for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]!));
   for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
   return worst / scale;
@@ -33,8 +36,12 @@ async function compare(id: ShippedModelId, input: Float32Array): Promise<void> {
     const shape = meta?.isTensor ? (meta.shape as number[]) : [];
     const size = shape[2] as number;
     const onnx = await session.run({ [session.inputNames[0] as string]: new Tensor('float32', input, shape) });
-    const reference = runReference(await loadReference(join(MODELS_DIR, model.file.replace('models/', ''))),
-      model.nchwInput ? nchwToNhwc(input, size) : input, model.nchwInput ? [1, size, size, 3] : shape, session.outputNames);
+    const reference = runReference(
+      await loadReference(join(MODELS_DIR, model.file.replace('models/', ''))),
+      model.nchwInput ? nchwToNhwc(input, size) : input,
+      model.nchwInput ? [1, size, size, 3] : shape,
+      session.outputNames,
+    );
     for (const name of session.outputNames) {
       assert.deepEqual(onnx[name]?.dims, reference[name]?.dims, `${id} ${name}: shape`);
       const worst = worstRelative(onnx[name]!.data as Float32Array, reference[name]!.data);
@@ -49,16 +56,27 @@ describe('shipped models converted from TF.js', () => {
   test('NanoDet-m 416 gives the TF.js outputs on random input and on a real photo of people', async () => {
     await compare('nanodet-m-416', randomValues(21, 3 * 416 * 416, 2));
     const photo = await loadPhoto('screenshot-facedetect.jpg');
-    const crop = cropOf(photo, { x: 305, y: 92, width: 200, height: 150 }, { width: 416, height: 416, layout: 'nchw-f32', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] });
+    const crop = cropOf(
+      photo,
+      { x: 305, y: 92, width: 200, height: 150 },
+      { width: 416, height: 416, layout: 'nchw-f32', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+    );
     // A copy: onnxruntime does not take views of shared memory (the backends copy into their feed too).
     await compare('nanodet-m-416', new Float32Array(crop.tensor as Float32Array));
   });
 
   test('BlazeFace back 256 and front 128 give the TF.js outputs on random input and on a real portrait', async () => {
     const photo = await loadPhoto('screenshot-facedetect.jpg');
-    for (const [id, size] of [['blazeface-back-256', 256], ['blazeface-front-128', 128]] as const) {
+    for (const [id, size] of [
+      ['blazeface-back-256', 256],
+      ['blazeface-front-128', 128],
+    ] as const) {
       await compare(id, randomValues(22, 3 * size * size));
-      const crop = cropOf(photo, { x: 164, y: 345, width: 150, height: 150 }, { width: size, height: size, layout: 'nchw-f32', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] });
+      const crop = cropOf(
+        photo,
+        { x: 164, y: 345, width: 150, height: 150 },
+        { width: size, height: size, layout: 'nchw-f32', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] },
+      );
       await compare(id, new Float32Array(crop.tensor as Float32Array));
     }
   });

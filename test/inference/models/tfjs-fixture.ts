@@ -42,7 +42,14 @@ function floatToHalf(value: number): number {
 }
 
 /** Writes `<name>.json` and `<name>.bin` into dir; returns the model.json path. */
-export function writeTfjsModel(dir: string, name: string, input: { name: string; shape: number[] }, nodes: FixtureNode[], consts: FixtureConst[], outputs: string[]): string {
+export function writeTfjsModel(
+  dir: string,
+  name: string,
+  input: { name: string; shape: number[] },
+  nodes: FixtureNode[],
+  consts: FixtureConst[],
+  outputs: string[],
+): string {
   const chunks: Buffer[] = [];
   const weights = consts.map((c) => {
     const dtype = c.dtype ?? 'float32';
@@ -52,7 +59,8 @@ export function writeTfjsModel(dir: string, name: string, input: { name: string;
     }
     if (c.quantize === 'uint8') {
       const values = Array.from(c.values);
-      const min = Math.min(...values), scale = (Math.max(...values) - min) / 255 || 1;
+      const min = Math.min(...values),
+        scale = (Math.max(...values) - min) / 255 || 1;
       chunks.push(Buffer.from(Uint8Array.from(values, (v) => Math.round((v - min) / scale))));
       return { name: c.name, shape: c.shape, dtype, quantization: { dtype: 'uint8', min, scale, original_dtype: 'float32' } };
     }
@@ -61,12 +69,25 @@ export function writeTfjsModel(dir: string, name: string, input: { name: string;
   });
   const tfDtype = (c: FixtureConst): string => ((c.dtype ?? 'float32') === 'int32' ? 'DT_INT32' : 'DT_FLOAT');
   const node = [
-    { name: input.name, op: 'Placeholder', attr: { dtype: { type: 'DT_FLOAT' }, shape: { shape: { dim: input.shape.map((d) => ({ size: String(d) })) } } } },
-    ...consts.map((c) => ({ name: c.name, op: 'Const', attr: { dtype: { type: tfDtype(c) }, value: { tensor: { dtype: tfDtype(c), tensorShape: { dim: c.shape.map((d) => ({ size: String(d) })) } } } } })),
+    {
+      name: input.name,
+      op: 'Placeholder',
+      attr: { dtype: { type: 'DT_FLOAT' }, shape: { shape: { dim: input.shape.map((d) => ({ size: String(d) })) } } },
+    },
+    ...consts.map((c) => ({
+      name: c.name,
+      op: 'Const',
+      attr: {
+        dtype: { type: tfDtype(c) },
+        value: { tensor: { dtype: tfDtype(c), tensorShape: { dim: c.shape.map((d) => ({ size: String(d) })) } } },
+      },
+    })),
     ...nodes.map((n) => ({ ...n, attr: { T: { type: 'DT_FLOAT' }, ...n.attr } })),
   ];
   const json = {
-    format: 'graph-model', generatedBy: 'panoptes test', convertedBy: 'panoptes test',
+    format: 'graph-model',
+    generatedBy: 'panoptes test',
+    convertedBy: 'panoptes test',
     signature: { outputs: Object.fromEntries(outputs.map((o) => [`${o}:0`, { name: `${o}:0` }])) },
     modelTopology: { node, library: {}, versions: {} },
     weightsManifest: [{ paths: [`${name}.bin`], weights }],

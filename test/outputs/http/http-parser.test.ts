@@ -26,8 +26,12 @@ function exchange(port: number, request: string): Promise<Outcome> {
       socket.destroy();
       reject(new Error(`the server kept the connection open for 60 s (${JSON.stringify(request.slice(0, 40))})`));
     }, 60_000);
-    socket.on('data', (chunk) => { response += chunk.toString('latin1'); });
-    socket.on('error', (error: NodeJS.ErrnoException) => { reset = error.code === 'ECONNRESET'; });
+    socket.on('data', (chunk) => {
+      response += chunk.toString('latin1');
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      reset = error.code === 'ECONNRESET';
+    });
     socket.on('close', () => {
       clearTimeout(timer);
       resolve({ response, reset });
@@ -64,21 +68,32 @@ const REFUSED: Array<[string, string, 'close' | 'reset']> = [
 
 describe('requests the HTTP parser refuses before the API', () => {
   let t: TestServer;
-  before(async () => { t = await startTestServer(); });
+  before(async () => {
+    t = await startTestServer();
+  });
   after(() => t.close());
 
   test('each documented case ends without a response, in the documented way, and the server keeps serving', async () => {
     // In parallel: the idle-timeout cases each take about 10 s.
-    const outcomes = await Promise.all(REFUSED.map(async ([name, request, how]) => ({ name, how, outcome: await exchange(t.server.port, request) })));
-    const wrong = outcomes.filter(({ how, outcome }) => outcome.response !== '' || (how === 'reset') !== outcome.reset)
-      .map(({ name, how, outcome }) => `${name}: expected ${how} without a response, got ${outcome.reset ? 'reset' : 'close'} after ${JSON.stringify(outcome.response.slice(0, 60))}`);
+    const outcomes = await Promise.all(
+      REFUSED.map(async ([name, request, how]) => ({ name, how, outcome: await exchange(t.server.port, request) })),
+    );
+    const wrong = outcomes
+      .filter(({ how, outcome }) => outcome.response !== '' || (how === 'reset') !== outcome.reset)
+      .map(
+        ({ name, how, outcome }) =>
+          `${name}: expected ${how} without a response, got ${outcome.reset ? 'reset' : 'close'} after ${JSON.stringify(outcome.response.slice(0, 60))}`,
+      );
     assert.deepEqual(wrong, []);
     assert.equal((await fetch(`${t.base}/api/v1/health`)).status, 200);
   });
 
   test('just inside the limits the API answers: 48 header lines, a 100 KB URL, the nine standard methods', async () => {
     assert.match((await exchange(t.server.port, `${withHeaders(47).slice(0, -2)}Connection: close\r\n\r\n`)).response, /^HTTP\/1\.1 200 /);
-    assert.match((await exchange(t.server.port, withUrlBytes(100_000).replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n'))).response, /^HTTP\/1\.1 200 /);
+    assert.match(
+      (await exchange(t.server.port, withUrlBytes(100_000).replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n'))).response,
+      /^HTTP\/1\.1 200 /,
+    );
     for (const method of ['HEAD', 'OPTIONS', 'TRACE', 'CONNECT', 'PATCH']) {
       const { response } = await exchange(t.server.port, `${method} /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
       assert.match(response, /^HTTP\/1\.1 405 [\s\S]*\r\nallow: GET\r\n/i, method);

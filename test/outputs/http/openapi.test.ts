@@ -11,16 +11,26 @@ interface Operation {
   responses: Record<string, { content?: Record<string, unknown> }>;
 }
 
-type Document = { openapi: string; info: { version: string }; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };
+type Document = {
+  openapi: string;
+  info: { version: string };
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown> };
+};
 
 /** Every `$ref` in the document, with where it was found. */
 function refs(value: unknown, at = '#'): Array<[string, string]> {
   if (typeof value !== 'object' || value === null) return [];
-  return Object.entries(value).flatMap(([key, inner]) => (key === '$ref' && typeof inner === 'string' ? [[at, inner] as [string, string]] : refs(inner, `${at}/${key}`)));
+  return Object.entries(value).flatMap(([key, inner]) =>
+    key === '$ref' && typeof inner === 'string' ? [[at, inner] as [string, string]] : refs(inner, `${at}/${key}`),
+  );
 }
 
 function resolve(document: unknown, pointer: string): unknown {
-  return pointer.slice(2).split('/').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], document);
+  return pointer
+    .slice(2)
+    .split('/')
+    .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], document);
 }
 
 describe('OpenAPI document', () => {
@@ -46,7 +56,9 @@ describe('OpenAPI document', () => {
       assert.ok(operation, `${route.method} ${route.path} is missing`);
       assert.equal(operation.operationId, route.operationId);
     }
-    const documented = Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
+    const documented = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     assert.deepEqual(documented.sort(), routes.map((r) => `${r.method} ${r.path}`).sort());
     assert.equal(new Set(routes.map((r) => r.operationId)).size, routes.length, 'operationIds are unique');
   });
@@ -57,7 +69,11 @@ describe('OpenAPI document', () => {
       if (route.access === 'token') assert.ok(operation.responses['401'], `${route.operationId} lacks 401`);
       else assert.deepEqual(operation.security, [], route.operationId);
       const declared = operation.parameters.filter((p) => p.in === 'path').map((p) => p.name);
-      assert.deepEqual(declared, [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]), route.operationId);
+      assert.deepEqual(
+        declared,
+        [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]),
+        route.operationId,
+      );
     }
   });
 

@@ -6,7 +6,9 @@ import { call, CAMERA, errorCode, OTHER_TOKEN, rawExchange, startTestServer, TOK
 
 describe('REST API', () => {
   let t: TestServer;
-  before(async () => { t = await startTestServer({ bodyLimitBytes: 4096 }); });
+  before(async () => {
+    t = await startTestServer({ bodyLimitBytes: 4096 });
+  });
   after(() => t.close());
 
   test('GET /health answers 200 without a token while healthy and 503 when critical', async () => {
@@ -50,7 +52,10 @@ describe('REST API', () => {
     assert.equal((added.json() as { url: string }).url, 'rtsp://***:***@10.0.0.5/stream1');
 
     const list = await call(t, 'GET', '/api/v1/cameras');
-    assert.deepEqual((list.json() as Array<{ id: string }>).map((c) => c.id), ['gate']);
+    assert.deepEqual(
+      (list.json() as Array<{ id: string }>).map((c) => c.id),
+      ['gate'],
+    );
     const one = await call(t, 'GET', '/api/v1/cameras/gate');
     assert.equal(one.status, 200);
     assert.equal((one.json() as { config: { channel: number } }).config.channel, 1);
@@ -63,8 +68,10 @@ describe('REST API', () => {
       const answer = await call(t, 'POST', `/api/v1/cameras/gate/${action}`);
       assert.equal(answer.status, 200, action);
     }
-    assert.deepEqual(t.site.calls.filter((c) => ['restartCamera', 'setEnabled'].includes(c.method)).map((c) => c.args),
-      [['gate'], ['gate', false], ['gate', true]]);
+    assert.deepEqual(
+      t.site.calls.filter((c) => ['restartCamera', 'setEnabled'].includes(c.method)).map((c) => c.args),
+      [['gate'], ['gate', false], ['gate', true]],
+    );
 
     const removed = await call(t, 'DELETE', '/api/v1/cameras/gate');
     assert.equal(removed.status, 204);
@@ -77,7 +84,12 @@ describe('REST API', () => {
     const conflict = await call(t, 'POST', '/api/v1/cameras', { ...CAMERA, id: 'dup', channel: 41 });
     assert.equal(conflict.status, 409);
     assert.equal(errorCode(conflict), 'E_CAMERA_EXISTS');
-    const invalid = await call(t, 'POST', '/api/v1/cameras', { id: 'Bad Id', channel: 'one', streams: { primary: 'gopher://x' }, colour: 'red' });
+    const invalid = await call(t, 'POST', '/api/v1/cameras', {
+      id: 'Bad Id',
+      channel: 'one',
+      streams: { primary: 'gopher://x' },
+      colour: 'red',
+    });
     assert.equal(invalid.status, 400);
     assert.deepEqual((invalid.json() as { error: { problems: string[] } }).error.problems, [
       'id: expected a slug: lower-case letters, digits, - or _ (at most 64, starting with a letter or digit)',
@@ -94,7 +106,10 @@ describe('REST API', () => {
     const one = await call(t, 'GET', '/api/v1/cameras/dock');
     assert.equal(one.status, 200);
     const { url, config } = one.json() as { url: string; config: { streams: Record<string, string> } };
-    assert.deepEqual(config.streams, { primary: 'rtsp://***:***@10.0.0.7/s?password=***&ch=1', secondary: 'http://10.0.0.7/sub?token=***&user=viewer' });
+    assert.deepEqual(config.streams, {
+      primary: 'rtsp://***:***@10.0.0.7/s?password=***&ch=1',
+      secondary: 'http://10.0.0.7/sub?token=***&user=viewer',
+    });
     assert.equal(url, 'http://10.0.0.7/sub?token=***&user=viewer');
     for (const secret of ['my@secret', 'secret@', 'qwerty9', 't0k3n']) assert.ok(!one.text.includes(secret), secret);
     await call(t, 'DELETE', '/api/v1/cameras/dock');
@@ -105,8 +120,9 @@ describe('REST API', () => {
     const renamed = await call(t, 'PUT', '/api/v1/cameras/pier', { ...CAMERA, id: 'other', channel: 8 });
     assert.equal(renamed.status, 400);
     assert.equal(errorCode(renamed), 'E_CONFIG_INVALID');
-    assert.deepEqual((renamed.json() as { error: { problems: string[] } }).error.problems,
-      ["id: differs from the camera being changed ('pier'); omit id or send 'pier' (to rename a camera, remove it and add it under the new id)"]);
+    assert.deepEqual((renamed.json() as { error: { problems: string[] } }).error.problems, [
+      "id: differs from the camera being changed ('pier'); omit id or send 'pier' (to rename a camera, remove it and add it under the new id)",
+    ]);
     assert.equal((await call(t, 'GET', '/api/v1/cameras/other')).status, 404);
     const { id: _id, ...withoutId } = CAMERA;
     assert.equal((await call(t, 'PUT', '/api/v1/cameras/pier', { ...withoutId, channel: 8 })).status, 200, 'an omitted id is the path id');
@@ -114,19 +130,35 @@ describe('REST API', () => {
   });
 
   test('a __proto__ key in a camera body is an unknown key, at the top and nested', async () => {
-    const top = await call(t, 'POST', '/api/v1/cameras', `{"id":"proto","channel":9,"streams":{"primary":"lavfi:testsrc"},"__proto__":{"enabled":false}}`);
+    const top = await call(
+      t,
+      'POST',
+      '/api/v1/cameras',
+      `{"id":"proto","channel":9,"streams":{"primary":"lavfi:testsrc"},"__proto__":{"enabled":false}}`,
+    );
     assert.equal(top.status, 400);
     assert.deepEqual((top.json() as { error: { problems: string[] } }).error.problems, ['__proto__: unknown key']);
-    const nested = await call(t, 'POST', '/api/v1/cameras', `{"id":"proto","channel":9,"streams":{"primary":"lavfi:testsrc","__proto__":{}}}`);
+    const nested = await call(
+      t,
+      'POST',
+      '/api/v1/cameras',
+      `{"id":"proto","channel":9,"streams":{"primary":"lavfi:testsrc","__proto__":{}}}`,
+    );
     assert.deepEqual((nested.json() as { error: { problems: string[] } }).error.problems, ['streams.__proto__: unknown key']);
     assert.equal((await call(t, 'GET', '/api/v1/cameras/proto')).status, 404);
   });
 
   test('unknown camera ids are 404 on every camera and stream route', async () => {
     const routes: Array<[string, string]> = [
-      ['GET', '/api/v1/cameras/nobody'], ['PUT', '/api/v1/cameras/nobody'], ['DELETE', '/api/v1/cameras/nobody'],
-      ['POST', '/api/v1/cameras/nobody/restart'], ['POST', '/api/v1/cameras/nobody/enable'], ['POST', '/api/v1/cameras/nobody/disable'],
-      ['GET', '/api/v1/streams/nobody/status'], ['GET', '/api/v1/streams/nobody/stats'], ['POST', '/api/v1/streams/nobody/start'],
+      ['GET', '/api/v1/cameras/nobody'],
+      ['PUT', '/api/v1/cameras/nobody'],
+      ['DELETE', '/api/v1/cameras/nobody'],
+      ['POST', '/api/v1/cameras/nobody/restart'],
+      ['POST', '/api/v1/cameras/nobody/enable'],
+      ['POST', '/api/v1/cameras/nobody/disable'],
+      ['GET', '/api/v1/streams/nobody/status'],
+      ['GET', '/api/v1/streams/nobody/stats'],
+      ['POST', '/api/v1/streams/nobody/start'],
       ['POST', '/api/v1/streams/nobody/stop'],
     ];
     for (const [method, path] of routes) {
@@ -140,7 +172,16 @@ describe('REST API', () => {
     await call(t, 'POST', '/api/v1/cameras', { ...CAMERA, id: 'yard', channel: 2 });
     const stopped = await call(t, 'POST', '/api/v1/streams/yard/stop');
     assert.equal(stopped.status, 200);
-    assert.deepEqual(Object.keys(stopped.json() as object).sort(), ['analysedFps', 'id', 'inputFps', 'lastError', 'reconnects', 'state', 'stream', 'streaming']);
+    assert.deepEqual(Object.keys(stopped.json() as object).sort(), [
+      'analysedFps',
+      'id',
+      'inputFps',
+      'lastError',
+      'reconnects',
+      'state',
+      'stream',
+      'streaming',
+    ]);
     assert.equal((stopped.json() as { streaming: boolean }).streaming, false);
     assert.equal(((await call(t, 'GET', '/api/v1/streams/yard/status')).json() as { streaming: boolean }).streaming, false);
     assert.equal(((await call(t, 'POST', '/api/v1/streams/yard/start')).json() as { streaming: boolean }).streaming, true);
@@ -154,7 +195,10 @@ describe('REST API', () => {
     t.site.recentEvents.push(sampleEvent('gate', 'person', 3), sampleEvent('gate', 'car', 2), sampleEvent('yard', 'person', 1));
     const people = await call(t, 'GET', '/api/v1/events?label=person&limit=1');
     assert.equal(people.status, 200);
-    assert.deepEqual((people.json() as Array<{ id: string }>).map((e) => e.id), [sampleEvent('gate', 'person', 3).id]);
+    assert.deepEqual(
+      (people.json() as Array<{ id: string }>).map((e) => e.id),
+      [sampleEvent('gate', 'person', 3).id],
+    );
     assert.deepEqual(t.site.calls.at(-1), { method: 'events', args: [{ label: 'person', limit: 1 }] });
     await call(t, 'GET', '/api/v1/events?camera=yard&since=5');
     assert.deepEqual(t.site.calls.at(-1), { method: 'events', args: [{ camera: 'yard', sinceMs: 5, limit: 100 }] });
@@ -174,7 +218,10 @@ describe('REST API', () => {
     const status = await call(t, 'GET', '/api/v1/status', undefined, {});
     const body = status.json() as { cameras: { total: number; byState: Record<string, number> } };
     assert.equal(body.cameras.total, t.site.cameras().length);
-    assert.equal(Object.values(body.cameras.byState).reduce((a, b) => a + b, 0), body.cameras.total);
+    assert.equal(
+      Object.values(body.cameras.byState).reduce((a, b) => a + b, 0),
+      body.cameras.total,
+    );
     assert.doesNotMatch(status.text, /rtsp|gate|yard/);
   });
 
@@ -183,7 +230,13 @@ describe('REST API', () => {
     const created = await call(t, 'POST', '/camera/start', { rtsp_link: 'rtsp://ops:s3cretpw@10.0.0.9/live', camera_id: 12 });
     assert.equal(created.status, 200);
     assert.deepEqual(created.json(), {
-      camera_id: '12', worker_id: '12', rtsp_link: 'rtsp://***:***@10.0.0.9/live', status: 'ONLINE', running: true, fps: 5, created: true,
+      camera_id: '12',
+      worker_id: '12',
+      rtsp_link: 'rtsp://***:***@10.0.0.9/live',
+      status: 'ONLINE',
+      running: true,
+      fps: 5,
+      created: true,
     });
     assert.equal(t.site.camera('12')?.channel, before + 1);
     const stopped = await call(t, 'POST', '/camera/stop', { worker_id: '12' });
@@ -229,12 +282,15 @@ describe('REST API', () => {
 
   test('pipelined requests on one connection are answered in order, bodies and errors included', async () => {
     const auth = `Authorization: Bearer ${TOKEN}\r\n`;
-    const response = await rawExchange(t.server.port, [
-      'GET /api/v1/health HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}',
-      `POST /api/v1/cameras/ghost/restart HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: 2\r\n\r\n{}`,
-      `POST /api/v1/cameras HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: 4\r\n\r\n{bad`,
-      'GET /api/v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
-    ].join(''));
+    const response = await rawExchange(
+      t.server.port,
+      [
+        'GET /api/v1/health HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}',
+        `POST /api/v1/cameras/ghost/restart HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: 2\r\n\r\n{}`,
+        `POST /api/v1/cameras HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: 4\r\n\r\n{bad`,
+        'GET /api/v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      ].join(''),
+    );
     assert.deepEqual(response.match(/HTTP\/1\.1 \d+/g), ['HTTP/1.1 200', 'HTTP/1.1 404', 'HTTP/1.1 400', 'HTTP/1.1 200']);
   });
 

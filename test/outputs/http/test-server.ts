@@ -19,7 +19,9 @@ export interface TestServer {
   close(): void;
 }
 
-export async function startTestServer(options: Partial<Pick<HttpServerOptions, 'host' | 'tokens' | 'bodyLimitBytes' | 'liveFeed'>> = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: Partial<Pick<HttpServerOptions, 'host' | 'tokens' | 'bodyLimitBytes' | 'liveFeed'>> = {},
+): Promise<TestServer> {
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -30,14 +32,21 @@ export async function startTestServer(options: Partial<Pick<HttpServerOptions, '
   const logger = pino({ level: 'debug' }, sink);
   const site = new RecordingSite();
   const server = await startHttpServer({
-    site, host: options.host ?? '127.0.0.1', port: 0, logger,
+    site,
+    host: options.host ?? '127.0.0.1',
+    port: 0,
+    logger,
     tokens: options.tokens ?? [new Secret(TOKEN), new Secret(OTHER_TOKEN)],
     bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
     metrics: async () => ({ contentType: 'text/plain; version=0.0.4; charset=utf-8', body: '# HELP panoptes_up 1\npanoptes_up 1\n' }),
     ...(options.liveFeed !== undefined ? { liveFeed: options.liveFeed } : {}),
   });
   return {
-    server, site, logs, base: `http://127.0.0.1:${server.port}`, auth: { authorization: `Bearer ${TOKEN}` },
+    server,
+    site,
+    logs,
+    base: `http://127.0.0.1:${server.port}`,
+    auth: { authorization: `Bearer ${TOKEN}` },
     close: () => server.close(),
   };
 }
@@ -51,7 +60,13 @@ export interface Answer {
   json: () => unknown;
 }
 
-export async function call(t: TestServer, method: string, path: string, body?: unknown, headers: Record<string, string> = t.auth): Promise<Answer> {
+export async function call(
+  t: TestServer,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = t.auth,
+): Promise<Answer> {
   const init: RequestInit = { method, headers: { ...headers } };
   if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
@@ -71,7 +86,9 @@ export function rawExchange(port: number, request: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     let received = '';
-    socket.on('data', (chunk) => { received += chunk.toString('latin1'); });
+    socket.on('data', (chunk) => {
+      received += chunk.toString('latin1');
+    });
     socket.on('error', reject);
     socket.on('close', () => resolve(received));
     socket.write(request);

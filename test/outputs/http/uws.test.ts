@@ -15,13 +15,19 @@ test('the native uWebSockets.js build for this Node loads, and its version is kn
 
 test('a missing build fails with E_UWS_LOAD naming what was tried and the possible solutions', () => {
   const missing = path.join(tmpdir(), 'no-such-dir', 'uws_missing.node');
-  assert.throws(() => loadUws({ PANOPTES_UWS: missing }), (error: Error & { code?: string }) => {
-    assert.equal(error.code, 'E_UWS_LOAD');
-    assert.ok(error.message.includes(`- ${missing}: not found`), error.message);
-    assert.match(error.message, /\nPossible solutions:\n- Run a Node\.js this release ships binaries for: Node 16 \(ABI 93\), Node 18 \(ABI 108\), Node 20 \(ABI 115\)/);
-    assert.match(error.message, /glibc 2\.27 or newer/);
-    return true;
-  });
+  assert.throws(
+    () => loadUws({ PANOPTES_UWS: missing }),
+    (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'E_UWS_LOAD');
+      assert.ok(error.message.includes(`- ${missing}: not found`), error.message);
+      assert.match(
+        error.message,
+        /\nPossible solutions:\n- Run a Node\.js this release ships binaries for: Node 16 \(ABI 93\), Node 18 \(ABI 108\), Node 20 \(ABI 115\)/,
+      );
+      assert.match(error.message, /glibc 2\.27 or newer/);
+      return true;
+    },
+  );
 });
 
 test('a file that is not a loadable binary is reported with the loader error', () => {
@@ -29,12 +35,15 @@ test('a file that is not a loadable binary is reported with the loader error', (
   try {
     const broken = path.join(dir, 'uws_broken.node');
     writeFileSync(broken, 'not an ELF file');
-    assert.throws(() => loadUws({ PANOPTES_UWS: broken }), (error: Error & { code?: string }) => {
-      assert.equal(error.code, 'E_UWS_LOAD');
-      assert.ok(error.message.includes(`- ${broken}: `), error.message);
-      assert.doesNotMatch(error.message, /not found/);
-      return true;
-    });
+    assert.throws(
+      () => loadUws({ PANOPTES_UWS: broken }),
+      (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'E_UWS_LOAD');
+        assert.ok(error.message.includes(`- ${broken}: `), error.message);
+        assert.doesNotMatch(error.message, /not found/);
+        return true;
+      },
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -55,7 +55,12 @@ test('the gateway logs in to its own broker with a token; only a client holding 
   const site = await seeded(new RecordingSite(), ['gate']);
   const output = new MqttOutput({
     config: mqttConfig({ url: null, embeddedPort: 0, prefix: 'auth', outbox: { dir: scratch.dir } }),
-    site, log, tokens: [new Secret(TOKEN)], healthIntervalMs: 0, metricsIntervalMs: 0, reconnectPeriodMs: 50,
+    site,
+    log,
+    tokens: [new Secret(TOKEN)],
+    healthIntervalMs: 0,
+    metricsIntervalMs: 0,
+    reconnectPeriodMs: 50,
   });
   await output.start();
   cleanups.push(async () => {
@@ -68,8 +73,19 @@ test('the gateway logs in to its own broker with a token; only a client holding 
   cleanups.push(() => operator.close());
   await operator.client.publishAsync('auth/control/cameras/gate/restart', JSON.stringify({ requestId: 'r1' }), { qos: 1 });
   await waitFor('the control reply', () => operator.on('auth/control/replies').length === 1);
-  assert.deepEqual(JSON.parse(operator.on('auth/control/replies')[0]?.payload ?? '{}'), { requestId: 'r1', camera: 'gate', action: 'restart', ok: true });
+  assert.deepEqual(JSON.parse(operator.on('auth/control/replies')[0]?.payload ?? '{}'), {
+    requestId: 'r1',
+    camera: 'gate',
+    action: 'restart',
+    ok: true,
+  });
   // Control requests may carry camera URLs with credentials: only the gateway receives them.
-  assert.deepEqual(operator.messages.filter((m) => m.topic.startsWith('auth/control/cameras/')), []);
-  assert.deepEqual(site.calls.filter((c) => c.method === 'restartCamera').map((c) => c.args), [['gate']]);
+  assert.deepEqual(
+    operator.messages.filter((m) => m.topic.startsWith('auth/control/cameras/')),
+    [],
+  );
+  assert.deepEqual(
+    site.calls.filter((c) => c.method === 'restartCamera').map((c) => c.args),
+    [['gate']],
+  );
 });

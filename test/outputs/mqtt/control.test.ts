@@ -24,7 +24,10 @@ before(async () => {
   removeOutbox = outbox.remove;
   output = new MqttOutput({
     config: mqttConfig({ url: broker.url, prefix: PREFIX, clientId: 'gw-control', outbox: { dir: outbox.dir } }),
-    site, log: captured.log, healthIntervalMs: 0, metricsIntervalMs: 0,
+    site,
+    log: captured.log,
+    healthIntervalMs: 0,
+    metricsIntervalMs: 0,
   });
   requester = await subscribe(broker.url, [`${PREFIX}/control/replies`]);
   await output.start();
@@ -121,9 +124,13 @@ test('malformed control topics and payloads are each answered with an error repl
     assert.ok((reply.error?.message.length ?? 0) > 10, 'the message says what was wrong');
   });
   // Config bodies are validated by the site (with the config schema); nothing else malformed reaches it.
-  const reachedSite = cases.filter(([, , code]) => code === 'E_CONFIG_INVALID' || code === 'E_CAMERA_NOT_FOUND')
+  const reachedSite = cases
+    .filter(([, , code]) => code === 'E_CONFIG_INVALID' || code === 'E_CAMERA_NOT_FOUND')
     .map(([topic]) => `${topic.endsWith('/config') ? 'updateCamera' : 'restartCamera'} ${topic.split('/')[0]}`);
-  assert.deepEqual(site.calls.map((call) => `${call.method} ${String(call.args[0])}`), reachedSite);
+  assert.deepEqual(
+    site.calls.map((call) => `${call.method} ${String(call.args[0])}`),
+    reachedSite,
+  );
   assert.equal(output.stats().control.rejected >= cases.length, true);
 
   const [still] = await ask([['gate/restart', '{"requestId": "after-the-storm"}']]);
@@ -136,22 +143,31 @@ test('replies name the camera and action when the topic has them, and echo a val
     ['gate/reboot', '{"requestId": "r-8"}'],
     ['BAD/restart', '{"requestId": "r-9"}'],
   ]);
-  assert.deepEqual(replies.map((reply) => [reply.requestId, reply.camera, reply.action, reply.ok]), [
-    ['r-7', 'gate', 'config', false],
-    ['r-8', 'gate', null, false],
-    ['r-9', null, 'restart', false],
-  ]);
+  assert.deepEqual(
+    replies.map((reply) => [reply.requestId, reply.camera, reply.action, reply.ok]),
+    [
+      ['r-7', 'gate', 'config', false],
+      ['r-8', 'gate', null, false],
+      ['r-9', null, 'restart', false],
+    ],
+  );
   assert.match(replies[0]?.error?.message ?? '', /channel/);
 });
 
 test('a valid restart calls SiteControl.restartCamera for that camera only', async () => {
   site.calls.splice(0);
-  const replies = await ask([['dock/restart', ''], ['gate/restart', '{}']]);
+  const replies = await ask([
+    ['dock/restart', ''],
+    ['gate/restart', '{}'],
+  ]);
   assert.deepEqual(replies, [
     { camera: 'dock', action: 'restart', ok: true },
     { camera: 'gate', action: 'restart', ok: true },
   ]);
-  assert.deepEqual(site.calls, [{ method: 'restartCamera', args: ['dock'] }, { method: 'restartCamera', args: ['gate'] }]);
+  assert.deepEqual(site.calls, [
+    { method: 'restartCamera', args: ['dock'] },
+    { method: 'restartCamera', args: ['gate'] },
+  ]);
 });
 
 test('a valid config calls SiteControl.updateCamera with the camera object, without the requestId', async () => {
@@ -168,7 +184,10 @@ test('an unexpected failure inside the gateway is answered with E_MQTT_CONTROL_F
   assert.equal(reply?.ok, false);
   assert.equal(reply?.error?.code, 'E_MQTT_CONTROL_FAILED');
   assert.doesNotMatch(reply?.error?.message ?? '', /exploded/);
-  assert.ok(lines.some((line) => line.includes('exploded')), 'the cause is logged');
+  assert.ok(
+    lines.some((line) => line.includes('exploded')),
+    'the cause is logged',
+  );
 });
 
 /** A control instance without a broker, for topics a broker would never deliver. */
@@ -186,7 +205,13 @@ async function detachedControl(): Promise<{ control: MqttControl; replies: Contr
 
 test('topic levels with MQTT wildcards are rejected', async () => {
   const { control, replies, site: detachedSite } = await detachedControl();
-  for (const topic of ['ctl/control/cameras/+/restart', 'ctl/control/cameras/#', 'ctl/control/cameras/gate/+', 'ctl/control/cameras/ga+te/restart', 'other/control/cameras/gate/restart']) {
+  for (const topic of [
+    'ctl/control/cameras/+/restart',
+    'ctl/control/cameras/#',
+    'ctl/control/cameras/gate/+',
+    'ctl/control/cameras/ga+te/restart',
+    'other/control/cameras/gate/restart',
+  ]) {
     await control.receive({ topic, payload: Buffer.alloc(0), retain: false });
   }
   assert.equal(replies.length, 5);

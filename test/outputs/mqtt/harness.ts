@@ -100,8 +100,17 @@ export function eventMessage(camera: string, type: EventMessageType = 'start', l
   eventCounter += 1;
   const box = { x: 10, y: 20, width: 30, height: 40 };
   const event: DetectionEvent = {
-    id: id ?? `1700000000000-t${eventCounter}`, camera, label, score: 0.9, box, trackId: eventCounter,
-    startMs: 1_700_000_000_000, endMs: type === 'end' ? 1_700_000_001_000 : null, bestShot: null, zones: [], face: null,
+    id: id ?? `1700000000000-t${eventCounter}`,
+    camera,
+    label,
+    score: 0.9,
+    box,
+    trackId: eventCounter,
+    startMs: 1_700_000_000_000,
+    endMs: type === 'end' ? 1_700_000_001_000 : null,
+    bestShot: null,
+    zones: [],
+    face: null,
   };
   return { type, event: Object.freeze(event) };
 }

@@ -4,7 +4,18 @@ import { MqttOutput } from '../../../src/outputs/mqtt/publisher.ts';
 import { startMosquitto, type Mosquitto } from '../../support/mosquitto.ts';
 import { startTcpProxy } from './tcp-proxy.ts';
 import { waitFor } from '../../support/wait.ts';
-import { capturedLogger, eventMessage, mqttConfig, parseEvent, RecordingSite, scratchDir, seeded, subscribe, type Received, type Subscriber } from './harness.ts';
+import {
+  capturedLogger,
+  eventMessage,
+  mqttConfig,
+  parseEvent,
+  RecordingSite,
+  scratchDir,
+  seeded,
+  subscribe,
+  type Received,
+  type Subscriber,
+} from './harness.ts';
 
 const PREFIX = 'mosq';
 const EVENTS = 200;
@@ -78,7 +89,11 @@ test('a mosquitto restart in the middle of a stream of 200 events loses none and
   assert.equal(unique.length, EVENTS, 'no event arrived under two different seqs');
   for (const camera of ['gate', 'dock']) {
     const seqs = unique.filter((message) => message.camera === camera).map((message) => message.seq);
-    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), `${camera} events arrived out of order`);
+    assert.deepEqual(
+      seqs,
+      [...seqs].sort((a, b) => a - b),
+      `${camera} events arrived out of order`,
+    );
     assert.equal(seqs.length, EVENTS / 2);
   }
   assert.ok(events.messages.every((message) => message.qos === 1));
@@ -89,7 +104,12 @@ test('a mosquitto restart in the middle of a stream of 200 events loses none and
 test('control still works after the broker restart (the gateway subscribed again)', async () => {
   await replies.client.publishAsync(`${PREFIX}/control/cameras/gate/restart`, '{"requestId": "after-restart"}', { qos: 1 });
   await waitFor('the reply', () => replies.messages.length > 0);
-  assert.deepEqual(JSON.parse(replies.messages[0]?.payload ?? '{}'), { requestId: 'after-restart', camera: 'gate', action: 'restart', ok: true });
+  assert.deepEqual(JSON.parse(replies.messages[0]?.payload ?? '{}'), {
+    requestId: 'after-restart',
+    camera: 'gate',
+    action: 'restart',
+    ok: true,
+  });
 });
 
 /** An output of its own (prefix, outbox) on `url`, stopped after the test. */
@@ -97,11 +117,21 @@ async function ownOutput(prefix: string, url: string, site: RecordingSite): Prom
   const outbox = scratchDir();
   const own = new MqttOutput({
     config: mqttConfig({ url, prefix, clientId: `gw-${prefix}`, outbox: { dir: outbox.dir } }),
-    site, log: capturedLogger().log, healthIntervalMs: 0, metricsIntervalMs: 0, reconnectPeriodMs: 100,
+    site,
+    log: capturedLogger().log,
+    healthIntervalMs: 0,
+    metricsIntervalMs: 0,
+    reconnectPeriodMs: 100,
   });
   await own.start();
   await waitFor('the output to connect', () => own.stats().connected);
-  return { output: own, stop: async () => { await own.stop(); outbox.remove(); } };
+  return {
+    output: own,
+    stop: async () => {
+      await own.stop();
+      outbox.remove();
+    },
+  };
 }
 
 /**
@@ -119,7 +149,7 @@ async function retainedStatuses(prefix: string): Promise<Map<string, string>> {
   }
 }
 
-test('a deleted camera\'s retained status is cleared on the broker: a new subscriber gets none for it', async () => {
+test("a deleted camera's retained status is cleared on the broker: a new subscriber gets none for it", async () => {
   const prefix = 'mosq-delete';
   const site = await seeded(new RecordingSite(), ['gate', 'yard']);
   const { stop } = await ownOutput(prefix, mosquitto.url, site);

@@ -12,7 +12,17 @@ import { MqttOutput } from '../../../src/outputs/mqtt/publisher.ts';
 import type { CameraStatus } from '../../../src/outputs/site.ts';
 import { mountTmpfs, tmpfsUnavailable, type Tmpfs } from '../../support/tmpfs.ts';
 import { waitFor } from '../../support/wait.ts';
-import { capturedLogger, eventMessage, mqttConfig, parseEvent, RecordingSite, scratchDir, seeded, subscribe, type Subscriber } from './harness.ts';
+import {
+  capturedLogger,
+  eventMessage,
+  mqttConfig,
+  parseEvent,
+  RecordingSite,
+  scratchDir,
+  seeded,
+  subscribe,
+  type Subscriber,
+} from './harness.ts';
 
 const CAMERAS = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8'];
 const noTmpfs = tmpfsUnavailable();
@@ -38,10 +48,15 @@ async function start(t: TestContext, dir: string, site?: RecordingSite): Promise
   prefixCounter += 1;
   const prefix = `od${prefixCounter}`;
   const { log, lines } = capturedLogger();
-  const seededSite = site ?? await seeded(new RecordingSite(), CAMERAS);
+  const seededSite = site ?? (await seeded(new RecordingSite(), CAMERAS));
   const output = new MqttOutput({
     config: mqttConfig({ url: broker.url, prefix, clientId: `gw-${prefix}`, outbox: { dir, maxEvents: 10_000 } }),
-    site: seededSite, log, healthIntervalMs: 0, metricsIntervalMs: 0, reconnectPeriodMs: 50, outboxRetryMs: 50,
+    site: seededSite,
+    log,
+    healthIntervalMs: 0,
+    metricsIntervalMs: 0,
+    reconnectPeriodMs: 50,
+    outboxRetryMs: 50,
   });
   const events = await subscribe(broker.url, [`${prefix}/events/#`]);
   await output.start();
@@ -76,7 +91,9 @@ function mounted(t: TestContext, mode: 'ro' | 'rw' = 'rw'): Tmpfs {
   return disk;
 }
 
-test('a full outbox disk mid-stream: the gateway keeps running, every event arrives, health and counters say degraded, and freed space brings the disk back', { skip: noTmpfs ?? false }, async (t) => {
+test('a full outbox disk mid-stream: the gateway keeps running, every event arrives, health and counters say degraded, and freed space brings the disk back', {
+  skip: noTmpfs ?? false,
+}, async (t) => {
   const disk = mounted(t);
   const running = await start(t, disk.dir);
   await publishRound(running, 2);
@@ -91,7 +108,10 @@ test('a full outbox disk mid-stream: the gateway keeps running, every event arri
   assert.equal(stats.published.events, 22 * CAMERAS.length);
   const health = running.site.health();
   assert.equal(health.status, 'degraded');
-  assert.ok(health.reasons.some((reason) => reason.includes(disk.dir) && reason.includes('ENOSPC')), health.reasons.join('\n'));
+  assert.ok(
+    health.reasons.some((reason) => reason.includes(disk.dir) && reason.includes('ENOSPC')),
+    health.reasons.join('\n'),
+  );
   assert.equal(logged(running.lines, 'mqtt outbox cannot be written'), 1, 'one log line on entry, none per event');
 
   disk.free();
@@ -116,7 +136,9 @@ test('an outbox disk already full at start still publishes every event, with one
   assert.equal(logged(running.lines, '"level":50'), 1, 'the entry is the only error line');
 });
 
-test('a read-only outbox directory at start: events are published from memory until it is remounted writable', { skip: noTmpfs ?? false }, async (t) => {
+test('a read-only outbox directory at start: events are published from memory until it is remounted writable', {
+  skip: noTmpfs ?? false,
+}, async (t) => {
   const disk = mounted(t, 'ro');
   const running = await start(t, disk.dir);
   assert.equal(running.output.stats().outbox.degraded?.code, 'EROFS');

@@ -24,16 +24,32 @@ const payloads = (outbox: Outbox): string[] => outbox.after(0, Number.MAX_SAFE_I
 test('messages come out oldest first and an ack removes exactly that message', () => {
   const outbox = Outbox.open({ dir: scratch(), maxEvents: 100 });
   const records = ['a', 'b', 'c', 'd'].map((name) => outbox.append(`t/${name}`, (seq) => `${name}${seq}`));
-  assert.deepEqual(records.map((record) => record.seq), [1, 2, 3, 4]);
+  assert.deepEqual(
+    records.map((record) => record.seq),
+    [1, 2, 3, 4],
+  );
   assert.deepEqual(payloads(outbox), ['a1', 'b2', 'c3', 'd4']);
   assert.equal(outbox.ack(3), true);
   assert.equal(outbox.ack(3), false, 'a second ack of the same message is a no-op');
   assert.deepEqual(payloads(outbox), ['a1', 'b2', 'd4']);
-  assert.deepEqual(outbox.after(1, 1).map((record) => record.topic), ['t/b'], 'after() skips up to the seq and honours the limit');
-  assert.deepEqual({ ...outbox.stats() }, {
-    depth: 3, appended: 4, acked: 1, droppedOldest: 0, corruptLines: 0, recovered: 0, degraded: null,
-    bypassed: { disk_full: 0, read_only: 0, permission_denied: 0, io_error: 0, other: 0 },
-  });
+  assert.deepEqual(
+    outbox.after(1, 1).map((record) => record.topic),
+    ['t/b'],
+    'after() skips up to the seq and honours the limit',
+  );
+  assert.deepEqual(
+    { ...outbox.stats() },
+    {
+      depth: 3,
+      appended: 4,
+      acked: 1,
+      droppedOldest: 0,
+      corruptLines: 0,
+      recovered: 0,
+      degraded: null,
+      bypassed: { disk_full: 0, read_only: 0, permission_denied: 0, io_error: 0, other: 0 },
+    },
+  );
   outbox.close();
 });
 
@@ -96,15 +112,18 @@ test('a torn last line after a crash is skipped and counted, and the outbox keep
 
 test('lines that are valid JSON but not outbox records are skipped and counted', () => {
   const dir = scratch();
-  writeFileSync(path.join(dir, OUTBOX_FILE), [
-    '{"seq":1,"topic":"t","payload":"ok"}',
-    '{"seq":-2,"topic":"t","payload":"bad seq"}',
-    '[1,2,3]',
-    'null',
-    '{"ack":"1"}',
-    '{"seq":3,"topic":7,"payload":"bad topic"}',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    path.join(dir, OUTBOX_FILE),
+    [
+      '{"seq":1,"topic":"t","payload":"ok"}',
+      '{"seq":-2,"topic":"t","payload":"bad seq"}',
+      '[1,2,3]',
+      'null',
+      '{"ack":"1"}',
+      '{"seq":3,"topic":7,"payload":"bad topic"}',
+      '',
+    ].join('\n'),
+  );
   const outbox = Outbox.open({ dir, maxEvents: 10 });
   assert.deepEqual(payloads(outbox), ['ok']);
   assert.equal(outbox.stats().corruptLines, 5);
@@ -152,24 +171,36 @@ test('an outbox directory that cannot be created opens degraded naming the errno
   assert.equal(outbox.retryDisk(), false, 'still a file in the way');
   rmSync(blocker);
   assert.equal(outbox.retryDisk(), true);
-  assert.deepEqual(changes.map((change) => change?.code ?? null), ['ENOTDIR', null], 'one call on entry, one on recovery');
+  assert.deepEqual(
+    changes.map((change) => change?.code ?? null),
+    ['ENOTDIR', null],
+    'one call on entry, one on recovery',
+  );
   outbox.close();
-  assert.deepEqual(replayFile(path.join(blocker, 'outbox', OUTBOX_FILE), 10).pending.map((record) => record.payload), ['a1', 'b2']);
+  assert.deepEqual(
+    replayFile(path.join(blocker, 'outbox', OUTBOX_FILE), 10).pending.map((record) => record.payload),
+    ['a1', 'b2'],
+  );
 });
 
 test('an existing outbox file that cannot be read fails with E_MQTT_OUTBOX naming the path, rather than being overwritten later', () => {
   const dir = scratch();
   mkdirSync(path.join(dir, OUTBOX_FILE));
-  assert.throws(() => Outbox.open({ dir, maxEvents: 10 }), (error: unknown) => {
-    assert.equal((error as { code?: string }).code, 'E_MQTT_OUTBOX');
-    assert.match((error as Error).message, /outbox\.jsonl.*EISDIR.*mqtt\.outbox\.dir/);
-    return true;
-  });
+  assert.throws(
+    () => Outbox.open({ dir, maxEvents: 10 }),
+    (error: unknown) => {
+      assert.equal((error as { code?: string }).code, 'E_MQTT_OUTBOX');
+      assert.match((error as Error).message, /outbox\.jsonl.*EISDIR.*mqtt\.outbox\.dir/);
+      return true;
+    },
+  );
 });
 
 const noTmpfs = tmpfsUnavailable();
 
-test('appends on a full disk stay pending in memory and are counted, and once space returns a retry writes them all to a fresh file', { skip: noTmpfs ?? false }, (t) => {
+test('appends on a full disk stay pending in memory and are counted, and once space returns a retry writes them all to a fresh file', {
+  skip: noTmpfs ?? false,
+}, (t) => {
   const disk = mountTmpfs(1024 * 1024);
   t.after(() => disk.unmount());
   const changes: Array<DiskFailure | null> = [];
@@ -186,12 +217,18 @@ test('appends on a full disk stay pending in memory and are counted, and once sp
   assert.deepEqual(readdirSync(disk.dir).sort(), ['filler', OUTBOX_FILE], 'a failed retry leaves no probe or temporary file');
   disk.free();
   assert.equal(outbox.retryDisk(), true);
-  assert.deepEqual(changes.map((change) => change?.code ?? null), ['ENOSPC', null]);
+  assert.deepEqual(
+    changes.map((change) => change?.code ?? null),
+    ['ENOSPC', null],
+  );
   outbox.append('t', (seq) => `i${seq}`);
   assert.equal(outbox.stats().bypassed.disk_full, 5, 'back on the disk path');
   outbox.close();
   const replayed = replayFile(path.join(disk.dir, OUTBOX_FILE), 100);
-  assert.deepEqual(replayed.pending.map((record) => record.payload.slice(0, 2)), ['b2', 'c3', 'd4', 'e5', 'f6', 'g7', 'h8', 'i9']);
+  assert.deepEqual(
+    replayed.pending.map((record) => record.payload.slice(0, 2)),
+    ['b2', 'c3', 'd4', 'e5', 'f6', 'g7', 'h8', 'i9'],
+  );
   assert.equal(replayed.corruptLines, 0, 'the torn tail of the failed write is gone with the rewrite');
 });
 
@@ -206,16 +243,26 @@ test('a compaction that fails on a full disk leaves no temporary file and keeps 
   for (let seq = 1; seq <= 11; seq += 1) outbox.ack(seq);
   assert.equal(outbox.degraded?.code, 'ENOSPC');
   // Compaction is due at the 7th ack (14 dead lines > 13 live): its acks reached the file, the rewrite did not.
-  assert.equal(readFileSync(path.join(disk.dir, OUTBOX_FILE), 'utf8').split('\n').filter((line) => line.startsWith('{"ack"')).length, 7);
+  assert.equal(
+    readFileSync(path.join(disk.dir, OUTBOX_FILE), 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('{"ack"')).length,
+    7,
+  );
   assert.equal(outbox.depth, 9);
   assert.deepEqual(readdirSync(disk.dir).sort(), ['filler', OUTBOX_FILE]);
   disk.free();
   assert.equal(outbox.retryDisk(), true);
   outbox.close();
-  assert.deepEqual(replayFile(path.join(disk.dir, OUTBOX_FILE), 100).pending.map((record) => record.seq), [12, 13, 14, 15, 16, 17, 18, 19, 20]);
+  assert.deepEqual(
+    replayFile(path.join(disk.dir, OUTBOX_FILE), 100).pending.map((record) => record.seq),
+    [12, 13, 14, 15, 16, 17, 18, 19, 20],
+  );
 });
 
-test('a read-only outbox directory opens degraded and goes back to the disk when it is remounted writable', { skip: noTmpfs ?? false }, (t) => {
+test('a read-only outbox directory opens degraded and goes back to the disk when it is remounted writable', {
+  skip: noTmpfs ?? false,
+}, (t) => {
   const disk = mountTmpfs(1024 * 1024, 'ro');
   t.after(() => disk.unmount());
   const outbox = Outbox.open({ dir: disk.dir, maxEvents: 100, retryMs: 20 });
@@ -226,7 +273,10 @@ test('a read-only outbox directory opens degraded and goes back to the disk when
   disk.remount('rw');
   return waitFor('the periodic retry to find the disk writable', () => outbox.degraded === null).then(() => {
     outbox.close();
-    assert.deepEqual(replayFile(path.join(disk.dir, OUTBOX_FILE), 100).pending.map((record) => record.payload), ['a1', 'b2']);
+    assert.deepEqual(
+      replayFile(path.join(disk.dir, OUTBOX_FILE), 100).pending.map((record) => record.payload),
+      ['a1', 'b2'],
+    );
   });
 });
 

@@ -6,7 +6,17 @@ import { Secret } from '../../../src/config/secret.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../../src/outputs/mqtt/embedded-broker.ts';
 import { MqttOutput, type MqttOutputOptions } from '../../../src/outputs/mqtt/publisher.ts';
 import { waitFor } from '../../support/wait.ts';
-import { capturedLogger, eventMessage, mqttConfig, parseEvent, RecordingSite, scratchDir, seeded, subscribe, type Subscriber } from './harness.ts';
+import {
+  capturedLogger,
+  eventMessage,
+  mqttConfig,
+  parseEvent,
+  RecordingSite,
+  scratchDir,
+  seeded,
+  subscribe,
+  type Subscriber,
+} from './harness.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
 let broker: EmbeddedBroker;
@@ -31,14 +41,23 @@ interface Started {
 let prefixCounter = 0;
 
 /** An MqttOutput with its own prefix (tests share one broker) and outbox directory. */
-async function startOutput(url: string | null, options: Partial<MqttOutputOptions> & { outboxDir?: string; maxEvents?: number } = {}): Promise<Started> {
+async function startOutput(
+  url: string | null,
+  options: Partial<MqttOutputOptions> & { outboxDir?: string; maxEvents?: number } = {},
+): Promise<Started> {
   prefixCounter += 1;
   const prefix = `pt${prefixCounter}`;
   const scratch = scratchDir();
   const { log, lines } = capturedLogger();
-  const site = (options.site as RecordingSite | undefined) ?? await seeded(new RecordingSite(), ['gate', 'dock']);
+  const site = (options.site as RecordingSite | undefined) ?? (await seeded(new RecordingSite(), ['gate', 'dock']));
   const output = new MqttOutput({
-    config: mqttConfig({ url, embeddedPort: 0, prefix, clientId: `gw-${prefix}`, outbox: { dir: options.outboxDir ?? scratch.dir, maxEvents: options.maxEvents ?? 1_000 } }),
+    config: mqttConfig({
+      url,
+      embeddedPort: 0,
+      prefix,
+      clientId: `gw-${prefix}`,
+      outbox: { dir: options.outboxDir ?? scratch.dir, maxEvents: options.maxEvents ?? 1_000 },
+    }),
     site,
     log,
     healthIntervalMs: 0,
@@ -110,7 +129,10 @@ test('with no broker URL the output starts the embedded broker and an event arri
 
 test('events from the site are published, a critical start also goes to alerts/critical, other events do not', async () => {
   const site = await seeded(new RecordingSite(), ['gate', 'dock']);
-  const { output, prefix } = await startOutput(broker.url, { site, isCritical: (event) => event.camera === 'gate' && event.label === 'person' });
+  const { output, prefix } = await startOutput(broker.url, {
+    site,
+    isCritical: (event) => event.camera === 'gate' && event.label === 'person',
+  });
   const sub = await subscriber(broker.url, [`${prefix}/events/#`, `${prefix}/alerts/critical`]);
   await connected(output);
   site.emitEvent(eventMessage('gate', 'start', 'person', 'crit'));
@@ -119,11 +141,20 @@ test('events from the site are published, a critical start also goes to alerts/c
   site.emitEvent(eventMessage('dock', 'start', 'person', 'dock-1'));
   await waitFor('four events and one alert', () => sub.messages.length === 5);
   const alerts = sub.on(`${prefix}/alerts/critical`).map(parseEvent);
-  assert.deepEqual(alerts.map((alert) => [alert.type, alert.event.id]), [['start', 'crit']]);
+  assert.deepEqual(
+    alerts.map((alert) => [alert.type, alert.event.id]),
+    [['start', 'crit']],
+  );
   assert.equal(sub.on(`${prefix}/alerts/critical`)[0]?.qos, 1);
-  assert.deepEqual(sub.messages.filter((m) => m.topic.startsWith(`${prefix}/events/`)).map((m) => [m.topic, parseEvent(m).event.id]), [
-    [`${prefix}/events/gate`, 'crit'], [`${prefix}/events/gate`, 'crit'], [`${prefix}/events/gate`, 'car-1'], [`${prefix}/events/dock`, 'dock-1'],
-  ]);
+  assert.deepEqual(
+    sub.messages.filter((m) => m.topic.startsWith(`${prefix}/events/`)).map((m) => [m.topic, parseEvent(m).event.id]),
+    [
+      [`${prefix}/events/gate`, 'crit'],
+      [`${prefix}/events/gate`, 'crit'],
+      [`${prefix}/events/gate`, 'car-1'],
+      [`${prefix}/events/dock`, 'dock-1'],
+    ],
+  );
   await waitFor('all acknowledged', () => output.stats().published.alerts === 1 && output.stats().published.events === 4);
 });
 
@@ -173,11 +204,21 @@ test('events published while the broker is unreachable are delivered in order af
 
   link.allow();
   await waitFor('all 20 events', () => sub.messages.length >= 20);
-  assert.deepEqual(sub.messages.map((m) => parseEvent(m).event.id), Array.from({ length: 20 }, (_, i) => `offline-${i}`));
-  assert.deepEqual(sub.messages.map((m) => parseEvent(m).seq), Array.from({ length: 20 }, (_, i) => i + 1));
+  assert.deepEqual(
+    sub.messages.map((m) => parseEvent(m).event.id),
+    Array.from({ length: 20 }, (_, i) => `offline-${i}`),
+  );
+  assert.deepEqual(
+    sub.messages.map((m) => parseEvent(m).seq),
+    Array.from({ length: 20 }, (_, i) => i + 1),
+  );
   await waitFor('the outbox to drain', () => output.stats().outbox.depth === 0);
 
-  site.emitDetections({ camera: 'gate', captureMs: 2, detections: [{ label: 'person', classId: 0, score: 0.8, box: { x: 1, y: 2, width: 3, height: 4 }, trackId: 7 }] });
+  site.emitDetections({
+    camera: 'gate',
+    captureMs: 2,
+    detections: [{ label: 'person', classId: 0, score: 0.8, box: { x: 1, y: 2, width: 3, height: 4 }, trackId: 7 }],
+  });
   await waitFor('the detections', () => sub.on(`${prefix}/detections/gate`).length === 1);
   const detections = sub.on(`${prefix}/detections/gate`)[0];
   assert.equal(detections?.qos, 0);
@@ -196,7 +237,10 @@ test('the outbox bound drops the oldest events while the broker is unreachable a
   link.allow();
   await waitFor('the five kept events', () => sub.messages.length >= 5);
   await waitFor('the outbox to drain', () => output.stats().outbox.depth === 0);
-  assert.deepEqual(sub.messages.map((m) => parseEvent(m).event.id), ['bounded-8', 'bounded-9', 'bounded-10', 'bounded-11', 'bounded-12']);
+  assert.deepEqual(
+    sub.messages.map((m) => parseEvent(m).event.id),
+    ['bounded-8', 'bounded-9', 'bounded-10', 'bounded-11', 'bounded-12'],
+  );
 });
 
 test('events left in the outbox by a stopped gateway are delivered when it starts again', async () => {
@@ -213,7 +257,10 @@ test('events left in the outbox by a stopped gateway are delivered when it start
   await connected(second.output);
   // Sent by the second gateway under its own prefix: the topic was fixed when the event was queued.
   await waitFor('the carried events', () => sub.on(`${first.prefix}/events/dock`).length === 3);
-  assert.deepEqual(sub.on(`${first.prefix}/events/dock`).map((m) => parseEvent(m).event.id), ['carried-1', 'carried-2', 'carried-3']);
+  assert.deepEqual(
+    sub.on(`${first.prefix}/events/dock`).map((m) => parseEvent(m).event.id),
+    ['carried-1', 'carried-2', 'carried-3'],
+  );
   assert.equal(second.output.stats().outbox.recovered, 3);
 });
 
@@ -224,11 +271,20 @@ test('camera status is published retained on connect and on every transition', a
   const sub = await subscriber(broker.url, [`${prefix}/streams/status/#`]);
   await waitFor('both retained statuses', () => sub.messages.length === 2);
   assert.ok(sub.messages.every((m) => m.retain && m.qos === 1));
-  assert.deepEqual(sub.messages.map((m) => JSON.parse(m.payload).state), ['ONLINE', 'ONLINE']);
+  assert.deepEqual(
+    sub.messages.map((m) => JSON.parse(m.payload).state),
+    ['ONLINE', 'ONLINE'],
+  );
 
   site.emitTransition({ camera: 'gate', from: 'ONLINE', to: 'STALLED', reason: 'no frame for 10 s', atMs: 1234 });
   await waitFor('the transition', () => sub.messages.length === 3);
-  assert.deepEqual(JSON.parse(sub.messages[2]?.payload ?? '{}'), { camera: 'gate', state: 'STALLED', previous: 'ONLINE', reason: 'no frame for 10 s', atMs: 1234 });
+  assert.deepEqual(JSON.parse(sub.messages[2]?.payload ?? '{}'), {
+    camera: 'gate',
+    state: 'STALLED',
+    previous: 'ONLINE',
+    reason: 'no frame for 10 s',
+    atMs: 1234,
+  });
   const late = await subscriber(broker.url, [`${prefix}/streams/status/gate`]);
   await waitFor('the retained status', () => late.messages.length === 1);
   assert.equal(JSON.parse(late.messages[0]?.payload ?? '{}').state, 'STALLED');
@@ -238,12 +294,18 @@ test('health and metrics summaries are published at their intervals', async () =
   const { output, prefix } = await startOutput(broker.url, { healthIntervalMs: 20, metricsIntervalMs: 20 });
   const sub = await subscriber(broker.url, [`${prefix}/gateway/health`, `${prefix}/gateway/metrics`]);
   await connected(output);
-  await waitFor('health and metrics', () => sub.on(`${prefix}/gateway/health`).length > 0 && sub.on(`${prefix}/gateway/metrics`).length > 0);
+  await waitFor(
+    'health and metrics',
+    () => sub.on(`${prefix}/gateway/health`).length > 0 && sub.on(`${prefix}/gateway/metrics`).length > 0,
+  );
   const health = JSON.parse(sub.on(`${prefix}/gateway/health`)[0]?.payload ?? '{}');
   assert.equal(health.status, 'healthy');
   assert.deepEqual(health.streams, { online: 2, total: 2, enabled: 2 });
   const metrics = JSON.parse(sub.on(`${prefix}/gateway/metrics`)[0]?.payload ?? '{}');
-  assert.deepEqual(metrics.cameras.map((camera: { id: string }) => camera.id), ['gate', 'dock']);
+  assert.deepEqual(
+    metrics.cameras.map((camera: { id: string }) => camera.id),
+    ['gate', 'dock'],
+  );
   assert.equal(typeof metrics.mqtt.outbox.depth, 'number');
 });
 
@@ -257,7 +319,14 @@ test('no secret appears in any payload or log line', async () => {
     site,
     healthIntervalMs: 20,
     metricsIntervalMs: 20,
-    config: mqttConfig({ url, prefix: 'secretcheck', clientId: 'gw-secret', username: new Secret(secrets[0]!), password: new Secret(secrets[1]!), outbox: { dir: outbox.dir } }),
+    config: mqttConfig({
+      url,
+      prefix: 'secretcheck',
+      clientId: 'gw-secret',
+      username: new Secret(secrets[0]!),
+      password: new Secret(secrets[1]!),
+      outbox: { dir: outbox.dir },
+    }),
   });
   const sub = await subscriber(broker.url, ['secretcheck/#']);
   await connected(output);
@@ -266,10 +335,16 @@ test('no secret appears in any payload or log line', async () => {
   site.emitTransition({ camera: 'gate', from: 'ONLINE', to: 'OFFLINE', reason: 'stopped', atMs: 1 });
   await sub.client.publishAsync('secretcheck/control/cameras/gate/restart', '');
   await sub.client.publishAsync('secretcheck/control/cameras/gate/config', '{"broken"');
-  await waitFor('every kind of message', () => ['events', 'detections', 'streams/status', 'gateway/health', 'gateway/metrics', 'control/replies']
-    .every((kind) => sub.messages.some((m) => m.topic.startsWith(`secretcheck/${kind}`))));
+  await waitFor('every kind of message', () =>
+    ['events', 'detections', 'streams/status', 'gateway/health', 'gateway/metrics', 'control/replies'].every((kind) =>
+      sub.messages.some((m) => m.topic.startsWith(`secretcheck/${kind}`)),
+    ),
+  );
   await output.stop();
-  assert.ok(lines.some((line) => line.includes('mqtt connected') && line.includes('***:***@127.0.0.1')), 'the broker URL is logged, masked');
+  assert.ok(
+    lines.some((line) => line.includes('mqtt connected') && line.includes('***:***@127.0.0.1')),
+    'the broker URL is logged, masked',
+  );
   for (const secret of secrets) {
     for (const message of sub.messages) assert.ok(!message.payload.includes(secret), `${message.topic} carries a secret`);
     for (const line of lines) assert.ok(!line.includes(secret), `log line carries a secret: ${line}`);

@@ -13,7 +13,11 @@ const LIMIT = 256 * 1024;
 const BATCH = 8;
 /** About 16 KB of JSON a message. */
 const DETECTIONS: Array<Detection & { trackId: number }> = Array.from({ length: 160 }, (_, i) => ({
-  label: 'person', classId: 0, score: 0.5, box: { x: i, y: i, width: 10, height: 10 }, trackId: i,
+  label: 'person',
+  classId: 0,
+  score: 0.5,
+  box: { x: i, y: i, width: 10, height: 10 },
+  trackId: i,
 }));
 /** Far more than loopback socket buffers and the limit can hold (~64 MB), so the test ends by the close. */
 const MAX_BATCHES = 500;

@@ -13,14 +13,20 @@ export class FeedClient {
   constructor(url: string, headers: Record<string, string> = {}) {
     this.socket = new WebSocket(url, { headers });
     this.socket.on('message', (data: Buffer, isBinary: boolean) => {
-      this.received.push(isBinary ? { kind: 'binary', data } : { kind: 'json', message: JSON.parse(data.toString('utf8')) as Record<string, unknown> });
+      this.received.push(
+        isBinary ? { kind: 'binary', data } : { kind: 'json', message: JSON.parse(data.toString('utf8')) as Record<string, unknown> },
+      );
       for (const wake of this.#waiters.splice(0)) wake();
     });
-    this.closed = new Promise((resolve) => this.socket.on('close', (code, reason) => {
-      resolve({ code, reason: reason.toString('utf8') });
-      for (const wake of this.#waiters.splice(0)) wake();
-    }));
-    this.socket.on('error', () => { /* the close event reports it */ });
+    this.closed = new Promise((resolve) =>
+      this.socket.on('close', (code, reason) => {
+        resolve({ code, reason: reason.toString('utf8') });
+        for (const wake of this.#waiters.splice(0)) wake();
+      }),
+    );
+    this.socket.on('error', () => {
+      /* the close event reports it */
+    });
   }
 
   static async open(url: string, headers: Record<string, string> = {}): Promise<FeedClient> {
@@ -39,7 +45,8 @@ export class FeedClient {
   /** The next thing received (in order), waiting for it if needed; rejects if the socket closes first. */
   async next(): Promise<Received> {
     while (this.#taken >= this.received.length) {
-      if (this.socket.readyState === WebSocket.CLOSED) throw new Error(`socket closed; received ${JSON.stringify(this.received.slice(-3))}`);
+      if (this.socket.readyState === WebSocket.CLOSED)
+        throw new Error(`socket closed; received ${JSON.stringify(this.received.slice(-3))}`);
       await new Promise<void>((resolve) => this.#waiters.push(resolve));
     }
     return this.received[this.#taken++] as Received;

@@ -18,7 +18,8 @@ let t: TestServer;
 
 before(async () => {
   t = await startTestServer();
-  for (const [index, id] of CAMERAS.entries()) await t.site.addCamera({ id, channel: index + 1, streams: { primary: `rtsp://${id}.local/s` } });
+  for (const [index, id] of CAMERAS.entries())
+    await t.site.addCamera({ id, channel: index + 1, streams: { primary: `rtsp://${id}.local/s` } });
 });
 
 after(() => t.close());
@@ -48,14 +49,21 @@ test('a subscribe naming unknown cameras or labels is refused with the field and
     "cameras: no camera 'nowhere' on this site; GET /api/v1/cameras lists them",
     "labels: the detector has no label 'unicorn'; use its class names or motion",
   ]);
-  assert.deepEqual(feed().subscribesRejected, { ...before, unknown_camera: before.unknown_camera + 1, unknown_label: before.unknown_label + 1 });
+  assert.deepEqual(feed().subscribesRejected, {
+    ...before,
+    unknown_camera: before.unknown_camera + 1,
+    unknown_label: before.unknown_label + 1,
+  });
   const subscribed = await ask(client, { type: 'subscribe', cameras: ['c001'], labels: ['person', 'motion', 'class 93'] });
-  assert.deepEqual(subscribed, { type: 'subscribed', all: false, cameras: ['c001'], labels: ['person', 'motion', 'class 93'], snapshots: false },
-    'the refused subscribe added nothing; the detector names, motion and numbered classes are known');
+  assert.deepEqual(
+    subscribed,
+    { type: 'subscribed', all: false, cameras: ['c001'], labels: ['person', 'motion', 'class 93'], snapshots: false },
+    'the refused subscribe added nothing; the detector names, motion and numbered classes are known',
+  );
   client.close();
 });
 
-test('a client flooding subscribes gets errors at the cap, the feed\'s state stays linear and bounded, others keep receiving, and close frees it', async () => {
+test("a client flooding subscribes gets errors at the cap, the feed's state stays linear and bounded, others keep receiving, and close frees it", async () => {
   const watcher = await connected();
   assert.equal((await ask(watcher, { type: 'subscribe', all: true }))['type'], 'subscribed');
   const baseline = feed();
@@ -85,7 +93,11 @@ test('a client flooding subscribes gets errors at the cap, the feed\'s state sta
   assert.equal(feed().labelledClients, 1);
 
   // Both still served: the watcher everything, the flooder its cameras and labels.
-  t.site.emitDetections({ camera: 'c010', captureMs: 5, detections: [{ label: 'person', classId: 0, score: 0.9, box: { x: 1, y: 1, width: 5, height: 5 }, trackId: 1 }] });
+  t.site.emitDetections({
+    camera: 'c010',
+    captureMs: 5,
+    detections: [{ label: 'person', classId: 0, score: 0.9, box: { x: 1, y: 1, width: 5, height: 5 }, trackId: 1 }],
+  });
   assert.equal((await watcher.nextJson())['camera'], 'c010');
   assert.equal((await flooder.nextJson())['camera'], 'c010');
 

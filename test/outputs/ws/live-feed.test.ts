@@ -36,7 +36,11 @@ function describeItem(item: Received): string {
   return `${m['type']}:${m['camera']}`;
 }
 
-interface FilterSpec { all?: boolean; cameras?: string[]; labels?: string[] }
+interface FilterSpec {
+  all?: boolean;
+  cameras?: string[];
+  labels?: string[];
+}
 
 /** What a client with this filter must receive from one batch, in order (the reference semantics). */
 function expected(filter: FilterSpec): string[] {
@@ -62,7 +66,8 @@ describe('live feed', () => {
   let wsBase: string;
   before(async () => {
     t = await startTestServer({ liveFeed: { authTimeoutMs: 300, maxBadMessages: 5 } });
-    for (const [index, id] of CAMERAS.entries()) await t.site.addCamera({ id, channel: index + 1, streams: { primary: `rtsp://${id}.local/s` } });
+    for (const [index, id] of CAMERAS.entries())
+      await t.site.addCamera({ id, channel: index + 1, streams: { primary: `rtsp://${id}.local/s` } });
     wsBase = t.base.replace('http://', 'ws://');
   });
   after(() => t.close());
@@ -113,8 +118,14 @@ describe('live feed', () => {
   });
 
   test('subscriptions by camera, by label, by both and to all receive exactly the matching messages, once each', async () => {
-    const filters: FilterSpec[] = [{ cameras: ['gate'] }, { labels: ['car'] }, { cameras: ['gate'], labels: ['person'] }, { all: true },
-      { cameras: ['gate', 'yard'], labels: ['person', 'car'] }, { all: true, cameras: ['gate'], labels: ['car'] }];
+    const filters: FilterSpec[] = [
+      { cameras: ['gate'] },
+      { labels: ['car'] },
+      { cameras: ['gate'], labels: ['person'] },
+      { all: true },
+      { cameras: ['gate', 'yard'], labels: ['person', 'car'] },
+      { all: true, cameras: ['gate'], labels: ['car'] },
+    ];
     const clients = await Promise.all(filters.map(() => connected()));
     for (const [i, filter] of filters.entries()) await subscribe(clients[i] as FeedClient, filter);
     emitBatch(t);
@@ -127,7 +138,13 @@ describe('live feed', () => {
 
   test('subscribe adds to the filter, unsubscribe removes from it, and unsubscribe all stops everything', async () => {
     const client = await connected();
-    assert.deepEqual(await subscribe(client, { cameras: ['yard'] }), { type: 'subscribed', all: false, cameras: ['yard'], labels: [], snapshots: false });
+    assert.deepEqual(await subscribe(client, { cameras: ['yard'] }), {
+      type: 'subscribed',
+      all: false,
+      cameras: ['yard'],
+      labels: [],
+      snapshots: false,
+    });
     assert.deepEqual((await subscribe(client, { cameras: ['gate'] }))['cameras'], ['yard', 'gate']);
     assert.deepEqual((await subscribe(client, { cameras: ['yard'] }, 'unsubscribe'))['cameras'], ['gate']);
     emitBatch(t);
@@ -156,7 +173,8 @@ describe('live feed', () => {
       assert.equal(error.code, 'E_BAD_REQUEST');
       assert.match(error.message, typeof text === 'string' ? new RegExp(`^${text}$`) : text);
     }
-    const problems = (index: number) => ((client.received[index] as { message: Record<string, unknown> }).message['error'] as { problems: string[] }).problems;
+    const problems = (index: number) =>
+      ((client.received[index] as { message: Record<string, unknown> }).message['error'] as { problems: string[] }).problems;
     assert.deepEqual(problems(3), ['cameras: expected a list, received a string']);
     assert.deepEqual(problems(4), ['colour: unknown key']);
     await subscribe(client, { all: true });
@@ -198,7 +216,13 @@ describe('live feed', () => {
   test('no token or camera password appears in any message or log line', async () => {
     const client = await connected();
     await subscribe(client, { all: true });
-    t.site.emitTransition({ camera: 'gate', from: 'ONLINE', to: 'OFFLINE', reason: 'ffmpeg exited: rtsp://***:***@10.0.0.5/stream1', atMs: 3 });
+    t.site.emitTransition({
+      camera: 'gate',
+      from: 'ONLINE',
+      to: 'OFFLINE',
+      reason: 'ffmpeg exited: rtsp://***:***@10.0.0.5/stream1',
+      atMs: 3,
+    });
     await client.nextJson();
     client.send({ type: 'auth', token: TOKEN });
     client.send({ type: 'subscribe', labels: [TOKEN.toUpperCase()] });
@@ -220,8 +244,16 @@ test('stats count clients, authenticated clients and refused authentications', a
     refused.send({ type: 'subscribe' });
     await refused.closed;
     assert.deepEqual(t.server.liveFeed.stats(), {
-      clients: 2, authenticated: 1, slowClientsClosed: 0, authFailures: 1, badMessages: 0, published: 0,
-      filterEntries: 0, topics: 0, labelledClients: 0, subscribesRejected: { unknown_camera: 0, unknown_label: 0, limit: 0 },
+      clients: 2,
+      authenticated: 1,
+      slowClientsClosed: 0,
+      authFailures: 1,
+      badMessages: 0,
+      published: 0,
+      filterEntries: 0,
+      topics: 0,
+      labelledClients: 0,
+      subscribesRejected: { unknown_camera: 0, unknown_label: 0, limit: 0 },
     });
     a.close();
     pending.close();

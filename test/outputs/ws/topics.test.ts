@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applyChange, emptyFilter, filterTopics, filtersLabels, labelMatches, messageTopics, stateTopics, type Filter, type Kind } from '../../../src/outputs/ws/topics.ts';
+import {
+  applyChange,
+  emptyFilter,
+  filterTopics,
+  filtersLabels,
+  labelMatches,
+  messageTopics,
+  stateTopics,
+  type Filter,
+  type Kind,
+} from '../../../src/outputs/ws/topics.ts';
 
 const CAMERAS = ['gate', 'yard', 'dock'];
 const LABELS = ['person', 'car', 'traffic light', 'a/label/b'];
@@ -44,9 +54,14 @@ test('every message reaches a filter exactly once, through a topic or the direct
     for (const camera of CAMERAS) {
       for (const label of LABELS) {
         for (const kind of ['detections', 'events', 'snapshots'] as Kind[]) {
-          const hits = messageTopics(kind, camera).filter((topic) => topics.has(topic)).length + Number(direct(filter, kind, camera, label));
+          const hits =
+            messageTopics(kind, camera).filter((topic) => topics.has(topic)).length + Number(direct(filter, kind, camera, label));
           const want = matches(filter, camera, label) && (kind !== 'snapshots' || filter.snapshots) ? 1 : 0;
-          assert.equal(hits, want, `${kind} ${camera}/${label} for ${JSON.stringify({ ...filter, cameras: [...filter.cameras], labels: [...filter.labels] })}`);
+          assert.equal(
+            hits,
+            want,
+            `${kind} ${camera}/${label} for ${JSON.stringify({ ...filter, cameras: [...filter.cameras], labels: [...filter.labels] })}`,
+          );
         }
       }
       const stateHits = stateTopics(camera).filter((topic) => topics.has(topic)).length + Number(direct(filter, 'state', camera, null));
@@ -67,7 +82,10 @@ test('unsubscribe removes cameras and labels, and all: true clears the whole fil
   const filter = emptyFilter();
   applyChange(filter, { cameras: ['gate', 'yard'], labels: ['car'], snapshots: true }, true);
   applyChange(filter, { cameras: ['yard'] }, false);
-  assert.deepEqual({ ...filter, cameras: [...filter.cameras], labels: [...filter.labels] }, { all: false, cameras: ['gate'], labels: ['car'], snapshots: true });
+  assert.deepEqual(
+    { ...filter, cameras: [...filter.cameras], labels: [...filter.labels] },
+    { all: false, cameras: ['gate'], labels: ['car'], snapshots: true },
+  );
   applyChange(filter, { snapshots: true }, false);
   assert.equal(filter.snapshots, false);
   applyChange(filter, { all: true }, false);
