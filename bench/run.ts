@@ -24,6 +24,7 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   fanout: () => import('./fanout.ts'),
   density: () => import('./density.ts'),
   'detect-size': () => import('./detect-size.ts'),
+  detect: () => import('./detect.ts'),
 };
 const NAMES = Object.keys(scenarios);
 

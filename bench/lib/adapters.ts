@@ -6,6 +6,7 @@
  */
 import type { InferenceReport } from '../inference.ts';
 import type { DensityReport } from '../density.ts';
+import type { DetectReport } from '../detect.ts';
 import type { DetectSizeReport } from '../detect-size.ts';
 import type { FanoutReport } from '../fixtures/fanout-report.ts';
 import type { PipelineReport } from '../pipeline.ts';
@@ -338,6 +339,61 @@ function detectSize(r: DetectSizeReport): ResultCase[] {
   ]);
 }
 
+/** Capacity of each pipeline (gated against naive), and each level's inferences a camera and p99. */
+function detect(r: DetectReport): ResultCase[] {
+  const naive = r.capacity.find((c) => c.pipeline === 'naive');
+  const what = `${r.plan.clips.width}x${r.plan.clips.height} RTSP @ ${r.plan.clips.fps} fps, ${Math.round(r.plan.busyShare * 100)}% busy`;
+  const capacities = r.capacity.map((c) => {
+    const peer = c.pipeline === 'naive' ? null : naive;
+    return capacityCase(
+      {
+        scenario: 'detect',
+        case: `capacity ${what}`,
+        impl: c.pipeline,
+        metric: 'cameras',
+        better: 'higher',
+        baseline: peer ? 'naive' : null,
+        ratio: peer && peer.maxSustained > 0 ? c.maxSustained / peer.maxSustained : null,
+        headline: true,
+      },
+      c.maxSustained,
+      c.firstFailing,
+    );
+  });
+  const levels = r.levels
+    .filter((l) => l.completed)
+    .flatMap((l) => {
+      const base = {
+        scenario: 'detect',
+        case: `${what}, N=${l.cameras}`,
+        impl: l.pipeline,
+        baseline: null,
+        ratio: null,
+        headline: false,
+        samples: 1,
+      } as const;
+      return [
+        {
+          ...base,
+          metric: 'inferences/s a camera',
+          better: 'lower' as const,
+          median: l.inferencesPerCameraSecond,
+          min: l.inferencesPerCameraSecond,
+          max: l.inferencesPerCameraSecond,
+        },
+        {
+          ...base,
+          metric: 'p99 capture->result ms',
+          better: 'lower' as const,
+          median: l.resultP99Ms,
+          min: l.resultP99Ms,
+          max: l.resultP99Ms,
+        },
+      ];
+    });
+  return [...capacities, ...levels];
+}
+
 const ADAPTERS: Record<string, (report: never) => ResultCase[]> = {
   kernels,
   transport,
@@ -347,6 +403,7 @@ const ADAPTERS: Record<string, (report: never) => ResultCase[]> = {
   density,
   fanout,
   'detect-size': detectSize,
+  detect,
 };
 
 /** The cases of one scenario's report; [] when the report is not one this harness knows. */

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { startRtspServer, type RtspServer, type RtspServerOptions } from './rtsp-server.ts';
 import { ffmpegPath } from './video.ts';
@@ -185,4 +188,77 @@ test('eight concurrent clients of one shared mount each get frames', { timeout: 
     const results = await Promise.all(Array.from({ length: 8 }, () => grab(server.url(0), 5)));
     results.forEach((result, client) => assertFrames(result, 5, `client ${client}`));
   });
+});
+
+/** A 4 s H.264 MP4 of a moving pattern at 320x180, 5 fps, or the first `count` gray frames decoded from it. */
+function clipFile(dir: string, name: string, pattern: string): string {
+  const file = path.join(dir, name);
+  execFileSync(ffmpegPath(), [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-f',
+    'lavfi',
+    '-i',
+    `${pattern}=size=${WIDTH}x${HEIGHT}:rate=5`,
+    '-t',
+    '4',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-g',
+    '5',
+    '-bf',
+    '0',
+    '-pix_fmt',
+    'yuv420p',
+    '-y',
+    file,
+  ]);
+  return file;
+}
+
+function decodedFrames(file: string, count: number): Buffer[] {
+  const raw = execFileSync(ffmpegPath(), [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-i',
+    file,
+    '-frames:v',
+    String(count),
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'gray',
+    'pipe:1',
+  ]);
+  return Array.from({ length: count }, (_, i) => raw.subarray(i * FRAME_BYTES, (i + 1) * FRAME_BYTES));
+}
+
+test('clip mounts send their files as they are: each client gets the clip from its first frame, mounts cycling over the clips', {
+  timeout: 40_000,
+}, async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'panoptes-rtsp-clips-'));
+  try {
+    const clips = [clipFile(dir, 'a.mp4', 'testsrc2'), clipFile(dir, 'b.mp4', 'rgbtestsrc')];
+    await withServer({ mounts: 3, clips }, async (server) => {
+      assert.equal(server.encoder, 'none', 'no encoder runs for clips');
+      // Two clients of one mount, one late: both start at the clip's first frame (a pipeline a client).
+      const first = grab(server.url(0), 5);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const results = await Promise.all([first, grab(server.url(0), 5), grab(server.url(1), 5), grab(server.url(2), 5)]);
+      results.forEach((r, i) => assertFrames(r, 5, `client ${i}`));
+      const [a, b] = [decodedFrames(clips[0] as string, 5), decodedFrames(clips[1] as string, 5)];
+      assert.deepEqual(results[0]?.frames, a, 'cam0 = clip a, bit for bit');
+      assert.deepEqual(results[1]?.frames, a, "the late client of cam0 also starts at clip a's first frame");
+      assert.deepEqual(results[2]?.frames, b, 'cam1 = clip b');
+      assert.deepEqual(results[3]?.frames, a, 'cam2 = clip a again (mount i serves clip i % 2)');
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

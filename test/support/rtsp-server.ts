@@ -1,8 +1,9 @@
 /**
  * A real RTSP server for tests: GStreamer's gst-rtsp-server driven by test/support/rtsp_server.py under
  * Debian's /usr/bin/python3 (python3-gi, gir1.2-gst-rtsp-server-1.0; a pyenv `python3` on PATH has no gi).
- * Mounts /cam0 .. /cam{N-1} stream a moving videotestsrc pattern as H.264; the port is chosen by the OS
- * unless given, and `restart()` comes back on the same port so cameras can reconnect to it.
+ * Mounts /cam0 .. /cam{N-1} stream a moving videotestsrc pattern as H.264, or (`clips`) H.264 MP4 files
+ * as they are; the port is chosen by the OS unless given, and `restart()` comes back on the same port so
+ * cameras can reconnect to it.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
@@ -37,6 +38,12 @@ export interface RtspServerOptions {
   encoder?: H264Encoder;
   /** videotestsrc pattern; default 'ball' (moves). */
   pattern?: string;
+  /**
+   * H.264 MP4 files: mount i serves clips[i % length], sent without decoding or re-encoding, in real time,
+   * from the start for each client (a pipeline a client), ending at the clip's end. Size, fps, key
+   * interval and encoder then do not apply (the clip has its own).
+   */
+  clips?: readonly string[];
   /** Together with `password`: every mount requires HTTP basic credentials, others get 401. */
   user?: string;
   password?: string;
@@ -58,8 +65,8 @@ export interface RtspCredentials {
 export interface RtspServer {
   /** The bound TCP port on 127.0.0.1; the same after `restart()`. */
   readonly port: number;
-  /** The H.264 encoder the server uses. */
-  readonly encoder: H264Encoder;
+  /** The H.264 encoder the server uses; 'none' when it serves clips. */
+  readonly encoder: H264Encoder | 'none';
   /** rtsp://127.0.0.1:PORT/camN (rtsps:// with `tls`), with URL-encoded credentials when given. */
   url(mount: number, credentials?: RtspCredentials): string;
   /** SIGTERM, then SIGKILL after a grace period; resolves once the process has exited. Idempotent. */
@@ -73,7 +80,7 @@ type ServerProcess = ChildProcessByStdio<null, Readable, Readable>;
 interface Started {
   child: ServerProcess;
   port: number;
-  encoder: H264Encoder;
+  encoder: H264Encoder | 'none';
 }
 
 class StartError extends Error {
@@ -97,6 +104,7 @@ function scriptArgs(options: RtspServerOptions, port: number): string[] {
   if (options.password !== undefined) args.push('--password', options.password);
   if (options.tls !== undefined) args.push('--tls-cert', options.tls.certFile, '--tls-key', options.tls.keyFile);
   if (options.transports !== undefined) args.push('--transports', options.transports);
+  for (const clip of options.clips ?? []) args.push('--clip', clip);
   return args;
 }
 
@@ -148,7 +156,7 @@ function launch(options: RtspServerOptions, port: number): Promise<Started> {
       child.unref();
       (child.stdout as Socket).unref();
       (child.stderr as Socket).unref();
-      resolve({ child, port: reply.port, encoder: reply.encoder as H264Encoder });
+      resolve({ child, port: reply.port, encoder: reply.encoder as H264Encoder | 'none' });
     };
     const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
       fail(new StartError(`${command} exited before serving (code ${code}, signal ${signal}); stderr:\n${stderr}`, code));
@@ -185,7 +193,7 @@ class GstRtspServer implements RtspServer {
     private readonly options: RtspServerOptions,
     private child: ServerProcess,
     readonly port: number,
-    readonly encoder: H264Encoder,
+    readonly encoder: H264Encoder | 'none',
   ) {}
 
   url(mount: number, credentials?: RtspCredentials): string {

@@ -3,7 +3,10 @@
 Serves /cam0 .. /cam{N-1} on 127.0.0.1, each a moving videotestsrc pattern encoded as H.264. Driven by
 test/support/rtsp-server.ts; run with Debian's /usr/bin/python3 (python3-gi, gir1.2-gst-rtsp-server-1.0).
 Options make it a camera that needs credentials (--user/--password), speaks rtsps:// (--tls-cert/--tls-key,
-TLS through GIO's glib-networking backend) or offers only one transport (--transports udp|tcp).
+TLS through GIO's glib-networking backend) or offers only one transport (--transports udp|tcp). With
+--clip (repeatable), mount i serves clip i % count instead: an H.264 MP4 file sent as it is (no
+decoding or encoding, so a mount costs the server almost nothing), each client from the clip's start
+on its own pipeline, in real time, ending the stream at the clip's end.
 
 Protocol with the parent: once the socket is bound, one JSON line on stdout,
   {"port": 12345, "encoder": "x264enc"}
@@ -89,6 +92,8 @@ def parse_args(argv):
     p.add_argument("--tls-key", help="PEM private key of --tls-cert")
     p.add_argument("--transports", choices=("tcp+udp", "udp", "tcp"), default="tcp+udp",
                    help="lower transports a SETUP may ask for; the others are answered 461")
+    p.add_argument("--clip", action="append", default=[],
+                   help="H.264 MP4 file; repeatable: mount i serves clip i %% count instead of the test pattern")
     args = p.parse_args(argv)
     if args.mounts < 1:
         p.error("mounts must be at least 1")
@@ -135,7 +140,11 @@ def main(argv):
     Gst.init(None)
 
     caps = f"video/x-raw,width={args.width},height={args.height},framerate={args.fps}/1"
-    encoder, encoder_fragment, failures = pick_encoder(args.key_interval, caps, args.encoder)
+    if args.clip:
+        # Clips are sent as they are: no encoder runs, so none needs to work.
+        encoder, encoder_fragment, failures = "none", None, []
+    else:
+        encoder, encoder_fragment, failures = pick_encoder(args.key_interval, caps, args.encoder)
     if encoder is None:
         sys.stderr.write(
             "rtsp_server.py: no working H.264 encoder:\n  " + "\n  ".join(failures) + "\n"
@@ -172,9 +181,16 @@ def main(argv):
     mount_points = server.get_mount_points()
     for i in range(args.mounts):
         factory = GstRtspServer.RTSPMediaFactory()
-        factory.set_launch(launch)
-        # One pipeline per mount however many clients play it, as one camera serves many viewers.
-        factory.set_shared(True)
+        if args.clip:
+            clip = args.clip[i % len(args.clip)].replace('"', '\\"')
+            factory.set_launch(f'( filesrc location="{clip}" ! qtdemux ! h264parse ! rtph264pay name=pay0 pt=96 config-interval=-1 )')
+            # A pipeline per client: a file has a start, and a shared one would be re-seeked to it by
+            # every PLAY (ffmpeg sends Range: npt=0-), stalling the mount's other clients.
+            factory.set_shared(False)
+        else:
+            factory.set_launch(launch)
+            # One pipeline per mount however many clients play it, as one camera serves many viewers.
+            factory.set_shared(True)
         if args.transports in RESTRICTED_TRANSPORTS:
             factory.set_protocols(RESTRICTED_TRANSPORTS[args.transports])
         # Not seekable, like a camera (the SDP then says a=range:npt=now-); gst-rtsp-server treats
