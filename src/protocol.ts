@@ -45,6 +45,8 @@ export interface ChannelCameraSettings {
     maxRegions: number;
     /** How often the whole frame is sent even without motion; 0 never. */
     fullFrameIntervalMs: number;
+    /** Motion within confirmed tracks goes to the detector at most this often (src/channel/track-gate.ts); 0 always. */
+    trackedIntervalMs: number;
   };
   /** Above this changed-pixel ratio a frame is a global change (lighting, camera moved): re-baselined, not objects. */
   lightingRatio: number;
@@ -53,6 +55,8 @@ export interface ChannelCameraSettings {
    * detector): candidates are cropped into it and announced with a CandidateNotice.
    */
   crops: SharedArrayBuffer;
+  /** The camera's TrackedBoxes (src/channel/tracked-boxes.ts, written by the coordinator after each tracker update). */
+  tracked: SharedArrayBuffer;
   /** Which frames' candidates go to inference (src/channel/sampling.ts); absent or null: every frame. */
   sampling?: SamplingOptions | null;
 }

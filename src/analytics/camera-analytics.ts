@@ -3,13 +3,14 @@
  * regions, tracked, each track keeps its best shot, and the decision engine turns tracks into events.
  * A track's best-shot JPEG is encoded when it ends, before the decision layer publishes the event's end.
  */
+import type { TrackedBoxes } from '../channel/tracked-boxes.ts';
 import type { Detection } from '../inference/types.ts';
 import { BestShotSelector, type BestShot, type BestShotOptionsInput, type ShotFrame } from './best-shot.ts';
 import type { DecisionEngine } from './decisions/engine.ts';
 import type { BestShotInput } from './decisions/tracks.ts';
 import { FrameAssembler, type AssembledFrame, type RegionOutcome } from './frame-assembler.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
-import { Tracker, type TrackerOptionsInput } from './tracker.ts';
+import { Tracker, type Track, type TrackerOptionsInput } from './tracker.ts';
 import { coveredFraction } from './tracking/box.ts';
 
 /** A frame missing regions this long after capture is tracked with what it has. */
@@ -23,6 +24,14 @@ export interface TrackedDetections {
   captureMs: number;
   /** trackId null: not (yet) a confirmed track. */
   detections: Array<Detection & { trackId: number | null }>;
+}
+
+/** Where a camera's analysis results go besides the decision engine. */
+export interface CameraAnalyticsOutputs {
+  /** Every analysed frame with detections, after tracking. */
+  onTracked?: ((frame: TrackedDetections) => void) | undefined;
+  /** The camera's confirmed tracks after every update, for its channel worker's track gate. */
+  tracked?: TrackedBoxes | undefined;
 }
 
 export interface CameraAnalyticsOptions {
@@ -43,16 +52,18 @@ export class CameraAnalytics {
   detections = 0;
 
   private readonly onTracked: ((frame: TrackedDetections) => void) | undefined;
+  private readonly tracked: TrackedBoxes | undefined;
 
   constructor(
     camera: string,
     options: CameraAnalyticsOptions,
     engine: DecisionEngine,
     store: SnapshotStore,
-    onTracked?: (frame: TrackedDetections) => void,
+    outputs: CameraAnalyticsOutputs = {},
   ) {
     this.camera = camera;
-    this.onTracked = onTracked;
+    this.onTracked = outputs.onTracked;
+    this.tracked = outputs.tracked;
     this.tracker = new Tracker(options.tracker);
     this.shots = new BestShotSelector(options.bestShot);
     this.engine = engine;
@@ -70,13 +81,15 @@ export class CameraAnalytics {
   }
 
   /**
-   * Called on the gateway's timer: releases frames whose regions never came, and feeds the tracker an
-   * empty update when no frame did, so tracks of objects that left end on time in a still scene.
+   * Called on the gateway's timer: releases frames whose regions never came, and tells the tracker time
+   * passed when no frame did, so tracks of objects that left end on time in a still scene.
    */
   tick(nowMs: number): void {
     for (const frame of this.assembler.flush(nowMs - FLUSH_AGE_MS)) this.onFrame(frame);
     if (nowMs - this.lastUpdateMs >= QUIET_MS && this.assembler.size === 0) {
-      this.onFrame({ captureMs: nowMs, detections: [], extras: [], complete: true });
+      const update = this.tracker.expire(nowMs);
+      this.share(nowMs, update.active);
+      this.decide(nowMs, update);
     }
   }
 
@@ -89,6 +102,7 @@ export class CameraAnalytics {
   private onFrame(frame: AssembledFrame<BestShot>): void {
     this.detections += frame.detections.length;
     const update = this.tracker.update(frame.detections, frame.captureMs);
+    this.share(frame.captureMs, update.active);
     for (const t of update.updated) {
       const shot = t.detection >= 0 ? frame.extras[t.detection] : null;
       if (!shot) continue;
@@ -105,6 +119,16 @@ export class CameraAnalytics {
       });
     }
     this.decide(frame.captureMs, update);
+  }
+
+  /**
+   * Gives the channel worker's track gate the confirmed tracks; none while an object is still
+   * tentative, so the frames that confirm it (maybe beside a tracked one) all reach the detector.
+   */
+  private share(timeMs: number, active: readonly Track[]): void {
+    if (this.tracked === undefined) return;
+    const boxes = this.tracker.tentative > 0 ? [] : active.map((t) => ({ ...t.predicted, vx: t.velocity.x, vy: t.velocity.y }));
+    this.tracked.write(timeMs, boxes);
   }
 
   private decide(timeMs: number, update: Parameters<DecisionEngine['onFrame']>[2]): void {

@@ -98,6 +98,8 @@ export interface Track {
   readonly detection: number;
   /** The Kalman filter's box at this update: where the object is believed to be, also while unseen. */
   readonly predicted: Rect;
+  /** The filter's centre velocity, pixels a second. */
+  readonly velocity: { x: number; y: number };
 }
 
 export interface TrackerUpdate {
@@ -155,6 +157,7 @@ class TrackState {
       hits,
       detection,
       predicted: { ...this.predicted },
+      velocity: this.filter.velocity(),
     };
   }
 
@@ -258,6 +261,28 @@ export class Tracker {
     // A track is confirmed by the match that brings it to minHits, so that count marks its first report.
     result.started = result.updated.filter((t) => t.hits === this.options.minHits);
     return result;
+  }
+
+  /**
+   * Time passed without an analysed frame (a still scene, or frames the track gate kept from the
+   * detector): tracks past maxAgeMs end, but nothing counts as unseen, so a tentative track waits for
+   * the next analysed frame instead of being dropped for a frame nobody looked at.
+   */
+  expire(timeMs: number): TrackerUpdate {
+    const now = Math.max(timeMs, this.lastTimeMs);
+    this.lastTimeMs = now;
+    const ended: Track[] = [];
+    this.tracks = this.tracks.filter((t) => {
+      if (now - t.lastSeenMs < this.options.maxAgeMs) return true;
+      if (t.confirmed) ended.push(t.snapshot());
+      return false;
+    });
+    return { started: [], updated: [], ended, active: this.tracks.filter((t) => t.confirmed).map((t) => t.snapshot()) };
+  }
+
+  /** Tracks not yet confirmed: objects the detector has just found. */
+  get tentative(): number {
+    return this.tracks.filter((t) => !t.confirmed).length;
   }
 
   /** Ends every live track now (the camera stopped or was removed). */

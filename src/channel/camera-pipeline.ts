@@ -3,7 +3,8 @@
  * the camera's ring (the colour frame at detect resolution), the luma plane area-averaged down to the
  * small motion size, motion on it, its boxes scaled up to detect pixels and clustered into regions; the
  * camera's sampling strategy decides whether the frame's regions go to inference, and a slow full-frame
- * pass sends the whole frame now and then even without motion. Regions are cropped in colour from the
+ * pass sends the whole frame now and then even without motion; motion that only moves objects already
+ * tracked goes at most once a `regions.trackedIntervalMs` (TrackGate). Regions are cropped in colour from the
  * ring slot into the camera's crop slab and announced (CandidateSink).
  * A new ffmpeg run (reconnect) restarts the motion background; a frame where most pixels
  * changed re-baselines it. Steady state with no motion allocates nothing (the motion time is stamped
@@ -19,6 +20,8 @@ import type { RingReader } from '../ring/drain-loop.ts';
 import { FrameRing, Meta } from '../ring/layout.ts';
 import { CandidateSink } from './candidate-sink.ts';
 import { ChannelStats, Counter, Stage } from './stats.ts';
+import { TrackGate } from './track-gate.ts';
+import { TrackedBoxes } from './tracked-boxes.ts';
 
 /** Before the first frame: any run number differs from it. */
 const NO_RUN = -1;
@@ -44,6 +47,7 @@ export class CameraPipeline implements RingReader {
   private readonly clock = new Float64Array(1);
   private readonly sink: CandidateSink;
   private readonly sampler: FrameSampler | null;
+  private readonly gate: TrackGate;
   /** Reused for every frame: the sampler reads it and keeps nothing. */
   private readonly activity: FrameActivity = { frameIndex: -1, timeMs: 0, motionRatio: 0, candidates: 0 };
 
@@ -76,6 +80,7 @@ export class CameraPipeline implements RingReader {
     this.fullFrame = fullFrameRegions(this.ring.width, this.ring.height, settings.regions.minSide);
     this.sink = new CandidateSink(settings.crops, settings.id, notify, m);
     this.sampler = settings.sampling ? createSampler(settings.sampling) : null;
+    this.gate = new TrackGate(new TrackedBoxes(settings.tracked), settings.regions.trackedIntervalMs);
   }
 
   /** Analyses one frame; a frame the kernels reject is counted and skipped, never fatal to the worker. */
@@ -122,6 +127,10 @@ export class CameraPipeline implements RingReader {
     const fullFrameDue =
       this.settings.regions.fullFrameIntervalMs > 0 && captureMs - this.lastFullFrameMs >= this.settings.regions.fullFrameIntervalMs;
     if (!this.sampled(regions, captureMs, ratio)) regions = NO_REGIONS;
+    if (regions.length > 0 && this.gate.explains(this.boxes, captureMs)) {
+      s.add(Counter.TrackedSkips);
+      regions = NO_REGIONS;
+    }
     if (regions.length === 0 && !fullFrameDue) return;
     if (!this.sink.throttle.take()) {
       s.add(Counter.Throttled);
@@ -132,6 +141,7 @@ export class CameraPipeline implements RingReader {
       s.add(Counter.FullFramePasses);
       regions = regions.concat(this.fullFrame);
     }
+    this.gate.sent(captureMs);
     this.candidates(frame, regions, captureMs);
     s.observe(Stage.MotionToCandidates, now() - motionMs);
   }

@@ -30,8 +30,10 @@ export const Counter = {
   FullFramePasses: 9,
   /** Motion backgrounds started again because the camera reconnected. */
   BackgroundResets: 10,
+  /** Frames with motion kept from the detector because it all lay within tracked objects (regions.trackedIntervalMs). */
+  TrackedSkips: 11,
 } as const;
-const COUNTERS = 11;
+const COUNTERS = 12;
 
 export const Stage = {
   CaptureToRing: 0,

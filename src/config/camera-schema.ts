@@ -207,6 +207,14 @@ const regionsSchema = z
       .describe(
         'Every this many ms the whole frame (or a row of tiles) goes to the detector even without motion, so still objects are seen; 0 never. Off with the motion backend (nothing to find in a still frame).',
       ),
+    trackedIntervalMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(600)
+      .describe(
+        'A frame whose motion all lies within objects already tracked goes to the detector at most this often (ms); the tracker carries them between detections, and motion anywhere else goes at once. 0: every frame with motion. Off with the motion backend.',
+      ),
   })
   .prefault({});
 

@@ -13,7 +13,7 @@ import { MOTION_WIDTH, type CameraConfig } from './camera-schema.ts';
  * The camera's motion and region settings; the site adds the camera's crop slab (shaped for the
  * detector by the inference hub) and its sampling strategy.
  */
-export type CameraAnalysis = Omit<AnalysisSettings, 'crops' | 'sampling'>;
+export type CameraAnalysis = Omit<AnalysisSettings, 'crops' | 'tracked' | 'sampling'>;
 
 /** The detector input regions are sized for: the backend's tensor, or none (the motion backend reads no pixels). */
 export type DetectorInput = { width: number; height: number } | null;
@@ -104,6 +104,7 @@ export function analysisSettings(camera: CameraConfig, detector: DetectorInput =
       maxRegions: regions.maxRegions,
       // The motion backend reads no pixels: a still frame holds nothing it could find.
       fullFrameIntervalMs: detector === null ? 0 : regions.fullFrameIntervalMs,
+      trackedIntervalMs: detector === null ? 0 : regions.trackedIntervalMs,
     },
     lightingRatio: motion.lightingRatio,
   };

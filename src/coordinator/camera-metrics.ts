@@ -36,6 +36,8 @@ export interface CameraMetrics {
   /** Motion clusters beyond regions.maxRegions, not sent. */
   regionsSkipped: number;
   fullFramePasses: number;
+  /** Frames with motion kept from the detector because it lay within tracked objects. */
+  trackedSkips: number;
   /** Motion backgrounds started again after a reconnect. */
   backgroundResets: number;
   errors: number;
@@ -114,6 +116,7 @@ export function cameraMetrics(actor: CameraActor, stats: ChannelStats, rates: Ra
     lightingChanges: stats.get(Counter.LightingChanges),
     regionsSkipped: stats.get(Counter.RegionsSkipped),
     fullFramePasses: stats.get(Counter.FullFramePasses),
+    trackedSkips: stats.get(Counter.TrackedSkips),
     backgroundResets: stats.get(Counter.BackgroundResets),
     errors: stats.get(Counter.Errors),
     reconnects: totals.reconnects,

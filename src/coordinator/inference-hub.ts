@@ -9,6 +9,7 @@
  * them behind for its next add, until `forget` (the camera was deleted).
  */
 import type { Logger } from 'pino';
+import { TrackedBoxes } from '../channel/tracked-boxes.ts';
 import { CameraAnalytics, type CameraAnalyticsOptions, type TrackedDetections } from '../analytics/camera-analytics.ts';
 import type { ShotFrame } from '../analytics/best-shot.ts';
 import { addCounters, emptyCounters, type DecisionCounters } from '../analytics/decisions/counters.ts';
@@ -38,6 +39,8 @@ export interface InferenceHubOptions {
 
 export interface HubCamera {
   slab: CropSlab;
+  /** The camera's confirmed tracks for its channel worker's track gate. */
+  tracked: TrackedBoxes;
   analytics: CameraAnalytics;
 }
 
@@ -98,16 +101,24 @@ export class InferenceHub {
     return new InferenceHub(pool, options);
   }
 
-  /** The crop slab the camera's channel worker writes; made once a camera, kept across worker restarts. */
-  addCamera(id: string, frame: SnapshotGeometry | null, decisions: CameraDecisionOptions): CropSlab {
+  /**
+   * The crop slab the camera's channel worker writes and the tracks it reads; made once a camera, kept
+   * across worker restarts.
+   */
+  addCamera(id: string, frame: SnapshotGeometry | null, decisions: CameraDecisionOptions): HubCamera {
     if (this.cameras.has(id)) throw new Error(`camera '${id}' already has an inference queue`);
     const slab = CropSlab.create(this.pool.backend.tensor, this.options.queueDepth ?? 4, frame);
-    const analytics = new CameraAnalytics(id, this.options.analytics ?? {}, this.engine, this.snapshots, this.options.onTracked);
+    const tracked = new TrackedBoxes();
+    const analytics = new CameraAnalytics(id, this.options.analytics ?? {}, this.engine, this.snapshots, {
+      onTracked: this.options.onTracked,
+      tracked,
+    });
     this.engine.addCamera(id, decisions, { width: frame?.width ?? 1, height: frame?.height ?? 1 });
     this.scheduler.addCamera(id, slab);
-    this.cameras.set(id, { slab, analytics });
+    const camera = { slab, tracked, analytics };
+    this.cameras.set(id, camera);
     this.slabs.set(id, slab);
-    return slab;
+    return camera;
   }
 
   /** New event rules for a camera (zones, objects, masks, ...): its tracks and running events go on. */

@@ -16,7 +16,7 @@ import { analysisSettings, cameraSpec } from '../config/to-runtime.ts';
 import type { CameraMetrics } from '../coordinator/camera-metrics.ts';
 import type { CameraTransition } from '../coordinator/camera-state.ts';
 import { Gateway, type AnalysisSettings } from '../coordinator/gateway.ts';
-import { InferenceHub } from '../coordinator/inference-hub.ts';
+import { InferenceHub, type HubCamera } from '../coordinator/inference-hub.ts';
 import { CameraExistsError, CameraNotFoundError } from '../errors.ts';
 import { isSnapshotFormat } from '../inference/region-copy.ts';
 import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
@@ -266,9 +266,14 @@ export class Site implements SiteControl {
     return entry;
   }
 
-  /** The channel worker's settings for the camera, cropping into `crops` (its slab in the hub). */
-  private analysis(config: CameraConfig, crops: SharedArrayBuffer): AnalysisSettings {
-    return { ...analysisSettings(config, this.hub.pool.backend.tensor ?? null), crops, sampling: config.sampling };
+  /** The channel worker's settings for the camera, cropping into its slab in the hub and reading its tracks. */
+  private analysis(config: CameraConfig, hubCamera: HubCamera): AnalysisSettings {
+    return {
+      ...analysisSettings(config, this.hub.pool.backend.tensor ?? null),
+      crops: hubCamera.slab.buffer,
+      tracked: hubCamera.tracked.buffer,
+      sampling: config.sampling,
+    };
   }
 
   /** Registers the camera and, when it should stream, starts its ingest, analysis and inference queue. */
@@ -277,8 +282,7 @@ export class Site implements SiteControl {
     if (!streaming) return;
     const { ai } = config;
     const snapshot = isSnapshotFormat(ai.format) ? { format: ai.format, width: ai.width, height: ai.height } : null;
-    const slab = this.hub.addCamera(config.id, snapshot, config);
-    const analysis = this.analysis(config, slab.buffer);
+    const analysis = this.analysis(config, this.hub.addCamera(config.id, snapshot, config));
     try {
       await this.gateway.addCamera(cameraSpec(config), analysis);
     } catch (err) {
@@ -303,8 +307,8 @@ export class Site implements SiteControl {
     entry.config = next;
     if (kind === 'metadata' || !entry.streaming) return;
     this.hub.updateDecisions(next.id, next);
-    const slab = this.hub.camera(next.id)?.slab;
-    if (slab) await this.gateway.reconfigureAnalysis(next.id, this.analysis(next, slab.buffer));
+    const hubCamera = this.hub.camera(next.id);
+    if (hubCamera) await this.gateway.reconfigureAnalysis(next.id, this.analysis(next, hubCamera));
   }
 
   private async uninstall(id: string): Promise<void> {

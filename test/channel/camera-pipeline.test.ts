@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CameraPipeline } from '../../src/channel/camera-pipeline.ts';
 import { ChannelStats, Counter } from '../../src/channel/stats.ts';
+import { TrackedBoxes } from '../../src/channel/tracked-boxes.ts';
 import { CropSlab } from '../../src/inference/crop-slab.ts';
 import { tensorBoxToFrame, type Rect } from '../../src/native/index.ts';
 import type { CandidateNotice, ChannelCameraSettings } from '../../src/protocol.ts';
@@ -27,6 +28,8 @@ interface Rig {
   producer: FrameRingProducer;
   stats: ChannelStats;
   slab: CropSlab;
+  /** The coordinator's side of the camera's tracks: write boxes here to play a tracker. */
+  tracked: TrackedBoxes;
   notices: CandidateNotice[];
   /** Publishes one frame and analyses it, as the drain loop would. */
   feed(frame: Uint8Array, captureMs: number): void;
@@ -45,11 +48,13 @@ function rig(over: Overrides = {}, onNotice: (n: CandidateNotice, slab: CropSlab
   const stats = new ChannelStats();
   const slab = CropSlab.create({ width: TENSOR, height: TENSOR, layout: 'nhwc-u8' }, 8, { format: 'yuv420p', width: W, height: H });
   const notices: CandidateNotice[] = [];
+  const tracked = new TrackedBoxes();
   const settings: ChannelCameraSettings = {
     id: 'cam',
     ring: ring.buffer,
     stats: stats.buffer,
     crops: slab.buffer,
+    tracked: tracked.buffer,
     motion: {
       width: 160,
       height: 90,
@@ -63,7 +68,7 @@ function rig(over: Overrides = {}, onNotice: (n: CandidateNotice, slab: CropSlab
       exclude: null,
       ...over.motion,
     },
-    regions: { padding: 0.1, minSide: 160, maxRegions: 4, fullFrameIntervalMs: 0, ...over.regions },
+    regions: { padding: 0.1, minSide: 160, maxRegions: 4, fullFrameIntervalMs: 0, trackedIntervalMs: 0, ...over.regions },
     lightingRatio: over.lightingRatio ?? 0.6,
   };
   const pipeline = new CameraPipeline(settings, (n) => {
@@ -79,6 +84,7 @@ function rig(over: Overrides = {}, onNotice: (n: CandidateNotice, slab: CropSlab
     stats,
     slab,
     notices,
+    tracked,
     feed(frame, captureMs) {
       producer.acquire().set(frame);
       producer.commit(captureMs, 0);
@@ -252,5 +258,39 @@ describe('camera pipeline on rendered video', () => {
       blind.notices.some((n) => n.region.width >= 360),
       'frame-sized candidates without it',
     );
+  });
+
+  test('motion of a tracked object goes to the detector once a trackedIntervalMs; a new object goes at once', () => {
+    const walker = { color: 'red', w: 48, h: 96, x0: 40, y0: 120, dx: 12, dy: 0, from: 2 };
+    const newcomer = { color: 'blue', w: 48, h: 96, x0: 560, y0: 40, dx: 0, dy: 12, from: 16 };
+    const frames = lavfiGraphFrames(movingBoxGraph([walker, newcomer]), W, H, 'yuv420p', 24);
+    const at = (n: number): Rect => ({ x: walker.x0 + walker.dx * n, y: walker.y0, width: walker.w, height: walker.h });
+    const sentFrames = (r: Rig): number[] => [...new Set(r.notices.map((n) => Math.round(n.captureMs / FRAME_MS)))];
+    // Play the coordinator: every frame sent is "detected" and the walker's track written with its velocity.
+    const play = (intervalMs: number): Rig => {
+      const r: Rig = rig({ regions: { trackedIntervalMs: intervalMs } }, (notice) => {
+        const n = Math.round(notice.captureMs / FRAME_MS);
+        if (n >= 4) r.tracked.write(notice.captureMs, [{ ...at(n), vx: walker.dx * FPS, vy: 0 }]);
+      });
+      frames.forEach((f, n) => r.feed(f, n * FRAME_MS));
+      return r;
+    };
+    const every = play(0);
+    const gated = play(600);
+    const before = sentFrames(every).filter((n) => n < 16);
+    assert.ok(before.length >= 12, `without the gate every frame with motion is sent: ${before.join(',')}`);
+    assert.equal(counter(every, Counter.TrackedSkips), 0);
+    const tracked = sentFrames(gated).filter((n) => n > 5 && n < 16);
+    assert.ok(tracked.length >= 3, `frames sent while tracked: ${tracked.join(',')}`);
+    assert.deepEqual(
+      tracked.slice(1).map((n, i) => n - (tracked[i] as number)),
+      tracked.slice(1).map(() => 3),
+      `while only the tracked walker moves, every third frame (600 ms at 5 fps): ${tracked.join(',')}`,
+    );
+    assert.ok(counter(gated, Counter.TrackedSkips) >= 6, `skips counted: ${counter(gated, Counter.TrackedSkips)}`);
+    // The newcomer moves from frame 17 on (drawn at 16, which the background has not learnt): sent at once.
+    assert.ok(sentFrames(gated).includes(16) || sentFrames(gated).includes(17), `newcomer sent at once: ${sentFrames(gated).join(',')}`);
+    const newcomerFrames = sentFrames(gated).filter((n) => n >= 16);
+    assert.ok(newcomerFrames.length >= 6, `the untracked newcomer keeps every frame: ${newcomerFrames.join(',')}`);
   });
 });

@@ -60,7 +60,7 @@ test("a camera maps to the analysis settings of its channel worker: motion on a 
       maxBoxes: 32,
       exclude: null,
     },
-    regions: { padding: 0.15, minSide: MOTION_REGION_SIDE, maxRegions: 4, fullFrameIntervalMs: 0 },
+    regions: { padding: 0.15, minSide: MOTION_REGION_SIDE, maxRegions: 4, fullFrameIntervalMs: 0, trackedIntervalMs: 0 },
     lightingRatio: 0.6,
   });
   const withModel = analysisSettings(dock, { width: 416, height: 416 }).regions;
@@ -70,6 +70,7 @@ test("a camera maps to the analysis settings of its channel worker: motion on a 
     5000,
     'a backend that reads pixels gets the full-frame pass; the motion backend has nothing to find in a still frame',
   );
+  assert.equal(withModel.trackedIntervalMs, 600, 'a detector that tracks objects gets the track gate; motion blobs do not');
 });
 
 test("the motion plane keeps the frame's aspect, never exceeds the frame, and an explicit size larger than the frame is refused", () => {

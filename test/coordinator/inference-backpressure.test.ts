@@ -32,8 +32,9 @@ before(async () => {
   });
   gateway = new Gateway({ ffmpeg: resolveFfmpeg(), logger, workers: 1, onCandidate: (n) => hub.submit(n), onTick: (t) => hub.tick(t) });
   gateway.start();
-  slab = hub.addCamera('busy', { format: 'gray', width: 320, height: 180 }, cameraDecisionsSchema.parse({}));
-  camera = await gateway.addCamera(lavfiSpec('busy'), { ...ANALYSIS, crops: slab.buffer });
+  const hubCamera = hub.addCamera('busy', { format: 'gray', width: 320, height: 180 }, cameraDecisionsSchema.parse({}));
+  slab = hubCamera.slab;
+  camera = await gateway.addCamera(lavfiSpec('busy'), { ...ANALYSIS, crops: slab.buffer, tracked: hubCamera.tracked.buffer });
 });
 after(async () => {
   openGate(control);

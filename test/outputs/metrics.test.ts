@@ -296,7 +296,7 @@ test('a running InferenceHub reports its committed, inferred and dropped crops',
     logger,
   });
   try {
-    const slab = hub.addCamera('gate', null, cameraDecisionsSchema.parse({}));
+    const { slab } = hub.addCamera('gate', null, cameraDecisionsSchema.parse({}));
     const writer = new CropSlabWriter(slab);
     const region = { x: 0, y: 0, width: 10, height: 10 };
     // Three crops into two slots before the scheduler runs: the oldest is overwritten (queue_full).

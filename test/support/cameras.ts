@@ -6,6 +6,7 @@
 import type { CameraSpec } from '../../src/coordinator/camera.ts';
 import type { CameraAnalysis } from '../../src/config/to-runtime.ts';
 import type { AnalysisSettings } from '../../src/coordinator/gateway.ts';
+import { TrackedBoxes } from '../../src/channel/tracked-boxes.ts';
 import { CropSlab } from '../../src/inference/crop-slab.ts';
 
 export function cameraSpec(id: string, url: string, overrides: Partial<CameraSpec> = {}): CameraSpec {
@@ -53,7 +54,7 @@ export const ANALYSIS: CameraAnalysis = {
     maxBoxes: 16,
     exclude: null,
   },
-  regions: { padding: 0.1, minSide: 96, maxRegions: 4, fullFrameIntervalMs: 0 },
+  regions: { padding: 0.1, minSide: 96, maxRegions: 4, fullFrameIntervalMs: 0, trackedIntervalMs: 0 },
   lightingRatio: 0.9,
 };
 
@@ -62,5 +63,5 @@ export const ANALYSIS: CameraAnalysis = {
  * backend (no pixels). Nothing consumes it here, so the newest crops replace the oldest queued ones.
  */
 export function analysis(): AnalysisSettings {
-  return { ...ANALYSIS, crops: CropSlab.create(null).buffer };
+  return { ...ANALYSIS, crops: CropSlab.create(null).buffer, tracked: new TrackedBoxes().buffer };
 }

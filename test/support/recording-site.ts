@@ -101,6 +101,7 @@ export class RecordingSite implements SiteControl {
       lightingChanges: 0,
       regionsSkipped: 0,
       fullFramePasses: 0,
+      trackedSkips: 0,
       backgroundResets: 0,
       errors: 0,
       reconnects: 0,

@@ -38,6 +38,8 @@ export interface Observation {
   frames: readonly TrackedDetections[];
   /** Final state of every event of the camera (its last message). */
   events: readonly DetectionEvent[];
+  /** Frames with motion the camera's track gate kept from the detector (regions.trackedIntervalMs). */
+  trackedSkips: number;
 }
 
 export interface ObjectFigures {
@@ -72,6 +74,8 @@ export interface SceneFigures {
   /** Objects with a true face whose event carries a face, of those with a true face. */
   facesFound: number;
   faceObjects: number;
+  /** Frames with motion kept from the detector while their motion lay within tracked people. */
+  trackedSkips: number;
   perObject: ObjectFigures[];
 }
 
@@ -252,6 +256,7 @@ export function sceneFigures(o: Observation): SceneFigures {
     minBestShotIou: shotIous.length > 0 ? Math.min(...shotIous) : null,
     facesFound: faceObjects.filter((p) => p.faceFound).length,
     faceObjects: faceObjects.length,
+    trackedSkips: o.trackedSkips,
     perObject,
   };
 }

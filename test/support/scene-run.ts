@@ -38,6 +38,7 @@ export async function runScene(site: Site, spec: SceneSpec, clip: string, option
   });
   const untilMs: number[] = [];
   const passMs = spec.durationS * 1000 - 300;
+  let trackedSkips = 0;
   try {
     await site.addCamera({ id, channel: channel++, streams: { primary: clip }, loop: true, ...options.camera });
     await waitFor(`${id} online`, () => onlineMs.length === 1, 60_000);
@@ -50,6 +51,7 @@ export async function runScene(site: Site, spec: SceneSpec, clip: string, option
     await sleep(Math.max(0, (onlineMs.at(-1) as number) + passMs - Date.now()));
   } finally {
     untilMs.push(Date.now());
+    trackedSkips = site.cameraMetrics(id)?.trackedSkips ?? 0;
     await site.removeCamera(id);
     await waitFor(`${id}: every event ended`, () => [...events.values()].every((e) => e.endMs !== null), 10_000).catch(() => undefined);
     offFrames();
@@ -65,5 +67,6 @@ export async function runScene(site: Site, spec: SceneSpec, clip: string, option
     untilMs,
     frames,
     events: [...events.values()],
+    trackedSkips,
   };
 }

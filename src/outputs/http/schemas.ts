@@ -51,6 +51,7 @@ export const cameraMetricsSchema = z.object({
   lightingChanges: z.number().int(),
   regionsSkipped: z.number().int(),
   fullFramePasses: z.number().int(),
+  trackedSkips: z.number().int(),
   backgroundResets: z.number().int(),
   errors: z.number().int(),
   reconnects: z.number().int(),

@@ -71,6 +71,15 @@ export function registerCameraMetrics(registry: Registry, cameras: () => CameraS
   counterFamily(
     {
       registry,
+      name: 'panoptes_tracked_skips_total',
+      help: 'Frames with motion not sent to the detector because the motion lay within tracked objects (regions.trackedIntervalMs).',
+      labelNames,
+    },
+    perCamera((c) => c.metrics.trackedSkips),
+  );
+  counterFamily(
+    {
+      registry,
       name: 'panoptes_motion_resets_total',
       help: 'Motion backgrounds started again because the camera reconnected.',
       labelNames,
