@@ -42,6 +42,11 @@ export class CameraPipeline implements RingReader {
   /** The full-frame pass's regions: fixed by the frame and detector sizes, made once. */
   private readonly fullFrame: Rect[];
   private lastFullFrameMs = Number.NEGATIVE_INFINITY;
+  /**
+   * This camera's place in the full-frame period (ms): cameras started together would otherwise send
+   * their full frames in the same instant every period, a burst the detector queue pays for in latency.
+   */
+  private readonly fullFramePhaseMs: number;
   private run = NO_RUN;
   /** The motion time, stamped by the addon: a JS clock read would allocate a boxed number a frame. */
   private readonly clock = new Float64Array(1);
@@ -78,6 +83,7 @@ export class CameraPipeline implements RingReader {
     this.scaleX = this.ring.width / m.width;
     this.scaleY = this.ring.height / m.height;
     this.fullFrame = fullFrameRegions(this.ring.width, this.ring.height, settings.regions.minSide);
+    this.fullFramePhaseMs = spread(settings.id) * settings.regions.fullFrameIntervalMs;
     this.sink = new CandidateSink(settings.crops, settings.id, notify, m);
     this.sampler = settings.sampling ? createSampler(settings.sampling) : null;
     this.gate = new TrackGate(new TrackedBoxes(settings.tracked), settings.regions.trackedIntervalMs);
@@ -137,7 +143,8 @@ export class CameraPipeline implements RingReader {
       return;
     }
     if (fullFrameDue) {
-      this.lastFullFrameMs = captureMs;
+      // The first pass goes at once (still objects are seen from the start); the next ones at the camera's phase.
+      this.lastFullFrameMs = this.lastFullFrameMs === Number.NEGATIVE_INFINITY ? captureMs - this.fullFramePhaseMs : captureMs;
       s.add(Counter.FullFramePasses);
       regions = regions.concat(this.fullFrame);
     }
@@ -214,3 +221,10 @@ export class CameraPipeline implements RingReader {
 }
 
 const NO_REGIONS: Rect[] = [];
+
+/** A fixed fraction in [0, 1) for a camera id (FNV-1a): spreads the cameras' periodic work evenly. */
+function spread(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return (h >>> 0) / 2 ** 32;
+}

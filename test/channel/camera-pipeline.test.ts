@@ -36,6 +36,7 @@ interface Rig {
 }
 
 type Overrides = {
+  id?: string;
   motion?: Partial<ChannelCameraSettings['motion']>;
   regions?: Partial<ChannelCameraSettings['regions']>;
   lightingRatio?: number;
@@ -50,7 +51,7 @@ function rig(over: Overrides = {}, onNotice: (n: CandidateNotice, slab: CropSlab
   const notices: CandidateNotice[] = [];
   const tracked = new TrackedBoxes();
   const settings: ChannelCameraSettings = {
-    id: 'cam',
+    id: over.id ?? 'cam',
     ring: ring.buffer,
     stats: stats.buffer,
     crops: slab.buffer,
@@ -181,16 +182,34 @@ describe('camera pipeline on rendered video', () => {
       'yuv420p',
       1,
     )[0] as Uint8Array;
-    const r = rig({ regions: { fullFrameIntervalMs: 1000 } });
-    for (let n = 0; n <= 25; n++) r.feed(still, n * FRAME_MS); // 0 .. 5000 ms
-    assert.equal(counter(r, Counter.FullFramePasses), 6, 'at 0, 1000, ... 5000 ms');
-    assert.equal(counter(r, Counter.MotionFrames), 0);
-    assert.deepEqual(r.notices.map((n) => [n.captureMs, n.regionCount, n.region.x, n.region.width]).slice(0, 4), [
-      [0, 2, 0, 360],
-      [0, 2, 280, 360],
-      [1000, 2, 0, 360],
-      [1000, 2, 280, 360],
-    ]);
+    const passes = (id: string): number[] => {
+      const r = rig({ id, regions: { fullFrameIntervalMs: 1000 } });
+      for (let n = 0; n <= 25; n++) r.feed(still, n * FRAME_MS); // 0 .. 5000 ms
+      assert.equal(counter(r, Counter.MotionFrames), 0);
+      assert.deepEqual(
+        r.notices.slice(0, 2).map((n) => [n.captureMs, n.regionCount, n.region.x, n.region.width]),
+        [
+          [0, 2, 0, 360],
+          [0, 2, 280, 360],
+        ],
+        'the first pass at once, as two tiles of the shorter side',
+      );
+      const times = [...new Set(r.notices.map((n) => n.captureMs))];
+      assert.equal(counter(r, Counter.FullFramePasses), times.length);
+      return times;
+    };
+    const a = passes('dock');
+    const b = passes('gate');
+    for (const times of [a, b]) {
+      assert.ok(times.length >= 5 && times.length <= 6, `one pass a second: ${times.join(',')}`);
+      assert.ok((times[1] as number) <= 1000, `the second pass within the first period: ${times.join(',')}`);
+      assert.deepEqual(
+        times.slice(2).map((t, i) => t - (times[i + 1] as number)),
+        times.slice(2).map(() => 1000),
+        `then every period: ${times.join(',')}`,
+      );
+    }
+    assert.notEqual(a[1], b[1], 'two cameras started together send their later passes at different moments');
     const off = rig({ regions: { fullFrameIntervalMs: 0 } });
     for (let n = 0; n <= 25; n++) off.feed(still, n * FRAME_MS);
     assert.equal(off.notices.length, 0, 'fullFrameIntervalMs 0 never sends a still scene');
