@@ -48,7 +48,7 @@ export interface DetectReport {
   answer: string;
 }
 
-export function detectPlan(quick: boolean): DetectPlan {
+export function detectPlan(quick: boolean, levels?: number[]): DetectPlan {
   const frame = { width: 640, height: 360, fps: 5 };
   const timing = quick
     ? { settleTimeoutMs: 40_000, warmupMs: 1000, holdMs: 3000 }
@@ -59,7 +59,7 @@ export function detectPlan(quick: boolean): DetectPlan {
   return {
     clips,
     busyShare: busyShare(clips),
-    levels: quick ? [2] : [1, 2, 5, 10, 15, 20, 30, 40, 50, 60, 80, 100, 120, 150],
+    levels: levels ?? (quick ? [2] : [1, 2, 5, 10, 15, 20, 30, 40, 50, 60, 80, 100, 120, 150]),
     ...timing,
     budget: { p99Ms: 500, lostShare: 0.01 },
   };
@@ -143,7 +143,7 @@ function answerOf(plan: DetectPlan, capacity: DetectCapacity[], ratio: number | 
 
 export async function run(options: BenchOptions): Promise<DetectReport> {
   process.env['PANOPTES_LOG_LEVEL'] ??= 'warn';
-  const plan = detectPlan(options.quick);
+  const plan = detectPlan(options.quick, options.levels);
   const clips = await prepareClips(plan.clips);
   const loadBefore = os.loadavg();
   const levels = await runRamps(plan, clips, options);

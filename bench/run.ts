@@ -55,6 +55,7 @@ async function main(): Promise<void> {
       progress,
       density: args.density,
       model: args.model,
+      ...(args.levels ? { levels: args.levels } : {}),
       ...(writeEach ? { resultsDir } : {}),
     });
     progress.done();

@@ -33,6 +33,8 @@ export interface BenchArgs {
   resultsDir?: string;
   density: DensityArgs;
   model?: string;
+  /** The detect scenario's camera counts, instead of its full ramp. */
+  levels?: number[];
   help: boolean;
 }
 
@@ -60,7 +62,17 @@ export function usage(names: readonly string[]): string {
     '  --workers N[,N...]       channel workers (default: cores); several alternate within each level',
     'inference:',
     '  --model PATH             a real ONNX detector joins the pool comparison',
+    'detect:',
+    '  --levels N[,N...]        camera counts to run instead of the full ramp 1, 2, 5, ... 150',
   ].join('\n');
+}
+
+/** Increasing camera counts, e.g. `20,40,80`. */
+function levelList(value: string, names: readonly string[]): number[] {
+  const levels = value.split(',').map((part) => integer('--levels', part, 1, names));
+  if (levels.some((n, i) => i > 0 && n <= (levels[i - 1] as number)))
+    fail(`Expected increasing camera counts for --levels but received '${value}'`, names);
+  return levels;
 }
 
 function fail(message: string, names: readonly string[]): never {
@@ -154,6 +166,7 @@ export function parseBenchArgs(argv: readonly string[], names: readonly string[]
     else if (option === '--compare') out.compare = value();
     else if (option === '--results-dir') out.resultsDir = value();
     else if (option === '--model') out.model = value();
+    else if (option === '--levels') out.levels = levelList(value(), names);
     else if (DENSITY_OPTIONS.includes(option)) {
       densityOption(out.density, option, value(), names);
       densityGiven.push(option);
@@ -168,6 +181,8 @@ export function parseBenchArgs(argv: readonly string[], names: readonly string[]
   }
   if (out.model !== undefined && !out.names.includes('inference'))
     fail('--model applies to the inference scenario, which this run does not include', names);
+  if (out.levels !== undefined && !out.names.includes('detect'))
+    fail('--levels applies to the detect scenario, which this run does not include', names);
   checkDensity(out.density, names);
   return out;
 }

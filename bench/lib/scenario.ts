@@ -16,6 +16,8 @@ export interface BenchOptions {
   density?: DensityArgs;
   /** A real ONNX detector for the inference scenario (`--model PATH`). */
   model?: string;
+  /** The detect scenario's camera counts (`--levels`), instead of its full ramp. */
+  levels?: number[];
 }
 
 export interface Scenario {

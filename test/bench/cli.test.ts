@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BenchUsageError, parseBenchArgs } from '../../bench/lib/cli.ts';
 
-const NAMES = ['kernels', 'transport', 'pipeline', 'inference', 'jpeg', 'density'];
+const NAMES = ['kernels', 'transport', 'pipeline', 'inference', 'jpeg', 'density', 'detect'];
 
 function rejects(argv: string[], firstLine: string): void {
   assert.throws(
@@ -108,4 +108,11 @@ test('density options on a run without density, and size or rate with RTSP, are 
     '--size and --fps apply to --source synthetic only: the RTSP fixture serves 640x360 at 5 fps',
   );
   rejects(['kernels', '--model', 'yolo.onnx'], '--model applies to the inference scenario, which this run does not include');
+});
+
+test('detect --levels takes increasing camera counts and nothing else', () => {
+  assert.deepEqual(parseBenchArgs(['detect', '--levels', '20,40,80'], NAMES).levels, [20, 40, 80]);
+  rejects(['detect', '--levels', '40,20'], "Expected increasing camera counts for --levels but received '40,20'");
+  rejects(['detect', '--levels', '10,x'], "Expected an integer >= 1 for --levels but received 'x'");
+  rejects(['kernels', '--levels', '10'], '--levels applies to the detect scenario, which this run does not include');
 });
