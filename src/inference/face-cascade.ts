@@ -35,7 +35,14 @@ export const faceCascadeSchema = z
       .optional()
       .describe('Your own BlazeFace ONNX (NCHW input, the two MediaPipe heads) instead of the shipped model.'),
     labels: z.array(z.string().min(1)).min(1).default(['person']).describe('Detections of these labels get a face search.'),
-    headFraction: z.number().gt(0).max(1).default(0.4).describe('The head region: this upper share of the object box, its full width.'),
+    headFraction: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.4)
+      .describe(
+        "The head region: this upper share of a whole person's box, its full width; a box less than 2.5 times as tall as wide (head and shoulders, cut by the frame) gets a larger share, up to 0.6.",
+      ),
     enlarge: z
       .number()
       .min(1)
@@ -98,9 +105,20 @@ export interface FaceSearchStats {
   ms: number;
 }
 
-/** The upper `headFraction` of the box, its full width. */
+/** Height over width of a standing person's box, for which headFraction is meant. */
+const WHOLE_BODY_ASPECT = 2.5;
+/** The largest share a squat box's head region grows to: the head of a head-and-shoulders view. */
+const SQUAT_HEAD_FRACTION = 0.6;
+
+/**
+ * The upper part of the box where the head is, its full width: `headFraction` of a standing person's
+ * box; a squatter box shows less of the body below the head (a person close to the camera, cut by the
+ * frame's bottom edge), so the share grows as the box's aspect falls, up to SQUAT_HEAD_FRACTION.
+ */
 export function headRegion(box: Rect, headFraction: number): Rect {
-  return { x: box.x, y: box.y, width: box.width, height: box.height * headFraction };
+  const aspect = box.height / Math.max(1, box.width);
+  const squat = Math.min(Math.max(headFraction, SQUAT_HEAD_FRACTION), (headFraction * WHOLE_BODY_ASPECT) / Math.max(aspect, 1e-3));
+  return { x: box.x, y: box.y, width: box.width, height: box.height * Math.max(headFraction, squat) };
 }
 
 /** The square searched for the face: the head region's longer side times `enlarge`, centred on it. */

@@ -251,3 +251,11 @@ describe('face cascade in the inference pool', () => {
     assert.deepEqual(on.backend.faces, { model: 'blazeface-back-256', error: null }, 'the same backend with faces enabled loads the model');
   });
 });
+
+test('the head region is the upper 40% of a standing person and grows to 60% of a head-and-shoulders box', () => {
+  assert.equal(headRegion({ x: 0, y: 0, width: 40, height: 120 }, 0.4).height, 48, 'aspect 3: 0.4');
+  assert.equal(headRegion({ x: 0, y: 0, width: 40, height: 100 }, 0.4).height, 40, 'aspect 2.5: 0.4');
+  assert.equal(headRegion({ x: 0, y: 0, width: 50, height: 100 }, 0.4).height, 50, 'aspect 2: 0.5');
+  assert.equal(headRegion({ x: 0, y: 0, width: 100, height: 120 }, 0.4).height, 72, 'aspect 1.2: capped at 0.6');
+  assert.equal(headRegion({ x: 0, y: 0, width: 100, height: 120 }, 0.8).height, 96, 'a larger headFraction is kept');
+});

@@ -23,9 +23,6 @@ gateway: { workers: 1 }
 inference:
   backend: { type: ${backend} }
   pool: { threads: 1 }
-  # The face scene's person is seen head and shoulders, close: the face sits lower in the box than
-  # the default 0.4 (set for whole bodies) covers (README, "Face cascade").
-  faces: { headFraction: 0.6 }
 defaults:
   ai: { fps: 5 }
   objects: { '*': { minScore: 0.5 } }
