@@ -11,7 +11,9 @@
  *   bounds what any camera may submit (the excess is discarded and counted `rate_limited`).
  * - A batch leaves when it has `maxBatch` crops or `maxWaitMs` after its oldest crop arrived, and only
  *   while fewer than `maxInFlight` batches run: otherwise crops wait here, where drops stay fair and
- *   newest-first, instead of in the pool's FIFO.
+ *   newest-first, instead of in the pool's FIFO. Waiting crops are shared over the free threads (a
+ *   burst of 4 with 2 threads idle is two batches of 2, not one of 4 while a thread idles), so a crop
+ *   waits behind as few others as the pool allows.
  */
 import type { CandidateNotice } from '../protocol.ts';
 import type { CropSlab } from './crop-slab.ts';
@@ -208,7 +210,8 @@ export class InferenceScheduler {
         this.arm(oldest + this.options.maxWaitMs - now);
         return;
       }
-      const batch = this.take();
+      const free = this.options.maxInFlight - this.inFlight;
+      const batch = this.take(Math.min(this.options.maxBatch, Math.ceil(this.pendingTotal / free)));
       if (batch.length === 0) continue;
       this.inFlight++;
       this.batches++;
@@ -249,13 +252,13 @@ export class InferenceScheduler {
     return oldest;
   }
 
-  /** Up to maxBatch crops, one a camera a turn; over-share cameras only when nobody else is left. */
-  private take(): ScheduledCandidate[] {
+  /** Up to `size` crops, one a camera a turn; over-share cameras only when nobody else is left. */
+  private take(size: number): ScheduledCandidate[] {
     const batch: ScheduledCandidate[] = [];
     const limit = this.options.maxShare * this.options.shareWindow;
     for (const allowCapped of [false, true]) {
       let idleTurns = 0;
-      while (batch.length < this.options.maxBatch && this.pendingTotal > 0 && idleTurns < this.order.length) {
+      while (batch.length < size && this.pendingTotal > 0 && idleTurns < this.order.length) {
         const cam = this.order[this.cursor] as CameraQueue;
         this.cursor = (this.cursor + 1) % this.order.length;
         if (cam.queue.length === 0 || (!allowCapped && cam.inWindow > limit)) {

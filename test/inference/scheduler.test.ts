@@ -38,7 +38,7 @@ const ids = (batch: ScheduledCandidate[]): string[] => batch.map((c) => c.notice
 
 test('eight candidates from several cameras leave as one batch at once', () => {
   const [a, b, c, d] = cams('a', 'b', 'c', 'd') as [TestCamera, TestCamera, TestCamera, TestCamera];
-  const h = harness({ maxBatch: 8, maxWaitMs: 10 }, [a, b, c, d]);
+  const h = harness({ maxBatch: 8, maxWaitMs: 10, maxInFlight: 1 }, [a, b, c, d]);
   for (const cam of [a, b, c, d, a, b, c]) h.submit(cam);
   assert.equal(h.batches.length, 0, 'seven crops wait for the eighth or the deadline');
   h.submit(d);
@@ -49,9 +49,24 @@ test('eight candidates from several cameras leave as one batch at once', () => {
   }
 });
 
+test('waiting candidates are shared over the free threads instead of queueing behind one', () => {
+  const [a, b, c, d] = cams('a', 'b', 'c', 'd') as [TestCamera, TestCamera, TestCamera, TestCamera];
+  const h = harness({ maxBatch: 8, maxWaitMs: 10, maxInFlight: 2 }, [a, b, c, d]);
+  for (const cam of [a, b, c, d, a]) h.submit(cam);
+  h.clock.advance(10);
+  assert.deepEqual(
+    h.batches.map((batch) => batch.length),
+    [3, 2],
+    'five crops, two idle threads: 3 + 2, not 5 on one thread',
+  );
+  for (const cam of [a, b, c]) h.submit(cam);
+  h.clock.advance(10);
+  assert.equal(h.batches.length, 2, 'no thread free: they wait');
+});
+
 test('three candidates leave as one batch when the oldest has waited maxWaitMs', () => {
   const [a, b, c] = cams('a', 'b', 'c') as [TestCamera, TestCamera, TestCamera];
-  const h = harness({ maxBatch: 8, maxWaitMs: 10 }, [a, b, c]);
+  const h = harness({ maxBatch: 8, maxWaitMs: 10, maxInFlight: 1 }, [a, b, c]);
   h.submit(a);
   h.clock.advance(4);
   h.submit(b);
@@ -65,7 +80,7 @@ test('three candidates leave as one batch when the oldest has waited maxWaitMs',
 
 test('a finished batch frees its slots for the writers', async () => {
   const [a] = cams('a') as [TestCamera];
-  const h = harness({ maxBatch: 2, maxWaitMs: 10 }, [a]);
+  const h = harness({ maxBatch: 2, maxWaitMs: 10, maxInFlight: 1 }, [a]);
   h.submit(a);
   h.submit(a);
   await h.completeOne();
@@ -145,7 +160,7 @@ test('candidates above the per-camera rate are discarded, counted and their slot
 
 test('a notice for a crop replaced in its slot is superseded by the newer one', () => {
   const a = new TestCamera('a', 2);
-  const h = harness({ maxBatch: 8, maxWaitMs: 10 }, [a]);
+  const h = harness({ maxBatch: 8, maxWaitMs: 10, maxInFlight: 1 }, [a]);
   const first = h.submit(a) as CandidateNotice;
   h.submit(a);
   const third = h.submit(a) as CandidateNotice;
