@@ -70,20 +70,29 @@ export function decodeCursor(text: string): EventCursor | string {
 }
 
 export interface CompiledQuery {
-  /** Same shape of filters, same SQL: the store caches one prepared statement a key. */
-  key: string;
+  /** Same filters present, same SQL: the store caches one prepared statement a shape. */
   sql: string;
   params: Record<string, string | number>;
 }
 
 /**
- * The SELECT for one page (`limit + 1` rows: the extra one says whether a next page exists). `indexed`
- * false reads the same rows without the indexes (the bench's baseline).
+ * The SELECT for one page (`limit + 1` rows: the extra one says whether a next page exists). Every shape
+ * walks an index in (start_ms, id) order and stops after the page: a camera or label page walks its
+ * index, a zone page walks the zone's entries (a rare zone costs its own entries, not a scan of every
+ * event) and looks each event up by id. No shape sorts.
  */
-export function compileQuery(q: EventQuery, limit: number, indexed = true): CompiledQuery {
+export function compileQuery(q: EventQuery, limit: number): CompiledQuery {
   const order = q.order ?? 'desc';
+  const byZone = q.zone !== undefined;
+  // The (start, id) pair the walk is ordered by: the zone entry's copy when walking a zone.
+  const start = byZone ? 'z.start_ms' : 'e.start_ms';
+  const id = byZone ? 'z.event_id' : 'e.id';
   const where: string[] = [];
   const params: Record<string, string | number> = { limit: limit + 1 };
+  if (q.zone !== undefined) {
+    where.push('z.zone = @zone');
+    params['zone'] = q.zone;
+  }
   if (q.camera !== undefined) {
     where.push('e.camera = @camera');
     params['camera'] = q.camera;
@@ -92,28 +101,25 @@ export function compileQuery(q: EventQuery, limit: number, indexed = true): Comp
     where.push('e.label = @label');
     params['label'] = q.label;
   }
-  if (q.zone !== undefined) {
-    where.push('EXISTS (SELECT 1 FROM event_zones z WHERE z.event_id = e.id AND z.zone = @zone)');
-    params['zone'] = q.zone;
-  }
   if (q.afterMs !== undefined) {
-    where.push('e.start_ms >= @after');
+    where.push(`${start} >= @after`);
     params['after'] = q.afterMs;
   }
   if (q.beforeMs !== undefined) {
-    where.push('e.start_ms < @before');
+    where.push(`${start} < @before`);
     params['before'] = q.beforeMs;
   }
   if (q.hasClip !== undefined) where.push(q.hasClip ? 'e.clip IS NOT NULL' : 'e.clip IS NULL');
   if (q.cursor !== undefined) {
-    where.push(`(e.start_ms, e.id) ${order === 'desc' ? '<' : '>'} (@cursorStart, @cursorId)`);
+    where.push(`(${start}, ${id}) ${order === 'desc' ? '<' : '>'} (@cursorStart, @cursorId)`);
     params['cursorStart'] = q.cursor.startMs;
     params['cursorId'] = q.cursor.id;
   }
   const direction = order === 'desc' ? 'DESC' : 'ASC';
+  // CROSS JOIN keeps the zone entries as the outer loop (SQLite never reorders a CROSS JOIN).
+  const from = byZone ? 'event_zones z CROSS JOIN events e ON e.id = z.event_id' : 'events e';
   const sql =
-    `SELECT e.start_ms AS startMs, e.id AS id, e.snapshot AS snapshot, e.clip AS clip, e.data AS data ` +
-    `FROM events e${indexed ? '' : ' NOT INDEXED'}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ` +
-    `ORDER BY e.start_ms ${direction}, e.id ${direction} LIMIT @limit`;
-  return { key: `${indexed ? 'i' : 'n'}:${sql}`, sql, params };
+    `SELECT e.start_ms AS startMs, e.id AS id, e.snapshot AS snapshot, e.clip AS clip, e.data AS data FROM ${from}` +
+    `${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${start} ${direction}, ${id} ${direction} LIMIT @limit`;
+  return { sql, params };
 }

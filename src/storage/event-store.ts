@@ -159,15 +159,15 @@ export class EventStore {
   }
 
   /** A page of events. Reads commit the queue first, so a reader sees every event published before it. */
-  query(q: EventQuery, indexed = true): EventPage {
+  query(q: EventQuery): EventPage {
     this.flush();
     const limit = q.limit ?? DEFAULT_PAGE_SIZE;
-    const compiled = compileQuery(q, limit, indexed);
-    let statement = this.#statements.get(compiled.key);
+    const compiled = compileQuery(q, limit);
+    let statement = this.#statements.get(compiled.sql);
     if (statement === undefined) {
       statement = this.#db.prepare(compiled.sql);
-      // Bounded: one statement per combination of filters present, orders and index use.
-      this.#statements.set(compiled.key, statement);
+      // Bounded: one statement per combination of filters present and order (2^7 x 2 at most).
+      this.#statements.set(compiled.sql, statement);
     }
     const rows = statement.all(compiled.params) as Row[];
     const more = rows.length > limit;
