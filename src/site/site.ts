@@ -76,6 +76,15 @@ export class Site implements SiteControl {
     this.#recorder = new EventRecorder(storage, hub.snapshots, logger);
     // First subscriber: the row and the picture's write exist before any output sees the message.
     bus.subscribe((m) => this.#recorder.record(m));
+    this.healthChecks.add(() => {
+      const { failing, pending, dropped } = storage.events.stats;
+      return failing
+        ? {
+            level: 'degraded',
+            reason: `events database writes are failing (disk full or unwritable?): ${pending} queued, ${dropped} dropped`,
+          }
+        : null;
+    });
   }
 
   static async start(config: SiteConfig, options: SiteOptions): Promise<Site> {

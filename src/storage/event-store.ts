@@ -43,6 +43,8 @@ export interface EventStoreStats {
   /** Writes dropped because commits kept failing and the queue reached maxPending. */
   dropped: number;
   pending: number;
+  /** The last commit failed: writes are queued in memory until one succeeds. */
+  failing: boolean;
 }
 
 interface Row {
@@ -82,7 +84,7 @@ export class EventStore {
   readonly #commit: () => void;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
-  readonly stats: EventStoreStats = { written: 0, commits: 0, failedCommits: 0, dropped: 0, pending: 0 };
+  readonly stats: EventStoreStats = { written: 0, commits: 0, failedCommits: 0, dropped: 0, pending: 0, failing: false };
 
   constructor(file: string, options: EventStoreOptions = {}) {
     const { db, migrated } = openDatabase(file);
@@ -144,6 +146,7 @@ export class EventStore {
       this.#commit();
     } catch (error) {
       this.stats.failedCommits++;
+      this.stats.failing = true;
       this.#onError(error);
       this.#trim();
       this.#schedule();
@@ -154,6 +157,7 @@ export class EventStore {
     this.stats.written += count;
     this.stats.commits++;
     this.stats.pending = 0;
+    this.stats.failing = false;
     this.#onCommit(count);
     return true;
   }
