@@ -154,7 +154,20 @@ function quantile(values: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
 }
 
+/** Every contender must answer the same page, or the comparison would time different work. */
+async function checkSameAnswer(query: string, contenders: readonly Contender[]): Promise<void> {
+  const answers = await Promise.all(
+    contenders.map(async (c) =>
+      ((await (await fetch(`${c.base}/api/v1/events?${query}`)).json()) as EventPage).events.map((e) => e.id).join(),
+    ),
+  );
+  const differs = contenders.find((_, i) => answers[i] !== answers[0]);
+  if (differs !== undefined || answers[0] === '')
+    throw new Error(`${differs?.impl ?? 'every contender'} answers ${query} differently (or not at all)`);
+}
+
 async function measureCase(name: string, query: string, contenders: readonly Contender[], trials: number): Promise<EventsDbRow[]> {
+  await checkSameAnswer(query, contenders);
   for (const c of contenders) await timedGet(`${c.base}/api/v1/events?${query}`);
   const perTrial = new Map<string, number[]>(contenders.map((c) => [c.impl, []]));
   const all = new Map<string, number[]>(contenders.map((c) => [c.impl, []]));
