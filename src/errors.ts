@@ -148,6 +148,13 @@ export class DirectoryUnusableError extends PanoptesError {
   }
 }
 
+/** The events database (storage.dir) cannot be opened, migrated or written. */
+export class StorageError extends PanoptesError {
+  constructor(file: string, reason: string, fix: string, options?: ErrorOptions) {
+    super('E_STORAGE', `The events database ${file} cannot be used: ${reason}; ${fix}`, options);
+  }
+}
+
 /** An MQTT control message had a malformed topic or payload; it is answered on <prefix>/control/replies. */
 export class MqttControlInvalidError extends PanoptesError {
   constructor(message: string) {
@@ -237,6 +244,7 @@ export const ERROR_CODES = [
   'E_BACKEND_UNKNOWN',
   'E_CONFIG_INVALID',
   'E_DIRECTORY_UNUSABLE',
+  'E_STORAGE',
   'E_MQTT_LISTEN',
   'E_MQTT_OUTBOX',
   'E_MQTT_CONTROL_INVALID',

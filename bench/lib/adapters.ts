@@ -8,6 +8,7 @@ import type { InferenceReport } from '../inference.ts';
 import type { DensityReport } from '../density.ts';
 import type { DetectReport } from '../detect.ts';
 import type { DetectSizeReport } from '../detect-size.ts';
+import type { EventsDbReport } from '../events-db.ts';
 import type { FanoutReport } from '../fixtures/fanout-report.ts';
 import type { PipelineReport } from '../pipeline.ts';
 import type { TransportReport } from '../transport.ts';
@@ -394,6 +395,26 @@ function detect(r: DetectReport): ResultCase[] {
   return [...capacities, ...levels];
 }
 
+/** p50 of each page query, each contender against panoptes-sqlite. */
+function eventsDb(r: EventsDbReport): ResultCase[] {
+  return r.rows.map((row) =>
+    fromRange(
+      {
+        scenario: 'events-db',
+        case: row.case,
+        impl: row.impl,
+        metric: 'p50 ms',
+        better: 'lower',
+        baseline: row.impl === 'panoptes-sqlite' ? null : 'panoptes-sqlite',
+        ratio: row.impl === 'panoptes-sqlite' ? null : row.p50RatioToOurs,
+        headline: true,
+      },
+      row.p50Ms,
+      r.plan.trials,
+    ),
+  );
+}
+
 const ADAPTERS: Record<string, (report: never) => ResultCase[]> = {
   kernels,
   transport,
@@ -404,6 +425,7 @@ const ADAPTERS: Record<string, (report: never) => ResultCase[]> = {
   fanout,
   'detect-size': detectSize,
   detect,
+  'events-db': eventsDb,
 };
 
 /** The cases of one scenario's report; [] when the report is not one this harness knows. */

@@ -1,7 +1,8 @@
 /**
- * The encoded best-shot JPEGs that events refer to (`bestShot.jpeg`), kept in memory for the outputs to
- * serve. A reference is handed out at once, while sharp encodes in the background, so the end of an
- * event never waits for an encoder; the oldest pictures go when the store is over its bound.
+ * The encoded best-shot JPEGs that events refer to (`bestShot.jpeg`), kept in memory until the site has
+ * written them to disk (src/site/event-recorder.ts), which releases them. A reference is handed out at
+ * once, while sharp encodes in the background, so the end of an event never waits for an encoder; the
+ * oldest pictures go when the store is over its bound (pictures of tracks that never became events).
  */
 export interface SnapshotStoreOptions {
   /** Most pictures kept. */
@@ -36,6 +37,11 @@ export class SnapshotStore {
   /** The JPEG bytes, null when the encoding failed, undefined when unknown or evicted. */
   get(ref: string): Promise<Buffer | null> | undefined {
     return this.entries.get(ref);
+  }
+
+  /** Forgets a picture (it is on disk now). */
+  release(ref: string): void {
+    this.entries.delete(ref);
   }
 
   get size(): number {

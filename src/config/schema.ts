@@ -77,6 +77,26 @@ const mqttSchema = z
   })
   .prefault({});
 
+const storageSchema = z
+  .strictObject({
+    dir: z
+      .string()
+      .min(1)
+      .default('data/storage')
+      .describe('The events database (panoptes.db) and best-shot JPEGs (snapshots/<camera>/<day>/<event>.jpg); one gateway a directory.'),
+    retention: z
+      .strictObject({
+        eventsDays: z
+          .number()
+          .positive()
+          .max(36_500)
+          .default(30)
+          .describe('Events that started longer ago than this many days are deleted with their JPEGs (checked at start and hourly).'),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 /**
  * Duplicate values of `key` among the cameras, named by both indexes. Runs even when other parts of
  * the file are invalid (so every problem is listed at once), hence it reads the cameras as unknown.
@@ -103,6 +123,7 @@ export const siteConfigSchema = z
     gateway: gatewaySchema,
     http: httpSchema,
     mqtt: mqttSchema,
+    storage: storageSchema,
     inference: inferenceSchema,
     decisions: globalDecisionsSchema.prefault({}).describe('Limits across all cameras.'),
     defaults: cameraSettingsSchema

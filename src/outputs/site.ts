@@ -6,8 +6,11 @@
  */
 import type { CameraMetrics } from '../coordinator/camera-metrics.ts';
 import type { CameraState, CameraTransition } from '../coordinator/camera-state.ts';
-import type { EventMessage, DetectionEvent } from '../analytics/events.ts';
+import type { EventMessage } from '../analytics/events.ts';
 import type { TrackedDetections } from '../analytics/camera-analytics.ts';
+import type { EventPage, EventQuery, StoredEvent } from '../storage/event-query.ts';
+
+export type { EventPage, EventQuery, StoredEvent } from '../storage/event-query.ts';
 
 /** One camera as operators see it. URLs are masked (`rtsp://***:***@host/...`), never resolved. */
 export interface CameraStatus {
@@ -50,14 +53,6 @@ export interface HealthProblem {
   reason: string;
 }
 
-export interface EventQuery {
-  camera?: string;
-  label?: string;
-  /** Epoch ms. */
-  sinceMs?: number;
-  limit?: number;
-}
-
 export interface SiteControl {
   cameras(): CameraStatus[];
   /** Undefined for an unknown id (the HTTP layer answers 404). */
@@ -77,9 +72,11 @@ export interface SiteControl {
   setEnabled(id: string, enabled: boolean): Promise<CameraStatus>;
   /** Start/stop ingest now without changing the config. */
   setStreaming(id: string, streaming: boolean): Promise<CameraStatus>;
-  /** Recent events, newest first (a bounded in-memory history). */
-  events(query: EventQuery): DetectionEvent[];
-  /** The best-shot JPEG of an event: null when it has none or it was evicted. */
+  /** A page of stored events (the events database), filtered and sorted as asked. */
+  events(query: EventQuery): EventPage;
+  /** One stored event; undefined for an unknown (or expired) id. */
+  event(id: string): StoredEvent | undefined;
+  /** The best-shot JPEG of an event, from disk (or from the encoder while its file is written); null when it has none. */
   snapshot(eventId: string): Promise<Buffer | null>;
   health(): HealthReport;
   /** `check` is asked on every health report (null: nothing to report) until the returned function is called. */

@@ -20,9 +20,11 @@ import { InferenceHub, type HubCamera } from '../coordinator/inference-hub.ts';
 import { CameraExistsError, CameraNotFoundError } from '../errors.ts';
 import { isSnapshotFormat } from '../inference/region-copy.ts';
 import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
-import type { CameraStatus, EventQuery, HealthProblem, HealthReport, SiteControl } from '../outputs/site.ts';
+import type { CameraStatus, HealthProblem, HealthReport, SiteControl } from '../outputs/site.ts';
+import type { EventPage, EventQuery, StoredEvent } from '../storage/event-query.ts';
+import { Storage, type StorageOptions } from '../storage/storage.ts';
 import { cameraStatus, shownCameraConfig } from './camera-status.ts';
-import { EventHistory } from './event-history.ts';
+import { EventRecorder } from './event-recorder.ts';
 import { siteHealth } from './site-health.ts';
 import { siteLabels } from './site-labels.ts';
 
@@ -41,11 +43,14 @@ export interface SiteOptions {
    * first frames: ffmpeg catches up on a stall in a burst that overflows the frame rings.
    */
   startCameras?: boolean;
+  /** Event write batching and the retention interval (tests shorten them); the defaults otherwise. */
+  storage?: Omit<StorageOptions, 'logger'>;
 }
 
 export class Site implements SiteControl {
   readonly bus: EventBus;
-  readonly history = new EventHistory();
+  readonly storage: Storage;
+  readonly #recorder: EventRecorder;
   private config: SiteConfig;
   private readonly cameraEntries = new Map<string, SiteCamera>();
   private readonly detectionListeners = new Set<(m: TrackedDetections) => void>();
@@ -60,13 +65,26 @@ export class Site implements SiteControl {
     readonly gateway: Gateway,
     readonly hub: InferenceHub,
     bus: EventBus,
+    storage: Storage,
     logger: Logger,
     private readonly labelSet: ReadonlySet<string>,
   ) {
     this.config = config;
     this.bus = bus;
+    this.storage = storage;
     this.log = logger;
-    bus.subscribe((m) => this.history.record(m));
+    this.#recorder = new EventRecorder(storage, hub.snapshots, logger);
+    // First subscriber: the row and the picture's write exist before any output sees the message.
+    bus.subscribe((m) => this.#recorder.record(m));
+    this.healthChecks.add(() => {
+      const { failing, pending, dropped } = storage.events.stats;
+      return failing
+        ? {
+            level: 'degraded',
+            reason: `events database writes are failing (disk full or unwritable?): ${pending} queued, ${dropped} dropped`,
+          }
+        : null;
+    });
   }
 
   static async start(config: SiteConfig, options: SiteOptions): Promise<Site> {
@@ -75,6 +93,8 @@ export class Site implements SiteControl {
     const listeners = new Set<(m: TrackedDetections) => void>();
     const { inference } = config;
     const labels = await siteLabels(inference.backend);
+    // Before anything starts: a locked or unreadable database refuses the start with its fix.
+    const storage = Storage.open(config.storage, { logger, ...options.storage });
     const hub = await InferenceHub.start({
       pool: {
         backend: inference.backend,
@@ -95,6 +115,9 @@ export class Site implements SiteControl {
       publisher: bus,
       onTracked: (frame) => listeners.forEach((l) => l(frame)),
       logger,
+    }).catch(async (err: unknown) => {
+      await storage.close();
+      throw err;
     });
     let gateway: Gateway;
     try {
@@ -108,10 +131,11 @@ export class Site implements SiteControl {
       });
     } catch (err) {
       await hub.close();
+      await storage.close();
       throw err;
     }
     gateway.start();
-    const site = new Site(config, gateway, hub, bus, logger, labels);
+    const site = new Site(config, gateway, hub, bus, storage, logger, labels);
     listeners.add((m) => site.detectionListeners.forEach((l) => l(m)));
     if (options.startCameras !== false) await site.startCameras();
     return site;
@@ -143,9 +167,12 @@ export class Site implements SiteControl {
     return summary;
   }
 
+  /** Ingest, then inference (its events end and are stored), then the pictures being written, then the database. */
   async stop(): Promise<void> {
     await this.gateway.stop();
     await this.hub.close();
+    await this.#recorder.drain();
+    await this.storage.close();
   }
 
   cameras(): CameraStatus[] {
@@ -213,13 +240,16 @@ export class Site implements SiteControl {
     return this.camera(id) as CameraStatus;
   }
 
-  events(query: EventQuery): DetectionEvent[] {
-    return this.history.query(query);
+  events(query: EventQuery): EventPage {
+    return this.storage.events.query(query);
   }
 
-  async snapshot(eventId: string): Promise<Buffer | null> {
-    const ref = this.history.get(eventId)?.bestShot?.jpeg;
-    return ref ? ((await this.hub.snapshots.get(ref)) ?? null) : null;
+  event(id: string): StoredEvent | undefined {
+    return this.storage.events.get(id);
+  }
+
+  snapshot(eventId: string): Promise<Buffer | null> {
+    return this.#recorder.snapshot(eventId);
   }
 
   health(): HealthReport {

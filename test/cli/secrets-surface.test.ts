@@ -93,6 +93,7 @@ function siteYaml(): string {
   return JSON.stringify({
     http: { host: '127.0.0.1', port: 0, tokens: ['${API_TOKEN}'] },
     mqtt: { url: null, embeddedPort: 0, outbox: { dir: path.join(dir, 'outbox') } },
+    storage: { dir: path.join(dir, 'storage') },
     inference: { backend: { type: 'motion' } },
     defaults: { lifecycle: { backoff: { initialMs: 500, maxMs: 2000 } }, objects: { '*': { minScore: 0.3 } } },
     cameras,

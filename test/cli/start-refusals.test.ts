@@ -21,7 +21,13 @@ function start(
   const result = spawnSync(process.execPath, ['--import', 'tsx', cli, 'start', '--config', file, ...args], {
     encoding: 'utf8',
     timeout: 60_000,
-    env: { PATH: process.env['PATH'], PANOPTES_LOG_FORMAT: 'json', PANOPTES_HTTP_PORT: '0', PANOPTES_MQTT_EMBEDDED_PORT: '0' },
+    env: {
+      PATH: process.env['PATH'],
+      PANOPTES_LOG_FORMAT: 'json',
+      PANOPTES_HTTP_PORT: '0',
+      PANOPTES_MQTT_EMBEDDED_PORT: '0',
+      PANOPTES_STORAGE_DIR: path.join(dir, 'storage'),
+    },
   });
   const text = result.stdout + result.stderr;
   const lines = text

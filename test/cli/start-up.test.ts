@@ -64,6 +64,7 @@ before(async () => {
   const config = parseConfig(
     JSON.stringify({
       mqtt: { url: null, embeddedPort: 0, outbox: { dir: path.join(dir, 'outbox') } },
+      storage: { dir: path.join(dir, 'storage') },
       http: { host: '127.0.0.1', port: 0 },
       inference: { backend: { type: 'motion' } },
       cameras: [{ id: 'clip', channel: 1, streams: { primary: clip } }],

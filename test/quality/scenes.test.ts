@@ -10,6 +10,7 @@ import { renderScene } from '../../src/scenes/render.ts';
 import { Site } from '../../src/site/site.ts';
 import { sceneFigures, type SceneFigures } from '../support/scene-metrics.ts';
 import { runScene, type SceneRunOptions } from '../support/scene-run.ts';
+import { storageYaml } from '../support/storage-dir.ts';
 
 // Real photos of people moving over a background (src/scenes/), rendered by ffmpeg, played as looping
 // file cameras through the whole site (default detect size) with the shipped detector at 5 fps; what the site
@@ -20,6 +21,7 @@ const LABELS = BACKEND === 'motion' ? ['motion'] : ['person'];
 
 const config = (backend: string): string => `
 gateway: { workers: 1 }
+${storageYaml()}
 inference:
   backend: { type: ${backend} }
   pool: { threads: 1 }

@@ -7,6 +7,7 @@ import { resolveFfmpeg } from '../../src/ingest/ffmpeg-path.ts';
 import { Site } from '../../src/site/site.ts';
 import { createSiteMetrics } from '../../src/site/site-metrics.ts';
 import { waitFor } from '../support/wait.ts';
+import { storageYaml } from '../support/storage-dir.ts';
 
 // Prometheus counters of a camera stay monotonic for the life of the process, whatever replaces the
 // parts that count (a restart, a channel worker restart, a stop and start, an ingest change); only
@@ -15,6 +16,7 @@ const stream = (fps: number) => ({ primary: `lavfi:testsrc2=size=160x90:rate=${f
 const entry = (fps: number) => ({ channel: 1, streams: stream(fps), ai: { fps, width: 160, height: 90, format: 'gray' } });
 const config = `
 gateway: { workers: 1 }
+${storageYaml()}
 inference: { pool: { threads: 1 } }
 cameras:
   - { id: a, channel: 1, streams: { primary: "lavfi:testsrc2=size=160x90:rate=5" }, ai: { fps: 5, width: 160, height: 90, format: gray } }

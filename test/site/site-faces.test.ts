@@ -11,6 +11,7 @@ import { resolveFfmpeg } from '../../src/ingest/ffmpeg-path.ts';
 import type { Rect } from '../../src/native/index.ts';
 import { Site } from '../../src/site/site.ts';
 import { waitFor } from '../support/wait.ts';
+import { storageYaml } from '../support/storage-dir.ts';
 
 const logger = pino({ level: process.env['PANOPTES_TEST_LOG'] ?? 'silent' });
 let dir = '';
@@ -36,6 +37,7 @@ before(async () => {
   const sprites = await preparePhotoSprites(join(dir, 'sprites'));
   const config = `
 gateway: { workers: 1 }
+${storageYaml()}
 inference:
   backend: { type: nanodet }
   pool: { threads: 1 }
@@ -85,6 +87,7 @@ test('a person walking across a camera becomes an event whose best shot and reco
 
 test('a face model that cannot load degrades the health report, naming the setting, while the site runs', async () => {
   const config = `
+${storageYaml()}
 inference:
   backend: { type: nanodet }
   pool: { threads: 1 }

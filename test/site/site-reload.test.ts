@@ -6,14 +6,17 @@ import { parseConfig } from '../../src/config/load.ts';
 import { resolveFfmpeg } from '../../src/ingest/ffmpeg-path.ts';
 import { Site } from '../../src/site/site.ts';
 import { waitFor } from '../support/wait.ts';
+import { storageYaml } from '../support/storage-dir.ts';
 
 const camera = (id: string, channel: number, fps: number): string => `
   - id: ${id}
     channel: ${channel}
     streams: { primary: "lavfi:testsrc2=size=160x90:rate=${fps}" }
     ai: { fps: ${fps}, width: 160, height: 90, format: gray }`;
+const storage = storageYaml();
 const config = (...cameras: string[]): string => `
 gateway: { workers: 1 }
+${storage}
 inference: { backend: { type: motion }, pool: { threads: 1 } }
 cameras:${cameras.join('')}
 `;

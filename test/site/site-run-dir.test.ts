@@ -8,6 +8,7 @@ import { parseConfig } from '../../src/config/load.ts';
 import { resolveFfmpeg } from '../../src/ingest/ffmpeg-path.ts';
 import { Site } from '../../src/site/site.ts';
 import { waitFor } from '../support/wait.ts';
+import { storageYaml } from '../support/storage-dir.ts';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'panoptes-rundir-test-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -16,6 +17,7 @@ const config = (runDir: string) =>
   parseConfig(
     `
 gateway: { workers: 1, runDir: ${JSON.stringify(runDir)} }
+${storageYaml()}
 inference: { pool: { threads: 1 } }
 cameras:
   - { id: gate, channel: 1, streams: { primary: "lavfi:testsrc2=size=160x90:rate=5" }, ai: { fps: 5, width: 160, height: 90, format: gray } }

@@ -16,12 +16,18 @@ import { COCO_LABELS } from '../../src/inference/labels.ts';
 import type {
   CameraStatus,
   DetectionsMessage,
+  EventPage,
   EventQuery,
   HealthLevel,
   HealthProblem,
   HealthReport,
   SiteControl,
+  StoredEvent,
 } from '../../src/outputs/site.ts';
+import type { Storage } from '../../src/storage/storage.ts';
+import { SnapshotStore } from '../../src/analytics/snapshot-store.ts';
+import { EventRecorder } from '../../src/site/event-recorder.ts';
+import { pino } from 'pino';
 
 /** What a site with the default ONNX labels (or the motion backend) reports. */
 const LABELS: ReadonlySet<string> = new Set([...COCO_LABELS, 'motion']);
@@ -29,8 +35,17 @@ import { shownCameraConfig } from '../../src/site/camera-status.ts';
 
 type Listener<T> = (message: T) => void;
 
+/**
+ * Events: with a Storage (the events API tests), emitted events go through the site's EventRecorder
+ * into the real events database, and their pictures (added to `pictures`) to disk, as the site does;
+ * without one, `recentEvents` and `snapshots` as the test fills them.
+ */
 export class RecordingSite implements SiteControl {
   readonly calls: Array<{ method: string; args: unknown[] }> = [];
+  readonly storage: Storage | undefined;
+  /** The encoder's pictures: `add` one and put its reference in the end message's bestShot.jpeg. */
+  readonly pictures = new SnapshotStore();
+  readonly recorder: EventRecorder | undefined;
   readonly #cameras = new Map<string, { config: CameraConfig; status: CameraStatus }>();
   readonly recentEvents: DetectionEvent[] = [];
   readonly snapshots = new Map<string, Buffer>();
@@ -40,6 +55,11 @@ export class RecordingSite implements SiteControl {
   readonly #transitions = new Set<Listener<CameraTransition>>();
   readonly #healthChecks = new Set<() => HealthProblem | null>();
   readonly #removed = new Set<Listener<string>>();
+
+  constructor(options: { storage?: Storage } = {}) {
+    this.storage = options.storage;
+    this.recorder = options.storage && new EventRecorder(options.storage, this.pictures, pino({ level: 'silent' }));
+  }
 
   #record(method: string, ...args: unknown[]): void {
     this.calls.push({ method, args });
@@ -160,15 +180,24 @@ export class RecordingSite implements SiteControl {
     return entry.status;
   }
 
-  events(query: EventQuery): DetectionEvent[] {
+  events(query: EventQuery): EventPage {
     this.#record('events', query);
-    return this.recentEvents
+    if (this.storage) return this.storage.events.query(query);
+    const events = this.recentEvents
       .filter((e) => (query.camera === undefined || e.camera === query.camera) && (query.label === undefined || e.label === query.label))
-      .filter((e) => query.sinceMs === undefined || e.startMs >= query.sinceMs)
-      .slice(0, query.limit);
+      .slice(0, query.limit)
+      .map((e) => ({ ...e, clip: null }));
+    return { events, nextCursor: null };
+  }
+
+  event(id: string): StoredEvent | undefined {
+    if (this.storage) return this.storage.events.get(id);
+    const event = this.recentEvents.find((e) => e.id === id);
+    return event && { ...event, clip: null };
   }
 
   async snapshot(eventId: string): Promise<Buffer | null> {
+    if (this.recorder) return this.recorder.snapshot(eventId);
     return this.snapshots.get(eventId) ?? null;
   }
 
@@ -228,6 +257,7 @@ export class RecordingSite implements SiteControl {
   }
 
   emitEvent(message: EventMessage): void {
+    this.recorder?.record(message);
     for (const listener of this.#events) listener(message);
   }
 

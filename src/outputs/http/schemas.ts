@@ -8,7 +8,8 @@ import type { DetectionEvent } from '../../analytics/events.ts';
 import { STAGE_NAMES } from '../../channel/stats.ts';
 import type { CameraMetrics } from '../../coordinator/camera-metrics.ts';
 import { CAMERA_STATES } from '../../coordinator/camera-state.ts';
-import type { CameraStatus, HealthReport } from '../site.ts';
+import { decodeCursor, type EventCursor } from '../../storage/event-query.ts';
+import type { CameraStatus, EventPage, HealthReport, StoredEvent } from '../site.ts';
 
 export const rectSchema = z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() });
 export const cameraStateSchema = z.enum(CAMERA_STATES);
@@ -101,6 +102,22 @@ export const detectionEventSchema = z.object({
   face: faceSchema.nullable().describe('The face in the best shot, null when it has none.'),
 }) satisfies z.ZodType<DetectionEvent>;
 
+/** An event as the events database returns it. */
+export const storedEventSchema = detectionEventSchema.extend({
+  bestShot: detectionEventSchema.shape.bestShot.describe(
+    "`jpeg` is the picture's path under storage.dir (GET /events/{id}/snapshot.jpg serves it); null when it has none.",
+  ),
+  clip: z.string().nullable().describe('The recorded clip of the event (recordings, issue 12); null until recordings exist.'),
+}) satisfies z.ZodType<StoredEvent>;
+
+export const eventPageSchema = z.object({
+  events: z.array(storedEventSchema),
+  nextCursor: z
+    .string()
+    .nullable()
+    .describe('Pass as `cursor` (with the same filters and order) for the next page; null on the last page.'),
+}) satisfies z.ZodType<EventPage>;
+
 export const healthReportSchema = z.object({
   status: healthLevelSchema,
   reasons: z.array(z.string()),
@@ -149,13 +166,43 @@ function queryInteger(min: number, max: number) {
     .pipe(z.number().int().min(min).max(max));
 }
 
+const cursorSchema = z
+  .string()
+  .min(1)
+  .max(2000)
+  .transform((text, ctx): EventCursor => {
+    const cursor = decodeCursor(text);
+    if (typeof cursor === 'string') {
+      ctx.addIssue({ code: 'custom', message: cursor });
+      return z.NEVER;
+    }
+    return cursor;
+  });
+
 /** GET /events: every parameter optional; unknown parameters are refused (400). */
-export const eventQuerySchema = z.strictObject({
-  camera: z.string().min(1).optional(),
-  label: z.string().min(1).optional(),
-  since: queryInteger(0, Number.MAX_SAFE_INTEGER).optional().describe('Only events that started at or after this time (epoch ms).'),
-  limit: queryInteger(1, 1000).optional().describe('At most this many events (1-1000, default 100).'),
-});
+export const eventQuerySchema = z
+  .strictObject({
+    camera: z.string().min(1).max(200).optional(),
+    label: z.string().min(1).max(200).optional(),
+    zone: z.string().min(1).max(200).optional().describe('Only events that entered this zone.'),
+    after: queryInteger(0, Number.MAX_SAFE_INTEGER).optional().describe('Only events that started at or after this time (epoch ms).'),
+    before: queryInteger(0, Number.MAX_SAFE_INTEGER).optional().describe('Only events that started before this time (epoch ms).'),
+    hasClip: z.enum(['true', 'false']).optional().describe('true: only events with a recorded clip; false: only events without one.'),
+    order: z.enum(['desc', 'asc']).optional().describe('By start time: desc (newest first, the default) or asc.'),
+    cursor: cursorSchema.optional().describe('The nextCursor of the previous page.'),
+    limit: queryInteger(1, 1000).optional().describe('At most this many events a page (1-1000, default 100).'),
+  })
+  .superRefine((q, ctx) => {
+    if (q.after !== undefined && q.before !== undefined && q.before <= q.after)
+      ctx.addIssue({ code: 'custom', path: ['before'], message: `expected a time after \`after\` (${q.after}), received ${q.before}` });
+    const order = q.order ?? 'desc';
+    if (q.cursor !== undefined && q.cursor.order !== order)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cursor'],
+        message: `this cursor continues a page in order=${q.cursor.order}; repeat that query's order (and filters)`,
+      });
+  });
 
 /**
  * A camera entry as given in the config (only `id`, `channel` and `streams.primary` are required),

@@ -82,7 +82,7 @@ describe('OpenAPI document', () => {
     assert.deepEqual([...(body?.required ?? [])].sort(), ['channel', 'id', 'streams']);
     assert.ok(body?.properties?.['motion'], 'camera settings are documented');
     const query = document.paths['/api/v1/events']?.['get']?.parameters.map((p) => p.name);
-    assert.deepEqual(query, ['camera', 'label', 'since', 'limit']);
+    assert.deepEqual(query, ['camera', 'label', 'zone', 'after', 'before', 'hasClip', 'order', 'cursor', 'limit']);
   });
 
   test('every $ref points at a schema inside the document', () => {

@@ -191,17 +191,20 @@ describe('REST API', () => {
     assert.equal(t.site.calls.filter((c) => c.method === 'setEnabled' && c.args[0] === 'yard').length, 0);
   });
 
-  test('events are filtered by camera, label, since and limit, and snapshots are served as JPEG', async () => {
+  test('event query parameters reach the site as a typed query, and snapshots are served as JPEG', async () => {
     t.site.recentEvents.push(sampleEvent('gate', 'person', 3), sampleEvent('gate', 'car', 2), sampleEvent('yard', 'person', 1));
     const people = await call(t, 'GET', '/api/v1/events?label=person&limit=1');
     assert.equal(people.status, 200);
     assert.deepEqual(
-      (people.json() as Array<{ id: string }>).map((e) => e.id),
+      (people.json() as { events: Array<{ id: string }> }).events.map((e) => e.id),
       [sampleEvent('gate', 'person', 3).id],
     );
     assert.deepEqual(t.site.calls.at(-1), { method: 'events', args: [{ label: 'person', limit: 1 }] });
-    await call(t, 'GET', '/api/v1/events?camera=yard&since=5');
-    assert.deepEqual(t.site.calls.at(-1), { method: 'events', args: [{ camera: 'yard', sinceMs: 5, limit: 100 }] });
+    await call(t, 'GET', '/api/v1/events?camera=yard&zone=dock&after=5&before=9&hasClip=false&order=asc');
+    assert.deepEqual(t.site.calls.at(-1), {
+      method: 'events',
+      args: [{ camera: 'yard', zone: 'dock', afterMs: 5, beforeMs: 9, hasClip: false, order: 'asc', limit: 100 }],
+    });
 
     const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9]);
     t.site.snapshots.set('evt-1', jpeg);

@@ -20,7 +20,7 @@ export interface TestServer {
 }
 
 export async function startTestServer(
-  options: Partial<Pick<HttpServerOptions, 'host' | 'tokens' | 'bodyLimitBytes' | 'liveFeed'>> = {},
+  options: Partial<Pick<HttpServerOptions, 'host' | 'tokens' | 'bodyLimitBytes' | 'liveFeed'>> & { site?: RecordingSite } = {},
 ): Promise<TestServer> {
   const logs: string[] = [];
   const sink = new Writable({
@@ -30,7 +30,7 @@ export async function startTestServer(
     },
   });
   const logger = pino({ level: 'debug' }, sink);
-  const site = new RecordingSite();
+  const site = options.site ?? new RecordingSite();
   const server = await startHttpServer({
     site,
     host: options.host ?? '127.0.0.1',

@@ -1,0 +1,276 @@
+/**
+ * Events in SQLite: every start, update and end of an event is kept (one row an event, updated in
+ * place; the end fills end_ms), with its zones and the path of its best-shot JPEG, and read back in
+ * filtered keyset pages for the REST API.
+ *
+ * Writes are batched: `record` only queues the event's latest state (several messages of one event
+ * in the same batch collapse into one row write), and the queue is committed in one transaction at
+ * most `flushIntervalMs` after the first queued write, or at once when it holds `maxBatch` writes. A
+ * hot event rate costs one commit a second, not one a row, and a killed process loses at most the
+ * writes of the last interval (src/storage/database.ts says why a commit survives kill -9).
+ */
+import type { DetectionEvent, EventMessage } from '../analytics/events.ts';
+import { openDatabase, type Db, type Statement } from './database.ts';
+import {
+  compileQuery,
+  DEFAULT_PAGE_SIZE,
+  encodeCursor,
+  type EventOrder,
+  type EventPage,
+  type EventQuery,
+  type StoredEvent,
+} from './event-query.ts';
+
+export interface EventStoreOptions {
+  /** The most a queued write waits for its commit. */
+  flushIntervalMs?: number;
+  /** A queue this long is committed at once. */
+  maxBatch?: number;
+  /** Writes kept while commits fail (disk full); beyond it the oldest are dropped and counted. */
+  maxPending?: number;
+  /** A commit failed (the writes stay queued and are retried on the next flush). */
+  onError?: (error: unknown) => void;
+  /** A commit succeeded with this many writes. */
+  onCommit?: (writes: number) => void;
+}
+
+export interface EventStoreStats {
+  /** Rows written (event states and snapshot references). */
+  written: number;
+  commits: number;
+  /** Commits that failed (their writes were kept and retried). */
+  failedCommits: number;
+  /** Writes dropped because commits kept failing and the queue reached maxPending. */
+  dropped: number;
+  pending: number;
+  /** The last commit failed: writes are queued in memory until one succeeds. */
+  failing: boolean;
+}
+
+interface Row {
+  startMs: number;
+  id: string;
+  snapshot: string | null;
+  clip: string | null;
+  data: string;
+}
+
+/** Snapshot references of the rows a retention pass removed. */
+export interface RemovedEvents {
+  count: number;
+  snapshots: string[];
+}
+
+export class EventStore {
+  readonly file: string;
+  /** Schema versions applied when this store opened the file. */
+  readonly migrated: readonly number[];
+  readonly #db: Db;
+  readonly #flushIntervalMs: number;
+  readonly #maxBatch: number;
+  readonly #maxPending: number;
+  readonly #onError: (error: unknown) => void;
+  readonly #onCommit: (writes: number) => void;
+  /** Latest state of each event waiting for its commit. */
+  readonly #events = new Map<string, Readonly<DetectionEvent>>();
+  /** Snapshot references waiting for their commit (null clears one). */
+  readonly #snapshots = new Map<string, string | null>();
+  readonly #statements = new Map<string, Statement>();
+  readonly #upsert: Statement;
+  readonly #zone: Statement;
+  readonly #setSnapshot: Statement;
+  readonly #byId: Statement;
+  readonly #snapshotById: Statement;
+  readonly #commit: () => void;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+  readonly stats: EventStoreStats = { written: 0, commits: 0, failedCommits: 0, dropped: 0, pending: 0, failing: false };
+
+  constructor(file: string, options: EventStoreOptions = {}) {
+    const { db, migrated } = openDatabase(file);
+    this.file = file;
+    this.migrated = migrated;
+    this.#db = db;
+    this.#flushIntervalMs = options.flushIntervalMs ?? 1000;
+    this.#maxBatch = options.maxBatch ?? 1000;
+    this.#maxPending = options.maxPending ?? 100_000;
+    this.#onError = options.onError ?? (() => {});
+    this.#onCommit = options.onCommit ?? (() => {});
+    // The snapshot and clip columns are left alone: an update of the event never clears its picture.
+    this.#upsert = db.prepare(
+      `INSERT INTO events (id, camera, label, start_ms, end_ms, score, data) VALUES (@id, @camera, @label, @startMs, @endMs, @score, @data)
+       ON CONFLICT (id) DO UPDATE SET label = excluded.label, end_ms = excluded.end_ms, score = excluded.score, data = excluded.data`,
+    );
+    this.#zone = db.prepare('INSERT OR IGNORE INTO event_zones (event_id, zone, start_ms) VALUES (?, ?, ?)');
+    this.#setSnapshot = db.prepare('UPDATE events SET snapshot = ? WHERE id = ?');
+    this.#byId = db.prepare('SELECT start_ms AS startMs, id, snapshot, clip, data FROM events WHERE id = ?');
+    this.#snapshotById = db.prepare('SELECT snapshot FROM events WHERE id = ?');
+    this.#commit = db.transaction(() => {
+      for (const event of this.#events.values()) {
+        this.#upsert.run({
+          id: event.id,
+          camera: event.camera,
+          label: event.label,
+          startMs: Math.floor(event.startMs),
+          endMs: event.endMs === null ? null : Math.floor(event.endMs),
+          score: event.score,
+          data: JSON.stringify(event),
+        });
+        for (const zone of event.zones) this.#zone.run(event.id, zone, Math.floor(event.startMs));
+      }
+      for (const [id, path] of this.#snapshots) this.#setSnapshot.run(path, id);
+    });
+  }
+
+  /** Queues the event's state carried by a start, update or end message. */
+  record(message: EventMessage): void {
+    this.#queue(() => {
+      // Re-inserting keeps the queue in arrival order, which `maxPending` drops from.
+      this.#events.delete(message.event.id);
+      this.#events.set(message.event.id, message.event);
+    });
+  }
+
+  /** Queues the event's best-shot JPEG reference (a path under storage.dir), or null to clear it. */
+  setSnapshot(eventId: string, path: string | null): void {
+    this.#queue(() => this.#snapshots.set(eventId, path));
+  }
+
+  /** Commits the queue now. False when the commit failed (the queue is kept for the next try). */
+  flush(): boolean {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const count = this.#events.size + this.#snapshots.size;
+    if (count === 0 || this.#closed) return true;
+    try {
+      this.#commit();
+    } catch (error) {
+      this.stats.failedCommits++;
+      this.stats.failing = true;
+      this.#onError(error);
+      this.#trim();
+      this.#schedule();
+      return false;
+    }
+    this.#events.clear();
+    this.#snapshots.clear();
+    this.stats.written += count;
+    this.stats.commits++;
+    this.stats.pending = 0;
+    this.stats.failing = false;
+    this.#onCommit(count);
+    return true;
+  }
+
+  /** A page of events. Reads commit the queue first, so a reader sees every event published before it. */
+  query(q: EventQuery): EventPage {
+    this.flush();
+    const limit = q.limit ?? DEFAULT_PAGE_SIZE;
+    const compiled = compileQuery(q, limit);
+    let statement = this.#statements.get(compiled.sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(compiled.sql);
+      // Bounded: one statement per combination of filters present and order (2^7 x 2 at most).
+      this.#statements.set(compiled.sql, statement);
+    }
+    const rows = statement.all(compiled.params) as Row[];
+    const more = rows.length > limit;
+    const events = (more ? rows.slice(0, limit) : rows).map(toStoredEvent);
+    const last = events.at(-1);
+    const order: EventOrder = q.order ?? 'desc';
+    return { events, nextCursor: more && last ? encodeCursor({ order, startMs: Math.floor(last.startMs), id: last.id }) : null };
+  }
+
+  get(id: string): StoredEvent | undefined {
+    this.flush();
+    const row = this.#byId.get(id) as Row | undefined;
+    return row && toStoredEvent(row);
+  }
+
+  /** The stored JPEG reference of an event: undefined for an unknown event, null when it has none. */
+  snapshotOf(id: string): string | null | undefined {
+    this.flush();
+    const row = this.#snapshotById.get(id) as { snapshot: string | null } | undefined;
+    return row?.snapshot;
+  }
+
+  /**
+   * Deletes up to `batch` of the oldest events that started before `cutoffMs` (and their zones);
+   * returns their JPEG references so the caller removes the files. Call again while it returns `batch`.
+   */
+  removeOlderThan(cutoffMs: number, batch: number): RemovedEvents {
+    this.flush();
+    const removed = this.#db.transaction(() => {
+      const rows = this.#db
+        .prepare('SELECT id, snapshot FROM events WHERE start_ms < ? ORDER BY start_ms LIMIT ?')
+        .all(cutoffMs, batch) as Array<{ id: string; snapshot: string | null }>;
+      const deleteEvent = this.#db.prepare('DELETE FROM events WHERE id = ?');
+      const deleteZones = this.#db.prepare('DELETE FROM event_zones WHERE event_id = ?');
+      for (const row of rows) {
+        deleteEvent.run(row.id);
+        deleteZones.run(row.id);
+      }
+      return rows;
+    })();
+    return { count: removed.length, snapshots: removed.flatMap((r) => (r.snapshot === null ? [] : [r.snapshot])) };
+  }
+
+  /** Every event's JPEG reference (for the start-up reconciliation), read row by row. */
+  *snapshotReferences(): Generator<{ id: string; snapshot: string }> {
+    this.flush();
+    yield* this.#db.prepare('SELECT id, snapshot FROM events WHERE snapshot IS NOT NULL').iterate() as Iterable<{
+      id: string;
+      snapshot: string;
+    }>;
+  }
+
+  /** `PRAGMA integrity_check`: 'ok', or the problems SQLite found. */
+  integrity(): string {
+    return (this.#db.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check).join('; ');
+  }
+
+  count(): number {
+    return (this.#db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+  }
+
+  /** Commits what is queued and closes the file (the lock goes with it). Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.flush();
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#db.close();
+  }
+
+  #queue(write: () => void): void {
+    if (this.#closed) return;
+    write();
+    this.stats.pending = this.#events.size + this.#snapshots.size;
+    if (this.stats.pending >= this.#maxBatch) this.flush();
+    else this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#timer !== undefined || this.#closed) return;
+    this.#timer = setTimeout(() => this.flush(), this.#flushIntervalMs);
+    // The queue is committed on close; a pending flush must not keep a stopping process alive.
+    this.#timer.unref();
+  }
+
+  /** While commits fail, keeps the newest `maxPending` writes. */
+  #trim(): void {
+    for (const queue of [this.#events, this.#snapshots] as Array<Map<string, unknown>>) {
+      while (this.#events.size + this.#snapshots.size > this.#maxPending && queue.size > 0) {
+        queue.delete(queue.keys().next().value as string);
+        this.stats.dropped++;
+      }
+    }
+    this.stats.pending = this.#events.size + this.#snapshots.size;
+  }
+}
+
+function toStoredEvent(row: Row): StoredEvent {
+  const event = JSON.parse(row.data) as DetectionEvent;
+  const bestShot = event.bestShot === null ? null : { ...event.bestShot, jpeg: row.snapshot };
+  return { ...event, bestShot, clip: row.clip };
+}

@@ -1,0 +1,84 @@
+/**
+ * The storage directory (`storage` in the config): the events database `panoptes.db` (with its `-wal`
+ * file) and the best-shot JPEGs under `snapshots/`. Opening it takes the database's lock, applies
+ * migrations, reconciles the pictures with the rows (src/storage/reconcile.ts) and starts retention.
+ */
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { makeDirectory } from '../config/directories.ts';
+import { StorageError } from '../errors.ts';
+import { EventStore, type EventStoreOptions } from './event-store.ts';
+import { reconcile } from './reconcile.ts';
+import { RetentionSchedule } from './retention.ts';
+import { SnapshotFiles } from './snapshot-files.ts';
+
+export const DATABASE_FILE = 'panoptes.db';
+
+export interface StorageSettings {
+  dir: string;
+  retention: { eventsDays: number };
+}
+
+export interface StorageOptions {
+  logger: Logger;
+  /** Batching of event writes (tests shorten it). */
+  writes?: Omit<EventStoreOptions, 'onError'>;
+  retentionIntervalMs?: number;
+}
+
+export class Storage {
+  readonly events: EventStore;
+  readonly snapshots: SnapshotFiles;
+  readonly #retention: RetentionSchedule;
+
+  private constructor(events: EventStore, snapshots: SnapshotFiles, retention: RetentionSchedule) {
+    this.events = events;
+    this.snapshots = snapshots;
+    this.#retention = retention;
+  }
+
+  static open(settings: StorageSettings, options: StorageOptions): Storage {
+    const log = options.logger.child({ module: 'storage' });
+    const file = path.join(settings.dir, DATABASE_FILE);
+    try {
+      makeDirectory(settings.dir);
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+      throw new StorageError(file, `its directory cannot be created (${reason})`, 'set storage.dir to a directory the gateway can write', {
+        cause: error,
+      });
+    }
+    const events = new EventStore(file, {
+      ...options.writes,
+      onError: (err) => log.error({ err }, 'events could not be written to the database; they stay queued and are retried'),
+    });
+    const snapshots = new SnapshotFiles(settings.dir);
+    try {
+      const started = performance.now();
+      const result = reconcile(events, snapshots);
+      log.info(
+        { file, migrated: events.migrated, events: events.count(), ...result, ms: Math.round(performance.now() - started) },
+        'events database open',
+      );
+    } catch (error) {
+      events.close();
+      throw error;
+    }
+    const retention = new RetentionSchedule(events, snapshots, {
+      eventsDays: settings.retention.eventsDays,
+      ...(options.retentionIntervalMs === undefined ? {} : { intervalMs: options.retentionIntervalMs }),
+      onError: (err) => log.error({ err }, 'event retention failed; the next pass tries again'),
+      onPass: (removed) => {
+        if (removed > 0) log.info({ removed, eventsDays: settings.retention.eventsDays }, 'expired events removed');
+      },
+    });
+    retention.start();
+    return new Storage(events, snapshots, retention);
+  }
+
+  /** Stops retention, commits queued writes and closes the database. */
+  async close(): Promise<void> {
+    await this.#retention.stop();
+    this.events.close();
+  }
+}

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { pino } from 'pino';
+import { Storage, type StorageSettings } from '../../src/storage/storage.ts';
+import { waitFor } from '../support/wait.ts';
+import { fakeJpeg, makeEvent, message } from './events.ts';
+
+const root = mkdtempSync(path.join(tmpdir(), 'panoptes-storage-test-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+const logger = pino({ level: 'silent' });
+const DAY_MS = 86_400_000;
+
+function settings(name: string, eventsDays = 30): StorageSettings {
+  return { dir: path.join(root, name), retention: { eventsDays } };
+}
+
+/** Records the event and writes its picture the way the site does (file first, then the reference). */
+async function recordWithPicture(storage: Storage, n: number, startMs?: number, zones: string[] = []): Promise<string> {
+  const event = makeEvent({ n, jpeg: `gate/${n}`, zones, ...(startMs === undefined ? {} : { startMs }) });
+  storage.events.record(message('end', { ...event, endMs: event.startMs + 2000 }));
+  const reference = storage.snapshots.referenceFor(event.camera, event.id, event.startMs);
+  await storage.snapshots.write(reference, fakeJpeg(event.id));
+  storage.events.setSnapshot(event.id, reference);
+  return event.id;
+}
+
+test('opening reconciles disk and rows: orphan and partial files go, a missing picture clears its reference, an uncommitted one is adopted', async () => {
+  const s = settings('reconcile');
+  const storage = Storage.open(s, { logger });
+  const kept = await recordWithPicture(storage, 1);
+  const lost = await recordWithPicture(storage, 2);
+  // A row committed without its reference (the process died between the file and the reference).
+  const adoptee = makeEvent({ n: 3, jpeg: 'gate/3' });
+  storage.events.record(message('end', adoptee));
+  const adopteeRef = storage.snapshots.referenceFor('gate', adoptee.id, adoptee.startMs);
+  await storage.snapshots.write(adopteeRef, fakeJpeg(adoptee.id));
+  const lostRef = storage.events.get(lost)?.bestShot?.jpeg as string;
+  await storage.close();
+
+  unlinkSync(path.join(s.dir, lostRef));
+  const orphanDir = path.join(s.dir, 'snapshots', 'dock', '2026-11-19');
+  mkdirSync(orphanDir, { recursive: true });
+  writeFileSync(path.join(orphanDir, '1763500000000-deadbeef.0.jpg'), fakeJpeg('orphan'));
+  writeFileSync(path.join(orphanDir, '1763500000000-deadbeef.1.jpg.partial'), fakeJpeg('partial'));
+
+  const reopened = Storage.open(s, { logger });
+  try {
+    assert.deepEqual(readdirSync(orphanDir), [], 'the orphan and the partial write were removed');
+    assert.equal(reopened.events.get(lost)?.bestShot?.jpeg, null, 'the missing picture is no longer referenced');
+    assert.equal(reopened.events.get(adoptee.id)?.bestShot?.jpeg, adopteeRef, 'the uncommitted reference was set');
+    const keptRef = reopened.events.get(kept)?.bestShot?.jpeg as string;
+    assert.deepEqual(await reopened.snapshots.read(keptRef), fakeJpeg(kept));
+    assert.equal(reopened.events.integrity(), 'ok');
+  } finally {
+    await reopened.close();
+  }
+});
+
+test('retention deletes events that started before the cutoff with their zones and pictures, and keeps the rest', async () => {
+  const s = settings('retention', 1);
+  const seeding = Storage.open(s, { logger });
+  const now = Date.now();
+  const old: string[] = [];
+  for (let n = 0; n < 5; n++) old.push(await recordWithPicture(seeding, n, now - 3 * DAY_MS + n * 1000, ['door']));
+  const recent = await recordWithPicture(seeding, 9, now - DAY_MS / 2, ['door']);
+  const oldRefs = old.map((id) => seeding.events.get(id)?.bestShot?.jpeg as string);
+  await seeding.close();
+  for (const ref of oldRefs) assert.ok(existsSync(path.join(s.dir, ref)));
+
+  // Retention runs when storage opens.
+  const storage = Storage.open(s, { logger });
+  try {
+    await waitFor('expired events removed', () => storage.events.count() === 1);
+    assert.deepEqual(
+      storage.events.query({ zone: 'door' }).events.map((e) => e.id),
+      [recent],
+    );
+    for (const ref of oldRefs) assert.equal(existsSync(path.join(s.dir, ref)), false, `${ref} was deleted`);
+    const oldDay = path.dirname(path.join(s.dir, oldRefs[0] as string));
+    await waitFor('the emptied day directory pruned', () => !existsSync(oldDay));
+    const recentRef = storage.events.get(recent)?.bestShot?.jpeg as string;
+    assert.ok(existsSync(path.join(s.dir, recentRef)));
+  } finally {
+    await storage.close();
+  }
+});
+
+test('a storage directory that cannot be created is refused with E_STORAGE naming storage.dir', () => {
+  const file = path.join(root, 'a-file');
+  writeFileSync(file, 'x');
+  assert.throws(
+    () => Storage.open({ dir: path.join(file, 'storage'), retention: { eventsDays: 30 } }, { logger }),
+    (err: { code: string; message: string }) =>
+      err.code === 'E_STORAGE' &&
+      /its directory cannot be created \(ENOTDIR\); set storage\.dir to a directory the gateway can write$/.test(err.message),
+  );
+});
