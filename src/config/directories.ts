@@ -1,5 +1,5 @@
 /**
- * The directories the config names (`mqtt.outbox.dir`, `gateway.runDir`), checked when the gateway
+ * The directories the config names (`mqtt.outbox.dir`, `gateway.runDir`, `recordings.dir` when a camera records), checked when the gateway
  * starts so a bad one fails at once with the setting's name instead of later inside a module.
  * Directories are created one level at a time: Node's `mkdirSync(..., { recursive: true })` loops for
  * ever on a path under /proc (each level reports ENOENT and is retried), which a typo such as
@@ -20,6 +20,7 @@ export function directorySettings(config: SiteConfig): DirectorySetting[] {
   return [
     { setting: 'mqtt.outbox.dir', dir: config.mqtt.outbox.dir },
     ...(runDir === undefined ? [] : [{ setting: 'gateway.runDir', dir: runDir }]),
+    ...(config.cameras.some((c) => c.recording.mode !== 'off') ? [{ setting: 'recordings.dir', dir: config.recordings.dir }] : []),
   ];
 }
 
