@@ -204,7 +204,10 @@ export class RangeNotSatisfiableError extends RequestError {
   readonly size: number;
 
   constructor(size: number) {
-    super('E_RANGE_NOT_SATISFIABLE', `The Range header asks for bytes outside the file (${size} bytes); ask within bytes=0-${Math.max(0, size - 1)}`);
+    super(
+      'E_RANGE_NOT_SATISFIABLE',
+      `The Range header asks for bytes outside the file (${size} bytes); ask within bytes=0-${Math.max(0, size - 1)}`,
+    );
     this.size = size;
   }
 }

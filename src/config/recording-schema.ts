@@ -56,12 +56,7 @@ export const recordingsSchema = z
       .min(1)
       .default('data/recordings')
       .describe('Where segments are written: <dir>/<camera>/<YYYY-MM-DD>/<HH-MM-SS.mmm>_<ms>_<class>.<ext>, UTC.'),
-    retentionIntervalSeconds: z
-      .number()
-      .int()
-      .min(1)
-      .default(300)
-      .describe('How often segments older than their retention are deleted.'),
+    retentionIntervalSeconds: z.number().int().min(1).default(300).describe('How often segments older than their retention are deleted.'),
     diskGuard: z
       .strictObject({
         minFreeMiB: z.number().min(0).default(1024).describe('Free space kept on the recordings disk, in MiB.'),

@@ -106,7 +106,9 @@ export const siteConfigSchema = z
     mqtt: mqttSchema,
     inference: inferenceSchema,
     decisions: globalDecisionsSchema.prefault({}).describe('Limits across all cameras.'),
-    recordings: recordingsSchema.describe("Where cameras' recordings live and how their disk is guarded (each camera's `recording` says what is kept)."),
+    recordings: recordingsSchema.describe(
+      "Where cameras' recordings live and how their disk is guarded (each camera's `recording` says what is kept).",
+    ),
     defaults: cameraSettingsSchema
       .prefault({})
       .describe('Camera settings merged under every camera (objects merge key by key, lists are replaced).'),

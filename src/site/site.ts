@@ -274,6 +274,11 @@ export class Site implements SiteControl {
     return recordings.clip(event.camera, fromMs, toMs);
   }
 
+  /** The recordings, once a camera records (null before). */
+  recordingsNow(): Recordings | null {
+    return this.recordings;
+  }
+
   /** The site's recordings, started on first use. */
   private startRecordings(): Promise<Recordings> {
     this.recordingsStart ??= Recordings.start({

@@ -178,9 +178,12 @@ test('workers is either auto or a positive integer', () => {
 });
 
 test('recording settings merge from the defaults and every unset field takes its default', () => {
-  const config = parseConfig(`defaults: {recording: {mode: events, preRollSeconds: 8}}\ncameras: [${camera('recording: {segmentSeconds: 4}')}]`, {
-    env: {},
-  });
+  const config = parseConfig(
+    `defaults: {recording: {mode: events, preRollSeconds: 8}}\ncameras: [${camera('recording: {segmentSeconds: 4}')}]`,
+    {
+      env: {},
+    },
+  );
   assert.deepEqual(config.cameras[0]?.recording, {
     mode: 'events',
     segmentSeconds: 4,

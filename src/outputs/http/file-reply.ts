@@ -68,7 +68,12 @@ async function pump(response: ResponseHandle, handle: FileHandle, start: number,
   const res = response.raw;
   let sent = 0;
   while (sent < length && !response.aborted) {
-    const { bytesRead, buffer } = await handle.read(Buffer.allocUnsafe(Math.min(CHUNK, length - sent)), 0, Math.min(CHUNK, length - sent), start + sent);
+    const { bytesRead, buffer } = await handle.read(
+      Buffer.allocUnsafe(Math.min(CHUNK, length - sent)),
+      0,
+      Math.min(CHUNK, length - sent),
+      start + sent,
+    );
     if (bytesRead === 0 || response.aborted) return;
     const chunk = buffer.subarray(0, bytesRead);
     const offset = res.getWriteOffset();

@@ -75,9 +75,33 @@ export class ClipMaker {
       await mkdir(this.#dir, { recursive: true });
       const list = path.join(this.#dir, `${key}.ffconcat`);
       const out = path.join(this.#dir, `${key}.mp4`);
-      await writeFile(list, concatList(segments, (s) => this.#store.pathOf(s), fromMs, toMs));
+      await writeFile(
+        list,
+        concatList(segments, (s) => this.#store.pathOf(s), fromMs, toMs),
+      );
       try {
-        await run(this.#ffmpeg, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-f', 'concat', '-safe', '0', '-i', list, '-map', '0:v', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', '-y', `${out}.part`]);
+        await run(this.#ffmpeg, [
+          '-hide_banner',
+          '-nostdin',
+          '-loglevel',
+          'error',
+          '-f',
+          'concat',
+          '-safe',
+          '0',
+          '-i',
+          list,
+          '-map',
+          '0:v',
+          '-c',
+          'copy',
+          '-movflags',
+          '+faststart',
+          '-f',
+          'mp4',
+          '-y',
+          `${out}.part`,
+        ]);
         await rename(`${out}.part`, out);
       } finally {
         await rm(list, { force: true });

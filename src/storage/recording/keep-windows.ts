@@ -89,7 +89,8 @@ export class KeepWindows {
 
   #dropOldestEvent(): void {
     let oldest: [string, Window] | undefined;
-    for (const entry of this.#events) if (entry[1].toMs !== Number.POSITIVE_INFINITY && (!oldest || entry[1].toMs < oldest[1].toMs)) oldest = entry;
+    for (const entry of this.#events)
+      if (entry[1].toMs !== Number.POSITIVE_INFINITY && (!oldest || entry[1].toMs < oldest[1].toMs)) oldest = entry;
     const [id] = oldest ?? this.#events.entries().next().value ?? [];
     if (id !== undefined) this.#events.delete(id);
     this.dropped++;

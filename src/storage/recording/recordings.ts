@@ -140,7 +140,11 @@ export class Recordings {
 
   /** Deletes segments older than their retention. */
   async retain(nowMs: number): Promise<number> {
-    const expired = expiredSegments(this.store, (camera) => this.#cameras.get(camera)?.windows.settings.retentionDays ?? this.#defaultRetention, nowMs);
+    const expired = expiredSegments(
+      this.store,
+      (camera) => this.#cameras.get(camera)?.windows.settings.retentionDays ?? this.#defaultRetention,
+      nowMs,
+    );
     for (const segment of expired) await this.store.delete(segment, 'retention');
     return expired.length;
   }
@@ -155,7 +159,10 @@ export class Recordings {
       if (deleted > 0) {
         this.guardDeletions += deleted;
         this.lastGuardMs = Date.now();
-        this.#log.warn({ deleted, freeBytes: this.disk.freeBytes, limitBytes: this.disk.limitBytes }, 'disk guard deleted the oldest recordings');
+        this.#log.warn(
+          { deleted, freeBytes: this.disk.freeBytes, limitBytes: this.disk.limitBytes },
+          'disk guard deleted the oldest recordings',
+        );
         this.disk = await readDisk(this.store.root, this.config.diskGuard);
       }
     } catch (error) {
@@ -173,7 +180,8 @@ export class Recordings {
 
   #entry(camera: string, settings: CameraRecording): CameraRecordings {
     let entry = this.#cameras.get(camera);
-    if (!entry) this.#cameras.set(camera, (entry = { recorder: null, windows: new KeepWindows(settings, this.#lagMs), pending: new Set() }));
+    if (!entry)
+      this.#cameras.set(camera, (entry = { recorder: null, windows: new KeepWindows(settings, this.#lagMs), pending: new Set() }));
     return entry;
   }
 
