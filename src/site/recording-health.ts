@@ -60,7 +60,8 @@ export function recordingProblems(health: RecordingHealth, nowMs: number, lastGu
       level: 'degraded',
       reason: `recordings disk: ${formatBytes(disk.freeBytes)} free, close to the disk guard's limit ${formatBytes(disk.limitBytes)}; below it the oldest recordings are deleted (free space, or lower retention)`,
     });
-  } else if (nowMs - lastGuardMs < FAILURE_WINDOW_MS) {
+  }
+  if (nowMs - lastGuardMs < FAILURE_WINDOW_MS) {
     problems.push({ level: 'degraded', reason: 'recordings disk: the disk guard deleted recordings in the last minute' });
   }
   return problems;

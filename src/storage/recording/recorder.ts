@@ -66,7 +66,13 @@ export class Recorder implements IngestTap {
 
   begin(resolve: (url: string) => string): TapArgs | null {
     if (this.settings.mode === 'off') return null;
-    mkdirSync(this.#incoming, { recursive: true });
+    try {
+      mkdirSync(this.#incoming, { recursive: true });
+    } catch (error) {
+      // The camera runs without recording until its next connect.
+      this.#fail('write', `cannot create ${this.#incoming} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      return null;
+    }
     this.#run++;
     this.active = true;
     this.activeSinceMs = Date.now();
