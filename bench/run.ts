@@ -25,6 +25,7 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   density: () => import('./density.ts'),
   'detect-size': () => import('./detect-size.ts'),
   detect: () => import('./detect.ts'),
+  recording: () => import('./recording.ts'),
 };
 const NAMES = Object.keys(scenarios);
 
