@@ -152,11 +152,11 @@ function start(contender: Contender, urls: readonly string[], root: string): Run
   return { children, dir, settle: () => store.idle() };
 }
 
-async function window(contender: Contender, urls: readonly string[], root: string, windowS: number): Promise<Sample> {
+async function window(contender: Contender, urls: readonly string[], root: string, windowS: number, settleS: number): Promise<Sample> {
   const running = start(contender, urls, root);
   try {
     // Connected and past the first key frame before the window opens.
-    await new Promise((resolve) => setTimeout(resolve, 4000));
+    await new Promise((resolve) => setTimeout(resolve, settleS * 1000));
     const pids = running.children.map((c) => c.pid as number);
     const cpu0 = pids.reduce((n, pid) => n + (procCpuMs(pid) ?? 0), 0);
     const self0 = process.cpuUsage();
@@ -181,8 +181,10 @@ async function window(contender: Contender, urls: readonly string[], root: strin
 
 export async function run(options: BenchOptions): Promise<RecordingReport> {
   const cameras = options.quick ? 2 : 50;
-  const windowS = options.quick ? 5 : 30;
+  const windowS = options.quick ? 3 : 30;
+  const settleS = options.quick ? 2 : 4;
   const trials = options.quick ? 1 : 3;
+  const warmup = options.quick ? 0 : 1;
   const root = mkdtempSync(path.join(os.tmpdir(), 'panoptes-bench-recording-'));
   let rtsp: RtspServer | undefined;
   try {
@@ -193,17 +195,17 @@ export async function run(options: BenchOptions): Promise<RecordingReport> {
     const urls = Array.from({ length: cameras }, (_, i) => server.url(i));
     const contenders: Contender[] = ['panoptes-recording', 'panoptes-analysis-only', 'ffmpeg-segment'];
     let step = 0;
-    const steps = (trials + 1) * contenders.length;
+    const steps = (trials + warmup) * contenders.length;
     const samples = await alternateBatches(
       contenders.map((name) => ({
         name,
         trial: async () => {
           options.progress?.step(++step, steps, name);
-          return window(name, urls, root, windowS);
+          return window(name, urls, root, windowS, settleS);
         },
       })),
       trials,
-      1,
+      warmup,
     );
     const of = (name: Contender) => samples.get(name) ?? [];
     const rows = contenders.map((impl) => ({

@@ -48,7 +48,7 @@ test('the 8-channel site example validates, with its defaults merged under every
   assert.equal(perimeter?.ai.mode, 'hybrid');
 });
 
-test('the demo config validates: four looping real-photo scene clips, the shipped NanoDet backend and the embedded broker', async () => {
+test('the demo config validates: four looping real-photo scene clips recorded in events mode, the shipped NanoDet backend and the embedded broker', async () => {
   const config = await loadConfig(exampleFile('demo.yaml'), { env: {} });
   assert.deepEqual(
     config.cameras.map((c) => c.id),
@@ -56,6 +56,7 @@ test('the demo config validates: four looping real-photo scene clips, the shippe
   );
   assert.deepEqual(demoScenes(config), ['crossing', 'pair', 'stop', 'face'], 'every camera plays a scene of the catalogue');
   assert.ok(config.cameras.every((c) => c.loop && c.enabled));
+  assert.ok(config.cameras.every((c) => c.recording.mode === 'events'));
   assert.equal(config.inference.backend.type, 'nanodet', 'the shipped detector labels the people');
   assert.equal(config.mqtt.url, null);
 });

@@ -25,6 +25,8 @@ const GOP_S = 1;
 const SEGMENT_S = 2;
 
 let rtsp: RtspServer;
+/** A main stream of another size than the sub-streams, to tell which one was recorded. */
+let rtspMain: RtspServer;
 let site: Site;
 let http: HttpServer;
 let dir: string;
@@ -49,6 +51,7 @@ const cameraEntry = (id: string, channel: number, mount: number, mode: string) =
 
 before(async () => {
   rtsp = await startRtspServer({ mounts: 2, width: 320, height: 180, fps: 10, keyInterval: 10, pattern: 'smpte' });
+  rtspMain = await startRtspServer({ mounts: 1, width: 480, height: 270, fps: 10, keyInterval: 10, pattern: 'smpte' });
   dir = mkdtempSync(path.join(tmpdir(), 'panoptes-rec-'));
   const config = parseConfig(
     `
@@ -56,6 +59,11 @@ gateway: { workers: 1 }
 inference: { pool: { threads: 1 } }
 recordings: { dir: "${dir}", diskGuard: { minFreeMiB: 0, minFreePercent: 0 } }
 cameras:${cameraEntry('cont', 1, 0, 'continuous')}${cameraEntry('ev', 2, 1, 'events')}
+  - id: dual
+    channel: 3
+    streams: { primary: "${rtspMain.url(0)}", secondary: "${rtsp.url(0)}" }
+    ai: { fps: 5, width: 320, height: 180, format: gray }
+    recording: { mode: continuous, segmentSeconds: ${SEGMENT_S} }
 `,
     { env: {} },
   );
@@ -76,6 +84,7 @@ after(async () => {
   http?.close();
   await site?.stop();
   await rtsp?.stop();
+  await rtspMain?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -91,6 +100,20 @@ test('a continuous camera writes segments of the configured length, named by cam
   }
   const health = site.health().recording;
   assert.equal(health?.cameras.find((c) => c.id === 'cont')?.state, 'recording');
+});
+
+test('a camera with a sub-stream is analysed from the sub-stream and records the main stream, from one ffmpeg', async () => {
+  await waitFor('a segment of dual', () => segments('dual').length >= 1, 90_000);
+  const file = site.recordingsNow()?.store.pathOf(segments('dual')[0] as Segment) as string;
+  const size = execFileSync(
+    'ffprobe',
+    ['-v', 'error', '-select_streams', 'v', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', file],
+    {
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(size.trim(), '480,270', 'the main stream is recorded');
+  assert.equal(site.camera('dual')?.stream?.width, 320, 'analysis reads the sub-stream');
 });
 
 test('a camera clip has the asked range within a key-frame interval, is a seekable MP4 and honours Range', async () => {
