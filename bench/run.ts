@@ -26,6 +26,7 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   'detect-size': () => import('./detect-size.ts'),
   detect: () => import('./detect.ts'),
   'events-db': () => import('./events-db.ts'),
+  recording: () => import('./recording.ts'),
 };
 const NAMES = Object.keys(scenarios);
 

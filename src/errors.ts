@@ -206,6 +206,19 @@ export class MethodNotAllowedError extends RequestError {
   }
 }
 
+/** A Range header asked for bytes outside a file of `size` bytes (HTTP 416 with `Content-Range: bytes *\/size`). */
+export class RangeNotSatisfiableError extends RequestError {
+  readonly size: number;
+
+  constructor(size: number) {
+    super(
+      'E_RANGE_NOT_SATISFIABLE',
+      `The Range header asks for bytes outside the file (${size} bytes); ask within bytes=0-${Math.max(0, size - 1)}`,
+    );
+    this.size = size;
+  }
+}
+
 /** The codes a RequestError may carry; each has an HTTP status in src/outputs/http/status.ts. */
 export const REQUEST_ERROR_CODES = [
   'E_BAD_REQUEST',
@@ -213,6 +226,8 @@ export const REQUEST_ERROR_CODES = [
   'E_NOT_FOUND',
   'E_METHOD_NOT_ALLOWED',
   'E_BODY_TOO_LARGE',
+  'E_RANGE_NOT_SATISFIABLE',
+  'E_BUSY',
   'E_INTERNAL',
 ] as const;
 export type RequestErrorCode = (typeof REQUEST_ERROR_CODES)[number];

@@ -9,6 +9,7 @@ import type { DensityReport } from '../density.ts';
 import type { DetectReport } from '../detect.ts';
 import type { DetectSizeReport } from '../detect-size.ts';
 import type { EventsDbReport } from '../events-db.ts';
+import type { RecordingReport } from '../recording.ts';
 import type { FanoutReport } from '../fixtures/fanout-report.ts';
 import type { PipelineReport } from '../pipeline.ts';
 import type { TransportReport } from '../transport.ts';
@@ -415,7 +416,30 @@ function eventsDb(r: EventsDbReport): ResultCase[] {
   );
 }
 
+function recording(r: RecordingReport): ResultCase[] {
+  const c = `${r.cameras} cameras`;
+  const base = { scenario: 'recording', case: `${c} cpu a camera`, metric: '% core', better: 'lower' as const };
+  const plain = r.rows.find((row) => row.impl === 'ffmpeg-segment');
+  const cases = r.rows.map((row) =>
+    fromRange({ ...base, impl: row.impl, baseline: null, ratio: null, headline: row.impl === 'ffmpeg-segment' }, row.cpuPercent),
+  );
+  cases.push(
+    fromRange(
+      {
+        ...base,
+        impl: 'panoptes-recording-added',
+        baseline: 'ffmpeg-segment',
+        ratio: plain ? r.addedCpuPercent.median / plain.cpuPercent.median : null,
+        headline: true,
+      },
+      r.addedCpuPercent,
+    ),
+  );
+  return cases;
+}
+
 const ADAPTERS: Record<string, (report: never) => ResultCase[]> = {
+  recording,
   kernels,
   transport,
   jpeg,

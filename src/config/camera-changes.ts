@@ -33,7 +33,8 @@ export function cameraChanges(before: readonly CameraConfig[], after: readonly C
 
 /**
  * - `ingest`: what ffmpeg or the ring is made from changed (the analysed stream, transport, loop, the
- *   `ai` size, rate, format and mode, `lifecycle`), or `enabled`: the camera restarts.
+ *   `ai` size, rate, format and mode, `lifecycle`, `recording` and the main stream it records), or
+ *   `enabled`: the camera restarts.
  * - `analysis`: motion, regions, sampling or event rules changed: the channel worker and the decision
  *   layer take the new settings while ffmpeg keeps running.
  * - `metadata`: only what the site and the outputs read (name, channel, tags, alerts).
@@ -55,10 +56,15 @@ const NOT_ANALYSIS: ReadonlySet<string> = new Set<keyof CameraConfig>([
   'loop',
   'ai',
   'lifecycle',
+  'recording',
 ]);
 
 function analysisPart(camera: CameraConfig): Record<string, unknown> {
   return Object.fromEntries(Object.entries(camera).filter(([key]) => !NOT_ANALYSIS.has(key)));
+}
+
+function recordingPart(camera: CameraConfig): unknown {
+  return { ...camera.recording, primary: camera.recording.mode === 'off' ? null : camera.streams.primary };
 }
 
 /** What applying `after` over `before` (the same camera) needs. */
@@ -66,5 +72,7 @@ export function cameraChangeKind(before: CameraConfig, after: CameraConfig): Cam
   // The ingest spec is compared rather than the keys, so whatever feeds ffmpeg or the ring restarts
   // the camera, and a new main stream that analysis does not read (it reads the sub-stream) does not.
   if (before.enabled !== after.enabled || !isDeepStrictEqual(cameraSpec(before), cameraSpec(after))) return 'ingest';
+  // The recorder is an output of the same ffmpeg: its settings, and the main stream it records, are ingest too.
+  if (!isDeepStrictEqual(recordingPart(before), recordingPart(after))) return 'ingest';
   return isDeepStrictEqual(analysisPart(before), analysisPart(after)) ? 'metadata' : 'analysis';
 }

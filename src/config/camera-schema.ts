@@ -10,6 +10,7 @@ import { cameraDecisionsSchema, polygonSchema } from '../analytics/decisions/opt
 import { samplingSchema } from '../channel/sampling.ts';
 import { DEFAULT_BACKOFF } from '../coordinator/backoff.ts';
 import { DEFAULT_CIRCUIT } from '../resilience/circuit-breaker.ts';
+import { cameraRecordingSchema } from './recording-schema.ts';
 
 /** The default detect size (measured: README, "Cameras, rings and workers"). */
 export const DETECT_SIZE = { width: 1280, height: 720 } as const;
@@ -218,15 +219,6 @@ const regionsSchema = z
   })
   .prefault({});
 
-/**
- * Refused until recordings exist (issue 12): a key that parsed and did nothing would let an operator
- * believe video is being kept.
- */
-const recordingSchema = z
-  .never({ error: 'recording is not implemented yet (issue 12); remove the key' })
-  .optional()
-  .describe('Not implemented yet (issue 12): a config that sets it is refused.');
-
 const alertsSchema = z
   .strictObject({
     critical: z.boolean().default(false).describe('Event starts of this camera also go to MQTT {prefix}/alerts/critical.'),
@@ -244,7 +236,7 @@ export const cameraSettingsSchema = cameraDecisionsSchema.safeExtend({
   motion: motionSchema,
   regions: regionsSchema,
   lifecycle: lifecycleSchema,
-  recording: recordingSchema,
+  recording: cameraRecordingSchema,
   alerts: alertsSchema,
   tags: z.array(z.string().min(1)).default([]).describe('Free labels for grouping (area, building, contractor).'),
 });
@@ -268,6 +260,13 @@ export const cameraSchema = cameraSettingsSchema
   })
   .superRefine((camera, ctx) => {
     const { ai, motion } = camera;
+    if (camera.recording.mode !== 'off' && camera.streams.primary.startsWith('lavfi:')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['recording', 'mode'],
+        message: `recording copies the camera's encoded stream and a lavfi: source has none; set recording.mode: off for this camera or give streams.primary an rtsp://, http(s):// or file stream`,
+      });
+    }
     if (motion.width !== undefined && motion.width > ai.width) {
       ctx.addIssue({
         code: 'custom',

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { globalDecisionsSchema } from '../analytics/decisions/options.ts';
 import { cameraSchema, cameraSettingsSchema } from './camera-schema.ts';
 import { inferenceSchema } from './inference-schema.ts';
+import { recordingsSchema } from './recording-schema.ts';
 import { Secret } from './secret.ts';
 
 /**
@@ -126,6 +127,9 @@ export const siteConfigSchema = z
     storage: storageSchema,
     inference: inferenceSchema,
     decisions: globalDecisionsSchema.prefault({}).describe('Limits across all cameras.'),
+    recordings: recordingsSchema.describe(
+      "Where cameras' recordings live and how their disk is guarded (each camera's `recording` says what is kept).",
+    ),
     defaults: cameraSettingsSchema
       .prefault({})
       .describe('Camera settings merged under every camera (objects merge key by key, lists are replaced).'),

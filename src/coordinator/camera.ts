@@ -13,9 +13,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { FrameReader, closeFd } from '../ingest/frame-reader.ts';
-import { ffmpegArgs, type IngestSpec } from '../ingest/ffmpeg-args.ts';
+import { ffmpegArgs, type IngestSpec, type TapArgs } from '../ingest/ffmpeg-args.ts';
 import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
 import { maskUrl, maskUrlsInText } from '../ingest/mask-url.ts';
 import { ProgressParser, type IngestErrorKind, type StreamInfo } from '../ingest/progress.ts';
@@ -26,6 +27,7 @@ import { Backoff, type BackoffOptions } from './backoff.ts';
 import type { CameraState, CameraTransition } from './camera-state.ts';
 import { CircuitBreaker, type CircuitBreakerOptions } from '../resilience/circuit-breaker.ts';
 import { killTree, parentDeathGuardKnown, probeParentDeathGuard, wrapForParentDeath } from './child-guard.ts';
+import type { IngestTap } from './ingest-tap.ts';
 
 /** What ffmpeg prints when it exits on a signal (`Immediate exit requested`, `received signal 15`). */
 const SIGNALLED_EXIT = /Immediate exit requested|received signal \d+/;
@@ -51,6 +53,8 @@ export interface CameraDeps {
   runDir: string;
   logger: Logger;
   onTransition(t: CameraTransition): void;
+  /** A second output on the same ffmpeg (the recorder). */
+  tap?: IngestTap;
 }
 
 export class CameraActor {
@@ -182,16 +186,29 @@ export class CameraActor {
     }
     this.transition('CONNECTING', this.transport === 'udp' ? 'connecting over UDP' : 'connecting');
     const spec: IngestSpec = { ...this.spec, url, transport: this.transport, ffmpegMajor: this.deps.ffmpeg.major };
-    const writeFd = this.reader.begin(() => this.onRunEnd());
-    const [command, args] = wrapForParentDeath(this.deps.ffmpeg.path, ffmpegArgs(spec));
+    const { tap } = this.deps;
+    let tapArgs: TapArgs | null = null;
+    try {
+      tapArgs = tap?.begin((u) => resolveSecrets(u, this.spec.id)) ?? null;
+    } catch (err) {
+      // The recorder's problem (a missing secret of the main stream) must not keep analysis down.
+      this.log.warn({ err }, 'recording left out of this run');
+    }
+    const writeFd = this.reader.begin(() => {
+      if (tapArgs) tap?.end();
+      this.onRunEnd();
+    });
+    const [command, args] = wrapForParentDeath(this.deps.ffmpeg.path, ffmpegArgs(spec, 'pipe:1', tapArgs));
     this.runStartMs = Date.now();
     this.runFrames = this.reader.frames;
     this.runError = null;
     this.runErrorKind = null;
     this.runAbandoned = false;
-    const child = spawn(command, args, { stdio: ['ignore', writeFd, 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', writeFd, 'pipe', tapArgs ? 'pipe' : 'ignore'] });
     closeFd(writeFd);
     this.child = child;
+    const tapPipe = child.stdio[3];
+    if (tapArgs && tapPipe) tap?.attach(tapPipe as Readable);
     const parser = new ProgressParser({
       progress: (p) => {
         this.ingestFps = p.fps;
@@ -201,6 +218,7 @@ export class CameraActor {
         this.stream = info;
       },
       error: (kind, message) => {
+        if (tapArgs && tap?.claims(message)) return;
         // ffmpeg's own reaction to the SIGTERM we sent (a stop, a stall restart) is not the camera's fault.
         if (this.stopping || this.runAbandoned || SIGNALLED_EXIT.test(message)) {
           this.log.debug(message);
@@ -216,7 +234,9 @@ export class CameraActor {
         this.runErrorKind = kind;
         this.log.warn({ kind }, message);
       },
-      line: (line) => this.log.debug(line),
+      line: (line) => {
+        if (!(tapArgs && tap?.claims(line))) this.log.debug(line);
+      },
     });
     child.stderr?.setEncoding('utf8').on('data', (text: string) => parser.feed(text));
     child.once('error', (err) => {

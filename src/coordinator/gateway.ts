@@ -13,6 +13,7 @@ import { ChannelStats, Counter } from '../channel/stats.ts';
 import type { CandidateNotice, ChannelCameraSettings } from '../protocol.ts';
 import { CameraActor, type CameraSpec } from './camera.ts';
 import { probeParentDeathGuard } from './child-guard.ts';
+import type { IngestTap } from './ingest-tap.ts';
 import { RateWindow, actorTotals, cameraMetrics, emptyActorTotals, type ActorTotals, type CameraMetrics } from './camera-metrics.ts';
 import type { CameraTransition } from './camera-state.ts';
 import { ChannelSupervisor } from './supervisor.ts';
@@ -90,19 +91,21 @@ export class Gateway {
     return () => this.listeners.delete(listener);
   }
 
-  private createActor(spec: CameraSpec): CameraActor {
+  private createActor(spec: CameraSpec, tap: IngestTap | undefined): CameraActor {
     return new CameraActor(spec, {
       ffmpeg: this.options.ffmpeg,
       runDir: this.runDir,
       logger: this.options.logger,
       onTransition: (t) => this.listeners.forEach((l) => l(t)),
+      ...(tap ? { tap } : {}),
     });
   }
 
-  async addCamera(spec: CameraSpec, analysis: AnalysisSettings): Promise<GatewayCamera> {
+  /** `tap`: a second output on the camera's ffmpeg (its recorder). */
+  async addCamera(spec: CameraSpec, analysis: AnalysisSettings, tap?: IngestTap): Promise<GatewayCamera> {
     if (this.cameras.has(spec.id))
       throw new CameraExistsError(`A camera with id '${spec.id}' already runs; remove it first or choose another id`);
-    const actor = this.createActor(spec);
+    const actor = this.createActor(spec, tap);
     const kept = this.history.get(spec.id);
     this.history.delete(spec.id);
     const stats = kept?.stats ?? new ChannelStats();

@@ -90,7 +90,19 @@ function filterGraph(spec: IngestSpec): string {
   }
 }
 
-export function ffmpegArgs(spec: IngestSpec, output = 'pipe:1'): string[] {
+/**
+ * A second output of the same ffmpeg (the recorder): one connection to the camera feeds both. `url`
+ * names a second input when the output records another stream than analysis reads (the main stream
+ * while analysis reads the sub-stream); null records the analysed input itself.
+ */
+export interface TapArgs {
+  url: string | null;
+  /** Output options and the output, after `-map <input>:v:0`. */
+  output: string[];
+}
+
+export function ffmpegArgs(spec: IngestSpec, output = 'pipe:1', tap: TapArgs | null = null): string[] {
+  const second = tap?.url != null;
   return [
     '-hide_banner',
     '-nostdin',
@@ -102,6 +114,9 @@ export function ffmpegArgs(spec: IngestSpec, output = 'pipe:1'): string[] {
     // keyframe_only: the decoder skips everything but key frames, so it costs a fraction of the CPU.
     ...(spec.sampling === 'keyframe_only' ? ['-skip_frame', 'nokey'] : []),
     ...inputArgs(spec),
+    ...(second ? inputArgs({ ...spec, url: tap.url as string }) : []),
+    // With two inputs ffmpeg would pick the larger video (the main stream) for the frames.
+    ...(second ? ['-map', '0:v:0'] : []),
     '-an',
     '-sn',
     '-dn',
@@ -114,5 +129,6 @@ export function ffmpegArgs(spec: IngestSpec, output = 'pipe:1'): string[] {
     spec.format,
     '-y',
     output,
+    ...(tap ? ['-map', `${second ? 1 : 0}:v:0`, ...tap.output] : []),
   ];
 }

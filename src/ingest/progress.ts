@@ -84,7 +84,9 @@ export class ProgressParser {
       return;
     }
     const line = maskUrlsInText(raw);
-    if (/^Input #\d+/.test(line)) this.section = 'input';
+    // Input #1 is the main stream a recorder reads next to the analysed sub-stream: not the camera's stream.
+    if (/^Input #0\b/.test(line)) this.section = 'input';
+    else if (/^Input #\d+/.test(line)) this.section = 'none';
     else if (/^Output #\d+/.test(line)) this.section = 'output';
     const stream = this.section === 'input' ? VIDEO_STREAM.exec(line) : null;
     if (stream) {

@@ -45,6 +45,35 @@ export interface HealthReport {
   system: { rssBytes: number; heapUsedBytes: number; loadAverage1m: number; cores: number; diskFreeBytes: number | null };
   cameras: Array<{ id: string; state: CameraState; health: HealthLevel }>;
   uptimeMs: number;
+  /** Present when the site records (src/site/recording-health.ts). */
+  recording?: RecordingHealth;
+}
+
+export interface RecorderHealth {
+  id: string;
+  mode: string;
+  /** idle: the camera's ffmpeg is not running; failing: a recent write failure, or no segment while the camera streams. */
+  state: 'recording' | 'idle' | 'failing';
+  segments: number;
+  failures: number;
+  lastFailure: string | null;
+  /** Wall-clock end of the newest segment (epoch ms). */
+  lastSegmentEndMs: number | null;
+}
+
+export interface RecordingHealth {
+  /** The recordings disk against the disk guard's limits; null before the first check. */
+  disk: { freeBytes: number; totalBytes: number; limitBytes: number; warnBytes: number } | null;
+  /** Segments the disk guard deleted since start. */
+  guardDeletions: number;
+  cameras: RecorderHealth[];
+}
+
+/** An MP4 clip assembled from recordings, ready to be sent. */
+export interface ClipFile {
+  path: string;
+  fromMs: number;
+  toMs: number;
 }
 
 /** Something an output reports about itself (the MQTT outbox on a full disk), added to the health report. */
@@ -78,6 +107,13 @@ export interface SiteControl {
   event(id: string): StoredEvent | undefined;
   /** The best-shot JPEG of an event, from disk (or from the encoder while its file is written); null when it has none. */
   snapshot(eventId: string): Promise<Buffer | null>;
+  /**
+   * The recording of a camera over [fromMs, toMs) as a seekable MP4. CameraNotFoundError for an unknown
+   * camera, E_NOT_FOUND when nothing of the range is recorded, E_BUSY when too many clips are assembled.
+   */
+  clip(camera: string, fromMs: number, toMs: number): Promise<ClipFile>;
+  /** An event's clip: its time with the camera's pre- and post-roll; E_NOT_FOUND for an unknown event. */
+  eventClip(eventId: string): Promise<ClipFile>;
   health(): HealthReport;
   /** `check` is asked on every health report (null: nothing to report) until the returned function is called. */
   addHealthCheck(check: () => HealthProblem | null): () => void;

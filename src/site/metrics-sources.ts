@@ -6,7 +6,8 @@ import { STAGE_NAMES } from '../channel/stats.ts';
 import { actorTotals } from '../coordinator/camera-metrics.ts';
 import type { Gateway } from '../coordinator/gateway.ts';
 import type { InferenceHub } from '../coordinator/inference-hub.ts';
-import type { CameraSample, InferenceQueueSample, InferenceSample } from '../outputs/metrics/sources.ts';
+import type { CameraSample, InferenceQueueSample, InferenceSample, RecordingSample } from '../outputs/metrics/sources.ts';
+import type { Recordings } from '../storage/recording/recordings.ts';
 
 export function gatewayCameraSamples(gateway: Gateway): CameraSample[] {
   const samples: CameraSample[] = [];
@@ -33,4 +34,25 @@ export function hubInferenceSample(hub: InferenceHub, cameraIds: Iterable<string
     queues.push({ camera, pending: hub.scheduler.counters(camera)?.pending ?? 0, ...totals });
   }
   return { pool: hub.pool.stats(), atCapacity: hub.governor.atCapacity, queues };
+}
+
+export function recordingSample(recordings: Recordings): RecordingSample {
+  const { store } = recordings;
+  const recorders = new Map(recordings.recorders().map((r) => [r.camera, r]));
+  const cameras = [...new Set([...recorders.keys(), ...store.cameras()])].map((camera) => {
+    const r = recorders.get(camera);
+    const segments = store.segments(camera);
+    return {
+      camera,
+      segments: r?.segments ?? 0,
+      failures: r ? { ...r.failures } : {},
+      onDisk: segments.length,
+      bytesOnDisk: segments.reduce((n, s) => n + s.bytes, 0),
+    };
+  });
+  const deleted = [...store.deletions()].flatMap(([camera, byReason]) =>
+    [...byReason].map(([reason, count]) => ({ camera, reason, segments: count.segments, bytes: count.bytes })),
+  );
+  const disk = recordings.disk && { freeBytes: recordings.disk.freeBytes, limitBytes: recordings.disk.limitBytes };
+  return { cameras, deleted, disk };
 }

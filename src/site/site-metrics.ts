@@ -8,7 +8,7 @@ import { createMetrics } from '../outputs/metrics/registry.ts';
 import type { WebSocketSample } from '../outputs/metrics/sources.ts';
 import type { MqttOutputStats } from '../outputs/mqtt/publisher.ts';
 import type { LiveFeedStats } from '../outputs/ws/live-feed.ts';
-import { gatewayCameraSamples, hubInferenceSample } from './metrics-sources.ts';
+import { gatewayCameraSamples, hubInferenceSample, recordingSample } from './metrics-sources.ts';
 import type { Site } from './site.ts';
 
 export interface SiteMetricsOutputs {
@@ -41,6 +41,10 @@ export function createSiteMetrics(site: Site, outputs: SiteMetricsOutputs = {}):
     ws: () => {
       const s = outputs.ws?.();
       return s ? wsSample(s) : null;
+    },
+    recording: () => {
+      const recordings = site.recordingsNow();
+      return recordings ? recordingSample(recordings) : null;
     },
   });
 }

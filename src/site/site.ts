@@ -17,14 +17,16 @@ import type { CameraMetrics } from '../coordinator/camera-metrics.ts';
 import type { CameraTransition } from '../coordinator/camera-state.ts';
 import { Gateway, type AnalysisSettings } from '../coordinator/gateway.ts';
 import { InferenceHub, type HubCamera } from '../coordinator/inference-hub.ts';
-import { CameraExistsError, CameraNotFoundError } from '../errors.ts';
+import { CameraExistsError, CameraNotFoundError, RequestError } from '../errors.ts';
 import { isSnapshotFormat } from '../inference/region-copy.ts';
 import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
-import type { CameraStatus, HealthProblem, HealthReport, SiteControl } from '../outputs/site.ts';
+import type { CameraStatus, ClipFile, HealthProblem, HealthReport, SiteControl } from '../outputs/site.ts';
 import type { EventPage, EventQuery, StoredEvent } from '../storage/event-query.ts';
+import { Recordings } from '../storage/recording/recordings.ts';
 import { Storage, type StorageOptions } from '../storage/storage.ts';
 import { cameraStatus, shownCameraConfig } from './camera-status.ts';
 import { EventRecorder } from './event-recorder.ts';
+import { recordingHealth, recordingProblems } from './recording-health.ts';
 import { siteHealth } from './site-health.ts';
 import { siteLabels } from './site-labels.ts';
 
@@ -45,6 +47,13 @@ export interface SiteOptions {
   startCameras?: boolean;
   /** Event write batching and the retention interval (tests shorten them); the defaults otherwise. */
   storage?: Omit<StorageOptions, 'logger'>;
+  /** How late an event's start may be published before recordings decide (tests shorten it). */
+  recordingDecisionLagMs?: number;
+}
+
+/** Where motion goes once the site exists (the gateway is made before it). */
+interface MotionSink {
+  motion(camera: string, atMs: number): void;
 }
 
 export class Site implements SiteControl {
@@ -59,6 +68,10 @@ export class Site implements SiteControl {
   private readonly log: Logger;
   private readonly startedMs = Date.now();
   private camerasStarted = false;
+  /** Started with the first camera that records (a site that records nothing makes no directory). */
+  private recordingsStart: Promise<Recordings> | null = null;
+  private recordings: Recordings | null = null;
+  private readonly options: SiteOptions;
 
   private constructor(
     config: SiteConfig,
@@ -68,14 +81,17 @@ export class Site implements SiteControl {
     storage: Storage,
     logger: Logger,
     private readonly labelSet: ReadonlySet<string>,
+    options: SiteOptions,
   ) {
     this.config = config;
     this.bus = bus;
     this.storage = storage;
     this.log = logger;
+    this.options = options;
     this.#recorder = new EventRecorder(storage, hub.snapshots, logger);
     // First subscriber: the row and the picture's write exist before any output sees the message.
     bus.subscribe((m) => this.#recorder.record(m));
+    bus.subscribe((m) => this.recordings?.onEvent(m));
     this.healthChecks.add(() => {
       const { failing, pending, dropped } = storage.events.stats;
       return failing
@@ -120,11 +136,16 @@ export class Site implements SiteControl {
       throw err;
     });
     let gateway: Gateway;
+    const motionSink: MotionSink = { motion: () => {} };
     try {
       gateway = new Gateway({
         ffmpeg: options.ffmpeg,
         logger,
-        onCandidate: (notice) => hub.submit(notice),
+        onCandidate: (notice) => {
+          hub.submit(notice);
+          // A full-frame pass without motion is a notice too; only moving pixels count as motion.
+          if (notice.motion.length > 0) motionSink.motion(notice.camera, notice.captureMs);
+        },
         onTick: (now) => hub.tick(now),
         ...(config.gateway.workers === 'auto' ? {} : { workers: config.gateway.workers }),
         ...(config.gateway.runDir === undefined ? {} : { runDir: config.gateway.runDir }),
@@ -135,7 +156,8 @@ export class Site implements SiteControl {
       throw err;
     }
     gateway.start();
-    const site = new Site(config, gateway, hub, bus, storage, logger, labels);
+    const site = new Site(config, gateway, hub, bus, storage, logger, labels, options);
+    motionSink.motion = (camera, atMs) => site.recordings?.motion(camera, atMs);
     listeners.add((m) => site.detectionListeners.forEach((l) => l(m)));
     if (options.startCameras !== false) await site.startCameras();
     return site;
@@ -171,6 +193,7 @@ export class Site implements SiteControl {
   async stop(): Promise<void> {
     await this.gateway.stop();
     await this.hub.close();
+    await (await this.recordingsStart?.catch(() => null))?.stop();
     await this.#recorder.drain();
     await this.storage.close();
   }
@@ -254,7 +277,51 @@ export class Site implements SiteControl {
 
   health(): HealthReport {
     const problems = [...this.healthChecks].flatMap((check) => check() ?? []);
-    return siteHealth(this.cameras(), this.hub, Date.now() - this.startedMs, problems);
+    const cameras = this.cameras();
+    const { recordings } = this;
+    if (!recordings) return siteHealth(cameras, this.hub, Date.now() - this.startedMs, problems);
+    const now = Date.now();
+    const recording = recordingHealth(recordings, new Map(cameras.map((c) => [c.id, c.state])), now);
+    problems.push(...recordingProblems(recording, now, recordings.lastGuardMs));
+    return { ...siteHealth(cameras, this.hub, now - this.startedMs, problems), recording };
+  }
+
+  async clip(camera: string, fromMs: number, toMs: number): Promise<ClipFile> {
+    this.entry(camera);
+    const recordings = this.recordings;
+    if (!recordings) throw new RequestError('E_NOT_FOUND', `No recording of camera '${camera}': no camera of this site records`);
+    return recordings.clip(camera, fromMs, toMs);
+  }
+
+  async eventClip(eventId: string): Promise<ClipFile> {
+    const event = this.storage.events.get(eventId);
+    if (!event) throw new RequestError('E_NOT_FOUND', `No event with id '${eventId}'; GET /api/v1/events lists them`);
+    const settings = this.cameraEntries.get(event.camera)?.config.recording ?? this.config.defaults.recording;
+    const fromMs = event.startMs - settings.preRollSeconds * 1000;
+    const toMs = (event.endMs ?? Date.now()) + settings.postRollSeconds * 1000;
+    const recordings = this.recordings;
+    if (!recordings) throw new RequestError('E_NOT_FOUND', `No recording of event '${eventId}': no camera of this site records`);
+    return recordings.clip(event.camera, fromMs, toMs);
+  }
+
+  /** The recordings, once a camera records (null before). */
+  recordingsNow(): Recordings | null {
+    return this.recordings;
+  }
+
+  /** The site's recordings, started on first use. */
+  private startRecordings(): Promise<Recordings> {
+    this.recordingsStart ??= Recordings.start({
+      config: this.config.recordings,
+      ffmpegPath: this.options.ffmpeg.path,
+      logger: this.log,
+      defaultRetention: this.config.defaults.recording.retentionDays,
+      ...(this.options.recordingDecisionLagMs === undefined ? {} : { decisionLagMs: this.options.recordingDecisionLagMs }),
+    }).then((recordings) => {
+      this.recordings = recordings;
+      return recordings;
+    });
+    return this.recordingsStart;
   }
 
   addHealthCheck(check: () => HealthProblem | null): () => void {
@@ -314,11 +381,21 @@ export class Site implements SiteControl {
     const snapshot = isSnapshotFormat(ai.format) ? { format: ai.format, width: ai.width, height: ai.height } : null;
     const analysis = this.analysis(config, this.hub.addCamera(config.id, snapshot, config));
     try {
-      await this.gateway.addCamera(cameraSpec(config), analysis);
+      const tap = await this.recorderOf(config);
+      await this.gateway.addCamera(cameraSpec(config), analysis, tap);
     } catch (err) {
       this.hub.removeCamera(config.id);
       throw err;
     }
+  }
+
+  /** The camera's recorder, or undefined when it records nothing. */
+  private async recorderOf(config: CameraConfig) {
+    if (config.recording.mode === 'off' && !this.recordings) return undefined;
+    const recordings = await this.startRecordings();
+    // Analysis reads the sub-stream when there is one; the recording is of the main stream.
+    const url = config.streams.secondary === undefined ? null : config.streams.primary;
+    return recordings.recorderFor(config.id, config.recording, url);
   }
 
   /**
@@ -348,6 +425,7 @@ export class Site implements SiteControl {
     if (!entry.streaming) return;
     await this.gateway.removeCamera(id);
     this.hub.removeCamera(id);
+    this.recordings?.release(id);
   }
 
   /** The camera is gone for good: its counters are dropped and the outputs told (retained status). */

@@ -90,3 +90,12 @@ test('cameras are matched by id into added, removed, changed and unchanged', () 
   );
   assert.deepEqual(changes.unchanged, []);
 });
+
+test('recording settings, and the main stream a recording camera records, restart the camera: the recorder is an output of its ffmpeg', () => {
+  assert.equal(kindOf({ recording: { mode: 'events' } }), 'ingest');
+  const recording = { recording: { mode: 'continuous' as const } };
+  const before = camera(recording);
+  assert.equal(cameraChangeKind(before, camera({ ...recording, recording: { mode: 'continuous', segmentSeconds: 4 } })), 'ingest');
+  const otherMain = camera({ ...recording, streams: { primary: 'rtsp://10.0.0.1/main2', secondary: 'rtsp://10.0.0.1/sub' } });
+  assert.equal(cameraChangeKind(before, otherMain), 'ingest');
+});

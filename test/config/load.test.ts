@@ -48,7 +48,7 @@ test('the 8-channel site example validates, with its defaults merged under every
   assert.equal(perimeter?.ai.mode, 'hybrid');
 });
 
-test('the demo config validates: four looping real-photo scene clips, the shipped NanoDet backend and the embedded broker', async () => {
+test('the demo config validates: four looping real-photo scene clips recorded in events mode, the shipped NanoDet backend and the embedded broker', async () => {
   const config = await loadConfig(exampleFile('demo.yaml'), { env: {} });
   assert.deepEqual(
     config.cameras.map((c) => c.id),
@@ -56,6 +56,7 @@ test('the demo config validates: four looping real-photo scene clips, the shippe
   );
   assert.deepEqual(demoScenes(config), ['crossing', 'pair', 'stop', 'face'], 'every camera plays a scene of the catalogue');
   assert.ok(config.cameras.every((c) => c.loop && c.enabled));
+  assert.ok(config.cameras.every((c) => c.recording.mode === 'events'));
   assert.equal(config.inference.backend.type, 'nanodet', 'the shipped detector labels the people');
   assert.equal(config.mqtt.url, null);
 });
@@ -177,11 +178,41 @@ test('workers is either auto or a positive integer', () => {
   assert.deepEqual(problemsOf('gateway: {workers: 0}'), ['gateway.workers: expected a number >= 1']);
 });
 
-test('recording is refused until it is implemented, in a camera and in the defaults, even when disabled', () => {
-  const refused = 'recording is not implemented yet (issue 12); remove the key';
-  assert.deepEqual(problemsOf(`cameras: [${camera('recording: {enabled: true}')}]`), [`cameras[0].recording: ${refused}`]);
-  assert.deepEqual(problemsOf(`cameras: [${camera('recording: {enabled: false}')}]`), [`cameras[0].recording: ${refused}`]);
-  assert.deepEqual(problemsOf(`defaults: {recording: {mode: events}}\ncameras: [${camera()}]`), [`defaults.recording: ${refused}`]);
+test('recording settings merge from the defaults and every unset field takes its default', () => {
+  const config = parseConfig(
+    `defaults: {recording: {mode: events, preRollSeconds: 8}}\ncameras: [${camera('recording: {segmentSeconds: 4}')}]`,
+    {
+      env: {},
+    },
+  );
+  assert.deepEqual(config.cameras[0]?.recording, {
+    mode: 'events',
+    segmentSeconds: 4,
+    format: 'mp4',
+    preRollSeconds: 8,
+    postRollSeconds: 5,
+    retentionDays: { continuous: 3, motion: 7, events: 14 },
+  });
+  assert.deepEqual(config.recordings.diskGuard, { minFreeMiB: 1024, minFreePercent: 5, warnRatio: 1.5, intervalSeconds: 10 });
+});
+
+test('bad recording settings are named by their path', () => {
+  assert.deepEqual(problemsOf(`cameras: [${camera('recording: {mode: always, segmentSeconds: 0, enabled: true}')}]`), [
+    "cameras[0].recording.mode: expected one of 'off', 'events', 'motion', 'continuous'",
+    'cameras[0].recording.segmentSeconds: expected a number >= 1',
+    'cameras[0].recording.enabled: unknown key',
+  ]);
+  assert.deepEqual(problemsOf('recordings: {diskGuard: {minFreePercent: 95, warnRatio: 0.5}}'), [
+    'recordings.diskGuard.minFreePercent: expected a number <= 90',
+    'recordings.diskGuard.warnRatio: expected a number >= 1',
+  ]);
+});
+
+test('a lavfi camera cannot record: it has no encoded stream to copy', () => {
+  const lavfi = `{id: synth, channel: 1, streams: {primary: 'lavfi:testsrc2'}, recording: {mode: continuous}}`;
+  assert.deepEqual(problemsOf(`cameras: [${lavfi}]`), [
+    "cameras[0].recording.mode: recording copies the camera's encoded stream and a lavfi: source has none; set recording.mode: off for this camera or give streams.primary an rtsp://, http(s):// or file stream",
+  ]);
 });
 
 test('invalid defaults are reported once, at defaults, not again under every camera', () => {

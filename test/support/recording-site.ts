@@ -10,11 +10,12 @@ import { withId } from '../../src/config/load.ts';
 import { isPlainObject } from '../../src/config/plain-object.ts';
 import type { CameraMetrics } from '../../src/coordinator/camera-metrics.ts';
 import type { CameraTransition } from '../../src/coordinator/camera-state.ts';
-import { CameraExistsError, CameraNotFoundError, ConfigError } from '../../src/errors.ts';
+import { CameraExistsError, CameraNotFoundError, ConfigError, RequestError } from '../../src/errors.ts';
 import { maskUrl } from '../../src/ingest/mask-url.ts';
 import { COCO_LABELS } from '../../src/inference/labels.ts';
 import type {
   CameraStatus,
+  ClipFile,
   DetectionsMessage,
   EventPage,
   EventQuery,
@@ -199,6 +200,24 @@ export class RecordingSite implements SiteControl {
   async snapshot(eventId: string): Promise<Buffer | null> {
     if (this.recorder) return this.recorder.snapshot(eventId);
     return this.snapshots.get(eventId) ?? null;
+  }
+
+  /** Clip files by camera id or event id (a test puts a real file here). */
+  readonly clipFiles = new Map<string, string>();
+
+  async clip(camera: string, fromMs: number, toMs: number): Promise<ClipFile> {
+    this.#record('clip', camera, fromMs, toMs);
+    this.#entry(camera);
+    const file = this.clipFiles.get(camera);
+    if (file === undefined) throw new RequestError('E_NOT_FOUND', `No recording of camera '${camera}'`);
+    return { path: file, fromMs, toMs };
+  }
+
+  async eventClip(eventId: string): Promise<ClipFile> {
+    this.#record('eventClip', eventId);
+    const file = this.clipFiles.get(eventId);
+    if (file === undefined) throw new RequestError('E_NOT_FOUND', `No event with id '${eventId}'`);
+    return { path: file, fromMs: 0, toMs: 0 };
   }
 
   /** Outputs' problems raise the status and add their reasons, as the real site's do. */

@@ -7,10 +7,11 @@
 import { STATUS_CODES } from 'node:http';
 import type { HttpResponse } from 'uWebSockets.js';
 
-/** What a route answers: JSON, raw bytes (a JPEG, Prometheus text) or nothing (204). */
+/** What a route answers: JSON, raw bytes (a JPEG, Prometheus text), a file sent with Range support (a clip) or nothing (204). */
 export type Reply =
   | { status: number; json: unknown; headers?: Record<string, string> }
   | { status: number; contentType: string; body: Buffer | string; headers?: Record<string, string> }
+  | { status: 200; contentType: string; file: string; headers?: Record<string, string> }
   | { status: 204 };
 
 export class ResponseHandle {
@@ -30,6 +31,18 @@ export class ResponseHandle {
   /** The client went away or the response was already sent: nothing more may be written. */
   get finished(): boolean {
     return this.#aborted || this.#done;
+  }
+
+  /** The client went away. */
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  /** The response for a caller that writes it itself (a streamed file), or null when it is finished. */
+  take(): HttpResponse | null {
+    if (this.finished) return null;
+    this.#done = true;
+    return this.#res;
   }
 
   onAbort(listener: () => void): void {
@@ -52,6 +65,7 @@ export class ResponseHandle {
     res.cork(() => {
       res.writeStatus(`${reply.status} ${STATUS_CODES[reply.status] ?? ''}`);
       for (const [name, value] of Object.entries('headers' in reply ? (reply.headers ?? {}) : {})) res.writeHeader(name, value);
+      if ('file' in reply) throw new Error('a file reply is sent by sendFile (file-reply.ts)');
       if ('json' in reply) {
         res.writeHeader('content-type', 'application/json; charset=utf-8');
         res.end(JSON.stringify(reply.json), closeConnection);

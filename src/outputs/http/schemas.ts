@@ -132,6 +132,27 @@ export const healthReportSchema = z.object({
   }),
   cameras: z.array(z.object({ id: z.string(), state: cameraStateSchema, health: healthLevelSchema })),
   uptimeMs: z.number(),
+  recording: z
+    .object({
+      disk: z
+        .object({ freeBytes: z.number(), totalBytes: z.number(), limitBytes: z.number(), warnBytes: z.number() })
+        .nullable()
+        .describe('The recordings disk: the guard deletes below limitBytes, health warns below warnBytes.'),
+      guardDeletions: z.number().int(),
+      cameras: z.array(
+        z.object({
+          id: z.string(),
+          mode: z.string(),
+          state: z.enum(['recording', 'idle', 'failing']),
+          segments: z.number().int(),
+          failures: z.number().int(),
+          lastFailure: z.string().nullable(),
+          lastSegmentEndMs: z.number().nullable(),
+        }),
+      ),
+    })
+    .optional()
+    .describe('Present when a camera records.'),
 }) satisfies z.ZodType<HealthReport>;
 
 /** GET /health: what a probe needs. */

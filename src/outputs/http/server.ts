@@ -8,17 +8,19 @@ import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { Secret } from '../../config/secret.ts';
-import { MethodNotAllowedError, RequestError } from '../../errors.ts';
+import { MethodNotAllowedError, RangeNotSatisfiableError, RequestError } from '../../errors.ts';
 import { LiveFeed, type LiveFeedOptions } from '../ws/live-feed.ts';
 import type { SiteControl } from '../site.ts';
 import { TokenCheck } from '../token-check.ts';
 import { isLoopback } from './auth.ts';
 import { parseJson, readBody } from './body.ts';
+import { sendFile } from './file-reply.ts';
 import { openApiRoute } from './openapi.ts';
 import { ResponseHandle, type Reply } from './response.ts';
 import type { ApiDeps, MetricsText, Route } from './route.ts';
 import { Router } from './router.ts';
 import { cameraRoutes } from './routes-cameras.ts';
+import { clipRoutes } from './routes-clips.ts';
 import { compatRoutes } from './routes-compat.ts';
 import { eventRoutes } from './routes-events.ts';
 import { healthRoutes } from './routes-health.ts';
@@ -50,7 +52,7 @@ export interface HttpServer {
 
 /** Every route the server answers, the OpenAPI document's included. */
 export function apiRoutes(version = PANOPTES_VERSION): Route[] {
-  const routes = [...healthRoutes, ...cameraRoutes, ...streamRoutes, ...eventRoutes, ...compatRoutes];
+  const routes = [...healthRoutes, ...cameraRoutes, ...streamRoutes, ...eventRoutes, ...clipRoutes, ...compatRoutes];
   return [...routes, openApiRoute(routes, version)];
 }
 
@@ -63,6 +65,8 @@ interface RequestFacts {
   query: string;
   authorization: string;
   contentLength: string;
+  /** The Range header ('' when none): file replies (clips) honour it. */
+  range: string;
   /** A body may follow the headers (it has to be read or the connection closed). */
   mayHaveBody: boolean;
 }
@@ -75,6 +79,7 @@ function factsOf(req: HttpRequest): RequestFacts {
     query: req.getQuery() ?? '',
     authorization: req.getHeader('authorization'),
     contentLength,
+    range: req.getHeader('range'),
     // Any method may carry one (a GET with a body too): it is read, or the connection closed after the answer.
     mayHaveBody: (contentLength !== '' && contentLength !== '0') || req.getHeader('transfer-encoding') !== '',
   };
@@ -140,11 +145,11 @@ class Api {
     const query = route.query !== undefined ? validate(route.query, Object.fromEntries(new URLSearchParams(facts.query)), 'query') : {};
     const reply = route.handle({ ...this.#deps, params, body, query });
     if (reply instanceof Promise) return reply.then((answer) => this.#send(response, facts, answer));
-    this.#send(response, facts, reply);
-    return undefined;
+    return this.#send(response, facts, reply);
   }
 
-  #send(response: ResponseHandle, facts: RequestFacts, reply: Reply): void {
+  #send(response: ResponseHandle, facts: RequestFacts, reply: Reply): Promise<void> | undefined {
+    if ('file' in reply) return sendFile(response, reply.file, reply.contentType, facts.range, reply.headers);
     response.send(reply);
     this.#log.debug({ method: facts.method, path: facts.path, status: reply.status }, 'api request');
   }
@@ -160,6 +165,7 @@ class Api {
       );
     const headers: Record<string, string> = error instanceof MethodNotAllowedError ? { allow: error.allowed.join(', ') } : {};
     if (mapped.status === 401) headers['www-authenticate'] = 'Bearer realm="panoptes"';
+    if (error instanceof RangeNotSatisfiableError) headers['content-range'] = `bytes */${error.size}`;
     // An unread body would be parsed as the next request on this connection: close it instead.
     response.send({ status: mapped.status, json: mapped.body, headers }, !bodyRead);
   }

@@ -15,6 +15,8 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   E_METHOD_NOT_ALLOWED: 405,
   E_CAMERA_EXISTS: 409,
   E_BODY_TOO_LARGE: 413,
+  E_RANGE_NOT_SATISFIABLE: 416,
+  E_BUSY: 503,
   E_INTERNAL: 500,
 } satisfies Record<RequestErrorCode | 'E_CONFIG_INVALID' | 'E_SECRET_MISSING' | 'E_CAMERA_NOT_FOUND' | 'E_CAMERA_EXISTS', number>;
 

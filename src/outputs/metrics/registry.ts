@@ -8,6 +8,7 @@ import type { MetricsSources } from './sources.ts';
 import { registerCameraMetrics } from './cameras.ts';
 import { registerInferenceMetrics } from './inference.ts';
 import { registerOutputMetrics } from './outputs.ts';
+import { registerRecordingMetrics } from './recording.ts';
 
 export interface MetricsOptions {
   /** Process and Node.js metrics (CPU, memory, GC, event-loop lag); default true. */
@@ -52,5 +53,11 @@ export function createMetrics(sources: MetricsSources, options: MetricsOptions =
     mqtt: oncePerScrape(() => sources.mqtt()),
     ws: oncePerScrape(() => sources.ws()),
   });
+  const recording = sources.recording;
+  if (recording)
+    registerRecordingMetrics(
+      registry,
+      oncePerScrape(() => recording()),
+    );
   return registry;
 }

@@ -58,6 +58,14 @@ export interface WebSocketSample {
   subscribesRejected: Readonly<Record<string, number>>;
 }
 
+export interface RecordingSample {
+  /** Per camera: segments filed, recorder failures by reason, segments and bytes on disk now. */
+  cameras: Array<{ camera: string; segments: number; failures: Readonly<Record<string, number>>; onDisk: number; bytesOnDisk: number }>;
+  /** Deleted segments and their bytes, by camera and reason (not_kept, retention, disk_guard, incomplete). */
+  deleted: Array<{ camera: string; reason: string; segments: number; bytes: number }>;
+  disk: { freeBytes: number; limitBytes: number } | null;
+}
+
 export interface MetricsSources {
   cameras(): CameraSample[];
   /** Null when the site runs without inference. */
@@ -68,4 +76,6 @@ export interface MetricsSources {
   detections(): Array<{ camera: string; label: string; count: number }>;
   mqtt(): MqttOutputStats | null;
   ws(): WebSocketSample | null;
+  /** Null when nothing records. */
+  recording?(): RecordingSample | null;
 }
