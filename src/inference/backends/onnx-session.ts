@@ -12,7 +12,7 @@ import { tensorBoxToFrame, type CropMapping } from '../../native/index.ts';
 import type { Candidates } from '../decode/candidates.ts';
 import type { DeclaredOutput } from '../decode/layout.ts';
 import { labelOf } from '../labels.ts';
-import { defaultModelDir, prepareShippedModel, type ShippedModelId } from '../models/shipped.ts';
+import { defaultModelDir, prepareShippedModel } from '../models/shipped.ts';
 import type { Detection } from '../types.ts';
 
 export type ExecutionProvider = 'cpu' | 'cuda';
@@ -110,7 +110,7 @@ export function frameDetections(candidates: Candidates, kept: Int32Array, mappin
  */
 export async function modelFile(
   modelPath: string | undefined,
-  shipped: ShippedModelId,
+  shipped: string,
   modelDir: string | undefined,
   setting = 'inference.backend.modelPath',
 ): Promise<string> {

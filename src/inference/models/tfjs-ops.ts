@@ -281,7 +281,10 @@ function transpose(t: Translator, node: TfNode): void {
 function resize(mode: 'linear' | 'nearest'): OpTranslator {
   return (t, node) => {
     const x = t.nchw(node.inputs[0] as string, node);
-    const [oh, ow] = intsOf(t.constant(node.inputs[1] as string, node)) as [number, number];
+    const exported = intsOf(t.constant(node.inputs[1] as string, node)) as [number, number];
+    const scaled = t.inputScale?.resizeSize(exported, node) ?? { size: exported };
+    if ('error' in scaled) throw t.error(node, scaled.error);
+    const [oh, ow] = scaled.size;
     const [n, , , c] = x.shape as [number, number, number, number];
     const alignCorners = node.attr['align_corners']?.b === true;
     const halfPixel = node.attr['half_pixel_centers']?.b === true;

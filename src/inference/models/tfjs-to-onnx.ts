@@ -10,6 +10,7 @@ import { ModelInvalidError } from '../../errors.ts';
 import { OnnxGraphBuilder } from './onnx-builder.ts';
 import { foldNode, FOLDABLE } from './tfjs-fold.ts';
 import type { TfGraph, TfNode, TfTensor } from './tfjs-graph.ts';
+import { InputScale, resizeStride, spatialAxes, type InputSize } from './tfjs-input-size.ts';
 import { OP_TRANSLATORS } from './tfjs-ops.ts';
 import {
   attrShape,
@@ -31,11 +32,19 @@ export interface ConvertOptions {
   metadata?: Record<string, string>;
   /** Where the model came from, for error messages. */
   source: string;
+  /**
+   * Convert at this input size instead of the Placeholder's: its spatial dims are replaced and constant
+   * resize sizes scaled along (tfjs-input-size.ts). Only for fully convolutional graphs; a size that is
+   * not a multiple of the net's largest stride is refused.
+   */
+  inputSize?: InputSize;
 }
 
 /** The translation state the op translators work on. */
 export class Translator {
   readonly onnx = new OnnxGraphBuilder();
+  /** Set by the Placeholder when the graph is converted at another input size. */
+  inputScale: InputScale | null = null;
   private readonly values = new Map<string, Value>();
   private readonly consumers = new Map<string, TfNode[]>();
 
@@ -133,10 +142,31 @@ function order(graph: TfGraph, source: string): TfNode[] {
   return sorted;
 }
 
-function placeholder(t: Translator, node: TfNode, options: ConvertOptions): TensorValue {
-  const shape = attrShape(node.attr['shape']);
-  if (shape === undefined || shape.some((d) => d < 1)) {
-    throw t.error(node, `the input needs a static shape, got [${shape?.join(', ') ?? 'unknown'}]`);
+function placeholder(t: Translator, node: TfNode, graph: TfGraph, options: ConvertOptions): TensorValue {
+  const declared = attrShape(node.attr['shape']);
+  if (declared === undefined || declared.some((d) => d < 1)) {
+    throw t.error(node, `the input needs a static shape, got [${declared?.join(', ') ?? 'unknown'}]`);
+  }
+  const shape = [...declared];
+  if (options.inputSize !== undefined) {
+    const { width, height } = options.inputSize;
+    const axes = spatialAxes(shape);
+    if (axes === null) throw t.error(node, `inputSize needs an NCHW or NHWC image input, got [${shape.join(', ')}]`);
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+      throw t.error(node, `inputSize must be whole positive pixels, got ${width}x${height}`);
+    }
+    const [h, w] = axes;
+    const original = { width: shape[w] as number, height: shape[h] as number };
+    const largest = resizeStride(graph, original);
+    if (largest !== null && (width % largest.stride !== 0 || height % largest.stride !== 0)) {
+      throw t.error(
+        node,
+        `inputSize ${width}x${height} is not a multiple of ${largest.stride}, the net's largest stride (node '${largest.node}' resizes to 1/${largest.stride} of the exported ${original.width}x${original.height} input): use a multiple of ${largest.stride} on each side`,
+      );
+    }
+    t.inputScale = new InputScale(original, { width, height });
+    shape[h] = height;
+    shape[w] = width;
   }
   const perm = options.nchwInput && shape.length === 4 ? [...NCHW_OF_NHWC] : identity(shape.length);
   return { kind: 'tensor', name: t.onnx.input(node.name, permute(shape, perm)), shape, perm };
@@ -164,7 +194,7 @@ export function convertGraph(graph: TfGraph, options: ConvertOptions): Converted
       t.set(node.name, { kind: 'const', tensor });
     } else if (node.op === 'Placeholder') {
       if (input !== undefined) throw t.error(node, 'the converter supports one image input');
-      const v = placeholder(t, node, options);
+      const v = placeholder(t, node, graph, options);
       input = { name: v.name, shape: permute(v.shape, v.perm) };
       t.set(node.name, v);
     } else if (FOLDABLE.has(node.op) && node.inputs.every((i) => t.value(i, node).kind === 'const')) {

@@ -175,3 +175,68 @@ describe('TF.js to ONNX translation', () => {
     for (const name of ['out', 'side']) assertClose(onnx[name]!.data as Float32Array, reference[name]!.data, name);
   });
 });
+
+describe('converting at another input size', () => {
+  /** A small FPN: a stride-2 convolution, a resize down to 1/4 of the input and back up, a nearest resize to the input. */
+  function fpn(height: number, width: number): { nodes: FixtureNode[]; consts: FixtureConst[] } {
+    const nodes: FixtureNode[] = [
+      {
+        name: 'c1',
+        op: 'Conv2D',
+        input: ['x', 'w1'],
+        attr: { strides: ints(1, 2, 2, 1), padding: str('SAME'), data_format: str('NHWC'), dilations: ints(1, 1, 1, 1) },
+      },
+      { name: 'down', op: 'ResizeBilinear', input: ['c1', 'quarter'], attr: { half_pixel_centers: { b: true } } },
+      { name: 'up', op: 'ResizeBilinear', input: ['down', 'half'], attr: { half_pixel_centers: { b: true } } },
+      { name: 'sum', op: 'AddV2', input: ['up', 'c1'] },
+      { name: 'full', op: 'ResizeNearestNeighbor', input: ['sum', 'whole'], attr: { half_pixel_centers: { b: true } } },
+      { name: 'out', op: 'ConcatV2', input: ['full', 'x', 'axis'], attr: { N: { i: '2' } } },
+    ];
+    const consts: FixtureConst[] = [
+      { name: 'w1', shape: [3, 3, 3, 4], values: randomValues(31, 108) },
+      { name: 'quarter', shape: [2], values: [height / 4, width / 4], dtype: 'int32' },
+      { name: 'half', shape: [2], values: [height / 2, width / 2], dtype: 'int32' },
+      { name: 'whole', shape: [2], values: [height, width], dtype: 'int32' },
+      { name: 'axis', shape: [], values: [3], dtype: 'int32' },
+    ];
+    return { nodes, consts };
+  }
+
+  test('a graph converted at inputSize gives what TF.js gives for the same graph exported at that size', async () => {
+    const exported = fpn(8, 8);
+    const path = writeTfjsModel(dir, 'fpn-8', { name: 'x', shape: [1, 8, 8, 3] }, exported.nodes, exported.consts, ['out']);
+    const converted = convertGraph(await readGraphModel(path), {
+      source: 'fpn-8.json',
+      nchwInput: true,
+      inputSize: { width: 16, height: 12 },
+    });
+    assert.deepEqual(converted.input.shape, [1, 3, 12, 16]);
+    assert.deepEqual(converted.outputs, [{ name: 'out', shape: [1, 12, 16, 7] }]);
+    const at = fpn(12, 16);
+    const referencePath = writeTfjsModel(dir, 'fpn-12x16', { name: 'x', shape: [1, 12, 16, 3] }, at.nodes, at.consts, ['out']);
+    const input = randomValues(32, 3 * 12 * 16, 2);
+    const onnx = await runOnnx(converted, input);
+    const planes = new Float32Array(12 * 16 * 3);
+    for (let i = 0; i < 12 * 16; i++) for (let c = 0; c < 3; c++) planes[i * 3 + c] = input[c * 12 * 16 + i]!;
+    const reference = runReference(await loadReference(referencePath), planes, [1, 12, 16, 3], ['out']);
+    assertClose(onnx['out']!.data as Float32Array, reference['out']!.data, 'out');
+  });
+
+  test('an inputSize that is not a multiple of the largest stride is E_MODEL_INVALID naming inputSize and the stride', async () => {
+    const exported = fpn(8, 8);
+    const path = writeTfjsModel(dir, 'fpn-odd', { name: 'x', shape: [1, 8, 8, 3] }, exported.nodes, exported.consts, ['out']);
+    const graph = await readGraphModel(path);
+    assert.throws(() => convertGraph(graph, { source: 'fpn-odd.json', inputSize: { width: 10, height: 12 } }), {
+      code: 'E_MODEL_INVALID',
+      message: /inputSize 10x12 is not a multiple of 4, the net's largest stride \(node 'down' resizes to 1\/4 of the exported 8x8 input\)/,
+    });
+  });
+
+  test('inputSize equal to the exported size converts byte for byte as no inputSize does', async () => {
+    const exported = fpn(8, 8);
+    const path = writeTfjsModel(dir, 'fpn-same', { name: 'x', shape: [1, 8, 8, 3] }, exported.nodes, exported.consts, ['out']);
+    const plain = convertGraph(await readGraphModel(path), { source: 'fpn-same.json' });
+    const same = convertGraph(await readGraphModel(path), { source: 'fpn-same.json', inputSize: { width: 8, height: 8 } });
+    assert.deepEqual(Buffer.from(same.bytes), Buffer.from(plain.bytes));
+  });
+});
