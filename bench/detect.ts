@@ -55,7 +55,7 @@ export function detectPlan(quick: boolean, levels?: number[]): DetectPlan {
     : { settleTimeoutMs: 90_000, warmupMs: 10_000, holdMs: 30_000 };
   const lengthS = Math.ceil((timing.settleTimeoutMs + timing.warmupMs + timing.holdMs) / 1000) + 30;
   // Quick: two clips and a short cycle, so the few seconds held see a person.
-  const clips: ClipPlan = quick ? { count: 2, cycleS: 8, lengthS, ...frame } : { count: 8, cycleS: 40, lengthS, ...frame };
+  const clips: ClipPlan = quick ? { count: 2, cycleS: 8, lengthS, ...frame } : { count: 50, cycleS: 40, lengthS, ...frame };
   return {
     clips,
     busyShare: busyShare(clips),

@@ -204,7 +204,7 @@ const regionsSchema = z
       .number()
       .int()
       .min(0)
-      .default(5000)
+      .default(10_000)
       .describe(
         'Every this many ms the whole frame (or a row of tiles) goes to the detector even without motion, so still objects are seen; 0 never. Off with the motion backend (nothing to find in a still frame).',
       ),

@@ -67,7 +67,7 @@ test("a camera maps to the analysis settings of its channel worker: motion on a 
   assert.equal(withModel.minSide, 416, "the backend's input size");
   assert.equal(
     withModel.fullFrameIntervalMs,
-    5000,
+    10_000,
     'a backend that reads pixels gets the full-frame pass; the motion backend has nothing to find in a still frame',
   );
   assert.equal(withModel.trackedIntervalMs, 600, 'a detector that tracks objects gets the track gate; motion blobs do not');
