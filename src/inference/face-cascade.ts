@@ -113,9 +113,11 @@ const SQUAT_HEAD_FRACTION = 0.6;
 /**
  * The upper part of the box where the head is, its full width: `headFraction` of a standing person's
  * box; a squatter box shows less of the body below the head (a person close to the camera, cut by the
- * frame's bottom edge), so the share grows as the box's aspect falls, up to SQUAT_HEAD_FRACTION.
+ * frame's bottom edge), so the share grows as the box's aspect falls, up to SQUAT_HEAD_FRACTION. A box
+ * cut by the frame's top edge is squat because its head is missing: growing it would search the chest.
  */
 export function headRegion(box: Rect, headFraction: number): Rect {
+  if (box.y < 1) return { x: box.x, y: box.y, width: box.width, height: box.height * headFraction };
   const aspect = box.height / Math.max(1, box.width);
   const squat = Math.min(Math.max(headFraction, SQUAT_HEAD_FRACTION), (headFraction * WHOLE_BODY_ASPECT) / Math.max(aspect, 1e-3));
   return { x: box.x, y: box.y, width: box.width, height: box.height * Math.max(headFraction, squat) };

@@ -253,9 +253,10 @@ describe('face cascade in the inference pool', () => {
 });
 
 test('the head region is the upper 40% of a standing person and grows to 60% of a head-and-shoulders box', () => {
-  assert.equal(headRegion({ x: 0, y: 0, width: 40, height: 120 }, 0.4).height, 48, 'aspect 3: 0.4');
-  assert.equal(headRegion({ x: 0, y: 0, width: 40, height: 100 }, 0.4).height, 40, 'aspect 2.5: 0.4');
-  assert.equal(headRegion({ x: 0, y: 0, width: 50, height: 100 }, 0.4).height, 50, 'aspect 2: 0.5');
-  assert.equal(headRegion({ x: 0, y: 0, width: 100, height: 120 }, 0.4).height, 72, 'aspect 1.2: capped at 0.6');
-  assert.equal(headRegion({ x: 0, y: 0, width: 100, height: 120 }, 0.8).height, 96, 'a larger headFraction is kept');
+  assert.equal(headRegion({ x: 0, y: 10, width: 40, height: 120 }, 0.4).height, 48, 'aspect 3: 0.4');
+  assert.equal(headRegion({ x: 0, y: 10, width: 40, height: 100 }, 0.4).height, 40, 'aspect 2.5: 0.4');
+  assert.equal(headRegion({ x: 0, y: 10, width: 50, height: 100 }, 0.4).height, 50, 'aspect 2: 0.5');
+  assert.equal(headRegion({ x: 0, y: 10, width: 100, height: 120 }, 0.4).height, 72, 'aspect 1.2: capped at 0.6');
+  assert.equal(headRegion({ x: 0, y: 10, width: 100, height: 120 }, 0.8).height, 96, 'a larger headFraction is kept');
+  assert.equal(headRegion({ x: 0, y: 0, width: 100, height: 120 }, 0.4).height, 48, 'cut by the top edge: the head is missing, 0.4');
 });
