@@ -45,6 +45,8 @@ export interface ChannelCameraSettings {
     maxRegions: number;
     /** How often the whole frame is sent even without motion; 0 never. */
     fullFrameIntervalMs: number;
+    /** The full-frame period of a camera that saw no motion since its last pass; 0 = fullFrameIntervalMs. */
+    stillFullFrameIntervalMs: number;
     /** Motion within confirmed tracks goes to the detector at most this often (src/channel/track-gate.ts); 0 always. */
     trackedIntervalMs: number;
   };

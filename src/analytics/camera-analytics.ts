@@ -49,6 +49,14 @@ export class CameraAnalytics {
   /** JPEG references of tracks that ended in the frame being decided. */
   private readonly jpegRefs = new Map<number, string>();
   private lastUpdateMs = -Infinity;
+  /**
+   * How far behind the clock the camera's last result came back (capture -> detections here). The
+   * tracker runs on capture time, so the timer's clock is moved back by this before it ages tracks or
+   * gives up on a frame's missing regions: with the pool seconds behind (a burst, a loaded machine) the
+   * wall clock would end a person's track, and flush frames whose crops are still queued, while their
+   * detections are on the way, and the person would come back as a second event.
+   */
+  private lagMs = 0;
   detections = 0;
 
   private readonly onTracked: ((frame: TrackedDetections) => void) | undefined;
@@ -76,7 +84,8 @@ export class CameraAnalytics {
   }
 
   /** One region's detections (with their captured shots) from the inference pool. */
-  onRegion(outcome: RegionOutcome<BestShot>): void {
+  onRegion(outcome: RegionOutcome<BestShot>, nowMs = Date.now()): void {
+    this.lagMs = Math.max(0, nowMs - outcome.captureMs);
     for (const frame of this.assembler.add(outcome)) this.onFrame(frame);
   }
 
@@ -84,7 +93,8 @@ export class CameraAnalytics {
    * Called on the gateway's timer: releases frames whose regions never came, and tells the tracker time
    * passed when no frame did, so tracks of objects that left end on time in a still scene.
    */
-  tick(nowMs: number): void {
+  tick(wallMs: number): void {
+    const nowMs = wallMs - this.lagMs;
     for (const frame of this.assembler.flush(nowMs - FLUSH_AGE_MS)) this.onFrame(frame);
     if (nowMs - this.lastUpdateMs >= QUIET_MS && this.assembler.size === 0) {
       const update = this.tracker.expire(nowMs);

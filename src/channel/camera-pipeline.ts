@@ -42,6 +42,8 @@ export class CameraPipeline implements RingReader {
   /** The full-frame pass's regions: fixed by the frame and detector sizes, made once. */
   private readonly fullFrame: Rect[];
   private lastFullFrameMs = Number.NEGATIVE_INFINITY;
+  /** Motion seen since the last full-frame pass: without it the next pass would see the same picture. */
+  private movedSincePass = false;
   /**
    * This camera's place in the full-frame period (ms): cameras started together would otherwise send
    * their full frames in the same instant every period, a burst the detector queue pays for in latency.
@@ -120,6 +122,7 @@ export class CameraPipeline implements RingReader {
     this.boxes.length = 0;
     let regions: Rect[] = NO_REGIONS;
     if (boxCount > 0) {
+      this.movedSincePass = true;
       s.add(Counter.MotionFrames);
       if (ratio > this.settings.lightingRatio) {
         // Most of the frame changed at once: a light switched, the camera moved or the picture cut.
@@ -130,8 +133,7 @@ export class CameraPipeline implements RingReader {
         regions = this.regions(boxCount);
       }
     }
-    const fullFrameDue =
-      this.settings.regions.fullFrameIntervalMs > 0 && captureMs - this.lastFullFrameMs >= this.settings.regions.fullFrameIntervalMs;
+    const fullFrameDue = this.fullFrameDue(captureMs);
     if (!this.sampled(regions, captureMs, ratio)) regions = NO_REGIONS;
     if (regions.length > 0 && this.gate.explains(this.boxes, captureMs)) {
       s.add(Counter.TrackedSkips);
@@ -146,11 +148,27 @@ export class CameraPipeline implements RingReader {
       // The first pass goes at once (still objects are seen from the start); the next ones at the camera's phase.
       this.lastFullFrameMs = this.lastFullFrameMs === Number.NEGATIVE_INFINITY ? captureMs - this.fullFramePhaseMs : captureMs;
       s.add(Counter.FullFramePasses);
+      this.movedSincePass = false;
       regions = regions.concat(this.fullFrame);
     }
     this.gate.sent(captureMs);
     this.candidates(frame, regions, captureMs);
     s.observe(Stage.MotionToCandidates, now() - motionMs);
+  }
+
+  /**
+   * Whether the slow full-frame pass is due: every fullFrameIntervalMs while things move, and only every
+   * stillFullFrameIntervalMs while nothing did since the last pass. A still scene's next pass would
+   * feed the detector the same picture, whose objects (if any) it already found and, never seeing them
+   * twice in a row, left tentative; at 100 cameras, most of them still, those passes were a fifth of all
+   * inferences. The longer period still catches changes too slow for motion (dusk, a fading shadow).
+   */
+  private fullFrameDue(captureMs: number): boolean {
+    const { fullFrameIntervalMs, stillFullFrameIntervalMs } = this.settings.regions;
+    if (fullFrameIntervalMs <= 0) return false;
+    const since = captureMs - this.lastFullFrameMs;
+    if (since < fullFrameIntervalMs) return false;
+    return this.movedSincePass || stillFullFrameIntervalMs <= 0 || since >= Math.max(fullFrameIntervalMs, stillFullFrameIntervalMs);
   }
 
   /** A frame of a new ffmpeg run (the camera reconnected): its scene may differ, so motion starts again. */

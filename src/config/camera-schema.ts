@@ -71,6 +71,15 @@ const aiSchema = z
         'fixed_fps: resample to fps; keyframe_only: decode key frames only (cheapest); hybrid: every key frame plus at least minFps.',
       ),
     minFps: z.number().positive().default(1).describe('hybrid: the lowest rate kept between key frames.'),
+    decodeThreads: z
+      .number()
+      .int()
+      .min(0)
+      .max(16)
+      .default(1)
+      .describe(
+        "ffmpeg decoder threads for this camera's analysis stream; 0 = ffmpeg's choice (a thread a core). 1 suits a sub-stream: frame threading costs more CPU than it saves there and delays every frame by a frame a thread (README, 'Cameras and workers').",
+      ),
   })
   .prefault({});
 
@@ -207,6 +216,14 @@ const regionsSchema = z
       .default(10_000)
       .describe(
         'Every this many ms the whole frame (or a row of tiles) goes to the detector even without motion, so still objects are seen; 0 never. Off with the motion backend (nothing to find in a still frame).',
+      ),
+    stillFullFrameIntervalMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(60_000)
+      .describe(
+        'A camera that saw no motion since its last full-frame pass gets its next one after this many ms instead of fullFrameIntervalMs: the detector would see the same picture again. 0 = always fullFrameIntervalMs.',
       ),
     trackedIntervalMs: z
       .number()

@@ -45,6 +45,7 @@ export function cameraSpec(camera: CameraConfig): CameraSpec {
     format: ai.format,
     sampling: ai.mode,
     minFps: ai.minFps,
+    decodeThreads: ai.decodeThreads,
     ioTimeoutMs: lifecycle.ioTimeoutMs,
     stallTimeoutMs: lifecycle.stallTimeoutMs,
     firstFrameTimeoutMs: lifecycle.firstFrameTimeoutMs,
@@ -104,6 +105,7 @@ export function analysisSettings(camera: CameraConfig, detector: DetectorInput =
       maxRegions: regions.maxRegions,
       // The motion backend reads no pixels: a still frame holds nothing it could find.
       fullFrameIntervalMs: detector === null ? 0 : regions.fullFrameIntervalMs,
+      stillFullFrameIntervalMs: regions.stillFullFrameIntervalMs,
       trackedIntervalMs: detector === null ? 0 : regions.trackedIntervalMs,
     },
     lightingRatio: motion.lightingRatio,

@@ -22,6 +22,8 @@ export interface IngestSpec {
   ioTimeoutMs: number;
   /** ffmpeg major version (the RTSP timeout option was renamed in 5). */
   ffmpegMajor: number;
+  /** Decoder threads of the analysed input; 0 = ffmpeg's choice. */
+  decodeThreads?: number;
 }
 
 export type SourceKind = 'rtsp' | 'http' | 'file' | 'lavfi';
@@ -113,6 +115,7 @@ export function ffmpegArgs(spec: IngestSpec, output = 'pipe:1', tap: TapArgs | n
     'pipe:2',
     // keyframe_only: the decoder skips everything but key frames, so it costs a fraction of the CPU.
     ...(spec.sampling === 'keyframe_only' ? ['-skip_frame', 'nokey'] : []),
+    ...(spec.decodeThreads ? ['-threads', String(spec.decodeThreads)] : []),
     ...inputArgs(spec),
     ...(second ? inputArgs({ ...spec, url: tap.url as string }) : []),
     // With two inputs ffmpeg would pick the larger video (the main stream) for the frames.

@@ -69,7 +69,15 @@ function rig(over: Overrides = {}, onNotice: (n: CandidateNotice, slab: CropSlab
       exclude: null,
       ...over.motion,
     },
-    regions: { padding: 0.1, minSide: 160, maxRegions: 4, fullFrameIntervalMs: 0, trackedIntervalMs: 0, ...over.regions },
+    regions: {
+      padding: 0.1,
+      minSide: 160,
+      maxRegions: 4,
+      fullFrameIntervalMs: 0,
+      stillFullFrameIntervalMs: 0,
+      trackedIntervalMs: 0,
+      ...over.regions,
+    },
     lightingRatio: over.lightingRatio ?? 0.6,
   };
   const pipeline = new CameraPipeline(settings, (n) => {
@@ -213,6 +221,43 @@ describe('camera pipeline on rendered video', () => {
     const off = rig({ regions: { fullFrameIntervalMs: 0 } });
     for (let n = 0; n <= 25; n++) off.feed(still, n * FRAME_MS);
     assert.equal(off.notices.length, 0, 'fullFrameIntervalMs 0 never sends a still scene');
+  });
+
+  test('a camera that saw no motion since its last pass gets the next one at the still period, and motion brings the short period back', () => {
+    const [still, ...moving] = lavfiGraphFrames(
+      movingBoxGraph([{ color: 'blue', w: 40, h: 40, x0: 100, y0: 160, dx: 12, dy: 0, from: 1 }]),
+      W,
+      H,
+      'yuv420p',
+      8,
+    ) as Uint8Array[];
+    const r = rig({ id: 'yard', regions: { fullFrameIntervalMs: 1000, stillFullFrameIntervalMs: 4000 } });
+    const passTimes: number[] = [];
+    const feed = (frame: Uint8Array, n: number): void => {
+      const before = counter(r, Counter.FullFramePasses);
+      r.feed(frame, n * FRAME_MS);
+      if (counter(r, Counter.FullFramePasses) > before) passTimes.push(n * FRAME_MS);
+    };
+    for (let n = 0; n <= 60; n++) feed(still as Uint8Array, n); // 0 .. 12 s, nothing moves
+    assert.equal(counter(r, Counter.MotionFrames), 0);
+    assert.equal(passTimes[0], 0, 'the first pass at once');
+    assert.ok((passTimes[1] as number) <= 4000, `the second within the still period: ${passTimes.join(',')}`);
+    assert.deepEqual(
+      passTimes.slice(2).map((t, i) => t - (passTimes[i + 1] as number)),
+      passTimes.slice(2).map(() => 4000),
+      `then every still period, not every second: ${passTimes.join(',')}`,
+    );
+    const stillPasses = passTimes.length;
+    moving.forEach((f, i) => feed(f, 61 + i)); // 12.2 .. 13.6 s: the box moves
+    assert.ok(counter(r, Counter.MotionFrames) > 0);
+    const moved = passTimes.slice(stillPasses);
+    assert.ok(
+      moved.length >= 1 && (moved[0] as number) <= 12_200 + 1000,
+      `a pass within a short period of the motion: ${passTimes.join(',')}`,
+    );
+    const off = rig({ id: 'yard', regions: { fullFrameIntervalMs: 1000, stillFullFrameIntervalMs: 0 } });
+    for (let n = 0; n <= 25; n++) off.feed(still as Uint8Array, n * FRAME_MS);
+    assert.ok(counter(off, Counter.FullFramePasses) >= 5, 'stillFullFrameIntervalMs 0 keeps the short period for a still scene');
   });
 
   test('regions beyond maxRegions are not sent and are counted as skipped', () => {

@@ -32,6 +32,7 @@ test('a camera maps to the CameraSpec the gateway takes, reading the sub-stream 
     format: 'gray',
     sampling: 'hybrid',
     minFps: 2,
+    decodeThreads: 1,
     ioTimeoutMs: 5000,
     stallTimeoutMs: 4000,
     firstFrameTimeoutMs: 20_000,
@@ -60,7 +61,14 @@ test("a camera maps to the analysis settings of its channel worker: motion on a 
       maxBoxes: 32,
       exclude: null,
     },
-    regions: { padding: 0.15, minSide: MOTION_REGION_SIDE, maxRegions: 4, fullFrameIntervalMs: 0, trackedIntervalMs: 0 },
+    regions: {
+      padding: 0.15,
+      minSide: MOTION_REGION_SIDE,
+      maxRegions: 4,
+      fullFrameIntervalMs: 0,
+      stillFullFrameIntervalMs: 60_000,
+      trackedIntervalMs: 0,
+    },
     lightingRatio: 0.6,
   });
   const withModel = analysisSettings(dock, { width: 416, height: 416 }).regions;

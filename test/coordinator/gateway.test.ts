@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { after, before, test } from 'node:test';
 import { pino } from 'pino';
 import { Counter } from '../../src/channel/stats.ts';
@@ -140,4 +142,22 @@ test('a camera removed and added again under its id counts on from its totals; a
   assert.notEqual(fresh.stats, b.stats, 'a forgotten camera gets a new stats block');
   assert.equal(fresh.carried.framesIn, 0);
   await waitFor('b online once more', () => fresh.actor.state === 'ONLINE');
+});
+
+test('camera ffmpegs run gateway.ffmpegNice below the gateway, with the configured decoder threads', async () => {
+  const niced = new Gateway({ ffmpeg: resolveFfmpeg(), logger, workers: 1, ffmpegNice: 7 });
+  niced.start();
+  try {
+    const cam = await niced.addCamera({ ...lavfiSpec('niced'), decodeThreads: 1 }, analysis());
+    await waitFor('online', () => cam.actor.state === 'ONLINE');
+    const pid = cam.actor.pid as number;
+    assert.equal(getPriority(pid), Math.min(19, getPriority() + 7), 'ffmpeg runs 7 nice levels below us');
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    assert.equal(args[args.indexOf('-threads') + 1], '1', `-threads 1 before the input: ${args.join(' ')}`);
+    assert.ok(args.indexOf('-threads') < args.indexOf('-i'), 'a decoder (input) option');
+    const plain = gateway.camera('b')?.actor.pid as number;
+    assert.equal(getPriority(plain), getPriority(), 'ffmpegNice 0 (the Gateway default) leaves ffmpeg at our priority');
+  } finally {
+    await niced.stop();
+  }
 });

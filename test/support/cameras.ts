@@ -54,7 +54,7 @@ export const ANALYSIS: CameraAnalysis = {
     maxBoxes: 16,
     exclude: null,
   },
-  regions: { padding: 0.1, minSide: 96, maxRegions: 4, fullFrameIntervalMs: 0, trackedIntervalMs: 0 },
+  regions: { padding: 0.1, minSide: 96, maxRegions: 4, fullFrameIntervalMs: 0, stillFullFrameIntervalMs: 0, trackedIntervalMs: 0 },
   lightingRatio: 0.9,
 };
 
