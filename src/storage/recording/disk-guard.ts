@@ -41,7 +41,7 @@ const BATCH = 500;
  * Deletes the segments past their retention at `nowMs`, in batches; pending ones are not decided yet
  * and stay. Resolves with how many it deleted.
  */
-export async function removeExpired(
+export async function removeExpiredSegments(
   store: SegmentStore,
   retentionOf: (camera: string) => CameraRecording['retentionDays'],
   nowMs: number,

@@ -11,7 +11,7 @@ import type { CameraRecording, RecordingsConfig } from '../../config/recording-s
 import { cameraRecordingSchema } from '../../config/recording-schema.ts';
 import type { EventStore } from '../event-store.ts';
 import { ClipMaker, type ClipFile } from './clips.ts';
-import { guardDisk, readDisk, removeExpired, type DiskState } from './disk-guard.ts';
+import { guardDisk, readDisk, removeExpiredSegments, type DiskState } from './disk-guard.ts';
 import { EventClips } from './event-clips.ts';
 import { DECISION_LAG_MS, KeepWindows } from './keep-windows.ts';
 import { Recorder } from './recorder.ts';
@@ -165,7 +165,7 @@ export class Recordings {
 
   /** Deletes segments older than their retention. */
   retain(nowMs: number): Promise<number> {
-    return removeExpired(
+    return removeExpiredSegments(
       this.store,
       (camera) => this.#cameras.get(camera)?.windows.settings.retentionDays ?? this.#defaultRetention,
       nowMs,
