@@ -5,7 +5,7 @@
  *
  * - panoptes-recording: the product's ingest ffmpeg (ffmpegArgs, the frames discarded) with the
  *   recorder's output (recordingOutput: fifo + segment, -c copy), and the product's Recorder filing
- *   every segment into a SegmentStore in this process;
+ *   every segment into a SegmentStore (and its index in an events database) in this process;
  * - panoptes-analysis-only: the same ingest without the recorder; the difference to the above is what
  *   recording adds to a camera that is analysed anyway;
  * - ffmpeg-segment (baseline): plain `ffmpeg -i rtsp -c copy -f segment` alone, one process a camera,
@@ -23,6 +23,8 @@ import { cameraRecordingSchema } from '../src/config/recording-schema.ts';
 import { killTree } from '../src/coordinator/child-guard.ts';
 import { ffmpegArgs, type IngestSpec } from '../src/ingest/ffmpeg-args.ts';
 import { Recorder } from '../src/storage/recording/recorder.ts';
+import { openDatabase } from '../src/storage/database.ts';
+import { SegmentIndex } from '../src/storage/recording/segment-index.ts';
 import { SegmentStore } from '../src/storage/recording/segment-store.ts';
 import { startRtspServer, type RtspServer } from '../test/support/rtsp-server.ts';
 import { ffmpegPath } from '../test/support/video.ts';
@@ -126,7 +128,9 @@ function ingestSpec(url: string): IngestSpec {
 function start(contender: Contender, urls: readonly string[], root: string): Running {
   const dir = mkdtempSync(path.join(root, `${contender}-`));
   const settings = cameraRecordingSchema.parse({ mode: 'continuous', segmentSeconds: SEGMENT_S });
-  const store = new SegmentStore(dir);
+  const { db } = openDatabase(`${dir}.db`);
+  const index = new SegmentIndex(db);
+  const store = new SegmentStore(dir, index);
   const log = pino({ level: 'silent' });
   const children = urls.map((url, i) => {
     const camera = `cam${i}`;
@@ -149,7 +153,15 @@ function start(contender: Contender, urls: readonly string[], root: string): Run
     child.stderr?.resume();
     return child;
   });
-  return { children, dir, settle: () => store.idle() };
+  return {
+    children,
+    dir,
+    settle: async () => {
+      await store.idle();
+      index.close();
+      db.close();
+    },
+  };
 }
 
 async function window(contender: Contender, urls: readonly string[], root: string, windowS: number, settleS: number): Promise<Sample> {

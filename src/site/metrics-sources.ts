@@ -39,15 +39,16 @@ export function hubInferenceSample(hub: InferenceHub, cameraIds: Iterable<string
 export function recordingSample(recordings: Recordings): RecordingSample {
   const { store } = recordings;
   const recorders = new Map(recordings.recorders().map((r) => [r.camera, r]));
-  const cameras = [...new Set([...recorders.keys(), ...store.cameras()])].map((camera) => {
+  const totals = store.totals();
+  const cameras = [...new Set([...recorders.keys(), ...totals.keys()])].map((camera) => {
     const r = recorders.get(camera);
-    const segments = store.segments(camera);
+    const onDisk = totals.get(camera);
     return {
       camera,
       segments: r?.segments ?? 0,
       failures: r ? { ...r.failures } : {},
-      onDisk: segments.length,
-      bytesOnDisk: segments.reduce((n, s) => n + s.bytes, 0),
+      onDisk: onDisk?.segments ?? 0,
+      bytesOnDisk: onDisk?.bytes ?? 0,
     };
   });
   const deleted = [...store.deletions()].flatMap(([camera, byReason]) =>

@@ -316,6 +316,8 @@ export class Site implements SiteControl {
       config: this.config.recordings,
       ffmpegPath: this.options.ffmpeg.path,
       logger: this.log,
+      index: this.storage.segments,
+      events: this.storage.events,
       defaultRetention: this.config.defaults.recording.retentionDays,
       ...(this.options.recordingDecisionLagMs === undefined ? {} : { decisionLagMs: this.options.recordingDecisionLagMs }),
     }).then((recordings) => {

@@ -32,10 +32,24 @@ export interface EventCursor {
   id: string;
 }
 
+/** How much of an event's window [start - preRoll, end + postRoll] its camera's recordings hold. */
+export type ClipState = 'partial' | 'complete';
+
+export interface EventClip {
+  /** GET it for the MP4 (assembled from the segments when asked). */
+  url: string;
+  /** partial: recorded so far (the event runs, its post-roll is not recorded yet, or the recording has a gap at its end); complete: through the end of its post-roll. */
+  state: ClipState;
+}
+
 /** An event as stored: the published record, with `bestShot.jpeg` the JPEG's path under storage.dir. */
 export interface StoredEvent extends DetectionEvent {
-  /** The event's clip (recordings, issue 12); null until recordings exist. */
-  clip: string | null;
+  /** The event's clip; null while nothing of its window is recorded (or its segments were deleted). */
+  clip: EventClip | null;
+}
+
+export function clipUrl(eventId: string): string {
+  return `/api/v1/events/${encodeURIComponent(eventId)}/clip.mp4`;
 }
 
 export interface EventPage {

@@ -12,6 +12,8 @@
 import type { DetectionEvent, EventMessage } from '../analytics/events.ts';
 import { openDatabase, type Db, type Statement } from './database.ts';
 import {
+  clipUrl,
+  type ClipState,
   compileQuery,
   DEFAULT_PAGE_SIZE,
   encodeCursor,
@@ -51,8 +53,15 @@ interface Row {
   startMs: number;
   id: string;
   snapshot: string | null;
-  clip: string | null;
+  clip: ClipState | null;
   data: string;
+}
+
+interface ClipWrite {
+  state: ClipState | null;
+  fromMs: number;
+  /** null while the event runs. */
+  toMs: number | null;
 }
 
 /** Snapshot references of the rows a retention pass removed. */
@@ -65,7 +74,8 @@ export class EventStore {
   readonly file: string;
   /** Schema versions applied when this store opened the file. */
   readonly migrated: readonly number[];
-  readonly #db: Db;
+  /** The connection, shared by the recordings index (segment-index.ts): one lock, one WAL. */
+  readonly db: Db;
   readonly #flushIntervalMs: number;
   readonly #maxBatch: number;
   readonly #maxPending: number;
@@ -75,10 +85,13 @@ export class EventStore {
   readonly #events = new Map<string, Readonly<DetectionEvent>>();
   /** Snapshot references waiting for their commit (null clears one). */
   readonly #snapshots = new Map<string, string | null>();
+  /** Clip states waiting for their commit. */
+  readonly #clips = new Map<string, ClipWrite>();
   readonly #statements = new Map<string, Statement>();
   readonly #upsert: Statement;
   readonly #zone: Statement;
   readonly #setSnapshot: Statement;
+  readonly #setClip: Statement;
   readonly #byId: Statement;
   readonly #snapshotById: Statement;
   readonly #commit: () => void;
@@ -90,7 +103,7 @@ export class EventStore {
     const { db, migrated } = openDatabase(file);
     this.file = file;
     this.migrated = migrated;
-    this.#db = db;
+    this.db = db;
     this.#flushIntervalMs = options.flushIntervalMs ?? 1000;
     this.#maxBatch = options.maxBatch ?? 1000;
     this.#maxPending = options.maxPending ?? 100_000;
@@ -103,6 +116,11 @@ export class EventStore {
     );
     this.#zone = db.prepare('INSERT OR IGNORE INTO event_zones (event_id, zone, start_ms) VALUES (?, ?, ?)');
     this.#setSnapshot = db.prepare('UPDATE events SET snapshot = ? WHERE id = ?');
+    // A complete clip never goes back to partial (a segment filed late, looked at alone); null (the
+    // ended event's window holds no segment) clears it.
+    this.#setClip = db.prepare(
+      `UPDATE events SET clip = @state, clip_from_ms = @fromMs, clip_to_ms = @toMs WHERE id = @id AND (clip IS NOT 'complete' OR @state IS NOT 'partial')`,
+    );
     this.#byId = db.prepare('SELECT start_ms AS startMs, id, snapshot, clip, data FROM events WHERE id = ?');
     this.#snapshotById = db.prepare('SELECT snapshot FROM events WHERE id = ?');
     this.#commit = db.transaction(() => {
@@ -119,6 +137,7 @@ export class EventStore {
         for (const zone of event.zones) this.#zone.run(event.id, zone, Math.floor(event.startMs));
       }
       for (const [id, path] of this.#snapshots) this.#setSnapshot.run(path, id);
+      for (const [id, clip] of this.#clips) this.#setClip.run({ id, ...clip });
     });
   }
 
@@ -136,11 +155,19 @@ export class EventStore {
     this.#queue(() => this.#snapshots.set(eventId, path));
   }
 
+  /** Queues the event's clip state and window (recording/event-clips.ts decides them); null clears it. */
+  setClip(eventId: string, state: ClipState | null, fromMs: number, toMs: number | null): void {
+    this.#queue(() => {
+      if (this.#clips.get(eventId)?.state === 'complete' && state === 'partial') return;
+      this.#clips.set(eventId, { state, fromMs: Math.floor(fromMs), toMs: toMs === null ? null : Math.ceil(toMs) });
+    });
+  }
+
   /** Commits the queue now. False when the commit failed (the queue is kept for the next try). */
   flush(): boolean {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    const count = this.#events.size + this.#snapshots.size;
+    const count = this.#events.size + this.#snapshots.size + this.#clips.size;
     if (count === 0 || this.#closed) return true;
     try {
       this.#commit();
@@ -154,6 +181,7 @@ export class EventStore {
     }
     this.#events.clear();
     this.#snapshots.clear();
+    this.#clips.clear();
     this.stats.written += count;
     this.stats.commits++;
     this.stats.pending = 0;
@@ -169,7 +197,7 @@ export class EventStore {
     const compiled = compileQuery(q, limit);
     let statement = this.#statements.get(compiled.sql);
     if (statement === undefined) {
-      statement = this.#db.prepare(compiled.sql);
+      statement = this.db.prepare(compiled.sql);
       // Bounded: one statement per combination of filters present and order (2^7 x 2 at most).
       this.#statements.set(compiled.sql, statement);
     }
@@ -200,12 +228,12 @@ export class EventStore {
    */
   removeOlderThan(cutoffMs: number, batch: number): RemovedEvents {
     this.flush();
-    const removed = this.#db.transaction(() => {
-      const rows = this.#db
+    const removed = this.db.transaction(() => {
+      const rows = this.db
         .prepare('SELECT id, snapshot FROM events WHERE start_ms < ? ORDER BY start_ms LIMIT ?')
         .all(cutoffMs, batch) as Array<{ id: string; snapshot: string | null }>;
-      const deleteEvent = this.#db.prepare('DELETE FROM events WHERE id = ?');
-      const deleteZones = this.#db.prepare('DELETE FROM event_zones WHERE event_id = ?');
+      const deleteEvent = this.db.prepare('DELETE FROM events WHERE id = ?');
+      const deleteZones = this.db.prepare('DELETE FROM event_zones WHERE event_id = ?');
       for (const row of rows) {
         deleteEvent.run(row.id);
         deleteZones.run(row.id);
@@ -218,7 +246,7 @@ export class EventStore {
   /** Every event's JPEG reference (for the start-up reconciliation), read row by row. */
   *snapshotReferences(): Generator<{ id: string; snapshot: string }> {
     this.flush();
-    yield* this.#db.prepare('SELECT id, snapshot FROM events WHERE snapshot IS NOT NULL').iterate() as Iterable<{
+    yield* this.db.prepare('SELECT id, snapshot FROM events WHERE snapshot IS NOT NULL').iterate() as Iterable<{
       id: string;
       snapshot: string;
     }>;
@@ -226,11 +254,11 @@ export class EventStore {
 
   /** `PRAGMA integrity_check`: 'ok', or the problems SQLite found. */
   integrity(): string {
-    return (this.#db.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check).join('; ');
+    return (this.db.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check).join('; ');
   }
 
   count(): number {
-    return (this.#db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+    return (this.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
   }
 
   /** Commits what is queued and closes the file (the lock goes with it). Idempotent. */
@@ -239,13 +267,13 @@ export class EventStore {
     this.flush();
     this.#closed = true;
     clearTimeout(this.#timer);
-    this.#db.close();
+    this.db.close();
   }
 
   #queue(write: () => void): void {
     if (this.#closed) return;
     write();
-    this.stats.pending = this.#events.size + this.#snapshots.size;
+    this.stats.pending = this.#events.size + this.#snapshots.size + this.#clips.size;
     if (this.stats.pending >= this.#maxBatch) this.flush();
     else this.#schedule();
   }
@@ -259,18 +287,19 @@ export class EventStore {
 
   /** While commits fail, keeps the newest `maxPending` writes. */
   #trim(): void {
-    for (const queue of [this.#events, this.#snapshots] as Array<Map<string, unknown>>) {
-      while (this.#events.size + this.#snapshots.size > this.#maxPending && queue.size > 0) {
+    const size = () => this.#events.size + this.#snapshots.size + this.#clips.size;
+    for (const queue of [this.#clips, this.#events, this.#snapshots] as Array<Map<string, unknown>>) {
+      while (size() > this.#maxPending && queue.size > 0) {
         queue.delete(queue.keys().next().value as string);
         this.stats.dropped++;
       }
     }
-    this.stats.pending = this.#events.size + this.#snapshots.size;
+    this.stats.pending = size();
   }
 }
 
 function toStoredEvent(row: Row): StoredEvent {
   const event = JSON.parse(row.data) as DetectionEvent;
   const bestShot = event.bestShot === null ? null : { ...event.bestShot, jpeg: row.snapshot };
-  return { ...event, bestShot, clip: row.clip };
+  return { ...event, bestShot, clip: row.clip === null ? null : { url: clipUrl(event.id), state: row.clip } };
 }

@@ -45,6 +45,34 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX event_zones_zone_start ON event_zones (zone, start_ms, event_id);
     `,
   },
+  {
+    version: 2,
+    summary: 'the recordings index (segments) and the state and window of each event clip',
+    sql: `
+      -- One row a segment file under recordings.dir; the file's name says the same (segment-name.ts),
+      -- so a row lost to a crash is rebuilt from its name by the start-up reconciliation.
+      CREATE TABLE segments (
+        -- Relative to recordings.dir: <camera>/<YYYY-MM-DD>/<HH-MM-SS.mmm>_<duration ms>_<class>.<ext>.
+        path TEXT PRIMARY KEY,
+        camera TEXT NOT NULL,
+        start_ms INTEGER NOT NULL,
+        end_ms INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        -- Why it is kept: pending, continuous, motion or events.
+        class TEXT NOT NULL
+      ) WITHOUT ROWID;
+      -- A camera's segments over a time range (clips, retention, the reconciliation of a day).
+      CREATE INDEX segments_camera_start ON segments (camera, start_ms);
+      -- Oldest first within a class (the disk guard).
+      CREATE INDEX segments_class_start ON segments (class, start_ms);
+      -- clip: null (nothing recorded of the event's window), 'partial' or 'complete' (its post-roll
+      -- is recorded); the window is [start - preRoll, end + postRoll], to null while the event runs.
+      ALTER TABLE events ADD COLUMN clip_from_ms INTEGER;
+      ALTER TABLE events ADD COLUMN clip_to_ms INTEGER;
+      -- The events a deleted segment may have been the last recording of.
+      CREATE INDEX events_camera_clip ON events (camera, clip_from_ms) WHERE clip IS NOT NULL;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -1,7 +1,9 @@
 /**
  * The storage directory (`storage` in the config): the events database `panoptes.db` (with its `-wal`
- * file) and the best-shot JPEGs under `snapshots/`. Opening it takes the database's lock, applies
- * migrations, reconciles the pictures with the rows (src/storage/reconcile.ts) and starts retention.
+ * file), which also holds the recordings index, and the best-shot JPEGs under `snapshots/`. Opening it
+ * takes the database's lock, applies migrations, reconciles the pictures with the rows
+ * (src/storage/reconcile.ts) and starts retention. The recordings index is reconciled with its
+ * directory when recording starts (recording/segment-reconcile.ts).
  */
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -9,6 +11,7 @@ import { makeDirectory } from '../config/directories.ts';
 import { StorageError } from '../errors.ts';
 import { EventStore, type EventStoreOptions } from './event-store.ts';
 import { reconcile } from './reconcile.ts';
+import { SegmentIndex } from './recording/segment-index.ts';
 import { RetentionSchedule } from './retention.ts';
 import { SnapshotFiles } from './snapshot-files.ts';
 
@@ -29,10 +32,13 @@ export interface StorageOptions {
 export class Storage {
   readonly events: EventStore;
   readonly snapshots: SnapshotFiles;
+  /** The recordings index (its rows live in the events database). */
+  readonly segments: SegmentIndex;
   readonly #retention: RetentionSchedule;
 
-  private constructor(events: EventStore, snapshots: SnapshotFiles, retention: RetentionSchedule) {
+  private constructor(events: EventStore, segments: SegmentIndex, snapshots: SnapshotFiles, retention: RetentionSchedule) {
     this.events = events;
+    this.segments = segments;
     this.snapshots = snapshots;
     this.#retention = retention;
   }
@@ -51,6 +57,10 @@ export class Storage {
     const events = new EventStore(file, {
       ...options.writes,
       onError: (err) => log.error({ err }, 'events could not be written to the database; they stay queued and are retried'),
+    });
+    const segments = new SegmentIndex(events.db, {
+      ...(options.writes?.flushIntervalMs === undefined ? {} : { flushIntervalMs: options.writes.flushIntervalMs }),
+      onError: (err) => log.error({ err }, 'the recordings index could not be written; its rows stay queued and are retried'),
     });
     const snapshots = new SnapshotFiles(settings.dir);
     try {
@@ -73,12 +83,13 @@ export class Storage {
       },
     });
     retention.start();
-    return new Storage(events, snapshots, retention);
+    return new Storage(events, segments, snapshots, retention);
   }
 
   /** Stops retention, commits queued writes and closes the database. */
   async close(): Promise<void> {
     await this.#retention.stop();
+    this.segments.close();
     this.events.close();
   }
 }

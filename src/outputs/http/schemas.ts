@@ -107,7 +107,19 @@ export const storedEventSchema = detectionEventSchema.extend({
   bestShot: detectionEventSchema.shape.bestShot.describe(
     "`jpeg` is the picture's path under storage.dir (GET /events/{id}/snapshot.jpg serves it); null when it has none.",
   ),
-  clip: z.string().nullable().describe('The recorded clip of the event (recordings, issue 12); null until recordings exist.'),
+  clip: z
+    .object({
+      url: z.string().describe('GET it for the MP4, assembled from the recorded segments when asked.'),
+      state: z
+        .enum(['partial', 'complete'])
+        .describe(
+          'partial: what is recorded so far (the event runs, its post-roll is not recorded yet, or the recording stopped before its end); complete: recorded through the end of its post-roll.',
+        ),
+    })
+    .nullable()
+    .describe(
+      "The event's clip from its camera's recordings; null while nothing of its window is recorded, or once those segments are deleted.",
+    ),
 }) satisfies z.ZodType<StoredEvent>;
 
 export const eventPageSchema = z.object({

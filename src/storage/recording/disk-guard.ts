@@ -5,8 +5,8 @@
  * times the limit, before the guard has to delete anything.
  */
 import { statfs } from 'node:fs/promises';
-import type { CameraRecording, RecordingsConfig } from '../../config/recording-schema.ts';
-import type { Segment } from './segment-name.ts';
+import { KEEP_CLASSES, type CameraRecording, type RecordingsConfig } from '../../config/recording-schema.ts';
+import { segmentKey, type Segment } from './segment-name.ts';
 import type { SegmentStore } from './segment-store.ts';
 
 const MiB = 1024 * 1024;
@@ -34,30 +34,53 @@ export async function readDisk(dir: string, guard: GuardSettings): Promise<DiskS
   return diskLimits(s.bavail * s.bsize, s.blocks * s.bsize, guard, Date.now());
 }
 
-/** Segments past their retention at `nowMs`; pending ones are not decided yet and stay. */
-export function expiredSegments(
+/** How many segments one index query returns; the next batch is asked after these are deleted. */
+const BATCH = 500;
+
+/**
+ * Deletes the segments past their retention at `nowMs`, in batches; pending ones are not decided yet
+ * and stay. Resolves with how many it deleted.
+ */
+export async function removeExpiredSegments(
   store: SegmentStore,
   retentionOf: (camera: string) => CameraRecording['retentionDays'],
   nowMs: number,
-): Segment[] {
-  const out: Segment[] = [];
-  for (const camera of store.cameras()) {
+): Promise<number> {
+  let deleted = 0;
+  for (const camera of [...store.totals().keys()]) {
     const days = retentionOf(camera);
-    for (const s of store.segments(camera)) {
-      if (s.cls !== 'pending' && s.endMs < nowMs - days[s.cls] * DAY_MS) out.push(s);
+    for (const cls of KEEP_CLASSES) {
+      const cutoff = nowMs - days[cls] * DAY_MS;
+      for (;;) {
+        const batch = store.index.endedBefore(camera, cls, cutoff, BATCH);
+        for (const segment of batch) await store.delete(segment, 'retention');
+        deleted += batch.length;
+        // A segment whose file cannot be deleted keeps its row: stop rather than ask for it again.
+        if (batch.length < BATCH || store.index.has(segmentKey(batch.at(-1) as Segment))) break;
+      }
     }
   }
-  return out;
+  return deleted;
 }
 
 /**
- * The order the guard deletes in: every segment not kept for an event, oldest first, then the event
- * segments, oldest first. Pending segments are the newest and still being decided: they go last of all.
+ * The next segments the guard deletes: every segment not kept for an event, oldest first, then the
+ * event segments, oldest first. Pending segments are the newest and still being decided: they go
+ * last of all. `skip`: segments already tried (a file that could not be deleted keeps its row).
  */
-export function guardOrder(store: SegmentStore): Segment[] {
-  const rank = (s: Segment): number => (s.cls === 'events' ? 1 : s.cls === 'pending' ? 2 : 0);
-  const all = store.cameras().flatMap((camera) => [...store.segments(camera)]);
-  return all.sort((a, b) => rank(a) - rank(b) || a.startMs - b.startMs);
+export function guardBatch(store: SegmentStore, skip: ReadonlySet<string>): Segment[] {
+  const fresh = (s: Segment): boolean => !skip.has(segmentKey(s));
+  const limit = BATCH + skip.size;
+  const plain = [...store.index.oldest('continuous', limit), ...store.index.oldest('motion', limit)]
+    .filter(fresh)
+    .sort((a, b) => a.startMs - b.startMs)
+    .slice(0, BATCH);
+  if (plain.length > 0) return plain;
+  for (const cls of ['events', 'pending'] as const) {
+    const batch = store.index.oldest(cls, limit).filter(fresh).slice(0, BATCH);
+    if (batch.length > 0) return batch;
+  }
+  return [];
 }
 
 /**
@@ -66,13 +89,21 @@ export function guardOrder(store: SegmentStore): Segment[] {
  */
 export async function guardDisk(store: SegmentStore, disk: DiskState): Promise<number> {
   let deficit = disk.limitBytes - disk.freeBytes;
-  if (deficit <= 0) return 0;
   let deleted = 0;
-  for (const segment of guardOrder(store)) {
-    if (deficit <= 0) break;
-    await store.delete(segment, 'disk_guard');
-    deficit -= segment.bytes;
-    deleted++;
+  const tried = new Set<string>();
+  while (deficit > 0) {
+    const batch = guardBatch(store, tried);
+    if (batch.length === 0) break;
+    for (const segment of batch) {
+      if (deficit <= 0) break;
+      await store.delete(segment, 'disk_guard');
+      const key = segmentKey(segment);
+      if (store.index.has(key)) tried.add(key);
+      else {
+        deficit -= segment.bytes;
+        deleted++;
+      }
+    }
   }
   return deleted;
 }

@@ -13,7 +13,7 @@ export const DECISION_LAG_MS = 15_000;
 /** Most windows a camera keeps; beyond it the oldest closed ones go first (counted). */
 export const MAX_WINDOWS = 1000;
 
-interface Window {
+export interface Window {
   fromMs: number;
   /** Infinity while the event runs. */
   toMs: number;
@@ -50,6 +50,16 @@ export class KeepWindows {
     const pre = this.#settings.preRollSeconds * 1000;
     const post = this.#settings.postRollSeconds * 1000;
     this.#events.set(id, { fromMs: startMs - pre, toMs: endMs + post });
+  }
+
+  /** The event's window while it is kept (until pruned). */
+  eventWindow(id: string): Readonly<Window> | undefined {
+    return this.#events.get(id);
+  }
+
+  /** The events whose windows overlap [startMs, endMs). */
+  *eventsOverlapping(startMs: number, endMs: number): Generator<[string, Readonly<Window>]> {
+    for (const entry of this.#events) if (entry[1].fromMs < endMs && entry[1].toMs > startMs) yield entry;
   }
 
   /** A frame with motion at `atMs`: extends the last motion window or opens one (no allocation then). */

@@ -1,18 +1,23 @@
 /**
  * The site's recordings: a Recorder per recording camera (a second output on its ingest ffmpeg), the
  * keep windows fed by events and motion, the decisions that file each finished segment under the
- * reason it is kept (or delete it), the disk manager on its timers, and clips. Its state is plain
- * numbers for health and metrics.
+ * reason it is kept (or delete it), the disk manager on its timers, clips, and the clip state of
+ * each event. The segments are indexed in the events database. Its state is plain numbers for
+ * health and metrics.
  */
 import type { Logger } from 'pino';
 import type { EventMessage } from '../../analytics/events.ts';
 import type { CameraRecording, RecordingsConfig } from '../../config/recording-schema.ts';
 import { cameraRecordingSchema } from '../../config/recording-schema.ts';
+import type { EventStore } from '../event-store.ts';
 import { ClipMaker, type ClipFile } from './clips.ts';
-import { expiredSegments, guardDisk, readDisk, type DiskState } from './disk-guard.ts';
+import { guardDisk, readDisk, removeExpiredSegments, type DiskState } from './disk-guard.ts';
+import { EventClips } from './event-clips.ts';
 import { DECISION_LAG_MS, KeepWindows } from './keep-windows.ts';
 import { Recorder } from './recorder.ts';
 import type { Segment } from './segment-name.ts';
+import type { SegmentIndex } from './segment-index.ts';
+import { reconcileSegments, type SegmentReconciliation } from './segment-reconcile.ts';
 import { SegmentStore } from './segment-store.ts';
 
 /** How often pending segments are decided. */
@@ -22,6 +27,10 @@ export interface RecordingsOptions {
   config: RecordingsConfig;
   ffmpegPath: string;
   logger: Logger;
+  /** The recordings index, in the events database (Storage.segments). */
+  index: SegmentIndex;
+  /** Where events' clip states are kept; none: not kept (tests of the disk manager alone). */
+  events?: EventStore;
   /** Retention of cameras no longer configured (segments left on disk); default: the schema's. */
   defaultRetention?: CameraRecording['retentionDays'];
   /** How late an event's start may be published (tests shorten it); default DECISION_LAG_MS. */
@@ -38,6 +47,9 @@ export class Recordings {
   readonly store: SegmentStore;
   readonly clips: ClipMaker;
   readonly config: RecordingsConfig;
+  /** What the start-up reconciliation found. */
+  reconciled: SegmentReconciliation | null = null;
+  readonly #eventClips: EventClips | null;
   disk: DiskState | null = null;
   /** Deletions the guard made, and when it last had to. */
   guardDeletions = 0;
@@ -53,20 +65,28 @@ export class Recordings {
   private constructor(options: RecordingsOptions) {
     this.config = options.config;
     this.#log = options.logger.child({ module: 'recording' });
-    this.store = new SegmentStore(options.config.dir, (error, what) => this.#log.warn({ err: error }, `recordings: ${what} failed`));
+    this.store = new SegmentStore(options.config.dir, options.index, (error, what) =>
+      this.#log.warn({ err: error }, `recordings: ${what} failed`),
+    );
     this.clips = new ClipMaker(this.store, options.ffmpegPath);
+    this.#eventClips = options.events ? new EventClips(options.events, this.store) : null;
     this.#defaultRetention = options.defaultRetention ?? cameraRecordingSchema.parse({}).retentionDays;
     this.#lagMs = options.decisionLagMs ?? DECISION_LAG_MS;
   }
 
-  /** Scans what earlier runs left and starts the disk manager's timers. */
+  /** Reconciles the index with what earlier runs left on disk and starts the disk manager's timers. */
   static async start(options: RecordingsOptions): Promise<Recordings> {
     const recordings = new Recordings(options);
-    await recordings.store.scan();
+    const started = performance.now();
+    recordings.reconciled = await reconcileSegments(recordings.store);
+    recordings.#log.info(
+      { dir: options.config.dir, ...recordings.reconciled, ms: Math.round(performance.now() - started) },
+      'recordings index reconciled',
+    );
     // Segments an earlier run left undecided: the events that would have kept them are gone with
     // that run's memory, so they are kept as continuous recording (the shortest retention).
-    for (const camera of recordings.store.cameras())
-      for (const s of recordings.store.segments(camera)) if (s.cls === 'pending') void recordings.store.reclassify(s, 'continuous');
+    // (LIMIT -1 is SQLite's "no limit".)
+    for (const s of options.index.oldest('pending', -1)) void recordings.store.reclassify(s, 'continuous');
     const { config } = recordings;
     recordings.#every(DECIDE_EVERY_MS, () => recordings.decide(Date.now()));
     recordings.#every(config.retentionIntervalSeconds * 1000, () => recordings.retain(Date.now()));
@@ -92,7 +112,10 @@ export class Recordings {
       url,
       store: this.store,
       log: this.#log.child({ camera }),
-      onSegment: (segment) => entry.pending.add(segment),
+      onSegment: (segment) => {
+        entry.pending.add(segment);
+        this.#eventClips?.segmentFiled(entry.windows, segment);
+      },
     });
     return entry.recorder;
   }
@@ -110,9 +133,11 @@ export class Recordings {
   onEvent(message: EventMessage): void {
     const windows = this.#cameras.get(message.event.camera)?.windows;
     if (!windows) return;
-    const { id, startMs, endMs } = message.event;
+    const { id, camera, startMs, endMs } = message.event;
     if (message.type === 'start') windows.eventStarted(id, startMs);
     else if (message.type === 'end' && endMs !== null) windows.eventEnded(id, startMs, endMs);
+    else return;
+    this.#eventClips?.eventChanged(camera, windows, id);
   }
 
   /** A frame of `camera` with motion, captured at `atMs`. */
@@ -139,14 +164,12 @@ export class Recordings {
   }
 
   /** Deletes segments older than their retention. */
-  async retain(nowMs: number): Promise<number> {
-    const expired = expiredSegments(
+  retain(nowMs: number): Promise<number> {
+    return removeExpiredSegments(
       this.store,
       (camera) => this.#cameras.get(camera)?.windows.settings.retentionDays ?? this.#defaultRetention,
       nowMs,
     );
-    for (const segment of expired) await this.store.delete(segment, 'retention');
-    return expired.length;
   }
 
   /** Reads free space and deletes the oldest recordings while it is below the limit. */
@@ -176,6 +199,7 @@ export class Recordings {
   async stop(): Promise<void> {
     for (const t of this.#timers) clearInterval(t);
     await this.store.idle();
+    this.store.index.flush();
   }
 
   #entry(camera: string, settings: CameraRecording): CameraRecordings {

@@ -1,6 +1,6 @@
 /**
- * A segment's file name is its index entry: `<camera>/<YYYY-MM-DD>/<HH-MM-SS.mmm>_<duration ms>_<class>.<ext>`
- * (UTC), so the start-up scan rebuilds the index from names alone, without probing a file. The class
+ * A segment's file name says what its index row does: `<camera>/<YYYY-MM-DD>/<HH-MM-SS.mmm>_<duration ms>_<class>.<ext>`
+ * (UTC), so the start-up reconciliation rebuilds a row a crash lost from the name alone, without probing the file. The class
  * letter says why the segment is kept: p(ending), c(ontinuous), m(otion), e(vents); a decision renames.
  */
 import path from 'node:path';
@@ -40,9 +40,22 @@ export function segmentFileName(s: Pick<Segment, 'startMs' | 'endMs' | 'cls' | '
   return `${time}_${Math.max(0, Math.round(s.endMs - s.startMs))}_${LETTER[s.cls]}.${s.ext}`;
 }
 
+/** The segment's path relative to the recordings root, `/`-separated: its key in the index. */
+export function segmentKey(s: Pick<Segment, 'camera' | 'startMs' | 'endMs' | 'cls' | 'ext'>): string {
+  return `${s.camera}/${dayDir(s.startMs)}/${segmentFileName(s)}`;
+}
+
 /** The segment's path under the recordings root. */
 export function segmentPath(root: string, s: Pick<Segment, 'camera' | 'startMs' | 'endMs' | 'cls' | 'ext'>): string {
   return path.join(root, s.camera, dayDir(s.startMs), segmentFileName(s));
+}
+
+/** The UTC day a `YYYY-MM-DD` directory holds, as [start, end) epoch ms; null for another name. */
+export function dayRange(day: string): [number, number] | null {
+  const d = DAY.exec(day);
+  if (!d) return null;
+  const start = Date.UTC(Number(d[1]), Number(d[2]) - 1, Number(d[3]));
+  return Number.isFinite(start) ? [start, start + 86_400_000] : null;
 }
 
 /** The segment a `<day>/<file>` pair names, or null for any other file (left alone). */

@@ -1,7 +1,8 @@
 /**
  * The disk manager on real disks: the guard on a small tmpfs (free space as statfs reports it),
- * retention and the start-up scan on a temporary directory of segment files named as the recorder
- * names them.
+ * retention and the start-up reconciliation on a temporary directory of segment files named as the
+ * recorder names them, with the index in a real events database (kept outside the tmpfs, whose free
+ * space the tests count).
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +13,9 @@ import { pino } from 'pino';
 import { recordingsSchema } from '../../../src/config/recording-schema.ts';
 import { recordingHealth, recordingProblems } from '../../../src/site/recording-health.ts';
 import { Recordings } from '../../../src/storage/recording/recordings.ts';
+import { Storage } from '../../../src/storage/storage.ts';
 import { segmentPath, type SegmentClass } from '../../../src/storage/recording/segment-name.ts';
+import { scratchStorageDir } from '../../support/storage-dir.ts';
 import { mountTmpfs, tmpfsUnavailable, type Tmpfs } from '../../support/tmpfs.ts';
 
 const MiB = 1024 * 1024;
@@ -22,9 +25,12 @@ const log = pino({ level: 'silent' });
 
 let tmpfs: Tmpfs | undefined;
 let recordings: Recordings | undefined;
+let storage: Storage | undefined;
 afterEach(async () => {
   await recordings?.stop();
   recordings = undefined;
+  await storage?.close();
+  storage = undefined;
   tmpfs?.unmount();
   tmpfs = undefined;
 });
@@ -43,7 +49,8 @@ function start(dir: string, guard: { minFreeMiB: number; warnRatio?: number }): 
     retentionIntervalSeconds: 3600,
     diskGuard: { ...guard, minFreePercent: 0, intervalSeconds: 3600 },
   });
-  return Recordings.start({ config, ffmpegPath: 'ffmpeg', logger: log });
+  storage ??= Storage.open({ dir: scratchStorageDir(), retention: { eventsDays: 30 } }, { logger: log });
+  return Recordings.start({ config, ffmpegPath: 'ffmpeg', logger: log, index: storage.segments, events: storage.events });
 }
 
 /** Eight 1 MiB segments: two kept for events (the oldest of all), four continuous, two for motion. */
@@ -113,7 +120,7 @@ test('retention deletes segments older than the days of the reason they were kep
   }
 });
 
-test('the start-up scan indexes segments by name, deletes unfinished ones and keeps undecided ones as continuous', async () => {
+test('the start-up reconciliation indexes segments by name, deletes unfinished ones and keeps undecided ones as continuous', async () => {
   const root = mkdtempSync(path.join(tmpdir(), 'panoptes-scan-'));
   try {
     const now = Date.now() - 60_000;

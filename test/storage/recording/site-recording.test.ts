@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -99,6 +99,12 @@ test('a continuous camera writes segments of the configured length, named by cam
     const duration = probeDuration(file);
     assert.ok(Math.abs(duration - SEGMENT_S) <= GOP_S, `segment of ${duration} s, expected ${SEGMENT_S} s within a key-frame interval`);
     assert.ok(Math.abs((s.endMs - s.startMs) / 1000 - duration) < 0.5, 'the name carries the duration ffprobe finds');
+    // The index is the events database's `segments` table, its path relative to recordings.dir.
+    site.storage.segments.flush();
+    const row = site.storage.events.db
+      .prepare('SELECT end_ms - start_ms AS ms, bytes, class FROM segments WHERE path = ?')
+      .get(path.relative(dir, file));
+    assert.deepEqual(row, { ms: s.endMs - s.startMs, bytes: statSync(file).size, class: s.cls });
   }
   const health = site.health().recording;
   assert.equal(health?.cameras.find((c) => c.id === 'cont')?.state, 'recording');
@@ -212,6 +218,20 @@ test('events mode keeps only the segments overlapping an event with its pre and 
   const asked = (to - from) / 1000;
   const duration = probeDuration(clip);
   assert.ok(duration >= asked - 0.5 && duration <= asked + GOP_S + 0.5, `event clip of ${duration} s for ${asked} s (pre + event + post)`);
+
+  // Its clip is complete (the post-roll is recorded) and the hasClip filter finds it; an event of a
+  // time nothing was recorded has none.
+  const unrecorded: DetectionEvent = { ...event, id: `${startMs}-rec0`, startMs: startMs - 3600_000, endMs: null };
+  site.bus.publish({ type: 'start', event: unrecorded });
+  site.bus.publish({ type: 'end', event: { ...unrecorded, endMs: unrecorded.startMs + 1000 } });
+  const stored = (await (await fetch(`${base}/events/${event.id}`)).json()) as { clip: unknown };
+  assert.deepEqual(stored.clip, { url: `/api/v1/events/${event.id}/clip.mp4`, state: 'complete' });
+  const ids = async (hasClip: boolean) =>
+    ((await (await fetch(`${base}/events?camera=ev&hasClip=${hasClip}`)).json()) as { events: Array<{ id: string }> }).events.map(
+      (e) => e.id,
+    );
+  assert.deepEqual(await ids(true), [event.id]);
+  assert.deepEqual(await ids(false), [unrecorded.id]);
 
   const metrics = await createSiteMetrics(site).metrics();
   assert.match(metrics, /panoptes_recording_segments_deleted_total\{camera="ev",reason="not_kept"\} [1-9]/);
