@@ -136,6 +136,14 @@ export class EventStore {
     this.#queue(() => this.#snapshots.set(eventId, path));
   }
 
+  /**
+   * The open connection, for the tables other modules keep in this file (the upload queue): the
+   * exclusive lock allows no second connection.
+   */
+  get db(): Db {
+    return this.#db;
+  }
+
   /** Commits the queue now. False when the commit failed (the queue is kept for the next try). */
   flush(): boolean {
     clearTimeout(this.#timer);

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import type { DetectionEvent } from '../../src/analytics/events.ts';
 import { decodeCursor, type EventCursor, type EventQuery } from '../../src/storage/event-query.ts';
 import { EventStore } from '../../src/storage/event-store.ts';
+import { SCHEMA_VERSION } from '../../src/storage/migrations.ts';
 import { Random } from '../support/random.ts';
 import { makeEvent, message, T0 } from './events.ts';
 
@@ -206,7 +207,7 @@ test('a database from a newer schema, or a file that is not a database, is refus
     () => new EventStore(newer),
     (err: { code: string; message: string }) =>
       err.code === 'E_STORAGE' &&
-      /written by a newer Panoptes \(schema version 99, this build knows up to 1\); run that version/.test(err.message),
+      err.message.includes(`written by a newer Panoptes (schema version 99, this build knows up to ${SCHEMA_VERSION}); run that version`),
   );
   const junk = freshFile();
   writeFileSync(junk, Buffer.alloc(4096, 7));
