@@ -155,6 +155,20 @@ export class StorageError extends PanoptesError {
   }
 }
 
+/**
+ * An upload to `storage.upload.target` failed. `permanent`: trying again cannot help until the config
+ * or the target changes (refused credentials, a missing bucket, PUT not allowed); the upload is marked
+ * failed at once. Otherwise it is retried with backoff. The message never holds a credential.
+ */
+export class UploadError extends PanoptesError {
+  readonly permanent: boolean;
+
+  constructor(message: string, permanent: boolean, options?: ErrorOptions) {
+    super('E_UPLOAD', message, options);
+    this.permanent = permanent;
+  }
+}
+
 /** An MQTT control message had a malformed topic or payload; it is answered on <prefix>/control/replies. */
 export class MqttControlInvalidError extends PanoptesError {
   constructor(message: string) {
@@ -258,6 +272,7 @@ export const ERROR_CODES = [
   'E_DETECTOR_INPUT',
   'E_BACKEND_UNKNOWN',
   'E_CONFIG_INVALID',
+  'E_UPLOAD',
   'E_DIRECTORY_UNUSABLE',
   'E_STORAGE',
   'E_MQTT_LISTEN',

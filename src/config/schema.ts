@@ -9,17 +9,10 @@ import { globalDecisionsSchema } from '../analytics/decisions/options.ts';
 import { cameraSchema, cameraSettingsSchema } from './camera-schema.ts';
 import { inferenceSchema } from './inference-schema.ts';
 import { recordingsSchema } from './recording-schema.ts';
-import { Secret } from './secret.ts';
+import { secretSchema } from './secret.ts';
+import { uploadSchema } from './upload-schema.ts';
 
-/**
- * A secret field: a `${VAR}` reference (resolved from the environment when the config is loaded) or,
- * discouraged, the value itself. Parsed into a Secret, which never prints its value.
- */
-export const secretSchema = z
-  .string()
-  .min(1)
-  .transform((value) => new Secret(value))
-  .describe('A secret: write ${VAR} to read it from the environment variable VAR.');
+export { secretSchema } from './secret.ts';
 
 const gatewaySchema = z
   .strictObject({
@@ -104,6 +97,7 @@ const storageSchema = z
           .describe('Events that started longer ago than this many days are deleted with their JPEGs (checked at start and hourly).'),
       })
       .prefault({}),
+    upload: uploadSchema,
   })
   .prefault({});
 

@@ -4,6 +4,7 @@
  * strings) shows `***` instead, so a logged or returned config never carries it.
  */
 import { inspect } from 'node:util';
+import { z } from 'zod';
 
 const REDACTED = '***';
 
@@ -31,3 +32,13 @@ export class Secret {
     return `Secret(${REDACTED})`;
   }
 }
+
+/**
+ * A secret field: a `${VAR}` reference (resolved from the environment when the config is loaded) or,
+ * discouraged, the value itself. Parsed into a Secret, which never prints its value.
+ */
+export const secretSchema = z
+  .string()
+  .min(1)
+  .transform((value) => new Secret(value))
+  .describe('A secret: write ${VAR} to read it from the environment variable VAR.');

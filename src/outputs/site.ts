@@ -9,8 +9,15 @@ import type { CameraState, CameraTransition } from '../coordinator/camera-state.
 import type { EventMessage } from '../analytics/events.ts';
 import type { TrackedDetections } from '../analytics/camera-analytics.ts';
 import type { EventPage, EventQuery, StoredEvent } from '../storage/event-query.ts';
+import type { UploadStatus } from '../storage/upload/queue.ts';
 
 export type { EventPage, EventQuery, StoredEvent } from '../storage/event-query.ts';
+export type { UploadStatus } from '../storage/upload/queue.ts';
+
+/** An event as GET /events/{id} shows it: stored, with the state of its uploads ([] when uploads are off). */
+export interface EventDetail extends StoredEvent {
+  uploads: UploadStatus[];
+}
 
 /** One camera as operators see it. URLs are masked (`rtsp://***:***@host/...`), never resolved. */
 export interface CameraStatus {
@@ -103,8 +110,8 @@ export interface SiteControl {
   setStreaming(id: string, streaming: boolean): Promise<CameraStatus>;
   /** A page of stored events (the events database), filtered and sorted as asked. */
   events(query: EventQuery): EventPage;
-  /** One stored event; undefined for an unknown (or expired) id. */
-  event(id: string): StoredEvent | undefined;
+  /** One stored event with its uploads (storage.upload); undefined for an unknown (or expired) id. */
+  event(id: string): EventDetail | undefined;
   /** The best-shot JPEG of an event, from disk (or from the encoder while its file is written); null when it has none. */
   snapshot(eventId: string): Promise<Buffer | null>;
   /**

@@ -18,10 +18,14 @@ export class EventRecorder {
   /** Pictures that could not be written (the event keeps no reference). */
   writeFailures = 0;
 
-  constructor(storage: Storage, pictures: SnapshotStore, log: Logger) {
+  readonly #onWritten: (eventId: string, reference: string) => void;
+
+  /** `onWritten`: a JPEG is on disk and referenced (the uploader queues it). */
+  constructor(storage: Storage, pictures: SnapshotStore, log: Logger, onWritten: (eventId: string, reference: string) => void = () => {}) {
     this.#storage = storage;
     this.#pictures = pictures;
     this.#log = log;
+    this.#onWritten = onWritten;
   }
 
   record(message: EventMessage): void {
@@ -54,6 +58,7 @@ export class EventRecorder {
         await snapshots.write(reference, jpeg);
         events.setSnapshot(eventId, reference);
         this.#pictures.release(ref);
+        this.#onWritten(eventId, reference);
         return jpeg;
       })
       .catch((err: unknown) => {

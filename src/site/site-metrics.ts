@@ -46,6 +46,12 @@ export function createSiteMetrics(site: Site, outputs: SiteMetricsOutputs = {}):
       const recordings = site.recordingsNow();
       return recordings ? recordingSample(recordings) : null;
     },
+    upload: () => {
+      const { uploader } = site;
+      if (!uploader) return null;
+      const { uploaded, bytes, retries, failed } = uploader.stats;
+      return { uploaded, bytes, retries, failed, queue: uploader.queue.counts() };
+    },
   });
 }
 

@@ -20,15 +20,19 @@ import { InferenceHub, type HubCamera } from '../coordinator/inference-hub.ts';
 import { CameraExistsError, CameraNotFoundError, RequestError } from '../errors.ts';
 import { isSnapshotFormat } from '../inference/region-copy.ts';
 import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
-import type { CameraStatus, ClipFile, HealthProblem, HealthReport, SiteControl } from '../outputs/site.ts';
-import type { EventPage, EventQuery, StoredEvent } from '../storage/event-query.ts';
+import type { CameraStatus, ClipFile, EventDetail, HealthProblem, HealthReport, SiteControl } from '../outputs/site.ts';
+import type { EventPage, EventQuery } from '../storage/event-query.ts';
 import { Recordings } from '../storage/recording/recordings.ts';
 import { Storage, type StorageOptions } from '../storage/storage.ts';
+import { targetClient } from '../storage/upload/target.ts';
+import { Uploader } from '../storage/upload/uploader.ts';
+import { clipReadyMs, clipSource } from './clip-uploads.ts';
 import { cameraStatus, shownCameraConfig } from './camera-status.ts';
 import { EventRecorder } from './event-recorder.ts';
 import { recordingHealth, recordingProblems } from './recording-health.ts';
 import { siteHealth } from './site-health.ts';
 import { siteLabels } from './site-labels.ts';
+import { uploadProblems } from './upload-health.ts';
 
 interface SiteCamera {
   config: CameraConfig;
@@ -59,6 +63,8 @@ interface MotionSink {
 export class Site implements SiteControl {
   readonly bus: EventBus;
   readonly storage: Storage;
+  /** Copies of events' JPEGs and clips (storage.upload); null when uploads are off. */
+  readonly uploader: Uploader | null;
   readonly #recorder: EventRecorder;
   private config: SiteConfig;
   private readonly cameraEntries = new Map<string, SiteCamera>();
@@ -79,6 +85,7 @@ export class Site implements SiteControl {
     readonly hub: InferenceHub,
     bus: EventBus,
     storage: Storage,
+    uploader: Uploader | null,
     logger: Logger,
     private readonly labelSet: ReadonlySet<string>,
     options: SiteOptions,
@@ -86,12 +93,21 @@ export class Site implements SiteControl {
     this.config = config;
     this.bus = bus;
     this.storage = storage;
+    this.uploader = uploader;
     this.log = logger;
     this.options = options;
-    this.#recorder = new EventRecorder(storage, hub.snapshots, logger);
+    this.#recorder = new EventRecorder(storage, hub.snapshots, logger, (id, reference) => uploader?.snapshotWritten(id, reference));
     // First subscriber: the row and the picture's write exist before any output sees the message.
     bus.subscribe((m) => this.#recorder.record(m));
     bus.subscribe((m) => this.recordings?.onEvent(m));
+    if (uploader) {
+      bus.subscribe((m) => {
+        if (m.type !== 'end') return;
+        const settings = this.#recordingOf(m.event.camera);
+        if (settings.mode !== 'off') uploader.eventEnded(m.event.id, clipReadyMs(m.event, settings));
+      });
+      this.healthChecks.add(() => uploadProblems(uploader, Date.now()));
+    }
     this.healthChecks.add(() => {
       const { failing, pending, dropped } = storage.events.stats;
       return failing
@@ -111,6 +127,23 @@ export class Site implements SiteControl {
     const labels = await siteLabels(inference.backend);
     // Before anything starts: a locked or unreadable database refuses the start with its fix.
     const storage = Storage.open(config.storage, { logger, ...options.storage });
+    const { upload } = config.storage;
+    // The clip source reads the site's recordings, so it is bound once the site exists.
+    const clips: { site: Site | null } = { site: null };
+    const uploader =
+      upload.enabled && upload.target !== undefined
+        ? new Uploader({
+            config: upload,
+            events: storage.events,
+            root: config.storage.dir,
+            client: await targetClient(upload.target, upload.timeoutSeconds * 1000),
+            clips: clipSource({
+              recordings: () => clips.site?.recordings ?? null,
+              settingsOf: (camera) => (clips.site ? clips.site.#recordingOf(camera) : config.defaults.recording),
+            }),
+            logger,
+          })
+        : null;
     const hub = await InferenceHub.start({
       pool: {
         backend: inference.backend,
@@ -157,7 +190,9 @@ export class Site implements SiteControl {
       throw err;
     }
     gateway.start();
-    const site = new Site(config, gateway, hub, bus, storage, logger, labels, options);
+    const site = new Site(config, gateway, hub, bus, storage, uploader, logger, labels, options);
+    clips.site = site;
+    await uploader?.start();
     motionSink.motion = (camera, atMs) => site.recordings?.motion(camera, atMs);
     listeners.add((m) => site.detectionListeners.forEach((l) => l(m)));
     if (options.startCameras !== false) await site.startCameras();
@@ -196,6 +231,7 @@ export class Site implements SiteControl {
     await this.hub.close();
     await (await this.recordingsStart?.catch(() => null))?.stop();
     await this.#recorder.drain();
+    await this.uploader?.stop();
     await this.storage.close();
   }
 
@@ -268,8 +304,9 @@ export class Site implements SiteControl {
     return this.storage.events.query(query);
   }
 
-  event(id: string): StoredEvent | undefined {
-    return this.storage.events.get(id);
+  event(id: string): EventDetail | undefined {
+    const event = this.storage.events.get(id);
+    return event && { ...event, uploads: this.uploader?.uploadsOf(id) ?? [] };
   }
 
   snapshot(eventId: string): Promise<Buffer | null> {
@@ -297,12 +334,17 @@ export class Site implements SiteControl {
   async eventClip(eventId: string): Promise<ClipFile> {
     const event = this.storage.events.get(eventId);
     if (!event) throw new RequestError('E_NOT_FOUND', `No event with id '${eventId}'; GET /api/v1/events lists them`);
-    const settings = this.cameraEntries.get(event.camera)?.config.recording ?? this.config.defaults.recording;
+    const settings = this.#recordingOf(event.camera);
     const fromMs = event.startMs - settings.preRollSeconds * 1000;
     const toMs = (event.endMs ?? Date.now()) + settings.postRollSeconds * 1000;
     const recordings = this.recordings;
     if (!recordings) throw new RequestError('E_NOT_FOUND', `No recording of event '${eventId}': no camera of this site records`);
     return recordings.clip(event.camera, fromMs, toMs);
+  }
+
+  /** The camera's recording settings (the defaults' for a camera no longer configured). */
+  #recordingOf(camera: string) {
+    return this.cameraEntries.get(camera)?.config.recording ?? this.config.defaults.recording;
   }
 
   /** The recordings, once a camera records (null before). */

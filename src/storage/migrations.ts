@@ -71,6 +71,34 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE events ADD COLUMN clip_to_ms INTEGER;
       -- The events a deleted segment may have been the last recording of.
       CREATE INDEX events_camera_clip ON events (camera, clip_from_ms) WHERE clip IS NOT NULL;
+      `,
+  },
+  {
+    version: 3,
+    summary: 'the upload queue: one row an event and kind (snapshot, clip)',
+    sql: `
+      CREATE TABLE uploads (
+        event_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('snapshot', 'clip')),
+        -- The file sent: a path under storage.dir (a snapshot, or a clip assembled into uploads/); null until known.
+        path TEXT,
+        -- Hex SHA-256 and size of the file as first read; every try sends and verifies this.
+        sha256 TEXT,
+        bytes INTEGER,
+        state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'uploading', 'done', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        -- Not before this (epoch ms): the backoff after a failure, or when a clip's post-roll is recorded.
+        next_attempt_ms INTEGER NOT NULL,
+        -- The last failure, as the target said it; never a credential.
+        last_error TEXT,
+        -- The object's s3://bucket/key or URL (without query string) once done.
+        remote TEXT,
+        created_ms INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL,
+        PRIMARY KEY (event_id, kind)
+      ) WITHOUT ROWID;
+      -- The due rows are found by this index, so the queue's depth never costs a scan.
+      CREATE INDEX uploads_due ON uploads (state, next_attempt_ms);
     `,
   },
 ];

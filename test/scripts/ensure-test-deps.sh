@@ -31,6 +31,8 @@ need mosquitto
 # test/outputs/metrics.test.ts: `promtool check metrics` lints the /metrics exposition (promtool ships
 # only in Debian's prometheus package).
 need prometheus
+# test/support/nginx-dav.ts: a real HTTP PUT (WebDAV) endpoint for the upload tests (storage.upload, type http).
+need nginx
 # The lint and format gate checks native/ with clang-format (.clang-format).
 need clang-format
 

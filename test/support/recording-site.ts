@@ -23,7 +23,7 @@ import type {
   HealthProblem,
   HealthReport,
   SiteControl,
-  StoredEvent,
+  EventDetail,
 } from '../../src/outputs/site.ts';
 import type { Storage } from '../../src/storage/storage.ts';
 import { SnapshotStore } from '../../src/analytics/snapshot-store.ts';
@@ -191,10 +191,9 @@ export class RecordingSite implements SiteControl {
     return { events, nextCursor: null };
   }
 
-  event(id: string): StoredEvent | undefined {
-    if (this.storage) return this.storage.events.get(id);
-    const event = this.recentEvents.find((e) => e.id === id);
-    return event && { ...event, clip: null };
+  event(id: string): EventDetail | undefined {
+    const stored = this.storage ? this.storage.events.get(id) : this.recentEvents.find((e) => e.id === id);
+    return stored && { clip: null, ...stored, uploads: [] };
   }
 
   async snapshot(eventId: string): Promise<Buffer | null> {

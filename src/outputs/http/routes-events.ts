@@ -2,7 +2,7 @@
 import { RequestError } from '../../errors.ts';
 import type { EventQuery } from '../site.ts';
 import { defineRoute, json, type Route } from './route.ts';
-import { eventPageSchema, eventQuerySchema, storedEventSchema } from './schemas.ts';
+import { eventDetailSchema, eventPageSchema, eventQuerySchema } from './schemas.ts';
 
 const tag = 'events';
 
@@ -34,10 +34,10 @@ export const eventRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/events/{id}',
     operationId: 'getEvent',
-    summary: 'One stored event.',
+    summary: 'One stored event, with the state of its uploads.',
     tag,
     access: 'token',
-    responses: { 200: { description: 'The event.', schema: storedEventSchema } },
+    responses: { 200: { description: 'The event.', schema: eventDetailSchema } },
     errors: [404],
     handle: ({ site, params }) => {
       const event = site.event(params['id'] as string);

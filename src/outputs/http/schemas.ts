@@ -9,7 +9,7 @@ import { STAGE_NAMES } from '../../channel/stats.ts';
 import type { CameraMetrics } from '../../coordinator/camera-metrics.ts';
 import { CAMERA_STATES } from '../../coordinator/camera-state.ts';
 import { decodeCursor, type EventCursor } from '../../storage/event-query.ts';
-import type { CameraStatus, EventPage, HealthReport, StoredEvent } from '../site.ts';
+import type { CameraStatus, EventDetail, EventPage, HealthReport, StoredEvent, UploadStatus } from '../site.ts';
 
 export const rectSchema = z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() });
 export const cameraStateSchema = z.enum(CAMERA_STATES);
@@ -121,6 +121,22 @@ export const storedEventSchema = detectionEventSchema.extend({
       "The event's clip from its camera's recordings; null while nothing of its window is recorded, or once those segments are deleted.",
     ),
 }) satisfies z.ZodType<StoredEvent>;
+
+export const uploadStatusSchema = z.object({
+  kind: z.enum(['snapshot', 'clip']),
+  state: z
+    .enum(['pending', 'uploading', 'done', 'failed'])
+    .describe('pending: waiting for its next try (or for the clip to be recorded); failed: given up, see lastError.'),
+  attempts: z.number().int().describe('Tries so far.'),
+  remote: z.string().nullable().describe('s3://bucket/key or the URL it was stored at, once done.'),
+  sha256: z.string().nullable().describe('Hex SHA-256 of the file sent (verified against what the target stored).'),
+  lastError: z.string().nullable().describe('Why the last try failed (never a credential).'),
+  updatedAt: z.string(),
+}) satisfies z.ZodType<UploadStatus>;
+
+export const eventDetailSchema = storedEventSchema.extend({
+  uploads: z.array(uploadStatusSchema).describe('Copies sent to storage.upload.target; [] when uploads are off.'),
+}) satisfies z.ZodType<EventDetail>;
 
 export const eventPageSchema = z.object({
   events: z.array(storedEventSchema),

@@ -9,6 +9,7 @@ import { registerCameraMetrics } from './cameras.ts';
 import { registerInferenceMetrics } from './inference.ts';
 import { registerOutputMetrics } from './outputs.ts';
 import { registerRecordingMetrics } from './recording.ts';
+import { registerUploadMetrics } from './upload.ts';
 
 export interface MetricsOptions {
   /** Process and Node.js metrics (CPU, memory, GC, event-loop lag); default true. */
@@ -58,6 +59,12 @@ export function createMetrics(sources: MetricsSources, options: MetricsOptions =
     registerRecordingMetrics(
       registry,
       oncePerScrape(() => recording()),
+    );
+  const upload = sources.upload;
+  if (upload)
+    registerUploadMetrics(
+      registry,
+      oncePerScrape(() => upload()),
     );
   return registry;
 }

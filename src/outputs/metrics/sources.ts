@@ -66,6 +66,16 @@ export interface RecordingSample {
   disk: { freeBytes: number; limitBytes: number } | null;
 }
 
+export interface UploadSample {
+  /** By kind (snapshot, clip). */
+  uploaded: Readonly<Record<string, number>>;
+  bytes: Readonly<Record<string, number>>;
+  retries: Readonly<Record<string, number>>;
+  failed: Readonly<Record<string, number>>;
+  /** Rows by state: pending, uploading, failed. */
+  queue: Readonly<Record<string, number>>;
+}
+
 export interface MetricsSources {
   cameras(): CameraSample[];
   /** Null when the site runs without inference. */
@@ -78,4 +88,6 @@ export interface MetricsSources {
   ws(): WebSocketSample | null;
   /** Null when nothing records. */
   recording?(): RecordingSample | null;
+  /** Null when uploads are off. */
+  upload?(): UploadSample | null;
 }

@@ -1,0 +1,57 @@
+/**
+ * Upload families of the `/metrics` registry (storage.upload): files sent and their bytes, tries that
+ * failed and were scheduled again, uploads given up, and the queue's depth by state.
+ */
+import type { Registry } from 'prom-client';
+import { counterFamily, gaugeFamily } from './families.ts';
+import type { UploadSample } from './sources.ts';
+
+export function registerUploadMetrics(registry: Registry, read: () => UploadSample | null): void {
+  const perKind = (pick: (s: UploadSample) => Readonly<Record<string, number>>) => () => {
+    const sample = read();
+    return sample ? Object.entries(pick(sample)).map(([kind, value]) => ({ labels: { kind }, value })) : [];
+  };
+  counterFamily(
+    {
+      registry,
+      name: 'panoptes_upload_uploaded_total',
+      help: 'Files uploaded and verified, by kind (snapshot, clip).',
+      labelNames: ['kind'],
+    },
+    perKind((s) => s.uploaded),
+  );
+  counterFamily(
+    { registry, name: 'panoptes_upload_uploaded_bytes_total', help: 'Bytes of the files uploaded, by kind.', labelNames: ['kind'] },
+    perKind((s) => s.bytes),
+  );
+  counterFamily(
+    {
+      registry,
+      name: 'panoptes_upload_retries_total',
+      help: 'Upload tries that failed and were scheduled again after a backoff, by kind.',
+      labelNames: ['kind'],
+    },
+    perKind((s) => s.retries),
+  );
+  counterFamily(
+    {
+      registry,
+      name: 'panoptes_upload_failed_total',
+      help: 'Uploads given up (a permanent error, or storage.upload.retry.maxAttempts reached), by kind.',
+      labelNames: ['kind'],
+    },
+    perKind((s) => s.failed),
+  );
+  gaugeFamily(
+    {
+      registry,
+      name: 'panoptes_upload_queue_depth',
+      help: 'Uploads in the queue by state (pending: waiting for a try or a clip; uploading; failed: given up, kept for the API).',
+      labelNames: ['state'],
+    },
+    () => {
+      const queue = read()?.queue;
+      return queue ? Object.entries(queue).map(([state, value]) => ({ labels: { state }, value })) : [];
+    },
+  );
+}

@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3RVER_KEY, type S3rver, startS3rver } from '../../support/s3rver.ts';
+import { waitFor } from '../../support/wait.ts';
+import { uploadConfig, UploadSite } from './fixture.ts';
+
+const BUCKET = 'panoptes-test';
+const SECRET = 'sekrit-Q7xv2-do-not-print';
+const KEY_ID = 'AKIA-unknown-Z3k9';
+let server: S3rver;
+
+before(async () => {
+  server = await startS3rver(BUCKET);
+});
+after(async () => {
+  await server.dispose();
+});
+
+function target(extra: Record<string, unknown> = {}) {
+  return {
+    type: 's3',
+    endpoint: server.endpoint,
+    bucket: BUCKET,
+    prefix: 'site-a/',
+    accessKeyId: S3RVER_KEY,
+    secretAccessKey: S3RVER_KEY,
+    forcePathStyle: true,
+    ...extra,
+  };
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** The object as the server stores it, read with a client of the test's own. */
+async function stored(remote: string): Promise<Buffer> {
+  const [, bucket, key] = /^s3:\/\/([^/]+)\/(.+)$/.exec(remote) ?? [];
+  const client = new S3Client({
+    endpoint: server.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY },
+  });
+  const answer = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const bytes = Buffer.from(await (answer.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+  client.destroy();
+  return bytes;
+}
+
+function uploadsOf(site: UploadSite, id: string) {
+  return site.uploader?.uploadsOf(id) ?? [];
+}
+
+test('a snapshot is uploaded under <prefix><camera>/<day>/<event>.jpg, the stored bytes have the file SHA-256, and the event shows it done', async () => {
+  const site = new UploadSite();
+  try {
+    await site.startUploader(uploadConfig(target()));
+    const { id, file } = await site.eventWithSnapshot(200_000);
+    await waitFor('the upload', () => uploadsOf(site, id)[0]?.state === 'done');
+    const [upload] = uploadsOf(site, id);
+    const day = new Date(Number(id.split('-')[0])).toISOString().slice(0, 10);
+    assert.equal(upload?.remote, `s3://${BUCKET}/site-a/gate/${day}/${id}.jpg`);
+    assert.equal(upload?.attempts, 1);
+    assert.equal(upload?.sha256, sha256(readFileSync(file)));
+    assert.equal(sha256(await stored(upload?.remote as string)), sha256(readFileSync(file)));
+    assert.equal(site.uploader?.stats.uploaded.snapshot, 1);
+    assert.ok(
+      site.log.some((line) => line.includes('"verifiedBy":"md5-etag"')),
+      's3rver answers the MD5 ETag, not the SHA-256 checksum',
+    );
+  } finally {
+    await site.close();
+  }
+});
+
+test('the server killed mid-upload of a large file: the try fails, is retried with backoff, and completes once the server is back', async () => {
+  const site = new UploadSite();
+  try {
+    await site.startUploader(uploadConfig(target()));
+    const readBefore = server.bytesRead();
+    const { id, file } = await site.eventWithSnapshot(96 * 1024 * 1024);
+    // Frozen once it has taken in 4 MiB of the body, then killed: the upload is cut mid-body on any machine.
+    await waitFor('the server to receive part of the body', () => server.bytesRead() - readBefore > 4 * 1024 * 1024, 60_000, 5);
+    server.pause();
+    await server.kill();
+    await waitFor('a retry to be scheduled', () => (site.uploader?.stats.retries.snapshot ?? 0) >= 1);
+    assert.equal(uploadsOf(site, id)[0]?.state === 'done', false);
+    await server.start();
+    await waitFor('the upload to complete after the restart', () => uploadsOf(site, id)[0]?.state === 'done', 120_000);
+    const [upload] = uploadsOf(site, id);
+    assert.ok((upload?.attempts ?? 0) >= 2, `attempts ${upload?.attempts}`);
+    assert.equal(sha256(await stored(upload?.remote as string)), sha256(readFileSync(file)));
+  } finally {
+    await site.close();
+  }
+});
+
+test('a gateway restart resumes the queue: a row left uploading by a crash and a row waiting for its retry are both sent', async () => {
+  const first = new UploadSite();
+  await first.startUploader(uploadConfig(target()));
+  // The server frozen: the first upload hangs mid-request (state uploading) ...
+  server.pause();
+  const hung = await first.eventWithSnapshot(50_000);
+  await waitFor('the first upload to be in flight', () => uploadsOf(first, hung.id)[0]?.state === 'uploading');
+  // ... the process "dies": the database is closed under the in-flight upload, which stays `uploading` in the file.
+  await first.storage.close();
+  await first.uploader?.stop();
+  await server.kill();
+  // A second run while the server is down: its upload fails and waits for a retry.
+  const second = new UploadSite(first.dir);
+  await second.startUploader(uploadConfig(target()));
+  const waiting = await second.eventWithSnapshot(50_000);
+  try {
+    await waitFor(
+      'a failed try of the new upload',
+      () => (uploadsOf(second, waiting.id)[0]?.attempts ?? 0) >= 1 && uploadsOf(second, waiting.id)[0]?.state === 'pending',
+    );
+    assert.match(uploadsOf(second, waiting.id)[0]?.lastError ?? '', /ECONNREFUSED/);
+  } finally {
+    await second.close();
+    await server.start();
+  }
+  const third = new UploadSite(first.dir);
+  try {
+    await third.startUploader(uploadConfig(target()));
+    for (const { id, file } of [hung, waiting]) {
+      await waitFor(`the upload of ${id}`, () => uploadsOf(third, id)[0]?.state === 'done');
+      assert.equal(sha256(await stored(uploadsOf(third, id)[0]?.remote as string)), sha256(readFileSync(file)));
+    }
+  } finally {
+    await third.close();
+  }
+});
+
+// s3rver checks the access key id of a V4 signature, not the signature itself: the wrong key is the id.
+test('refused credentials mark the upload failed at once, naming the settings, and the secrets appear in no log line, API answer or error', async () => {
+  const site = new UploadSite();
+  try {
+    await site.startUploader(uploadConfig(target({ accessKeyId: KEY_ID, secretAccessKey: SECRET })));
+    const { id } = await site.eventWithSnapshot();
+    await waitFor('the failure', () => uploadsOf(site, id)[0]?.state === 'failed');
+    const [upload] = uploadsOf(site, id);
+    assert.equal(upload?.attempts, 1, 'not retried: another try cannot help');
+    assert.match(upload?.lastError ?? '', /refused the credentials \(InvalidAccessKeyId, HTTP 403\)/);
+    assert.match(upload?.lastError ?? '', /storage\.upload\.target\.secretAccessKey/);
+    assert.equal(site.uploader?.stats.failed.snapshot, 1);
+    const shown = JSON.stringify({ upload: uploadsOf(site, id), stats: site.uploader?.stats, log: site.log });
+    assert.ok(!shown.includes(SECRET), 'the secret access key leaked');
+    assert.ok(!shown.includes(KEY_ID), 'the access key id leaked');
+    assert.ok(site.log.some((line) => line.includes('not retried')));
+  } finally {
+    await site.close();
+  }
+});
