@@ -22,15 +22,6 @@ const gatewaySchema = z
       .min(1)
       .default('auto')
       .describe("ffmpeg binary; 'auto' = the system ffmpeg on PATH, else the one @ffmpeg-installer/ffmpeg ships."),
-    ffmpegNice: z
-      .number()
-      .int()
-      .min(0)
-      .max(19)
-      .default(5)
-      .describe(
-        "How much lower than the gateway's own threads the camera ffmpegs run (added to the gateway's nice value): detection and analysis threads then run first when they have work, and the decoders take the rest; 0 = the same priority (README, 'Cameras and workers').",
-      ),
     workers: z
       .union([z.literal('auto'), z.number().int().min(1).max(256)])
       .default('auto')

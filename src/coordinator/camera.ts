@@ -26,7 +26,6 @@ import { FrameRingProducer } from '../ring/producer.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
 import type { CameraState, CameraTransition } from './camera-state.ts';
 import { CircuitBreaker, type CircuitBreakerOptions } from '../resilience/circuit-breaker.ts';
-import { lowerPriority } from './child-priority.ts';
 import { killTree, parentDeathGuardKnown, probeParentDeathGuard, wrapForParentDeath } from './child-guard.ts';
 import type { IngestTap } from './ingest-tap.ts';
 
@@ -52,8 +51,6 @@ export interface CameraDeps {
   ffmpeg: FfmpegLocation;
   /** Where FIFOs live (a private temp directory of the gateway). */
   runDir: string;
-  /** Added to our nice value for this camera's ffmpeg, so analysis threads run before decoders. */
-  ffmpegNice?: number;
   logger: Logger;
   onTransition(t: CameraTransition): void;
   /** A second output on the same ffmpeg (the recorder). */
@@ -210,7 +207,6 @@ export class CameraActor {
     const child = spawn(command, args, { stdio: ['ignore', writeFd, 'pipe', tapArgs ? 'pipe' : 'ignore'] });
     closeFd(writeFd);
     this.child = child;
-    lowerPriority(child, this.deps.ffmpegNice ?? 0, this.log);
     const tapPipe = child.stdio[3];
     if (tapArgs && tapPipe) tap?.attach(tapPipe as Readable);
     const parser = new ProgressParser({

@@ -49,8 +49,6 @@ export interface GatewayOptions {
   runDir?: string;
   /** Channel worker threads; default: one per core (see README, "Cameras and workers"). */
   workers?: number;
-  /** Added to our nice value for every camera ffmpeg (gateway.ffmpegNice); default 0. */
-  ffmpegNice?: number;
   /** Candidate notices from the channel workers (the inference hub takes them). */
   onCandidate?: (notice: CandidateNotice) => void;
   /** Called on the gateway's stats timer (every second) with the time, for periodic work downstream. */
@@ -97,7 +95,6 @@ export class Gateway {
     return new CameraActor(spec, {
       ffmpeg: this.options.ffmpeg,
       runDir: this.runDir,
-      ffmpegNice: this.options.ffmpegNice ?? 0,
       logger: this.options.logger,
       onTransition: (t) => this.listeners.forEach((l) => l(t)),
       ...(tap ? { tap } : {}),

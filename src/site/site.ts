@@ -181,7 +181,6 @@ export class Site implements SiteControl {
         },
         onTick: (now) => hub.tick(now),
         ...(config.gateway.workers === 'auto' ? {} : { workers: config.gateway.workers }),
-        ffmpegNice: config.gateway.ffmpegNice,
         ...(config.gateway.runDir === undefined ? {} : { runDir: config.gateway.runDir }),
       });
     } catch (err) {
