@@ -3,7 +3,7 @@
  * crops and best shots are cut from) with motion on a 320x180 area downscale of it. Per size, in one
  * run, alternating: ring bytes (4 slots) and the crop slab's snapshot bytes; the channel worker's work
  * a frame (toLuma's area downscale + motion), against motion on the whole detect frame (the design
- * before the motion plane: panoptes-full-plane); one candidate (a 416 crop to NCHW float + its colour
+ * before the motion plane: panoptes-full-plane); one candidate (a 320 crop to NCHW float + its colour
  * snapshot); and ffmpeg decoding a 1280x720 H.264 sub-stream and scaling it to the size (CPU a frame,
  * from ffmpeg's own -benchmark), against the former default, 640x360 gray.
  */
@@ -21,7 +21,7 @@ import type { BenchOptions } from './lib/scenario.ts';
 import { median, runTrials, type Impl, type TrialOptions } from './lib/trials.ts';
 
 const MOTION = { width: 320, height: 180 };
-const MODEL = 416;
+const MODEL = 320;
 const SLOTS = 4;
 const SIZES: ReadonlyArray<readonly [number, number]> = [
   [640, 360],
@@ -44,7 +44,7 @@ export interface DetectSizeRow {
   motionPlaneUs: Range;
   /** toLuma + motion on the whole detect frame. */
   fullPlaneUs: Range;
-  /** cropResize of a 416 region to 416x416 NCHW float + copyRegion into the snapshot. */
+  /** cropResize of a 320 region to 320x320 NCHW float + copyRegion into the snapshot. */
   candidateUs: Range;
   /** ffmpeg user+system CPU a frame, decoding 1280x720 H.264 and scaling to this size (yuv420p). */
   ffmpegMsPerFrame: Range;
