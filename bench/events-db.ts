@@ -94,6 +94,7 @@ function syntheticEvent(n: number, total: number, nowMs: number): DetectionEvent
       face: null,
       timeMs: startMs + 1500,
       jpeg: `${camera}/${n}`,
+      frameJpeg: null,
     },
     zones: n % 5 === 0 ? ['door'] : n % 5 === 1 ? ['road', 'door'] : [],
     face: null,

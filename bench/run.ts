@@ -27,6 +27,7 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   detect: () => import('./detect.ts'),
   'events-db': () => import('./events-db.ts'),
   recording: () => import('./recording.ts'),
+  'full-frame': () => import('./full-frame.ts'),
 };
 const NAMES = Object.keys(scenarios);
 

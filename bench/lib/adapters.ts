@@ -11,6 +11,7 @@ import type { DetectSizeReport } from '../detect-size.ts';
 import type { EventsDbReport } from '../events-db.ts';
 import type { RecordingReport } from '../recording.ts';
 import type { FanoutReport } from '../fixtures/fanout-report.ts';
+import type { FullFrameReport } from '../full-frame.ts';
 import type { PipelineReport } from '../pipeline.ts';
 import type { TransportReport } from '../transport.ts';
 import type { ResultCase } from './cases.ts';
@@ -116,6 +117,25 @@ function jpeg(r: JpegReport): ResultCase[] {
         headline: true,
       },
       row.usPerCrop,
+      r.trial.trials,
+    ),
+  );
+}
+
+function fullFrame(r: FullFrameReport): ResultCase[] {
+  return r.rows.map((row) =>
+    fromRange(
+      {
+        scenario: 'full-frame',
+        case: `${row.size} ${row.step}`,
+        impl: row.impl,
+        metric: 'us/call',
+        better: 'lower',
+        baseline: row.baseline,
+        ratio: row.ratio,
+        headline: true,
+      },
+      row.usPerCall,
       r.trial.trials,
     ),
   );
@@ -450,6 +470,7 @@ const ADAPTERS: Record<string, (report: never) => ResultCase[]> = {
   'detect-size': detectSize,
   detect,
   'events-db': eventsDb,
+  'full-frame': fullFrame,
 };
 
 /** The cases of one scenario's report; [] when the report is not one this harness knows. */

@@ -35,6 +35,15 @@ export const bestShotOptionsSchema = z
       .default(640)
       .describe('Pictures larger than this on a side are downscaled (keeping the aspect ratio) when kept.'),
     jpegQuality: z.number().int().min(1).max(100).default(DEFAULT_JPEG_QUALITY).describe('JPEG quality of the encoded best shot.'),
+    frameWidth: z
+      .number()
+      .int()
+      .min(0)
+      .max(8192)
+      .default(1280)
+      .describe(
+        'A full-frame JPEG at the best-shot moment is kept with each event, at most this wide (downscaled keeping the aspect ratio, never upscaled); 0 = none.',
+      ),
   })
   .strict();
 
@@ -71,6 +80,8 @@ export interface BestShot {
   brightness: number;
   /** The region's pixels: gray for gray frames, RGB otherwise; downscaled when larger than maxSide. */
   image: RawImage;
+  /** The whole frame the shot was taken from (a copy the shot owns), for the full-frame JPEG; null when not kept. */
+  frame: ShotFrame | null;
 }
 
 /** Best shots of one camera's live tracks. */
@@ -88,16 +99,17 @@ export class BestShotSelector {
    * when it became the best (the picture was copied).
    */
   offer(trackId: number, subject: ShotSubject, frame: ShotFrame, others: readonly Rect[] = []): boolean {
-    const shot = this.capture(subject, frame);
+    const shot = this.capture(subject, frame, null);
     return shot !== null && this.consider(trackId, shot, coveredFraction(shot.box, others));
   }
 
   /**
    * Measures a detection and copies its picture now, for callers that lose the frame before they know
    * the track (the coordinator, whose frame is a crop-slab snapshot released after inference);
-   * `consider` it once the tracker has matched it. Null when the box is outside the frame.
+   * `consider` it once the tracker has matched it. Null when the box is outside the frame. `whole` is
+   * a copy of the entire frame (see full-frame.ts) kept with the shot for its full-frame JPEG.
    */
-  capture(subject: ShotSubject, frame: ShotFrame): BestShot | null {
+  capture(subject: ShotSubject, frame: ShotFrame, whole: ShotFrame | null = null): BestShot | null {
     const box = pixelBox(subject.box, frame.width, frame.height);
     if (!box) return null;
     const luma = lumaOf(frame, box);
@@ -131,6 +143,7 @@ export class BestShotSelector {
       face,
       brightness: meanLuma(luma),
       image: copyRegion(frame, region, this.options.maxSide),
+      frame: whole,
     };
   }
 

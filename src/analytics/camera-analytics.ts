@@ -1,7 +1,8 @@
 /**
  * What happens to one camera's detections on the coordinator: frames are put back together from their
  * regions, tracked, each track keeps its best shot, and the decision engine turns tracks into events.
- * A track's best-shot JPEG is encoded when it ends, before the decision layer publishes the event's end.
+ * A track's best-shot JPEG is encoded when it ends, before the decision layer publishes the event's end,
+ * and so is its full-frame JPEG when the track is an event's (full-frame.ts).
  */
 import type { TrackedBoxes } from '../channel/tracked-boxes.ts';
 import type { Detection } from '../inference/types.ts';
@@ -9,6 +10,7 @@ import { BestShotSelector, type BestShot, type BestShotOptionsInput, type ShotFr
 import type { DecisionEngine } from './decisions/engine.ts';
 import type { BestShotInput } from './decisions/tracks.ts';
 import { FrameAssembler, type AssembledFrame, type RegionOutcome } from './frame-assembler.ts';
+import { encodeFrame, FrameHold } from './full-frame.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
 import { Tracker, type Track, type TrackerOptionsInput } from './tracker.ts';
 import { coveredFraction } from './tracking/box.ts';
@@ -48,6 +50,10 @@ export class CameraAnalytics {
   private readonly store: SnapshotStore;
   /** JPEG references of tracks that ended in the frame being decided. */
   private readonly jpegRefs = new Map<number, string>();
+  /** Full-frame JPEG references of those tracks that were events. */
+  private readonly frameRefs = new Map<number, string>();
+  /** Whole frames copied for best shots (when the crop slab's snapshots hold whole frames). */
+  readonly frames = new FrameHold();
   private lastUpdateMs = -Infinity;
   /**
    * How far behind the clock the camera's last result came back (capture -> detections here). The
@@ -78,9 +84,14 @@ export class CameraAnalytics {
     this.store = store;
   }
 
-  /** Measures each detection as a best shot while its crop snapshot is still held (see BestShotSelector.capture). */
+  /**
+   * Measures each detection as a best shot while its crop snapshot is still held (see
+   * BestShotSelector.capture); a whole frame is copied for them when full-frame pictures are on.
+   */
   capture(detections: readonly Detection[], frame: ShotFrame | null): Array<BestShot | null> {
-    return detections.map((d) => (frame === null ? null : this.shots.capture(d, frame)));
+    if (frame === null || detections.length === 0) return detections.map(() => null);
+    const whole = frame.whole === true && this.shots.options.frameWidth > 0 ? this.frames.hold(frame) : null;
+    return detections.map((d) => this.shots.capture(d, frame, whole));
   }
 
   /** One region's detections (with their captured shots) from the inference pool. */
@@ -145,12 +156,19 @@ export class CameraAnalytics {
     this.lastUpdateMs = Math.max(this.lastUpdateMs, timeMs);
     for (const t of update.ended) {
       const shot = this.shots.best(t.id);
-      if (shot) this.jpegRefs.set(t.id, this.store.add(this.camera, this.shots.encode(shot)));
+      if (!shot) continue;
+      this.jpegRefs.set(t.id, this.store.add(this.camera, this.shots.encode(shot)));
+      // A track that never became an event (filtered, still pending) has no use for its frame.
+      if (shot.frame !== null && this.engine.isEvent(this.camera, t.id)) {
+        const { frameWidth, jpegQuality } = this.shots.options;
+        this.frameRefs.set(t.id, this.store.add(this.camera, encodeFrame(shot.frame, frameWidth, jpegQuality)));
+      }
     }
     this.engine.onFrame(this.camera, timeMs, update, this.bestShotOf);
     for (const t of update.ended) {
       this.shots.discard(t.id);
       this.jpegRefs.delete(t.id);
+      this.frameRefs.delete(t.id);
     }
   }
 
@@ -170,6 +188,7 @@ export class CameraAnalytics {
       face,
       timeMs,
       jpeg: this.jpegRefs.get(trackId) ?? null,
+      frameJpeg: this.frameRefs.get(trackId) ?? null,
     };
   };
 }

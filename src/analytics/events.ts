@@ -30,6 +30,11 @@ export interface BestShotSummary {
   timeMs: number;
   /** Reference to the encoded JPEG that the outputs serve (an id or path), null until it is encoded. */
   jpeg: string | null;
+  /**
+   * Reference to the full-frame JPEG at the best shot's moment (`inference.bestShot.frameWidth`), null
+   * until the event ends or when none is kept; `box` places the object in it (times its width / the frame's).
+   */
+  frameJpeg: string | null;
 }
 
 export interface DetectionEvent {

@@ -14,6 +14,8 @@ export interface ShotFrame {
   width: number;
   height: number;
   timeMs: number;
+  /** `data` holds the whole frame, not only the analysed region (a crop slab with whole snapshots). */
+  whole?: boolean;
 }
 
 /** A luma plane and the rectangle of it that holds the box. */

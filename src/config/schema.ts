@@ -77,7 +77,9 @@ const storageSchema = z
       .string()
       .min(1)
       .default('data/storage')
-      .describe('The events database (panoptes.db) and best-shot JPEGs (snapshots/<camera>/<day>/<event>.jpg); one gateway a directory.'),
+      .describe(
+        'The events database (panoptes.db) and best-shot JPEGs (snapshots/<camera>/<day>/<event>.jpg, the full frame beside it as <event>.frame.jpg); one gateway a directory.',
+      ),
     retention: z
       .strictObject({
         eventsDays: z

@@ -11,7 +11,7 @@
 import type { Logger } from 'pino';
 import { TrackedBoxes } from '../channel/tracked-boxes.ts';
 import { CameraAnalytics, type CameraAnalyticsOptions, type TrackedDetections } from '../analytics/camera-analytics.ts';
-import type { ShotFrame } from '../analytics/best-shot.ts';
+import { bestShotOptionsSchema, type ShotFrame } from '../analytics/best-shot.ts';
 import { addCounters, emptyCounters, type DecisionCounters } from '../analytics/decisions/counters.ts';
 import { DecisionEngine } from '../analytics/decisions/engine.ts';
 import type { CameraDecisionOptions, GlobalDecisionOptions } from '../analytics/decisions/options.ts';
@@ -103,11 +103,12 @@ export class InferenceHub {
 
   /**
    * The crop slab the camera's channel worker writes and the tracks it reads; made once a camera, kept
-   * across worker restarts.
+   * across worker restarts. Its snapshots hold whole frames when full-frame best shots are on.
    */
   addCamera(id: string, frame: SnapshotGeometry | null, decisions: CameraDecisionOptions): HubCamera {
     if (this.cameras.has(id)) throw new Error(`camera '${id}' already has an inference queue`);
-    const slab = CropSlab.create(this.pool.backend.tensor, this.options.queueDepth ?? 4, frame);
+    const whole = (this.options.analytics?.bestShot?.frameWidth ?? bestShotOptionsSchema.parse({}).frameWidth) > 0;
+    const slab = CropSlab.create(this.pool.backend.tensor, this.options.queueDepth ?? 4, frame && { ...frame, whole });
     const tracked = new TrackedBoxes();
     const analytics = new CameraAnalytics(id, this.options.analytics ?? {}, this.engine, this.snapshots, {
       onTracked: this.options.onTracked,
@@ -220,6 +221,7 @@ export class InferenceHub {
               width: snap.width,
               height: snap.height,
               timeMs: notice.captureMs,
+              whole: snap.whole === true,
             };
       const extras = camera.analytics.capture(detections, frame);
       camera.analytics.onRegion({

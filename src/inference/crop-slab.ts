@@ -40,6 +40,8 @@ export const SlabCtrl = {
   FrameHeight: 11,
   /** Index into SNAPSHOT_FORMATS. */
   FrameFormat: 12,
+  /** 1: each snapshot is the whole frame, not only its region (full-frame best shots, `bestShot.frameWidth`). */
+  FrameWhole: 13,
 } as const;
 const CTRL_INTS = 16;
 
@@ -64,6 +66,12 @@ export interface SnapshotGeometry {
   format: SnapshotFormat;
   width: number;
   height: number;
+  /**
+   * The writer copies the whole frame into a slot's snapshot, not only the region with its margin, so
+   * the coordinator can keep the frame of a best shot. Same shared memory (a snapshot is frame-sized
+   * either way); more bytes copied a candidate (README "Full-frame snapshots").
+   */
+  whole?: boolean;
 }
 
 const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
@@ -86,7 +94,8 @@ export class CropSlab {
   readonly id: number;
   /**
    * One frame-sized view a slot holding the candidate region (grown by a margin) at its place in the
-   * frame; the rest of the view is stale. Empty when the slab was made without snapshots.
+   * frame, the rest of the view stale; or the whole frame when `snapshot.whole`. Empty when the slab
+   * was made without snapshots.
    */
   readonly snapshots: Uint8Array[];
   readonly snapshot: SnapshotGeometry | null;
@@ -125,7 +134,14 @@ export class CropSlab {
     const c = this.ctrl;
     const format = SNAPSHOT_FORMATS[c[SlabCtrl.FrameFormat] as number];
     this.snapshot =
-      format === undefined ? null : { format, width: c[SlabCtrl.FrameWidth] as number, height: c[SlabCtrl.FrameHeight] as number };
+      format === undefined
+        ? null
+        : {
+            format,
+            width: c[SlabCtrl.FrameWidth] as number,
+            height: c[SlabCtrl.FrameHeight] as number,
+            whole: c[SlabCtrl.FrameWhole] === 1,
+          };
     const snapBytes = this.snapshot === null ? 0 : snapshotBytes(format as SnapshotFormat, this.snapshot.width, this.snapshot.height);
     const snapOffset = dataOffset + slots * stride;
     this.snapshots =
@@ -164,6 +180,7 @@ export class CropSlab {
     ctrl[SlabCtrl.FrameFormat] = snapshot === null ? -1 : SNAPSHOT_FORMATS.indexOf(snapshot.format);
     ctrl[SlabCtrl.FrameWidth] = snapshot?.width ?? 0;
     ctrl[SlabCtrl.FrameHeight] = snapshot?.height ?? 0;
+    ctrl[SlabCtrl.FrameWhole] = snapshot?.whole === true ? 1 : 0;
     if (layout === 'nchw-f32' && (tensor?.mean !== undefined || tensor?.std !== undefined)) {
       new Float64Array(buffer, align(CTRL_INTS * 4) + align(RATE_DOUBLES * 8), NORM_DOUBLES).set([
         ...(tensor.mean ?? [0, 0, 0]),

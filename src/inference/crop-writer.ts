@@ -101,14 +101,9 @@ export class CropSlabWriter {
       }
       const snap = slab.snapshot;
       if (snap !== null && snap.format === format && snap.width === width && snap.height === height) {
-        copyRegion(
-          frame,
-          slab.snapshots[slot] as Uint8Array,
-          snap.format,
-          width,
-          height,
-          snapshotRect(region, SNAPSHOT_MARGIN, width, height),
-        );
+        const snapshot = slab.snapshots[slot] as Uint8Array;
+        if (snap.whole === true) snapshot.set(frame.subarray(0, snapshot.length));
+        else copyRegion(frame, snapshot, snap.format, width, height, snapshotRect(region, SNAPSHOT_MARGIN, width, height));
       }
     } catch (err) {
       this.abort(slot);

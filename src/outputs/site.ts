@@ -114,6 +114,8 @@ export interface SiteControl {
   event(id: string): EventDetail | undefined;
   /** The best-shot JPEG of an event, from disk (or from the encoder while its file is written); null when it has none. */
   snapshot(eventId: string): Promise<Buffer | null>;
+  /** The full-frame JPEG at the event's best-shot moment, from disk (or from the encoder); null when it has none. */
+  frame(eventId: string): Promise<Buffer | null>;
   /**
    * The recording of a camera over [fromMs, toMs) as a seekable MP4. CameraNotFoundError for an unknown
    * camera, E_NOT_FOUND when nothing of the range is recorded, E_BUSY when too many clips are assembled.

@@ -1,26 +1,27 @@
 /**
  * Keeps every event the bus publishes in the events database, and writes each event's best-shot JPEG
- * to disk when the event ends (the picture is encoded when the track ends, just before). Until its file
- * is written the picture is served from the encoder's result, so a client that asks for it on the end
- * message (the WebSocket snapshot feed does) gets it at once.
+ * and its full-frame JPEG to disk when the event ends (both are encoded when the track ends, just
+ * before). Until its file is written a picture is served from the encoder's result, so a client that
+ * asks for it on the end message (the WebSocket snapshot feed does) gets it at once.
  */
 import type { Logger } from 'pino';
 import type { EventMessage } from '../analytics/events.ts';
 import type { SnapshotStore } from '../analytics/snapshot-store.ts';
+import type { PictureKind } from '../storage/snapshot-files.ts';
 import type { Storage } from '../storage/storage.ts';
 
 export class EventRecorder {
   readonly #storage: Storage;
   readonly #pictures: SnapshotStore;
   readonly #log: Logger;
-  /** Pictures being written, by event id: bounded by the writes in flight. */
-  readonly #writing = new Map<string, Promise<Buffer | null>>();
+  /** Pictures being written, by kind and event id: bounded by the writes in flight. */
+  readonly #writing: Record<PictureKind, Map<string, Promise<Buffer | null>>> = { crop: new Map(), frame: new Map() };
   /** Pictures that could not be written (the event keeps no reference). */
   writeFailures = 0;
 
   readonly #onWritten: (eventId: string, reference: string) => void;
 
-  /** `onWritten`: a JPEG is on disk and referenced (the uploader queues it). */
+  /** `onWritten`: a best-shot JPEG is on disk and referenced (the uploader queues it). */
   constructor(storage: Storage, pictures: SnapshotStore, log: Logger, onWritten: (eventId: string, reference: string) => void = () => {}) {
     this.#storage = storage;
     this.#pictures = pictures;
@@ -30,43 +31,56 @@ export class EventRecorder {
 
   record(message: EventMessage): void {
     this.#storage.events.record(message);
-    const ref = message.event.bestShot?.jpeg;
-    if (message.type === 'end' && ref != null) this.#persist(message.event.id, message.event.camera, message.event.startMs, ref);
+    const shot = message.event.bestShot;
+    if (message.type !== 'end' || shot === null) return;
+    if (shot.jpeg != null) this.#persist(message, 'crop', shot.jpeg);
+    if (shot.frameJpeg != null) this.#persist(message, 'frame', shot.frameJpeg);
   }
 
-  /** The event's JPEG: being written, or on disk; null when it has none. */
-  async snapshot(eventId: string): Promise<Buffer | null> {
-    const writing = this.#writing.get(eventId);
-    if (writing !== undefined) return writing;
-    const reference = this.#storage.events.snapshotOf(eventId);
-    return reference == null ? null : this.#storage.snapshots.read(reference);
+  /** The event's best-shot JPEG: being written, or on disk; null when it has none. */
+  snapshot(eventId: string): Promise<Buffer | null> {
+    return this.#picture(eventId, 'crop');
+  }
+
+  /** The event's full-frame JPEG at the best-shot moment: being written, or on disk; null when it has none. */
+  frame(eventId: string): Promise<Buffer | null> {
+    return this.#picture(eventId, 'frame');
   }
 
   /** Waits for the pictures being written (before the database closes). */
   async drain(): Promise<void> {
-    await Promise.all(this.#writing.values());
+    await Promise.all([...this.#writing.crop.values(), ...this.#writing.frame.values()]);
   }
 
-  #persist(eventId: string, camera: string, startMs: number, ref: string): void {
+  async #picture(eventId: string, kind: PictureKind): Promise<Buffer | null> {
+    const writing = this.#writing[kind].get(eventId);
+    if (writing !== undefined) return writing;
+    const reference = this.#storage.events.pictureOf(eventId, kind);
+    return reference == null ? null : this.#storage.snapshots.read(reference);
+  }
+
+  #persist(message: EventMessage, kind: PictureKind, ref: string): void {
     const encoded = this.#pictures.get(ref);
     if (encoded === undefined) return;
+    const { id: eventId, camera, startMs } = message.event;
     const { events, snapshots } = this.#storage;
-    const reference = snapshots.referenceFor(camera, eventId, startMs);
+    const reference = snapshots.referenceFor(camera, eventId, startMs, kind);
+    const writing = this.#writing[kind];
     const write = encoded
       .then(async (jpeg) => {
         if (jpeg === null) return null;
         await snapshots.write(reference, jpeg);
-        events.setSnapshot(eventId, reference);
+        events.setPicture(eventId, kind, reference);
         this.#pictures.release(ref);
-        this.#onWritten(eventId, reference);
+        if (kind === 'crop') this.#onWritten(eventId, reference);
         return jpeg;
       })
       .catch((err: unknown) => {
         this.writeFailures++;
-        this.#log.warn({ err, event: eventId }, 'the best-shot JPEG could not be written to disk');
+        this.#log.warn({ err, event: eventId, picture: kind }, 'an event picture could not be written to disk');
         return null;
       })
-      .finally(() => this.#writing.delete(eventId));
-    this.#writing.set(eventId, write);
+      .finally(() => writing.delete(eventId));
+    writing.set(eventId, write);
   }
 }

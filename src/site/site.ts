@@ -312,6 +312,10 @@ export class Site implements SiteControl {
     return this.#recorder.snapshot(eventId);
   }
 
+  frame(eventId: string): Promise<Buffer | null> {
+    return this.#recorder.frame(eventId);
+  }
+
   health(): HealthReport {
     const problems = [...this.healthChecks].flatMap((check) => check() ?? []);
     const cameras = this.cameras();

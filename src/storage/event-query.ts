@@ -42,7 +42,7 @@ export interface EventClip {
   state: ClipState;
 }
 
-/** An event as stored: the published record, with `bestShot.jpeg` the JPEG's path under storage.dir. */
+/** An event as stored: the published record, with `bestShot.jpeg` and `bestShot.frameJpeg` the JPEGs' paths under storage.dir. */
 export interface StoredEvent extends DetectionEvent {
   /** The event's clip; null while nothing of its window is recorded (or its segments were deleted). */
   clip: EventClip | null;
@@ -133,7 +133,7 @@ export function compileQuery(q: EventQuery, limit: number): CompiledQuery {
   // CROSS JOIN keeps the zone entries as the outer loop (SQLite never reorders a CROSS JOIN).
   const from = byZone ? 'event_zones z CROSS JOIN events e ON e.id = z.event_id' : 'events e';
   const sql =
-    `SELECT e.start_ms AS startMs, e.id AS id, e.snapshot AS snapshot, e.clip AS clip, e.data AS data FROM ${from}` +
+    `SELECT e.start_ms AS startMs, e.id AS id, e.snapshot AS snapshot, e.frame AS frame, e.clip AS clip, e.data AS data FROM ${from}` +
     `${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${start} ${direction}, ${id} ${direction} LIMIT @limit`;
   return { sql, params };
 }

@@ -1,6 +1,6 @@
 /**
  * Events in SQLite: every start, update and end of an event is kept (one row an event, updated in
- * place; the end fills end_ms), with its zones and the path of its best-shot JPEG, and read back in
+ * place; the end fills end_ms), with its zones and the paths of its best-shot and full-frame JPEGs, and read back in
  * filtered keyset pages for the REST API.
  *
  * Writes are batched: `record` only queues the event's latest state (several messages of one event
@@ -11,6 +11,7 @@
  */
 import type { DetectionEvent, EventMessage } from '../analytics/events.ts';
 import { openDatabase, type Db, type Statement } from './database.ts';
+import type { PictureKind } from './snapshot-files.ts';
 import {
   clipUrl,
   type ClipState,
@@ -53,6 +54,7 @@ interface Row {
   startMs: number;
   id: string;
   snapshot: string | null;
+  frame: string | null;
   clip: ClipState | null;
   data: string;
 }
@@ -64,7 +66,7 @@ interface ClipWrite {
   toMs: number | null;
 }
 
-/** Snapshot references of the rows a retention pass removed. */
+/** Picture references (best-shot crops and full frames) of the rows a retention pass removed. */
 export interface RemovedEvents {
   count: number;
   snapshots: string[];
@@ -85,15 +87,19 @@ export class EventStore {
   readonly #events = new Map<string, Readonly<DetectionEvent>>();
   /** Snapshot references waiting for their commit (null clears one). */
   readonly #snapshots = new Map<string, string | null>();
+  /** Full-frame references waiting for their commit (null clears one). */
+  readonly #frames = new Map<string, string | null>();
   /** Clip states waiting for their commit. */
   readonly #clips = new Map<string, ClipWrite>();
   readonly #statements = new Map<string, Statement>();
   readonly #upsert: Statement;
   readonly #zone: Statement;
   readonly #setSnapshot: Statement;
+  readonly #setFrame: Statement;
   readonly #setClip: Statement;
   readonly #byId: Statement;
   readonly #snapshotById: Statement;
+  readonly #frameById: Statement;
   readonly #commit: () => void;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -116,13 +122,15 @@ export class EventStore {
     );
     this.#zone = db.prepare('INSERT OR IGNORE INTO event_zones (event_id, zone, start_ms) VALUES (?, ?, ?)');
     this.#setSnapshot = db.prepare('UPDATE events SET snapshot = ? WHERE id = ?');
+    this.#setFrame = db.prepare('UPDATE events SET frame = ? WHERE id = ?');
     // A complete clip never goes back to partial (a segment filed late, looked at alone); null (the
     // ended event's window holds no segment) clears it.
     this.#setClip = db.prepare(
       `UPDATE events SET clip = @state, clip_from_ms = @fromMs, clip_to_ms = @toMs WHERE id = @id AND (clip IS NOT 'complete' OR @state IS NOT 'partial')`,
     );
-    this.#byId = db.prepare('SELECT start_ms AS startMs, id, snapshot, clip, data FROM events WHERE id = ?');
+    this.#byId = db.prepare('SELECT start_ms AS startMs, id, snapshot, frame, clip, data FROM events WHERE id = ?');
     this.#snapshotById = db.prepare('SELECT snapshot FROM events WHERE id = ?');
+    this.#frameById = db.prepare('SELECT frame FROM events WHERE id = ?');
     this.#commit = db.transaction(() => {
       for (const event of this.#events.values()) {
         this.#upsert.run({
@@ -137,6 +145,7 @@ export class EventStore {
         for (const zone of event.zones) this.#zone.run(event.id, zone, Math.floor(event.startMs));
       }
       for (const [id, path] of this.#snapshots) this.#setSnapshot.run(path, id);
+      for (const [id, path] of this.#frames) this.#setFrame.run(path, id);
       for (const [id, clip] of this.#clips) this.#setClip.run({ id, ...clip });
     });
   }
@@ -155,6 +164,17 @@ export class EventStore {
     this.#queue(() => this.#snapshots.set(eventId, path));
   }
 
+  /** Queues the event's full-frame JPEG reference (a path under storage.dir), or null to clear it. */
+  setFrame(eventId: string, path: string | null): void {
+    this.#queue(() => this.#frames.set(eventId, path));
+  }
+
+  /** setSnapshot or setFrame by kind. */
+  setPicture(eventId: string, kind: PictureKind, path: string | null): void {
+    if (kind === 'frame') this.setFrame(eventId, path);
+    else this.setSnapshot(eventId, path);
+  }
+
   /** Queues the event's clip state and window (recording/event-clips.ts decides them); null clears it. */
   setClip(eventId: string, state: ClipState | null, fromMs: number, toMs: number | null): void {
     this.#queue(() => {
@@ -167,7 +187,7 @@ export class EventStore {
   flush(): boolean {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    const count = this.#events.size + this.#snapshots.size + this.#clips.size;
+    const count = this.#pendingWrites();
     if (count === 0 || this.#closed) return true;
     try {
       this.#commit();
@@ -181,6 +201,7 @@ export class EventStore {
     }
     this.#events.clear();
     this.#snapshots.clear();
+    this.#frames.clear();
     this.#clips.clear();
     this.stats.written += count;
     this.stats.commits++;
@@ -222,16 +243,28 @@ export class EventStore {
     return row?.snapshot;
   }
 
+  /** The stored full-frame JPEG reference of an event: undefined for an unknown event, null when it has none. */
+  frameOf(id: string): string | null | undefined {
+    this.flush();
+    const row = this.#frameById.get(id) as { frame: string | null } | undefined;
+    return row?.frame;
+  }
+
+  /** snapshotOf or frameOf by kind. */
+  pictureOf(id: string, kind: PictureKind): string | null | undefined {
+    return kind === 'frame' ? this.frameOf(id) : this.snapshotOf(id);
+  }
+
   /**
    * Deletes up to `batch` of the oldest events that started before `cutoffMs` (and their zones);
-   * returns their JPEG references so the caller removes the files. Call again while it returns `batch`.
+   * returns their JPEG references (crops and frames) so the caller removes the files. Call again while it returns `batch`.
    */
   removeOlderThan(cutoffMs: number, batch: number): RemovedEvents {
     this.flush();
     const removed = this.db.transaction(() => {
       const rows = this.db
-        .prepare('SELECT id, snapshot FROM events WHERE start_ms < ? ORDER BY start_ms LIMIT ?')
-        .all(cutoffMs, batch) as Array<{ id: string; snapshot: string | null }>;
+        .prepare('SELECT id, snapshot, frame FROM events WHERE start_ms < ? ORDER BY start_ms LIMIT ?')
+        .all(cutoffMs, batch) as Array<{ id: string; snapshot: string | null; frame: string | null }>;
       const deleteEvent = this.db.prepare('DELETE FROM events WHERE id = ?');
       const deleteZones = this.db.prepare('DELETE FROM event_zones WHERE event_id = ?');
       for (const row of rows) {
@@ -240,7 +273,7 @@ export class EventStore {
       }
       return rows;
     })();
-    return { count: removed.length, snapshots: removed.flatMap((r) => (r.snapshot === null ? [] : [r.snapshot])) };
+    return { count: removed.length, snapshots: removed.flatMap((r) => [r.snapshot, r.frame].filter((p) => p !== null)) };
   }
 
   /** Every event's JPEG reference (for the start-up reconciliation), read row by row. */
@@ -250,6 +283,12 @@ export class EventStore {
       id: string;
       snapshot: string;
     }>;
+  }
+
+  /** Every event's full-frame JPEG reference (for the start-up reconciliation), read row by row. */
+  *frameReferences(): Generator<{ id: string; frame: string }> {
+    this.flush();
+    yield* this.db.prepare('SELECT id, frame FROM events WHERE frame IS NOT NULL').iterate() as Iterable<{ id: string; frame: string }>;
   }
 
   /** `PRAGMA integrity_check`: 'ok', or the problems SQLite found. */
@@ -273,7 +312,7 @@ export class EventStore {
   #queue(write: () => void): void {
     if (this.#closed) return;
     write();
-    this.stats.pending = this.#events.size + this.#snapshots.size + this.#clips.size;
+    this.stats.pending = this.#pendingWrites();
     if (this.stats.pending >= this.#maxBatch) this.flush();
     else this.#schedule();
   }
@@ -285,10 +324,14 @@ export class EventStore {
     this.#timer.unref();
   }
 
+  #pendingWrites(): number {
+    return this.#events.size + this.#snapshots.size + this.#frames.size + this.#clips.size;
+  }
+
   /** While commits fail, keeps the newest `maxPending` writes. */
   #trim(): void {
-    const size = () => this.#events.size + this.#snapshots.size + this.#clips.size;
-    for (const queue of [this.#clips, this.#events, this.#snapshots] as Array<Map<string, unknown>>) {
+    const size = () => this.#pendingWrites();
+    for (const queue of [this.#clips, this.#events, this.#frames, this.#snapshots] as Array<Map<string, unknown>>) {
       while (size() > this.#maxPending && queue.size > 0) {
         queue.delete(queue.keys().next().value as string);
         this.stats.dropped++;
@@ -300,6 +343,6 @@ export class EventStore {
 
 function toStoredEvent(row: Row): StoredEvent {
   const event = JSON.parse(row.data) as DetectionEvent;
-  const bestShot = event.bestShot === null ? null : { ...event.bestShot, jpeg: row.snapshot };
+  const bestShot = event.bestShot === null ? null : { ...event.bestShot, jpeg: row.snapshot, frameJpeg: row.frame };
   return { ...event, bestShot, clip: row.clip === null ? null : { url: clipUrl(event.id), state: row.clip } };
 }

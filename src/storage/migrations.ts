@@ -101,6 +101,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX uploads_due ON uploads (state, next_attempt_ms);
     `,
   },
+  {
+    version: 4,
+    summary: "the full-frame JPEG of each event's best shot",
+    sql: `
+      -- The whole frame at the best-shot moment, relative to storage.dir (snapshots/.../<id>.frame.jpg);
+      -- null when there is none (bestShot.frameWidth 0, an event from before, or its file was lost).
+      ALTER TABLE events ADD COLUMN frame TEXT;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

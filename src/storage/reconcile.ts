@@ -1,6 +1,6 @@
 /**
- * Start-up agreement between the events table and the JPEGs on disk, for what a crash (or a hand in
- * the directory) can leave behind. A picture is written before its reference is committed, so after a
+ * Start-up agreement between the events table and the JPEGs on disk (best-shot crops and full frames,
+ * each kind against its own column), for what a crash (or a hand in the directory) can leave behind. A picture is written before its reference is committed, so after a
  * kill -9 there can be:
  * - a JPEG whose event row was never committed: removed;
  * - a JPEG whose row was committed but not yet its reference: the reference is set (the file is named
@@ -24,10 +24,10 @@ export function reconcile(store: EventStore, files: SnapshotFiles): Reconciliati
   const result: Reconciliation = { filesRemoved: 0, referencesSet: 0, referencesCleared: 0 };
   store.flush();
   for (const file of files.files()) {
-    const stored = file.partial ? undefined : store.snapshotOf(file.eventId);
+    const stored = file.partial ? undefined : store.pictureOf(file.eventId, file.kind);
     if (stored === file.reference) continue;
     if (stored === null) {
-      store.setSnapshot(file.eventId, file.reference);
+      store.setPicture(file.eventId, file.kind, file.reference);
       result.referencesSet++;
       continue;
     }
@@ -39,7 +39,10 @@ export function reconcile(store: EventStore, files: SnapshotFiles): Reconciliati
   const missing: string[] = [];
   for (const { id, snapshot } of store.snapshotReferences()) if (!files.exists(snapshot)) missing.push(id);
   for (const id of missing) store.setSnapshot(id, null);
-  result.referencesCleared = missing.length;
+  const missingFrames: string[] = [];
+  for (const { id, frame } of store.frameReferences()) if (!files.exists(frame)) missingFrames.push(id);
+  for (const id of missingFrames) store.setFrame(id, null);
+  result.referencesCleared = missing.length + missingFrames.length;
   store.flush();
   return result;
 }

@@ -1,6 +1,6 @@
 /**
  * Best-shot JPEGs on disk: `<storage.dir>/snapshots/<camera>/<YYYY-MM-DD>/<event id>.jpg` (the UTC day
- * the event started). One directory a camera and day keeps directories small at a million events and
+ * the event started), and beside it `<event id>.frame.jpg`, the whole frame at the best-shot moment. One directory a camera and day keeps directories small at a million events and
  * lets an operator find a day's pictures by hand. A file is written under a temporary name and renamed,
  * so a crash never leaves a half-written JPEG under its real name.
  */
@@ -10,6 +10,10 @@ import path from 'node:path';
 
 export const SNAPSHOTS_DIR = 'snapshots';
 const TEMP_SUFFIX = '.partial';
+const FRAME_SUFFIX = '.frame';
+
+/** Which picture of an event a file is: the best-shot crop or the full frame at that moment. */
+export type PictureKind = 'crop' | 'frame';
 
 export class SnapshotFiles {
   /** The storage directory; references are relative to it. */
@@ -19,10 +23,13 @@ export class SnapshotFiles {
     this.root = path.resolve(root);
   }
 
-  /** Where an event's JPEG goes, relative to the storage directory (camera ids and event ids are path-safe). */
-  referenceFor(camera: string, eventId: string, startMs: number): string {
+  /**
+   * Where an event's JPEG goes, relative to the storage directory (camera ids and event ids are
+   * path-safe; an event id ends in a number, so never in `.frame`).
+   */
+  referenceFor(camera: string, eventId: string, startMs: number, kind: PictureKind = 'crop'): string {
     const day = new Date(startMs).toISOString().slice(0, 10);
-    return `${SNAPSHOTS_DIR}/${camera}/${day}/${eventId}.jpg`;
+    return `${SNAPSHOTS_DIR}/${camera}/${day}/${eventId}${kind === 'frame' ? FRAME_SUFFIX : ''}.jpg`;
   }
 
   async write(reference: string, jpeg: Uint8Array): Promise<void> {
@@ -62,14 +69,16 @@ export class SnapshotFiles {
   }
 
   /** Every file under snapshots/<camera>/<day>/, as references; `partial` marks an interrupted write. */
-  *files(): Generator<{ reference: string; eventId: string; partial: boolean }> {
+  *files(): Generator<{ reference: string; eventId: string; kind: PictureKind; partial: boolean }> {
     const base = path.join(this.root, SNAPSHOTS_DIR);
     for (const camera of listDir(base)) {
       for (const day of listDir(path.join(base, camera))) {
         for (const name of listDir(path.join(base, camera, day))) {
           const reference = `${SNAPSHOTS_DIR}/${camera}/${day}/${name}`;
           const partial = name.endsWith(TEMP_SUFFIX);
-          yield { reference, eventId: name.replace(/\.jpg(\.partial)?$/, ''), partial };
+          const stem = name.replace(/\.jpg(\.partial)?$/, '');
+          const kind: PictureKind = stem.endsWith(FRAME_SUFFIX) ? 'frame' : 'crop';
+          yield { reference, eventId: kind === 'frame' ? stem.slice(0, -FRAME_SUFFIX.length) : stem, kind, partial };
         }
       }
     }

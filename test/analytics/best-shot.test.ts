@@ -237,9 +237,16 @@ describe('best shot of tracked objects', () => {
     for (const id of ids) assert.equal(selector.best(id)?.timeMs, sharpFrame * 100, `track ${id}`);
   });
 
-  test('the options schema fills defaults and rejects a quality outside 1..100', () => {
-    assert.deepEqual(bestShotOptionsSchema.parse({}), { pointsPerDecade: 2, padding: 0.1, maxSide: 640, jpegQuality: 80 });
+  test('the options schema fills defaults and rejects a quality outside 1..100 and a negative frame width', () => {
+    assert.deepEqual(bestShotOptionsSchema.parse({}), {
+      pointsPerDecade: 2,
+      padding: 0.1,
+      maxSide: 640,
+      jpegQuality: 80,
+      frameWidth: 1280,
+    });
     assert.throws(() => new BestShotSelector({ jpegQuality: 0 }), /jpegQuality/);
+    assert.throws(() => new BestShotSelector({ frameWidth: -1 }), /frameWidth/);
     assert.equal(sharpnessPoints(0, 2), 0);
     assert.equal(sharpnessPoints(1e9, 2), 10);
   });

@@ -1,7 +1,8 @@
 /**
  * One camera's analytics end to end on rendered colour video: motion detections of a textured object
  * walking through (merged as the motion backend merges them, relabelled as a detector would), frame
- * assembly, tracking, best shot from the yuv420p frame, the decision engine, the snapshot store.
+ * assembly, tracking, best shot from the yuv420p frame (whole, as a crop slab with whole snapshots
+ * holds it), the decision engine, the snapshot store.
  */
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
@@ -14,7 +15,7 @@ import { EventBus, type EventMessage } from '../../src/analytics/events.ts';
 import { SnapshotStore } from '../../src/analytics/snapshot-store.ts';
 import { mergeOverlapping } from '../../src/inference/backends/motion.ts';
 import type { Detection, Face } from '../../src/inference/types.ts';
-import { MotionDetector, type Rect } from '../../src/native/index.ts';
+import { cropResize, MotionDetector, type Rect } from '../../src/native/index.ts';
 import { lavfiGraphFrames } from '../support/video.ts';
 
 const W = 320,
@@ -60,6 +61,7 @@ for (const lagMs of [0, 3000])
       const messages: EventMessage[] = [];
       const store = new SnapshotStore();
       const detections: Detection[][] = [];
+      const frames: Uint8Array[] = [];
       const lagAt = (n: number): number => (n < 16 ? 0 : lagMs);
 
       before(() => {
@@ -98,6 +100,7 @@ for (const lagMs of [0, 3000])
         const analytics = new CameraAnalytics('gate', {}, engine, store);
         const motion = new MotionDetector({ width: W, height: H, threshold: 25, minArea: 16, alpha: 0.005 });
         lavfiGraphFrames(GRAPH, W, H, 'yuv420p', COUNT).forEach((data, n) => {
+          frames.push(data);
           motion.detect(data.subarray(0, W * H));
           const found = mergeOverlapping(motion.result().boxes, 8).map((b): Detection => {
             const box = { x: b.x, y: b.y, width: b.width, height: b.height };
@@ -107,7 +110,7 @@ for (const lagMs of [0, 3000])
           });
           detections.push(found);
           const captureMs = 1_000_000 + n * 100;
-          const extras = analytics.capture(found, { data, format: 'yuv420p', width: W, height: H, timeMs: captureMs });
+          const extras = analytics.capture(found, { data, format: 'yuv420p', width: W, height: H, timeMs: captureMs, whole: true });
           analytics.onRegion(
             { captureMs, regionCount: 1, region: { x: 0, y: 0, width: W, height: H }, detections: found, extras },
             captureMs + lagAt(n),
@@ -160,5 +163,53 @@ for (const lagMs of [0, 3000])
           'colour channels differ',
         );
       });
+
+      test("the event's full-frame JPEG is the whole frame at the best-shot moment, not a neighbour", async () => {
+        const shot = messages.at(-1)!.event.bestShot!;
+        assert.ok(shot.frameJpeg);
+        const jpeg = await store.get(shot.frameJpeg);
+        assert.ok(jpeg);
+        const { data, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
+        assert.deepEqual(
+          [info.width, info.height, info.channels],
+          [W, H, 3],
+          'the whole frame, at its own size (frameWidth 1280 is wider)',
+        );
+        const n = (shot.timeMs - 1_000_000) / 100;
+        // Mean absolute difference over the best-shot box against a frame decoded as the gateway decodes it.
+        const difference = (index: number): number => {
+          const rgb = cropResize(frames[index]!, 'yuv420p', W, H, {
+            roi: { x: 0, y: 0, width: W, height: H },
+            width: W,
+            height: H,
+            layout: 'nhwc-u8',
+          }).tensor as Uint8Array;
+          let sum = 0;
+          let count = 0;
+          for (let y = shot.box.y; y < shot.box.y + shot.box.height; y++)
+            for (let x = shot.box.x; x < shot.box.x + shot.box.width; x++)
+              for (let c = 0; c < 3; c++, count++) sum += Math.abs(data[(y * W + x) * 3 + c]! - rgb[(y * W + x) * 3 + c]!);
+          return sum / count;
+        };
+        const same = difference(n);
+        // JPEG's loss on testsrc2's saturated edges is about 9; a neighbour (the walker 8 px away) about 78.
+        assert.ok(same < 16, `the picture matches frame ${n} at the box (mean difference ${same.toFixed(1)})`);
+        for (const other of [n - 1, n + 1])
+          assert.ok(
+            difference(other) > 3 * same,
+            `frame ${other} differs at the box (${difference(other).toFixed(1)} vs ${same.toFixed(1)})`,
+          );
+      });
     },
   );
+
+test('with bestShot.frameWidth 0 no frame is copied and shots keep no frame', () => {
+  const engine = new DecisionEngine({ publisher: new EventBus(), global: globalDecisionsSchema.parse({}) });
+  const analytics = new CameraAnalytics('off', { bestShot: { frameWidth: 0 } }, engine, new SnapshotStore());
+  const data = new Uint8Array((W * H * 3) / 2).fill(128);
+  const found: Detection[] = [{ label: 'person', classId: 0, score: 0.9, box: { x: 10, y: 10, width: 40, height: 60 } }];
+  const [shot] = analytics.capture(found, { data, format: 'yuv420p', width: W, height: H, timeMs: 1, whole: true });
+  assert.ok(shot);
+  assert.equal(shot.frame, null);
+  assert.equal(analytics.frames.copies, 0);
+});

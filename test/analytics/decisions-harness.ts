@@ -71,6 +71,7 @@ export function shot(quality: number, timeMs: number, jpeg: string | null = null
     face: null,
     timeMs,
     jpeg,
+    frameJpeg: null,
   };
 }
 

@@ -23,6 +23,7 @@ const event: DetectionEvent = {
     face: { box: { x: 1, y: 2, width: 2, height: 2 }, score: 0.8, keypoints: [{ x: 1.5, y: 2.5 }] },
     timeMs: 1764000000000,
     jpeg: null,
+    frameJpeg: null,
   },
   zones: ['driveway'],
   face: { box: { x: 1, y: 2, width: 2, height: 2 }, score: 0.8, keypoints: [{ x: 1.5, y: 2.5 }] },

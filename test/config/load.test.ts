@@ -138,6 +138,14 @@ test("a nanodet inputSize off the net's 32-pixel stride or outside 128-640 is re
   assert.equal(backend.type === 'nanodet' ? backend.inputSize : undefined, 416);
 });
 
+test('a full-frame width that is negative or not a whole number is refused at its path', () => {
+  assert.deepEqual(problemsOf('inference: {bestShot: {frameWidth: -1}}'), ['inference.bestShot.frameWidth: expected a number >= 0']);
+  assert.deepEqual(problemsOf('inference: {bestShot: {frameWidth: 640.5}}'), [
+    'inference.bestShot.frameWidth: expected an integer, received a number with a fraction',
+  ]);
+  assert.equal(parseConfig('inference: {bestShot: {frameWidth: 0}}', { env: {} }).inference.bestShot.frameWidth, 0);
+});
+
 test('duplicate ids and channels name both indexes, next to the other problems of the file', () => {
   const text = `cameras: [${camera()}, ${camera('', 'dock', 2)}, ${camera('ai: {fps: 0}', 'gate', 2)}]`;
   assert.deepEqual(problemsOf(text), [

@@ -111,6 +111,28 @@ test("write() applies the backend's mean and std (nchw-f32), as the detector's T
   assert.notDeepEqual(expected.tensor, plain.tensor, 'the normalisation changes the values');
 });
 
+test('a slab with whole snapshots keeps the entire frame a crop; without, only the region grown by its margin', () => {
+  const random = new Random(13);
+  const width = 64;
+  const height = 48;
+  const frame = new Uint8Array((width * height * 3) / 2);
+  for (let i = 0; i < frame.length; i++) frame[i] = (random.uint32() & 254) + 1;
+  const region = { x: 40, y: 30, width: 16, height: 12 };
+  const geometry = { format: 'yuv420p', width, height } as const;
+  const whole = CropSlab.create(spec, 2, { ...geometry, whole: true });
+  assert.equal(CropSlab.attach(whole.buffer).snapshot?.whole, true, 'a worker attaching the slab sees the flag');
+  const a = new CropSlabWriter(whole).write(frame, 'yuv420p', width, height, region, 1);
+  assert.ok(a);
+  assert.deepEqual(whole.snapshots[a.slot], frame);
+  const partial = CropSlab.create(spec, 2, geometry);
+  assert.equal(partial.snapshot?.whole, false);
+  const b = new CropSlabWriter(partial).write(frame, 'yuv420p', width, height, region, 1);
+  assert.ok(b);
+  const snapshot = partial.snapshots[b.slot] as Uint8Array;
+  assert.equal(snapshot[0], 0, 'the top-left corner, far from the region, was not copied');
+  assert.equal(snapshot[45 + 35 * width], frame[45 + 35 * width], 'the region was');
+});
+
 test('a slab for a backend that needs no pixels carries queue state and the region as mapping', () => {
   const slab = CropSlab.create(null, 4);
   assert.equal(slab.tensors[0]?.length, 0);

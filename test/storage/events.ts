@@ -11,6 +11,7 @@ export interface EventSpec {
   endMs?: number | null;
   zones?: string[];
   jpeg?: string | null;
+  frameJpeg?: string | null;
 }
 
 export function makeEvent(spec: EventSpec): DetectionEvent {
@@ -40,6 +41,7 @@ export function makeEvent(spec: EventSpec): DetectionEvent {
             face: null,
             timeMs: startMs + 500,
             jpeg,
+            frameJpeg: spec.frameJpeg ?? null,
           },
     zones: spec.zones ?? [],
     face: null,

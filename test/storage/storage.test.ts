@@ -88,6 +88,53 @@ test('retention deletes events that started before the cutoff with their zones a
   }
 });
 
+/** Records the event with both pictures written the way the site writes them. */
+async function recordWithFrame(storage: Storage, n: number, startMs?: number): Promise<{ id: string; crop: string; frame: string }> {
+  const id = await recordWithPicture(storage, n, startMs);
+  const event = storage.events.get(id) as { camera: string; startMs: number };
+  const frame = storage.snapshots.referenceFor(event.camera, id, event.startMs, 'frame');
+  await storage.snapshots.write(frame, fakeJpeg(`frame ${id}`));
+  storage.events.setFrame(id, frame);
+  return { id, crop: storage.events.get(id)?.bestShot?.jpeg as string, frame };
+}
+
+test('full-frame pictures sit beside the crops, are reconciled against their own column, and expire with their events', async () => {
+  const s = settings('frames', 1);
+  const storage = Storage.open(s, { logger });
+  const now = Date.now();
+  const kept = await recordWithFrame(storage, 1, now - DAY_MS / 2);
+  const lost = await recordWithFrame(storage, 2, now - DAY_MS / 2);
+  const old = await recordWithFrame(storage, 3, now - 3 * DAY_MS);
+  // The process died between writing a frame and setting its reference.
+  const adoptee = await recordWithPicture(storage, 4, now - DAY_MS / 2);
+  const adopteeFrame = storage.snapshots.referenceFor('gate', adoptee, now - DAY_MS / 2, 'frame');
+  await storage.snapshots.write(adopteeFrame, fakeJpeg('adoptee frame'));
+  assert.equal(kept.frame, kept.crop.replace(/\.jpg$/, '.frame.jpg'), 'the frame is named after the event, beside its crop');
+  assert.deepEqual(storage.events.get(kept.id)?.bestShot?.frameJpeg, kept.frame);
+  await storage.close();
+
+  unlinkSync(path.join(s.dir, lost.frame));
+  // Today: retention prunes emptied day directories before its cutoff, and this one must stay to be read.
+  const orphanDir = path.join(s.dir, 'snapshots', 'dock', new Date(now).toISOString().slice(0, 10));
+  mkdirSync(orphanDir, { recursive: true });
+  writeFileSync(path.join(orphanDir, '1763500000000-deadbeef.0.frame.jpg'), fakeJpeg('orphan'));
+  writeFileSync(path.join(orphanDir, '1763500000000-deadbeef.1.frame.jpg.partial'), fakeJpeg('partial'));
+
+  const reopened = Storage.open(s, { logger });
+  try {
+    assert.deepEqual(readdirSync(orphanDir), [], 'the orphan frame and the partial write were removed');
+    assert.equal(reopened.events.get(lost.id)?.bestShot?.frameJpeg, null, 'the missing frame is no longer referenced');
+    assert.equal(reopened.events.get(lost.id)?.bestShot?.jpeg, lost.crop, 'its crop still is');
+    assert.equal(reopened.events.get(adoptee)?.bestShot?.frameJpeg, adopteeFrame, 'the unreferenced frame was adopted');
+    assert.deepEqual(await reopened.snapshots.read(kept.frame), fakeJpeg(`frame ${kept.id}`));
+    await waitFor('the expired event removed', () => reopened.events.get(old.id) === undefined);
+    await waitFor('its pictures deleted', () => !existsSync(path.join(s.dir, old.frame)) && !existsSync(path.join(s.dir, old.crop)));
+    assert.ok(existsSync(path.join(s.dir, kept.frame)), 'a recent frame is kept');
+  } finally {
+    await reopened.close();
+  }
+});
+
 test('a storage directory that cannot be created is refused with E_STORAGE naming storage.dir', () => {
   const file = path.join(root, 'a-file');
   writeFileSync(file, 'x');

@@ -50,6 +50,8 @@ export class RecordingSite implements SiteControl {
   readonly #cameras = new Map<string, { config: CameraConfig; status: CameraStatus }>();
   readonly recentEvents: DetectionEvent[] = [];
   readonly snapshots = new Map<string, Buffer>();
+  /** Full-frame JPEGs by event id, as the test fills them (without a recorder). */
+  readonly frames = new Map<string, Buffer>();
   healthLevel: HealthReport['status'] = 'healthy';
   readonly #events = new Set<Listener<EventMessage>>();
   readonly #detections = new Set<Listener<DetectionsMessage>>();
@@ -201,6 +203,11 @@ export class RecordingSite implements SiteControl {
     return this.snapshots.get(eventId) ?? null;
   }
 
+  async frame(eventId: string): Promise<Buffer | null> {
+    if (this.recorder) return this.recorder.frame(eventId);
+    return this.frames.get(eventId) ?? null;
+  }
+
   /** Clip files by camera id or event id (a test puts a real file here). */
   readonly clipFiles = new Map<string, string>();
 
@@ -316,6 +323,7 @@ export function sampleEvent(camera: string, label: string, n = 1, jpeg: string |
             face: null,
             timeMs: 1_700_000_000_000,
             jpeg,
+            frameJpeg: null,
           },
   };
 }

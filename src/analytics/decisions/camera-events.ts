@@ -112,6 +112,11 @@ export class CameraEvents {
     this.#filter = new ObjectFilter(options, this.#frame);
   }
 
+  /** The track started an event or joined one (a duplicate of a running event). */
+  isEvent(trackId: number): boolean {
+    return this.#tracks.get(trackId)?.kind === 'event';
+  }
+
   /** Ends every running event as if all tracks ended now (camera removed or stopped). */
   endAll(): void {
     for (const trackId of [...this.#tracks.keys()]) this.#end(trackId, null);
@@ -268,6 +273,7 @@ function summary(shot: BestShotInput): BestShotSummary {
     face: copyFace(shot.face ?? null),
     timeMs,
     jpeg: shot.jpeg ?? null,
+    frameJpeg: shot.frameJpeg ?? null,
   };
 }
 
@@ -279,11 +285,10 @@ function summary(shot: BestShotInput): BestShotSummary {
 function adoptBestShot(record: DetectionEvent, shot: BestShotInput): void {
   const current = record.bestShot;
   const jpeg = shot.jpeg ?? null;
+  const frameJpeg = shot.frameJpeg ?? null;
   const candidate = { quality: shot.quality, truncated: shot.truncated ?? false };
-  if (
-    current !== null &&
-    (outranks(current, candidate) || (!outranks(candidate, current) && shot.timeMs === current.timeMs && jpeg === current.jpeg))
-  ) {
+  const sameShot = shot.timeMs === current?.timeMs && jpeg === current.jpeg && frameJpeg === current.frameJpeg;
+  if (current !== null && (outranks(current, candidate) || (!outranks(candidate, current) && sameShot))) {
     return;
   }
   record.bestShot = summary(shot);

@@ -71,6 +71,11 @@ export class DecisionEngine {
     this.#camera(camera).onFrame(timeMs, tracks, bestShotOf);
   }
 
+  /** Whether the track is (part of) one of the camera's events: its pictures will be kept. */
+  isEvent(camera: string, trackId: number): boolean {
+    return this.#cameras.get(camera)?.isEvent(trackId) ?? false;
+  }
+
   /** One camera's counters, or the sum over the cameras there are now. */
   counters(camera?: string): DecisionCounters {
     if (camera !== undefined) return addCounters(emptyCounters(), this.#camera(camera).counters);

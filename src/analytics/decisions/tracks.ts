@@ -42,6 +42,8 @@ export interface BestShotInput {
   readonly face?: Face | null;
   /** Where the encoded JPEG can be fetched (an id or path the outputs serve); absent until encoded. */
   readonly jpeg?: string | null;
+  /** The same for the full-frame JPEG at the best-shot moment; absent when none is kept. */
+  readonly frameJpeg?: string | null;
 }
 
 /** The track's best shot so far; asked for every observed and every ended track. */

@@ -1,4 +1,7 @@
-/** /api/v1/events: pages of the stored events (the events database) and each event's best-shot JPEG from disk. */
+/**
+ * /api/v1/events: pages of the stored events (the events database), and each event's best-shot JPEG
+ * and full-frame JPEG from disk.
+ */
 import { RequestError } from '../../errors.ts';
 import type { EventQuery } from '../site.ts';
 import { defineRoute, json, type Route } from './route.ts';
@@ -58,6 +61,25 @@ export const eventRoutes: Route[] = [
       const jpeg = await site.snapshot(params['id'] as string);
       if (jpeg === null)
         throw new RequestError('E_NOT_FOUND', 'No snapshot for this event (it has none, or it was removed by storage.retention)');
+      return { status: 200, contentType: 'image/jpeg', body: jpeg, headers: { 'cache-control': 'private, max-age=3600' } };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/api/v1/events/{id}/frame.jpg',
+    operationId: 'getEventFrame',
+    summary: "The whole frame at the event's best-shot moment (bestShot.box places the object in it), JPEG, from disk.",
+    tag,
+    access: 'token',
+    responses: { 200: { description: 'The JPEG.', contentType: 'image/jpeg' } },
+    errors: [404],
+    handle: async ({ site, params }) => {
+      const jpeg = await site.frame(params['id'] as string);
+      if (jpeg === null)
+        throw new RequestError(
+          'E_NOT_FOUND',
+          'No full-frame picture for this event (it has none: inference.bestShot.frameWidth is 0 or the event is older; or it was removed by storage.retention)',
+        );
       return { status: 200, contentType: 'image/jpeg', body: jpeg, headers: { 'cache-control': 'private, max-age=3600' } };
     },
   }),

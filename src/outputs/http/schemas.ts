@@ -96,6 +96,10 @@ export const detectionEventSchema = z.object({
       face: faceSchema.nullable(),
       timeMs: z.number(),
       jpeg: z.string().nullable(),
+      frameJpeg: z
+        .string()
+        .nullable()
+        .describe('The whole frame at the best-shot moment (inference.bestShot.frameWidth wide at most); null when none is kept.'),
     })
     .nullable(),
   zones: z.array(z.string()),
@@ -105,7 +109,7 @@ export const detectionEventSchema = z.object({
 /** An event as the events database returns it. */
 export const storedEventSchema = detectionEventSchema.extend({
   bestShot: detectionEventSchema.shape.bestShot.describe(
-    "`jpeg` is the picture's path under storage.dir (GET /events/{id}/snapshot.jpg serves it); null when it has none.",
+    "`jpeg` is the picture's path under storage.dir (GET /events/{id}/snapshot.jpg serves it), `frameJpeg` the full frame's (GET /events/{id}/frame.jpg); null when it has none.",
   ),
   clip: z
     .object({
