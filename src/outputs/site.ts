@@ -112,6 +112,11 @@ export interface SiteControl {
   events(query: EventQuery): EventPage;
   /** One stored event with its uploads (storage.upload); undefined for an unknown (or expired) id. */
   event(id: string): EventDetail | undefined;
+  /**
+   * Failed uploads of one event (or of all, null) queued again from their first try; how many. E_NOT_FOUND
+   * when uploads are off (storage.upload.enabled).
+   */
+  retryUploads(eventId: string | null): number;
   /** The best-shot JPEG of an event, from disk (or from the encoder while its file is written); null when it has none. */
   snapshot(eventId: string): Promise<Buffer | null>;
   /**

@@ -193,6 +193,11 @@ export class Site implements SiteControl {
     const site = new Site(config, gateway, hub, bus, storage, uploader, logger, labels, options);
     clips.site = site;
     await uploader?.start();
+    // Events a killed run left running were ended by Storage.open, with no end message to queue their clips.
+    for (const event of uploader ? storage.interrupted : []) {
+      const settings = site.#recordingOf(event.camera);
+      if (settings.mode !== 'off') uploader?.eventEnded(event.id, clipReadyMs(event, settings));
+    }
     motionSink.motion = (camera, atMs) => site.recordings?.motion(camera, atMs);
     listeners.add((m) => site.detectionListeners.forEach((l) => l(m)));
     if (options.startCameras !== false) await site.startCameras();
@@ -309,6 +314,12 @@ export class Site implements SiteControl {
     return event && { ...event, uploads: this.uploader?.uploadsOf(id) ?? [] };
   }
 
+  retryUploads(eventId: string | null): number {
+    if (this.uploader === null)
+      throw new RequestError('E_NOT_FOUND', 'Uploads are off: nothing to retry (set storage.upload.enabled and a target)');
+    return this.uploader.retryFailed(eventId);
+  }
+
   snapshot(eventId: string): Promise<Buffer | null> {
     return this.#recorder.snapshot(eventId);
   }
@@ -342,9 +353,13 @@ export class Site implements SiteControl {
     return recordings.clip(event.camera, fromMs, toMs);
   }
 
-  /** The camera's recording settings (the defaults' for a camera no longer configured). */
+  /** The camera's recording settings: running, else as configured (not installed yet), else the defaults'. */
   #recordingOf(camera: string) {
-    return this.cameraEntries.get(camera)?.config.recording ?? this.config.defaults.recording;
+    return (
+      this.cameraEntries.get(camera)?.config.recording ??
+      this.config.cameras.find((c) => c.id === camera)?.recording ??
+      this.config.defaults.recording
+    );
   }
 
   /** The recordings, once a camera records (null before). */
@@ -361,6 +376,7 @@ export class Site implements SiteControl {
       index: this.storage.segments,
       events: this.storage.events,
       defaultRetention: this.config.defaults.recording.retentionDays,
+      rollsOf: (camera) => this.#recordingOf(camera),
       ...(this.options.recordingDecisionLagMs === undefined ? {} : { decisionLagMs: this.options.recordingDecisionLagMs }),
     }).then((recordings) => {
       this.recordings = recordings;

@@ -94,6 +94,7 @@ export class EventStore {
   readonly #setClip: Statement;
   readonly #byId: Statement;
   readonly #snapshotById: Statement;
+  readonly #alive: Statement;
   readonly #commit: () => void;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -123,7 +124,13 @@ export class EventStore {
     );
     this.#byId = db.prepare('SELECT start_ms AS startMs, id, snapshot, clip, data FROM events WHERE id = ?');
     this.#snapshotById = db.prepare('SELECT snapshot FROM events WHERE id = ?');
+    // The last commit's wall clock: an event a crash left running is ended there at the next start
+    // (interrupted-events.ts). One row rewritten a commit, so it costs nothing a batch does not.
+    this.#alive = db.prepare(
+      "INSERT INTO store_state (key, value) VALUES ('alive_ms', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    );
     this.#commit = db.transaction(() => {
+      this.#alive.run(String(Date.now()));
       for (const event of this.#events.values()) {
         this.#upsert.run({
           id: event.id,

@@ -101,6 +101,27 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX uploads_due ON uploads (state, next_attempt_ms);
     `,
   },
+  {
+    version: 4,
+    summary: 'crash-safe clip states (running events, the last commit time) and failed uploads re-queued after a target change',
+    sql: `
+      -- What the store keeps about itself: alive_ms (wall clock of the last commit: an event still running
+      -- at the next start is ended there), upload_salt (for the hash of the upload target's secrets).
+      CREATE TABLE store_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+      -- Events still running: the ones a crash left open, ended at the next start without a scan.
+      CREATE INDEX events_running ON events (start_ms) WHERE end_ms IS NULL;
+      -- Events whose clip may still change (not complete): the start-up recovery of clip states visits
+      -- only these, a camera at a time.
+      CREATE INDEX events_clip_open ON events (camera, start_ms) WHERE clip IS NOT 'complete';
+      -- Why a failed upload failed: 'target' (the target refused it for good: credentials, bucket, PUT),
+      -- 'attempts' (out of retries), 'local' (the file is gone or changed); null for rows failed before
+      -- version 4. With the target settings it failed under, as hashes: target_hash of the settings that
+      -- are not secret, secrets_hash a salted scrypt of the secret values (never the values).
+      ALTER TABLE uploads ADD COLUMN failure TEXT;
+      ALTER TABLE uploads ADD COLUMN target_hash TEXT;
+      ALTER TABLE uploads ADD COLUMN secrets_hash TEXT;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

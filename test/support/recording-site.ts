@@ -196,6 +196,11 @@ export class RecordingSite implements SiteControl {
     return stored && { clip: null, ...stored, uploads: [] };
   }
 
+  retryUploads(eventId: string | null): number {
+    this.#record('retryUploads', eventId);
+    throw new RequestError('E_NOT_FOUND', 'Uploads are off: nothing to retry (set storage.upload.enabled and a target)');
+  }
+
   async snapshot(eventId: string): Promise<Buffer | null> {
     if (this.recorder) return this.recorder.snapshot(eventId);
     return this.snapshots.get(eventId) ?? null;

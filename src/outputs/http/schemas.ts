@@ -138,6 +138,15 @@ export const eventDetailSchema = storedEventSchema.extend({
   uploads: z.array(uploadStatusSchema).describe('Copies sent to storage.upload.target; [] when uploads are off.'),
 }) satisfies z.ZodType<EventDetail>;
 
+export const uploadsRetrySchema = z.object({ requeued: z.number().int().describe('Failed uploads now pending again.') });
+
+export const eventUploadsRetrySchema = uploadsRetrySchema.extend({ uploads: z.array(uploadStatusSchema) });
+
+/** POST /uploads/retry: which uploads; only failed ones can be queued again. */
+export const uploadsRetryQuerySchema = z.strictObject({
+  state: z.enum(['failed'], { error: "expected 'failed' (only failed uploads are queued again)" }),
+});
+
 export const eventPageSchema = z.object({
   events: z.array(storedEventSchema),
   nextCursor: z
