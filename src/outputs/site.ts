@@ -13,6 +13,8 @@ import type { UploadStatus } from '../storage/upload/queue.ts';
 
 export type { EventPage, EventQuery, StoredEvent } from '../storage/event-query.ts';
 export type { UploadStatus } from '../storage/upload/queue.ts';
+export type { StoredTrack, TrackPage, TrackQuery } from '../storage/track-store.ts';
+import type { TrackPage, TrackQuery } from '../storage/track-store.ts';
 
 /** An event as GET /events/{id} shows it: stored, with the state of its uploads ([] when uploads are off). */
 export interface EventDetail extends StoredEvent {
@@ -110,6 +112,8 @@ export interface SiteControl {
   setStreaming(id: string, streaming: boolean): Promise<CameraStatus>;
   /** A page of stored events (the events database), filtered and sorted as asked. */
   events(query: EventQuery): EventPage;
+  /** A page of a camera's ended tracks (the events database), by first-seen time. */
+  tracks(query: TrackQuery): TrackPage;
   /** One stored event with its uploads (storage.upload); undefined for an unknown (or expired) id. */
   event(id: string): EventDetail | undefined;
   /**

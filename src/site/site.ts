@@ -22,6 +22,7 @@ import { isSnapshotFormat } from '../inference/region-copy.ts';
 import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
 import type { CameraStatus, ClipFile, EventDetail, HealthProblem, HealthReport, SiteControl } from '../outputs/site.ts';
 import type { EventPage, EventQuery } from '../storage/event-query.ts';
+import type { TrackPage, TrackQuery } from '../storage/track-store.ts';
 import { Recordings } from '../storage/recording/recordings.ts';
 import { Storage, type StorageOptions } from '../storage/storage.ts';
 import { targetClient } from '../storage/upload/target.ts';
@@ -163,6 +164,7 @@ export class Site implements SiteControl {
       decisions: config.decisions,
       publisher: bus,
       onTracked: (frame) => listeners.forEach((l) => l(frame)),
+      onTrack: (track) => storage.tracks.record(track),
       logger,
     }).catch(async (err: unknown) => {
       await storage.close();
@@ -307,6 +309,10 @@ export class Site implements SiteControl {
 
   events(query: EventQuery): EventPage {
     return this.storage.events.query(query);
+  }
+
+  tracks(query: TrackQuery): TrackPage {
+    return this.storage.tracks.page(query);
   }
 
   event(id: string): EventDetail | undefined {

@@ -64,6 +64,20 @@ interface ClipWrite {
   toMs: number | null;
 }
 
+/**
+ * Another store's rows committed in the event store's batch (the tracks): its queue counts towards the
+ * batch, is committed inside the same transaction, and cleared once that succeeded.
+ */
+export interface BatchWriter {
+  readonly size: number;
+  /** Writes the queue (inside the batch's transaction). */
+  commit(): void;
+  /** The commit succeeded. */
+  clear(): void;
+  /** Commits keep failing and the batch is full: drops the oldest queued write; false when none. */
+  dropOldest(): boolean;
+}
+
 /** Snapshot references of the rows a retention pass removed. */
 export interface RemovedEvents {
   count: number;
@@ -87,6 +101,7 @@ export class EventStore {
   readonly #snapshots = new Map<string, string | null>();
   /** Clip states waiting for their commit. */
   readonly #clips = new Map<string, ClipWrite>();
+  readonly #writers: BatchWriter[] = [];
   readonly #statements = new Map<string, Statement>();
   readonly #upsert: Statement;
   readonly #zone: Statement;
@@ -145,6 +160,7 @@ export class EventStore {
       }
       for (const [id, path] of this.#snapshots) this.#setSnapshot.run(path, id);
       for (const [id, clip] of this.#clips) this.#setClip.run({ id, ...clip });
+      for (const writer of this.#writers) writer.commit();
     });
   }
 
@@ -170,11 +186,21 @@ export class EventStore {
     });
   }
 
+  /** Commits `writer`'s queue with every batch from now on. */
+  attach(writer: BatchWriter): void {
+    this.#writers.push(writer);
+  }
+
+  /** Runs an attached writer's queueing in the batch: committed within flushIntervalMs, or at once at maxBatch. */
+  enqueue(write: () => void): void {
+    this.#queue(write);
+  }
+
   /** Commits the queue now. False when the commit failed (the queue is kept for the next try). */
   flush(): boolean {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    const count = this.#events.size + this.#snapshots.size + this.#clips.size;
+    const count = this.#size();
     if (count === 0 || this.#closed) return true;
     try {
       this.#commit();
@@ -189,6 +215,7 @@ export class EventStore {
     this.#events.clear();
     this.#snapshots.clear();
     this.#clips.clear();
+    for (const writer of this.#writers) writer.clear();
     this.stats.written += count;
     this.stats.commits++;
     this.stats.pending = 0;
@@ -280,7 +307,7 @@ export class EventStore {
   #queue(write: () => void): void {
     if (this.#closed) return;
     write();
-    this.stats.pending = this.#events.size + this.#snapshots.size + this.#clips.size;
+    this.stats.pending = this.#size();
     if (this.stats.pending >= this.#maxBatch) this.flush();
     else this.#schedule();
   }
@@ -292,16 +319,20 @@ export class EventStore {
     this.#timer.unref();
   }
 
-  /** While commits fail, keeps the newest `maxPending` writes. */
+  #size(): number {
+    return this.#events.size + this.#snapshots.size + this.#clips.size + this.#writers.reduce((sum, w) => sum + w.size, 0);
+  }
+
+  /** While commits fail, keeps the newest `maxPending` writes (the attached stores' go first). */
   #trim(): void {
-    const size = () => this.#events.size + this.#snapshots.size + this.#clips.size;
+    for (const writer of this.#writers) while (this.#size() > this.#maxPending && writer.dropOldest()) this.stats.dropped++;
     for (const queue of [this.#clips, this.#events, this.#snapshots] as Array<Map<string, unknown>>) {
-      while (size() > this.#maxPending && queue.size > 0) {
+      while (this.#size() > this.#maxPending && queue.size > 0) {
         queue.delete(queue.keys().next().value as string);
         this.stats.dropped++;
       }
     }
-    this.stats.pending = size();
+    this.stats.pending = this.#size();
   }
 }
 

@@ -103,7 +103,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
-    summary: 'crash-safe clip states (running events, the last commit time) and failed uploads re-queued after a target change',
+    summary: 'crash-safe clip states (running events, the last commit time), failed uploads re-queued after a target change, tracks',
     sql: `
       -- What the store keeps about itself: alive_ms (wall clock of the last commit: an event still running
       -- at the next start is ended there), upload_salt (for the hash of the upload target's secrets).
@@ -120,6 +120,24 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE uploads ADD COLUMN failure TEXT;
       ALTER TABLE uploads ADD COLUMN target_hash TEXT;
       ALTER TABLE uploads ADD COLUMN secrets_hash TEXT;
+      -- One row a confirmed track, written when it ends (track-store.ts). The tracker's ids start again
+      -- after a restart, so the key is a row id; pages walk (camera, first_ms, id).
+      CREATE TABLE tracks (
+        id INTEGER PRIMARY KEY,
+        camera TEXT NOT NULL,
+        track_id INTEGER NOT NULL,
+        label TEXT NOT NULL,
+        first_ms INTEGER NOT NULL,
+        last_ms INTEGER NOT NULL,
+        best_score REAL NOT NULL,
+        -- The event the track started or joined; null when it never became one.
+        event_id TEXT,
+        -- Zones its bottom-centre entered, in order (JSON array).
+        zones TEXT NOT NULL
+      );
+      CREATE INDEX tracks_camera_first ON tracks (camera, first_ms);
+      -- Oldest first for retention.
+      CREATE INDEX tracks_first ON tracks (first_ms);
     `,
   },
 ];

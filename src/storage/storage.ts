@@ -16,6 +16,7 @@ import { reconcile } from './reconcile.ts';
 import { SegmentIndex } from './recording/segment-index.ts';
 import { RetentionSchedule } from './retention.ts';
 import { SnapshotFiles } from './snapshot-files.ts';
+import { TrackStore } from './track-store.ts';
 
 export const DATABASE_FILE = 'panoptes.db';
 
@@ -34,6 +35,8 @@ export interface StorageOptions {
 export class Storage {
   readonly events: EventStore;
   readonly snapshots: SnapshotFiles;
+  /** Ended tracks (their rows ride the event store's batch). */
+  readonly tracks: TrackStore;
   /** The recordings index (its rows live in the events database). */
   readonly segments: SegmentIndex;
   /** Events an earlier run left running (killed), ended at its last commit when this one opened. */
@@ -46,12 +49,14 @@ export class Storage {
     snapshots: SnapshotFiles,
     retention: RetentionSchedule,
     interrupted: readonly InterruptedEvent[],
+    tracks: TrackStore,
   ) {
     this.events = events;
     this.segments = segments;
     this.snapshots = snapshots;
     this.#retention = retention;
     this.interrupted = interrupted;
+    this.tracks = tracks;
   }
 
   static open(settings: StorageSettings, options: StorageOptions): Storage {
@@ -94,16 +99,22 @@ export class Storage {
       events.close();
       throw error;
     }
-    const retention = new RetentionSchedule(events, snapshots, {
-      eventsDays: settings.retention.eventsDays,
-      ...(options.retentionIntervalMs === undefined ? {} : { intervalMs: options.retentionIntervalMs }),
-      onError: (err) => log.error({ err }, 'event retention failed; the next pass tries again'),
-      onPass: (removed) => {
-        if (removed > 0) log.info({ removed, eventsDays: settings.retention.eventsDays }, 'expired events removed');
+    const tracks = new TrackStore(events);
+    const retention = new RetentionSchedule(
+      events,
+      snapshots,
+      {
+        eventsDays: settings.retention.eventsDays,
+        ...(options.retentionIntervalMs === undefined ? {} : { intervalMs: options.retentionIntervalMs }),
+        onError: (err) => log.error({ err }, 'event retention failed; the next pass tries again'),
+        onPass: (removed) => {
+          if (removed > 0) log.info({ removed, eventsDays: settings.retention.eventsDays }, 'expired events removed');
+        },
       },
-    });
+      tracks,
+    );
     retention.start();
-    return new Storage(events, segments, snapshots, retention, interrupted);
+    return new Storage(events, segments, snapshots, retention, interrupted, tracks);
   }
 
   /** Stops retention, commits queued writes and closes the database. */

@@ -24,6 +24,8 @@ import type {
   HealthReport,
   SiteControl,
   EventDetail,
+  TrackPage,
+  TrackQuery,
 } from '../../src/outputs/site.ts';
 import type { Storage } from '../../src/storage/storage.ts';
 import { SnapshotStore } from '../../src/analytics/snapshot-store.ts';
@@ -189,6 +191,11 @@ export class RecordingSite implements SiteControl {
       .slice(0, query.limit)
       .map((e) => ({ ...e, clip: null }));
     return { events, nextCursor: null };
+  }
+
+  tracks(query: TrackQuery): TrackPage {
+    this.#record('tracks', query);
+    return this.storage ? this.storage.tracks.page(query) : { tracks: [], nextCursor: null };
   }
 
   event(id: string): EventDetail | undefined {
