@@ -14,6 +14,7 @@ import { CameraAnalytics, type CameraAnalyticsOptions, type TrackedDetections } 
 import { bestShotOptionsSchema, type ShotFrame } from '../analytics/best-shot.ts';
 import { addCounters, emptyCounters, type DecisionCounters } from '../analytics/decisions/counters.ts';
 import { DecisionEngine } from '../analytics/decisions/engine.ts';
+import type { TrackListener } from '../analytics/decisions/track-log.ts';
 import type { CameraDecisionOptions, GlobalDecisionOptions } from '../analytics/decisions/options.ts';
 import type { EventPublisher } from '../analytics/events.ts';
 import { SnapshotStore } from '../analytics/snapshot-store.ts';
@@ -34,6 +35,8 @@ export interface InferenceHubOptions {
   publisher: EventPublisher;
   /** Every analysed frame with detections, after tracking. */
   onTracked?: (frame: TrackedDetections) => void;
+  /** Each confirmed track's record when it ends (the site stores them). */
+  onTrack?: TrackListener;
   logger: Logger;
 }
 
@@ -79,6 +82,7 @@ export class InferenceHub {
       publisher: options.publisher,
       global: options.decisions,
       onPublishError: (err, message) => options.logger.warn({ err, event: message.event.id }, 'event publisher failed'),
+      ...(options.onTrack === undefined ? {} : { onTrack: options.onTrack }),
     });
   }
 

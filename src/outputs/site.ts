@@ -13,6 +13,8 @@ import type { UploadStatus } from '../storage/upload/queue.ts';
 
 export type { EventPage, EventQuery, StoredEvent } from '../storage/event-query.ts';
 export type { UploadStatus } from '../storage/upload/queue.ts';
+export type { StoredTrack, TrackPage, TrackQuery } from '../storage/track-store.ts';
+import type { TrackPage, TrackQuery } from '../storage/track-store.ts';
 
 /** An event as GET /events/{id} shows it: stored, with the state of its uploads ([] when uploads are off). */
 export interface EventDetail extends StoredEvent {
@@ -110,8 +112,15 @@ export interface SiteControl {
   setStreaming(id: string, streaming: boolean): Promise<CameraStatus>;
   /** A page of stored events (the events database), filtered and sorted as asked. */
   events(query: EventQuery): EventPage;
+  /** A page of a camera's ended tracks (the events database), by first-seen time. */
+  tracks(query: TrackQuery): TrackPage;
   /** One stored event with its uploads (storage.upload); undefined for an unknown (or expired) id. */
   event(id: string): EventDetail | undefined;
+  /**
+   * Failed uploads of one event (or of all, null) queued again from their first try; how many. E_NOT_FOUND
+   * when uploads are off (storage.upload.enabled).
+   */
+  retryUploads(eventId: string | null): number;
   /** The best-shot JPEG of an event, from disk (or from the encoder while its file is written); null when it has none. */
   snapshot(eventId: string): Promise<Buffer | null>;
   /** The full-frame JPEG at the event's best-shot moment, from disk (or from the encoder); null when it has none. */

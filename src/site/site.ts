@@ -22,6 +22,7 @@ import { isSnapshotFormat } from '../inference/region-copy.ts';
 import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
 import type { CameraStatus, ClipFile, EventDetail, HealthProblem, HealthReport, SiteControl } from '../outputs/site.ts';
 import type { EventPage, EventQuery } from '../storage/event-query.ts';
+import type { TrackPage, TrackQuery } from '../storage/track-store.ts';
 import { Recordings } from '../storage/recording/recordings.ts';
 import { Storage, type StorageOptions } from '../storage/storage.ts';
 import { targetClient } from '../storage/upload/target.ts';
@@ -163,6 +164,7 @@ export class Site implements SiteControl {
       decisions: config.decisions,
       publisher: bus,
       onTracked: (frame) => listeners.forEach((l) => l(frame)),
+      onTrack: (track) => storage.tracks.record(track),
       logger,
     }).catch(async (err: unknown) => {
       await storage.close();
@@ -192,6 +194,11 @@ export class Site implements SiteControl {
     const site = new Site(config, gateway, hub, bus, storage, uploader, logger, labels, options);
     clips.site = site;
     await uploader?.start();
+    // Events a killed run left running were ended by Storage.open, with no end message to queue their clips.
+    for (const event of uploader ? storage.interrupted : []) {
+      const settings = site.#recordingOf(event.camera);
+      if (settings.mode !== 'off') uploader?.eventEnded(event.id, clipReadyMs(event, settings));
+    }
     motionSink.motion = (camera, atMs) => site.recordings?.motion(camera, atMs);
     listeners.add((m) => site.detectionListeners.forEach((l) => l(m)));
     if (options.startCameras !== false) await site.startCameras();
@@ -303,9 +310,19 @@ export class Site implements SiteControl {
     return this.storage.events.query(query);
   }
 
+  tracks(query: TrackQuery): TrackPage {
+    return this.storage.tracks.page(query);
+  }
+
   event(id: string): EventDetail | undefined {
     const event = this.storage.events.get(id);
     return event && { ...event, uploads: this.uploader?.uploadsOf(id) ?? [] };
+  }
+
+  retryUploads(eventId: string | null): number {
+    if (this.uploader === null)
+      throw new RequestError('E_NOT_FOUND', 'Uploads are off: nothing to retry (set storage.upload.enabled and a target)');
+    return this.uploader.retryFailed(eventId);
   }
 
   snapshot(eventId: string): Promise<Buffer | null> {
@@ -345,9 +362,13 @@ export class Site implements SiteControl {
     return recordings.clip(event.camera, fromMs, toMs);
   }
 
-  /** The camera's recording settings (the defaults' for a camera no longer configured). */
+  /** The camera's recording settings: running, else as configured (not installed yet), else the defaults'. */
   #recordingOf(camera: string) {
-    return this.cameraEntries.get(camera)?.config.recording ?? this.config.defaults.recording;
+    return (
+      this.cameraEntries.get(camera)?.config.recording ??
+      this.config.cameras.find((c) => c.id === camera)?.recording ??
+      this.config.defaults.recording
+    );
   }
 
   /** The recordings, once a camera records (null before). */
@@ -364,6 +385,7 @@ export class Site implements SiteControl {
       index: this.storage.segments,
       events: this.storage.events,
       defaultRetention: this.config.defaults.recording.retentionDays,
+      rollsOf: (camera) => this.#recordingOf(camera),
       ...(this.options.recordingDecisionLagMs === undefined ? {} : { decisionLagMs: this.options.recordingDecisionLagMs }),
     }).then((recordings) => {
       this.recordings = recordings;

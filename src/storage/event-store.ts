@@ -66,6 +66,20 @@ interface ClipWrite {
   toMs: number | null;
 }
 
+/**
+ * Another store's rows committed in the event store's batch (the tracks): its queue counts towards the
+ * batch, is committed inside the same transaction, and cleared once that succeeded.
+ */
+export interface BatchWriter {
+  readonly size: number;
+  /** Writes the queue (inside the batch's transaction). */
+  commit(): void;
+  /** The commit succeeded. */
+  clear(): void;
+  /** Commits keep failing and the batch is full: drops the oldest queued write; false when none. */
+  dropOldest(): boolean;
+}
+
 /** Picture references (best-shot crops and full frames) of the rows a retention pass removed. */
 export interface RemovedEvents {
   count: number;
@@ -91,6 +105,7 @@ export class EventStore {
   readonly #frames = new Map<string, string | null>();
   /** Clip states waiting for their commit. */
   readonly #clips = new Map<string, ClipWrite>();
+  readonly #writers: BatchWriter[] = [];
   readonly #statements = new Map<string, Statement>();
   readonly #upsert: Statement;
   readonly #zone: Statement;
@@ -100,6 +115,7 @@ export class EventStore {
   readonly #byId: Statement;
   readonly #snapshotById: Statement;
   readonly #frameById: Statement;
+  readonly #alive: Statement;
   readonly #commit: () => void;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -131,7 +147,13 @@ export class EventStore {
     this.#byId = db.prepare('SELECT start_ms AS startMs, id, snapshot, frame, clip, data FROM events WHERE id = ?');
     this.#snapshotById = db.prepare('SELECT snapshot FROM events WHERE id = ?');
     this.#frameById = db.prepare('SELECT frame FROM events WHERE id = ?');
+    // The last commit's wall clock: an event a crash left running is ended there at the next start
+    // (interrupted-events.ts). One row rewritten a commit, so it costs nothing a batch does not.
+    this.#alive = db.prepare(
+      "INSERT INTO store_state (key, value) VALUES ('alive_ms', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    );
     this.#commit = db.transaction(() => {
+      this.#alive.run(String(Date.now()));
       for (const event of this.#events.values()) {
         this.#upsert.run({
           id: event.id,
@@ -147,6 +169,7 @@ export class EventStore {
       for (const [id, path] of this.#snapshots) this.#setSnapshot.run(path, id);
       for (const [id, path] of this.#frames) this.#setFrame.run(path, id);
       for (const [id, clip] of this.#clips) this.#setClip.run({ id, ...clip });
+      for (const writer of this.#writers) writer.commit();
     });
   }
 
@@ -183,11 +206,21 @@ export class EventStore {
     });
   }
 
+  /** Commits `writer`'s queue with every batch from now on. */
+  attach(writer: BatchWriter): void {
+    this.#writers.push(writer);
+  }
+
+  /** Runs an attached writer's queueing in the batch: committed within flushIntervalMs, or at once at maxBatch. */
+  enqueue(write: () => void): void {
+    this.#queue(write);
+  }
+
   /** Commits the queue now. False when the commit failed (the queue is kept for the next try). */
   flush(): boolean {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    const count = this.#pendingWrites();
+    const count = this.#size();
     if (count === 0 || this.#closed) return true;
     try {
       this.#commit();
@@ -203,6 +236,7 @@ export class EventStore {
     this.#snapshots.clear();
     this.#frames.clear();
     this.#clips.clear();
+    for (const writer of this.#writers) writer.clear();
     this.stats.written += count;
     this.stats.commits++;
     this.stats.pending = 0;
@@ -312,7 +346,7 @@ export class EventStore {
   #queue(write: () => void): void {
     if (this.#closed) return;
     write();
-    this.stats.pending = this.#pendingWrites();
+    this.stats.pending = this.#size();
     if (this.stats.pending >= this.#maxBatch) this.flush();
     else this.#schedule();
   }
@@ -324,20 +358,22 @@ export class EventStore {
     this.#timer.unref();
   }
 
-  #pendingWrites(): number {
-    return this.#events.size + this.#snapshots.size + this.#frames.size + this.#clips.size;
+  #size(): number {
+    return (
+      this.#events.size + this.#snapshots.size + this.#frames.size + this.#clips.size + this.#writers.reduce((sum, w) => sum + w.size, 0)
+    );
   }
 
-  /** While commits fail, keeps the newest `maxPending` writes. */
+  /** While commits fail, keeps the newest `maxPending` writes (the attached stores' go first). */
   #trim(): void {
-    const size = () => this.#pendingWrites();
+    for (const writer of this.#writers) while (this.#size() > this.#maxPending && writer.dropOldest()) this.stats.dropped++;
     for (const queue of [this.#clips, this.#events, this.#frames, this.#snapshots] as Array<Map<string, unknown>>) {
-      while (size() > this.#maxPending && queue.size > 0) {
+      while (this.#size() > this.#maxPending && queue.size > 0) {
         queue.delete(queue.keys().next().value as string);
         this.stats.dropped++;
       }
     }
-    this.stats.pending = size();
+    this.stats.pending = this.#size();
   }
 }
 

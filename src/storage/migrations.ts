@@ -108,6 +108,45 @@ export const MIGRATIONS: readonly Migration[] = [
       -- The whole frame at the best-shot moment, relative to storage.dir (snapshots/.../<id>.frame.jpg);
       -- null when there is none (bestShot.frameWidth 0, an event from before, or its file was lost).
       ALTER TABLE events ADD COLUMN frame TEXT;
+      `,
+  },
+  {
+    version: 5,
+    summary: 'crash-safe clip states (running events, the last commit time), failed uploads re-queued after a target change, tracks',
+    sql: `
+      -- What the store keeps about itself: alive_ms (wall clock of the last commit: an event still running
+      -- at the next start is ended there), upload_salt (for the hash of the upload target's secrets).
+      CREATE TABLE store_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+      -- Events still running: the ones a crash left open, ended at the next start without a scan.
+      CREATE INDEX events_running ON events (start_ms) WHERE end_ms IS NULL;
+      -- Events whose clip may still change (not complete): the start-up recovery of clip states visits
+      -- only these, a camera at a time.
+      CREATE INDEX events_clip_open ON events (camera, start_ms) WHERE clip IS NOT 'complete';
+      -- Why a failed upload failed: 'target' (the target refused it for good: credentials, bucket, PUT),
+      -- 'attempts' (out of retries), 'local' (the file is gone or changed); null for rows failed before
+      -- version 4. With the target settings it failed under, as hashes: target_hash of the settings that
+      -- are not secret, secrets_hash a salted scrypt of the secret values (never the values).
+      ALTER TABLE uploads ADD COLUMN failure TEXT;
+      ALTER TABLE uploads ADD COLUMN target_hash TEXT;
+      ALTER TABLE uploads ADD COLUMN secrets_hash TEXT;
+      -- One row a confirmed track, written when it ends (track-store.ts). The tracker's ids start again
+      -- after a restart, so the key is a row id; pages walk (camera, first_ms, id).
+      CREATE TABLE tracks (
+        id INTEGER PRIMARY KEY,
+        camera TEXT NOT NULL,
+        track_id INTEGER NOT NULL,
+        label TEXT NOT NULL,
+        first_ms INTEGER NOT NULL,
+        last_ms INTEGER NOT NULL,
+        best_score REAL NOT NULL,
+        -- The event the track started or joined; null when it never became one.
+        event_id TEXT,
+        -- Zones its bottom-centre entered, in order (JSON array).
+        zones TEXT NOT NULL
+      );
+      CREATE INDEX tracks_camera_first ON tracks (camera, first_ms);
+      -- Oldest first for retention.
+      CREATE INDEX tracks_first ON tracks (first_ms);
     `,
   },
 ];

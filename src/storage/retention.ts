@@ -6,6 +6,7 @@
  */
 import type { EventStore } from './event-store.ts';
 import type { SnapshotFiles } from './snapshot-files.ts';
+import type { TrackStore } from './track-store.ts';
 
 const DAY_MS = 86_400_000;
 const BATCH = 2000;
@@ -23,8 +24,16 @@ export interface RetentionOptions {
  * One pass: deletes what started before `cutoffMs`; resolves with the number of events removed.
  * `stopped` is asked between batches (a stopping gateway does not wait for a whole backlog).
  */
-export async function removeExpired(store: EventStore, files: SnapshotFiles, cutoffMs: number, stopped = () => false): Promise<number> {
+export async function removeExpired(
+  store: EventStore,
+  files: SnapshotFiles,
+  cutoffMs: number,
+  stopped = () => false,
+  tracks: TrackStore | null = null,
+): Promise<number> {
   let total = 0;
+  // Tracks first seen before the cutoff go with the events (same days), in batches too.
+  while (tracks !== null && !stopped() && tracks.removeOlderThan(cutoffMs, BATCH) === BATCH) await new Promise((r) => setImmediate(r));
   while (!stopped()) {
     const removed = store.removeOlderThan(cutoffMs, BATCH);
     total += removed.count;
@@ -40,11 +49,13 @@ export class RetentionSchedule {
   readonly #store: EventStore;
   readonly #files: SnapshotFiles;
   readonly #options: RetentionOptions;
+  readonly #tracks: TrackStore | null;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
 
-  constructor(store: EventStore, files: SnapshotFiles, options: RetentionOptions) {
+  constructor(store: EventStore, files: SnapshotFiles, options: RetentionOptions, tracks: TrackStore | null = null) {
+    this.#tracks = tracks;
     this.#store = store;
     this.#files = files;
     this.#options = options;
@@ -66,7 +77,7 @@ export class RetentionSchedule {
   #run(): void {
     if (this.#running !== undefined || this.#stopped) return;
     const cutoff = Date.now() - this.#options.eventsDays * DAY_MS;
-    this.#running = removeExpired(this.#store, this.#files, cutoff, () => this.#stopped)
+    this.#running = removeExpired(this.#store, this.#files, cutoff, () => this.#stopped, this.#tracks)
       .then((removed) => this.#options.onPass?.(removed))
       .catch((error: unknown) => this.#options.onError?.(error))
       .finally(() => {

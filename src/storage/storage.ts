@@ -2,7 +2,8 @@
  * The storage directory (`storage` in the config): the events database `panoptes.db` (with its `-wal`
  * file), which also holds the recordings index, and the best-shot JPEGs under `snapshots/`. Opening it
  * takes the database's lock, applies migrations, reconciles the pictures with the rows
- * (src/storage/reconcile.ts) and starts retention. The recordings index is reconciled with its
+ * (src/storage/reconcile.ts), ends the events a crash left running (interrupted-events.ts) and starts
+ * retention. The recordings index is reconciled with its
  * directory when recording starts (recording/segment-reconcile.ts).
  */
 import path from 'node:path';
@@ -10,10 +11,12 @@ import type { Logger } from 'pino';
 import { makeDirectory } from '../config/directories.ts';
 import { StorageError } from '../errors.ts';
 import { EventStore, type EventStoreOptions } from './event-store.ts';
+import { endInterruptedEvents, type InterruptedEvent } from './interrupted-events.ts';
 import { reconcile } from './reconcile.ts';
 import { SegmentIndex } from './recording/segment-index.ts';
 import { RetentionSchedule } from './retention.ts';
 import { SnapshotFiles } from './snapshot-files.ts';
+import { TrackStore } from './track-store.ts';
 
 export const DATABASE_FILE = 'panoptes.db';
 
@@ -32,15 +35,28 @@ export interface StorageOptions {
 export class Storage {
   readonly events: EventStore;
   readonly snapshots: SnapshotFiles;
+  /** Ended tracks (their rows ride the event store's batch). */
+  readonly tracks: TrackStore;
   /** The recordings index (its rows live in the events database). */
   readonly segments: SegmentIndex;
+  /** Events an earlier run left running (killed), ended at its last commit when this one opened. */
+  readonly interrupted: readonly InterruptedEvent[];
   readonly #retention: RetentionSchedule;
 
-  private constructor(events: EventStore, segments: SegmentIndex, snapshots: SnapshotFiles, retention: RetentionSchedule) {
+  private constructor(
+    events: EventStore,
+    segments: SegmentIndex,
+    snapshots: SnapshotFiles,
+    retention: RetentionSchedule,
+    interrupted: readonly InterruptedEvent[],
+    tracks: TrackStore,
+  ) {
     this.events = events;
     this.segments = segments;
     this.snapshots = snapshots;
     this.#retention = retention;
+    this.interrupted = interrupted;
+    this.tracks = tracks;
   }
 
   static open(settings: StorageSettings, options: StorageOptions): Storage {
@@ -63,27 +79,42 @@ export class Storage {
       onError: (err) => log.error({ err }, 'the recordings index could not be written; its rows stay queued and are retried'),
     });
     const snapshots = new SnapshotFiles(settings.dir);
+    let interrupted: InterruptedEvent[];
     try {
       const started = performance.now();
       const result = reconcile(events, snapshots);
+      interrupted = endInterruptedEvents(events.db);
       log.info(
-        { file, migrated: events.migrated, events: events.count(), ...result, ms: Math.round(performance.now() - started) },
+        {
+          file,
+          migrated: events.migrated,
+          events: events.count(),
+          ...result,
+          interruptedEventsEnded: interrupted.length,
+          ms: Math.round(performance.now() - started),
+        },
         'events database open',
       );
     } catch (error) {
       events.close();
       throw error;
     }
-    const retention = new RetentionSchedule(events, snapshots, {
-      eventsDays: settings.retention.eventsDays,
-      ...(options.retentionIntervalMs === undefined ? {} : { intervalMs: options.retentionIntervalMs }),
-      onError: (err) => log.error({ err }, 'event retention failed; the next pass tries again'),
-      onPass: (removed) => {
-        if (removed > 0) log.info({ removed, eventsDays: settings.retention.eventsDays }, 'expired events removed');
+    const tracks = new TrackStore(events);
+    const retention = new RetentionSchedule(
+      events,
+      snapshots,
+      {
+        eventsDays: settings.retention.eventsDays,
+        ...(options.retentionIntervalMs === undefined ? {} : { intervalMs: options.retentionIntervalMs }),
+        onError: (err) => log.error({ err }, 'event retention failed; the next pass tries again'),
+        onPass: (removed) => {
+          if (removed > 0) log.info({ removed, eventsDays: settings.retention.eventsDays }, 'expired events removed');
+        },
       },
-    });
+      tracks,
+    );
     retention.start();
-    return new Storage(events, segments, snapshots, retention);
+    return new Storage(events, segments, snapshots, retention, interrupted, tracks);
   }
 
   /** Stops retention, commits queued writes and closes the database. */

@@ -86,7 +86,11 @@ test('an ended event keeps the whole frame at its best-shot moment, bestShot.fra
     messages.some((m) => m.type === 'end' && m.event.bestShot?.frameJpeg != null),
   );
   event = messages.find((m) => m.type === 'end' && m.event.bestShot?.frameJpeg != null)?.event as DetectionEvent;
-  await waitFor('its file written and referenced', () => s.event(event.id)?.bestShot?.frameJpeg != null);
+  // The crop and the frame are written apart (either may land first): wait for both references.
+  await waitFor('both files written and referenced', () => {
+    const shot = s.event(event.id)?.bestShot;
+    return shot?.frameJpeg != null && shot.jpeg != null;
+  });
   const stored = s.event(event.id)?.bestShot;
   assert.ok(stored?.frameJpeg && stored.jpeg);
   reference = stored.frameJpeg;

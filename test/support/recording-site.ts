@@ -24,6 +24,8 @@ import type {
   HealthReport,
   SiteControl,
   EventDetail,
+  TrackPage,
+  TrackQuery,
 } from '../../src/outputs/site.ts';
 import type { Storage } from '../../src/storage/storage.ts';
 import { SnapshotStore } from '../../src/analytics/snapshot-store.ts';
@@ -193,9 +195,19 @@ export class RecordingSite implements SiteControl {
     return { events, nextCursor: null };
   }
 
+  tracks(query: TrackQuery): TrackPage {
+    this.#record('tracks', query);
+    return this.storage ? this.storage.tracks.page(query) : { tracks: [], nextCursor: null };
+  }
+
   event(id: string): EventDetail | undefined {
     const stored = this.storage ? this.storage.events.get(id) : this.recentEvents.find((e) => e.id === id);
     return stored && { clip: null, ...stored, uploads: [] };
+  }
+
+  retryUploads(eventId: string | null): number {
+    this.#record('retryUploads', eventId);
+    throw new RequestError('E_NOT_FOUND', 'Uploads are off: nothing to retry (set storage.upload.enabled and a target)');
   }
 
   async snapshot(eventId: string): Promise<Buffer | null> {

@@ -32,6 +32,7 @@ import type { EventIdSource } from './event-id.ts';
 import { ObjectFilter, type FrameSize } from './object-filter.ts';
 import type { CameraDecisionOptions } from './options.ts';
 import { TokenBucket } from './token-bucket.ts';
+import { TrackLog, type TrackListener } from './track-log.ts';
 import { publishedState, updateDue, type PublishedState } from './update-policy.ts';
 import type { BestShotInput, BestShotLookup, TrackedObject, TrackFrame } from './tracks.ts';
 
@@ -53,6 +54,8 @@ export interface CameraEventsContext {
   newEventId: EventIdSource;
   publisher: EventPublisher;
   onPublishError(error: unknown, message: EventMessage): void;
+  /** Each confirmed track's record when it ends (the tracks table). */
+  onTrack?: TrackListener | undefined;
 }
 
 export class CameraEvents {
@@ -65,6 +68,7 @@ export class CameraEvents {
   readonly #context: CameraEventsContext;
   readonly #tracks = new Map<number, TrackState>();
   readonly #lastEndMs = new Map<string, number>();
+  readonly #trackLog: TrackLog;
 
   constructor(name: string, options: CameraDecisionOptions, frame: FrameSize, context: CameraEventsContext) {
     this.#name = name;
@@ -73,6 +77,7 @@ export class CameraEvents {
     this.#filter = new ObjectFilter(options, frame);
     this.#bucket = options.rateLimit === null ? null : new TokenBucket(options.rateLimit);
     this.#context = context;
+    this.#trackLog = new TrackLog(name, (record) => context.onTrack?.(record));
   }
 
   onFrame(timeMs: number, frame: TrackFrame, bestShotOf: BestShotLookup): void {
@@ -80,6 +85,7 @@ export class CameraEvents {
     const pending: TrackedObject[] = [];
     // Running events first, so deduplication compares new tracks with boxes from this same frame.
     for (const object of observedIn(frame)) {
+      this.#trackLog.observe(object, timeMs, this.#filter);
       const state = this.#tracks.get(object.id);
       if (state === undefined || state.kind === 'pending') pending.push(object);
       else if (state.kind === 'event') {
@@ -233,6 +239,7 @@ export class CameraEvents {
   #end(trackId: number, shot: BestShotInput | null | undefined): void {
     const state = this.#tracks.get(trackId);
     this.#tracks.delete(trackId);
+    this.#trackLog.end(trackId, state?.kind === 'event' ? state.live.record.id : null);
     if (state === undefined || state.kind === 'pending') return;
     if (state.kind === 'dropped') {
       this.counters.dropped[state.reason].end++;

@@ -10,6 +10,7 @@ import { createEventIdSource, type EventIdSource } from './event-id.ts';
 import type { FrameSize } from './object-filter.ts';
 import type { CameraDecisionOptions, GlobalDecisionOptions } from './options.ts';
 import { TokenBucket } from './token-bucket.ts';
+import type { TrackListener } from './track-log.ts';
 import type { BestShotLookup, TrackFrame } from './tracks.ts';
 
 export interface DecisionEngineOptions {
@@ -19,6 +20,8 @@ export interface DecisionEngineOptions {
   newEventId?: EventIdSource;
   /** Told about every publisher failure (already counted); the gateway logs it. */
   onPublishError?: (error: unknown, message: EventMessage) => void;
+  /** Each confirmed track's record when it ends. */
+  onTrack?: TrackListener;
 }
 
 export class DecisionEngine {
@@ -34,6 +37,7 @@ export class DecisionEngine {
       newEventId: options.newEventId ?? createEventIdSource(),
       publisher: options.publisher,
       onPublishError: options.onPublishError ?? (() => {}),
+      onTrack: options.onTrack,
     };
   }
 

@@ -9,7 +9,7 @@ import { STAGE_NAMES } from '../../channel/stats.ts';
 import type { CameraMetrics } from '../../coordinator/camera-metrics.ts';
 import { CAMERA_STATES } from '../../coordinator/camera-state.ts';
 import { decodeCursor, type EventCursor } from '../../storage/event-query.ts';
-import type { CameraStatus, EventDetail, EventPage, HealthReport, StoredEvent, UploadStatus } from '../site.ts';
+import type { CameraStatus, EventDetail, EventPage, HealthReport, StoredEvent, StoredTrack, TrackPage, UploadStatus } from '../site.ts';
 
 export const rectSchema = z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() });
 export const cameraStateSchema = z.enum(CAMERA_STATES);
@@ -142,6 +142,15 @@ export const eventDetailSchema = storedEventSchema.extend({
   uploads: z.array(uploadStatusSchema).describe('Copies sent to storage.upload.target; [] when uploads are off.'),
 }) satisfies z.ZodType<EventDetail>;
 
+export const uploadsRetrySchema = z.object({ requeued: z.number().int().describe('Failed uploads now pending again.') });
+
+export const eventUploadsRetrySchema = uploadsRetrySchema.extend({ uploads: z.array(uploadStatusSchema) });
+
+/** POST /uploads/retry: which uploads; only failed ones can be queued again. */
+export const uploadsRetryQuerySchema = z.strictObject({
+  state: z.enum(['failed'], { error: "expected 'failed' (only failed uploads are queued again)" }),
+});
+
 export const eventPageSchema = z.object({
   events: z.array(storedEventSchema),
   nextCursor: z
@@ -254,6 +263,45 @@ export const eventQuerySchema = z
         code: 'custom',
         path: ['cursor'],
         message: `this cursor continues a page in order=${q.cursor.order}; repeat that query's order (and filters)`,
+      });
+  });
+
+export const storedTrackSchema = z.object({
+  camera: z.string(),
+  trackId: z.number().int().describe("The tracker's id: unique on the camera within a gateway run (it starts again after a restart)."),
+  label: z.string(),
+  firstSeenMs: z.number().describe('Capture time of the first frame it was observed in (epoch ms).'),
+  lastSeenMs: z.number(),
+  bestScore: z.number(),
+  eventId: z.string().nullable().describe('The event it started or joined; null when it never became one.'),
+  zones: z.array(z.string()).describe('Zones its bottom-centre entered, in order (outside the masks).'),
+}) satisfies z.ZodType<StoredTrack>;
+
+export const trackPageSchema = z.object({
+  tracks: z.array(storedTrackSchema),
+  nextCursor: z
+    .string()
+    .nullable()
+    .describe('Pass as `cursor` (with the same filters and order) for the next page; null on the last page.'),
+}) satisfies z.ZodType<TrackPage>;
+
+/** GET /cameras/{id}/tracks: by first-seen time. */
+export const trackQuerySchema = z
+  .strictObject({
+    after: queryInteger(0, Number.MAX_SAFE_INTEGER).optional().describe('Only tracks first seen at or after this time (epoch ms).'),
+    before: queryInteger(0, Number.MAX_SAFE_INTEGER).optional().describe('Only tracks first seen before this time (epoch ms).'),
+    order: z.enum(['desc', 'asc']).optional().describe('By first-seen time: desc (newest first, the default) or asc.'),
+    cursor: cursorSchema.optional().describe('The nextCursor of the previous page.'),
+    limit: queryInteger(1, 1000).optional().describe('At most this many tracks a page (1-1000, default 100).'),
+  })
+  .superRefine((q, ctx) => {
+    if (q.after !== undefined && q.before !== undefined && q.before <= q.after)
+      ctx.addIssue({ code: 'custom', path: ['before'], message: `expected a time after \`after\` (${q.after}), received ${q.before}` });
+    if (q.cursor !== undefined && q.cursor.order !== (q.order ?? 'desc'))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cursor'],
+        message: `this cursor continues a page in order=${q.cursor.order}; repeat that query's order`,
       });
   });
 

@@ -25,6 +25,8 @@ import { compatRoutes } from './routes-compat.ts';
 import { eventRoutes } from './routes-events.ts';
 import { healthRoutes } from './routes-health.ts';
 import { streamRoutes } from './routes-streams.ts';
+import { trackRoutes } from './routes-tracks.ts';
+import { uploadRoutes } from './routes-uploads.ts';
 import { mapError } from './status.ts';
 import { uws } from './uws.ts';
 import { validate } from './validate.ts';
@@ -52,7 +54,16 @@ export interface HttpServer {
 
 /** Every route the server answers, the OpenAPI document's included. */
 export function apiRoutes(version = PANOPTES_VERSION): Route[] {
-  const routes = [...healthRoutes, ...cameraRoutes, ...streamRoutes, ...eventRoutes, ...clipRoutes, ...compatRoutes];
+  const routes = [
+    ...healthRoutes,
+    ...cameraRoutes,
+    ...streamRoutes,
+    ...eventRoutes,
+    ...trackRoutes,
+    ...uploadRoutes,
+    ...clipRoutes,
+    ...compatRoutes,
+  ];
   return [...routes, openApiRoute(routes, version)];
 }
 

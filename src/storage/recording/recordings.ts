@@ -10,6 +10,7 @@ import type { EventMessage } from '../../analytics/events.ts';
 import type { CameraRecording, RecordingsConfig } from '../../config/recording-schema.ts';
 import { cameraRecordingSchema } from '../../config/recording-schema.ts';
 import type { EventStore } from '../event-store.ts';
+import { type ClipRecovery, recoverClips, type Rolls } from './clip-recovery.ts';
 import { ClipMaker, type ClipFile } from './clips.ts';
 import { guardDisk, readDisk, removeExpiredSegments, type DiskState } from './disk-guard.ts';
 import { EventClips } from './event-clips.ts';
@@ -35,6 +36,8 @@ export interface RecordingsOptions {
   defaultRetention?: CameraRecording['retentionDays'];
   /** How late an event's start may be published (tests shorten it); default DECISION_LAG_MS. */
   decisionLagMs?: number;
+  /** A camera's pre- and post-roll now, for clip states recovered at start; default: the schema's. */
+  rollsOf?: (camera: string) => Rolls;
 }
 
 interface CameraRecordings {
@@ -49,6 +52,8 @@ export class Recordings {
   readonly config: RecordingsConfig;
   /** What the start-up reconciliation found. */
   reconciled: SegmentReconciliation | null = null;
+  /** What the start-up recovery of clip states did (null without an event store). */
+  clipsRecovered: ClipRecovery | null = null;
   readonly #eventClips: EventClips | null;
   disk: DiskState | null = null;
   /** Deletions the guard made, and when it last had to. */
@@ -87,6 +92,12 @@ export class Recordings {
     // that run's memory, so they are kept as continuous recording (the shortest retention).
     // (LIMIT -1 is SQLite's "no limit".)
     for (const s of options.index.oldest('pending', -1)) void recordings.store.reclassify(s, 'continuous');
+    if (options.events) {
+      const began = performance.now();
+      const defaults = cameraRecordingSchema.parse({});
+      recordings.clipsRecovered = recoverClips(options.events, options.index, options.rollsOf ?? (() => defaults));
+      recordings.#log.info({ ...recordings.clipsRecovered, ms: Math.round(performance.now() - began) }, 'event clip states recovered');
+    }
     const { config } = recordings;
     recordings.#every(DECIDE_EVERY_MS, () => recordings.decide(Date.now()));
     recordings.#every(config.retentionIntervalSeconds * 1000, () => recordings.retain(Date.now()));

@@ -188,6 +188,11 @@ export class SegmentIndex {
     return this.#totals;
   }
 
+  /** The longest segment indexed (ms): how far before a time a segment reaching it may start. */
+  get longestMs(): number {
+    return this.#longestMs;
+  }
+
   /** Commits the queue now; false when the commit failed (the queue is kept and retried). */
   flush(): boolean {
     clearTimeout(this.#timer);

@@ -2,14 +2,23 @@
  * The upload queue: one row an event and kind in the events database (`uploads`, migration 3), so
  * what is still to send survives a restart. A row is `pending` (due at `next_attempt_ms`), `uploading`
  * (claimed by this run; a row left so by a killed run goes back to pending at start), `done` (with its
- * remote name) or `failed` (with the reason). Every statement is prepared once; due rows come from an
+ * remote name) or `failed` (with the reason, its kind and the target it failed under, as hashes). A
+ * failed row is pending again when asked (REST), or at start when it failed on the target's side and
+ * the target's configuration changed since. Every statement is prepared once; due rows come from an
  * index on (state, next_attempt_ms), so the queue's depth never costs a scan.
  */
 import type { Db, Statement } from '../database.ts';
+import type { TargetFingerprint } from './target-fingerprint.ts';
 
 export const UPLOAD_KINDS = ['snapshot', 'clip'] as const;
 export type UploadKind = (typeof UPLOAD_KINDS)[number];
 export type UploadState = 'pending' | 'uploading' | 'done' | 'failed';
+/**
+ * Why an upload failed for good: `target` (the target refused it: credentials, a missing bucket, PUT
+ * not taken), `attempts` (every try failed, retry.maxAttempts of them), `local` (the file is gone or
+ * changed, or there is nothing to send).
+ */
+export type UploadFailure = 'target' | 'attempts' | 'local';
 
 export interface UploadRow {
   eventId: string;
@@ -58,6 +67,9 @@ export class UploadQueue {
   readonly #remove: Statement;
   readonly #prune: Statement;
   readonly #reset: Statement;
+  readonly #requeueChanged: Statement;
+  readonly #requeueAll: Statement;
+  readonly #requeueEvent: Statement;
 
   constructor(db: Db) {
     this.#insert = db.prepare(
@@ -82,7 +94,19 @@ export class UploadQueue {
     this.#retry = db.prepare(
       `UPDATE uploads SET state = 'pending', next_attempt_ms = ?, last_error = ?, updated_ms = ? WHERE event_id = ? AND kind = ?`,
     );
-    this.#fail = db.prepare(`UPDATE uploads SET state = 'failed', last_error = ?, updated_ms = ? WHERE event_id = ? AND kind = ?`);
+    this.#fail = db.prepare(
+      `UPDATE uploads SET state = 'failed', last_error = @error, failure = @failure, target_hash = @target, secrets_hash = @secrets,
+         updated_ms = @now WHERE event_id = @eventId AND kind = @kind`,
+    );
+    // Pending again from its first try; last_error stays until the next try says otherwise.
+    const requeue = `UPDATE uploads SET state = 'pending', attempts = 0, next_attempt_ms = @now, failure = NULL, target_hash = NULL,
+      secrets_hash = NULL, updated_ms = @now WHERE state = 'failed'`;
+    // Rows failed before schema version 5 have no failure kind and are left to an explicit retry.
+    this.#requeueChanged = db.prepare(
+      `${requeue} AND failure IN ('target', 'attempts') AND (target_hash IS NOT @target OR secrets_hash IS NOT @secrets)`,
+    );
+    this.#requeueAll = db.prepare(requeue);
+    this.#requeueEvent = db.prepare(`${requeue} AND event_id = @eventId`);
     this.#byEvent = db.prepare(`SELECT ${COLUMNS} FROM uploads WHERE event_id = ? ORDER BY kind DESC`);
     this.#one = db.prepare(`SELECT ${COLUMNS} FROM uploads WHERE event_id = ? AND kind = ?`);
     this.#counts = db.prepare('SELECT count(*) AS n FROM uploads WHERE state = ?');
@@ -134,8 +158,19 @@ export class UploadQueue {
     this.#retry.run(Math.floor(nextMs), error, nowMs, row.eventId, row.kind);
   }
 
-  fail(row: UploadRow, error: string, nowMs: number): void {
-    this.#fail.run(error, nowMs, row.eventId, row.kind);
+  /** Gives the row up: why, and the target it failed under. */
+  fail(row: UploadRow, error: string, failure: UploadFailure, under: TargetFingerprint, nowMs: number): void {
+    this.#fail.run({ error, failure, target: under.target, secrets: under.secrets, now: nowMs, eventId: row.eventId, kind: row.kind });
+  }
+
+  /** Failed rows the target refused (or that ran out of tries) under another target configuration: pending again. */
+  requeueChanged(now: TargetFingerprint, nowMs: number): number {
+    return this.#requeueChanged.run({ target: now.target, secrets: now.secrets, now: nowMs }).changes;
+  }
+
+  /** Failed rows, of one event or all: pending again, from their first try. */
+  requeueFailed(eventId: string | null, nowMs: number): number {
+    return (eventId === null ? this.#requeueAll.run({ now: nowMs }) : this.#requeueEvent.run({ now: nowMs, eventId })).changes;
   }
 
   remove(row: UploadRow): void {

@@ -5,7 +5,9 @@
  * is permanent (credentials, a missing bucket) marks it failed at once; others are tried again after
  * an exponential backoff with jitter, capped, until `retry.maxAttempts`. Clips are assembled into
  * `<storage.dir>/uploads/` when their post-roll is recorded (a ClipSource says when) and removed once
- * sent. Rows a killed run left `uploading` are pending again at start, so nothing queued is lost.
+ * sent. Rows a killed run left `uploading` are pending again at start, so nothing queued is lost, and
+ * so are rows the target refused under another configuration than today's (target-fingerprint.ts):
+ * fixing the credentials and restarting sends them. `retryFailed` re-queues failed rows on demand.
  */
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -14,8 +16,9 @@ import type { UploadConfig } from '../../config/upload-schema.ts';
 import { UploadError } from '../../errors.ts';
 import type { StoredEvent } from '../event-query.ts';
 import type { EventStore } from '../event-store.ts';
-import { UploadQueue, type UploadKind, type UploadRow, type UploadStatus } from './queue.ts';
+import { UploadQueue, type UploadFailure, type UploadKind, type UploadRow, type UploadStatus } from './queue.ts';
 import { digestFile, type UploadFile, type UploadTargetClient } from './target.ts';
+import { type TargetFingerprint, targetFingerprint } from './target-fingerprint.ts';
 
 export const UPLOADS_DIR = 'uploads';
 const PRUNE_EVERY_MS = 3_600_000;
@@ -78,6 +81,8 @@ export class Uploader {
   readonly #log: Logger;
   readonly #random: () => number;
   readonly #inFlight = new Map<string, { controller: AbortController; task: Promise<void> }>();
+  /** The target's configuration in this run, as hashes (set by start). */
+  #fingerprint: TargetFingerprint = { target: '', secrets: '' };
   #timer: NodeJS.Timeout | undefined;
   #pruneTimer: NodeJS.Timeout | undefined;
   #stopping = false;
@@ -93,13 +98,16 @@ export class Uploader {
     this.queue = new UploadQueue(options.events.db);
   }
 
-  /** Resumes what an earlier run left, then sends what is due. */
+  /** Resumes what an earlier run left (and what failed under another target configuration), then sends what is due. */
   async start(): Promise<void> {
     const now = Date.now();
     const resumed = this.queue.resetInterrupted(now);
+    if (this.#config.target !== undefined) this.#fingerprint = await targetFingerprint(this.#events.db, this.#config.target);
+    const requeued = this.queue.requeueChanged(this.#fingerprint, now);
     await this.#removeStaleClips();
     const { pending, failed } = this.queue.counts();
-    this.#log.info({ target: this.client.name, pending, failed, resumed }, 'uploads started');
+    this.#log.info({ target: this.client.name, pending, failed, resumed, requeued }, 'uploads started');
+    if (requeued > 0) this.#log.info({ requeued }, 'uploads that failed under another target configuration are queued again');
     this.#pruneTimer = setInterval(() => this.#prune(), PRUNE_EVERY_MS);
     this.#pruneTimer.unref();
     this.#pump();
@@ -121,6 +129,16 @@ export class Uploader {
 
   uploadsOf(eventId: string): UploadStatus[] {
     return this.queue.of(eventId);
+  }
+
+  /** Failed uploads of one event (or all, null) queued again from their first try; returns how many. */
+  retryFailed(eventId: string | null): number {
+    const requeued = this.queue.requeueFailed(eventId, Date.now());
+    if (requeued > 0) {
+      this.#log.info({ requeued, ...(eventId === null ? {} : { event: eventId }) }, 'failed uploads queued again on request');
+      this.#pump();
+    }
+    return requeued;
   }
 
   /** Aborts the uploads in flight (their rows go back to pending, the try not counted) and stops. */
@@ -175,12 +193,15 @@ export class Uploader {
       this.queue.remove(row);
       return;
     }
+    // Whether a failure came from the target (the request was made) or from this side.
+    let sent = false;
     try {
       const file = await this.#file(row, event);
       if ('waitUntilMs' in file) {
         this.queue.release(row, file.waitUntilMs, Date.now());
         return;
       }
+      sent = true;
       const result = await this.client.put(file, signal);
       this.queue.done(row, result.remote, Date.now());
       this.stats.uploaded[row.kind]++;
@@ -203,7 +224,8 @@ export class Uploader {
       this.stats.lastFailureMs = now;
       const context = { event: row.eventId, kind: row.kind, attempt, target: this.client.name, error: failure.message };
       if (failure.permanent || attempt >= this.#config.retry.maxAttempts) {
-        this.queue.fail(row, failure.message, now);
+        const kind: UploadFailure = !failure.permanent ? 'attempts' : sent ? 'target' : 'local';
+        this.queue.fail(row, failure.message, kind, this.#fingerprint, now);
         this.stats.failed[row.kind]++;
         this.stats.lastPermanentFailureMs = now;
         this.#log.error(

@@ -59,8 +59,10 @@ export class UploadSite {
     this.storage = Storage.open({ dir, retention: { eventsDays: 36_500 } }, { logger, writes: { flushIntervalMs: 20 } });
   }
 
+  /** Starts an uploader over the storage; one already running is stopped first (a gateway restart's uploads). */
   async startUploader(config: UploadConfig, clips: ClipSource | null = null): Promise<Uploader> {
     if (config.target === undefined) throw new Error('no target');
+    await this.uploader?.stop();
     this.uploader = new Uploader({
       config,
       events: this.storage.events,
@@ -73,8 +75,11 @@ export class UploadSite {
     return this.uploader;
   }
 
-  /** An ended event with a best-shot file of `bytes` random bytes, written and referenced as the site does; returns its id. */
-  async eventWithSnapshot(bytes = 4096): Promise<{ id: string; file: string }> {
+  /**
+   * An ended event with a best-shot file of `bytes` random bytes, written and referenced as the site
+   * does, and queued for upload unless `queue` is false; returns its id, file and reference.
+   */
+  async eventWithSnapshot(bytes = 4096, queue = true): Promise<{ id: string; file: string; reference: string }> {
     this.#n += 1;
     const event = makeEvent({ n: this.#n, startMs: Date.now() - 10_000 + this.#n, endMs: Date.now(), jpeg: `gate/${this.#n}` });
     this.storage.events.record(message('end', event));
@@ -83,8 +88,21 @@ export class UploadSite {
     await mkdir(path.dirname(file), { recursive: true });
     writeFileSync(file, randomBytes(bytes));
     this.storage.events.setSnapshot(event.id, reference);
-    this.uploader?.snapshotWritten(event.id, reference);
-    return { id: event.id, file };
+    if (queue) this.uploader?.snapshotWritten(event.id, reference);
+    return { id: event.id, file, reference };
+  }
+
+  /** The upload's row as stored, every column (to look for secrets in it). */
+  row(eventId: string, kind = 'snapshot'): Record<string, unknown> | undefined {
+    return this.storage.events.db.prepare('SELECT * FROM uploads WHERE event_id = ? AND kind = ?').get(eventId, kind) as
+      | Record<string, unknown>
+      | undefined;
+  }
+
+  /** Every value the database holds about uploads and itself, as text (to look for secrets in it). */
+  storedText(): string {
+    const { db } = this.storage.events;
+    return JSON.stringify([db.prepare('SELECT * FROM uploads').all(), db.prepare('SELECT * FROM store_state').all()]);
   }
 
   async close(): Promise<void> {

@@ -81,3 +81,21 @@ test('a wrong token fails the upload at once with the setting to fix, and the to
     await site.close();
   }
 });
+
+test('an upload refused for its token is sent after a restart with the right token; the same token again leaves it failed', async () => {
+  const wrong = 'wrong-tok-8Hs1';
+  const site = new UploadSite();
+  try {
+    await site.startUploader(uploadConfig(target(wrong)));
+    const { id, file } = await site.eventWithSnapshot();
+    await waitFor('the failure', () => uploadsOf(site, id)[0]?.state === 'failed');
+    assert.ok(!site.storedText().includes(wrong), 'the token is stored in the database');
+    await site.startUploader(uploadConfig(target(wrong)));
+    assert.equal(uploadsOf(site, id)[0]?.state, 'failed', 'the same token: not queued again');
+    await site.startUploader(uploadConfig(target()));
+    await waitFor('the upload with the right token', () => uploadsOf(site, id)[0]?.state === 'done');
+    assert.equal(sha256(storedFile(uploadsOf(site, id)[0]?.remote as string)), sha256(readFileSync(file)));
+  } finally {
+    await site.close();
+  }
+});

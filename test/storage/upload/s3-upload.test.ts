@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { S3RVER_KEY, type S3rver, startS3rver } from '../../support/s3rver.ts';
@@ -150,6 +150,40 @@ test('refused credentials mark the upload failed at once, naming the settings, a
     assert.ok(!shown.includes(SECRET), 'the secret access key leaked');
     assert.ok(!shown.includes(KEY_ID), 'the access key id leaked');
     assert.ok(site.log.some((line) => line.includes('not retried')));
+  } finally {
+    await site.close();
+  }
+});
+
+test('uploads refused for their credentials are sent after a restart with other credentials, not after one with the same; a lost file stays failed; no secret is stored', async () => {
+  const site = new UploadSite();
+  try {
+    // A file gone before its upload: failed on this side, which no target change can help.
+    const lost = await site.eventWithSnapshot(4096, false);
+    rmSync(lost.file);
+    const wrong = uploadConfig(target({ accessKeyId: KEY_ID, secretAccessKey: SECRET }));
+    (await site.startUploader(wrong)).snapshotWritten(lost.id, lost.reference);
+    const { id } = await site.eventWithSnapshot();
+    await waitFor('both failures', () => uploadsOf(site, id)[0]?.state === 'failed' && uploadsOf(site, lost.id)[0]?.state === 'failed');
+    assert.equal(site.row(id)?.['failure'], 'target');
+    assert.equal(site.row(lost.id)?.['failure'], 'local');
+    assert.match(String(site.row(id)?.['secrets_hash']), /^[0-9a-f]{64}$/);
+    const stored = site.storedText();
+    assert.ok(!stored.includes(SECRET) && !stored.includes(KEY_ID), 'a secret is stored in the database');
+    assert.ok(!stored.includes(createHash('sha256').update(SECRET).digest('hex')), 'the secret is stored as its plain SHA-256');
+
+    // The same settings again: another try could not help, so nothing is queued.
+    await site.startUploader(wrong);
+    assert.equal(uploadsOf(site, id)[0]?.state, 'failed');
+    assert.equal(uploadsOf(site, id)[0]?.attempts, 1);
+
+    // The key fixed: queued again from its first try, and sent; the lost file is not tried again.
+    await site.startUploader(uploadConfig(target()));
+    await waitFor('the upload under the fixed credentials', () => uploadsOf(site, id)[0]?.state === 'done');
+    assert.equal(uploadsOf(site, id)[0]?.attempts, 1, 'counted from its first try again');
+    assert.equal(uploadsOf(site, lost.id)[0]?.state, 'failed');
+    assert.equal(uploadsOf(site, lost.id)[0]?.attempts, 1);
+    assert.ok(site.log.some((line) => line.includes('"requeued":1') && line.includes('another target configuration')));
   } finally {
     await site.close();
   }

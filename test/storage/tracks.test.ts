@@ -1,0 +1,147 @@
+/**
+ * The tracks table: the decision engine's ended tracks (those that became events and those that did
+ * not) written through the event store's batch into SQLite, read back in keyset pages through the REST
+ * API, kept across a restart, and deleted by the events' retention.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { pino } from 'pino';
+import { DecisionEngine } from '../../src/analytics/decisions/engine.ts';
+import { createEventIdSource } from '../../src/analytics/decisions/event-id.ts';
+import { cameraDecisionsSchema, globalDecisionsSchema } from '../../src/analytics/decisions/options.ts';
+import type { TrackPage } from '../../src/outputs/site.ts';
+import { removeExpired } from '../../src/storage/retention.ts';
+import { Storage } from '../../src/storage/storage.ts';
+import { object, standingAt } from '../analytics/decisions-harness.ts';
+import { call, errorCode, startTestServer } from '../outputs/http/test-server.ts';
+import { RecordingSite } from '../support/recording-site.ts';
+
+const root = mkdtempSync(path.join(tmpdir(), 'panoptes-tracks-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+/** The storage in `root/<name>`: each test its own. */
+const open = (name: string) =>
+  Storage.open(
+    { dir: path.join(root, name), retention: { eventsDays: 36_500 } },
+    { logger: pino({ level: 'silent' }), writes: { flushIntervalMs: 20 } },
+  );
+
+/** A decision engine on camera 'gate' (people only, a lawn zone on the lower half) writing into `storage`. */
+function engineOver(storage: Storage): DecisionEngine {
+  const engine = new DecisionEngine({
+    publisher: { publish: (m) => storage.events.record(m) },
+    global: globalDecisionsSchema.parse({ rateLimit: null }),
+    newEventId: createEventIdSource('trk'),
+    onTrack: (track) => storage.tracks.record(track),
+  });
+  const lawn = {
+    points: [
+      [0, 0.5],
+      [1, 0.5],
+      [1, 1],
+      [0, 1],
+    ],
+  };
+  engine.addCamera('gate', cameraDecisionsSchema.parse({ rateLimit: null, labels: ['person'], zones: { lawn } }), {
+    width: 640,
+    height: 360,
+  });
+  return engine;
+}
+
+test('every ended track is stored with its times, best score, zones and the event it became (or none)', async () => {
+  const storage = open('one');
+  try {
+    const engine = engineOver(storage);
+    const frame = (t: number, tracks: Parameters<DecisionEngine['onFrame']>[2]) => engine.onFrame('gate', t, tracks);
+    // Track 1, a person: an event; it walks down into the lawn. Track 2, a dog: filtered by label, no event.
+    frame(1000, {
+      started: [object(1, 'person', standingAt(100, 100), 0.6), object(2, 'dog', standingAt(500, 100), 0.7)],
+      updated: [],
+      ended: [],
+    });
+    frame(1500, {
+      started: [],
+      updated: [object(1, 'person', standingAt(100, 300), 0.9), object(2, 'dog', standingAt(500, 120), 0.8)],
+      ended: [],
+    });
+    frame(2000, {
+      started: [],
+      updated: [object(1, 'person', standingAt(120, 300), 0.7)],
+      ended: [object(2, 'dog', standingAt(500, 120), 0)],
+    });
+    frame(3000, { started: [], updated: [], ended: [object(1, 'person', standingAt(120, 300), 0)] });
+    const page = storage.tracks.page({ camera: 'gate', order: 'asc' });
+    const event = storage.events.query({ camera: 'gate' }).events[0];
+    assert.ok(event, 'the person became an event');
+    assert.deepEqual(page.tracks, [
+      // Same first-seen time: in the order they ended (the dog first).
+      { camera: 'gate', trackId: 2, label: 'dog', firstSeenMs: 1000, lastSeenMs: 1500, bestScore: 0.8, eventId: null, zones: [] },
+      {
+        camera: 'gate',
+        trackId: 1,
+        label: 'person',
+        firstSeenMs: 1000,
+        lastSeenMs: 2000,
+        bestScore: 0.9,
+        eventId: event.id,
+        zones: ['lawn'],
+      },
+    ]);
+    assert.equal(page.nextCursor, null);
+    assert.deepEqual(storage.tracks.page({ camera: 'dock' }).tracks, [], 'another camera has none');
+  } finally {
+    await storage.close();
+  }
+});
+
+test('GET /cameras/{id}/tracks pages by first-seen time with after, before and a cursor; tracks survive a restart; retention deletes them', async () => {
+  let storage = open('paged');
+  const engine = engineOver(storage);
+  for (let n = 0; n < 25; n++) {
+    const t = 10_000 + n * 1000;
+    engine.onFrame('gate', t, { started: [object(100 + n, 'person', standingAt(100, 100))], updated: [], ended: [] });
+    engine.onFrame('gate', t + 500, { started: [], updated: [], ended: [object(100 + n, 'person', standingAt(100, 100), 0)] });
+  }
+  await storage.close();
+  storage = open('paged');
+  const server = await startTestServer({ site: new RecordingSite({ storage }), tokens: [] });
+  try {
+    const firstSeen: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const answer = await call(server, 'GET', `/api/v1/cameras/gate/tracks?limit=10${cursor === null ? '' : `&cursor=${cursor}`}`);
+      assert.equal(answer.status, 200, answer.text);
+      const page = answer.json() as TrackPage;
+      firstSeen.push(...page.tracks.map((t) => t.firstSeenMs));
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    assert.deepEqual(
+      firstSeen,
+      Array.from({ length: 25 }, (_, n) => 10_000 + (24 - n) * 1000),
+      'all 25, newest first, each once',
+    );
+    const window = (await call(server, 'GET', '/api/v1/cameras/gate/tracks?after=12000&before=15000&order=asc')).json() as TrackPage;
+    assert.deepEqual(
+      window.tracks.map((t) => t.trackId),
+      [102, 103, 104],
+    );
+    const bad = await call(server, 'GET', '/api/v1/cameras/gate/tracks?limit=0');
+    assert.equal(bad.status, 400);
+    assert.equal(errorCode(bad), 'E_BAD_REQUEST');
+    assert.match(bad.text, /limit: /);
+
+    await removeExpired(storage.events, storage.snapshots, 20_000, () => false, storage.tracks);
+    const left = storage.tracks.page({ camera: 'gate', order: 'asc', limit: 1000 }).tracks;
+    assert.deepEqual(
+      left.map((t) => t.firstSeenMs),
+      Array.from({ length: 15 }, (_, n) => 20_000 + n * 1000),
+      'tracks first seen before the cutoff are gone',
+    );
+  } finally {
+    server.close();
+    await storage.close();
+  }
+});
