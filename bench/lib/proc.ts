@@ -7,17 +7,23 @@ import { readFileSync, readdirSync } from 'node:fs';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
-let ticksPerSecond: number | undefined;
+/**
+ * USER_HZ, the unit of utime and stime in /proc/<pid>/stat (100 on every common Linux). Read once when
+ * this module loads, before a bench starts its site: asked lazily, the first CPU reading forked
+ * `getconf` from a process with 50 cameras running, and that synchronous fork stalled every thread of
+ * the site for 50-160 ms at the very start of the measured hold.
+ */
+const ticksPerSecond = readTicksPerSecond();
 
-/** USER_HZ, the unit of utime and stime in /proc/<pid>/stat (100 on every common Linux). */
-export function clockTicksPerSecond(): number {
-  if (ticksPerSecond === undefined) {
-    try {
-      ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    } catch {
-      ticksPerSecond = 100;
-    }
+function readTicksPerSecond(): number {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
   }
+}
+
+export function clockTicksPerSecond(): number {
   return ticksPerSecond;
 }
 

@@ -11,10 +11,17 @@ import { BOX_FIELDS, MAX_TRACKED_BOXES, type TrackedBoxes } from './tracked-boxe
 
 /** A track's box grows by this share of its size on every side: swinging limbs, the motion trail. */
 const MARGIN = 0.25;
+/** ...and by this share more a second of the boxes' age: a late box's prediction is less sure. */
+const MARGIN_GROWTH = 0.25;
 /** A motion box is explained when at least this share of it lies within grown track boxes. */
 const EXPLAINED = 0.8;
-/** Tracks written longer ago than this (results stopped coming: overload, a stall) explain nothing. */
-const STALE_MS = 1500;
+/**
+ * Tracks written longer ago than this (results stopped coming: a stall) explain nothing. Results that
+ * are merely late (the pool seconds behind after a hiccup) must not open the gate: at 1.5 s, every
+ * camera with a walker went from one crop an interval to one a frame exactly when the pool was
+ * behind, tripling its demand, and a 80 ms pause of the coordinator grew into seconds of backlog.
+ */
+const STALE_MS = 5000;
 
 export class TrackGate {
   private readonly table: TrackedBoxes;
@@ -62,10 +69,11 @@ export class TrackGate {
       const at = i * BOX_FIELDS;
       const w = this.boxes[at + 2] as number;
       const h = this.boxes[at + 3] as number;
-      const x = (this.boxes[at] as number) + (this.boxes[at + 4] as number) * dtS - w * MARGIN;
-      const y = (this.boxes[at + 1] as number) + (this.boxes[at + 5] as number) * dtS - h * MARGIN;
-      const ix = Math.min(m.x + m.width, x + w * (1 + 2 * MARGIN)) - Math.max(m.x, x);
-      const iy = Math.min(m.y + m.height, y + h * (1 + 2 * MARGIN)) - Math.max(m.y, y);
+      const margin = MARGIN + MARGIN_GROWTH * dtS;
+      const x = (this.boxes[at] as number) + (this.boxes[at + 4] as number) * dtS - w * margin;
+      const y = (this.boxes[at + 1] as number) + (this.boxes[at + 5] as number) * dtS - h * margin;
+      const ix = Math.min(m.x + m.width, x + w * (1 + 2 * margin)) - Math.max(m.x, x);
+      const iy = Math.min(m.y + m.height, y + h * (1 + 2 * margin)) - Math.max(m.y, y);
       if (ix > 0 && iy > 0) covered += ix * iy;
     }
     return Math.min(1, covered / area);
