@@ -233,6 +233,16 @@ export class RangeNotSatisfiableError extends RequestError {
   }
 }
 
+/**
+ * The gateway is stopping (SIGTERM): its database, recordings and uploads are closing or closed, so a
+ * request that needs them is refused with HTTP 503 and `Retry-After` rather than failing inside.
+ */
+export class StoppingError extends RequestError {
+  constructor() {
+    super('E_STOPPING', 'The gateway is stopping; retry once it is running again');
+  }
+}
+
 /** The codes a RequestError may carry; each has an HTTP status in src/outputs/http/status.ts. */
 export const REQUEST_ERROR_CODES = [
   'E_BAD_REQUEST',
@@ -242,6 +252,7 @@ export const REQUEST_ERROR_CODES = [
   'E_BODY_TOO_LARGE',
   'E_RANGE_NOT_SATISFIABLE',
   'E_BUSY',
+  'E_STOPPING',
   'E_INTERNAL',
 ] as const;
 export type RequestErrorCode = (typeof REQUEST_ERROR_CODES)[number];

@@ -92,6 +92,11 @@ export interface HealthProblem {
 }
 
 export interface SiteControl {
+  /**
+   * The site is stopping or stopped: calls that need storage, recordings or ingest throw StoppingError
+   * (E_STOPPING, HTTP 503), and the HTTP layer answers any other failure of a request with it too.
+   */
+  readonly stopping: boolean;
   cameras(): CameraStatus[];
   /** Undefined for an unknown id (the HTTP layer answers 404). */
   camera(id: string): CameraStatus | undefined;

@@ -17,7 +17,7 @@ import type { CameraMetrics } from '../coordinator/camera-metrics.ts';
 import type { CameraTransition } from '../coordinator/camera-state.ts';
 import { Gateway, type AnalysisSettings } from '../coordinator/gateway.ts';
 import { InferenceHub, type HubCamera } from '../coordinator/inference-hub.ts';
-import { CameraExistsError, CameraNotFoundError, RequestError } from '../errors.ts';
+import { CameraExistsError, CameraNotFoundError, RequestError, StoppingError } from '../errors.ts';
 import { isSnapshotFormat } from '../inference/region-copy.ts';
 import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
 import type { CameraStatus, ClipFile, EventDetail, HealthProblem, HealthReport, SiteControl } from '../outputs/site.ts';
@@ -79,6 +79,8 @@ export class Site implements SiteControl {
   private recordingsStart: Promise<Recordings> | null = null;
   private recordings: Recordings | null = null;
   private readonly options: SiteOptions;
+  /** Set as stop() begins; a second stop() waits for the first. */
+  #stopping: Promise<void> | null = null;
 
   private constructor(
     config: SiteConfig,
@@ -218,6 +220,7 @@ export class Site implements SiteControl {
    * compared with the cameras as they run, so it also undoes what the API changed since.
    */
   async reload(next: SiteConfig): Promise<{ added: number; removed: number; changed: number }> {
+    this.#refuseWhenStopping();
     const changes = cameraChanges(
       [...this.cameraEntries.values()].map((e) => e.config),
       next.cameras,
@@ -231,8 +234,21 @@ export class Site implements SiteControl {
     return summary;
   }
 
-  /** Ingest, then inference (its events end and are stored), then the pictures being written, then the database. */
-  async stop(): Promise<void> {
+  get stopping(): boolean {
+    return this.#stopping !== null;
+  }
+
+  /**
+   * Ingest, then inference (its events end and are stored), then the pictures being written, then the
+   * database. From its first line, requests that need any of these are refused (E_STOPPING): the HTTP
+   * server stays open until the site has stopped (src/cli/run-site.ts).
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stopInOrder();
+    return this.#stopping;
+  }
+
+  async #stopInOrder(): Promise<void> {
     await this.gateway.stop();
     await this.hub.close();
     await (await this.recordingsStart?.catch(() => null))?.stop();
@@ -259,6 +275,7 @@ export class Site implements SiteControl {
   }
 
   async addCamera(input: unknown): Promise<CameraStatus> {
+    this.#refuseWhenStopping();
     const camera = parseCamera(input, this.config.defaults, 'request body');
     if (this.cameraEntries.has(camera.id))
       throw new CameraExistsError(`A camera with id '${camera.id}' already exists; PUT /api/v1/cameras/${camera.id} changes it`);
@@ -270,6 +287,7 @@ export class Site implements SiteControl {
   }
 
   async updateCamera(id: string, input: unknown): Promise<CameraStatus> {
+    this.#refuseWhenStopping();
     this.entry(id);
     const camera = parseCamera(input, this.config.defaults, 'request body', id);
     const duplicate = [...this.cameraEntries.values()].find((e) => e.config.channel === camera.channel && e.config.id !== id);
@@ -280,11 +298,13 @@ export class Site implements SiteControl {
   }
 
   async removeCamera(id: string): Promise<void> {
+    this.#refuseWhenStopping();
     this.entry(id);
     await this.delete(id);
   }
 
   async restartCamera(id: string): Promise<CameraStatus> {
+    this.#refuseWhenStopping();
     const { config, streaming } = this.entry(id);
     await this.uninstall(id);
     await this.install(config, streaming);
@@ -292,12 +312,14 @@ export class Site implements SiteControl {
   }
 
   async setEnabled(id: string, enabled: boolean): Promise<CameraStatus> {
+    this.#refuseWhenStopping();
     const { config } = this.entry(id);
     if (config.enabled !== enabled) await this.apply({ ...config, enabled });
     return this.camera(id) as CameraStatus;
   }
 
   async setStreaming(id: string, streaming: boolean): Promise<CameraStatus> {
+    this.#refuseWhenStopping();
     const { config, streaming: now } = this.entry(id);
     if (now !== streaming) {
       await this.uninstall(id);
@@ -307,29 +329,35 @@ export class Site implements SiteControl {
   }
 
   events(query: EventQuery): EventPage {
+    this.#refuseWhenStopping();
     return this.storage.events.query(query);
   }
 
   tracks(query: TrackQuery): TrackPage {
+    this.#refuseWhenStopping();
     return this.storage.tracks.page(query);
   }
 
   event(id: string): EventDetail | undefined {
+    this.#refuseWhenStopping();
     const event = this.storage.events.get(id);
     return event && { ...event, uploads: this.uploader?.uploadsOf(id) ?? [] };
   }
 
   retryUploads(eventId: string | null): number {
+    this.#refuseWhenStopping();
     if (this.uploader === null)
       throw new RequestError('E_NOT_FOUND', 'Uploads are off: nothing to retry (set storage.upload.enabled and a target)');
     return this.uploader.retryFailed(eventId);
   }
 
-  snapshot(eventId: string): Promise<Buffer | null> {
+  async snapshot(eventId: string): Promise<Buffer | null> {
+    this.#refuseWhenStopping();
     return this.#recorder.snapshot(eventId);
   }
 
-  frame(eventId: string): Promise<Buffer | null> {
+  async frame(eventId: string): Promise<Buffer | null> {
+    this.#refuseWhenStopping();
     return this.#recorder.frame(eventId);
   }
 
@@ -345,6 +373,7 @@ export class Site implements SiteControl {
   }
 
   async clip(camera: string, fromMs: number, toMs: number): Promise<ClipFile> {
+    this.#refuseWhenStopping();
     this.entry(camera);
     const recordings = this.recordings;
     if (!recordings) throw new RequestError('E_NOT_FOUND', `No recording of camera '${camera}': no camera of this site records`);
@@ -352,6 +381,7 @@ export class Site implements SiteControl {
   }
 
   async eventClip(eventId: string): Promise<ClipFile> {
+    this.#refuseWhenStopping();
     const event = this.storage.events.get(eventId);
     if (!event) throw new RequestError('E_NOT_FOUND', `No event with id '${eventId}'; GET /api/v1/events lists them`);
     const settings = this.#recordingOf(event.camera);
@@ -360,6 +390,10 @@ export class Site implements SiteControl {
     const recordings = this.recordings;
     if (!recordings) throw new RequestError('E_NOT_FOUND', `No recording of event '${eventId}': no camera of this site records`);
     return recordings.clip(event.camera, fromMs, toMs);
+  }
+
+  #refuseWhenStopping(): void {
+    if (this.#stopping !== null) throw new StoppingError();
   }
 
   /** The camera's recording settings: running, else as configured (not installed yet), else the defaults'. */

@@ -7,14 +7,11 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { pino } from 'pino';
 import sharp from 'sharp';
 import type { DetectionEvent, EventMessage } from '../../src/analytics/events.ts';
-import { parseConfig } from '../../src/config/load.ts';
-import { resolveFfmpeg } from '../../src/ingest/ffmpeg-path.ts';
-import { startHttpServer, type HttpServer } from '../../src/outputs/http/server.ts';
-import { Site } from '../../src/site/site.ts';
+import type { Site } from '../../src/site/site.ts';
 import { scratchStorageDir } from '../support/storage-dir.ts';
+import { type StorageSite, startStorageSite } from '../support/storage-site.ts';
 import { waitFor } from '../support/wait.ts';
 
 const W = 320,
@@ -29,9 +26,8 @@ const SCENE = [
 ].join(';');
 
 const dir = scratchStorageDir();
-const config = (cameras: string, retention = ''): string => `
+const config = (cameras: string): string => `
 gateway: { workers: 1 }
-storage: { dir: ${JSON.stringify(dir)}${retention} }
 inference:
   backend: { type: motion }
   pool: { threads: 1, queueDepth: 16 }
@@ -45,33 +41,21 @@ ${cameras}
 `;
 const CAMERA = `cameras:\n  - id: yard\n    channel: 1\n    streams: { primary: "lavfi:${SCENE}" }`;
 
-let site: Site | undefined;
-let http: HttpServer | undefined;
+let running: StorageSite | undefined;
 let base = '';
 const messages: EventMessage[] = [];
 
-async function start(yaml: string): Promise<Site> {
-  const started = await Site.start(parseConfig(yaml, { env: {} }), { ffmpeg: resolveFfmpeg(), logger: pino({ level: 'silent' }) });
-  site = started;
-  started.onEvent((m) => messages.push(m));
-  http = await startHttpServer({
-    site: started,
-    host: '127.0.0.1',
-    port: 0,
-    tokens: [],
-    bodyLimitBytes: 1024,
-    metrics: async () => ({ contentType: 'text/plain', body: '' }),
-    logger: pino({ level: 'silent' }),
-  });
-  base = `http://127.0.0.1:${http.port}/api/v1`;
-  return started;
+/** A site on the one storage directory (each test restarts it there). */
+async function start(cameras: string, storage?: string): Promise<Site> {
+  running = await startStorageSite({ storageDir: dir, config: config(cameras), ...(storage === undefined ? {} : { storage }) });
+  running.site.onEvent((m) => messages.push(m));
+  base = running.base;
+  return running.site;
 }
 
 async function stop(): Promise<void> {
-  http?.close();
-  await site?.stop();
-  http = undefined;
-  site = undefined;
+  await running?.stop();
+  running = undefined;
 }
 
 after(stop);
@@ -81,7 +65,7 @@ let reference: string;
 let jpeg: Buffer;
 
 test('an ended event keeps the whole frame at its best-shot moment, bestShot.frameWidth wide, showing the object at the best-shot box', async () => {
-  const s = await start(config(CAMERA));
+  const s = await start(CAMERA);
   await waitFor('an event ended with a full-frame picture', () =>
     messages.some((m) => m.type === 'end' && m.event.bestShot?.frameJpeg != null),
   );
@@ -137,7 +121,7 @@ test('GET /events/{id}/frame.jpg serves the picture as image/jpeg; an unknown ev
 
 test('a restarted site serves the same picture from disk', async () => {
   await stop();
-  const s = await start(config('cameras: []'));
+  const s = await start('cameras: []');
   assert.equal(s.event(event.id)?.bestShot?.frameJpeg, reference);
   assert.deepEqual(await s.frame(event.id), jpeg);
   const res = await fetch(`${base}/events/${encodeURIComponent(event.id)}/frame.jpg`);
@@ -147,7 +131,7 @@ test('a restarted site serves the same picture from disk', async () => {
 test('retention deletes the picture with its event', async () => {
   await stop();
   // 0.00001 days is 0.86 s: every event recorded above is older.
-  const s = await start(config('cameras: []', ', retention: { eventsDays: 0.00001 }'));
+  const s = await start('cameras: []', 'retention: { eventsDays: 0.00001 }');
   await waitFor('the event removed', () => s.event(event.id) === undefined);
   await waitFor('its full-frame picture deleted', () => !existsSync(path.join(dir, reference)));
   assert.equal((await fetch(`${base}/events/${encodeURIComponent(event.id)}/frame.jpg`)).status, 404);

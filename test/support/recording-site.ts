@@ -55,6 +55,7 @@ export class RecordingSite implements SiteControl {
   /** Full-frame JPEGs by event id, as the test fills them (without a recorder). */
   readonly frames = new Map<string, Buffer>();
   healthLevel: HealthReport['status'] = 'healthy';
+  stopping = false;
   readonly #events = new Set<Listener<EventMessage>>();
   readonly #detections = new Set<Listener<DetectionsMessage>>();
   readonly #transitions = new Set<Listener<CameraTransition>>();

@@ -27,7 +27,7 @@ import { healthRoutes } from './routes-health.ts';
 import { streamRoutes } from './routes-streams.ts';
 import { trackRoutes } from './routes-tracks.ts';
 import { uploadRoutes } from './routes-uploads.ts';
-import { mapError } from './status.ts';
+import { mapError, retryAfterOf } from './status.ts';
 import { uws } from './uws.ts';
 import { validate } from './validate.ts';
 
@@ -167,8 +167,11 @@ class Api {
 
   #fail(response: ResponseHandle, facts: RequestFacts, error: unknown, bodyRead: boolean): void {
     if (response.finished) return;
-    const mapped = mapError(error);
-    if (mapped.internal) this.#log.error({ err: error, method: facts.method, path: facts.path }, 'api request failed');
+    const stopping = this.#deps.site.stopping;
+    const mapped = mapError(error, stopping);
+    if (stopping && mapped.body.error.code === 'E_STOPPING')
+      this.#log.debug({ err: error, method: facts.method, path: facts.path }, 'api request refused: the gateway is stopping');
+    else if (mapped.internal) this.#log.error({ err: error, method: facts.method, path: facts.path }, 'api request failed');
     else
       this.#log.debug(
         { method: facts.method, path: facts.path, status: mapped.status, code: mapped.body.error.code },
@@ -177,6 +180,8 @@ class Api {
     const headers: Record<string, string> = error instanceof MethodNotAllowedError ? { allow: error.allowed.join(', ') } : {};
     if (mapped.status === 401) headers['www-authenticate'] = 'Bearer realm="panoptes"';
     if (error instanceof RangeNotSatisfiableError) headers['content-range'] = `bytes */${error.size}`;
+    const retryAfter = retryAfterOf(mapped.body.error.code);
+    if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
     // An unread body would be parsed as the next request on this connection: close it instead.
     response.send({ status: mapped.status, json: mapped.body, headers }, !bodyRead);
   }

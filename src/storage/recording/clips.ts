@@ -17,6 +17,8 @@ import type { SegmentStore } from './segment-store.ts';
 const MAX_RUNNING = 2;
 const MAX_WAITING = 8;
 const MAX_CACHED = 16;
+/** Assemblies of one clip: a decision may rename a listed segment (its class letter) while ffmpeg reads the list. */
+const MAX_ATTEMPTS = 3;
 
 export const CLIP_DIR = '.clips';
 
@@ -44,12 +46,7 @@ export class ClipMaker {
 
   /** The clip of `camera` over [fromMs, toMs); E_NOT_FOUND when no segment overlaps it. */
   async clip(camera: string, fromMs: number, toMs: number): Promise<ClipFile> {
-    const segments = this.#store.overlapping(camera, fromMs, toMs).filter((s) => s.cls !== 'pending' || s.endMs <= Date.now());
-    if (segments.length === 0)
-      throw new RequestError(
-        'E_NOT_FOUND',
-        `No recording of camera '${camera}' between ${new Date(fromMs).toISOString()} and ${new Date(toMs).toISOString()} (not recorded, not finished yet, or deleted)`,
-      );
+    const segments = this.#segments(camera, fromMs, toMs);
     const key = createHash('sha1')
       .update(`${camera}|${fromMs}|${toMs}|${segments.map((s) => `${s.startMs}-${s.endMs}`).join(',')}`)
       .digest('hex');
@@ -63,49 +60,41 @@ export class ClipMaker {
     if (!building) {
       if (this.#running + this.#waiting.length >= MAX_RUNNING + MAX_WAITING)
         throw new RequestError('E_BUSY', `${MAX_RUNNING + MAX_WAITING} clips are being assembled already; retry in a few seconds`);
-      building = this.#build(key, segments, fromMs, toMs).finally(() => this.#building.delete(key));
+      building = this.#build(key, camera, segments, fromMs, toMs).finally(() => this.#building.delete(key));
       this.#building.set(key, building);
     }
     return { path: await building, fromMs, toMs };
   }
 
-  async #build(key: string, segments: readonly Segment[], fromMs: number, toMs: number): Promise<string> {
+  #segments(camera: string, fromMs: number, toMs: number): Segment[] {
+    const segments = this.#store.overlapping(camera, fromMs, toMs).filter((s) => s.cls !== 'pending' || s.endMs <= Date.now());
+    if (segments.length === 0)
+      throw new RequestError(
+        'E_NOT_FOUND',
+        `No recording of camera '${camera}' between ${new Date(fromMs).toISOString()} and ${new Date(toMs).toISOString()} (not recorded, not finished yet, or deleted)`,
+      );
+    return segments;
+  }
+
+  async #build(key: string, camera: string, segments: readonly Segment[], fromMs: number, toMs: number): Promise<string> {
     await this.#slot();
     try {
       await mkdir(this.#dir, { recursive: true });
-      const list = path.join(this.#dir, `${key}.ffconcat`);
       const out = path.join(this.#dir, `${key}.mp4`);
-      await writeFile(
-        list,
-        concatList(segments, (s) => this.#store.pathOf(s), fromMs, toMs),
-      );
-      try {
-        await run(this.#ffmpeg, [
-          '-hide_banner',
-          '-nostdin',
-          '-loglevel',
-          'error',
-          '-f',
-          'concat',
-          '-safe',
-          '0',
-          '-i',
-          list,
-          '-map',
-          '0:v',
-          '-c',
-          'copy',
-          '-movflags',
-          '+faststart',
-          '-f',
-          'mp4',
-          '-y',
-          `${out}.part`,
-        ]);
-        await rename(`${out}.part`, out);
-      } finally {
-        await rm(list, { force: true });
-        await rm(`${out}.part`, { force: true });
+      // Paths as listed, not the segments: a rename changes the class of the store's segment object.
+      const paths = (list: readonly Segment[]) => list.map((s) => this.#store.pathOf(s)).join('\n');
+      let listed = segments;
+      for (let attempt = 1; ; attempt++) {
+        const listedPaths = paths(listed);
+        try {
+          await this.#assemble(path.join(this.#dir, `${key}.ffconcat`), out, listed, fromMs, toMs);
+          break;
+        } catch (error) {
+          // A segment renamed or deleted under ffmpeg: the store has its new name (or none), so list again.
+          const now = this.#segments(camera, fromMs, toMs);
+          if (attempt >= MAX_ATTEMPTS || paths(now) === listedPaths) throw error;
+          listed = now;
+        }
       }
       this.#cached.set(key, out);
       while (this.#cached.size > MAX_CACHED) {
@@ -118,6 +107,41 @@ export class ClipMaker {
     } finally {
       this.#running--;
       this.#waiting.shift()?.();
+    }
+  }
+
+  async #assemble(list: string, out: string, segments: readonly Segment[], fromMs: number, toMs: number): Promise<void> {
+    await writeFile(
+      list,
+      concatList(segments, (s) => this.#store.pathOf(s), fromMs, toMs),
+    );
+    try {
+      await run(this.#ffmpeg, [
+        '-hide_banner',
+        '-nostdin',
+        '-loglevel',
+        'error',
+        '-f',
+        'concat',
+        '-safe',
+        '0',
+        '-i',
+        list,
+        '-map',
+        '0:v',
+        '-c',
+        'copy',
+        '-movflags',
+        '+faststart',
+        '-f',
+        'mp4',
+        '-y',
+        `${out}.part`,
+      ]);
+      await rename(`${out}.part`, out);
+    } finally {
+      await rm(list, { force: true });
+      await rm(`${out}.part`, { force: true });
     }
   }
 

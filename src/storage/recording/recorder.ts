@@ -77,7 +77,7 @@ export class Recorder implements IngestTap {
     this.active = true;
     this.activeSinceMs = Date.now();
     const url = this.#options.url === null ? null : resolve(this.#options.url);
-    return { url, output: recordingOutput(this.settings, path.join(this.#incoming, `${this.#run}-%06d.${this.ext}`)) };
+    return { url, output: recordingOutput(this.settings, path.join(patternLiteral(this.#incoming), `${this.#run}-%06d.${this.ext}`)) };
   }
 
   attach(pipe: Readable): void {
@@ -145,6 +145,15 @@ export class Recorder implements IngestTap {
     this.lastFailureMs = Date.now();
     this.#options.log.warn({ failure: kind }, `recording: ${message}`);
   }
+}
+
+/**
+ * `text` as literal in the segment muxer's file name: it expands `%d`-style patterns over the whole
+ * name, directories included (av_get_frame_filename), so a `%` in recordings.dir becomes `%%`. The
+ * list on fd 3 and the files on disk carry the expanded name, with the single `%`.
+ */
+export function patternLiteral(text: string): string {
+  return text.replaceAll('%', '%%');
 }
 
 /** `file,start,end` of the segment muxer's CSV list (times in seconds of the input's timeline). */

@@ -130,3 +130,21 @@ test('a bad events query is a 400 whose problems name the parameter and what was
     await stop(s);
   }
 });
+
+test('a request that fails inside while the site stops is a 503 E_STOPPING with Retry-After; the same failure otherwise is a 500', async () => {
+  const s = await serve();
+  try {
+    // The database closed under the server, as Site.stop() leaves it: a read fails inside.
+    await s.storage.close();
+    const failed = await call(s.t, 'GET', '/api/v1/events');
+    assert.equal(failed.status, 500);
+    assert.equal(errorCode(failed), 'E_INTERNAL');
+    s.site.stopping = true;
+    const refused = await call(s.t, 'GET', '/api/v1/events');
+    assert.equal(refused.status, 503, refused.text);
+    assert.equal(errorCode(refused), 'E_STOPPING');
+    assert.equal(refused.headers.get('retry-after'), '10');
+  } finally {
+    s.t.close();
+  }
+});

@@ -5,21 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { pino } from 'pino';
 import type { DetectionEvent } from '../../../src/analytics/events.ts';
-import { parseConfig } from '../../../src/config/load.ts';
-import { resolveFfmpeg } from '../../../src/ingest/ffmpeg-path.ts';
-import { startHttpServer, type HttpServer } from '../../../src/outputs/http/server.ts';
-import { Site } from '../../../src/site/site.ts';
+import type { Site } from '../../../src/site/site.ts';
 import { createSiteMetrics } from '../../../src/site/site-metrics.ts';
 import type { Segment } from '../../../src/storage/recording/segment-name.ts';
 import { startRtspServer, type RtspServer } from '../../support/rtsp-server.ts';
+import { type StorageSite, startStorageSite } from '../../support/storage-site.ts';
 import { waitFor } from '../../support/wait.ts';
-import { storageYaml } from '../../support/storage-dir.ts';
 
 /** One key frame a second: a segment or a clip may be off by up to this much. */
 const GOP_S = 1;
@@ -28,8 +23,8 @@ const SEGMENT_S = 2;
 let rtsp: RtspServer;
 /** A main stream of another size than the sub-streams, to tell which one was recorded. */
 let rtspMain: RtspServer;
+let running: StorageSite;
 let site: Site;
-let http: HttpServer;
 let dir: string;
 let base: string;
 
@@ -53,13 +48,11 @@ const cameraEntry = (id: string, channel: number, mount: number, mode: string) =
 before(async () => {
   rtsp = await startRtspServer({ mounts: 2, width: 320, height: 180, fps: 10, keyInterval: 10, pattern: 'smpte' });
   rtspMain = await startRtspServer({ mounts: 1, width: 480, height: 270, fps: 10, keyInterval: 10, pattern: 'smpte' });
-  dir = mkdtempSync(path.join(tmpdir(), 'panoptes-rec-'));
-  const config = parseConfig(
-    `
+  running = await startStorageSite({
+    recordingsPrefix: 'panoptes-rec-%d%20x%%-',
+    config: `
 gateway: { workers: 1 }
 inference: { pool: { threads: 1 } }
-${storageYaml()}
-recordings: { dir: "${dir}", diskGuard: { minFreeMiB: 0, minFreePercent: 0 } }
 cameras:${cameraEntry('cont', 1, 0, 'continuous')}${cameraEntry('ev', 2, 1, 'events')}
   - id: dual
     channel: 3
@@ -67,27 +60,16 @@ cameras:${cameraEntry('cont', 1, 0, 'continuous')}${cameraEntry('ev', 2, 1, 'eve
     ai: { fps: 5, width: 320, height: 180, format: gray }
     recording: { mode: continuous, segmentSeconds: ${SEGMENT_S} }
 `,
-    { env: {} },
-  );
-  site = await Site.start(config, { ffmpeg: resolveFfmpeg(), logger: pino({ level: 'silent' }), recordingDecisionLagMs: 1000 });
-  http = await startHttpServer({
-    site,
-    host: '127.0.0.1',
-    port: 0,
-    tokens: [],
-    bodyLimitBytes: 1024,
-    metrics: async () => ({ contentType: 'text/plain', body: '' }),
-    logger: pino({ level: 'silent' }),
+    site: { recordingDecisionLagMs: 1000 },
   });
-  base = `http://127.0.0.1:${http.port}/api/v1`;
+  ({ site, base } = running);
+  dir = running.recordingsDir as string;
 });
 
 after(async () => {
-  http?.close();
-  await site?.stop();
+  await running?.stop();
   await rtsp?.stop();
   await rtspMain?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 test('a continuous camera writes segments of the configured length, named by camera and start time', async () => {
@@ -108,6 +90,25 @@ test('a continuous camera writes segments of the configured length, named by cam
   }
   const health = site.health().recording;
   assert.equal(health?.cameras.find((c) => c.id === 'cont')?.state, 'recording');
+});
+
+test('a recordings directory whose name holds % (an ffmpeg pattern character) records, indexes the real file names and serves clips', async () => {
+  assert.match(dir, /%d%20x%%-/, 'the directory name keeps its % signs');
+  await waitFor('two segments of cont', () => segments('cont').length >= 2, 90_000);
+  site.storage.segments.flush();
+  const indexed = (site.storage.events.db.prepare("SELECT path FROM segments WHERE camera = 'cont'").all() as Array<{ path: string }>).map(
+    (r) => r.path,
+  );
+  const days = readdirSync(path.join(dir, 'cont')).filter((d) => !d.startsWith('.'));
+  const onDisk = days.flatMap((d) => readdirSync(path.join(dir, 'cont', d)).map((f) => `cont/${d}/${f}`));
+  // Read one after the other: a segment filed or renamed in between may be in one list only.
+  const both = indexed.filter((key) => onDisk.includes(key));
+  assert.ok(both.length >= 2, `indexed: ${indexed}; on disk: ${onDisk}`);
+  const [first] = segments('cont');
+  assert.ok(first && existsSync(site.recordingsNow()?.store.pathOf(first) as string), 'the store finds the file under its % directory');
+  const response = await fetch(`${base}/cameras/cont/clip.mp4?start=${first.startMs}&end=${first.endMs}`);
+  assert.equal(response.status, 200);
+  assert.ok((await response.arrayBuffer()).byteLength > 0);
 });
 
 test('a camera with a sub-stream is analysed from the sub-stream and records the main stream, from one ffmpeg', async () => {

@@ -9,54 +9,33 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { pino } from 'pino';
-import { parseConfig } from '../../../src/config/load.ts';
-import { resolveFfmpeg } from '../../../src/ingest/ffmpeg-path.ts';
-import { startHttpServer, type HttpServer } from '../../../src/outputs/http/server.ts';
 import type { EventDetail } from '../../../src/outputs/site.ts';
-import { Site } from '../../../src/site/site.ts';
+import type { Site } from '../../../src/site/site.ts';
 import { S3RVER_KEY, type S3rver, startS3rver } from '../../support/s3rver.ts';
-import { storageYaml } from '../../support/storage-dir.ts';
+import { type StorageSite, startStorageSite } from '../../support/storage-site.ts';
 import { waitFor } from '../../support/wait.ts';
 import { makeEvent, message } from '../events.ts';
 
 const BUCKET = 'made-later';
 let server: S3rver;
+let running: StorageSite;
 let site: Site;
-let http: HttpServer;
 let base: string;
 
 before(async () => {
   // s3rver is told of another bucket, so `made-later` does not exist until the test creates it.
   server = await startS3rver('panoptes-other');
   const target = `{ type: s3, endpoint: "${server.endpoint}", bucket: ${BUCKET}, accessKeyId: ${S3RVER_KEY}, secretAccessKey: ${S3RVER_KEY}, forcePathStyle: true }`;
-  const config = parseConfig(
-    `${storageYaml().replace('}', `, upload: { enabled: true, target: ${target}, retry: { initialSeconds: 0.2, maxSeconds: 1 } } }`)}
-inference: { backend: { type: motion } }
-cameras: []
-`,
-    { env: {} },
-  );
-  site = await Site.start(config, {
-    ffmpeg: resolveFfmpeg(),
-    logger: pino({ level: 'silent' }),
-    storage: { writes: { flushIntervalMs: 20 } },
+  running = await startStorageSite({
+    storage: `upload: { enabled: true, target: ${target}, retry: { initialSeconds: 0.2, maxSeconds: 1 } }`,
+    config: 'inference: { backend: { type: motion } }\ncameras: []',
+    site: { storage: { writes: { flushIntervalMs: 20 } } },
   });
-  http = await startHttpServer({
-    site,
-    host: '127.0.0.1',
-    port: 0,
-    tokens: [],
-    bodyLimitBytes: 1024,
-    metrics: async () => ({ contentType: 'text/plain', body: '' }),
-    logger: pino({ level: 'silent' }),
-  });
-  base = `http://127.0.0.1:${http.port}/api/v1`;
+  ({ site, base } = running);
 });
 
 after(async () => {
-  http?.close();
-  await site?.stop();
+  await running?.stop();
   await server?.dispose();
 });
 

@@ -6,41 +6,33 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { pino } from 'pino';
 import type { DetectionEvent } from '../../../src/analytics/events.ts';
-import { parseConfig } from '../../../src/config/load.ts';
-import { resolveFfmpeg } from '../../../src/ingest/ffmpeg-path.ts';
-import { startHttpServer, type HttpServer } from '../../../src/outputs/http/server.ts';
 import type { EventDetail } from '../../../src/outputs/site.ts';
-import { Site } from '../../../src/site/site.ts';
-import { createSiteMetrics } from '../../../src/site/site-metrics.ts';
+import type { Site } from '../../../src/site/site.ts';
 import { type NginxDav, startNginxDav } from '../../support/nginx-dav.ts';
 import { startRtspServer, type RtspServer } from '../../support/rtsp-server.ts';
-import { storageYaml } from '../../support/storage-dir.ts';
+import { type StorageSite, startStorageSite } from '../../support/storage-site.ts';
 import { waitFor } from '../../support/wait.ts';
 
 const TOKEN = 'site-tok-77Zq';
 let rtsp: RtspServer;
 let nginx: NginxDav;
+let running: StorageSite;
 let site: Site;
-let http: HttpServer;
-let dir: string;
 let base: string;
 
 before(async () => {
   rtsp = await startRtspServer({ mounts: 1, width: 320, height: 180, fps: 10, keyInterval: 10, pattern: 'smpte' });
   nginx = await startNginxDav(TOKEN);
-  dir = mkdtempSync(path.join(tmpdir(), 'panoptes-upload-rec-'));
-  const config = parseConfig(
-    `
+  running = await startStorageSite({
+    storage: `upload: { enabled: true, target: { type: http, url: "${nginx.base}{key}", token: "\${UPLOAD_TOKEN}" }, retry: { initialSeconds: 0.5, maxSeconds: 2 } }`,
+    recordingsPrefix: 'panoptes-upload-rec-',
+    config: `
 gateway: { workers: 1 }
 inference: { pool: { threads: 1 } }
-${storageYaml().replace('}', `, upload: { enabled: true, target: { type: http, url: "${nginx.base}{key}", token: "\${UPLOAD_TOKEN}" }, retry: { initialSeconds: 0.5, maxSeconds: 2 } } }`)}
-recordings: { dir: "${dir}", diskGuard: { minFreeMiB: 0, minFreePercent: 0 } }
 cameras:
   - id: ev
     channel: 1
@@ -48,28 +40,16 @@ cameras:
     ai: { fps: 5, width: 320, height: 180, format: gray }
     recording: { mode: events, segmentSeconds: 2, preRollSeconds: 2, postRollSeconds: 2 }
 `,
-    { env: { UPLOAD_TOKEN: TOKEN } },
-  );
-  site = await Site.start(config, { ffmpeg: resolveFfmpeg(), logger: pino({ level: 'silent' }), recordingDecisionLagMs: 1000 });
-  const metrics = createSiteMetrics(site);
-  http = await startHttpServer({
-    site,
-    host: '127.0.0.1',
-    port: 0,
-    tokens: [],
-    bodyLimitBytes: 1024,
-    metrics: async () => ({ contentType: 'text/plain', body: await metrics.metrics() }),
-    logger: pino({ level: 'silent' }),
+    env: { UPLOAD_TOKEN: TOKEN },
+    site: { recordingDecisionLagMs: 1000 },
   });
-  base = `http://127.0.0.1:${http.port}/api/v1`;
+  ({ site, base } = running);
 });
 
 after(async () => {
-  http?.close();
-  await site?.stop();
+  await running?.stop();
   await rtsp?.stop();
   await nginx?.dispose();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 test("an event's clip is uploaded once its post-roll is recorded; the event shows the upload and the metrics count it", async () => {
