@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { pino } from 'pino';
@@ -38,13 +39,17 @@ let sub: RtspServer;
 let main: RtspServer;
 let site: Site;
 let dir: string;
+/** Between the `frozen` camera's recorder and the main server: pausing it stalls that stream alone. */
+let proxy: Server;
+let frozen = false;
+const upstreams = new Set<Socket>();
 
 const segments = (): readonly Segment[] => site.recordingsNow()?.store.segments('dual') ?? [];
-const recorder = (): Recorder | undefined =>
+const recorder = (camera = 'dual'): Recorder | undefined =>
   site
     .recordingsNow()
     ?.recorders()
-    .find((r) => r.camera === 'dual');
+    .find((r) => r.camera === camera);
 const analysis = () => site.gateway.camera('dual');
 
 before(async () => {
@@ -53,6 +58,23 @@ before(async () => {
     startRtspServer({ mounts: 1, width: 480, height: 270, fps: 10, keyInterval: 10, pattern: 'smpte', user: 'rec', password: PASSWORD }),
   ]);
   dir = mkdtempSync(path.join(tmpdir(), 'panoptes-mainrec-'));
+  proxy = createServer((client) => {
+    const upstream = connect(main.port, '127.0.0.1');
+    upstreams.add(upstream);
+    if (frozen) upstream.pause();
+    client.pipe(upstream);
+    upstream.pipe(client);
+    const close = () => {
+      upstreams.delete(upstream);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const proxyPort = (proxy.address() as { port: number }).port;
+  const viaProxy = main.url(0, { user: 'rec', password: PASSWORD }).replace(`:${main.port}/`, `:${proxyPort}/`);
   const config = parseConfig(
     `
 gateway: { workers: 1 }
@@ -66,6 +88,13 @@ cameras:
     ai: { fps: 5, width: 320, height: 180, format: gray }
     lifecycle: { ioTimeoutMs: 2000, backoff: { initialMs: 300, maxMs: 1500 } }
     recording: { mode: continuous, segmentSeconds: 2 }
+  - id: frozen
+    channel: 2
+    streams: { primary: "${viaProxy}", secondary: "${sub.url(0)}" }
+    ai: { fps: 2, width: 320, height: 180, format: gray }
+    # The socket timeout above the stall timeout: a stream that stops without closing is a stall.
+    lifecycle: { ioTimeoutMs: 60000, stallTimeoutMs: 3000, backoff: { initialMs: 300, maxMs: 1500 } }
+    recording: { mode: continuous, segmentSeconds: 2 }
 `,
     { env: {} },
   );
@@ -74,6 +103,8 @@ cameras:
 
 after(async () => {
   await site?.stop();
+  proxy?.close();
+  for (const s of upstreams) s.destroy();
   await Promise.all([sub?.stop(), main?.stop()]);
   rmSync(dir, { recursive: true, force: true });
 });
@@ -85,6 +116,25 @@ test('the main stream is recorded by an ffmpeg of its own, beside the analysis f
   assert.notEqual(camera.tapProcess.pid, undefined);
   assert.notEqual(camera.tapProcess.pid, camera.actor.pid);
   assert.equal(camera.actor.stream?.width, 320, 'analysis reads the sub-stream');
+});
+
+test('a main stream that stops sending is a recorder stall, killed and retried, and analysis goes on', async () => {
+  await waitFor('frozen recording', () => (recorder('frozen')?.segments ?? 0) >= 1, 90_000);
+  const camera = site.gateway.camera('frozen');
+  assert.ok(camera?.tapProcess);
+  const [pid, reconnects] = [camera.actor.pid, camera.actor.reconnects];
+  frozen = true;
+  for (const s of upstreams) s.pause();
+  await waitFor('a stall counted', () => (recorder('frozen')?.failures.stall ?? 0) >= 1, 60_000);
+  assert.match(recorder('frozen')?.lastFailure ?? '', /^recorded stream: no packet for \d+ s; retrying in \d+ ms$/);
+  const frames = camera.actor.frames;
+  await waitFor('frames still arriving', () => camera.actor.frames >= frames + 4, 60_000);
+  assert.equal(camera.actor.pid, pid);
+  assert.equal(camera.actor.reconnects, reconnects);
+  frozen = false;
+  const thawedMs = Date.now();
+  await waitFor('frozen recording after the thaw', () => (recorder('frozen')?.lastSegmentEndMs ?? 0) > thawedMs + 1000, 90_000);
+  await site.removeCamera('frozen');
 });
 
 test('the main stream failing leaves analysis running and counts recorder failures until it returns', async () => {
