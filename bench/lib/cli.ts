@@ -64,6 +64,8 @@ export function usage(names: readonly string[]): string {
     '  --model PATH             a real ONNX detector joins the pool comparison',
     'detect:',
     '  --levels N[,N...]        camera counts to run instead of the full ramp 1, 2, 5, ... 150',
+    'recording:',
+    '  --levels N               cameras (default 50)',
   ].join('\n');
 }
 
@@ -181,8 +183,8 @@ export function parseBenchArgs(argv: readonly string[], names: readonly string[]
   }
   if (out.model !== undefined && !out.names.includes('inference'))
     fail('--model applies to the inference scenario, which this run does not include', names);
-  if (out.levels !== undefined && !out.names.includes('detect'))
-    fail('--levels applies to the detect scenario, which this run does not include', names);
+  if (out.levels !== undefined && !out.names.includes('detect') && !out.names.includes('recording'))
+    fail('--levels applies to the detect and recording scenarios, which this run does not include', names);
   checkDensity(out.density, names);
   return out;
 }

@@ -53,7 +53,7 @@ export interface CameraDeps {
   runDir: string;
   logger: Logger;
   onTransition(t: CameraTransition): void;
-  /** A second output on the same ffmpeg (the recorder). */
+  /** A second output on the same ffmpeg (the recorder of the analysed stream). */
   tap?: IngestTap;
 }
 
@@ -187,13 +187,7 @@ export class CameraActor {
     this.transition('CONNECTING', this.transport === 'udp' ? 'connecting over UDP' : 'connecting');
     const spec: IngestSpec = { ...this.spec, url, transport: this.transport, ffmpegMajor: this.deps.ffmpeg.major };
     const { tap } = this.deps;
-    let tapArgs: TapArgs | null = null;
-    try {
-      tapArgs = tap?.begin((u) => resolveSecrets(u, this.spec.id)) ?? null;
-    } catch (err) {
-      // The recorder's problem (a missing secret of the main stream) must not keep analysis down.
-      this.log.warn({ err }, 'recording left out of this run');
-    }
+    const tapArgs: TapArgs | null = tap?.begin() ?? null;
     const writeFd = this.reader.begin(() => {
       if (tapArgs) tap?.end();
       this.onRunEnd();

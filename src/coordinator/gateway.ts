@@ -14,6 +14,7 @@ import type { CandidateNotice, ChannelCameraSettings } from '../protocol.ts';
 import { CameraActor, type CameraSpec } from './camera.ts';
 import { probeParentDeathGuard } from './child-guard.ts';
 import type { IngestTap } from './ingest-tap.ts';
+import { TapProcess } from './tap-process.ts';
 import { RateWindow, actorTotals, cameraMetrics, emptyActorTotals, type ActorTotals, type CameraMetrics } from './camera-metrics.ts';
 import type { CameraTransition } from './camera-state.ts';
 import { ChannelSupervisor } from './supervisor.ts';
@@ -28,6 +29,8 @@ export interface GatewayCamera {
   rates: RateWindow;
   /** What the camera's earlier actors counted (see camera-metrics.ts). */
   carried: ActorTotals;
+  /** The recorder's own ffmpeg when it records another stream than analysis reads. */
+  tapProcess: TapProcess | null;
 }
 
 /** What a removed camera leaves for its next add under the same id, so its counters never fall. */
@@ -101,20 +104,47 @@ export class Gateway {
     });
   }
 
-  /** `tap`: a second output on the camera's ffmpeg (its recorder). */
+  private createTapProcess(spec: CameraSpec, tap: IngestTap & { readonly url: string }): TapProcess {
+    const { id, transport, loop, ioTimeoutMs, stallTimeoutMs, firstFrameTimeoutMs, stableAfterMs, backoff } = spec;
+    return new TapProcess({
+      camera: id,
+      tap,
+      input: { transport, loop, ioTimeoutMs },
+      stallTimeoutMs,
+      firstFrameTimeoutMs,
+      stableAfterMs,
+      backoff,
+      ffmpeg: this.options.ffmpeg,
+      logger: this.options.logger,
+    });
+  }
+
+  /**
+   * `tap`: the camera's recorder; a second output on the camera's ffmpeg when it records the analysed
+   * stream, else (its `url` is set) a process of its own that starts and stops with the camera.
+   */
   async addCamera(spec: CameraSpec, analysis: AnalysisSettings, tap?: IngestTap): Promise<GatewayCamera> {
     if (this.cameras.has(spec.id))
       throw new CameraExistsError(`A camera with id '${spec.id}' already runs; remove it first or choose another id`);
-    const actor = this.createActor(spec, tap);
+    const own = tap && hasOwnStream(tap) ? this.createTapProcess(spec, tap) : null;
+    const actor = this.createActor(spec, own ? undefined : tap);
     const kept = this.history.get(spec.id);
     this.history.delete(spec.id);
     const stats = kept?.stats ?? new ChannelStats();
-    const camera: GatewayCamera = { actor, stats, analysis, rates: new RateWindow(), carried: kept?.carried ?? emptyActorTotals() };
+    const camera: GatewayCamera = {
+      actor,
+      stats,
+      analysis,
+      rates: new RateWindow(),
+      carried: kept?.carried ?? emptyActorTotals(),
+      tapProcess: own,
+    };
     this.cameras.set(spec.id, camera);
     await this.supervisor.assign({ id: spec.id, ring: actor.ring.buffer, stats: stats.buffer, ...analysis });
     actor.producer.doorbell = this.supervisor.doorbellOf(spec.id);
     await this.childGuard;
     actor.start();
+    own?.start();
     return camera;
   }
 
@@ -134,7 +164,7 @@ export class Gateway {
     const camera = this.cameras.get(id);
     if (!camera) return false;
     this.cameras.delete(id);
-    await camera.actor.stop();
+    await Promise.all([camera.actor.stop(), camera.tapProcess?.stop()]);
     // Unassigned first: once the worker's pipeline is gone nothing writes the stats block, so the
     // next add under this id can take it over.
     await this.supervisor.unassign(id);
@@ -162,12 +192,16 @@ export class Gateway {
 
   async stop(): Promise<void> {
     clearInterval(this.rateTimer);
-    await Promise.all([...this.cameras.values()].map((c) => c.actor.stop()));
+    await Promise.all([...this.cameras.values()].flatMap((c) => [c.actor.stop(), c.tapProcess?.stop()]));
     await this.supervisor.stop();
     this.cameras.clear();
     this.history.clear();
     rmSync(this.runDir, { recursive: true, force: true });
   }
+}
+
+function hasOwnStream(tap: IngestTap): tap is IngestTap & { readonly url: string } {
+  return tap.url !== null;
 }
 
 /** A directory of this process's own: two gateways sharing a runDir never meet each other's FIFOs. */

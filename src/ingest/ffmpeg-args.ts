@@ -40,7 +40,10 @@ export function isHlsPlaylist(url: string): boolean {
   return /\.m3u8(?:[?#]|$)/i.test(url);
 }
 
-export function inputArgs(spec: IngestSpec): string[] {
+/** What opening a stream needs (the recorder's own process opens the main stream with it). */
+export type InputSpec = Pick<IngestSpec, 'url' | 'transport' | 'loop' | 'ioTimeoutMs' | 'ffmpegMajor'>;
+
+export function inputArgs(spec: InputSpec): string[] {
   const timeoutUs = String(spec.ioTimeoutMs * 1000);
   switch (sourceKind(spec.url)) {
     case 'rtsp':
@@ -92,34 +95,25 @@ function filterGraph(spec: IngestSpec): string {
   }
 }
 
+/** Errors and stream lines at `info`, progress blocks (packets copied or frames decoded) on stderr. */
+const PROGRESS_ARGS = ['-hide_banner', '-nostdin', '-loglevel', 'info', '-nostats', '-progress', 'pipe:2'];
+
 /**
- * A second output of the same ffmpeg (the recorder): one connection to the camera feeds both. `url`
- * names a second input when the output records another stream than analysis reads (the main stream
- * while analysis reads the sub-stream); null records the analysed input itself.
+ * A second output of the camera's ffmpeg (the recorder), when it records the analysed stream itself:
+ * one connection to the camera feeds both.
  */
 export interface TapArgs {
-  url: string | null;
-  /** Output options and the output, after `-map <input>:v:0`. */
+  /** Output options and the output, after `-map 0:v:0`. */
   output: string[];
 }
 
 export function ffmpegArgs(spec: IngestSpec, output = 'pipe:1', tap: TapArgs | null = null): string[] {
-  const second = tap?.url != null;
   return [
-    '-hide_banner',
-    '-nostdin',
-    '-loglevel',
-    'info',
-    '-nostats',
-    '-progress',
-    'pipe:2',
+    ...PROGRESS_ARGS,
     // keyframe_only: the decoder skips everything but key frames, so it costs a fraction of the CPU.
     ...(spec.sampling === 'keyframe_only' ? ['-skip_frame', 'nokey'] : []),
     ...(spec.decodeThreads ? ['-threads', String(spec.decodeThreads)] : []),
     ...inputArgs(spec),
-    ...(second ? inputArgs({ ...spec, url: tap.url as string }) : []),
-    // With two inputs ffmpeg would pick the larger video (the main stream) for the frames.
-    ...(second ? ['-map', '0:v:0'] : []),
     '-an',
     '-sn',
     '-dn',
@@ -132,6 +126,15 @@ export function ffmpegArgs(spec: IngestSpec, output = 'pipe:1', tap: TapArgs | n
     spec.format,
     '-y',
     output,
-    ...(tap ? ['-map', `${second ? 1 : 0}:v:0`, ...tap.output] : []),
+    ...(tap ? ['-map', '0:v:0', ...tap.output] : []),
   ];
+}
+
+/**
+ * A recorder in a process of its own: the stream's video copied to the tap's output, nothing decoded
+ * (the main stream while analysis reads the sub-stream, so the main stream's failures never touch
+ * the analysis ffmpeg).
+ */
+export function recordArgs(input: InputSpec, tap: TapArgs): string[] {
+  return [...PROGRESS_ARGS, ...inputArgs(input), '-map', '0:v:0', ...tap.output];
 }

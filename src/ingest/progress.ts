@@ -84,7 +84,7 @@ export class ProgressParser {
       return;
     }
     const line = maskUrlsInText(raw);
-    // Input #1 is the main stream a recorder reads next to the analysed sub-stream: not the camera's stream.
+    // Only the first input is the camera's stream.
     if (/^Input #0\b/.test(line)) this.section = 'input';
     else if (/^Input #\d+/.test(line)) this.section = 'none';
     else if (/^Output #\d+/.test(line)) this.section = 'output';

@@ -15,8 +15,9 @@ const FAILURE_WINDOW_MS = 60_000;
 const SILENCE_SLACK_MS = 20_000;
 
 export function recorderState(recorder: Recorder, cameraState: CameraState | undefined, nowMs: number): RecorderHealth['state'] {
-  if (!recorder.active) return 'idle';
+  // Before `active`: a recorder of its own stream is between runs while that stream is down.
   if (nowMs - recorder.lastFailureMs < FAILURE_WINDOW_MS) return 'failing';
+  if (!recorder.active) return 'idle';
   const since = Math.max(recorder.lastSegmentEndMs, recorder.activeSinceMs);
   const due = 2 * recorder.settings.segmentSeconds * 1000 + SILENCE_SLACK_MS;
   return cameraState === 'ONLINE' && nowMs - since > due ? 'failing' : 'recording';

@@ -497,8 +497,10 @@ export class Site implements SiteControl {
   private async recorderOf(config: CameraConfig) {
     if (config.recording.mode === 'off' && !this.recordings) return undefined;
     const recordings = await this.startRecordings();
-    // Analysis reads the sub-stream when there is one; the recording is of the main stream.
-    const url = config.streams.secondary === undefined ? null : config.streams.primary;
+    // Analysis reads the sub-stream when there is one; the recording is of the main stream, in a
+    // process of its own when it is another stream (see the gateway's addCamera).
+    const { primary, secondary } = config.streams;
+    const url = secondary === undefined || secondary === primary ? null : primary;
     return recordings.recorderFor(config.id, config.recording, url);
   }
 

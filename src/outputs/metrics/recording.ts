@@ -17,7 +17,7 @@ export function registerRecordingMetrics(registry: Registry, read: () => Recordi
     {
       registry,
       name: 'panoptes_recording_failures_total',
-      help: 'Recorder failures by reason (write: a segment not written or closed; queue_full: packets dropped before a slow disk; move: a segment not filed).',
+      help: 'Recorder failures by reason (write: a segment not written or closed; queue_full: packets dropped before a slow disk; move: a segment not filed; input, stall: a recorder of the main stream in its own process could not read it, or it stopped sending; each failed run is retried after a backoff).',
       labelNames: ['camera', 'reason'],
     },
     () => cameras().flatMap((c) => Object.entries(c.failures).map(([reason, value]) => ({ labels: { camera: c.camera, reason }, value }))),

@@ -1,6 +1,8 @@
 /**
- * One camera's recorder: a second output on the camera's ingest ffmpeg (README "Recording" has the
- * measurement that chose it over a process of its own). The stream is copied, not re-encoded, into
+ * One camera's recorder: a second output on the camera's ingest ffmpeg when it records the analysed
+ * stream, or the output of an ffmpeg of its own (src/coordinator/tap-process.ts) when it records
+ * another stream (the main stream while analysis reads the sub-stream); README "Recording" has the
+ * measurements behind both. The stream is copied, not re-encoded, into
  * fixed-length segments by ffmpeg's segment muxer, wrapped in the fifo muxer so that a slow or full
  * disk drops recording packets in the fifo's own thread instead of holding ffmpeg's main loop, which
  * also feeds analysis. The segment muxer lists each finished segment on fd 3; the recorder gives it
@@ -11,13 +13,18 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { CameraRecording } from '../../config/recording-schema.ts';
-import type { IngestTap } from '../../coordinator/ingest-tap.ts';
+import type { IngestTap, TapInputFailure } from '../../coordinator/ingest-tap.ts';
 import type { TapArgs } from '../../ingest/ffmpeg-args.ts';
+import { maskUrlsInText } from '../../ingest/mask-url.ts';
 import type { Segment, SegmentExtension } from './segment-name.ts';
 import { INCOMING_DIR, type SegmentStore } from './segment-store.ts';
 
-/** write: a segment could not be written or closed; queue_full: packets dropped before the disk; move: a finished segment could not be filed. */
-export const RECORDER_FAILURES = ['write', 'queue_full', 'move'] as const;
+/**
+ * write: a segment could not be written or closed; queue_full: packets dropped before the disk; move:
+ * a finished segment could not be filed; input, stall: the recorder's own process could not read its
+ * stream, or it stopped sending (a recorder on the camera's ffmpeg fails with the camera instead).
+ */
+export const RECORDER_FAILURES = ['write', 'queue_full', 'move', 'input', 'stall'] as const;
 export type RecorderFailure = (typeof RECORDER_FAILURES)[number];
 
 /** Packets the fifo holds while the disk is slow: about 5 s of a 25 fps stream. */
@@ -38,8 +45,9 @@ export interface RecorderOptions {
 
 export class Recorder implements IngestTap {
   readonly camera: string;
+  readonly url: string | null;
   settings: CameraRecording;
-  readonly failures: Record<RecorderFailure, number> = { write: 0, queue_full: 0, move: 0 };
+  readonly failures: Record<RecorderFailure, number> = { write: 0, queue_full: 0, move: 0, input: 0, stall: 0 };
   segments = 0;
   /** Wall-clock end of the newest segment, 0 before the first. */
   lastSegmentEndMs = 0;
@@ -55,6 +63,7 @@ export class Recorder implements IngestTap {
 
   constructor(options: RecorderOptions) {
     this.camera = options.camera;
+    this.url = options.url;
     this.settings = options.settings;
     this.#options = options;
     this.#incoming = path.join(options.store.root, options.camera, INCOMING_DIR);
@@ -64,7 +73,7 @@ export class Recorder implements IngestTap {
     return this.settings.format === 'mp4' ? 'mp4' : 'ts';
   }
 
-  begin(resolve: (url: string) => string): TapArgs | null {
+  begin(): TapArgs | null {
     if (this.settings.mode === 'off') return null;
     try {
       mkdirSync(this.#incoming, { recursive: true });
@@ -76,8 +85,7 @@ export class Recorder implements IngestTap {
     this.#run++;
     this.active = true;
     this.activeSinceMs = Date.now();
-    const url = this.#options.url === null ? null : resolve(this.#options.url);
-    return { url, output: recordingOutput(this.settings, path.join(patternLiteral(this.#incoming), `${this.#run}-%06d.${this.ext}`)) };
+    return { output: recordingOutput(this.settings, path.join(patternLiteral(this.#incoming), `${this.#run}-%06d.${this.ext}`)) };
   }
 
   attach(pipe: Readable): void {
@@ -116,6 +124,10 @@ export class Recorder implements IngestTap {
     this.active = false;
   }
 
+  inputFailed(reason: TapInputFailure, message: string): void {
+    this.#fail(reason, message);
+  }
+
   #file(file: string, startMs: number, endMs: number): void {
     void this.#options.store.add(this.camera, file, Math.round(startMs), Math.round(endMs), this.ext).then((segment) => {
       if (segment === null) return this.#fail('move', `segment ${path.basename(file)} could not be filed`);
@@ -141,9 +153,10 @@ export class Recorder implements IngestTap {
 
   #fail(kind: RecorderFailure, message: string): void {
     this.failures[kind]++;
-    this.lastFailure = message;
+    // ffmpeg's lines name the stream's URL, which may carry the camera's password.
+    this.lastFailure = maskUrlsInText(message);
     this.lastFailureMs = Date.now();
-    this.#options.log.warn({ failure: kind }, `recording: ${message}`);
+    this.#options.log.warn({ failure: kind }, `recording: ${this.lastFailure}`);
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * Recording end to end: a real site with cameras on the GStreamer RTSP server (a still pattern, so
- * motion makes no events of its own), the recorder as a second output of each camera's ffmpeg, clips
+ * motion makes no events of its own), the recorder as a second output of each camera's ffmpeg (or an
+ * ffmpeg of its own for a main stream beside an analysed sub-stream), clips
  * over the real HTTP server, checked with ffprobe.
  */
 import assert from 'node:assert/strict';
@@ -111,7 +112,7 @@ test('a recordings directory whose name holds % (an ffmpeg pattern character) re
   assert.ok((await response.arrayBuffer()).byteLength > 0);
 });
 
-test('a camera with a sub-stream is analysed from the sub-stream and records the main stream, from one ffmpeg', async () => {
+test('a camera with a sub-stream is analysed from the sub-stream and records the main stream, in an ffmpeg of its own', async () => {
   await waitFor('a segment of dual', () => segments('dual').length >= 1, 90_000);
   const file = site.recordingsNow()?.store.pathOf(segments('dual')[0] as Segment) as string;
   const size = execFileSync(
@@ -123,6 +124,8 @@ test('a camera with a sub-stream is analysed from the sub-stream and records the
   );
   assert.equal(size.trim(), '480,270', 'the main stream is recorded');
   assert.equal(site.camera('dual')?.stream?.width, 320, 'analysis reads the sub-stream');
+  assert.ok(site.gateway.camera('dual')?.tapProcess, 'the main stream is recorded by a process of its own');
+  assert.equal(site.gateway.camera('cont')?.tapProcess, null, 'a camera recording its analysed stream keeps one ffmpeg');
 });
 
 test('a camera clip has the asked range within a key-frame interval, is a seekable MP4 and honours Range', async () => {
