@@ -50,6 +50,11 @@ export interface ChannelCameraSettings {
     /** Motion within confirmed tracks goes to the detector at most this often (src/channel/track-gate.ts); 0 always. */
     trackedIntervalMs: number;
   };
+  /**
+   * A frame whose motion all lies within confirmed tracks gets a face search at most this often
+   * (inference.faces.trackedIntervalMs); 0: every crop. Absent: every crop.
+   */
+  faceIntervalMs?: number;
   /** Above this changed-pixel ratio a frame is a global change (lighting, camera moved): re-baselined, not objects. */
   lightingRatio: number;
   /**

@@ -55,6 +55,8 @@ export class CameraPipeline implements RingReader {
   private readonly sink: CandidateSink;
   private readonly sampler: FrameSampler | null;
   private readonly gate: TrackGate;
+  /** When this camera's crops last asked for a face search (inference.faces.trackedIntervalMs). */
+  private lastFacesMs = Number.NEGATIVE_INFINITY;
   /** Reused for every frame: the sampler reads it and keeps nothing. */
   private readonly activity: FrameActivity = { frameIndex: -1, timeMs: 0, motionRatio: 0, candidates: 0 };
 
@@ -152,7 +154,7 @@ export class CameraPipeline implements RingReader {
       regions = regions.concat(this.fullFrame);
     }
     this.gate.sent(captureMs);
-    this.candidates(frame, regions, captureMs);
+    this.candidates(frame, regions, captureMs, this.facesWanted(captureMs, fullFrameDue));
     s.observe(Stage.MotionToCandidates, now() - motionMs);
   }
 
@@ -219,7 +221,24 @@ export class CameraPipeline implements RingReader {
     return regions;
   }
 
-  private candidates(frame: Uint8Array, regions: Rect[], captureMs: number): void {
+  /**
+   * Whether the face cascade searches this frame's crops: always for new motion (a person not tracked
+   * yet) and full-frame passes, and for people already tracked once a face interval, as DeepStream's
+   * secondary re-infer interval does: their crops still go to the detector once a track interval, but
+   * the face model, about half of a person crop's cost, need not see every one.
+   */
+  private facesWanted(captureMs: number, fullFrameDue: boolean): boolean {
+    const interval = this.settings.faceIntervalMs ?? 0;
+    const due =
+      interval <= 0 ||
+      fullFrameDue ||
+      captureMs - this.lastFacesMs >= interval ||
+      (this.boxes.length > 0 && !this.gate.covers(this.boxes, captureMs));
+    if (due) this.lastFacesMs = captureMs;
+    return due;
+  }
+
+  private candidates(frame: Uint8Array, regions: Rect[], captureMs: number, faces: boolean): void {
     const { width, height, format } = this.ring;
     const d = this.detector;
     const sent = this.sink.send(
@@ -229,6 +248,7 @@ export class CameraPipeline implements RingReader {
         width,
         height,
         captureMs,
+        faces,
         motion: { luma: this.luma, compared: d.comparedPlane, width: d.width, height: d.height },
       },
       regions,

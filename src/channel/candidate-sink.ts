@@ -18,6 +18,8 @@ export interface CandidateFrame {
   width: number;
   height: number;
   captureMs: number;
+  /** Whether the face cascade searches the persons found in this frame's crops (inference.faces.trackedIntervalMs). */
+  faces: boolean;
   /** The motion plane (a downscale of the frame) and what motion compared it with (MotionDetector.comparedPlane). */
   motion: { luma: Uint8Array; compared: Uint8Array | Float32Array; width: number; height: number };
 }
@@ -42,7 +44,7 @@ export class CandidateSink {
   send(f: CandidateFrame, regions: readonly Rect[], boxes: ReadonlyArray<Rect & { area: number }>): number {
     let sent = 0;
     for (const region of regions) {
-      const crop = this.writer.write(f.frame, f.format, f.width, f.height, region, f.captureMs);
+      const crop = this.writer.write(f.frame, f.format, f.width, f.height, region, f.captureMs, f.faces);
       if (crop === null) continue;
       this.notify({
         camera: this.camera,

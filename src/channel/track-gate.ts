@@ -47,6 +47,11 @@ export class TrackGate {
     const halfGap = Math.min(this.intervalMs, Math.max(0, captureMs - this.lastAskedMs)) / 2;
     this.lastAskedMs = captureMs;
     if (this.intervalMs <= 0 || captureMs - this.lastSentMs + halfGap >= this.intervalMs) return false;
+    return this.covers(motion, captureMs);
+  }
+
+  /** Whether every motion box lies within the camera's tracked objects (moved to `captureMs`), whatever the interval. */
+  covers(motion: readonly Rect[], captureMs: number): boolean {
     const n = this.table.read(this.boxes, this.time);
     const age = captureMs - (this.time[0] as number);
     if (n === 0 || age > STALE_MS) return false;

@@ -55,7 +55,8 @@ const RATE_DOUBLES = 2;
 const NORM_DOUBLES = 6;
 
 /** Fields of a slot's metadata record (Float64). */
-export const CropMeta = { Seq: 0, CaptureMs: 1, CommitMs: 2 } as const;
+/** Per slot doubles: sequence, capture and commit times, and Faces (1: the face cascade searches this crop, 0: skip). */
+export const CropMeta = { Seq: 0, CaptureMs: 1, CommitMs: 2, Faces: 3 } as const;
 const META_DOUBLES = 4;
 const ALIGN = 64;
 const LAYOUTS: readonly (TensorLayout | null)[] = [null, 'nhwc-u8', 'nchw-f32'];

@@ -53,11 +53,12 @@ export class CropSlabWriter {
   }
 
   /** Publishes a filled slot; returns the candidate's sequence number (the notice carries it). */
-  commit(slot: number, captureMs: number): number {
+  commit(slot: number, captureMs: number, faces = true): number {
     const slab = this.slab;
     const seq = Atomics.add(slab.ctrl, SlabCtrl.Seq, 1) + 1;
     slab.setMeta(slot, CropMeta.Seq, seq);
     slab.setMeta(slot, CropMeta.CaptureMs, captureMs);
+    slab.setMeta(slot, CropMeta.Faces, faces ? 1 : 0);
     slab.setMeta(slot, CropMeta.CommitMs, now());
     Atomics.store(slab.state, slot, CropState.Queued);
     Atomics.add(slab.ctrl, SlabCtrl.Committed, 1);
@@ -74,7 +75,15 @@ export class CropSlabWriter {
    * the slot, sequence and mapping for the candidate notice, or null when the crop was dropped.
    * Allocates only the mapping record the notice carries.
    */
-  write(frame: Uint8Array, format: PixelFormat, width: number, height: number, region: Rect, captureMs: number): WrittenCrop | null {
+  write(
+    frame: Uint8Array,
+    format: PixelFormat,
+    width: number,
+    height: number,
+    region: Rect,
+    captureMs: number,
+    faces = true,
+  ): WrittenCrop | null {
     const slot = this.acquire();
     if (slot < 0) return null;
     const slab = this.slab;
@@ -109,7 +118,7 @@ export class CropSlabWriter {
       this.abort(slot);
       throw err;
     }
-    return { slot, seq: this.commit(slot, captureMs), mapping };
+    return { slot, seq: this.commit(slot, captureMs, faces), mapping };
   }
 }
 

@@ -64,6 +64,15 @@ export const faceCascadeSchema = z
       .max(64)
       .default(1)
       .describe('onnxruntime intra-op threads of the face session in each inference worker.'),
+    trackedIntervalMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(60_000)
+      .default(1000)
+      .describe(
+        "A camera's frames whose motion all lies within its tracked objects get a face search at most this often (their crops still go to the detector); new motion and full-frame passes are always searched. 0: every crop.",
+      ),
   })
   .prefault({});
 export type FaceCascadeOptions = z.output<typeof faceCascadeSchema>;

@@ -10,7 +10,7 @@
  */
 import { threadId, workerData } from 'node:worker_threads';
 import { createDetector } from './backends/index.ts';
-import { CropSlab } from './crop-slab.ts';
+import { CropMeta, CropSlab } from './crop-slab.ts';
 import { createFaceCascade, type FaceCascade, type FaceSearchStats, type FrameSnapshot } from './face-cascade.ts';
 import { snapshotRect, SNAPSHOT_MARGIN } from './region-copy.ts';
 import type { DetectTaskItem, FaceCascadeStatus, InferenceTask, InferenceTaskResult, InferenceWorkerData, WarmUp } from '../protocol.ts';
@@ -111,7 +111,10 @@ export default async function runInferenceTask(task: InferenceTask): Promise<Inf
   const stats: FaceSearchStats = { searched: 0, found: 0, ms: 0 };
   if (cascade !== null) {
     for (let i = 0; i < task.items.length; i++) {
-      const snapshot = snapshotOf(task.items[i] as DetectTaskItem);
+      const item = task.items[i] as DetectTaskItem;
+      // The channel worker skips the search for tracked people between face intervals (CropMeta.Faces).
+      if (slabOf(item).metaOf(item.slot, CropMeta.Faces) === 0) continue;
+      const snapshot = snapshotOf(item);
       if (snapshot !== null) await cascade.attach(detections[i] ?? [], snapshot, stats);
     }
   }

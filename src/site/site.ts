@@ -471,6 +471,7 @@ export class Site implements SiteControl {
   private analysis(config: CameraConfig, hubCamera: HubCamera): AnalysisSettings {
     return {
       ...analysisSettings(config, this.hub.pool.backend.tensor ?? null),
+      faceIntervalMs: this.config.inference.faces.trackedIntervalMs,
       crops: hubCamera.slab.buffer,
       tracked: hubCamera.tracked.buffer,
       sampling: config.sampling,

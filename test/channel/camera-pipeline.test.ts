@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 import { CameraPipeline } from '../../src/channel/camera-pipeline.ts';
 import { ChannelStats, Counter } from '../../src/channel/stats.ts';
 import { TrackedBoxes } from '../../src/channel/tracked-boxes.ts';
-import { CropSlab } from '../../src/inference/crop-slab.ts';
+import { CropMeta, CropSlab } from '../../src/inference/crop-slab.ts';
 import { tensorBoxToFrame, type Rect } from '../../src/native/index.ts';
 import type { CandidateNotice, ChannelCameraSettings } from '../../src/protocol.ts';
 import { FrameRing } from '../../src/ring/layout.ts';
@@ -40,6 +40,7 @@ type Overrides = {
   motion?: Partial<ChannelCameraSettings['motion']>;
   regions?: Partial<ChannelCameraSettings['regions']>;
   lightingRatio?: number;
+  faceIntervalMs?: number;
 };
 
 function rig(over: Overrides = {}, onNotice: (n: CandidateNotice, slab: CropSlab) => void = () => {}): Rig {
@@ -79,6 +80,7 @@ function rig(over: Overrides = {}, onNotice: (n: CandidateNotice, slab: CropSlab
       ...over.regions,
     },
     lightingRatio: over.lightingRatio ?? 0.6,
+    ...(over.faceIntervalMs === undefined ? {} : { faceIntervalMs: over.faceIntervalMs }),
   };
   const pipeline = new CameraPipeline(settings, (n) => {
     notices.push(n);
@@ -356,5 +358,50 @@ describe('camera pipeline on rendered video', () => {
     assert.ok(sentFrames(gated).includes(16) || sentFrames(gated).includes(17), `newcomer sent at once: ${sentFrames(gated).join(',')}`);
     const newcomerFrames = sentFrames(gated).filter((n) => n >= 16);
     assert.ok(newcomerFrames.length >= 6, `the untracked newcomer keeps every frame: ${newcomerFrames.join(',')}`);
+  });
+
+  test('crops of tracked motion ask for a face search once a face interval; new motion always does', () => {
+    const walker = { color: 'red', w: 48, h: 96, x0: 40, y0: 120, dx: 12, dy: 0, from: 2 };
+    const newcomer = { color: 'blue', w: 48, h: 96, x0: 560, y0: -224, dx: 0, dy: 12, from: 22 };
+    const frames = lavfiGraphFrames(movingBoxGraph([walker, newcomer]), W, H, 'yuv420p', 30);
+    const at = (n: number): Rect => ({ x: walker.x0 + walker.dx * n, y: walker.y0, width: walker.w, height: walker.h });
+    const play = (faceIntervalMs: number): Map<number, number> => {
+      const faces = new Map<number, number>();
+      const r: Rig = rig({ regions: { trackedIntervalMs: 600 }, faceIntervalMs }, (notice, slab) => {
+        const n = Math.round(notice.captureMs / FRAME_MS);
+        faces.set(n, Math.max(faces.get(n) ?? 0, slab.metaOf(notice.slot, CropMeta.Faces)));
+        if (n >= 4) r.tracked.write(notice.captureMs, [{ ...at(n), vx: walker.dx * FPS, vy: 0 }]);
+      });
+      frames.forEach((f, n) => r.feed(f, n * FRAME_MS));
+      return faces;
+    };
+    const all = play(0);
+    assert.ok(
+      [...all.values()].every((f) => f === 1),
+      'interval 0: every crop is searched',
+    );
+    const faces = play(1000);
+    const sent = [...faces.keys()].sort((a, b) => a - b);
+    const searched = sent.filter((n) => faces.get(n) === 1);
+    assert.ok(
+      sent.filter((n) => n < 4).every((n) => faces.get(n) === 1),
+      `before the walker is tracked, every crop: ${sent}`,
+    );
+    const tracked = sent.filter((n) => n > 6 && n < 22);
+    const trackedSearched = tracked.filter((n) => faces.get(n) === 1);
+    assert.ok(
+      trackedSearched.length >= 2 && trackedSearched.length < tracked.length,
+      `tracked frames ${tracked}, searched ${trackedSearched}`,
+    );
+    for (let i = 1; i < trackedSearched.length; i++) {
+      const gapMs = ((trackedSearched[i] as number) - (trackedSearched[i - 1] as number)) * FRAME_MS;
+      assert.ok(gapMs >= 1000, `tracked searches at least 1000 ms apart: ${trackedSearched}`);
+    }
+    const newcomerFrames = sent.filter((n) => n >= 23);
+    assert.ok(newcomerFrames.length >= 4, `newcomer frames: ${sent}`);
+    assert.ok(
+      newcomerFrames.every((n) => faces.get(n) === 1),
+      `the untracked newcomer frames are all searched: ${searched} of ${sent}`,
+    );
   });
 });

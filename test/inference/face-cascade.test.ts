@@ -177,16 +177,17 @@ describe('face cascade settings', () => {
       minFaceScore: 0.5,
       maxPerRegion: 8,
       threads: 1,
+      trackedIntervalMs: 1000,
     });
   });
 });
 
 describe('face cascade in the inference pool', () => {
   /** One candidate of the whole frame, written and claimed as the channel worker and scheduler do. */
-  function candidate(pool: InferencePool, frame: Frame): ScheduledCandidate {
+  function candidate(pool: InferencePool, frame: Frame, faces = true): ScheduledCandidate {
     const slab = CropSlab.create(pool.backend.tensor, 1, { format: 'yuv420p', width: frame.width, height: frame.height });
     const region = { x: 0, y: 0, width: frame.width, height: frame.height };
-    const written = new CropSlabWriter(slab).write(frame.data, 'yuv420p', frame.width, frame.height, region, 0);
+    const written = new CropSlabWriter(slab).write(frame.data, 'yuv420p', frame.width, frame.height, region, 0, faces);
     assert.ok(written && slab.claim(written.slot, written.seq));
     return {
       slab,
@@ -215,6 +216,11 @@ describe('face cascade in the inference pool', () => {
       assert.ok(persons.length >= 2 && persons.every((p) => p.face !== undefined), JSON.stringify(persons));
       const { faceSearches, facesFound } = pool.stats().counters;
       assert.ok(faceSearches >= 2 && facesFound >= 2);
+      // A crop the channel worker marked as not due for faces (tracked people between face intervals).
+      const skipped = await pool.infer([candidate(pool, spriteScene(130, 110), false)]);
+      const unsearched = (skipped.detections[0] ?? []).filter((d) => d.label === 'person');
+      assert.ok(unsearched.length >= 2 && unsearched.every((p) => p.face === undefined), JSON.stringify(unsearched));
+      assert.equal(pool.stats().counters.faceSearches, faceSearches, 'no search for a crop marked Faces = 0');
     } finally {
       await pool.close();
     }
