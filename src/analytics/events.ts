@@ -57,7 +57,15 @@ export interface DetectionEvent {
   zones: string[];
   /** The face in the best shot (the face the JPEG shows), null when it has none. */
   face: Face | null;
+  /**
+   * Only on an event a killed run left running: `restart`, it was ended at the next start, at the last
+   * commit before the kill (src/storage/interrupted-events.ts); absent on every other event.
+   */
+  endReason?: EndReason;
 }
+
+/** Why an event ended other than by its track ending (see DetectionEvent.endReason). */
+export type EndReason = 'restart';
 
 export type EventMessageType = 'start' | 'update' | 'end';
 

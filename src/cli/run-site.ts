@@ -58,6 +58,9 @@ export async function startSite(config: SiteConfig, logger: Logger): Promise<Run
     throw err;
   }
   const server = http;
+  // The outputs are up (the MQTT outbox takes messages even while the broker is away): the ends of the
+  // events a killed run left running are sent now, before the cameras make new ones.
+  site.announceRestartEnds();
   try {
     await site.startCameras();
   } catch (err) {

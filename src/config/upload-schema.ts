@@ -1,5 +1,5 @@
 /**
- * `storage.upload`: copies of events' best-shot JPEGs and clips sent to S3-compatible storage or to an
+ * `storage.upload`: copies of events' best-shot and full-frame JPEGs and clips sent to S3-compatible storage or to an
  * HTTP endpoint (src/storage/upload/, README "Uploads"). Off by default; when on, a target is required.
  */
 import { z } from 'zod';
@@ -57,6 +57,10 @@ export const uploadSchema = z
     enabled: z.boolean().default(false),
     target: uploadTargetSchema.optional().describe('Where the files go: {type: s3, ...} or {type: http, ...}; required when enabled.'),
     snapshots: z.boolean().default(true).describe("Upload each event's best-shot JPEG once it is written."),
+    frames: z
+      .boolean()
+      .default(true)
+      .describe("Upload each event's full-frame JPEG (<event>.frame.jpg) once it is written (inference.bestShot.frameWidth > 0)."),
     clips: z
       .boolean()
       .default(true)

@@ -19,10 +19,15 @@ export class EventRecorder {
   /** Pictures that could not be written (the event keeps no reference). */
   writeFailures = 0;
 
-  readonly #onWritten: (eventId: string, reference: string) => void;
+  readonly #onWritten: (eventId: string, kind: PictureKind, reference: string) => void;
 
-  /** `onWritten`: a best-shot JPEG is on disk and referenced (the uploader queues it). */
-  constructor(storage: Storage, pictures: SnapshotStore, log: Logger, onWritten: (eventId: string, reference: string) => void = () => {}) {
+  /** `onWritten`: a picture (best-shot crop or full frame) is on disk and referenced (the uploader queues it). */
+  constructor(
+    storage: Storage,
+    pictures: SnapshotStore,
+    log: Logger,
+    onWritten: (eventId: string, kind: PictureKind, reference: string) => void = () => {},
+  ) {
     this.#storage = storage;
     this.#pictures = pictures;
     this.#log = log;
@@ -72,7 +77,7 @@ export class EventRecorder {
         await snapshots.write(reference, jpeg);
         events.setPicture(eventId, kind, reference);
         this.#pictures.release(ref);
-        if (kind === 'crop') this.#onWritten(eventId, reference);
+        this.#onWritten(eventId, kind, reference);
         return jpeg;
       })
       .catch((err: unknown) => {

@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { TrackedDetections } from '../analytics/camera-analytics.ts';
-import { EventBus, type EventMessage, type DetectionEvent } from '../analytics/events.ts';
+import { EventBus, snapshotEvent, type EventMessage, type DetectionEvent } from '../analytics/events.ts';
 import { cameraChangeKind, cameraChanges } from '../config/camera-changes.ts';
 import type { CameraConfig } from '../config/camera-schema.ts';
 import { parseCamera } from '../config/load.ts';
@@ -22,6 +22,7 @@ import { isSnapshotFormat } from '../inference/region-copy.ts';
 import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
 import type { CameraStatus, ClipFile, EventDetail, HealthProblem, HealthReport, SiteControl } from '../outputs/site.ts';
 import type { EventPage, EventQuery } from '../storage/event-query.ts';
+import { markEndAnnounced, unannouncedEnds } from '../storage/interrupted-events.ts';
 import type { TrackPage, TrackQuery } from '../storage/track-store.ts';
 import { Recordings } from '../storage/recording/recordings.ts';
 import { Storage, type StorageOptions } from '../storage/storage.ts';
@@ -62,7 +63,10 @@ interface MotionSink {
 }
 
 export class Site implements SiteControl {
+  /** Events as the decision layer publishes them: stored, recorded, queued for upload, then passed to the outputs. */
   readonly bus: EventBus;
+  /** What the outputs hear (onEvent): the bus's messages after the site's own subscribers, and the restart ends. */
+  readonly #outputs: EventBus;
   readonly storage: Storage;
   /** Copies of events' JPEGs and clips (storage.upload); null when uploads are off. */
   readonly uploader: Uploader | null;
@@ -95,11 +99,14 @@ export class Site implements SiteControl {
   ) {
     this.config = config;
     this.bus = bus;
+    this.#outputs = new EventBus({ onListenerError: (err) => logger.warn({ err }, 'an event output failed') });
     this.storage = storage;
     this.uploader = uploader;
     this.log = logger;
     this.options = options;
-    this.#recorder = new EventRecorder(storage, hub.snapshots, logger, (id, reference) => uploader?.snapshotWritten(id, reference));
+    this.#recorder = new EventRecorder(storage, hub.snapshots, logger, (id, kind, reference) =>
+      uploader?.pictureWritten(id, kind, reference),
+    );
     // First subscriber: the row and the picture's write exist before any output sees the message.
     bus.subscribe((m) => this.#recorder.record(m));
     bus.subscribe((m) => this.recordings?.onEvent(m));
@@ -111,6 +118,8 @@ export class Site implements SiteControl {
       });
       this.healthChecks.add(() => uploadProblems(uploader, Date.now()));
     }
+    // Last: an output sees a message only once the row, the pictures' writes and the uploads exist.
+    bus.subscribe((m) => this.#outputs.publish(m));
     this.healthChecks.add(() => {
       const { failing, pending, dropped } = storage.events.stats;
       return failing
@@ -438,7 +447,24 @@ export class Site implements SiteControl {
   }
 
   onEvent(listener: (message: EventMessage) => void): () => void {
-    return this.bus.subscribe(listener);
+    return this.#outputs.subscribe(listener);
+  }
+
+  /**
+   * Sends the end message of each event a killed run left running (ended when the storage opened) to
+   * the outputs, once: a runner calls it when its outputs are up. The message is a live end's, with the
+   * end at the last commit before the kill and `endReason: 'restart'`; each is marked announced as it
+   * goes, so a later start never sends it again. Only the outputs hear it: the row, its clip and its
+   * upload were settled at start. Returns how many were sent.
+   */
+  announceRestartEnds(): number {
+    const ended = unannouncedEnds(this.storage.events.db);
+    for (const event of ended) {
+      this.#outputs.publish({ type: 'end', event: snapshotEvent(event) });
+      markEndAnnounced(this.storage.events.db, event.id);
+    }
+    if (ended.length > 0) this.log.info({ events: ended.length }, 'events ended at restart announced to the outputs');
+    return ended.length;
   }
 
   onDetections(listener: (message: TrackedDetections) => void): () => void {

@@ -149,6 +149,44 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX tracks_first ON tracks (first_ms);
     `,
   },
+  {
+    version: 6,
+    summary: 'restart ends announced once on the event bus; full-frame JPEG uploads',
+    sql: `
+      -- An event ended at start because a killed run left it running (interrupted-events.ts): 0 until its
+      -- end message went to the outputs (MQTT outbox, WebSocket), 1 after, so a second restart does not
+      -- send it again; null for every other event (ended by its track, by a shutdown, or before version 6).
+      ALTER TABLE events ADD COLUMN end_announced INTEGER;
+      CREATE INDEX events_end_unannounced ON events (start_ms) WHERE end_announced = 0;
+      -- A third kind of upload, the full-frame JPEG ('frame'): the kind's CHECK belongs to the table, so
+      -- the table is rebuilt with its rows.
+      CREATE TABLE uploads_v6 (
+        event_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('snapshot', 'frame', 'clip')),
+        path TEXT,
+        sha256 TEXT,
+        bytes INTEGER,
+        state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'uploading', 'done', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ms INTEGER NOT NULL,
+        last_error TEXT,
+        remote TEXT,
+        created_ms INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL,
+        failure TEXT,
+        target_hash TEXT,
+        secrets_hash TEXT,
+        PRIMARY KEY (event_id, kind)
+      ) WITHOUT ROWID;
+      INSERT INTO uploads_v6 (event_id, kind, path, sha256, bytes, state, attempts, next_attempt_ms, last_error, remote,
+          created_ms, updated_ms, failure, target_hash, secrets_hash)
+        SELECT event_id, kind, path, sha256, bytes, state, attempts, next_attempt_ms, last_error, remote,
+          created_ms, updated_ms, failure, target_hash, secrets_hash FROM uploads;
+      DROP TABLE uploads;
+      ALTER TABLE uploads_v6 RENAME TO uploads;
+      CREATE INDEX uploads_due ON uploads (state, next_attempt_ms);
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import type { DetectionEvent } from '../../src/analytics/events.ts';
 import { decodeCursor, type EventCursor, type EventQuery } from '../../src/storage/event-query.ts';
 import { EventStore } from '../../src/storage/event-store.ts';
-import { SCHEMA_VERSION } from '../../src/storage/migrations.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/storage/migrations.ts';
 import { Random } from '../support/random.ts';
 import { makeEvent, message, T0 } from './events.ts';
 
@@ -216,4 +216,51 @@ test('a database from a newer schema, or a file that is not a database, is refus
     (err: { code: string; message: string }) =>
       err.code === 'E_STORAGE' && /not a Panoptes events database or it is damaged/.test(err.message),
   );
+});
+
+test('a version 5 database keeps its upload rows through migration 6, which takes full-frame uploads and marks no old end to announce', () => {
+  const file = freshFile();
+  const raw = new Database(file);
+  for (const migration of MIGRATIONS.filter((m) => m.version <= 5)) raw.exec(migration.sql);
+  raw.pragma('user_version = 5');
+  raw
+    .prepare(`INSERT INTO events (id, camera, label, start_ms, end_ms, score, data) VALUES ('e1', 'gate', 'person', 1, 2, 0.9, '{}')`)
+    .run();
+  raw
+    .prepare(
+      `INSERT INTO uploads (event_id, kind, path, sha256, bytes, state, attempts, next_attempt_ms, remote, created_ms, updated_ms, failure)
+       VALUES ('e1', 'snapshot', 'snapshots/a.jpg', 'ab', 3, 'failed', 4, 5, NULL, 6, 7, 'target')`,
+    )
+    .run();
+  assert.throws(() =>
+    raw.prepare(`INSERT INTO uploads (event_id, kind, next_attempt_ms, created_ms, updated_ms) VALUES ('e1', 'frame', 0, 0, 0)`).run(),
+  );
+  raw.close();
+  const store = new EventStore(file);
+  try {
+    const { db } = store;
+    assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    assert.deepEqual(
+      { ...(db.prepare('SELECT event_id, kind, path, sha256, bytes, state, attempts, failure FROM uploads').get() as object) },
+      {
+        event_id: 'e1',
+        kind: 'snapshot',
+        path: 'snapshots/a.jpg',
+        sha256: 'ab',
+        bytes: 3,
+        state: 'failed',
+        attempts: 4,
+        failure: 'target',
+      },
+    );
+    db.prepare(`INSERT INTO uploads (event_id, kind, next_attempt_ms, created_ms, updated_ms) VALUES ('e1', 'frame', 0, 0, 0)`).run();
+    assert.equal(
+      (db.prepare(`SELECT count(*) AS n FROM uploads WHERE state = 'pending'`).get() as { n: number }).n,
+      1,
+      'the due index works',
+    );
+    assert.equal((db.prepare('SELECT end_announced FROM events').get() as { end_announced: number | null }).end_announced, null);
+  } finally {
+    store.close();
+  }
 });

@@ -104,6 +104,12 @@ export const detectionEventSchema = z.object({
     .nullable(),
   zones: z.array(z.string()),
   face: faceSchema.nullable().describe('The face in the best shot, null when it has none.'),
+  endReason: z
+    .literal('restart')
+    .optional()
+    .describe(
+      'Only on an event a killed gateway left running: it was ended at the next start, at the last commit before the kill (endMs); absent otherwise.',
+    ),
 }) satisfies z.ZodType<DetectionEvent>;
 
 /** An event as the events database returns it. */
@@ -127,7 +133,9 @@ export const storedEventSchema = detectionEventSchema.extend({
 }) satisfies z.ZodType<StoredEvent>;
 
 export const uploadStatusSchema = z.object({
-  kind: z.enum(['snapshot', 'clip']),
+  kind: z
+    .enum(['snapshot', 'frame', 'clip'])
+    .describe('snapshot: the best-shot crop; frame: the full frame at that moment; clip: the MP4.'),
   state: z
     .enum(['pending', 'uploading', 'done', 'failed'])
     .describe('pending: waiting for its next try (or for the clip to be recorded); failed: given up, see lastError.'),

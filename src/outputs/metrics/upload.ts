@@ -15,7 +15,7 @@ export function registerUploadMetrics(registry: Registry, read: () => UploadSamp
     {
       registry,
       name: 'panoptes_upload_uploaded_total',
-      help: 'Files uploaded and verified, by kind (snapshot, clip).',
+      help: 'Files uploaded and verified, by kind (snapshot, frame, clip).',
       labelNames: ['kind'],
     },
     perKind((s) => s.uploaded),

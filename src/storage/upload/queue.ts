@@ -1,5 +1,6 @@
 /**
- * The upload queue: one row an event and kind in the events database (`uploads`, migration 3), so
+ * The upload queue: one row an event and kind in the events database (`uploads`, migration 3; the
+ * `frame` kind since migration 6), so
  * what is still to send survives a restart. A row is `pending` (due at `next_attempt_ms`), `uploading`
  * (claimed by this run; a row left so by a killed run goes back to pending at start), `done` (with its
  * remote name) or `failed` (with the reason, its kind and the target it failed under, as hashes). A
@@ -10,7 +11,8 @@
 import type { Db, Statement } from '../database.ts';
 import type { TargetFingerprint } from './target-fingerprint.ts';
 
-export const UPLOAD_KINDS = ['snapshot', 'clip'] as const;
+/** snapshot: the best-shot crop; frame: the full frame at the best-shot moment; clip: the event's MP4. */
+export const UPLOAD_KINDS = ['snapshot', 'frame', 'clip'] as const;
 export type UploadKind = (typeof UPLOAD_KINDS)[number];
 export type UploadState = 'pending' | 'uploading' | 'done' | 'failed';
 /**
@@ -123,7 +125,7 @@ export class UploadQueue {
     return this.#reset.run(nowMs).changes;
   }
 
-  /** Queues an upload once: an event's snapshot or clip already queued (or sent) is left alone. */
+  /** Queues an upload once: an event's snapshot, frame or clip already queued (or sent) is left alone. */
   enqueue(eventId: string, kind: UploadKind, path: string | null, notBeforeMs: number, nowMs: number): boolean {
     return this.#insert.run(eventId, kind, path, Math.floor(notBeforeMs), nowMs, nowMs).changes > 0;
   }
@@ -181,7 +183,7 @@ export class UploadQueue {
     return this.#one.get(eventId, kind) as UploadRow | undefined;
   }
 
-  /** The event's uploads as the API shows them (snapshot first). */
+  /** The event's uploads as the API shows them (snapshot, frame, clip). */
   of(eventId: string): UploadStatus[] {
     return (this.#byEvent.all(eventId) as UploadRow[]).map((r) => ({
       kind: r.kind,

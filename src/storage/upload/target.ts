@@ -19,7 +19,7 @@ export interface UploadFile {
   eventId: string;
   /** The UTC day the event started, YYYY-MM-DD. */
   date: string;
-  /** jpg or mp4. */
+  /** jpg (snapshot), frame.jpg (frame: `{event}.{ext}` stays apart from the snapshot's) or mp4 (clip). */
   ext: string;
   contentType: string;
   digest: FileDigest;

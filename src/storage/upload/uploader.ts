@@ -13,6 +13,7 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { UploadConfig } from '../../config/upload-schema.ts';
+import type { PictureKind } from '../snapshot-files.ts';
 import { UploadError } from '../../errors.ts';
 import type { StoredEvent } from '../event-query.ts';
 import type { EventStore } from '../event-store.ts';
@@ -45,7 +46,9 @@ export interface UploaderOptions {
 }
 
 type PerKind = Record<UploadKind, number>;
-const perKind = (): PerKind => ({ snapshot: 0, clip: 0 });
+const perKind = (): PerKind => ({ snapshot: 0, frame: 0, clip: 0 });
+/** The file name's ending after the event id, by kind. */
+const EXTENSIONS: Record<UploadKind, string> = { snapshot: 'jpg', frame: 'frame.jpg', clip: 'mp4' };
 
 export interface UploaderStats {
   uploaded: PerKind;
@@ -115,9 +118,15 @@ export class Uploader {
 
   /** An event's best-shot JPEG was written (a reference under storage.dir). */
   snapshotWritten(eventId: string, reference: string): void {
-    if (!this.#config.snapshots || this.#stopping) return;
+    this.pictureWritten(eventId, 'crop', reference);
+  }
+
+  /** An event's picture was written: its best-shot crop (uploaded as `snapshot`) or its full frame (`frame`). */
+  pictureWritten(eventId: string, picture: PictureKind, reference: string): void {
+    const kind: UploadKind = picture === 'crop' ? 'snapshot' : 'frame';
+    if (!(kind === 'snapshot' ? this.#config.snapshots : this.#config.frames) || this.#stopping) return;
     const now = Date.now();
-    if (this.queue.enqueue(eventId, 'snapshot', reference, now, now)) this.#pump();
+    if (this.queue.enqueue(eventId, kind, reference, now, now)) this.#pump();
   }
 
   /** An event ended on a camera that records: its clip is due once `readyMs` (end + post-roll) is recorded. */
@@ -244,11 +253,14 @@ export class Uploader {
   /** The file to send for the row, its digest checked against the queued one; or when to look again. */
   async #file(row: UploadRow, event: StoredEvent): Promise<UploadFile | { waitUntilMs: number }> {
     const date = new Date(event.startMs).toISOString().slice(0, 10);
-    const ext = row.kind === 'clip' ? 'mp4' : 'jpg';
+    const ext = EXTENSIONS[row.kind];
     let reference = row.path;
     if (row.kind === 'snapshot') {
       reference ??= event.bestShot?.jpeg ?? null;
       if (reference === null) throw new UploadError('the event has no best-shot JPEG to upload', true);
+    } else if (row.kind === 'frame') {
+      reference ??= event.bestShot?.frameJpeg ?? null;
+      if (reference === null) throw new UploadError('the event has no full-frame JPEG to upload', true);
     } else {
       reference ??= `${UPLOADS_DIR}/${event.id}.mp4`;
       if (this.#clips === null) throw new UploadError('no camera of this site records, so there is no clip to upload', true);

@@ -92,6 +92,22 @@ export class UploadSite {
     return { id: event.id, file, reference };
   }
 
+  /**
+   * An ended event with both pictures, a best-shot crop and a full frame of random bytes, written,
+   * referenced and queued as the site's event recorder does.
+   */
+  async eventWithPictures(cropBytes: number, frameBytes: number): Promise<{ id: string; file: string; frameFile: string }> {
+    const { id, file } = await this.eventWithSnapshot(cropBytes);
+    const event = this.storage.events.get(id);
+    if (event === undefined) throw new Error(`event ${id} was not stored`);
+    const reference = this.storage.snapshots.referenceFor(event.camera, id, event.startMs, 'frame');
+    const frameFile = path.join(this.dir, reference);
+    writeFileSync(frameFile, randomBytes(frameBytes));
+    this.storage.events.setPicture(id, 'frame', reference);
+    this.uploader?.pictureWritten(id, 'frame', reference);
+    return { id, file, frameFile };
+  }
+
   /** The upload's row as stored, every column (to look for secrets in it). */
   row(eventId: string, kind = 'snapshot'): Record<string, unknown> | undefined {
     return this.storage.events.db.prepare('SELECT * FROM uploads WHERE event_id = ? AND kind = ?').get(eventId, kind) as

@@ -26,16 +26,20 @@ function storedFile(remote: string): Buffer {
   return readFileSync(path.join(server.root, decodeURIComponent(new URL(remote).pathname)));
 }
 
-test('a snapshot is PUT to the URL template with its digest, read back to verify its SHA-256, and the event shows the URL', async () => {
+test('a snapshot and a full frame are PUT to the URL template with their digests, read back to verify their SHA-256, and the event shows the URLs', async () => {
   const site = new UploadSite();
   try {
     await site.startUploader(uploadConfig(target()));
-    const { id, file } = await site.eventWithSnapshot(300_000);
-    await waitFor('the upload', () => uploadsOf(site, id)[0]?.state === 'done');
-    const [upload] = uploadsOf(site, id);
+    const { id, file, frameFile } = await site.eventWithPictures(300_000, 200_000);
+    await waitFor('both uploads', () => uploadsOf(site, id).length === 2 && uploadsOf(site, id).every((u) => u.state === 'done'));
+    const [upload, frame] = uploadsOf(site, id);
     const day = new Date(Number(id.split('-')[0])).toISOString().slice(0, 10);
     assert.equal(upload?.remote, `${server.base}gate/${day}/${encodeURIComponent(id)}.jpg`, 'the query string is not shown');
     assert.equal(sha256(storedFile(upload?.remote as string)), sha256(readFileSync(file)));
+    assert.equal(frame?.kind, 'frame');
+    assert.equal(frame?.remote, `${server.base}gate/${day}/${encodeURIComponent(id)}.frame.jpg`);
+    assert.equal(frame?.sha256, sha256(readFileSync(frameFile)));
+    assert.deepEqual(storedFile(frame?.remote as string), readFileSync(frameFile), 'the stored full frame is the file on disk');
     assert.ok(site.log.some((line) => line.includes('"verifiedBy":"sha256-read-back"')));
   } finally {
     await site.close();

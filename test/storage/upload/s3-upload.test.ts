@@ -53,19 +53,25 @@ function uploadsOf(site: UploadSite, id: string) {
   return site.uploader?.uploadsOf(id) ?? [];
 }
 
-test('a snapshot is uploaded under <prefix><camera>/<day>/<event>.jpg, the stored bytes have the file SHA-256, and the event shows it done', async () => {
+test('a snapshot and a full frame are uploaded under <prefix><camera>/<day>/<event>.jpg and .frame.jpg, the stored bytes are the files, and the event shows both done', async () => {
   const site = new UploadSite();
   try {
     await site.startUploader(uploadConfig(target()));
-    const { id, file } = await site.eventWithSnapshot(200_000);
-    await waitFor('the upload', () => uploadsOf(site, id)[0]?.state === 'done');
-    const [upload] = uploadsOf(site, id);
+    const { id, file, frameFile } = await site.eventWithPictures(200_000, 300_000);
+    await waitFor('both uploads', () => uploadsOf(site, id).length === 2 && uploadsOf(site, id).every((u) => u.state === 'done'));
+    const [upload, frame] = uploadsOf(site, id);
     const day = new Date(Number(id.split('-')[0])).toISOString().slice(0, 10);
+    assert.equal(upload?.kind, 'snapshot');
     assert.equal(upload?.remote, `s3://${BUCKET}/site-a/gate/${day}/${id}.jpg`);
     assert.equal(upload?.attempts, 1);
     assert.equal(upload?.sha256, sha256(readFileSync(file)));
-    assert.equal(sha256(await stored(upload?.remote as string)), sha256(readFileSync(file)));
-    assert.equal(site.uploader?.stats.uploaded.snapshot, 1);
+    assert.deepEqual(await stored(upload?.remote as string), readFileSync(file));
+    assert.equal(frame?.kind, 'frame');
+    assert.equal(frame?.remote, `s3://${BUCKET}/site-a/gate/${day}/${id}.frame.jpg`);
+    assert.equal(frame?.attempts, 1);
+    assert.equal(frame?.sha256, sha256(readFileSync(frameFile)));
+    assert.deepEqual(await stored(frame?.remote as string), readFileSync(frameFile), 'the stored full frame is the file on disk');
+    assert.deepEqual(site.uploader?.stats.uploaded, { snapshot: 1, frame: 1, clip: 0 });
     assert.ok(
       site.log.some((line) => line.includes('"verifiedBy":"md5-etag"')),
       's3rver answers the MD5 ETag, not the SHA-256 checksum',
