@@ -93,6 +93,14 @@ function bytesBelow(dir: string): number {
   return total;
 }
 
+const FIRST_BYTES_TIMEOUT_MS = 30_000;
+
+/** Waits until something is written below dir, or the timeout (the window then shows what was written). */
+async function firstBytes(dir: string, timeoutMs: number): Promise<void> {
+  const end = performance.now() + timeoutMs;
+  while (bytesBelow(dir) === 0 && performance.now() < end) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
 function exec(command: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: 'ignore' });
@@ -215,8 +223,10 @@ function start(contender: Contender, cameraUrls: readonly CameraUrls[], root: st
 async function window(contender: Contender, urls: readonly CameraUrls[], root: string, windowS: number, settleS: number): Promise<Sample> {
   const running = start(contender, urls, root);
   try {
-    // Connected and past the first key frame before the window opens.
+    // Connected and past the first key frame before the window opens: a recorder has written its first
+    // bytes (one ffmpeg opening two RTSP inputs takes longer to start than the settle alone).
     await new Promise((resolve) => setTimeout(resolve, settleS * 1000));
+    if (contender !== 'panoptes-analysis-only') await firstBytes(running.dir, FIRST_BYTES_TIMEOUT_MS);
     const pids = running.children.map((c) => c.pid as number);
     const cpu0 = pids.reduce((n, pid) => n + (procCpuMs(pid) ?? 0), 0);
     const self0 = process.cpuUsage();

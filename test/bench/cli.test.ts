@@ -111,9 +111,10 @@ test('density options on a run without density, and size or rate with RTSP, are 
 });
 
 test('detect --levels takes increasing camera counts and nothing else', () => {
-  const names = [...NAMES, 'detect'];
+  const names = [...NAMES, 'detect', 'recording'];
   assert.deepEqual(parseBenchArgs(['detect', '--levels', '20,40,80'], names).levels, [20, 40, 80]);
   rejects(['detect', '--levels', '40,20'], "Expected increasing camera counts for --levels but received '40,20'", names);
   rejects(['detect', '--levels', '10,x'], "Expected an integer >= 1 for --levels but received 'x'", names);
-  rejects(['kernels', '--levels', '10'], '--levels applies to the detect scenario, which this run does not include', names);
+  rejects(['kernels', '--levels', '10'], '--levels applies to the detect and recording scenarios, which this run does not include', names);
+  assert.deepEqual(parseBenchArgs(['recording', '--levels', '8'], names).levels, [8]);
 });
