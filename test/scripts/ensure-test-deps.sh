@@ -44,3 +44,6 @@ if [ ${#packages[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 fi
+
+# Real footage and vehicle photos for the quality tests (opencv-doc's sample data, extracted, not installed).
+bash "$(dirname "$0")/ensure-test-media.sh"
