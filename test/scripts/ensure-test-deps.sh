@@ -33,6 +33,8 @@ need mosquitto
 need prometheus
 # test/support/nginx-dav.ts: a real HTTP PUT (WebDAV) endpoint for the upload tests (storage.upload, type http).
 need nginx
+# Browser tests of the web pages: Debian's Chromium (H.264 in Media Source Extensions), driven by puppeteer-core.
+need chromium
 # The lint and format gate checks native/ with clang-format (.clang-format).
 need clang-format
 
