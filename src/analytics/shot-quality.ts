@@ -11,7 +11,12 @@
  *     occlusion  10 x the share of the box covered by other detections' boxes in the same frame
  *
  * and a box touching the frame's edge (the object is cut off) ranks below every box that does not,
- * whatever their qualities: `outranks` compares (not truncated, quality) in that order.
+ * whatever their qualities, except that a view with a face found outranks every view without one:
+ * `outranks` compares (face found, not truncated, quality) in that order. Why the face first: faces
+ * of tracked people are searched once a face interval (inference.faces.trackedIntervalMs), so most
+ * views were never searched, and a person near the frame's bottom edge (head and shoulders, a
+ * close pass) flips between cut and uncut by a pixel from frame to frame; ranking the cut first let
+ * an unsearched view that happened to clear the edge replace the face.
  *
  * Why a log for sharpness: Tenengrad scales with the content's contrast and spans five decades across
  * crops (a blurred colour bar 23, a cellular automaton 5.5e5), so no linear reference fits every
@@ -56,10 +61,14 @@ export interface Ranked {
   quality: number;
   /** The box touches the frame's edge. */
   truncated: boolean;
+  /** The face found on the object in this view; null or absent when none was found. */
+  face?: object | null;
 }
 
 /** True when `a` is a better best shot than `b`; ties keep `b` (the earlier view is the one people expect). */
 export function outranks(a: Ranked, b: Ranked): boolean {
+  const aFace = a.face != null;
+  if (aFace !== (b.face != null)) return aFace;
   if (a.truncated !== b.truncated) return b.truncated;
   return a.quality > b.quality;
 }

@@ -181,6 +181,18 @@ describe('best shot preferences', () => {
     assert.notEqual(shot.face, face, 'copied, not shared with the detection');
   });
 
+  test('a view with a face outranks any view without one, cut by the edge or not; among faces an uncut view wins', () => {
+    // A person at the frame's bottom edge: the face search ran on the cut view only.
+    const face: Face = { box: { x: 30, y: 50, width: 30, height: 36 }, score: 0.9, keypoints: [] };
+    const edge: Rect = { x: 20, y: 40, width: 120, height: H - 40 };
+    const selector = new BestShotSelector();
+    assert.equal(selector.offer(1, subject(0.6, edge, face), frames('gray')[0]!), true);
+    assert.equal(selector.offer(1, subject(1, BOX), sharpFrames[1]!), false, 'an uncut, sharper view without a face loses');
+    assert.deepEqual(selector.best(1)!.face, face);
+    assert.equal(selector.offer(1, subject(0.3, BOX, face), frames('gray')[2]!), true, 'an uncut view with a face wins');
+    assert.equal(selector.best(1)!.truncated, false);
+  });
+
   test('a larger view of the same object outranks a smaller one (the size term outweighs the spread of its edges)', () => {
     // The same textured object drawn 64x48 (frame 0) and 128x96 (frame 1) on a flat background.
     const graph =

@@ -285,17 +285,18 @@ function summary(shot: BestShotInput): BestShotSummary {
 }
 
 /**
- * Keeps the better shot (the best-shot module's ranking: an uncut view first, then quality). An equal
- * one replaces too: the track's final report of the same shot is the one that carries the JPEG
- * reference once it has been encoded.
+ * Keeps the better shot (the best-shot module's ranking: a face found first, then an uncut view, then
+ * quality). An equal one replaces too: the track's final report of the same shot is the one that
+ * carries the JPEG reference once it has been encoded.
  */
 function adoptBestShot(record: DetectionEvent, shot: BestShotInput): void {
   const current = record.bestShot;
   const jpeg = shot.jpeg ?? null;
   const frameJpeg = shot.frameJpeg ?? null;
-  const candidate = { quality: shot.quality, truncated: shot.truncated ?? false };
+  const candidate = { quality: shot.quality, truncated: shot.truncated ?? false, face: shot.face ?? null };
   const sameShot = shot.timeMs === current?.timeMs && jpeg === current.jpeg && frameJpeg === current.frameJpeg;
-  if (current !== null && (outranks(current, candidate) || (!outranks(candidate, current) && sameShot))) {
+  const held = current === null ? null : { ...current, face: record.face };
+  if (held !== null && (outranks(held, candidate) || (!outranks(candidate, held) && sameShot))) {
     return;
   }
   record.bestShot = summary(shot);
