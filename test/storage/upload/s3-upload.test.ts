@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { type CorruptingProxy, startCorruptingProxy } from '../../support/corrupting-proxy.ts';
+import { startCorruptingProxy } from '../../support/corrupting-proxy.ts';
 import { S3RVER_KEY, type S3rver, startS3rver } from '../../support/s3rver.ts';
 import { waitFor } from '../../support/wait.ts';
 import { uploadConfig, UploadSite } from './fixture.ts';
