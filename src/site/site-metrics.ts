@@ -49,8 +49,8 @@ export function createSiteMetrics(site: Site, outputs: SiteMetricsOutputs = {}):
     upload: () => {
       const { uploader } = site;
       if (!uploader) return null;
-      const { uploaded, bytes, retries, failed } = uploader.stats;
-      return { uploaded, bytes, retries, failed, queue: uploader.queue.counts() };
+      const { uploaded, bytes, retries, failed, verified } = uploader.stats;
+      return { uploaded, bytes, retries, failed, verified, queue: uploader.queue.counts() };
     },
   });
 }

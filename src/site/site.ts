@@ -175,7 +175,7 @@ export class Site implements SiteControl {
       decisions: config.decisions,
       publisher: bus,
       onTracked: (frame) => listeners.forEach((l) => l(frame)),
-      onTrack: (track) => storage.tracks.record(track),
+      onTrack: (track, phase) => storage.tracks.record(track, phase),
       logger,
     }).catch(async (err: unknown) => {
       await storage.close();

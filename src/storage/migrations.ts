@@ -187,6 +187,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX uploads_due ON uploads (state, next_attempt_ms);
     `,
   },
+  {
+    version: 7,
+    summary: 'tracks written while they run and closed at the next start after a kill',
+    sql: `
+      -- Why a track's row stopped: null while the track runs (the row is written when it is confirmed and
+      -- updated with the batches, track-store.ts), 'track' (the tracker ended it, or the gateway stopped),
+      -- 'restart' (a killed run left it running: closed at the next start at the last commit). Rows from
+      -- before version 7 were written at their end.
+      ALTER TABLE tracks ADD COLUMN end_reason TEXT;
+      UPDATE tracks SET end_reason = 'track';
+      -- The rows a crash left running, closed at start without a scan.
+      CREATE INDEX tracks_running ON tracks (first_ms) WHERE end_reason IS NULL;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -16,7 +16,7 @@ import { reconcile } from './reconcile.ts';
 import { SegmentIndex } from './recording/segment-index.ts';
 import { RetentionSchedule } from './retention.ts';
 import { SnapshotFiles } from './snapshot-files.ts';
-import { TrackStore } from './track-store.ts';
+import { endInterruptedTracks, TrackStore } from './track-store.ts';
 
 export const DATABASE_FILE = 'panoptes.db';
 
@@ -84,6 +84,7 @@ export class Storage {
       const started = performance.now();
       const result = reconcile(events, snapshots);
       interrupted = endInterruptedEvents(events.db);
+      const interruptedTracksEnded = endInterruptedTracks(events.db);
       log.info(
         {
           file,
@@ -91,6 +92,7 @@ export class Storage {
           events: events.count(),
           ...result,
           interruptedEventsEnded: interrupted.length,
+          interruptedTracksEnded,
           ms: Math.round(performance.now() - started),
         },
         'events database open',

@@ -4,11 +4,8 @@
  * mosquitto, killed with SIGKILL twice; and, in process, a WebSocket client of a site told to announce.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
@@ -18,13 +15,12 @@ import { resolveFfmpeg } from '../../src/ingest/ffmpeg-path.ts';
 import { startHttpServer } from '../../src/outputs/http/server.ts';
 import { Site } from '../../src/site/site.ts';
 import { Storage } from '../../src/storage/storage.ts';
+import { kill9, startGateway, stopGateway } from '../support/gateway-process.ts';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto.ts';
 import { scratchStorageDir } from '../support/storage-dir.ts';
 import { waitFor } from '../support/wait.ts';
 import { FeedClient } from '../outputs/ws/feed-client.ts';
 import { makeEvent, message } from '../storage/events.ts';
-
-const cli = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 
 // A bright box sweeping back and forth across a dark 320x180 scene at 100 px/s, never leaving it: one
 // track, one event that runs as long as the camera does.
@@ -56,37 +52,6 @@ after(async () => {
   await subscriber?.endAsync();
   await broker?.dispose();
 });
-
-/** `panoptes start` on the config, its JSON log lines kept; resolves once it is running, with its API base. */
-async function startGateway(
-  configFile: string,
-): Promise<{ child: ChildProcessByStdio<null, Readable, Readable>; api: string; log: string[] }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'start', '--config', configFile], {
-    env: { ...process.env, PANOPTES_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const log: string[] = [];
-  let text = '';
-  const collect = (chunk: string) => {
-    text += chunk;
-    const lines = text.split('\n');
-    text = lines.pop() ?? '';
-    log.push(...lines);
-  };
-  child.stdout.setEncoding('utf8').on('data', collect);
-  child.stderr.setEncoding('utf8').on('data', collect);
-  const running = () => log.find((l) => l.includes('"panoptes is running"'));
-  await waitFor(`the gateway to run:\n${log.slice(-5).join('\n')}`, () => running() !== undefined || child.exitCode !== null);
-  const line = running();
-  if (line === undefined) throw new Error(`the gateway exited (${child.exitCode}):\n${log.slice(-20).join('\n')}`);
-  return { child, api: String((JSON.parse(line) as { api: string }).api), log };
-}
-
-async function kill9(child: ChildProcessByStdio<null, Readable, Readable>): Promise<void> {
-  const exited = once(child, 'exit');
-  child.kill('SIGKILL');
-  await exited;
-}
 
 const endsOf = (id: string) => received.filter((m) => m.type === 'end' && m.event.id === id);
 
@@ -139,7 +104,7 @@ cameras:
   // Run 1: the event starts, is committed, and the gateway is killed while it runs.
   const first = await startGateway(configFile);
   const open = await runningEvent(first.api, null);
-  await kill9(first.child);
+  await kill9(first);
   const killedMs = Date.now();
 
   // Run 2: its end reaches the subscriber, ended at the last commit before the kill, marked as a restart end.
@@ -160,7 +125,7 @@ cameras:
     // Killed again, with the next event running.
     const next = await runningEvent(second.api, open.id);
     await outboxDrained(second.api);
-    await kill9(second.child);
+    await kill9(second);
 
     // Run 3: the second event's end comes; the first one's does not come again.
     const third = await startGateway(configFile);
@@ -170,12 +135,10 @@ cameras:
       assert.equal(endsOf(open.id).length, 1, 'the first end was sent once, over three runs');
       assert.equal(endsOf(next.id).length, 1);
     } finally {
-      const exited = once(third.child, 'exit');
-      third.child.kill('SIGTERM');
-      await exited;
+      await stopGateway(third);
     }
   } finally {
-    if (second.child.exitCode === null && second.child.signalCode === null) await kill9(second.child);
+    await kill9(second);
   }
 });
 

@@ -264,3 +264,36 @@ test('a version 5 database keeps its upload rows through migration 6, which take
     store.close();
   }
 });
+
+test('a version 6 database keeps its tracks through migration 7, each marked ended by its track, and a running row is found by its index', () => {
+  const file = freshFile();
+  const raw = new Database(file);
+  for (const migration of MIGRATIONS.filter((m) => m.version <= 6)) raw.exec(migration.sql);
+  raw.pragma('user_version = 6');
+  raw
+    .prepare(
+      `INSERT INTO tracks (camera, track_id, label, first_ms, last_ms, best_score, event_id, zones) VALUES ('gate', 3, 'dog', 10, 20, 0.5, NULL, '[]')`,
+    )
+    .run();
+  raw.close();
+  const store = new EventStore(file);
+  try {
+    const { db } = store;
+    assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    assert.deepEqual(
+      { ...(db.prepare('SELECT track_id, last_ms, end_reason FROM tracks').get() as object) },
+      {
+        track_id: 3,
+        last_ms: 20,
+        end_reason: 'track',
+      },
+    );
+    db.prepare(
+      `INSERT INTO tracks (camera, track_id, label, first_ms, last_ms, best_score, event_id, zones) VALUES ('gate', 4, 'person', 30, 40, 0.9, NULL, '[]')`,
+    ).run();
+    const running = db.prepare('SELECT track_id AS trackId FROM tracks INDEXED BY tracks_running WHERE end_reason IS NULL').all();
+    assert.deepEqual(running, [{ trackId: 4 }]);
+  } finally {
+    store.close();
+  }
+});

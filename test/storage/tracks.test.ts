@@ -1,6 +1,6 @@
 /**
- * The tracks table: the decision engine's ended tracks (those that became events and those that did
- * not) written through the event store's batch into SQLite, read back in keyset pages through the REST
+ * The tracks table: the decision engine's tracks (those that became events and those that did not),
+ * written while they run and when they end through the event store's batch into SQLite, read back in keyset pages through the REST
  * API, kept across a restart, and deleted by the events' retention.
  */
 import assert from 'node:assert/strict';
@@ -22,10 +22,10 @@ import { RecordingSite } from '../support/recording-site.ts';
 const root = mkdtempSync(path.join(tmpdir(), 'panoptes-tracks-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 /** The storage in `root/<name>`: each test its own. */
-const open = (name: string) =>
+const open = (name: string, flushIntervalMs = 20) =>
   Storage.open(
     { dir: path.join(root, name), retention: { eventsDays: 36_500 } },
-    { logger: pino({ level: 'silent' }), writes: { flushIntervalMs: 20 } },
+    { logger: pino({ level: 'silent' }), writes: { flushIntervalMs } },
   );
 
 /** A decision engine on camera 'gate' (people only, a lawn zone on the lower half) writing into `storage`. */
@@ -34,7 +34,7 @@ function engineOver(storage: Storage): DecisionEngine {
     publisher: { publish: (m) => storage.events.record(m) },
     global: globalDecisionsSchema.parse({ rateLimit: null }),
     newEventId: createEventIdSource('trk'),
-    onTrack: (track) => storage.tracks.record(track),
+    onTrack: (track, phase) => storage.tracks.record(track, phase),
   });
   const lawn = {
     points: [
@@ -77,8 +77,18 @@ test('every ended track is stored with its times, best score, zones and the even
     const event = storage.events.query({ camera: 'gate' }).events[0];
     assert.ok(event, 'the person became an event');
     assert.deepEqual(page.tracks, [
-      // Same first-seen time: in the order they ended (the dog first).
-      { camera: 'gate', trackId: 2, label: 'dog', firstSeenMs: 1000, lastSeenMs: 1500, bestScore: 0.8, eventId: null, zones: [] },
+      // Same first-seen time, one batch: in the order their last writes were queued (the dog ended first).
+      {
+        camera: 'gate',
+        trackId: 2,
+        label: 'dog',
+        firstSeenMs: 1000,
+        lastSeenMs: 1500,
+        bestScore: 0.8,
+        eventId: null,
+        zones: [],
+        running: false,
+      },
       {
         camera: 'gate',
         trackId: 1,
@@ -88,10 +98,59 @@ test('every ended track is stored with its times, best score, zones and the even
         bestScore: 0.9,
         eventId: event.id,
         zones: ['lawn'],
+        running: false,
       },
     ]);
     assert.equal(page.nextCursor, null);
     assert.deepEqual(storage.tracks.page({ camera: 'dock' }).tracks, [], 'another camera has none');
+  } finally {
+    await storage.close();
+  }
+});
+
+test('a running track is stored as running, updated in place by the batched commits (not a write a frame), and closed at the next start when the run ended without its end', async () => {
+  // A flush interval longer than the test: only reads (which commit first) and the close commit.
+  let storage = open('running', 600_000);
+  const engine = engineOver(storage);
+  const frame = (t: number, tracks: Parameters<DecisionEngine['onFrame']>[2]) => engine.onFrame('gate', t, tracks);
+  frame(1000, { started: [object(7, 'person', standingAt(100, 100), 0.6)], updated: [], ended: [] });
+  const [first] = storage.tracks.page({ camera: 'gate' }).tracks;
+  const event = storage.events.query({ camera: 'gate' }).events[0];
+  assert.ok(event, 'the person became an event');
+  assert.deepEqual(first, {
+    camera: 'gate',
+    trackId: 7,
+    label: 'person',
+    firstSeenMs: 1000,
+    lastSeenMs: 1000,
+    bestScore: 0.6,
+    eventId: event.id,
+    zones: [],
+    running: true,
+  });
+  const written = storage.events.stats.written;
+  for (let n = 1; n <= 200; n++)
+    frame(1000 + n * 100, { started: [], updated: [object(7, 'person', standingAt(100, 300), n === 50 ? 0.9 : 0.7)], ended: [] });
+  const [moved] = storage.tracks.page({ camera: 'gate' }).tracks;
+  assert.deepEqual(
+    { lastSeenMs: moved?.lastSeenMs, bestScore: moved?.bestScore, zones: moved?.zones, running: moved?.running },
+    { lastSeenMs: 21_000, bestScore: 0.9, zones: ['lawn'], running: true },
+  );
+  assert.equal(storage.tracks.page({ camera: 'gate' }).tracks.length, 1, 'one row, updated in place');
+  assert.ok(
+    storage.events.stats.written - written <= 2,
+    `200 frames written as one batch (${storage.events.stats.written - written} writes)`,
+  );
+  // The run stops without ending the track (as a kill leaves it; the close only commits the queue).
+  await storage.close();
+  storage = open('running');
+  try {
+    const [closed] = storage.tracks.page({ camera: 'gate' }).tracks;
+    assert.equal(closed?.running, false);
+    assert.equal(closed?.endReason, 'restart');
+    assert.equal(closed?.firstSeenMs, 1000);
+    assert.ok((closed?.lastSeenMs ?? 0) >= 21_000, 'closed at the last commit, never before what was seen');
+    assert.equal(closed?.eventId, event.id);
   } finally {
     await storage.close();
   }

@@ -54,7 +54,7 @@ export interface CameraEventsContext {
   newEventId: EventIdSource;
   publisher: EventPublisher;
   onPublishError(error: unknown, message: EventMessage): void;
-  /** Each confirmed track's record when it ends (the tracks table). */
+  /** Each confirmed track's record as it runs and when it ends (the tracks table). */
   onTrack?: TrackListener | undefined;
 }
 
@@ -77,7 +77,7 @@ export class CameraEvents {
     this.#filter = new ObjectFilter(options, frame);
     this.#bucket = options.rateLimit === null ? null : new TokenBucket(options.rateLimit);
     this.#context = context;
-    this.#trackLog = new TrackLog(name, (record) => context.onTrack?.(record));
+    this.#trackLog = new TrackLog(name, (record, phase) => context.onTrack?.(record, phase));
   }
 
   onFrame(timeMs: number, frame: TrackFrame, bestShotOf: BestShotLookup): void {
@@ -178,6 +178,7 @@ export class CameraEvents {
       for (const zone of state.zones) if (!duplicateOf.record.zones.includes(zone)) duplicateOf.record.zones.push(zone);
       duplicateOf.tracks.add(object.id);
       this.#tracks.set(object.id, { kind: 'event', live: duplicateOf });
+      this.#trackLog.joined(object.id, duplicateOf.record.id);
       this.#observe(duplicateOf, object, shot, timeMs);
       return duplicateOf;
     }
@@ -195,6 +196,7 @@ export class CameraEvents {
     }
     const live = this.#start(object, shot, state.zones, timeMs);
     this.#tracks.set(object.id, { kind: 'event', live });
+    this.#trackLog.joined(object.id, live.record.id);
     return live;
   }
 

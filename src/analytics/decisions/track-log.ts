@@ -1,9 +1,11 @@
 /**
  * One camera's confirmed tracks as records: label, first and last capture time, best score, the zones
  * its bottom-centre entered (outside the camera's masks), and the event it started or joined, if any.
- * A record is handed on once, when its track ends (the events database keeps them, src/storage/
- * track-store.ts), so a track that never became an event is still known. The record of a running
- * track is updated in place: nothing is allocated per frame but a zone's name the first time.
+ * The record is handed on as the track runs (`running`, on every observation and when it joins an
+ * event) and once when it ends (`ended`), so the events database keeps a running track too and a
+ * kill loses no track that ran (src/storage/track-store.ts batches the running calls into at most one
+ * row write a commit). The record of a running track is updated in place and handed on by reference:
+ * nothing is allocated per frame but a zone's name the first time.
  */
 import type { Rect } from '../../native/index.ts';
 import type { TrackedObject } from './tracks.ts';
@@ -22,7 +24,9 @@ export interface TrackRecord {
   zones: string[];
 }
 
-export type TrackListener = (record: Readonly<TrackRecord>) => void;
+/** `running`: the live record (read it, never keep a copy of it as final); `ended`: its last state. */
+export type TrackPhase = 'running' | 'ended';
+export type TrackListener = (record: Readonly<TrackRecord>, phase: TrackPhase) => void;
 
 /** What the log asks of the camera's filter: whether a box is masked, and the zones a box is in. */
 export interface ZoneLookup {
@@ -32,12 +36,12 @@ export interface ZoneLookup {
 
 export class TrackLog {
   readonly #camera: string;
-  readonly #onEnded: TrackListener;
+  readonly #listener: TrackListener;
   readonly #open = new Map<number, TrackRecord>();
 
-  constructor(camera: string, onEnded: TrackListener) {
+  constructor(camera: string, listener: TrackListener) {
     this.#camera = camera;
-    this.#onEnded = onEnded;
+    this.#listener = listener;
   }
 
   observe(object: TrackedObject, timeMs: number, zones: ZoneLookup): void {
@@ -58,6 +62,15 @@ export class TrackLog {
     record.lastMs = Math.max(record.lastMs, timeMs);
     if (object.score > record.bestScore) record.bestScore = object.score;
     if (!zones.masked(object.box)) zones.addZonesAt(object.box, record.zones);
+    this.#listener(record, 'running');
+  }
+
+  /** The track started an event or joined one while it runs. */
+  joined(trackId: number, eventId: string): void {
+    const record = this.#open.get(trackId);
+    if (record === undefined || record.eventId === eventId) return;
+    record.eventId = eventId;
+    this.#listener(record, 'running');
   }
 
   /** The track ended; `eventId`: the event it was part of. Hands the record on (once). */
@@ -66,6 +79,6 @@ export class TrackLog {
     if (record === undefined) return;
     this.#open.delete(trackId);
     record.eventId = eventId;
-    this.#onEnded(record);
+    this.#listener(record, 'ended');
   }
 }

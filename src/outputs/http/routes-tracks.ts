@@ -1,4 +1,4 @@
-/** /api/v1/cameras/{id}/tracks: a camera's confirmed tracks (the events database), in keyset pages like events. */
+/** /api/v1/cameras/{id}/tracks: a camera's confirmed tracks, running and ended (the events database), in keyset pages like events. */
 import type { TrackQuery } from '../site.ts';
 import { defineRoute, json, type Route } from './route.ts';
 import { trackPageSchema, trackQuerySchema } from './schemas.ts';
@@ -8,7 +8,7 @@ export const trackRoutes: Route[] = [
     method: 'GET',
     path: '/api/v1/cameras/{id}/tracks',
     operationId: 'listTracks',
-    summary: "A page of the camera's ended tracks by first-seen time, newest first unless order=asc.",
+    summary: "A page of the camera's tracks, running and ended, by first-seen time, newest first unless order=asc.",
     tag: 'tracks',
     access: 'token',
     query: trackQuerySchema,

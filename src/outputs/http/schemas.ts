@@ -283,6 +283,15 @@ export const storedTrackSchema = z.object({
   bestScore: z.number(),
   eventId: z.string().nullable().describe('The event it started or joined; null when it never became one.'),
   zones: z.array(z.string()).describe('Zones its bottom-centre entered, in order (outside the masks).'),
+  running: z
+    .boolean()
+    .describe('Still tracked: lastSeenMs, bestScore, eventId and zones are as of the last commit (at most storage writes 1 s old).'),
+  endReason: z
+    .literal('restart')
+    .optional()
+    .describe(
+      'Only on a track a killed gateway left running: it was closed at the next start, lastSeenMs at the last commit before the kill; absent otherwise.',
+    ),
 }) satisfies z.ZodType<StoredTrack>;
 
 export const trackPageSchema = z.object({

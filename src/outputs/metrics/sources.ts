@@ -72,6 +72,8 @@ export interface UploadSample {
   bytes: Readonly<Record<string, number>>;
   retries: Readonly<Record<string, number>>;
   failed: Readonly<Record<string, number>>;
+  /** Uploads done by how their SHA-256 was verified: sha256-response, sha256-head, sha256-read-back. */
+  verified: Readonly<Record<string, number>>;
   /** Rows by state: pending, uploading, failed. */
   queue: Readonly<Record<string, number>>;
 }

@@ -1,6 +1,6 @@
 /**
  * Upload families of the `/metrics` registry (storage.upload): files sent and their bytes, tries that
- * failed and were scheduled again, uploads given up, and the queue's depth by state.
+ * failed and were scheduled again, how uploads were verified, uploads given up, and the queue's depth by state.
  */
 import type { Registry } from 'prom-client';
 import { counterFamily, gaugeFamily } from './families.ts';
@@ -32,6 +32,18 @@ export function registerUploadMetrics(registry: Registry, read: () => UploadSamp
       labelNames: ['kind'],
     },
     perKind((s) => s.retries),
+  );
+  counterFamily(
+    {
+      registry,
+      name: 'panoptes_upload_verified_total',
+      help: 'Files uploaded by how their SHA-256 was shown to be the stored bytes (sha256-response: answered with the PUT; sha256-head: asked of the server; sha256-read-back: the object read back and hashed).',
+      labelNames: ['method'],
+    },
+    () => {
+      const verified = read()?.verified;
+      return verified ? Object.entries(verified).map(([method, value]) => ({ labels: { method }, value })) : [];
+    },
   );
   counterFamily(
     {

@@ -1,15 +1,25 @@
 /**
  * S3 and S3-compatible servers (MinIO, Ceph RGW, R2, Garage, ...) through @aws-sdk/client-s3: one
  * PutObject a file, streamed from disk with its length, carrying `x-amz-checksum-sha256` (the file's
- * SHA-256, AWS "Checking object integrity"). A server that supports additional checksums verifies the
- * body against it, refuses a mismatch (BadDigest) and answers the checksum back, which is compared
- * here. A server that does not (older MinIO and Ceph, s3rver) answers the ETag of a single PUT, which is
- * the MD5 of the body (documented for objects that are not multipart or SSE-KMS encrypted): that is
- * compared instead. The SDK's own retries are off: the upload queue retries with its backoff, and a
- * streamed body cannot be replayed by the SDK anyway.
+ * SHA-256, AWS "Checking object integrity"). What the server stored is then shown to be the file by
+ * its SHA-256, the first way that works:
+ * 1. a server that supports additional checksums (AWS, recent MinIO) verifies the body against it,
+ *    refuses a mismatch (BadDigest) and answers the checksum with the PUT, which is compared;
+ * 2. one that stores the checksum without answering it has it asked with HeadObject (ChecksumMode
+ *    ENABLED) and compared (a multipart "composite" checksum is not the file's and is not used);
+ * 3. one that knows no checksums (older MinIO and Ceph, s3rver) has the object read back with
+ *    GetObject, streamed through a hash (never held in memory), and its SHA-256 compared: a second
+ *    transfer, but proof of what is stored. The MD5 ETag such a server answers is not enough: it is
+ *    not the MD5 for SSE-KMS objects, and it says what the server received, not what it serves.
+ * A mismatch is a failed try like any other (retried with backoff, the reason on the upload's row).
+ * The SDK's own retries are off: the upload queue retries with its backoff, and a streamed body cannot
+ * be replayed by the SDK anyway.
  */
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { S3Target } from '../../config/upload-schema.ts';
 import { UploadError } from '../../errors.ts';
 import { maskUrl } from '../../ingest/mask-url.ts';
@@ -54,7 +64,7 @@ export class S3UploadTarget implements UploadTargetClient {
     const key = `${this.#target.prefix}${file.key}`;
     const remote = `s3://${this.#target.bucket}/${key}`;
     const sha256 = hexToBase64(file.digest.sha256);
-    let answer: { ChecksumSHA256?: string | undefined; ETag?: string | undefined };
+    let answer: { ChecksumSHA256?: string | undefined };
     try {
       answer = await this.#client.send(
         new PutObjectCommand({
@@ -72,16 +82,47 @@ export class S3UploadTarget implements UploadTargetClient {
       throw this.#explain(error);
     }
     if (answer.ChecksumSHA256 !== undefined) {
-      if (answer.ChecksumSHA256 !== sha256)
-        throw new UploadError(`${remote}: the server stored SHA-256 ${answer.ChecksumSHA256}, the file has ${sha256}; sent again`, false);
+      this.#compare(remote, 'the server stored', answer.ChecksumSHA256, sha256);
       return { remote, verifiedBy: 'sha256-response' };
     }
-    const etag = answer.ETag?.replaceAll('"', '');
-    if (etag === file.digest.md5) return { remote, verifiedBy: 'md5-etag' };
-    throw new UploadError(
-      `${remote}: the server answered neither the SHA-256 checksum nor an MD5 ETag of the file (ETag ${etag ?? 'none'}), so the upload cannot be verified; sent again`,
-      false,
-    );
+    const stored = await this.#storedChecksum(key, signal);
+    if (stored !== null) {
+      this.#compare(remote, 'the server keeps', stored, sha256);
+      return { remote, verifiedBy: 'sha256-head' };
+    }
+    this.#compare(remote, 'the copy read back has', await this.#readBack(key, signal), sha256);
+    return { remote, verifiedBy: 'sha256-read-back' };
+  }
+
+  /** The object's full-object SHA-256 as the server keeps it (base64); null when it keeps none. */
+  async #storedChecksum(key: string, signal: AbortSignal): Promise<string | null> {
+    try {
+      const head = await this.#client.send(new HeadObjectCommand({ Bucket: this.#target.bucket, Key: key, ChecksumMode: 'ENABLED' }), {
+        abortSignal: signal,
+      });
+      const checksum = head.ChecksumSHA256;
+      // A multipart object's checksum is of its parts' checksums ("...-N"), not of the file.
+      if (checksum === undefined || head.ChecksumType === 'COMPOSITE' || checksum.includes('-')) return null;
+      return checksum;
+    } catch (error) {
+      throw this.#explain(error, 'HeadObject (verifying the upload)');
+    }
+  }
+
+  /** The SHA-256 (base64) of the object as the server serves it, streamed through the hash. */
+  async #readBack(key: string, signal: AbortSignal): Promise<string> {
+    try {
+      const object = await this.#client.send(new GetObjectCommand({ Bucket: this.#target.bucket, Key: key }), { abortSignal: signal });
+      const hash = createHash('sha256');
+      await pipeline(object.Body as Readable, hash, { signal });
+      return hash.digest('base64');
+    } catch (error) {
+      throw this.#explain(error, 'GetObject (reading the upload back)');
+    }
+  }
+
+  #compare(remote: string, what: string, stored: string, sha256: string): void {
+    if (stored !== sha256) throw new UploadError(`${remote}: ${what} SHA-256 ${stored}, the file has ${sha256}; sent again`, false);
   }
 
   close(): void {
@@ -89,15 +130,15 @@ export class S3UploadTarget implements UploadTargetClient {
   }
 
   /** No `cause`: an SDK error holds the request, whose signed headers must never reach a log. */
-  #explain(error: unknown): UploadError {
+  #explain(error: unknown, during?: string): UploadError {
     const e = (error ?? {}) as SdkError;
     const status = e.$metadata?.httpStatusCode;
     const name = e.name ?? e.code ?? 'Error';
     const said = `${name}${status === undefined ? '' : `, HTTP ${status}`}`;
-    const where = this.name;
+    const where = during === undefined ? this.name : `${this.name}, ${during}`;
     if (CREDENTIAL_ERRORS.has(name) || status === 401 || status === 403)
       return new UploadError(
-        `${where} refused the credentials (${said}): check storage.upload.target.accessKeyId and storage.upload.target.secretAccessKey (PANOPTES_STORAGE_UPLOAD_TARGET_SECRET_ACCESS_KEY), and that the key may write to the bucket`,
+        `${where} refused the credentials (${said}): check storage.upload.target.accessKeyId and storage.upload.target.secretAccessKey (PANOPTES_STORAGE_UPLOAD_TARGET_SECRET_ACCESS_KEY), and that the key may write to the bucket${during === undefined ? '' : ' and read back what it wrote (s3:GetObject: a server that answers no SHA-256 checksum is verified by reading the object back)'}`,
         true,
       );
     if (name === 'NoSuchBucket')
@@ -107,7 +148,9 @@ export class S3UploadTarget implements UploadTargetClient {
       );
     const message = (e.message ?? String(error)).split('\n')[0]?.slice(0, 300) ?? '';
     // No answer (refused, reset, timed out) or a server-side or throttling answer: worth another try.
-    const retry = status === undefined || status >= 500 || status === 408 || status === 429 || name === 'BadDigest';
+    // An object not found right after its PUT (a lagging replica, a proxy): sent again.
+    const missing = during !== undefined && status === 404;
+    const retry = status === undefined || status >= 500 || status === 408 || status === 429 || name === 'BadDigest' || missing;
     return new UploadError(`${where}: ${said}: ${message}`, !retry);
   }
 }

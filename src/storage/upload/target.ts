@@ -28,16 +28,21 @@ export interface UploadFile {
 export interface FileDigest {
   /** Hex SHA-256. */
   sha256: string;
-  /** Hex MD5: what S3 servers without SHA-256 checksums answer as the ETag of a single PUT. */
-  md5: string;
   bytes: number;
 }
+
+/**
+ * How an upload's SHA-256 was checked: answered with the PUT (`sha256-response`), asked of the server
+ * afterwards (`sha256-head`, S3 HeadObject), or computed over the object read back (`sha256-read-back`).
+ */
+export const VERIFIED_BY = ['sha256-response', 'sha256-head', 'sha256-read-back'] as const;
+export type VerifiedBy = (typeof VERIFIED_BY)[number];
 
 export interface UploadResult {
   /** The object's name for the API (s3://bucket/key or the URL without its query). */
   remote: string;
   /** How the stored bytes were shown to be the file's. */
-  verifiedBy: 'sha256-response' | 'sha256-read-back' | 'md5-etag';
+  verifiedBy: VerifiedBy;
 }
 
 export interface UploadTargetClient {
@@ -47,17 +52,15 @@ export interface UploadTargetClient {
   close(): void;
 }
 
-/** SHA-256 and MD5 of a file in one read. */
+/** SHA-256 and size of a file in one read. */
 export async function digestFile(path: string): Promise<FileDigest> {
   const sha = createHash('sha256');
-  const md5 = createHash('md5');
   let bytes = 0;
   for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
     sha.update(chunk);
-    md5.update(chunk);
     bytes += chunk.length;
   }
-  return { sha256: sha.digest('hex'), md5: md5.digest('hex'), bytes };
+  return { sha256: sha.digest('hex'), bytes };
 }
 
 export function hexToBase64(hex: string): string {

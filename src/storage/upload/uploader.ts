@@ -18,7 +18,7 @@ import { UploadError } from '../../errors.ts';
 import type { StoredEvent } from '../event-query.ts';
 import type { EventStore } from '../event-store.ts';
 import { UploadQueue, type UploadFailure, type UploadKind, type UploadRow, type UploadStatus } from './queue.ts';
-import { digestFile, type UploadFile, type UploadTargetClient } from './target.ts';
+import { digestFile, type UploadFile, type UploadTargetClient, VERIFIED_BY, type VerifiedBy } from './target.ts';
 import { type TargetFingerprint, targetFingerprint } from './target-fingerprint.ts';
 
 export const UPLOADS_DIR = 'uploads';
@@ -55,8 +55,10 @@ export interface UploaderStats {
   bytes: PerKind;
   /** Uploads marked failed for good. */
   failed: PerKind;
-  /** Tries that failed and were scheduled again. */
+  /** Tries that failed and were scheduled again (a SHA-256 that did not match among them). */
   retries: PerKind;
+  /** Uploads done, by how their SHA-256 was shown to be the file's (target.ts VerifiedBy). */
+  verified: Record<VerifiedBy, number>;
   /** Failed tries since the last success. */
   consecutiveFailures: number;
   lastError: string | null;
@@ -71,6 +73,7 @@ export class Uploader {
     bytes: perKind(),
     failed: perKind(),
     retries: perKind(),
+    verified: Object.fromEntries(VERIFIED_BY.map((how) => [how, 0])) as Record<VerifiedBy, number>,
     consecutiveFailures: 0,
     lastError: null,
     lastFailureMs: 0,
@@ -215,6 +218,7 @@ export class Uploader {
       this.queue.done(row, result.remote, Date.now());
       this.stats.uploaded[row.kind]++;
       this.stats.bytes[row.kind] += file.digest.bytes;
+      this.stats.verified[result.verifiedBy]++;
       this.stats.consecutiveFailures = 0;
       this.#log.info(
         { event: row.eventId, kind: row.kind, remote: result.remote, bytes: file.digest.bytes, attempt, verifiedBy: result.verifiedBy },

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { startCorruptingProxy } from '../../support/corrupting-proxy.ts';
 import { S3RVER_KEY, type S3rver, startS3rver } from '../../support/s3rver.ts';
 import { waitFor } from '../../support/wait.ts';
 import { uploadConfig, UploadSite } from './fixture.ts';
@@ -19,10 +20,10 @@ after(async () => {
   await server.dispose();
 });
 
-function target(extra: Record<string, unknown> = {}) {
+function target(extra: Record<string, unknown> = {}, endpoint = server.endpoint) {
   return {
     type: 's3',
-    endpoint: server.endpoint,
+    endpoint,
     bucket: BUCKET,
     prefix: 'site-a/',
     accessKeyId: S3RVER_KEY,
@@ -53,7 +54,7 @@ function uploadsOf(site: UploadSite, id: string) {
   return site.uploader?.uploadsOf(id) ?? [];
 }
 
-test('a snapshot and a full frame are uploaded under <prefix><camera>/<day>/<event>.jpg and .frame.jpg, the stored bytes are the files, and the event shows both done', async () => {
+test('a snapshot and a full frame are uploaded under <prefix><camera>/<day>/<event>.jpg and .frame.jpg, read back to verify their SHA-256, and the event shows both done', async () => {
   const site = new UploadSite();
   try {
     await site.startUploader(uploadConfig(target()));
@@ -72,12 +73,60 @@ test('a snapshot and a full frame are uploaded under <prefix><camera>/<day>/<eve
     assert.equal(frame?.sha256, sha256(readFileSync(frameFile)));
     assert.deepEqual(await stored(frame?.remote as string), readFileSync(frameFile), 'the stored full frame is the file on disk');
     assert.deepEqual(site.uploader?.stats.uploaded, { snapshot: 1, frame: 1, clip: 0 });
-    assert.ok(
-      site.log.some((line) => line.includes('"verifiedBy":"md5-etag"')),
-      's3rver answers the MD5 ETag, not the SHA-256 checksum',
-    );
+    // s3rver answers no SHA-256 checksum, with the PUT or to HeadObject: both objects were read back.
+    assert.deepEqual(site.uploader?.stats.verified, { 'sha256-response': 0, 'sha256-head': 0, 'sha256-read-back': 2 });
+    assert.equal(site.log.filter((line) => line.includes('"verifiedBy":"sha256-read-back"')).length, 2);
   } finally {
     await site.close();
+  }
+});
+
+test('an object read back with one byte flipped is never marked done: each try fails on its SHA-256, is retried with backoff and counted, the reason on the upload, until the bytes read back are the file', async () => {
+  const proxy = await startCorruptingProxy(server.endpoint);
+  const site = new UploadSite();
+  try {
+    proxy.corrupt = 'get-body';
+    await site.startUploader(uploadConfig(target({}, proxy.endpoint)));
+    const { id, file } = await site.eventWithSnapshot(300_000);
+    await waitFor('two failed tries', () => (site.uploader?.stats.retries.snapshot ?? 0) >= 2);
+    const [failing] = uploadsOf(site, id);
+    assert.notEqual(failing?.state, 'done');
+    assert.ok((failing?.attempts ?? 0) >= 2, `attempts ${failing?.attempts}`);
+    assert.match(failing?.lastError ?? '', /the copy read back has SHA-256 \S+, the file has \S+; sent again/);
+    assert.ok(proxy.corrupted >= 2 && (proxy.requests['GET'] ?? 0) >= 2, 'each try read the object back');
+    assert.equal(site.uploader?.stats.uploaded.snapshot, 0);
+    assert.ok(site.log.some((line) => line.includes('upload failed; retrying') && line.includes('read back has SHA-256')));
+
+    proxy.corrupt = 'none';
+    await waitFor('the upload once the copy reads back whole', () => uploadsOf(site, id)[0]?.state === 'done');
+    assert.equal(site.uploader?.stats.verified['sha256-read-back'], 1);
+    assert.equal(sha256(await stored(uploadsOf(site, id)[0]?.remote as string)), sha256(readFileSync(file)));
+  } finally {
+    await site.close();
+    await proxy.close();
+  }
+});
+
+test('an object stored with one byte flipped on its way in is detected by its read-back SHA-256 and sent again until it is stored whole', async () => {
+  const proxy = await startCorruptingProxy(server.endpoint);
+  const site = new UploadSite();
+  try {
+    proxy.corrupt = 'put-body';
+    await site.startUploader(uploadConfig(target({}, proxy.endpoint)));
+    const { id, file } = await site.eventWithSnapshot(300_000);
+    await waitFor('a failed try', () => (site.uploader?.stats.retries.snapshot ?? 0) >= 1);
+    assert.notEqual(uploadsOf(site, id)[0]?.state, 'done');
+    assert.ok(proxy.corrupted >= 1);
+    const remote = `s3://${BUCKET}/site-a/gate/${new Date(Number(id.split('-')[0])).toISOString().slice(0, 10)}/${id}.jpg`;
+    assert.notEqual(sha256(await stored(remote)), sha256(readFileSync(file)), 'the server stored other bytes');
+    assert.match(uploadsOf(site, id)[0]?.lastError ?? '', /SHA-256/);
+
+    proxy.corrupt = 'none';
+    await waitFor('the upload once the body arrives whole', () => uploadsOf(site, id)[0]?.state === 'done');
+    assert.equal(sha256(await stored(remote)), sha256(readFileSync(file)));
+  } finally {
+    await site.close();
+    await proxy.close();
   }
 });
 

@@ -90,5 +90,6 @@ test("an event's clip is uploaded once its post-roll is recorded; the event show
   const metrics = await (await fetch(`${base}/metrics`)).text();
   assert.match(metrics, /^panoptes_upload_uploaded_total\{kind="clip"\} 1$/m);
   assert.match(metrics, /^panoptes_upload_queue_depth\{state="pending"\} 0$/m);
+  assert.match(metrics, /^panoptes_upload_verified_total\{method="sha256-read-back"\} 1$/m, 'nginx answers no digest: read back');
   assert.ok(!metrics.includes(TOKEN));
 });
