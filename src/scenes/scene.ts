@@ -2,7 +2,7 @@
  * A scene: people and vehicles (sprites) moving along piecewise-linear paths over a still background, with optional
  * camera events (a cut to another view, a lighting step, sensor noise). The same description renders
  * the clip (render.ts turns paths into ffmpeg overlay expressions) and gives the truth of every frame,
- * so what a detector saw can be checked against where each person really was.
+ * so what a detector saw can be checked against where each person or vehicle really was.
  */
 import type { Rect } from '../native/types.ts';
 import { outlineBox, scaledSize, SPRITES, type SpriteLabel, type SpriteName } from './sprites.ts';
