@@ -59,6 +59,13 @@ export class ProbeError extends PanoptesError {
   }
 }
 
+/** A scene needs a photo or clip that is not on this machine (src/scenes/opencv-media.ts). */
+export class SceneMediaMissingError extends PanoptesError {
+  constructor(file: string, fix: string) {
+    super('E_MEDIA_MISSING', `${file} is missing: run '${fix}' (npm test runs it) to extract the scene media`);
+  }
+}
+
 /** A detector's model file does not exist (start-up error for the cameras that use it). */
 export class ModelMissingError extends PanoptesError {
   constructor(message: string, options?: ErrorOptions) {
@@ -277,6 +284,7 @@ export const ERROR_CODES = [
   'E_SECRET_MISSING',
   'E_FFMPEG_MISSING',
   'E_PROBE_FAILED',
+  'E_MEDIA_MISSING',
   'E_MODEL_MISSING',
   'E_MODEL_INVALID',
   'E_LABELS_INVALID',

@@ -2,6 +2,8 @@
  * The scenes: each one situation a detector and tracker must get right, as a real camera would show
  * it (1280x720, 10 fps, people 200-250 px tall walking at about 1.4 m/s). The quality tests run all of
  * them through the site; the demo loops four of them as its cameras (config/demo.yaml names their clips).
+ * `vehicles` needs OpenCV's samples (build/media/opencv-doc, test/scripts/ensure-test-media.sh); the
+ * others need only npm packages.
  */
 import type { Actor, SceneSpec } from './scene.ts';
 
@@ -26,6 +28,26 @@ function walk(
     path: [
       { t: t0, x: x0, y },
       { t: t1, x: x1, y },
+    ],
+  };
+}
+
+/** A straight line at constant speed from (x0, y0) at t0 to (x1, y1) at t1, facing the way it goes. */
+function drive(
+  id: string,
+  sprite: Actor['sprite'],
+  scale: number,
+  [t0, x0, y0]: [number, number, number],
+  [t1, x1, y1]: [number, number, number],
+): Actor {
+  return {
+    id,
+    sprite,
+    scale,
+    flip: x1 < x0,
+    path: [
+      { t: t0, x: x0, y: y0 },
+      { t: t1, x: x1, y: y1 },
     ],
   };
 }
@@ -74,6 +96,15 @@ export const SCENES = {
     walk('a', 'skirt', 1.6, 640, [1, -60], [8.5, 1340]),
   ]),
   face: scene('face', 'a person passes close to the camera, face visible', 11, [walk('a', 'portrait', 2.4, 720, [1, -200], [8.5, 1480])]),
+  // The bus (about 490x330 px, 11 m long: 25 km/h) drives down the road from the top left, then a
+  // person walks up it the other way; the road is real footage, so its kerbs, cones and sign are there.
+  vehicles: scene(
+    'vehicles',
+    'a bus drives down the road, then a person walks up it',
+    15,
+    [drive('bus', 'bus', 1.2, [1, -300, 215], [7, 1600, 475]), drive('walker', 'skirt', 1.4, [7.5, 1340, 340], [14.5, -60, 215])],
+    { background: 'road' },
+  ),
 } as const satisfies Record<string, SceneSpec>;
 
 export type SceneName = keyof typeof SCENES;

@@ -12,6 +12,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { frameCount, spriteOrigin, type Actor, type Background, type SceneSpec, type Waypoint } from './scene.ts';
+import { openCvMedia } from './opencv-media.ts';
 import { photoDir, SPRITES, writeSprite } from './sprites.ts';
 
 const run = promisify(execFile);
@@ -22,23 +23,40 @@ const RENDER_VERSION = 2;
 /**
  * Backgrounds: the ceiling of the hall in samples.jpg (above everyone's heads, so nobody is in it),
  * softened, over a synthetic floor. 'street' is the same photo mirrored and tinted over asphalt with a
- * kerb line: a second view for scene cuts.
+ * kerb line: a second view for scene cuts. 'road' is real footage, OpenCV's vtest.avi (a campus road
+ * filmed from above): every 10th of its 795 frames, and of those the per-pixel median of the first 79
+ * (ffmpeg tmedian, which emits a frame once its window is full), which leaves the tarmac and drops the
+ * people walking over it; cropped to the road and the kerb below the car park, so the parked van and car
+ * at the top are outside the frame (a detector's full-frame pass would find them on every run). The
+ * camera tripod on the kerb is painted out (delogo): NanoDet-m took its head for a person (a false event
+ * in two of two runs, whenever the bus's or the walker's region took it in), where a site would mask it.
  */
-function backgroundGraph(kind: Background, width: number, height: number): string {
+function backgroundSource(kind: Background, width: number, height: number): { input: string; graph: string } {
+  if (kind === 'road') {
+    return {
+      input: openCvMedia('vtest.avi'),
+      graph: `[0:v]select='not(mod(n\\,10))',setpts=N/10/TB,tmedian=radius=39,crop=640:360:0:130,delogo=x=453:y=203:w=78:h=154,scale=${width}:${height}:flags=bicubic,format=yuv420p`,
+    };
+  }
+  const input = path.join(photoDir(), 'samples.jpg');
   const top = 2 * Math.round((height * 0.41) / 2);
   const floor = height - top;
   if (kind === 'hall') {
-    return (
-      `[0:v]crop=840:194:440:196,scale=${width}:${top},gblur=sigma=1.5[top];` +
-      `color=c=0x8c7b68:s=${width}x${floor},format=yuv420p,noise=alls=18:all_seed=3,gblur=sigma=1,` +
-      `drawgrid=w=${Math.round(width / 10)}:h=${Math.round(floor / 4)}:t=2:c=0x6a5c4c[floor];[top][floor]vstack,format=yuv420p`
-    );
+    return {
+      input,
+      graph:
+        `[0:v]crop=840:194:440:196,scale=${width}:${top},gblur=sigma=1.5[top];` +
+        `color=c=0x8c7b68:s=${width}x${floor},format=yuv420p,noise=alls=18:all_seed=3,gblur=sigma=1,` +
+        `drawgrid=w=${Math.round(width / 10)}:h=${Math.round(floor / 4)}:t=2:c=0x6a5c4c[floor];[top][floor]vstack,format=yuv420p`,
+    };
   }
-  return (
-    `[0:v]crop=640:150:640:196,hflip,hue=h=40:s=0.6,scale=${width}:${top},gblur=sigma=2[top];` +
-    `color=c=0x58585c:s=${width}x${floor},format=yuv420p,noise=alls=14:all_seed=5,gblur=sigma=1.2,` +
-    `drawbox=x=0:y=${Math.round(floor * 0.2)}:w=${width}:h=6:c=0xb0b0a8:t=fill[floor];[top][floor]vstack,format=yuv420p`
-  );
+  return {
+    input,
+    graph:
+      `[0:v]crop=640:150:640:196,hflip,hue=h=40:s=0.6,scale=${width}:${top},gblur=sigma=2[top];` +
+      `color=c=0x58585c:s=${width}x${floor},format=yuv420p,noise=alls=14:all_seed=5,gblur=sigma=1.2,` +
+      `drawbox=x=0:y=${Math.round(floor * 0.2)}:w=${width}:h=6:c=0xb0b0a8:t=fill[floor];[top][floor]vstack,format=yuv420p`,
+  };
 }
 
 /** A piecewise-linear function of t as nested ffmpeg if()s. */
@@ -127,6 +145,7 @@ export function sceneArgs(spec: SceneSpec, backgrounds: readonly string[], sprit
 }
 
 async function renderBackground(ffmpeg: string, kind: Background, spec: SceneSpec, file: string): Promise<void> {
+  const { input, graph } = backgroundSource(kind, spec.width, spec.height);
   await run(ffmpeg, [
     '-hide_banner',
     '-loglevel',
@@ -134,9 +153,9 @@ async function renderBackground(ffmpeg: string, kind: Background, spec: SceneSpe
     '-nostdin',
     '-y',
     '-i',
-    path.join(photoDir(), 'samples.jpg'),
+    input,
     '-filter_complex',
-    backgroundGraph(kind, spec.width, spec.height),
+    graph,
     '-frames:v',
     '1',
     file,

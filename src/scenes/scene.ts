@@ -1,13 +1,13 @@
 /**
- * A scene: people (sprites) walking piecewise-linear paths over a still background, with optional
+ * A scene: people and vehicles (sprites) moving along piecewise-linear paths over a still background, with optional
  * camera events (a cut to another view, a lighting step, sensor noise). The same description renders
  * the clip (render.ts turns paths into ffmpeg overlay expressions) and gives the truth of every frame,
- * so what a detector saw can be checked against where each person really was.
+ * so what a detector saw can be checked against where each person or vehicle really was.
  */
 import type { Rect } from '../native/types.ts';
-import { outlineBox, scaledSize, SPRITES, type SpriteName } from './sprites.ts';
+import { outlineBox, scaledSize, SPRITES, type SpriteLabel, type SpriteName } from './sprites.ts';
 
-/** Where a person's feet (the bottom centre of their box) are at time `t` seconds. */
+/** Where a person's feet or a vehicle's wheels (the bottom centre of its box) are at time `t` seconds. */
 export interface Waypoint {
   t: number;
   x: number;
@@ -26,7 +26,8 @@ export interface Actor {
   path: Waypoint[];
 }
 
-export type Background = 'hall' | 'street';
+/** 'hall' and 'street' are built from a photo of @vladmandic/human; 'road' from OpenCV's vtest.avi (render.ts). */
+export type Background = 'hall' | 'street' | 'road';
 
 export interface SceneSpec {
   name: string;
@@ -48,10 +49,10 @@ export interface SceneSpec {
 
 export interface TruthObject {
   id: string;
-  label: 'person';
-  /** The person's box clipped to the frame (frame pixels). */
+  label: SpriteLabel;
+  /** The object's box clipped to the frame (frame pixels). */
   box: Rect;
-  /** Share of the person's box inside the frame (0..1). */
+  /** Share of the object's box inside the frame (0..1). */
   visible: number;
   face: Rect | null;
 }
@@ -101,7 +102,7 @@ function clip(r: Rect, width: number, height: number): Rect | null {
   return x2 > x1 && y2 > y1 ? { x: x1, y: y1, width: x2 - x1, height: y2 - y1 } : null;
 }
 
-/** The people visible in frame `n` (time n / fps), with their true boxes in frame pixels. */
+/** The people and vehicles visible in frame `n` (time n / fps), with their true boxes in frame pixels. */
 export function truthAt(spec: SceneSpec, n: number): TruthObject[] {
   const t = n / spec.fps;
   const out: TruthObject[] = [];
@@ -115,7 +116,7 @@ export function truthAt(spec: SceneSpec, n: number): TruthObject[] {
     if (!box) continue;
     const faceRect: Rect | undefined = 'face' in sprite ? sprite.face : undefined;
     const face = faceRect ? clip(placed(actor, faceRect, origin), spec.width, spec.height) : null;
-    out.push({ id: actor.id, label: 'person', box, visible: (box.width * box.height) / (whole.width * whole.height), face });
+    out.push({ id: actor.id, label: sprite.label, box, visible: (box.width * box.height) / (whole.width * whole.height), face });
   }
   return out;
 }

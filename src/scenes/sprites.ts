@@ -1,34 +1,53 @@
 /**
- * People cut from real photos for scenes with known ground truth. No video of real people ships with
- * npm or Debian, but @vladmandic/human (MIT) ships sample photos: each sprite is a rectangle of one of
- * them plus a hand-traced outline of the person, which becomes both the alpha matte (so the photo's own
- * background does not travel with the person) and the person's true box. No package we could find
- * ships a photo of a vehicle, so every sprite is a person.
+ * People and vehicles cut from real photos for scenes with known ground truth. Each sprite is a rectangle
+ * of a photo plus a hand-traced outline of the person or vehicle, which becomes both the alpha matte (so
+ * the photo's own background does not travel with it) and its true box. The people come from the
+ * sample photos @vladmandic/human (MIT) ships; no npm package ships a vehicle photo, but Debian's
+ * opencv-doc does (OpenCV's samples, Apache-2.0 AND BSD-3-Clause): its London bus is extracted into
+ * build/media/opencv-doc by test/scripts/ensure-test-media.sh, and a scene that needs it fails with
+ * E_MEDIA_MISSING naming that script when it is not there (src/scenes/opencv-media.ts).
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Rect } from '../native/types.ts';
+import { openCvMedia, type OpenCvMedia } from './opencv-media.ts';
 
 export type Point = readonly [number, number];
 
-export interface Sprite {
+/** What the sprite shows, as a COCO detector names it. */
+export type SpriteLabel = 'person' | 'bus';
+
+export type Sprite = {
   readonly name: string;
-  /** File name in @vladmandic/human/assets. */
-  readonly photo: string;
+  readonly label: SpriteLabel;
   /** Where the sprite is cut from the photo (photo pixels). */
   readonly crop: Rect;
-  /** The person's outline in crop pixels: the matte, and its bounding box is the true box. */
+  /** The outline in crop pixels: the matte, and its bounding box is the true box. */
   readonly outline: readonly Point[];
   /** The face in crop pixels, for sprites whose face a face detector should find. */
   readonly face?: Rect;
-}
+} & (
+  | {
+      /** A sample photo of @vladmandic/human (an npm dependency: always there). */
+      readonly source: 'human';
+      /** File name in @vladmandic/human/assets. */
+      readonly photo: string;
+    }
+  | {
+      /** A photo of OpenCV's samples in build/media/opencv-doc (test/scripts/ensure-test-media.sh). */
+      readonly source: 'opencv-doc';
+      readonly photo: OpenCvMedia;
+    }
+);
 
-/** Every sprite the scenes use; outlines traced on the photos enlarged 4-6x. */
+/** Every sprite the scenes use; outlines traced on the photos enlarged 3-6x. */
 export const SPRITES = {
   /** samples.jpg, 4th thumbnail: a woman in a red skirt, full body, standing (a real photo). */
   skirt: {
     name: 'skirt',
+    label: 'person',
+    source: 'human',
     photo: 'samples.jpg',
     crop: { x: 565, y: 8, width: 62, height: 150 },
     outline: [
@@ -59,6 +78,8 @@ export const SPRITES = {
   /** samples.jpg, 1st thumbnail: a woman in a white dress, arms out (a photorealistic render). */
   dress: {
     name: 'dress',
+    label: 'person',
+    source: 'human',
     photo: 'samples.jpg',
     crop: { x: 20, y: 0, width: 116, height: 158 },
     outline: [
@@ -91,6 +112,8 @@ export const SPRITES = {
   /** screenshot-facedetect.jpg, 1st portrait: a man's head and shoulders, face to the camera. */
   portrait: {
     name: 'portrait',
+    label: 'person',
+    source: 'human',
     photo: 'screenshot-facedetect.jpg',
     crop: { x: 8, y: 346, width: 150, height: 150 },
     outline: [
@@ -107,6 +130,54 @@ export const SPRITES = {
     ],
     face: { x: 30, y: 12, width: 88, height: 92 },
   },
+  /**
+   * pexels_double_decker_bus.jpg of opencv-doc: a red London double-decker (New Routemaster), side-on
+   * with its front three-quarters to the camera, driving right; traced on the photo enlarged 3x. The
+   * cars behind it stay outside the outline.
+   */
+  bus: {
+    name: 'bus',
+    label: 'bus',
+    source: 'opencv-doc',
+    photo: 'pexels_double_decker_bus.jpg',
+    crop: { x: 60, y: 112, width: 416, height: 282 },
+    outline: [
+      [35, 70],
+      [70, 54],
+      [110, 40],
+      [160, 24],
+      [210, 14],
+      [260, 5],
+      [300, 5],
+      [340, 9],
+      [370, 17],
+      [387, 30],
+      [396, 50],
+      [400, 88],
+      [402, 138],
+      [404, 188],
+      [408, 223],
+      [412, 238],
+      [413, 260],
+      [402, 270],
+      [380, 276],
+      [240, 276],
+      [210, 278],
+      [180, 278],
+      [165, 266],
+      [90, 263],
+      [65, 253],
+      [50, 250],
+      [30, 248],
+      [15, 240],
+      [5, 234],
+      [4, 188],
+      [6, 138],
+      [9, 110],
+      [16, 91],
+      [26, 78],
+    ],
+  },
 } as const satisfies Record<string, Sprite>;
 
 export type SpriteName = keyof typeof SPRITES;
@@ -116,6 +187,11 @@ export function photoDir(): string {
   // The package exports only its bundles (dist/), so resolve one and step up to the package root.
   const require = createRequire(import.meta.url);
   return path.join(path.dirname(require.resolve('@vladmandic/human')), '..', 'assets');
+}
+
+/** The sprite's photo on this machine (E_MEDIA_MISSING when an opencv-doc photo was not extracted). */
+export function photoFile(sprite: Sprite): string {
+  return sprite.source === 'human' ? path.join(photoDir(), sprite.photo) : openCvMedia(sprite.photo);
 }
 
 /** The outline's bounding box in crop pixels. */
@@ -151,7 +227,7 @@ export async function writeSprite(sprite: Sprite, scale: number, flip: boolean, 
     .extractChannel(0)
     .raw()
     .toBuffer();
-  const rgb = await sharp(path.join(photoDir(), sprite.photo))
+  const rgb = await sharp(photoFile(sprite))
     .extract({ left: sprite.crop.x, top: sprite.crop.y, width: sprite.crop.width, height: sprite.crop.height })
     .resize(width, height, { fit: 'fill', kernel: 'cubic' })
     .removeAlpha()

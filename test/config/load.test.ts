@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { demoScenes } from '../../src/cli/demo-scenes.ts';
+import { SCENES } from '../../src/scenes/catalogue.ts';
+import { SPRITES } from '../../src/scenes/sprites.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { loadConfig, parseConfig } from '../../src/config/load.ts';
 
@@ -59,6 +61,19 @@ test('the demo config validates: four looping real-photo scene clips recorded in
   assert.ok(config.cameras.every((c) => c.recording.mode === 'events'));
   assert.equal(config.inference.backend.type, 'nanodet', 'the shipped detector labels the people');
   assert.equal(config.mqtt.url, null);
+  // Vehicles pass end to end: the backend's default classes keep them and no camera narrows `labels`.
+  const classes = 'classes' in config.inference.backend ? config.inference.backend.classes : [];
+  for (const vehicle of ['bicycle', 'car', 'motorcycle', 'bus', 'truck']) assert.ok(classes.includes(vehicle), `${vehicle} in ${classes}`);
+  assert.ok(config.cameras.every((c) => c.labels === undefined));
+  // `npm start` runs without the OpenCV media of the vehicle scenes (build/media/opencv-doc).
+  for (const name of demoScenes(config)) {
+    const spec = SCENES[name];
+    assert.notEqual(spec.background, 'road', name);
+    assert.ok(
+      spec.actors.every((a) => SPRITES[a.sprite].source === 'human'),
+      name,
+    );
+  }
 });
 
 test('an empty file is a valid config with every default and no cameras', () => {

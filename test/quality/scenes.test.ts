@@ -12,9 +12,9 @@ import { sceneFigures, type SceneFigures } from '../support/scene-metrics.ts';
 import { runScene, type SceneRunOptions } from '../support/scene-run.ts';
 import { storageYaml } from '../support/storage-dir.ts';
 
-// Real photos of people moving over a background (src/scenes/), rendered by ffmpeg, played as looping
+// Real photos of people and vehicles moving over a background (src/scenes/), rendered by ffmpeg, played as looping
 // file cameras through the whole site (default detect size) with the shipped detector at 5 fps; what the site
-// reports is scored against where each person really was (test/support/scene-metrics.ts). Thresholds
+// reports is scored against where each object really was (test/support/scene-metrics.ts). Thresholds
 // are on outcomes, never on timing. The figures table is printed at the end (README "Detection quality").
 const BACKEND = process.env['PANOPTES_QUALITY_BACKEND'] ?? 'nanodet';
 // The nanodet input side to compare against the default (e.g. 416); the backend's default when unset.
@@ -22,6 +22,13 @@ const INPUT_SIZE = process.env['PANOPTES_QUALITY_INPUT_SIZE'];
 const BACKEND_CONFIG =
   BACKEND === 'nanodet' && INPUT_SIZE !== undefined ? `{ type: nanodet, inputSize: ${INPUT_SIZE} }` : `{ type: ${BACKEND} }`;
 const LABELS = BACKEND === 'motion' ? ['motion'] : ['person'];
+/**
+ * COCO's road vehicles, the group a site's vehicle rules name. What the shipped NanoDet-m calls the bus
+ * of the vehicles scene (a frame at its passage, regions as the site cuts them): bus 0.54-0.89 at 320
+ * and 416, truck at most 0.31 and car 0.25 (below the backend's 0.4), so `bus` is what it says; any
+ * vehicle label is right for a site, a person or an animal is not.
+ */
+const VEHICLES = ['bicycle', 'car', 'motorcycle', 'bus', 'truck'];
 
 const config = (backend: string): string => `
 gateway: { workers: 1 }
@@ -52,14 +59,14 @@ after(async () => {
   const pct = (v: number): string => `${Math.round(v * 100)}%`;
   const rows = figures.map(
     (f) =>
-      `| ${f.scene} | ${f.objects} | ${f.events} | ${f.eventsPerObject.toFixed(2)} | ${pct(f.wholePassage)} | ${f.idSwitches} | ${f.falseEvents} | ${f.minBestShotIou === null ? '-' : f.minBestShotIou.toFixed(2)} | ${f.faceObjects > 0 ? `${f.facesFound}/${f.faceObjects}` : '-'} | ${f.trackedSkips} |`,
+      `| ${f.scene} | ${f.objects} | ${f.events} | ${f.eventsPerObject.toFixed(2)} | ${pct(f.wholePassage)} | ${f.idSwitches} | ${f.falseEvents} | ${f.minBestShotIou === null ? '-' : f.minBestShotIou.toFixed(2)} | ${f.faceObjects > 0 ? `${f.facesFound}/${f.faceObjects}` : '-'} | ${f.trackedSkips} | ${f.perObject.map((p) => `${p.key} ${p.labels.join('/') || '-'}`).join(', ')} |`,
   );
   console.log(
     [
       '',
       `backend: ${BACKEND_CONFIG}`,
-      '| scene | people | events | events/person | whole passage | id switches | false events | min best-shot IoU | faces | frames the track gate kept from the detector |',
-      '|---|---|---|---|---|---|---|---|---|---|',
+      '| scene | objects | events | events/object | whole passage | id switches | false events | min best-shot IoU | faces | frames the track gate kept from the detector | event labels |',
+      '|---|---|---|---|---|---|---|---|---|---|---|',
       ...rows,
     ].join('\n'),
   );
@@ -76,11 +83,11 @@ async function play(name: SceneName, options: Partial<SceneRunOptions> = {}, on 
 
 function assertCommon(f: SceneFigures, objects: number): void {
   const detail = JSON.stringify(f);
-  assert.equal(f.objects, objects, `people in the scene: ${detail}`);
-  assert.ok(f.eventsPerObject >= 1 && f.eventsPerObject <= 1.2, `events per person ${f.eventsPerObject}: ${detail}`);
+  assert.equal(f.objects, objects, `objects in the scene: ${detail}`);
+  assert.ok(f.eventsPerObject >= 1 && f.eventsPerObject <= 1.2, `events per object ${f.eventsPerObject}: ${detail}`);
   assert.equal(f.falseEvents, 0, `events on nobody: ${detail}`);
   assert.ok(f.wholePassage >= 0.8, `events spanning the whole passage ${f.wholePassage}: ${detail}`);
-  assert.ok(f.minBestShotIou !== null && f.minBestShotIou >= 0.5, `best shot IoU with the person ${f.minBestShotIou}: ${detail}`);
+  assert.ok(f.minBestShotIou !== null && f.minBestShotIou >= 0.5, `best shot IoU with the object ${f.minBestShotIou}: ${detail}`);
 }
 
 test('one person crossing the hall is one event from entry to exit with a best shot on them', async () => {
@@ -133,6 +140,20 @@ test('a camera reconnecting mid-passage ends the running event and the replayed 
 test('a person passing close to the camera (head and shoulders) is one person event', async () => {
   const f = await play('face');
   assertCommon(f, 1);
+});
+
+test('a bus driving down a real road and a person walking up it are one event each, the bus labelled a vehicle, from entry to exit', async () => {
+  const f = await play('vehicles', BACKEND === 'motion' ? {} : { labels: [...LABELS, ...VEHICLES] });
+  assertCommon(f, 2);
+  assert.equal(f.idSwitches, 0, JSON.stringify(f));
+  assert.equal(f.mergedTracks, 0, JSON.stringify(f));
+  if (BACKEND === 'motion') return;
+  const labelsOf = (id: string): string[] => f.perObject.find((p) => p.key === `0:${id}`)?.labels ?? [];
+  assert.ok(
+    labelsOf('bus').length > 0 && labelsOf('bus').every((l) => VEHICLES.includes(l)),
+    `the bus's events are labelled ${labelsOf('bus').join(', ')}: ${JSON.stringify(f)}`,
+  );
+  assert.deepEqual(labelsOf('walker'), ['person'], JSON.stringify(f));
 });
 
 test('the face of a person passing close to the camera is one face event, its best shot on the face (BlazeFace as the detector)', async () => {

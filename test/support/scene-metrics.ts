@@ -1,6 +1,6 @@
 /**
  * Scores what a running site reported for a rendered scene against the scene's truth: events per
- * person, whole-passage coverage, identity switches, best-shot IoU and faces.
+ * object (person or vehicle), their labels, whole-passage coverage, identity switches, best-shot IoU and faces.
  *
  * Time: the site stamps frames with wall-clock capture times, the truth is in clip seconds. Each run of
  * the clip (a segment: the camera went ONLINE, the file started at t = 0) gets its own offset, fitted
@@ -27,7 +27,7 @@ export interface Observation {
   spec: SceneSpec;
   /** Analysis width / clip width. */
   scale: number;
-  /** Labels that count as the truth's objects (the detector's 'person', the motion backend's 'motion'). */
+  /** Labels that count as the truth's objects (the detector's 'person' and vehicles, the motion backend's 'motion'). */
   labels: readonly string[];
   /** What the detector reports: whole people (default), or faces (a face detector: the truth is each face). */
   target?: 'person' | 'face';
@@ -54,6 +54,8 @@ export interface ObjectFigures {
   wholePassage: boolean;
   bestShotIou: number | null;
   faceFound: boolean | null;
+  /** The labels of its events (the tracker keeps one label a track, so one label an event). */
+  labels: string[];
 }
 
 export interface SceneFigures {
@@ -62,6 +64,8 @@ export interface SceneFigures {
   events: number;
   /** Events whose track saw no true object. */
   falseEvents: number;
+  /** Their labels and best-shot boxes, to see what the detector took for an object. */
+  falseEventShots: Array<{ label: string; box: Rect | null }>;
   eventsPerObject: number;
   /** Share of objects with an event spanning their whole passage. */
   wholePassage: number;
@@ -203,11 +207,14 @@ export function sceneFigures(o: Observation): SceneFigures {
 
   const eventsOf = new Map<string, DetectionEvent[]>();
   let falseEvents = 0;
+  const falseEventShots: SceneFigures['falseEventShots'] = [];
   for (const e of o.events) {
     const run = runs.findLast((r) => e.startMs >= r.from)?.run ?? 0;
     const owner = ownerOf(`${run}:${e.trackId}`);
-    if (owner === null) falseEvents++;
-    else eventsOf.set(owner, [...(eventsOf.get(owner) ?? []), e]);
+    if (owner === null) {
+      falseEvents++;
+      falseEventShots.push({ label: e.label, box: e.bestShot?.box ?? null });
+    } else eventsOf.set(owner, [...(eventsOf.get(owner) ?? []), e]);
   }
 
   const perObject: ObjectFigures[] = objects.map((obj) => {
@@ -235,6 +242,7 @@ export function sceneFigures(o: Observation): SceneFigures {
       bestShotIou: ious.length > 0 ? Math.min(...ious) : null,
       // A face detector's objects are the faces themselves: there is no face on them to find.
       faceFound: obj.hasFace && o.target !== 'face' ? events.some((e) => e.face !== null) : null,
+      labels: [...new Set(events.map((e) => e.label))],
     };
   });
 
@@ -249,6 +257,7 @@ export function sceneFigures(o: Observation): SceneFigures {
     objects: objects.length,
     events: o.events.length,
     falseEvents,
+    falseEventShots,
     eventsPerObject: objects.length > 0 ? matchedEvents / objects.length : 0,
     wholePassage: objects.length > 0 ? perObject.filter((p) => p.wholePassage).length / objects.length : 0,
     idSwitches,
