@@ -18,10 +18,19 @@ import { footAt, type TruthPerson } from './vtest-truth.ts';
 const MATCH_HEIGHTS = 0.6;
 /** Pixels (clip) added to the gate: the truth is read by eye once a second, people do not walk straight. */
 const MATCH_SLACK_PX = 12;
-/** A track covers a person when it was matched to them in at least this many analysed frames. */
-const COVER_FRAMES = 3;
-/** A track belongs to a person only when it was on them in at least this share of its frames while they were in view. */
+/**
+ * A track covers a person when it was matched to them in at least this many analysed frames (1.5-2 s
+ * at the 2-3 frames a second the site analyses a busy scene) ...
+ */
+const COVER_FRAMES = 4;
+/**
+ * ... and in at least this share of its frames from its first match on them to its last: the truth
+ * leaves people out, so a track of someone else brushing past a listed person (a crossing) matches
+ * them now and then, and that track is not theirs.
+ */
 const OWN_SHARE = 0.5;
+/** A track is elsewhere than a person when this many gates away from them. */
+const AWAY_GATES = 1.5;
 /** A person's passage counts as covered when their events span at least this share of it. */
 const WHOLE_SHARE = 0.7;
 
@@ -57,7 +66,7 @@ export interface EventFigures {
   owner: string | null;
   /** People the track covered (>= COVER_FRAMES frames each, half its frames while they were in view), most matched first. */
   people: string[];
-  /** The track covered two listed people, or was away from its owner for COVER_FRAMES frames while the owner was in view. */
+  /** The track covered two listed people (not the two of a pair), or was away from its owner for COVER_FRAMES frames while the owner was in view. */
   switched: boolean;
   /** The best-shot box's foot point lies on the owner at the best shot's time (null: no owner, or the shot is outside their scored passage). */
   shotOnOwner: boolean | null;
@@ -82,7 +91,7 @@ export interface FootageFigures {
   unscoredEvents: number;
   /** Events with a best shot whose box stands on its owner and holds no other true person, share of events with an owner. */
   shotOnePerson: number;
-  /** Pairs that came out as one event for both (one of them has no event of their own, their partner's covered both). */
+  /** Pairs that came out as one event for both: one of them has no event, and an event of the partner's stood on them too. */
   mergedPairs: number;
   pairs: number;
   offsetMs: number;
@@ -144,7 +153,7 @@ export function footageFigures(o: FootageObservation, truth: readonly TruthPerso
   const offsetMs = fitOffset(o, truth, o.onlineMs[0] as number);
   const endMs = offsetMs + o.durationS * 1000;
   // Per frame matching -> each track's people with their matched-frame counts, and where the track was.
-  const trackPeople = new Map<number, Map<string, number>>();
+  const trackPeople = new Map<number, Map<string, { n: number; first: number; last: number }>>();
   const trackPath = new Map<number, Array<{ t: number; foot: Foot }>>();
   for (const f of o.frames) {
     if (f.captureMs > endMs) continue;
@@ -157,32 +166,38 @@ export function footageFigures(o: FootageObservation, truth: readonly TruthPerso
     for (const [i, id] of matchFrame(feet, truth, t)) {
       const trackId = people[i]?.trackId;
       if (trackId === null || trackId === undefined) continue;
-      const counts = trackPeople.get(trackId) ?? new Map<string, number>();
-      counts.set(id, (counts.get(id) ?? 0) + 1);
+      const counts = trackPeople.get(trackId) ?? new Map<string, { n: number; first: number; last: number }>();
+      const c = counts.get(id) ?? { n: 0, first: t, last: t };
+      counts.set(id, { n: c.n + 1, first: c.first, last: t });
       trackPeople.set(trackId, counts);
     }
   }
   const byId = new Map(truth.map((p) => [p.id, p]));
-  /** The track's frames while the person was in the truth: on them (within the gate) or away (beyond twice it). */
-  const presence = (trackId: number, id: string): { present: number; away: number } => {
+  /** The track's frames while the person was in the truth: on them (within the gate) or away (beyond AWAY_GATES). */
+  const presence = (trackId: number, id: string): { present: number; near: number; away: number } => {
     const p = byId.get(id) as TruthPerson;
     let present = 0,
+      near = 0,
       away = 0;
     for (const { t, foot } of trackPath.get(trackId) ?? []) {
       const at = footAt(p, t);
       if (at === null) continue;
       present++;
-      if (Math.hypot(foot.x - at.x, foot.y - at.y) > 2 * (MATCH_HEIGHTS * foot.h + MATCH_SLACK_PX)) away++;
+      const d = Math.hypot(foot.x - at.x, foot.y - at.y),
+        gate = MATCH_HEIGHTS * foot.h + MATCH_SLACK_PX;
+      if (d <= gate) near++;
+      if (d > AWAY_GATES * gate) away++;
     }
-    return { present, away };
+    return { present, near, away };
   };
-  // People the track covered: matched in COVER_FRAMES frames and in at least half of its frames while
-  // they were in view. The truth leaves people out, so a track of someone else brushing past a listed
-  // person (a crossing) matches them for a frame or two: that is not theirs.
-  const ranked = (trackId: number): Array<[string, number]> =>
-    [...(trackPeople.get(trackId) ?? new Map<string, number>())]
-      .filter(([id, n]) => n >= COVER_FRAMES && n >= OWN_SHARE * presence(trackId, id).present)
+  // People the track covered (COVER_FRAMES, OWN_SHARE), most matched first.
+  const ranked = (trackId: number): Array<[string, number]> => {
+    const path = trackPath.get(trackId) ?? [];
+    return [...(trackPeople.get(trackId) ?? new Map<string, { n: number; first: number; last: number }>())]
+      .filter(([, c]) => c.n >= COVER_FRAMES && c.n >= OWN_SHARE * path.filter((p) => p.t >= c.first && p.t <= c.last).length)
+      .map(([id, c]): [string, number] => [id, c.n])
       .sort((a, b) => b[1] - a[1]);
+  };
 
   const events = o.events.filter((e) => e.label === 'person' && e.startMs <= endMs);
   const perEvent: EventFigures[] = events.map((e) => {
@@ -218,7 +233,11 @@ export function footageFigures(o: FootageObservation, truth: readonly TruthPerso
       owner,
       people: people.map(([id]) => id),
       // The track was on its owner and, while the owner was in view, elsewhere: it covered someone else too.
-      switched: people.length > 1 || (owner !== null && presence(e.trackId, owner).away >= COVER_FRAMES),
+      // The two of a pair are not told apart: walking 30 px apart, the truth (+-15-30 px) cannot say
+      // which of them a box is.
+      switched:
+        people.some(([id]) => id !== owner && id !== byId.get(owner ?? '')?.with) ||
+        (owner !== null && presence(e.trackId, owner).away >= COVER_FRAMES),
       shotOnOwner,
       shotHasOther,
     };
@@ -242,7 +261,11 @@ export function footageFigures(o: FootageObservation, truth: readonly TruthPerso
     const a = perPerson.find((x) => x.id === p.id),
       b = perPerson.find((x) => x.id === p.with);
     const lone = a?.events === 0 ? a : b?.events === 0 ? b : null;
-    return lone !== null && perEvent.some((e) => e.people.includes(lone.id));
+    if (lone === null) return false;
+    // One box for both is matched to one of them: the other's sign is an event of the partner's whose
+    // track stood on them too.
+    const partner = lone === a ? p.with : p.id;
+    return perEvent.some((e) => e.owner === partner && presence(e.trackId, lone.id).near >= COVER_FRAMES);
   }).length;
   return {
     persons: perPerson.length,
