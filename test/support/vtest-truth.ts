@@ -3,17 +3,19 @@
  * file beside it), written down by hand as the reference for test/quality/footage.test.ts.
  *
  * How it was made, and what it is not. The clip is busy (five to ten people in view at once, a group
- * standing by the lamp post, people turning back), so it is not a list of everyone: it is ten people
- * whose passage could be followed with certainty. Frames were looked at one a second (3x2 contact
- * sheets with a 100 px grid); the foot positions, one a second, were read off an offline detection
- * run made for that purpose (NanoDet at 416 on 256 px tiles of the full-size frame, 5 fps, linked
- * offline with look-ahead), and each person's run of positions was checked on the sheets to stay on that
- * one person (cut where it did not, e.g. where a box was cut by a tile edge). So the positions are
- * +-15 px, the identities are by eye, and people outside this list are not scored at all: an event on
- * them is neither a person's nor a false one. The people who are left out: the group by the lamp post
- * (0-17 s, three to four men who stand, turn and leave in different directions), the man in black who
- * wanders in the middle (0-47 s), the foreground walkers crossing the grass (50-79 s, cut by the tiles'
- * edges in the offline run) and the busy end (63-79 s).
+ * standing by the lamp post, people turning back), so it is not a list of everyone: it is eleven people
+ * (and one far walker, not required) whose passage could be followed with certainty, most of them only
+ * over the stretch where it could ("scored to" in the notes). Frames were looked at one a second (3x2
+ * contact sheets, with and without a 100 px grid). Foot positions, one a second: for nine of the people and the far walker they
+ * were read off an offline detection run made for that purpose (NanoDet at 416 on 256 px tiles of the
+ * full-size frame, 5 fps, linked offline), each person's run of positions checked on the sheets to stay
+ * on that one person and cut where it did not; for the pair near the camera (fg-man, fg-woman), whose
+ * boxes the tiles cut, they were read off the grid by eye. So positions are good to about 15-30 px (the
+ * scorer's gate is 0.6 of a person's height + 12 px), identities are by eye, and people outside this
+ * list are not scored: an event on them is neither a person's nor a false one. Left out: the group by
+ * the lamp post (0-17 s, three or four men who stand, turn and leave in different directions, two of
+ * them as a pair to the right edge at 15-23 s), the man in black who wanders in the middle (0-47 s),
+ * the man who stands at the right from 50 to 62 s, and most of the busy end (63-79 s).
  */
 
 /** A waypoint: clip second, foot point x, y (clip pixels: the middle between the feet, on the ground). */
