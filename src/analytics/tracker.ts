@@ -47,6 +47,13 @@ export const trackerOptionsSchema = z
       .positive()
       .default(2)
       .describe("Largest distance between a track's predicted centre and a detection's, in longer sides of the predicted box."),
+    maxSpeed: z
+      .number()
+      .positive()
+      .default(1.5)
+      .describe(
+        "How far (longer sides of the box a second) a confirmed track's object may stray from its predicted path: a confirmed track pairs only within 0.5 + maxSpeed x the time since its last match (capped by centroidGate), so a track whose person was missed does not jump to a neighbour.",
+      ),
     maxAreaRatio: z
       .number()
       .min(1)
@@ -79,6 +86,12 @@ export type TrackerOptionsInput = z.input<typeof trackerOptionsSchema>;
  * to be a neighbour's fragment as the track's own object.
  */
 const LOW_SCORE_MAX_COST = 1;
+/**
+ * A confirmed track's reach (longer sides) at no time since its match: the detector's box jitter and a
+ * step's sway. Real footage (test/quality/footage.test.ts): without it, a track whose person the detector
+ * missed for one frame took a neighbour 1.4-2 heights away (a jump no walker makes in 0.4 s).
+ */
+const CONFIRMED_GATE_S0 = 0.5;
 
 /** A confirmed track as the decision layer sees it: a snapshot taken at the update that reported it. */
 export interface Track {
@@ -302,13 +315,17 @@ export class Tracker {
    */
   private match(tracks: TrackState[], indices: number[], detections: readonly Detection[], maxCost: number, now: number): number[] {
     if (tracks.length === 0 || indices.length === 0) return indices;
-    const gate: Gate = this.options;
-    const cost = tracks.map((t) =>
-      indices.map((i) => {
+    const { centroidGate, maxAreaRatio, maxSpeed } = this.options;
+    const cost = tracks.map((t) => {
+      // A confirmed track knows its velocity, so its prediction errs only by how much the object turned
+      // or changed pace since the last match; a tentative one may still be anywhere within centroidGate.
+      const reach = t.confirmed ? Math.min(centroidGate, CONFIRMED_GATE_S0 + (maxSpeed * (now - t.lastSeenMs)) / 1000) : centroidGate;
+      const gate: Gate = { centroidGate, maxAreaRatio, reach };
+      return indices.map((i) => {
         const d = detections[i] as Detection;
         return d.label === t.label ? associationCost(t.predicted, d.box, gate) : Infinity;
-      }),
-    );
+      });
+    });
     const taken = new Set<number>();
     for (const { row, col } of assign(cost, indices.length, maxCost)) {
       const index = indices[col] as number;

@@ -17,7 +17,7 @@ test('empty camera options get the documented defaults', () => {
     masks: [],
     dedupIou: 0.7,
     updates: { minIntervalMs: 1000, heartbeatMs: 30_000, scoreDelta: 0.05, qualityDelta: 0.5, moveIou: 0.5 },
-    rateLimit: { burst: 10, perMinute: 30 },
+    rateLimit: { burst: 30, perMinute: 120 },
   });
   assert.deepEqual(globalDecisionsSchema.parse({}), { rateLimit: { burst: 100, perMinute: 600 } });
 });

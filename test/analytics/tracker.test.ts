@@ -243,10 +243,33 @@ describe('tracker rules', () => {
     const tracker = new Tracker({ minHits: 1 });
     const d = (x: number, score: number): Detection => ({ label: 'car', classId: 0, score, box: { x, y: 10, width: 20, height: 20 } });
     tracker.update([d(10, 0.9)], 0);
-    // 20 px (one side) away: within the first stage's gate, beyond the second's.
-    assert.deepEqual(tracker.update([d(30, 0.3)], 100).updated, []);
+    // 20 px (one side) away 0.4 s later: within the first stage's gate (reach 0.5 + 1.5 x 0.4 sides), beyond the second's.
+    assert.deepEqual(tracker.update([d(30, 0.3)], 400).updated, []);
     assert.deepEqual(
-      tracker.update([d(30, 0.9)], 200).updated.map((t) => t.id),
+      tracker.update([d(30, 0.9)], 500).updated.map((t) => t.id),
+      [1],
+    );
+  });
+
+  test('a confirmed track reaches only as far from its prediction as its object can walk since it was last seen', () => {
+    const tracker = new Tracker({ minHits: 1 });
+    const d = (x: number): Detection => ({ label: 'person', classId: 0, score: 0.9, box: { x, y: 10, width: 20, height: 40 } });
+    tracker.update([d(100)], 0);
+    // 48 px (1.2 heights) off a still person 0.2 s later: further than 0.5 + 1.5 x 0.2 heights, a neighbour, not them.
+    const near = tracker.update([d(148)], 200);
+    assert.deepEqual([near.updated.map((t) => t.id), near.active.map((t) => t.box.x)], [[2], [100, 148]]);
+    // The same distance after 0.6 s of not being seen (a missed detection or two) is within reach.
+    const later = new Tracker({ minHits: 1 });
+    later.update([d(100)], 0);
+    assert.deepEqual(
+      later.update([d(148)], 600).updated.map((t) => t.id),
+      [1],
+    );
+    // maxSpeed is the knob: a fast object's track may reach further.
+    const fast = new Tracker({ minHits: 1, maxSpeed: 5 });
+    fast.update([d(100)], 0);
+    assert.deepEqual(
+      fast.update([d(148)], 200).updated.map((t) => t.id),
       [1],
     );
   });
@@ -256,6 +279,7 @@ describe('tracker rules', () => {
       maxAgeMs: 2000,
       minHits: 2,
       centroidGate: 2,
+      maxSpeed: 1.5,
       maxAreaRatio: 4,
       highScore: 0.5,
       lowScore: 0.1,

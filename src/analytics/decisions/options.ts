@@ -80,9 +80,12 @@ export const cameraDecisionsSchema = z
       .default(0.7)
       .describe('Two tracks of one label overlapping more than this in the same frame make one event.'),
     updates: updatePolicySchema.prefault({}),
+    // A busy walkway starts 30-40 person events a minute (OpenCV's vtest.avi: 40 passages in 80 s, plus
+    // parked cars); at the former 10 / 30 a minute it lost 9 event starts in that clip
+    // (test/quality/footage.test.ts). 120 a minute still stops a flapping detector.
     rateLimit: tokenBucketSchema
       .nullable()
-      .prefault({ burst: 10, perMinute: 30 })
+      .prefault({ burst: 30, perMinute: 120 })
       .describe('Event starts this camera may publish; null = unlimited.'),
   })
   .superRefine((camera, ctx) => {

@@ -13,8 +13,10 @@ import type { Rect } from '../../native/index.ts';
 import { centreDistance, iou } from './box.ts';
 
 export interface Gate {
-  /** Largest centre distance, in longer sides of the predicted box. */
+  /** Largest centre distance, in longer sides of the predicted box; also the distance term's scale. */
   centroidGate: number;
+  /** This pair's largest centre distance when smaller than centroidGate (a confirmed track's, by time since its match). */
+  reach?: number;
   /** Largest ratio of the larger area to the smaller. */
   maxAreaRatio: number;
 }
@@ -26,6 +28,6 @@ export function associationCost(predicted: Rect, detection: Rect, gate: Gate): n
   if (areaP <= 0 || areaD <= 0) return Infinity;
   if (Math.max(areaP, areaD) > gate.maxAreaRatio * Math.min(areaP, areaD)) return Infinity;
   const distance = centreDistance(predicted, detection) / Math.max(predicted.width, predicted.height);
-  if (distance > gate.centroidGate) return Infinity;
+  if (distance > Math.min(gate.centroidGate, gate.reach ?? Infinity)) return Infinity;
   return 1 - iou(predicted, detection) + distance / gate.centroidGate;
 }
