@@ -1,0 +1,126 @@
+/**
+ * Live video over the real server with real ffmpeg: a lavfi source (encoded once while watched) and a
+ * GStreamer RTSP camera (copied): codec, init, fragments starting on a key frame that ffprobe plays;
+ * one ffmpeg shared by every viewer and stopped after the last leaves.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { after, test } from 'node:test';
+import { startRtspServer } from '../support/rtsp-server.ts';
+import { waitFor } from '../support/wait.ts';
+import { assertPlayable, readStream } from './fragments.ts';
+import { openViewer, source, startLiveServer } from './live-server.ts';
+
+/** ffmpeg processes whose command line holds `marker` (setpriv execs ffmpeg, so one a restream). */
+function ffmpegsWith(marker: string): number {
+  let count = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmdline.includes('ffmpeg') && cmdline.includes(marker)) count += 1;
+    } catch {
+      // The process ended while being listed.
+    }
+  }
+  return count;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+test('a lavfi camera is encoded while watched: codec, init, then key-frame-first fragments ffprobe plays; two viewers share one ffmpeg, stopped after the last leaves', async () => {
+  const marker = 'testsrc2=size=320x240:rate=15';
+  const t = await startLiveServer({ synth: source(`lavfi:${marker}`) });
+  cleanups.push(() => t.close());
+  const first = await openViewer(t, 'synth');
+  const stream = await readStream(first, 30);
+  assert.match(stream.codec, /^avc1\.42/, 'baseline H.264 from the encoder');
+  await assertPlayable(stream);
+
+  const second = await openViewer(t, 'synth');
+  const joined = await readStream(second, 5);
+  // The second viewer is sent the group since the last key frame at once: it starts on a key frame too.
+  await assertPlayable(joined);
+  const stats = t.live.stats().cameras['synth'];
+  assert.equal(stats?.viewers, 2);
+  assert.equal(stats?.starts, 1, 'one restream for both viewers');
+  assert.equal(ffmpegsWith(marker), 1, 'one ffmpeg for both viewers');
+
+  const pid = t.live.pidOf('synth') as number;
+  assert.ok(pid > 0);
+  first.close();
+  await waitFor('the first viewer to be gone', () => t.live.stats().cameras['synth']?.viewers === 1);
+  assert.ok(alive(pid), 'ffmpeg keeps running for the other viewer');
+  second.close();
+  await waitFor('ffmpeg to stop after the last viewer left', () => !alive(pid) && t.live.pidOf('synth') === undefined);
+  await waitFor('no ffmpeg left', () => ffmpegsWith(marker) === 0);
+  assert.equal(t.live.stats().cameras['synth']?.viewers, 0);
+  assert.equal(t.live.stats().cameras['synth']?.running, false);
+});
+
+test('an RTSP camera is copied, not re-encoded: the viewer gets its H.264 from a key frame and ffprobe plays it', async () => {
+  const rtsp = await startRtspServer({ width: 320, height: 240, fps: 10, keyInterval: 10 });
+  cleanups.push(() => rtsp.stop());
+  const t = await startLiveServer({ door: source(rtsp.url(0)) });
+  cleanups.push(() => t.close());
+  const viewer = await openViewer(t, 'door');
+  const stream = await readStream(viewer, 25);
+  assert.match(stream.codec, /^avc1\./);
+  await assertPlayable(stream);
+  const cmdline = readFileSync(`/proc/${t.live.pidOf('door')}/cmdline`, 'utf8').split('\0');
+  assert.ok(cmdline.includes('copy') && !cmdline.includes('libx264'), 'the stream is copied (-c:v copy)');
+  viewer.close();
+});
+
+test('an unknown camera, a disabled camera and a viewer over the limit are refused with a code and a reason', async () => {
+  const t = await startLiveServer(
+    { synth: source('lavfi:testsrc2=size=160x120:rate=10'), off: 'disabled' },
+    { settings: { maxViewersPerCamera: 1 } },
+  );
+  cleanups.push(() => t.close());
+  const unknown = await openViewer(t, 'nope');
+  assert.deepEqual((await unknown.nextJson())['error'], {
+    code: 'E_CAMERA_NOT_FOUND',
+    message: "No camera with id 'nope'; GET /api/v1/cameras lists the cameras",
+  });
+  assert.equal((await unknown.closed).code, 4404);
+  const off = await openViewer(t, 'off');
+  assert.equal(((await off.nextJson())['error'] as { code: string }).code, 'E_CAMERA_DISABLED');
+  assert.equal((await off.closed).code, 4409);
+  const one = await openViewer(t, 'synth');
+  await readStream(one, 1);
+  const two = await openViewer(t, 'synth');
+  const refusal = (await two.nextJson())['error'] as { code: string; message: string };
+  assert.equal(refusal.code, 'E_BUSY');
+  assert.match(refusal.message, /http\.live\.maxViewersPerCamera/);
+  assert.equal((await two.closed).code, 4429);
+  assert.deepEqual(t.live.stats().refused, { unknown_camera: 1, disabled: 1, limit: 1 });
+  one.close();
+});
+
+test('with a token configured a viewer must authenticate by its first message; a wrong token is closed with 4401', async () => {
+  const t = await startLiveServer({ synth: source('lavfi:testsrc2=size=160x120:rate=10') }, { tokens: ['live-secret-1'] });
+  cleanups.push(() => t.close());
+  const wrong = await openViewer(t, 'synth', 'not-the-token');
+  assert.equal(((await wrong.nextJson())['error'] as { code: string }).code, 'E_UNAUTHORIZED');
+  assert.equal((await wrong.closed).code, 4401);
+  const silent = await openViewer(t, 'synth');
+  assert.equal((await silent.closed).code, 4401, 'no auth message within the timeout');
+  assert.equal(t.live.stats().cameras['synth']?.starts ?? 0, 0, 'nothing started for unauthenticated viewers');
+  const right = await openViewer(t, 'synth', 'live-secret-1');
+  await assertPlayable(await readStream(right, 10));
+  right.close();
+  assert.ok(!t.logs.join('').includes('live-secret-1'), 'the token never reaches the log');
+});
