@@ -5,33 +5,17 @@
  * has its restream stopped (`cameraChanged`), and its viewers are told.
  */
 import type { Logger } from 'pino';
-import { RequestError } from '../errors.ts';
-import { CameraDisabledError, CameraNotFoundError } from '../errors.ts';
+import { CameraDisabledError, CameraNotFoundError, RequestError } from '../errors.ts';
 import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
 import type { ViewerCounters } from './paced-viewer.ts';
 import { Restream, type LiveViewer } from './restream.ts';
 import type { LiveSource } from './restream-args.ts';
+import { DEFAULT_LIVE_SETTINGS, type LiveSettings } from './settings.ts';
+
+export type { LiveSettings } from './settings.ts';
 
 /** A camera's stream for live viewing, or why it cannot be watched. */
 export type LiveLookup = { source: LiveSource } | { refused: 'unknown' | 'disabled' };
-
-export interface LiveSettings {
-  /** Viewers of one camera at once; the next is refused with E_BUSY. */
-  maxViewersPerCamera: number;
-  /** ffmpeg keeps running this long after the last viewer left. */
-  idleStopMs: number;
-  /** Bytes a viewer's socket may hold unsent before it is skipped ahead to the next key frame. */
-  maxBufferedBytes: number;
-  /** Key frames a viewer may stay behind before it is dropped. */
-  maxBehindKeyFrames: number;
-}
-
-export const DEFAULT_LIVE_SETTINGS: LiveSettings = {
-  maxViewersPerCamera: 16,
-  idleStopMs: 5000,
-  maxBufferedBytes: 2 * 1024 * 1024,
-  maxBehindKeyFrames: 3,
-};
 
 export interface LiveVideoOptions {
   ffmpeg: FfmpegLocation;

@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
+import { Registry } from 'prom-client';
+import { registerLiveMetrics } from '../../src/outputs/metrics/live.ts';
 import { startRtspServer } from '../support/rtsp-server.ts';
 import { waitFor } from '../support/wait.ts';
 import { assertPlayable, readStream } from './fragments.ts';
@@ -123,4 +125,43 @@ test('with a token configured a viewer must authenticate by its first message; a
   await assertPlayable(await readStream(right, 10));
   right.close();
   assert.ok(!t.logs.join('').includes('live-secret-1'), 'the token never reaches the log');
+});
+
+test('a viewer that stops reading is skipped ahead, then dropped, while the other viewer keeps receiving fragments', async () => {
+  // 720p noise-free test pattern at 25 fps: enough bytes a second to fill loopback buffers within seconds.
+  const t = await startLiveServer(
+    { busy: source('lavfi:testsrc2=size=1280x720:rate=25') },
+    { settings: { maxBufferedBytes: 64 * 1024, maxBehindKeyFrames: 2 } },
+  );
+  cleanups.push(() => t.close());
+  const reader = await openViewer(t, 'busy');
+  const stalled = await openViewer(t, 'busy');
+  await readStream(reader, 1);
+  await readStream(stalled, 1);
+  // Stop reading: the kernel buffers fill, then uWS holds bytes for this viewer and pacing takes over.
+  stalled.socket.pause();
+  let fragments = 0;
+  const counting = (async () => {
+    for (;;) {
+      const item = await reader.next().catch(() => null);
+      if (item === null) return;
+      fragments += 1;
+    }
+  })();
+  await waitFor('the stalled viewer to be skipped ahead', () => (t.live.stats().cameras['busy']?.skips ?? 0) >= 1);
+  await waitFor('the stalled viewer to be dropped', () => t.live.stats().cameras['busy']?.dropped === 1);
+  const atDrop = fragments;
+  await waitFor('the reading viewer to receive 25 more fragments after the drop', () => fragments >= atDrop + 25);
+  assert.equal(t.live.stats().cameras['busy']?.viewers, 1, 'only the reader is left');
+  assert.equal(t.live.stats().cameras['busy']?.starts, 1, 'the restream never restarted');
+  const registry = new Registry();
+  registerLiveMetrics(registry, () => t.live.stats());
+  const text = await registry.metrics();
+  assert.match(text, /^panoptes_live_viewers_dropped_total\{camera="busy"\} 1$/m);
+  assert.match(text, /^panoptes_live_viewer_skips_total\{camera="busy"\} [1-9]\d*$/m);
+  assert.match(text, /^panoptes_live_viewers\{camera="busy"\} 1$/m);
+  assert.match(text, /^panoptes_live_restream_running\{camera="busy"\} 1$/m);
+  reader.close();
+  stalled.close();
+  await counting;
 });
