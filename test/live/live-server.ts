@@ -28,7 +28,7 @@ export function source(url: string, extra: Partial<LiveSource> = {}): LiveSource
 
 export async function startLiveServer(
   cameras: Record<string, LiveSource | 'disabled'>,
-  options: { tokens?: string[]; settings?: Partial<LiveSettings> } = {},
+  options: { tokens?: string[]; settings?: Partial<LiveSettings>; site?: RecordingSite } = {},
 ): Promise<LiveServer> {
   const logs: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
@@ -39,7 +39,7 @@ export async function startLiveServer(
   };
   const live = new LiveVideo({ ffmpeg: resolveFfmpeg(), logger, sources, settings: { idleStopMs: 500, ...options.settings } });
   const server = await startHttpServer({
-    site: new RecordingSite(),
+    site: options.site ?? new RecordingSite(),
     host: '127.0.0.1',
     port: 0,
     logger,
