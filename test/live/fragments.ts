@@ -45,8 +45,8 @@ export function isKeyFragment(stream: ViewedStream, fragment: Buffer): boolean {
   return startsWithSync(fragment.subarray(0, moof[2]), trexDefaultFlags(stream.init));
 }
 
-/** ffprobe's packets of init + fragments: [pts seconds, key] each, in file order. */
-export async function probePackets(stream: ViewedStream): Promise<Array<{ pts: number; key: boolean }>> {
+/** ffprobe's packets of init + fragments: decode time (s) and key flag, in file order. */
+export async function probePackets(stream: ViewedStream): Promise<Array<{ dts: number; key: boolean }>> {
   const dir = mkdtempSync(path.join(tmpdir(), 'panoptes-live-'));
   try {
     const file = path.join(dir, 'live.mp4');
@@ -57,7 +57,7 @@ export async function probePackets(stream: ViewedStream): Promise<Array<{ pts: n
       '-select_streams',
       'v:0',
       '-show_entries',
-      'packet=pts_time,flags',
+      'packet=dts_time,flags',
       '-of',
       'csv=p=0',
       file,
@@ -66,8 +66,8 @@ export async function probePackets(stream: ViewedStream): Promise<Array<{ pts: n
       .trim()
       .split('\n')
       .map((line) => {
-        const [pts, flags] = line.split(',');
-        return { pts: Number(pts), key: (flags ?? '').includes('K') };
+        const [dts, flags] = line.split(',');
+        return { dts: Number(dts), key: (flags ?? '').includes('K') };
       });
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -80,9 +80,10 @@ export async function assertPlayable(stream: ViewedStream): Promise<void> {
   const packets = await probePackets(stream);
   assert.equal(packets.length, stream.fragments.length, 'one packet a fragment');
   assert.equal(packets[0]?.key, true, 'ffprobe sees a key frame first');
+  // Decode timestamps: presentation order differs from file order in a stream with B-frames.
   for (let i = 1; i < packets.length; i++)
     assert.ok(
-      (packets[i]?.pts as number) > (packets[i - 1]?.pts as number),
+      (packets[i]?.dts as number) > (packets[i - 1]?.dts as number),
       `timestamps advance at packet ${i}: ${JSON.stringify(packets.slice(0, i + 1))}`,
     );
 }

@@ -4,7 +4,11 @@
  * one ffmpeg shared by every viewer and stopped after the last leaves.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { after, test } from 'node:test';
 import { Registry } from 'prom-client';
 import { registerLiveMetrics } from '../../src/outputs/metrics/live.ts';
@@ -12,6 +16,8 @@ import { startRtspServer } from '../support/rtsp-server.ts';
 import { waitFor } from '../support/wait.ts';
 import { assertPlayable, readStream } from './fragments.ts';
 import { openViewer, source, startLiveServer } from './live-server.ts';
+
+const run = promisify(execFile);
 
 /** ffmpeg processes whose command line holds `marker` (setpriv execs ffmpeg, so one a restream). */
 function ffmpegsWith(marker: string): number {
@@ -164,4 +170,34 @@ test('a viewer that stops reading is skipped ahead, then dropped, while the othe
   reader.close();
   stalled.close();
   await counting;
+});
+
+test('a looping file camera (the demo) is copied across its loop with timestamps that keep advancing', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'panoptes-live-file-'));
+  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+  const clip = path.join(dir, 'clip.mp4');
+  // A 2 s H.264 clip with a key frame a second: 25 fragments at 10 fps cross the loop at least once.
+  await run('ffmpeg', [
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=320x240:rate=10',
+    '-t',
+    '2',
+    '-c:v',
+    'libx264',
+    '-g',
+    '10',
+    '-pix_fmt',
+    'yuv420p',
+    clip,
+  ]);
+  const t = await startLiveServer({ demo: source(clip, { loop: true }) });
+  cleanups.push(() => t.close());
+  const viewer = await openViewer(t, 'demo');
+  const stream = await readStream(viewer, 30);
+  await assertPlayable(stream);
+  viewer.close();
 });
