@@ -6,7 +6,7 @@
  * Either way the restream and the other viewers never wait for it.
  *
  * Messages: a JSON text `{type: 'codec', codec, mime}`, the init segment (binary), then fragments
- * (binary, moof+mdat, the first a key frame). A restream that starts again sends codec and init again.
+ * (binary, moof+mdat, the first a key frame).
  */
 import type { Mp4Fragment } from './mp4-boxes.ts';
 import type { LiveViewer } from './restream.ts';

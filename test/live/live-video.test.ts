@@ -201,3 +201,28 @@ test('a looping file camera (the demo) is copied across its loop with timestamps
   await assertPlayable(stream);
   viewer.close();
 });
+
+test('camera credentials stay secret: a ${VAR} password plays, a wrong literal one fails with a masked reason, and neither reaches the log', async () => {
+  const rtsp = await startRtspServer({ width: 320, height: 240, fps: 10, keyInterval: 10, user: 'viewer', password: 'Sup3r-s3cret' });
+  cleanups.push(() => rtsp.stop());
+  process.env['PANOPTES_LIVE_TEST_PASSWORD'] = 'Sup3r-s3cret';
+  const good = rtsp.url(0).replace('rtsp://', 'rtsp://viewer:${PANOPTES_LIVE_TEST_PASSWORD}@');
+  const bad = rtsp.url(0, { user: 'viewer', password: 'Wr0ng-h1dden' });
+  const t = await startLiveServer({ good: source(good), bad: source(bad, { firstFrameTimeoutMs: 20_000 }) });
+  cleanups.push(() => t.close());
+  const viewer = await openViewer(t, 'good');
+  await assertPlayable(await readStream(viewer, 10));
+  viewer.close();
+  const refused = await openViewer(t, 'bad');
+  const error = (await refused.nextJson())['error'] as { code: string; message: string };
+  assert.equal(error.code, 'E_LIVE_SOURCE');
+  assert.match(error.message, /^the live stream ended: /);
+  assert.equal((await refused.closed).code, 1011);
+  // A plain GET of the route (no upgrade) is an ordinary JSON 404, not a hang.
+  const plain = await fetch(`${t.base}/api/v1/cameras/good/live.mp4`);
+  assert.equal(plain.status, 404);
+  assert.equal(((await plain.json()) as { error: { code: string } }).error.code, 'E_NOT_FOUND');
+  const seen = t.logs.join('') + error.message;
+  for (const secret of ['Sup3r-s3cret', 'Wr0ng-h1dden']) assert.ok(!seen.includes(secret), `${secret} never shown`);
+  assert.match(t.logs.join(''), /rtsp:\/\/\*\*\*:\*\*\*@127\.0\.0\.1/, 'the log names the masked URL');
+});
