@@ -58,6 +58,8 @@ export class Restream {
   #idleTimer: NodeJS.Timeout | undefined;
   #firstFrameTimer: NodeJS.Timeout | undefined;
   #stopped = false;
+  /** Between the first viewer and ffmpeg's spawn (the parent-death probe is awaited). */
+  #starting = false;
   #error: string | null = null;
   fragments = 0;
 
@@ -89,7 +91,15 @@ export class Restream {
       viewer.start(this.#codec, this.#init);
       for (const fragment of this.#group) viewer.fragment(fragment);
     }
-    if (this.#child === undefined && !this.#stopped) void this.#spawn();
+    if (this.#child === undefined && !this.#starting && !this.#stopped) {
+      this.#starting = true;
+      // Whatever fails while starting ends this restream with the reason; nothing escapes as an unhandled rejection.
+      this.#spawn()
+        .catch((error: unknown) => this.stop(`the live stream could not start: ${maskUrlsInText((error as Error).message)}`))
+        .finally(() => {
+          this.#starting = false;
+        });
+    }
   }
 
   remove(viewer: LiveViewer): void {

@@ -1,6 +1,7 @@
 /**
- * The HTTP server: the REST API under /api/v1, the compatible /camera endpoints, and the WebSocket
- * live feed at /ws, on one uWebSockets.js app. A request goes: route match (404/405) -> token check
+ * The HTTP server: the REST API under /api/v1, the compatible /camera endpoints, the WebSocket live
+ * feed at /ws and live video at /api/v1/cameras/{id}/live.mp4, and the static pages (`/`, `/ui/*`),
+ * on one uWebSockets.js app. A request goes: route match (404/405) -> token check
  * (401) -> body read with the size limit (413) -> JSON parse and zod validation (400) -> handler;
  * every failure becomes `{ error: { code, message, problems? } }` with the status from status.ts.
  */
