@@ -78,6 +78,17 @@ test('a lavfi camera is encoded while watched: codec, init, then key-frame-first
   assert.equal(t.live.stats().cameras['synth']?.running, false);
 });
 
+test('viewers arriving together before the stream has started still share one ffmpeg', async () => {
+  const marker = 'testsrc2=size=176x144:rate=10';
+  const t = await startLiveServer({ burst: source(`lavfi:${marker}`) });
+  cleanups.push(() => t.close());
+  const viewers = await Promise.all([1, 2, 3].map(() => openViewer(t, 'burst')));
+  for (const viewer of viewers) await assertPlayable(await readStream(viewer, 5));
+  assert.equal(ffmpegsWith(marker), 1);
+  assert.equal(t.live.stats().cameras['burst']?.starts, 1);
+  for (const viewer of viewers) viewer.close();
+});
+
 test('an RTSP camera is copied, not re-encoded: the viewer gets its H.264 from a key frame and ffprobe plays it', async () => {
   const rtsp = await startRtspServer({ width: 320, height: 240, fps: 10, keyInterval: 10 });
   cleanups.push(() => rtsp.stop());
