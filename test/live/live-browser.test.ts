@@ -81,7 +81,7 @@ async function assertLive(page: Page): Promise<string> {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   lags.sort((a, b) => a - b);
-  assert.ok((lags[5] as number) < 1.0, `median lag behind the live edge under 1 s: ${lags.map((l) => l.toFixed(2)).join(' ')}`);
+  assert.ok((lags[5] as number) <= 1.5, `median lag behind the live edge within 1.5 s: ${lags.map((l) => l.toFixed(2)).join(' ')}`);
   // The player jumps once it is 1.5 s behind, checked on every timeupdate (about 4 a second) and append:
   // a sample may land just before a check, so the bound allows one check interval and an append burst.
   assert.ok((lags.at(-1) as number) <= 2, `never much more than 1.5 s behind the live edge: ${lags.map((l) => l.toFixed(2)).join(' ')}`);
