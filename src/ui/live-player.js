@@ -2,10 +2,11 @@
 // (/api/v1/cameras/{id}/live.mp4) into Media Source Extensions. Messages: {type:'codec'} (text), the
 // init segment, then fragments (binary), the first one a key frame; {type:'error'} before a close.
 // It stays near the live edge: more than maxLagS behind it jumps to the edge, a little behind it plays
-// faster until caught up, and video already played is removed from the buffer.
+// faster until caught up, and video already played is removed from the buffer. A dropped connection
+// is retried after 2 s, doubling up to 30 s while nothing plays.
 import { token, wsUrl } from './api.js';
 
-const DEFAULTS = { maxLagS: 1.5, targetLagS: 0.3, keepBehindS: 4, retryMs: 2000 };
+const DEFAULTS = { maxLagS: 1.5, targetLagS: 0.3, keepBehindS: 4, retryMs: 2000, maxRetryMs: 30000 };
 /** Close codes after which reconnecting would only be refused again. */
 const FINAL = new Set([4401, 4404, 4409]);
 
@@ -20,6 +21,8 @@ export class LivePlayer {
   #queue = [];
   #stopped = false;
   #retryTimer = 0;
+  /** Reconnects since video last played: each waits twice as long, so a dead camera is not hammered. */
+  #failures = 0;
   /** What the page and the tests read: fragments appended, jumps to the edge, the last lag. */
   stats = { fragments: 0, jumps: 0, lagS: 0, codec: '' };
 
@@ -64,7 +67,9 @@ export class LivePlayer {
       this.#reset();
       if (FINAL.has(event.code)) return this.#onStatus('stopped', event.reason);
       this.#onStatus('reconnecting', event.reason);
-      this.#retryTimer = setTimeout(() => this.#connect(), event.code === 4429 ? this.#options.retryMs * 5 : this.#options.retryMs);
+      const { retryMs, maxRetryMs } = this.#options;
+      const delay = Math.min(maxRetryMs, retryMs * 2 ** this.#failures++ * (event.code === 4429 ? 5 : 1));
+      this.#retryTimer = setTimeout(() => this.#connect(), delay);
     };
   }
 
@@ -136,6 +141,7 @@ export class LivePlayer {
       video.play().catch(() => {});
       this.#onStatus('playing');
     }
+    this.#failures = 0;
     this.#trim(false);
   }
 

@@ -120,6 +120,10 @@ test('the camera list signs in with the token and opens a lavfi camera playing l
       const jumped = (await page.evaluate('window.panoptesPlayer.stats.jumps')) as number;
       return jumped > jumps && !state.paused && (state.bufferedEnd as number) - state.currentTime < 1.5;
     });
+    // The restream ends under the player (the camera changed): it reconnects and plays again.
+    t.live.cameraChanged('synth');
+    await waitFor('a second restream for the reconnected player', () => t.live.stats().cameras['synth']?.starts === 2);
+    tc.diagnostic(`after reconnecting: ${await assertLive(page)}`);
     const codec = (await page.evaluate('window.panoptesPlayer.stats.codec')) as string;
     assert.match(codec, /^avc1\./);
     assert.ok(!t.logs.join('').includes(TOKEN), 'the token never reaches the log');
