@@ -197,6 +197,16 @@ export class CameraExistsError extends PanoptesError {
   }
 }
 
+/** A camera that exists but is disabled in the config (or stopped at runtime) cannot be watched live. */
+export class CameraDisabledError extends PanoptesError {
+  constructor(id: string) {
+    super(
+      'E_CAMERA_DISABLED',
+      `Camera '${id}' is disabled or its stream is stopped; POST /api/v1/cameras/${id}/enable (or POST /api/v1/streams/${id}/start) to watch it live`,
+    );
+  }
+}
+
 /** uWebSockets.js (the HTTP/WebSocket server) has no native build this platform can load. */
 export class UwsLoadError extends PanoptesError {
   constructor(message: string) {
@@ -300,6 +310,8 @@ export const ERROR_CODES = [
   'E_MQTT_CONTROL_FAILED',
   'E_CAMERA_NOT_FOUND',
   'E_CAMERA_EXISTS',
+  'E_CAMERA_DISABLED',
+  'E_LIVE_SOURCE',
   'E_UWS_LOAD',
   ...REQUEST_ERROR_CODES,
 ] as const;

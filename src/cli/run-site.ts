@@ -9,6 +9,7 @@ import { ensureDirectories } from '../config/directories.ts';
 import { loadConfig } from '../config/load.ts';
 import type { SiteConfig } from '../config/schema.ts';
 import { resolveFfmpeg } from '../ingest/ffmpeg-path.ts';
+import { LiveVideo } from '../live/live-video.ts';
 import { startHttpServer, type HttpServer } from '../outputs/http/server.ts';
 import { MqttOutput } from '../outputs/mqtt/publisher.ts';
 import { Site } from '../site/site.ts';
@@ -39,10 +40,20 @@ export async function startSite(config: SiteConfig, logger: Logger): Promise<Run
     tokens: config.http.tokens,
     isCritical: (event) => site.isCritical(event),
   });
+  const live = new LiveVideo({ ffmpeg, logger, sources: (id) => site.liveSource(id), settings: config.http.live });
+  // A removed, disabled or restarted camera's viewers are let go (they reconnect to what it is now).
+  site.onCameraRemoved((id) => live.cameraChanged(id));
+  site.onTransition((t) => {
+    if (t.to === 'DISABLED') live.cameraChanged(t.camera);
+  });
   let http: HttpServer | undefined;
   try {
     await mqtt.start();
-    const registry = createSiteMetrics(site, { mqtt: () => mqtt.stats(), ws: () => http?.liveFeed.stats() ?? null });
+    const registry = createSiteMetrics(site, {
+      mqtt: () => mqtt.stats(),
+      ws: () => http?.liveFeed.stats() ?? null,
+      live: () => live.stats(),
+    });
     http = await startHttpServer({
       site,
       host: config.http.host,
@@ -51,8 +62,10 @@ export async function startSite(config: SiteConfig, logger: Logger): Promise<Run
       bodyLimitBytes: config.http.bodyLimitBytes,
       metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
       logger,
+      live,
     });
   } catch (err) {
+    await live.close();
     await mqtt.stop().catch(() => undefined);
     await site.stop();
     throw err;
@@ -64,13 +77,19 @@ export async function startSite(config: SiteConfig, logger: Logger): Promise<Run
   try {
     await site.startCameras();
   } catch (err) {
+    await live.close();
     await mqtt.stop().catch(() => undefined);
     await server.close();
     await site.stop();
     throw err;
   }
   logger.info(
-    { api: `http://${config.http.host}:${server.port}/api/v1`, ws: `ws://${config.http.host}:${server.port}/ws`, mqtt: mqtt.brokerUrl },
+    {
+      ui: `http://${config.http.host}:${server.port}/`,
+      api: `http://${config.http.host}:${server.port}/api/v1`,
+      ws: `ws://${config.http.host}:${server.port}/ws`,
+      mqtt: mqtt.brokerUrl,
+    },
     'panoptes is running',
   );
   return {
@@ -78,7 +97,9 @@ export async function startSite(config: SiteConfig, logger: Logger): Promise<Run
     http: server,
     mqtt,
     async stop() {
-      // Ingest first (no new frames), then inference drains, then the outbox flushes, then sockets close.
+      // Live viewers, then ingest (no new frames), then inference drains, then the outbox flushes, then sockets close.
+      // Viewers hear that the gateway stops, before the cameras' DISABLED transitions would tell them otherwise.
+      await live.close();
       await site.stop();
       await mqtt.stop();
       await server.close();

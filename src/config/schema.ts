@@ -5,6 +5,7 @@
  * validated (src/config/load.ts), so the parsed cameras hold the merged settings.
  */
 import { z } from 'zod';
+import { DEFAULT_LIVE_SETTINGS } from '../live/settings.ts';
 import { globalDecisionsSchema } from '../analytics/decisions/options.ts';
 import { cameraSchema, cameraSettingsSchema } from './camera-schema.ts';
 import { inferenceSchema } from './inference-schema.ts';
@@ -36,12 +37,44 @@ const gatewaySchema = z
   })
   .prefault({});
 
+/** Live video in the browser (src/live/, README "Live video"). */
+const liveSchema = z
+  .strictObject({
+    maxViewersPerCamera: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(DEFAULT_LIVE_SETTINGS.maxViewersPerCamera)
+      .describe('Live viewers of one camera at once; the next is refused (E_BUSY, close 4429).'),
+    idleStopMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(DEFAULT_LIVE_SETTINGS.idleStopMs)
+      .describe("A camera's restream ffmpeg keeps running this long after its last viewer left, for one who comes straight back."),
+    maxBufferedBytes: z
+      .number()
+      .int()
+      .min(16 * 1024)
+      .default(DEFAULT_LIVE_SETTINGS.maxBufferedBytes)
+      .describe('Bytes waiting in a viewer socket above which it is skipped ahead to the next key frame.'),
+    maxBehindKeyFrames: z
+      .number()
+      .int()
+      .min(1)
+      .default(DEFAULT_LIVE_SETTINGS.maxBehindKeyFrames)
+      .describe('Key frames a skipped viewer may stay over maxBufferedBytes before it is dropped (close 1013).'),
+  })
+  .prefault({});
+
 const httpSchema = z
   .strictObject({
     host: z.string().min(1).default('127.0.0.1').describe('Listen address; 0.0.0.0 exposes the API to the network.'),
     port: z.number().int().min(0).max(65_535).default(8080),
     tokens: z.array(secretSchema).default([]).describe('Bearer tokens the API accepts; [] = no authentication (loopback only).'),
     bodyLimitBytes: z.number().int().positive().default(1_048_576).describe('Largest request body.'),
+    live: liveSchema,
   })
   .prefault({});
 

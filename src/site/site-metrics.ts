@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import { createMetrics } from '../outputs/metrics/registry.ts';
 import type { WebSocketSample } from '../outputs/metrics/sources.ts';
 import type { MqttOutputStats } from '../outputs/mqtt/publisher.ts';
+import type { LiveStats } from '../live/live-video.ts';
 import type { LiveFeedStats } from '../outputs/ws/live-feed.ts';
 import { gatewayCameraSamples, hubInferenceSample, recordingSample } from './metrics-sources.ts';
 import type { Site } from './site.ts';
@@ -14,6 +15,8 @@ import type { Site } from './site.ts';
 export interface SiteMetricsOutputs {
   mqtt?: () => MqttOutputStats | null;
   ws?: () => LiveFeedStats | null;
+  /** Live video (absent: its families are not registered). */
+  live?: () => LiveStats | null;
 }
 
 export function createSiteMetrics(site: Site, outputs: SiteMetricsOutputs = {}): Registry {
@@ -46,6 +49,7 @@ export function createSiteMetrics(site: Site, outputs: SiteMetricsOutputs = {}):
       const recordings = site.recordingsNow();
       return recordings ? recordingSample(recordings) : null;
     },
+    ...(outputs.live ? { live: outputs.live } : {}),
     upload: () => {
       const { uploader } = site;
       if (!uploader) return null;

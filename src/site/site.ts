@@ -20,6 +20,7 @@ import { InferenceHub, type HubCamera } from '../coordinator/inference-hub.ts';
 import { CameraExistsError, CameraNotFoundError, RequestError, StoppingError } from '../errors.ts';
 import { isSnapshotFormat } from '../inference/region-copy.ts';
 import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
+import type { LiveLookup } from '../live/live-video.ts';
 import type { CameraStatus, ClipFile, EventDetail, HealthProblem, HealthReport, SiteControl } from '../outputs/site.ts';
 import type { EventPage, EventQuery } from '../storage/event-query.ts';
 import { markEndAnnounced, unannouncedEnds } from '../storage/interrupted-events.ts';
@@ -479,6 +480,23 @@ export class Site implements SiteControl {
   onCameraRemoved(listener: (camera: string) => void): () => void {
     this.removedListeners.add(listener);
     return () => this.removedListeners.delete(listener);
+  }
+
+  /** The stream a camera is watched live from (its main stream, which recording copies too), or why it cannot be. */
+  liveSource(id: string): LiveLookup {
+    const entry = this.cameraEntries.get(id);
+    if (!entry) return { refused: 'unknown' };
+    if (!entry.config.enabled || !entry.streaming) return { refused: 'disabled' };
+    const { streams, transport, loop, lifecycle } = entry.config;
+    return {
+      source: {
+        url: streams.primary,
+        transport,
+        loop,
+        ioTimeoutMs: lifecycle.ioTimeoutMs,
+        firstFrameTimeoutMs: lifecycle.firstFrameTimeoutMs,
+      },
+    };
   }
 
   /** Whether an event start also goes to the critical alerts, by its camera's current `alerts`. */

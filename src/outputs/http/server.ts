@@ -1,6 +1,7 @@
 /**
- * The HTTP server: the REST API under /api/v1, the compatible /camera endpoints, and the WebSocket
- * live feed at /ws, on one uWebSockets.js app. A request goes: route match (404/405) -> token check
+ * The HTTP server: the REST API under /api/v1, the compatible /camera endpoints, the WebSocket live
+ * feed at /ws and live video at /api/v1/cameras/{id}/live.mp4, and the static pages (`/`, `/ui/*`),
+ * on one uWebSockets.js app. A request goes: route match (404/405) -> token check
  * (401) -> body read with the size limit (413) -> JSON parse and zod validation (400) -> handler;
  * every failure becomes `{ error: { code, message, problems? } }` with the status from status.ts.
  */
@@ -9,7 +10,9 @@ import type { Logger } from 'pino';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { Secret } from '../../config/secret.ts';
 import { MethodNotAllowedError, RangeNotSatisfiableError, RequestError } from '../../errors.ts';
+import type { LiveVideo } from '../../live/live-video.ts';
 import { LiveFeed, type LiveFeedOptions } from '../ws/live-feed.ts';
+import { LiveVideoRoute } from '../ws/live-video-route.ts';
 import type { SiteControl } from '../site.ts';
 import { TokenCheck } from '../token-check.ts';
 import { isLoopback } from './auth.ts';
@@ -27,6 +30,7 @@ import { healthRoutes } from './routes-health.ts';
 import { streamRoutes } from './routes-streams.ts';
 import { trackRoutes } from './routes-tracks.ts';
 import { uploadRoutes } from './routes-uploads.ts';
+import { StaticUi } from './static-ui.ts';
 import { mapError, retryAfterOf } from './status.ts';
 import { uws } from './uws.ts';
 import { validate } from './validate.ts';
@@ -43,11 +47,14 @@ export interface HttpServerOptions {
   logger: Logger;
   /** The live feed's tuning (auth timeout, backpressure limit); defaults suit production. */
   liveFeed?: Partial<Omit<LiveFeedOptions, 'site' | 'tokens' | 'logger'>>;
+  /** Live video (src/live/): the WebSocket route /api/v1/cameras/{id}/live.mp4; absent, the route is not served. */
+  live?: LiveVideo;
 }
 
 export interface HttpServer {
   port: number;
   liveFeed: LiveFeed;
+  liveVideo: LiveVideoRoute | null;
   /** Closes the listen socket and every open connection, WebSockets included. */
   close(): void;
 }
@@ -102,6 +109,7 @@ class Api {
   readonly #deps: ApiDeps;
   readonly #bodyLimit: number;
   readonly #log: Logger;
+  readonly #ui = new StaticUi();
 
   constructor(routes: readonly Route[], tokens: TokenCheck, deps: ApiDeps, bodyLimit: number, log: Logger) {
     this.#router = new Router(routes);
@@ -118,6 +126,8 @@ class Api {
   serve(res: HttpResponse, req: HttpRequest): void {
     const response = new ResponseHandle(res);
     const facts = factsOf(req);
+    const page = facts.mayHaveBody ? undefined : this.#ui.reply(facts.method, facts.path);
+    if (page !== undefined) return response.send(page);
     let bodyRead = !facts.mayHaveBody;
     const fail = (error: unknown) => this.#fail(response, facts, error, bodyRead);
     try {
@@ -215,6 +225,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   }
   const app = loaded.uws.App();
   const liveFeed = new LiveFeed(app, { ...options.liveFeed, site: options.site, tokens, logger: log });
+  const liveVideo =
+    options.live === undefined
+      ? null
+      : new LiveVideoRoute(app, { live: options.live, tokens, logger: log, authTimeoutMs: options.liveFeed?.authTimeoutMs ?? 5000 });
   const api = new Api(apiRoutes(), tokens, { site: options.site, metrics: options.metrics }, options.bodyLimitBytes, log);
   app.any('/*', (res, req) => api.serve(res, req));
   const port = await listen(app, options.host, options.port);
@@ -222,8 +236,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   return {
     port,
     liveFeed,
+    liveVideo,
     close: () => {
       liveFeed.close();
+      liveVideo?.close();
       // App.close() (uWS 20.30) closes the listen socket and every connection; the bundled .d.ts predates it.
       (app as TemplatedApp & { close(): void }).close();
     },

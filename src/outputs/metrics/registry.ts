@@ -7,6 +7,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { MetricsSources } from './sources.ts';
 import { registerCameraMetrics } from './cameras.ts';
 import { registerInferenceMetrics } from './inference.ts';
+import { registerLiveMetrics } from './live.ts';
 import { registerOutputMetrics } from './outputs.ts';
 import { registerRecordingMetrics } from './recording.ts';
 import { registerUploadMetrics } from './upload.ts';
@@ -65,6 +66,12 @@ export function createMetrics(sources: MetricsSources, options: MetricsOptions =
     registerUploadMetrics(
       registry,
       oncePerScrape(() => upload()),
+    );
+  const live = sources.live;
+  if (live)
+    registerLiveMetrics(
+      registry,
+      oncePerScrape(() => live()),
     );
   return registry;
 }

@@ -58,6 +58,12 @@ export interface WebSocketSample {
   subscribesRejected: Readonly<Record<string, number>>;
 }
 
+/** Live video (src/live/live-video.ts LiveStats). */
+export interface LiveSample {
+  cameras: Readonly<Record<string, { viewers: number; running: boolean; starts: number; skips: number; dropped: number; sent: number }>>;
+  refused: Readonly<Record<string, number>>;
+}
+
 export interface RecordingSample {
   /** Per camera: segments filed, recorder failures by reason, segments and bytes on disk now. */
   cameras: Array<{ camera: string; segments: number; failures: Readonly<Record<string, number>>; onDisk: number; bytesOnDisk: number }>;
@@ -92,4 +98,6 @@ export interface MetricsSources {
   recording?(): RecordingSample | null;
   /** Null when uploads are off. */
   upload?(): UploadSample | null;
+  /** Null when live video is not served. */
+  live?(): LiveSample | null;
 }

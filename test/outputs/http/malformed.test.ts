@@ -125,7 +125,11 @@ function hugeBodyCases(): Case[] {
 
 function oddPathCases(): Case[] {
   const paths = [
-    '/',
+    // `/` is the camera list page (src/ui/); only the files that exist there are pages.
+    '/ui',
+    '/ui/',
+    '/ui/missing.js',
+    '/index.html',
     '/api',
     '/api/v1',
     '/api/v1/',
