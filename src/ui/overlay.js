@@ -16,7 +16,7 @@ export class DetectionOverlay {
   frameSize = null;
   toleranceMs = 200;
   /** What the tests read: the capture time drawn and the detections' own, for the last frame. */
-  last = { captureMs: null, drawnMs: null, boxes: 0 };
+  last = { captureMs: null, drawnMs: null, boxes: [], frameSize: null };
 
   constructor(video, canvas, player) {
     this.#video = video;
@@ -73,9 +73,9 @@ export class DetectionOverlay {
     }
     const captureMs = this.#player.captureMs(mediaTime);
     const frame = captureMs === null ? null : this.#nearest(captureMs);
-    this.last = { captureMs, drawnMs: frame?.captureMs ?? null, boxes: frame?.detections.length ?? 0 };
-    if (frame === null) return;
     const [fw, fh] = this.frameSize ?? [video.videoWidth, video.videoHeight];
+    this.last = { captureMs, drawnMs: frame?.captureMs ?? null, boxes: frame?.detections.map((d) => d.box) ?? [], frameSize: [fw, fh] };
+    if (frame === null) return;
     const sx = shownW / fw;
     const sy = shownH / fh;
     ctx.font = '13px system-ui, sans-serif';
