@@ -126,6 +126,12 @@ test('the camera page draws the boxes over the moving ball, aligned by capture t
   await withScreenshot(page, 'camera-page', async () => {
     const link = await page.waitForSelector('a[href="/ui/camera.html?camera=mover"]', { timeout: 60_000 });
     await Promise.all([page.waitForNavigation(), link?.click()]);
+    // State, fps, drops and stage latencies from REST (the token in a header).
+    await waitFor('the camera facts', async () =>
+      /ONLINE · input [\d.]+ fps · analysed [\d.]+ fps · drops \d+ · capture_to_ring p50/.test(
+        (await page.evaluate(`document.getElementById('facts').textContent`)) as string,
+      ),
+    );
     await waitFor('the video to play', async () => ((await page.evaluate(`document.querySelector('video').currentTime`)) as number) > 0.5);
     await page.evaluate(MEASURE);
     await waitFor(
