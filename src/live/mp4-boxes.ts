@@ -11,6 +11,8 @@ export interface Mp4Fragment {
   data: Buffer;
   /** Its first sample is a sync sample: a decoder can start here. */
   key: boolean;
+  /** Its tfdt base media decode time in seconds (the time a browser's video element shows for it in MSE `segments` mode); null without a tfdt. */
+  mediaS: number | null;
 }
 
 export interface Mp4Sink {
@@ -65,6 +67,22 @@ export function trexDefaultFlags(moov: Buffer): number {
   return trex !== null && trex[1] - trex[0] >= 24 ? moov.readUInt32BE(trex[0] + 20) : 0;
 }
 
+/** mdhd timescale of the first track of a moov (ticks a second; 0 when absent). */
+export function mdhdTimescale(moov: Buffer): number {
+  const mdhd = findBox(moov, 0, moov.length, ['moov', 'trak', 'mdia', 'mdhd']);
+  if (mdhd === null) return 0;
+  // version 1: created(8) modified(8) timescale; version 0: created(4) modified(4) timescale.
+  const at = mdhd[0] + 4 + (moov.readUInt8(mdhd[0]) === 1 ? 16 : 8);
+  return at + 4 <= mdhd[1] ? moov.readUInt32BE(at) : 0;
+}
+
+/** The first track fragment's base media decode time in ticks, or null without a tfdt. */
+export function baseDecodeTime(moof: Buffer): number | null {
+  const tfdt = findBox(moof, 0, moof.length, ['moof', 'traf', 'tfdt']);
+  if (tfdt === null) return null;
+  return moof.readUInt8(tfdt[0]) === 1 ? Number(moof.readBigUInt64BE(tfdt[0] + 4)) : moof.readUInt32BE(tfdt[0] + 4);
+}
+
 /** Whether the first sample of a moof's first track run is a sync sample. */
 export function startsWithSync(moof: Buffer, trexFlags: number): boolean {
   const traf = findBox(moof, 0, moof.length, ['moof', 'traf']);
@@ -106,6 +124,7 @@ export class Mp4Splitter {
   #ftyp: Buffer | null = null;
   #moof: Buffer | null = null;
   #trexFlags = 0;
+  #timescale = 0;
   #initSent = false;
 
   constructor(sink: Mp4Sink) {
@@ -136,6 +155,7 @@ export class Mp4Splitter {
         return;
       case 'moov':
         this.#trexFlags = trexDefaultFlags(box);
+        this.#timescale = mdhdTimescale(box);
         this.#initSent = true;
         this.#sink.init(this.#ftyp === null ? box : Buffer.concat([this.#ftyp, box]));
         return;
@@ -146,7 +166,9 @@ export class Mp4Splitter {
         const moof = this.#moof;
         this.#moof = null;
         if (moof === null || !this.#initSent) return;
-        this.#sink.fragment({ data: Buffer.concat([moof, box]), key: startsWithSync(moof, this.#trexFlags) });
+        const ticks = baseDecodeTime(moof);
+        const mediaS = ticks === null || this.#timescale === 0 ? null : ticks / this.#timescale;
+        this.#sink.fragment({ data: Buffer.concat([moof, box]), key: startsWithSync(moof, this.#trexFlags), mediaS });
         return;
       }
       default:

@@ -6,10 +6,10 @@
  * Either way the restream and the other viewers never wait for it.
  *
  * Messages: a JSON text `{type: 'codec', codec, mime}`, the init segment (binary), then fragments
- * (binary, moof+mdat, the first a key frame).
+ * (binary, moof+mdat, the first a key frame), each after a text `{type: 'clock', mediaS, wallMs}`: the
+ * fragment's media time (seconds, what the video element reports) and when the gateway read it (epoch ms).
  */
-import type { Mp4Fragment } from './mp4-boxes.ts';
-import type { LiveViewer } from './restream.ts';
+import type { LiveFragment, LiveViewer } from './restream.ts';
 
 /** What the viewer needs of its socket (a uWS WebSocket in the server, anything in a test). */
 export interface ViewerSocket {
@@ -58,7 +58,7 @@ export class PacedViewer implements LiveViewer {
     this.#waitingForKey = true;
   }
 
-  fragment(fragment: Mp4Fragment): void {
+  fragment(fragment: LiveFragment): void {
     if (!this.#started || this.#closed) return;
     if (this.#socket.buffered() > this.#options.maxBufferedBytes) {
       if (!this.#waitingForKey) {
@@ -76,6 +76,9 @@ export class PacedViewer implements LiveViewer {
       this.#waitingForKey = false;
       this.#behindKeyFrames = 0;
     }
+    // The clock first: the player maps the fragment's media time to wall-clock capture time with it.
+    if (fragment.mediaS !== null)
+      this.#socket.send(JSON.stringify({ type: 'clock', mediaS: fragment.mediaS, wallMs: fragment.receivedMs }));
     this.#socket.send(fragment.data);
     this.#counters.sent += 1;
   }

@@ -21,11 +21,16 @@ import { codecString } from './mp4-codec.ts';
 import { Mp4Splitter, type Mp4Fragment } from './mp4-boxes.ts';
 import { restreamArgs, type LiveSource } from './restream-args.ts';
 
+/** A fragment with the wall-clock time the restream read it from ffmpeg (epoch ms): the video's clock. */
+export interface LiveFragment extends Mp4Fragment {
+  receivedMs: number;
+}
+
 /** What a restream asks of each viewer. */
 export interface LiveViewer {
   /** The stream is ready (or restarted): the codec string and the init segment. */
   start(codec: string, init: Buffer): void;
-  fragment(fragment: Mp4Fragment): void;
+  fragment(fragment: LiveFragment): void;
   /** The restream ended under the viewer; `reason` is safe to show (URLs masked). */
   end(reason: string): void;
 }
@@ -53,7 +58,7 @@ export class Restream {
   #codec: string | null = null;
   #init: Buffer | null = null;
   /** Fragments since the last key frame (the first is the key frame), and their bytes. */
-  #group: Mp4Fragment[] = [];
+  #group: LiveFragment[] = [];
   #groupBytes = 0;
   #idleTimer: NodeJS.Timeout | undefined;
   #firstFrameTimer: NodeJS.Timeout | undefined;
@@ -193,7 +198,10 @@ export class Restream {
     for (const viewer of this.#viewers) viewer.start(codec, init);
   }
 
-  #fragment(fragment: Mp4Fragment): void {
+  #fragment(mp4: Mp4Fragment): void {
+    // ffmpeg writes each frame as it reads it (frag_every_frame, flush_packets), so the time it arrives
+    // here is the frame's wall-clock receipt, the same clock the analysis stamps captureMs with.
+    const fragment: LiveFragment = { ...mp4, receivedMs: Date.now() };
     this.fragments += 1;
     if (fragment.key) {
       this.#group = [fragment];

@@ -4,6 +4,9 @@
 // It stays near the live edge: more than maxLagS behind it jumps to the edge, a little behind it plays
 // faster until caught up, and video already played is removed from the buffer. A dropped connection
 // is retried after 2 s, doubling up to 30 s while nothing plays.
+// Clock: each fragment comes after {type:'clock', mediaS, wallMs}, when the gateway read it. The
+// smallest wallMs - mediaS*1000 over the last 10 s (the fragment that waited least on its way) maps
+// the shown frame's media time to its wall-clock capture time: captureMs(mediaTime).
 import { token, wsUrl } from './api.js';
 
 const DEFAULTS = { maxLagS: 1.5, targetLagS: 0.3, keepBehindS: 4, retryMs: 2000, maxRetryMs: 30000 };
@@ -25,6 +28,8 @@ export class LivePlayer {
   #failures = 0;
   /** What the page and the tests read: fragments appended, jumps to the edge, the last lag. */
   stats = { fragments: 0, jumps: 0, lagS: 0, codec: '' };
+  /** [receivedMs, wallMs - mediaS*1000] of recent fragments. */
+  #clock = [];
 
   constructor(video, camera, { onStatus = () => {}, ...options } = {}) {
     this.#video = video;
@@ -59,7 +64,8 @@ export class LivePlayer {
     ws.onmessage = (message) => {
       if (typeof message.data !== 'string') return this.#append(message.data);
       const parsed = JSON.parse(message.data);
-      if (parsed.type === 'codec') this.#open(parsed.mime, parsed.codec);
+      if (parsed.type === 'clock') this.#tick(parsed.mediaS, parsed.wallMs);
+      else if (parsed.type === 'codec') this.#open(parsed.mime, parsed.codec);
       else if (parsed.type === 'error') this.#onStatus('error', `${parsed.error.code}: ${parsed.error.message}`);
     };
     ws.onclose = (event) => {
@@ -71,6 +77,19 @@ export class LivePlayer {
       const delay = Math.min(maxRetryMs, retryMs * 2 ** this.#failures++ * (event.code === 4429 ? 5 : 1));
       this.#retryTimer = setTimeout(() => this.#connect(), delay);
     };
+  }
+
+  #tick(mediaS, wallMs) {
+    this.#clock.push([wallMs, wallMs - mediaS * 1000]);
+    while (this.#clock.length > 0 && this.#clock[0][0] < wallMs - 10000) this.#clock.shift();
+  }
+
+  /** The wall-clock capture time (epoch ms) of the frame at `mediaTime` seconds, or null before any clock. */
+  captureMs(mediaTime) {
+    if (this.#clock.length === 0) return null;
+    let offset = Number.POSITIVE_INFINITY;
+    for (const [, o] of this.#clock) offset = Math.min(offset, o);
+    return mediaTime * 1000 + offset;
   }
 
   /** A codec message starts (or restarts) the stream: a fresh MediaSource for it. */
@@ -156,6 +175,7 @@ export class LivePlayer {
 
   #reset() {
     this.#queue = [];
+    this.#clock = [];
     this.#buffer = null;
     if (this.#mediaSource !== null) {
       this.#mediaSource = null;

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { childBoxes, startsWithSync, trexDefaultFlags } from '../../src/live/mp4-boxes.ts';
+import { baseDecodeTime, childBoxes, mdhdTimescale, startsWithSync, trexDefaultFlags } from '../../src/live/mp4-boxes.ts';
 import type { FeedClient } from '../outputs/ws/feed-client.ts';
 
 const run = promisify(execFile);
@@ -14,6 +14,8 @@ export interface ViewedStream {
   codec: string;
   init: Buffer;
   fragments: Buffer[];
+  /** The clock message before each fragment: its media time (s) and when the gateway read it (epoch ms). */
+  clocks: Array<{ mediaS: number; wallMs: number }>;
 }
 
 function topTypes(buffer: Buffer): string[] {
@@ -31,13 +33,21 @@ export async function readStream(client: FeedClient, count: number): Promise<Vie
   assert.equal(init.kind, 'binary');
   assert.deepEqual(topTypes(init.data), ['ftyp', 'moov']);
   const fragments: Buffer[] = [];
+  const clocks: ViewedStream['clocks'] = [];
+  const timescale = mdhdTimescale(init.data);
   while (fragments.length < count) {
+    const clock = await client.nextJson();
+    assert.equal(clock['type'], 'clock', 'a clock message before each fragment');
     const item = await client.next();
-    assert.equal(item.kind, 'binary', 'only fragments follow the init segment');
+    assert.equal(item.kind, 'binary', 'only fragments and their clocks follow the init segment');
     assert.deepEqual(topTypes(item.data), ['moof', 'mdat']);
+    // The clock's media time is the fragment's own tfdt, what the browser's video element reports.
+    assert.equal(clock['mediaS'], (baseDecodeTime(item.data) as number) / timescale);
+    assert.ok(Math.abs((clock['wallMs'] as number) - Date.now()) < 60_000, 'the clock is wall-clock epoch ms');
+    clocks.push({ mediaS: clock['mediaS'] as number, wallMs: clock['wallMs'] as number });
     fragments.push(item.data);
   }
-  return { codec, init: init.data, fragments };
+  return { codec, init: init.data, fragments, clocks };
 }
 
 export function isKeyFragment(stream: ViewedStream, fragment: Buffer): boolean {

@@ -1,6 +1,6 @@
 /**
  * The player page in a real browser: Debian's Chromium (headless, via puppeteer-core) signs in with
- * the API token, opens a camera from the list and plays its live video through Media Source
+ * the API token, opens a camera from the list (its camera page) and plays its live video through Media Source
  * Extensions; the video advances and stays near the live edge. A screenshot goes to the test's
  * temporary directory when an assertion fails.
  */
@@ -106,8 +106,8 @@ test('the camera list signs in with the token and opens a lavfi camera playing l
   const browser = await launch();
   const page = await signedInPage(browser, t);
   await withScreenshot(page, 'lavfi', async () => {
-    const link = await page.waitForSelector('a[href="/ui/live.html?camera=synth"]', { timeout: 60_000 });
-    assert.equal(await page.evaluate(`document.querySelector('a[href="/ui/live.html?camera=synth"]').textContent`), 'Synthetic pattern');
+    const link = await page.waitForSelector('a[href="/ui/camera.html?camera=synth"]', { timeout: 60_000 });
+    assert.equal(await page.evaluate(`document.querySelector('a[href="/ui/camera.html?camera=synth"]').textContent`), 'Synthetic pattern');
     await Promise.all([page.waitForNavigation(), link?.click()]);
     tc.diagnostic(await assertLive(page));
     // A player that fell 3 s behind (a stalled tab, a slow decoder; here a seek back) jumps to the live edge by itself.

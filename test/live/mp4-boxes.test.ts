@@ -66,6 +66,11 @@ test('the splitter finds one init and a fragment a frame, key frames every 5th, 
     assert.deepEqual(pieces.init, whole.init, `init with ${chunk}-byte chunks`);
     assert.deepEqual(pieces.fragments, whole.fragments, `fragments with ${chunk}-byte chunks`);
   }
+  // The tfdt times over the mdhd timescale: one frame interval (10 fps) apart, starting at 0, what MSE shows.
+  const times = whole.fragments.map((f) => f.mediaS as number);
+  assert.equal(times[0], 0);
+  for (let i = 1; i < times.length; i += 1)
+    assert.ok(Math.abs((times[i] as number) - (times[i - 1] as number) - 0.1) < 1e-6, `fragment ${i} at ${times[i]}`);
   const kept = Buffer.concat([...whole.init, ...whole.fragments.map((f) => f.data)]);
   assert.deepEqual(kept, bytes.subarray(0, kept.length), 'the boxes in order, unchanged');
   assert.equal(bytes.toString('latin1', kept.length + 4, kept.length + 8), 'mfra', 'only the closing index (mfra) is left out');
