@@ -18,6 +18,7 @@ import { RequestError } from '../../errors.ts';
 import { isNumberedClass } from '../../inference/labels.ts';
 import type { TokenCheck } from '../token-check.ts';
 import { validate } from '../http/validate.ts';
+import { acceptFirstMessage, armAuthTimeout, authAtUpgrade, completeUpgrade, type SocketAuth } from './socket-auth.ts';
 import type { SiteControl } from '../site.ts';
 import { Fanout } from './fanout.ts';
 import { checkSubscribe, FILTER_REJECTIONS, MAX_FILTER_ENTRIES, type FilterRejection, type KnownNames } from './filter-limits.ts';
@@ -64,15 +65,10 @@ export const CLOSE_TOO_SLOW = 1013;
 export const CLOSE_POLICY = 1008;
 export const CLOSE_GOING_AWAY = 1001;
 
-interface Client {
-  authenticated: boolean;
-  /** A token was offered at the upgrade and it was wrong: closed as soon as the socket opens. */
-  rejected: boolean;
-  open: boolean;
+interface Client extends SocketAuth {
   filter: Filter;
   topics: Set<string>;
   badMessages: number;
-  authTimer: NodeJS.Timeout | undefined;
 }
 
 type Socket = WebSocket<Client>;
@@ -142,27 +138,8 @@ export class LiveFeed {
   }
 
   #upgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void {
-    const { tokens } = this.#options;
-    const queryToken = req.getQuery('token') ?? '';
-    const header = req.getHeader('authorization');
-    const offered = queryToken !== '' || header !== '';
-    const accepted = !tokens.required || (offered && (queryToken !== '' ? tokens.accepts(queryToken) : tokens.acceptsHeader(header)));
-    const client: Client = {
-      authenticated: accepted,
-      rejected: offered && !accepted,
-      open: true,
-      filter: emptyFilter(),
-      topics: new Set(),
-      badMessages: 0,
-      authTimer: undefined,
-    };
-    res.upgrade(
-      client,
-      req.getHeader('sec-websocket-key'),
-      req.getHeader('sec-websocket-protocol'),
-      req.getHeader('sec-websocket-extensions'),
-      context,
-    );
+    const client: Client = { ...authAtUpgrade(req, this.#options.tokens), filter: emptyFilter(), topics: new Set(), badMessages: 0 };
+    completeUpgrade(res, req, context, client);
   }
 
   #open(ws: Socket): void {
@@ -171,10 +148,9 @@ export class LiveFeed {
     if (client.rejected) this.#refuse(ws, 'invalid token');
     else if (client.authenticated) this.#send(ws, { type: 'ready' });
     else {
-      client.authTimer = setTimeout(() => {
-        if (client.open && !client.authenticated && !this.#closed) this.#refuse(ws, 'authentication timeout');
-      }, this.#options.authTimeoutMs);
-      client.authTimer.unref();
+      armAuthTimeout(client, this.#options.authTimeoutMs, () => {
+        if (!this.#closed) this.#refuse(ws, 'authentication timeout');
+      });
     }
   }
 
@@ -197,8 +173,7 @@ export class LiveFeed {
       if (message.type === 'auth') {
         if (client.authenticated) return;
         if (!this.#options.tokens.accepts(message.token)) return this.#refuse(ws, 'invalid token');
-        client.authenticated = true;
-        clearTimeout(client.authTimer);
+        acceptFirstMessage(client);
         this.#send(ws, { type: 'ready' });
         return;
       }

@@ -15,6 +15,7 @@ import { PanoptesError } from '../../errors.ts';
 import type { LiveVideo } from '../../live/live-video.ts';
 import { PacedViewer } from '../../live/paced-viewer.ts';
 import type { TokenCheck } from '../token-check.ts';
+import { acceptFirstMessage, armAuthTimeout, authAtUpgrade, completeUpgrade, type SocketAuth } from './socket-auth.ts';
 
 export const LIVE_VIDEO_PATH = '/api/v1/cameras/:id/live.mp4';
 
@@ -26,14 +27,10 @@ const CLOSE_CODES: Record<string, number> = {
   E_STOPPING: 1001,
 };
 
-interface Viewer {
+interface Viewer extends SocketAuth {
   camera: string;
-  authenticated: boolean;
-  rejected: boolean;
-  open: boolean;
   paced: PacedViewer | null;
   leave: (() => void) | null;
-  authTimer: NodeJS.Timeout | undefined;
 }
 
 type Socket = WebSocket<Viewer>;
@@ -87,26 +84,7 @@ export class LiveVideoRoute {
     } catch {
       camera = '';
     }
-    const queryToken = req.getQuery('token') ?? '';
-    const header = req.getHeader('authorization');
-    const offered = queryToken !== '' || header !== '';
-    const accepted = !tokens.required || (offered && (queryToken !== '' ? tokens.accepts(queryToken) : tokens.acceptsHeader(header)));
-    const viewer: Viewer = {
-      camera,
-      authenticated: accepted,
-      rejected: offered && !accepted,
-      open: true,
-      paced: null,
-      leave: null,
-      authTimer: undefined,
-    };
-    res.upgrade(
-      viewer,
-      req.getHeader('sec-websocket-key'),
-      req.getHeader('sec-websocket-protocol'),
-      req.getHeader('sec-websocket-extensions'),
-      context,
-    );
+    completeUpgrade(res, req, context, { ...authAtUpgrade(req, tokens), camera, paced: null, leave: null } satisfies Viewer);
   }
 
   #open(ws: Socket): void {
@@ -114,10 +92,7 @@ export class LiveVideoRoute {
     const viewer = ws.getUserData();
     if (viewer.rejected) return this.#refuse(ws, 'invalid token');
     if (viewer.authenticated) return this.#join(ws, viewer);
-    viewer.authTimer = setTimeout(() => {
-      if (viewer.open && !viewer.authenticated) this.#refuse(ws, 'authentication timeout');
-    }, this.#options.authTimeoutMs);
-    viewer.authTimer.unref();
+    armAuthTimeout(viewer, this.#options.authTimeoutMs, () => this.#refuse(ws, 'authentication timeout'));
   }
 
   #message(ws: Socket, data: ArrayBuffer, isBinary: boolean): void {
@@ -130,8 +105,7 @@ export class LiveVideoRoute {
       token = undefined;
     }
     if (typeof token !== 'string' || !this.#options.tokens.accepts(token)) return this.#refuse(ws, 'invalid token');
-    viewer.authenticated = true;
-    clearTimeout(viewer.authTimer);
+    acceptFirstMessage(viewer);
     this.#join(ws, viewer);
   }
 
