@@ -4,7 +4,6 @@
  * mosquitto, killed with SIGKILL twice; and, in process, a WebSocket client of a site told to announce.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import mqtt from 'mqtt';
@@ -15,20 +14,12 @@ import { resolveFfmpeg } from '../../src/ingest/ffmpeg-path.ts';
 import { startHttpServer } from '../../src/outputs/http/server.ts';
 import { Site } from '../../src/site/site.ts';
 import { Storage } from '../../src/storage/storage.ts';
-import { kill9, startGateway, stopGateway } from '../support/gateway-process.ts';
+import { kill9, startGateway, stopGateway, writeSweepingBoxSite } from '../support/gateway-process.ts';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto.ts';
 import { scratchStorageDir } from '../support/storage-dir.ts';
 import { waitFor } from '../support/wait.ts';
 import { FeedClient } from '../outputs/ws/feed-client.ts';
 import { makeEvent, message } from '../storage/events.ts';
-
-// A bright box sweeping back and forth across a dark 320x180 scene at 100 px/s, never leaving it: one
-// track, one event that runs as long as the camera does.
-const SCENE = [
-  'color=c=0x202020:size=320x180:rate=10,format=yuv420p[bg]',
-  'color=c=0xe0e0e0:size=40x40:rate=10,format=yuv420p[a]',
-  "[bg][a]overlay=x='20+abs(mod(t*100,400)-200)':y=70:eval=frame,format=gray",
-].join(';');
 
 interface Received {
   seq: number;
@@ -80,25 +71,9 @@ async function outboxDrained(api: string): Promise<void> {
 
 test('an event left running by kill -9 is ended at the next start and its end reaches an MQTT subscriber once, and never again after another restart', async () => {
   const dir = scratchStorageDir();
-  const configFile = path.join(dir, 'site.yaml');
-  writeFileSync(
-    configFile,
-    `gateway: { workers: 1 }
-http: { host: 127.0.0.1, port: 0 }
-mqtt: { url: "${broker.url}", outbox: { dir: ${JSON.stringify(path.join(dir, 'outbox'))} } }
-storage: { dir: ${JSON.stringify(path.join(dir, 'storage'))} }
-inference:
-  backend: { type: motion }
-  pool: { threads: 1, queueDepth: 16 }
-defaults:
-  ai: { fps: 10, width: 320, height: 180, format: gray }
-  objects: { '*': { minScore: 0.3 } }
-  regions: { minSide: 64 }
-cameras:
-  - id: yard
-    channel: 1
-    streams: { primary: "lavfi:${SCENE}" }
-`,
+  const configFile = writeSweepingBoxSite(
+    dir,
+    `mqtt: { url: "${broker.url}", outbox: { dir: ${JSON.stringify(path.join(dir, 'outbox'))} } }\n`,
   );
 
   // Run 1: the event starts, is committed, and the gateway is killed while it runs.

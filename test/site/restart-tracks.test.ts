@@ -5,22 +5,14 @@
  * before the kill (endReason restart), with its first and last times.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { StoredTrack, TrackPage } from '../../src/outputs/site.ts';
 import { DATABASE_FILE } from '../../src/storage/storage.ts';
-import { kill9, startGateway, stopGateway } from '../support/gateway-process.ts';
+import { kill9, startGateway, stopGateway, writeSweepingBoxSite } from '../support/gateway-process.ts';
 import { scratchStorageDir } from '../support/storage-dir.ts';
 import { waitFor } from '../support/wait.ts';
-
-// A bright box sweeping back and forth across a dark 320x180 scene at 100 px/s, never leaving it.
-const SCENE = [
-  'color=c=0x202020:size=320x180:rate=10,format=yuv420p[bg]',
-  'color=c=0xe0e0e0:size=40x40:rate=10,format=yuv420p[a]',
-  "[bg][a]overlay=x='20+abs(mod(t*100,400)-200)':y=70:eval=frame,format=gray",
-].join(';');
 
 async function tracksOf(api: string): Promise<StoredTrack[]> {
   const answer = await fetch(`${api}/cameras/yard/tracks?order=asc&limit=1000`);
@@ -30,25 +22,7 @@ async function tracksOf(api: string): Promise<StoredTrack[]> {
 
 test('a track running at kill -9 is listed running before it, and after the restart closed at the last commit with its first and last times', async () => {
   const dir = scratchStorageDir();
-  const configFile = path.join(dir, 'site.yaml');
-  writeFileSync(
-    configFile,
-    `gateway: { workers: 1 }
-http: { host: 127.0.0.1, port: 0 }
-storage: { dir: ${JSON.stringify(path.join(dir, 'storage'))} }
-inference:
-  backend: { type: motion }
-  pool: { threads: 1, queueDepth: 16 }
-defaults:
-  ai: { fps: 10, width: 320, height: 180, format: gray }
-  objects: { '*': { minScore: 0.3 } }
-  regions: { minSide: 64 }
-cameras:
-  - id: yard
-    channel: 1
-    streams: { primary: "lavfi:${SCENE}" }
-`,
-  );
+  const configFile = writeSweepingBoxSite(dir);
 
   const first = await startGateway(configFile);
   let seen: StoredTrack | undefined;

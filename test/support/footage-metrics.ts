@@ -13,6 +13,7 @@ import type { DetectionEvent } from '../../src/analytics/events.ts';
 import type { TrackedDetections } from '../../src/analytics/camera-analytics.ts';
 import type { Rect } from '../../src/native/types.ts';
 import { footAt, type TruthPerson } from './vtest-truth.ts';
+import { greedyMatch, type MatchPair } from './greedy-match.ts';
 
 /** A reported foot point matches a true one within this share of the reported box height (plus slack). */
 const MATCH_HEIGHTS = 0.6;
@@ -114,7 +115,7 @@ const clipS = (ms: number, offsetMs: number): number => (ms - offsetMs) / 1000;
 
 /** Greedy nearest matching of one frame's people to the truth present at clip second `t`: detection index -> person id. */
 function matchFrame(feet: readonly Foot[], truth: readonly TruthPerson[], t: number): Map<number, string> {
-  const pairs: Array<{ d: number; id: string; v: number }> = [];
+  const pairs: MatchPair[] = [];
   for (const p of truth) {
     const at = footAt(p, t);
     if (at === null) continue;
@@ -123,15 +124,7 @@ function matchFrame(feet: readonly Foot[], truth: readonly TruthPerson[], t: num
       if (v <= MATCH_HEIGHTS * f.h + MATCH_SLACK_PX) pairs.push({ d: i, id: p.id, v });
     });
   }
-  pairs.sort((a, b) => a.v - b.v);
-  const out = new Map<number, string>();
-  const used = new Set<string>();
-  for (const p of pairs) {
-    if (out.has(p.d) || used.has(p.id)) continue;
-    out.set(p.d, p.id);
-    used.add(p.id);
-  }
-  return out;
+  return greedyMatch(pairs, 'lowest');
 }
 
 function fitOffset(o: FootageObservation, truth: readonly TruthPerson[], anchorMs: number): number {

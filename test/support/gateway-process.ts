@@ -4,6 +4,8 @@
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { waitFor } from './wait.ts';
 
@@ -53,4 +55,41 @@ export async function stopGateway(gateway: GatewayProcess): Promise<void> {
   const exited = once(gateway.child, 'exit');
   gateway.child.kill('SIGTERM');
   await exited;
+}
+
+/**
+ * A bright box sweeping back and forth across a dark 320x180 scene at 100 px/s, never leaving it: one
+ * track, one event that runs as long as the camera does.
+ */
+export const SWEEPING_BOX_SCENE = [
+  'color=c=0x202020:size=320x180:rate=10,format=yuv420p[bg]',
+  'color=c=0xe0e0e0:size=40x40:rate=10,format=yuv420p[a]',
+  "[bg][a]overlay=x='20+abs(mod(t*100,400)-200)':y=70:eval=frame,format=gray",
+].join(';');
+
+/**
+ * Writes `dir/site.yaml`: camera `yard` showing SWEEPING_BOX_SCENE through the motion backend, storage in
+ * `dir/storage`, plus `extra` top-level YAML lines (e.g. an `mqtt:` section). Returns the file's path.
+ */
+export function writeSweepingBoxSite(dir: string, extra = ''): string {
+  const configFile = path.join(dir, 'site.yaml');
+  writeFileSync(
+    configFile,
+    `gateway: { workers: 1 }
+http: { host: 127.0.0.1, port: 0 }
+${extra}storage: { dir: ${JSON.stringify(path.join(dir, 'storage'))} }
+inference:
+  backend: { type: motion }
+  pool: { threads: 1, queueDepth: 16 }
+defaults:
+  ai: { fps: 10, width: 320, height: 180, format: gray }
+  objects: { '*': { minScore: 0.3 } }
+  regions: { minSide: 64 }
+cameras:
+  - id: yard
+    channel: 1
+    streams: { primary: "lavfi:${SWEEPING_BOX_SCENE}" }
+`,
+  );
+  return configFile;
 }

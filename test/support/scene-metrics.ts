@@ -11,6 +11,7 @@ import type { DetectionEvent } from '../../src/analytics/events.ts';
 import type { TrackedDetections } from '../../src/analytics/camera-analytics.ts';
 import type { Rect } from '../../src/native/types.ts';
 import { frameCount, truthAt, type SceneSpec, type TruthObject } from '../../src/scenes/scene.ts';
+import { greedyMatch, type MatchPair } from './greedy-match.ts';
 
 /** A detection counts as seeing a true object at this IoU. */
 const MATCH_IOU = 0.3;
@@ -110,22 +111,14 @@ function truthAtMs(o: Observation, offsetMs: number, ms: number): TruthObject[] 
 
 /** Greedy IoU matching of one frame's detections to the truth: detection index -> truth id. */
 function matchFrame(dets: ReadonlyArray<{ box: Rect }>, truth: readonly TruthObject[]): Map<number, string> {
-  const pairs: Array<{ d: number; id: string; v: number }> = [];
+  const pairs: MatchPair[] = [];
   dets.forEach((d, i) =>
     truth.forEach((t) => {
       const v = iou(d.box, t.box);
       if (v >= MATCH_IOU) pairs.push({ d: i, id: t.id, v });
     }),
   );
-  pairs.sort((a, b) => b.v - a.v);
-  const out = new Map<number, string>();
-  const used = new Set<string>();
-  for (const p of pairs) {
-    if (out.has(p.d) || used.has(p.id)) continue;
-    out.set(p.d, p.id);
-    used.add(p.id);
-  }
-  return out;
+  return greedyMatch(pairs, 'highest');
 }
 
 /** The offset (epoch ms of clip t = 0) near `anchorMs` that best fits the run's frames to the truth. */
