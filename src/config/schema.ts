@@ -65,6 +65,12 @@ const liveSchema = z
       .min(1)
       .default(DEFAULT_LIVE_SETTINGS.maxBehindKeyFrames)
       .describe('Key frames a skipped viewer may stay over maxBufferedBytes before it is dropped (close 1013).'),
+    hlsIdleMs: z
+      .number()
+      .int()
+      .min(1000)
+      .default(DEFAULT_LIVE_SETTINGS.hlsIdleMs)
+      .describe('An HLS session (POST /api/v1/cameras/{id}/live/hls) whose playlist or segments were not fetched for this long is closed.'),
   })
   .prefault({});
 

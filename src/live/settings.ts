@@ -8,6 +8,8 @@ export interface LiveSettings {
   maxBufferedBytes: number;
   /** Key frames a viewer may stay behind before it is dropped. */
   maxBehindKeyFrames: number;
+  /** An HLS session not fetched for this long is closed. */
+  hlsIdleMs: number;
 }
 
 export const DEFAULT_LIVE_SETTINGS: LiveSettings = {
@@ -16,4 +18,6 @@ export const DEFAULT_LIVE_SETTINGS: LiveSettings = {
   // About 4 s of a 4 Mbit/s main stream: a viewer on a slow link is skipped before it drifts far behind.
   maxBufferedBytes: 2 * 1024 * 1024,
   maxBehindKeyFrames: 3,
+  // Players poll the playlist every target duration (1-10 s); a paused tab may stop for longer.
+  hlsIdleMs: 30_000,
 };

@@ -4,6 +4,7 @@
  * from (src/outputs/http/openapi.ts), so the two cannot drift.
  */
 import type { z } from 'zod';
+import type { HlsSessions } from '../../live/hls-sessions.ts';
 import type { SiteControl } from '../site.ts';
 import type { Reply } from './response.ts';
 
@@ -21,6 +22,8 @@ export interface MetricsText {
 export interface ApiDeps {
   site: SiteControl;
   metrics: () => Promise<MetricsText>;
+  /** HLS sessions of the live restreams; absent when live video is not served. */
+  hls?: HlsSessions;
 }
 
 export interface RouteContext<Body, Query> extends ApiDeps {

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { Secret } from '../../config/secret.ts';
 import { MethodNotAllowedError, RangeNotSatisfiableError, RequestError } from '../../errors.ts';
+import { HlsSessions } from '../../live/hls-sessions.ts';
 import type { LiveVideo } from '../../live/live-video.ts';
 import { LiveFeed, type LiveFeedOptions } from '../ws/live-feed.ts';
 import { LiveVideoRoute } from '../ws/live-video-route.ts';
@@ -27,6 +28,7 @@ import { clipRoutes } from './routes-clips.ts';
 import { compatRoutes } from './routes-compat.ts';
 import { eventRoutes } from './routes-events.ts';
 import { healthRoutes } from './routes-health.ts';
+import { liveRoutes } from './routes-live.ts';
 import { streamRoutes } from './routes-streams.ts';
 import { trackRoutes } from './routes-tracks.ts';
 import { uploadRoutes } from './routes-uploads.ts';
@@ -69,6 +71,7 @@ export function apiRoutes(version = PANOPTES_VERSION): Route[] {
     ...trackRoutes,
     ...uploadRoutes,
     ...clipRoutes,
+    ...liveRoutes,
     ...compatRoutes,
   ];
   return [...routes, openApiRoute(routes, version)];
@@ -229,7 +232,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     options.live === undefined
       ? null
       : new LiveVideoRoute(app, { live: options.live, tokens, logger: log, authTimeoutMs: options.liveFeed?.authTimeoutMs ?? 5000 });
-  const api = new Api(apiRoutes(), tokens, { site: options.site, metrics: options.metrics }, options.bodyLimitBytes, log);
+  const hls = options.live === undefined ? undefined : new HlsSessions(options.live, { idleMs: options.live.settings.hlsIdleMs });
+  const api = new Api(
+    apiRoutes(),
+    tokens,
+    { site: options.site, metrics: options.metrics, ...(hls === undefined ? {} : { hls }) },
+    options.bodyLimitBytes,
+    log,
+  );
   app.any('/*', (res, req) => api.serve(res, req));
   const port = await listen(app, options.host, options.port);
   log.info({ host: options.host, port }, 'HTTP API listening');
@@ -240,6 +250,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     close: () => {
       liveFeed.close();
       liveVideo?.close();
+      hls?.close();
       // App.close() (uWS 20.30) closes the listen socket and every connection; the bundled .d.ts predates it.
       (app as TemplatedApp & { close(): void }).close();
     },

@@ -15,12 +15,16 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   E_CAMERA_NOT_FOUND: 404,
   E_METHOD_NOT_ALLOWED: 405,
   E_CAMERA_EXISTS: 409,
+  E_CAMERA_DISABLED: 409,
   E_BODY_TOO_LARGE: 413,
   E_RANGE_NOT_SATISFIABLE: 416,
   E_BUSY: 503,
   E_STOPPING: 503,
   E_INTERNAL: 500,
-} satisfies Record<RequestErrorCode | 'E_CONFIG_INVALID' | 'E_SECRET_MISSING' | 'E_CAMERA_NOT_FOUND' | 'E_CAMERA_EXISTS', number>;
+} satisfies Record<
+  RequestErrorCode | 'E_CONFIG_INVALID' | 'E_SECRET_MISSING' | 'E_CAMERA_NOT_FOUND' | 'E_CAMERA_EXISTS' | 'E_CAMERA_DISABLED',
+  number
+>;
 
 export interface ErrorBody {
   error: { code: string; message: string; problems?: string[] };
