@@ -52,8 +52,8 @@ export class CameraGrid {
       if (!tile) {
         tile = this.#tile(camera);
         added.push(camera.id);
+        this.#list.append(tile.item);
       }
-      this.#list.append(tile.item);
       tile.camera = camera;
       tile.link.textContent = camera.name;
       this.#showState(tile, camera.state, camera.enabled);

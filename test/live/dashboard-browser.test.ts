@@ -3,7 +3,7 @@
  * cameras (GStreamer videotestsrc balls): the camera grid shows both with their state and fps and
  * plays their tiles live, and a camera's stream stopped and started shows in its tile; the events page
  * lists the balls' events, its camera filter narrows the list, and an opened event shows its best
- * shot; the health page lists the cameras and the inference backend. The tests share the site and the
+ * shot and plays its clip (the cameras record continuously); the health page lists the cameras and the inference backend. The tests share the site and the
  * signed-in tab, and run in order.
  */
 import assert from 'node:assert/strict';
@@ -36,6 +36,7 @@ before(async () => {
     JSON.stringify({
       mqtt: { url: null, embeddedPort: 0, outbox: { dir: path.join(dir, 'outbox') } },
       storage: { dir: path.join(dir, 'storage') },
+      recordings: { dir: path.join(dir, 'recordings'), diskGuard: { minFreeMiB: 0, minFreePercent: 0 } },
       http: { host: '127.0.0.1', port: 0, tokens: [TOKEN] },
       inference: { backend: { type: 'motion' } },
       cameras: CAMERAS.map((id, i) => ({
@@ -44,6 +45,7 @@ before(async () => {
         channel: i + 1,
         streams: { primary: rtsp.url(i) },
         ai: { width: 320, height: 240, fps: 10 },
+        recording: { mode: 'continuous', segmentSeconds: 2 },
       })),
     }),
     { env: {} },
@@ -102,7 +104,7 @@ test('the grid shows every camera with its state and fps, plays the tiles live, 
   });
 });
 
-test('the events page lists the balls, its camera filter narrows the list, and an opened event shows its best shot', async () => {
+test('the events page lists the balls, its camera filter narrows the list, and an opened event shows its best shot and plays its clip', async () => {
   await withScreenshot(page, 'dashboard-events', async () => {
     // The balls never leave the picture: a restart of each camera's analysis ends its running event.
     for (const id of CAMERAS) await waitFor(`an event on ${id}`, () => running.site.events({ camera: id, limit: 1 }).events.length > 0);
@@ -111,6 +113,15 @@ test('the events page lists the balls, its camera filter narrows the list, and a
       await waitFor(`an ended event with a best shot on ${id}`, () =>
         running.site.events({ camera: id, limit: 10 }).events.some((e) => e.endMs !== null && e.bestShot !== null),
       );
+    // One of south's ended events with its clip recorded (2 s segments).
+    let opened = '';
+    await waitFor('an ended event with a best shot and a clip on south', () => {
+      const event = running.site
+        .events({ camera: 'south', limit: 20 })
+        .events.find((e) => e.endMs !== null && e.bestShot !== null && e.clip !== null);
+      opened = event?.id ?? '';
+      return event !== undefined;
+    });
     await page.goto(`${base}/ui/events.html`);
     const rowCameras = async (): Promise<string[]> =>
       (await page.evaluate(`[...document.querySelectorAll('#events li')].map((li) => li.dataset.camera)`)) as string[];
@@ -126,8 +137,7 @@ test('the events page lists the balls, its camera filter narrows the list, and a
     });
     assert.match(page.url(), /\?camera=south$/);
     assert.doesNotMatch(page.url(), new RegExp(TOKEN));
-    // The oldest of south's events (ended by the restart, so it has its best shot).
-    await page.evaluate(`[...document.querySelectorAll('#events li')].at(-1).click()`);
+    await page.click(`#events li[data-id="${opened}"]`);
     await waitFor(
       "the event's best shot loaded from an object URL",
       async () =>
@@ -136,6 +146,12 @@ test('the events page lists the balls, its camera filter narrows the list, and a
         )) as boolean,
     );
     assert.match(await text('#detail-title'), /^south · /);
+    // Its clip, fetched with the token into an object URL, plays.
+    const clipTime = (): Promise<number> =>
+      page.evaluate(
+        `(() => { const v = document.getElementById('detail-clip'); return !v.hidden && v.src.startsWith('blob:') ? v.currentTime : -1; })()`,
+      ) as Promise<number>;
+    await waitFor('the clip playing', async () => (await clipTime()) > 0.3);
   });
 });
 
