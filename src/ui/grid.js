@@ -1,7 +1,8 @@
 // The camera grid (index.html): a tile per camera with its latest best shot or, for the first few
 // tiles in view, its live video (live-player.js), its state, fps, drops and last event. The camera
 // list and each visible tile's stats are polled every 5 s; /ws brings state changes and events in
-// between. At most MAX_LIVE tiles play at once, so a site of 100 cameras does not open 100 streams.
+// between. At most MAX_LIVE tiles play at once, so a site of 100 cameras does not open 100 streams:
+// the tiles the operator started (Live), then the first ONLINE tiles in view, in grid order.
 import { blobUrl, followFeed, getJson } from './api.js';
 import { LivePlayer } from './live-player.js';
 
@@ -10,8 +11,8 @@ export const MAX_LIVE = 4;
 export class CameraGrid {
   #list;
   #tiles = new Map();
-  /** Camera ids playing live, oldest first. */
-  #live = [];
+  /** Camera ids the operator started with Live, oldest first. */
+  #pinned = [];
   #visible = new Set();
   #observer;
 
@@ -133,16 +134,20 @@ export class CameraGrid {
       stats: null,
       event: null,
       shotFor: null,
-      manual: false,
+      /** Not to go live by itself: the operator pressed Still, or its stream was refused for good. */
+      off: false,
     };
     toggle.addEventListener('click', () => {
-      if (tile.player) {
-        tile.manual = true;
-        this.#stopLive(camera.id);
-      } else {
-        tile.manual = false;
-        this.#startLive(camera.id);
+      const id = camera.id;
+      this.#pinned = this.#pinned.filter((x) => x !== id);
+      tile.off = tile.player !== null;
+      tile.refusedIn = undefined;
+      if (tile.player) this.#stopLive(id);
+      else {
+        if (this.#pinned.length >= MAX_LIVE) this.#stopLive(this.#pinned.shift());
+        this.#pinned.push(id);
       }
+      this.#fillLive();
     });
     this.#tiles.set(camera.id, tile);
     this.#observer.observe(item);
@@ -152,28 +157,37 @@ export class CameraGrid {
   #showState(tile, state, enabled) {
     tile.badge.textContent = enabled ? state : `${state} · disabled`;
     tile.badge.dataset.state = state;
+    // A stream refused for good may play again once the camera's state has changed.
+    if (tile.refusedIn !== undefined && tile.refusedIn !== state) {
+      tile.off = false;
+      tile.refusedIn = undefined;
+    }
     tile.state = state;
   }
 
   #startLive(id) {
     const tile = this.#tiles.get(id);
     if (!tile || tile.player) return;
-    while (this.#live.length >= MAX_LIVE) this.#stopLive(this.#live[0]);
     tile.video.hidden = false;
     tile.player = new LivePlayer(tile.video, id, {
       onStatus: (state) => {
         tile.item.dataset.live = state;
-        if (state === 'stopped') this.#stopLive(id);
+        if (state !== 'stopped') return;
+        // Refused for good (disabled, removed): not again until the camera's state changes.
+        tile.off = true;
+        tile.refusedIn = tile.state;
+        this.#pinned = this.#pinned.filter((x) => x !== id);
+        this.#stopLive(id);
+        this.#fillLive();
       },
     });
     tile.player.start();
     tile.toggle.textContent = 'Still';
-    this.#live.push(id);
   }
 
   #stopLive(id) {
     const tile = this.#tiles.get(id);
-    this.#live = this.#live.filter((x) => x !== id);
+    this.#pinned = this.#pinned.filter((x) => x !== id);
     if (!tile?.player) return;
     tile.player.stop();
     tile.player = null;
@@ -182,12 +196,15 @@ export class CameraGrid {
     delete tile.item.dataset.live;
   }
 
-  /** Visible, streaming tiles the operator did not stop go live, in grid order, while slots are free. */
+  /** Plays the pinned tiles, then the first ONLINE tiles in view the operator did not stop; stops the rest. */
   #fillLive() {
+    const wanted = new Set(this.#pinned);
     for (const [id, tile] of this.#tiles) {
-      if (this.#live.length >= MAX_LIVE) return;
-      if (this.#visible.has(id) && !tile.player && !tile.manual && tile.state === 'ONLINE') this.#startLive(id);
+      if (wanted.size >= MAX_LIVE) break;
+      if (this.#visible.has(id) && !tile.off && tile.state === 'ONLINE') wanted.add(id);
     }
+    for (const [id, tile] of this.#tiles) if (tile.player && !wanted.has(id)) this.#stopLive(id);
+    for (const id of wanted) this.#startLive(id);
   }
 
   async #pollStats() {

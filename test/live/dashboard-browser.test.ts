@@ -1,9 +1,10 @@
 /**
  * The dashboard pages in Chromium against one real site (motion backend, auth on) with two RTSP
- * cameras (GStreamer videotestsrc balls): the camera grid shows both with their state and fps and
- * plays their tiles live, and a camera's stream stopped and started shows in its tile; the events page
- * lists the balls' events, its camera filter narrows the list, and an opened event shows its best
- * shot and plays its clip (the cameras record continuously); the health page lists the cameras and the inference backend. The tests share the site and the
+ * cameras (GStreamer videotestsrc balls) and three still lavfi ones: the camera grid shows the cameras
+ * with their state and fps and plays four tiles live, no more, and a camera's stream stopped and
+ * started shows in its tile; the events page lists the balls' events, its camera filter narrows the
+ * list, and an opened event shows its best shot and plays its clip (the balls record continuously);
+ * the health page lists the cameras and the inference backend. The tests share the site and the
  * signed-in tab, and run in order.
  */
 import assert from 'node:assert/strict';
@@ -21,6 +22,8 @@ import { waitFor } from '../support/wait.ts';
 
 const TOKEN = 'dashboard-token-5d2e';
 const CAMERAS = ['north', 'south'];
+/** Still lavfi cameras after the two balls, so that the grid has more tiles in view than MAX_LIVE (4). */
+const STILLS = ['still1', 'still2', 'still3'];
 
 const dir = mkdtempSync(path.join(tmpdir(), 'panoptes-dashboard-'));
 const cleanups: Array<() => Promise<void>> = [];
@@ -39,14 +42,23 @@ before(async () => {
       recordings: { dir: path.join(dir, 'recordings'), diskGuard: { minFreeMiB: 0, minFreePercent: 0 } },
       http: { host: '127.0.0.1', port: 0, tokens: [TOKEN] },
       inference: { backend: { type: 'motion' } },
-      cameras: CAMERAS.map((id, i) => ({
-        id,
-        name: `${id} gate`,
-        channel: i + 1,
-        streams: { primary: rtsp.url(i) },
-        ai: { width: 320, height: 240, fps: 10 },
-        recording: { mode: 'continuous', segmentSeconds: 2 },
-      })),
+      cameras: [
+        ...CAMERAS.map((id, i) => ({
+          id,
+          name: `${id} gate`,
+          channel: i + 1,
+          streams: { primary: rtsp.url(i) },
+          ai: { width: 320, height: 240, fps: 10 },
+          recording: { mode: 'continuous', segmentSeconds: 2 },
+        })),
+        ...STILLS.map((id, i) => ({
+          id,
+          name: id,
+          channel: 10 + i,
+          streams: { primary: 'lavfi:color=c=gray:size=160x120:rate=5' },
+          ai: { width: 160, height: 120, fps: 5 },
+        })),
+      ],
     }),
     { env: {} },
   );
@@ -56,6 +68,8 @@ before(async () => {
   browser = await launchChromium();
   cleanups.push(() => browser.close());
   page = await signedInPage(browser, base, TOKEN);
+  // Wide enough for every tile to be in view at once.
+  await page.setViewport({ width: 1600, height: 1000 });
 });
 
 after(async () => {
@@ -77,7 +91,7 @@ async function tile(id: string): Promise<{ state: string; fps: number; time: num
   };
 }
 
-test('the grid shows every camera with its state and fps, plays the tiles live, and follows a stream stopped and started', async () => {
+test('the grid shows every camera with its state and fps, plays four tiles live and no more, and follows a stream stopped and started', async () => {
   await withScreenshot(page, 'dashboard-grid', async () => {
     for (const id of CAMERAS) {
       await waitFor(`${id}'s tile ONLINE with its fps`, async () => {
@@ -86,18 +100,38 @@ test('the grid shows every camera with its state and fps, plays the tiles live, 
       });
     }
     assert.equal(await text('li.tile[data-camera="north"] a.name'), 'north gate');
-    // Both tiles are in view and there are fewer than MAX_LIVE: both play, and keep playing.
+    // The balls are the first tiles in the grid: they play, and keep playing.
     for (const id of CAMERAS) {
       await waitFor(`${id}'s tile playing`, async () => (await tile(id)).time > 0.5);
       const start = (await tile(id)).time;
       await waitFor(`${id}'s tile advancing`, async () => (await tile(id)).time > start + 1);
     }
+    // Five cameras in view: the first four play, the fifth shows its picture; the gateway has four viewers.
+    const live = async (): Promise<string[]> => (await page.evaluate('[...window.panoptesGrid.players.keys()]')) as string[];
+    await waitFor('four tiles live', async () => (await live()).length === 4);
+    assert.deepEqual((await live()).sort(), ['north', 'south', 'still1', 'still2']);
+    const viewers = async (): Promise<number> => {
+      const metrics = await (await fetch(`${base}/api/v1/metrics`)).text();
+      return [...metrics.matchAll(/^panoptes_live_viewers\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    };
+    await waitFor('four live viewers at the gateway', async () => (await viewers()) === 4);
+    // Starting a fifth by hand stops the last of the others.
+    await page.click('li.tile[data-camera="still3"] .live-toggle');
+    await waitFor('still3 live instead of still2', async () => {
+      const now = await live();
+      return now.length === 4 && now.includes('still3') && !now.includes('still2');
+    });
+    await waitFor('still3 playing', async () => (await tile('still3')).time > 0.5);
+    assert.ok((await viewers()) <= 4, 'never more than four viewers');
     // A stream stopped shows in its tile (from /ws or the next poll), and so does its start.
     await running.site.setStreaming('south', false);
     await waitFor("south's tile no longer ONLINE", async () => (await tile('south')).state !== 'ONLINE', 30_000);
     assert.equal((await tile('north')).state, 'ONLINE');
     await running.site.setStreaming('south', true);
     await waitFor("south's tile ONLINE again", async () => (await tile('south')).state === 'ONLINE');
+    // Back ONLINE, it takes its place among the tiles playing again.
+    await waitFor('south live again', async () => (await live()).includes('south'));
+    assert.deepEqual((await live()).sort(), ['north', 'south', 'still1', 'still3']);
     // The tile's picture opens the camera page.
     await Promise.all([page.waitForNavigation(), page.click('li.tile[data-camera="north"] .view')]);
     assert.equal(new URL(page.url()).pathname + new URL(page.url()).search, '/ui/camera.html?camera=north');
@@ -168,7 +202,7 @@ test('the health page lists the cameras with their state and the inference backe
     });
     await waitFor('the inference facts', async () => /backend\s*motion/.test(await text('#inference')));
     assert.match(await text('#inference'), /utilisation[\d.]+ %/);
-    assert.match(await text('#by-state'), /ONLINE 2/);
+    assert.match(await text('#by-state'), /ONLINE 5/);
     assert.match(await text('#outputs'), /MQTT/);
   });
 });
