@@ -13,14 +13,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { pino } from 'pino';
-import puppeteer, { type Page } from 'puppeteer-core';
 import { startSite, type RunningSite } from '../../src/cli/run-site.ts';
 import { parseConfig } from '../../src/config/load.ts';
+import { launchChromium, signedInPage, withScreenshot } from '../support/browser.ts';
 import { startRtspServer } from '../support/rtsp-server.ts';
 import { waitFor } from '../support/wait.ts';
 
 const TOKEN = 'camera-page-token-7a1f';
-const CHROMIUM = process.env['PANOPTES_CHROMIUM'] ?? '/usr/bin/chromium';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'panoptes-camera-page-'));
 const cleanups: Array<() => Promise<void>> = [];
@@ -28,17 +27,6 @@ after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function withScreenshot(page: Page, name: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (error) {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'panoptes-browser-')), `${name}.png`);
-    await page.screenshot({ path: file }).catch(() => undefined);
-    (error as Error).message += `\nscreenshot: ${file}`;
-    throw error;
-  }
-}
 
 /**
  * Installed in the page: on every shown frame (after the overlay drew it), the ball's centre in the
@@ -111,18 +99,9 @@ test('the camera page draws the boxes over the moving ball, aligned by capture t
   const running: RunningSite = await startSite(config, pino({ level: 'silent' }));
   cleanups.push(() => running.stop());
   const base = `http://127.0.0.1:${running.http.port}`;
-  const browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'],
-  });
+  const browser = await launchChromium();
   cleanups.push(() => browser.close());
-  const page = await browser.newPage();
-  page.on('pageerror', (error) => console.error('page error:', error));
-  await page.goto(`${base}/`);
-  await page.waitForSelector('#login:not([hidden])', { timeout: 60_000 });
-  await page.type('#token', TOKEN);
-  await page.click('#login button');
+  const page = await signedInPage(browser, base, TOKEN);
   await withScreenshot(page, 'camera-page', async () => {
     const link = await page.waitForSelector('a[href="/ui/camera.html?camera=mover"]', { timeout: 60_000 });
     await Promise.all([page.waitForNavigation(), link?.click()]);

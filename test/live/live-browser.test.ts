@@ -5,18 +5,15 @@
  * temporary directory when an assertion fails.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, test } from 'node:test';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
+import { launchChromium, signedInPage as signIn, withScreenshot } from '../support/browser.ts';
 import { RecordingSite } from '../support/recording-site.ts';
 import { startRtspServer } from '../support/rtsp-server.ts';
 import { waitFor } from '../support/wait.ts';
 import { source, startLiveServer, type LiveServer } from './live-server.ts';
 
 const TOKEN = 'browser-live-token-41c2';
-const CHROMIUM = process.env['PANOPTES_CHROMIUM'] ?? '/usr/bin/chromium';
 
 interface VideoState {
   currentTime: number;
@@ -31,11 +28,7 @@ after(async () => {
 });
 
 async function launch(): Promise<Browser> {
-  const browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'],
-  });
+  const browser = await launchChromium();
   cleanups.push(() => browser.close());
   return browser;
 }
@@ -54,18 +47,6 @@ const VIDEO_STATE = `(() => {
 
 function videoState(page: Page): Promise<VideoState> {
   return page.evaluate(VIDEO_STATE) as Promise<VideoState>;
-}
-
-/** Runs `body`; on failure saves a screenshot of the page next to the test's other temporary files. */
-async function withScreenshot(page: Page, name: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (error) {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'panoptes-browser-')), `${name}.png`);
-    await page.screenshot({ path: file }).catch(() => undefined);
-    (error as Error).message += `\nscreenshot: ${file}`;
-    throw error;
-  }
 }
 
 /** Plays for a while and checks the video advances and never drifts from the live edge. */
@@ -88,14 +69,8 @@ async function assertLive(page: Page): Promise<string> {
   return `lag behind the buffered live edge (s, sorted): ${lags.map((l) => l.toFixed(2)).join(' ')}`;
 }
 
-async function signedInPage(browser: Browser, t: LiveServer): Promise<Page> {
-  const page = await browser.newPage();
-  page.on('pageerror', (error) => console.error('page error:', error));
-  await page.goto(`${t.base}/`);
-  await page.waitForSelector('#login:not([hidden])', { timeout: 60_000 });
-  await page.type('#token', TOKEN);
-  await page.click('#login button');
-  return page;
+function signedInPage(browser: Browser, t: LiveServer): Promise<Page> {
+  return signIn(browser, t.base, TOKEN);
 }
 
 test('the camera list signs in with the token and opens a lavfi camera playing live in Chromium, near the live edge', async (tc) => {

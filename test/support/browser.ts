@@ -1,0 +1,42 @@
+/**
+ * Headless Chromium for the browser tests: Debian's /usr/bin/chromium (or PANOPTES_CHROMIUM) through
+ * puppeteer-core, autoplay allowed; signing in on the camera list with a token; a screenshot in a
+ * temporary directory when a step fails.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+
+export const CHROMIUM = process.env['PANOPTES_CHROMIUM'] ?? '/usr/bin/chromium';
+
+export function launchChromium(): Promise<Browser> {
+  return puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'],
+  });
+}
+
+/** A new page on `base`'s camera list, signed in with `token` (kept in the tab's sessionStorage). */
+export async function signedInPage(browser: Browser, base: string, token: string): Promise<Page> {
+  const page = await browser.newPage();
+  page.on('pageerror', (error) => console.error('page error:', error));
+  await page.goto(`${base}/`);
+  await page.waitForSelector('#login:not([hidden])', { timeout: 60_000 });
+  await page.type('#token', token);
+  await page.click('#login button');
+  return page;
+}
+
+/** Runs `body`; on failure saves a screenshot of the page and names its file in the error. */
+export async function withScreenshot(page: Page, name: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'panoptes-browser-')), `${name}.png`);
+    await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+    (error as Error).message += `\nscreenshot: ${file}`;
+    throw error;
+  }
+}
