@@ -9,6 +9,9 @@ import { randomBytes } from 'node:crypto';
 import { HlsSegments } from './hls-segments.ts';
 import type { LiveVideo } from './live-video.ts';
 
+/** Segments a new session's first playlist waits for. */
+const START_SEGMENTS = 3;
+
 interface Session {
   camera: string;
   segments: HlsSegments;
@@ -59,15 +62,17 @@ export class HlsSessions {
   }
 
   /**
-   * The session's playlist once it lists a segment (or its restream ended); null when `waitMs` passed
-   * first, undefined for an unknown or expired id.
+   * The session's playlist once it lists three segments (players start three target durations from the
+   * live end, RFC 8216 6.3.3, and Chromium fails a live playlist with fewer) or its restream ended; after
+   * `waitMs` whatever it lists; null when that is nothing, undefined for an unknown or expired id.
    */
   async playlist(id: string, waitMs: number): Promise<string | null | undefined> {
     const session = this.#sessions.get(id);
     if (session === undefined) return undefined;
     session.waiting += 1;
     try {
-      return (await session.segments.waitFor(1, waitMs)) ? session.segments.playlist() : null;
+      await session.segments.waitFor(START_SEGMENTS, waitMs);
+      return session.segments.segments.length > 0 || session.segments.ended !== null ? session.segments.playlist() : null;
     } finally {
       session.waiting -= 1;
       session.usedMs = Date.now();

@@ -7,7 +7,10 @@
 // Clock: each fragment comes after {type:'clock', mediaS, wallMs}, when the gateway read it. The
 // smallest wallMs - mediaS*1000 over the last 10 s (the fragment that waited least on its way) maps
 // the shown frame's media time to its wall-clock capture time: captureMs(mediaTime).
+// Without Media Source Extensions it plays the camera over HLS when the browser can (hls-player.js);
+// that carries no clock, so captureMs is then null.
 import { token, wsUrl } from './api.js';
+import { canPlayNativeHls, HlsPlayback } from './hls-player.js';
 
 const DEFAULTS = { maxLagS: 1.5, targetLagS: 0.3, keepBehindS: 4, retryMs: 2000, maxRetryMs: 30000 };
 /** Close codes after which reconnecting would only be refused again. */
@@ -30,6 +33,8 @@ export class LivePlayer {
   stats = { fragments: 0, jumps: 0, lagS: 0, codec: '' };
   /** [receivedMs, wallMs - mediaS*1000] of recent fragments. */
   #clock = [];
+  /** The HLS fallback while it plays, else null. */
+  #hls = null;
 
   constructor(video, camera, { onStatus = () => {}, ...options } = {}) {
     this.#video = video;
@@ -38,16 +43,29 @@ export class LivePlayer {
     this.#onStatus = onStatus;
     video.muted = true;
     video.playsInline = true;
-    video.addEventListener('timeupdate', () => this.#keepLive());
+    video.addEventListener('timeupdate', () => {
+      if (this.#hls === null) this.#keepLive();
+    });
+  }
+
+  /** 'mse' (the low-latency WebSocket stream) or 'hls' (the fallback without Media Source Extensions). */
+  get mode() {
+    return this.#hls === null ? 'mse' : 'hls';
   }
 
   start() {
     this.#stopped = false;
+    if (!('MediaSource' in window) && canPlayNativeHls(this.#video)) {
+      this.#hls ??= new HlsPlayback(this.#video, this.#camera, this.#onStatus);
+      this.#hls.start();
+      return;
+    }
     this.#connect();
   }
 
   stop() {
     this.#stopped = true;
+    this.#hls?.stop();
     clearTimeout(this.#retryTimer);
     this.#ws?.close();
     this.#reset();

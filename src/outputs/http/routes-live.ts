@@ -10,7 +10,7 @@ import { defineRoute, json, type Route } from './route.ts';
 
 const tag = 'live';
 
-/** How long a playlist request waits for the session's first segment (one key frame interval, after ffmpeg connects). */
+/** How long a session's first playlist request waits for its first segments (a key frame interval each, after ffmpeg connects). */
 const FIRST_SEGMENT_WAIT_MS = 20_000;
 
 const hlsSessionSchema = z.object({
