@@ -37,13 +37,15 @@ export class CameraGrid {
     return new Map([...this.#tiles].filter(([, t]) => t.player).map(([id, t]) => [id, t.player]));
   }
 
-  /** Shows the cameras from GET /api/v1/cameras; new ones get a tile and their last event. */
-  async update(cameras) {
+  /** Shows the cameras from GET /api/v1/cameras (every 5 s, with the visible tiles' stats); true when some are new. */
+  update(cameras) {
     const ids = new Set(cameras.map((c) => c.id));
     for (const [id, tile] of this.#tiles) {
       if (ids.has(id)) continue;
       this.#stopLive(id);
       this.#observer.unobserve(tile.item);
+      this.#visible.delete(id);
+      if (tile.img.src.startsWith('blob:')) URL.revokeObjectURL(tile.img.src);
       tile.item.remove();
       this.#tiles.delete(id);
     }
@@ -245,11 +247,6 @@ export class CameraGrid {
     const previous = tile.img.src;
     tile.img.src = url;
     if (previous.startsWith('blob:')) URL.revokeObjectURL(previous);
-  }
-
-  /** Every 5 s: the stats of the visible tiles. */
-  poll() {
-    this.#pollStats();
   }
 }
 
