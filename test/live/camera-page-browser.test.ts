@@ -8,24 +8,16 @@
  * events with their best-shot snapshots, fetched with the token in a header.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, test } from 'node:test';
-import { pino } from 'pino';
-import { startSite, type RunningSite } from '../../src/cli/run-site.ts';
-import { parseConfig } from '../../src/config/load.ts';
-import { launchChromium, signedInPage, withScreenshot } from '../support/browser.ts';
+import { signedInPage, startBrowserSite, withScreenshot } from '../support/browser.ts';
 import { startRtspServer } from '../support/rtsp-server.ts';
 import { waitFor } from '../support/wait.ts';
 
 const TOKEN = 'camera-page-token-7a1f';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'panoptes-camera-page-'));
 const cleanups: Array<() => Promise<void>> = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /**
@@ -86,21 +78,12 @@ interface Sample {
 test('the camera page draws the boxes over the moving ball, aligned by capture time, and lists events with snapshots', async (tc) => {
   const rtsp = await startRtspServer({ width: 320, height: 240, fps: 10, keyInterval: 10 });
   cleanups.push(() => rtsp.stop());
-  const config = parseConfig(
-    JSON.stringify({
-      mqtt: { url: null, embeddedPort: 0, outbox: { dir: path.join(dir, 'outbox') } },
-      storage: { dir: path.join(dir, 'storage') },
-      http: { host: '127.0.0.1', port: 0, tokens: [TOKEN] },
-      inference: { backend: { type: 'motion' } },
-      cameras: [{ id: 'mover', channel: 1, streams: { primary: rtsp.url(0) }, ai: { width: 320, height: 240, fps: 10 } }],
-    }),
-    { env: {} },
+  const site = await startBrowserSite(
+    [{ id: 'mover', channel: 1, streams: { primary: rtsp.url(0) }, ai: { width: 320, height: 240, fps: 10 } }],
+    [TOKEN],
   );
-  const running: RunningSite = await startSite(config, pino({ level: 'silent' }));
-  cleanups.push(() => running.stop());
-  const base = `http://127.0.0.1:${running.http.port}`;
-  const browser = await launchChromium();
-  cleanups.push(() => browser.close());
+  cleanups.push(() => site.close());
+  const { running, base, browser } = site;
   const page = await signedInPage(browser, base, TOKEN);
   await withScreenshot(page, 'camera-page', async () => {
     const link = await page.waitForSelector('a[href="/ui/camera.html?camera=mover"]', { timeout: 60_000 });

@@ -10,17 +10,10 @@
  * by the frame interval from one frame to the next: the test requires most of them to.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, test } from 'node:test';
-import { pino } from 'pino';
-import puppeteer from 'puppeteer-core';
-import { startSite } from '../../src/cli/run-site.ts';
-import { parseConfig } from '../../src/config/load.ts';
+import { startBrowserSite } from '../support/browser.ts';
 import { waitFor } from '../support/wait.ts';
 
-const CHROMIUM = process.env['PANOPTES_CHROMIUM'] ?? '/usr/bin/chromium';
 const FPS = 25;
 const BITS = 22;
 const BLOCK = { x0: 8, width: 26, height: 40 };
@@ -87,35 +80,21 @@ interface Clock {
   mediaTime: number;
 }
 
-const dir = mkdtempSync(path.join(tmpdir(), 'panoptes-g2g-'));
 const cleanups: Array<() => Promise<void>> = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 test('glass to glass: the clock burnt into each shown frame is under a second behind the display time', async (tc) => {
-  const config = parseConfig(
-    JSON.stringify({
-      mqtt: { url: null, embeddedPort: 0, outbox: { dir: path.join(dir, 'outbox') } },
-      storage: { dir: path.join(dir, 'storage') },
-      http: { host: '127.0.0.1', port: 0 },
-      inference: { backend: { type: 'motion' } },
-      cameras: [{ id: 'clock', channel: 1, streams: { primary: `lavfi:${clockSource()}` }, ai: { width: 320, height: 180, fps: 5 } }],
-    }),
-    { env: {} },
+  const site = await startBrowserSite(
+    [{ id: 'clock', channel: 1, streams: { primary: `lavfi:${clockSource()}` }, ai: { width: 320, height: 180, fps: 5 } }],
+    [],
   );
-  const running = await startSite(config, pino({ level: 'silent' }));
-  cleanups.push(() => running.stop());
-  const browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'],
-  });
-  cleanups.push(() => browser.close());
+  cleanups.push(() => site.close());
+  const { base, browser } = site;
   const page = await browser.newPage();
   page.on('pageerror', (error) => console.error('page error:', error));
-  await page.goto(`http://127.0.0.1:${running.http.port}/ui/camera.html?camera=clock`);
+  await page.goto(`${base}/ui/camera.html?camera=clock`);
   await waitFor(
     'the video to play',
     async () => ((await page.evaluate(`document.querySelector('video')?.currentTime ?? 0`)) as number) > 1,

@@ -3,10 +3,13 @@
  * puppeteer-core, autoplay allowed; signing in on the camera list with a token; a screenshot in a
  * temporary directory when a step fails.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pino } from 'pino';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { startSite, type RunningSite } from '../../src/cli/run-site.ts';
+import { parseConfig } from '../../src/config/load.ts';
 
 export const CHROMIUM = process.env['PANOPTES_CHROMIUM'] ?? '/usr/bin/chromium';
 
@@ -39,4 +42,46 @@ export async function withScreenshot(page: Page, name: string, body: () => Promi
     (error as Error).message += `\nscreenshot: ${file}`;
     throw error;
   }
+}
+
+export interface BrowserSite {
+  running: RunningSite;
+  /** `http://127.0.0.1:port`. */
+  base: string;
+  browser: Browser;
+  /** Stops Chromium and the site and removes their scratch directory. */
+  close(): Promise<void>;
+}
+
+/**
+ * The runner's site (motion backend, embedded MQTT on a free port, storage in a scratch directory, API
+ * auth with `tokens`) with `cameras` (config entries), and Chromium to look at it.
+ */
+export async function startBrowserSite(cameras: unknown[], tokens: string[] = []): Promise<BrowserSite> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'panoptes-browser-site-'));
+  const config = parseConfig(
+    JSON.stringify({
+      mqtt: { url: null, embeddedPort: 0, outbox: { dir: path.join(dir, 'outbox') } },
+      storage: { dir: path.join(dir, 'storage') },
+      http: { host: '127.0.0.1', port: 0, tokens },
+      inference: { backend: { type: 'motion' } },
+      cameras,
+    }),
+    { env: {} },
+  );
+  const running = await startSite(config, pino({ level: 'silent' }));
+  const browser = await launchChromium().catch(async (error: unknown) => {
+    await running.stop();
+    throw error;
+  });
+  return {
+    running,
+    base: `http://127.0.0.1:${running.http.port}`,
+    browser,
+    async close() {
+      await browser.close();
+      await running.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
