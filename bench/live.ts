@@ -226,7 +226,8 @@ function print(r: LiveReport): void {
   ]);
   console.log(alignColumns(header, rows).join('\n'));
   const say = (what: string, ratio: number, lowerIs: string) =>
-    console.log(`${what}: panoptes / ffmpeg-hls = ${ratio.toFixed(2)}x (${ratio <= 1 ? lowerIs : 'PANOPTES IS WORSE'})`);
+    // Two significant digits: a lag ratio of 1 ms to 1.5 s would print as 0.00x.
+    console.log(`${what}: panoptes / ffmpeg-hls = ${ratio.toPrecision(2)}x (${ratio <= 1 ? lowerIs : 'PANOPTES IS WORSE'})`);
   console.log('');
   say('CPU a viewer', r.ratios.perViewerCpu, 'cheaper');
   say('p50 lag', r.ratios.p50Lag, 'sooner');
