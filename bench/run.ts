@@ -28,6 +28,7 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   'events-db': () => import('./events-db.ts'),
   recording: () => import('./recording.ts'),
   'full-frame': () => import('./full-frame.ts'),
+  live: () => import('./live.ts'),
 };
 const NAMES = Object.keys(scenarios);
 

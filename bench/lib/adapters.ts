@@ -9,6 +9,7 @@ import type { DensityReport } from '../density.ts';
 import type { DetectReport } from '../detect.ts';
 import type { DetectSizeReport } from '../detect-size.ts';
 import type { EventsDbReport } from '../events-db.ts';
+import type { LiveReport } from '../live.ts';
 import type { RecordingReport } from '../recording.ts';
 import type { FanoutReport } from '../fixtures/fanout-report.ts';
 import type { FullFrameReport } from '../full-frame.ts';
@@ -458,6 +459,26 @@ function recording(r: RecordingReport): ResultCase[] {
   return cases;
 }
 
+/** Per side: CPU a viewer and p50/p99 delivery lag, Panoptes against ffmpeg-hls. */
+function live(r: LiveReport): ResultCase[] {
+  const peer = r.rows.find((row) => row.side === 'ffmpeg-hls');
+  const what = `${r.plan.cameras} cameras x ${r.plan.viewersPerCamera} viewers`;
+  return r.rows.flatMap((row) => {
+    const ours = row.side !== 'ffmpeg-hls';
+    const ratio = (f: (x: LiveReport['rows'][number]) => { median: number }): number | null =>
+      ours && peer ? f(row).median / f(peer).median : null;
+    const base = { scenario: 'live', impl: row.side, baseline: ours && peer ? peer.side : null, headline: true, better: 'lower' as const };
+    return [
+      fromRange(
+        { ...base, case: `${what}, cpu a viewer`, metric: '% core', ratio: ratio((x) => x.perViewerPercent) },
+        row.perViewerPercent,
+      ),
+      fromRange({ ...base, case: `${what}, delivery lag p50`, metric: 'ms', ratio: ratio((x) => x.p50Ms) }, row.p50Ms),
+      fromRange({ ...base, case: `${what}, delivery lag p99`, metric: 'ms', ratio: ratio((x) => x.p99Ms) }, row.p99Ms),
+    ];
+  });
+}
+
 const ADAPTERS: Record<string, (report: never) => ResultCase[]> = {
   recording,
   kernels,
@@ -471,6 +492,7 @@ const ADAPTERS: Record<string, (report: never) => ResultCase[]> = {
   detect,
   'events-db': eventsDb,
   'full-frame': fullFrame,
+  live,
 };
 
 /** The cases of one scenario's report; [] when the report is not one this harness knows. */
