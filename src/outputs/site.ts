@@ -15,6 +15,7 @@ export type { EventPage, EventQuery, StoredEvent } from '../storage/event-query.
 export type { UploadStatus } from '../storage/upload/queue.ts';
 export type { StoredTrack, TrackPage, TrackQuery } from '../storage/track-store.ts';
 import type { TrackPage, TrackQuery } from '../storage/track-store.ts';
+import type { LatestFrameJpeg } from '../analytics/latest-frame-jpeg.ts';
 
 /** An event as GET /events/{id} shows it: stored, with the state of its uploads ([] when uploads are off). */
 export interface EventDetail extends StoredEvent {
@@ -130,6 +131,8 @@ export interface SiteControl {
   snapshot(eventId: string): Promise<Buffer | null>;
   /** The full-frame JPEG at the event's best-shot moment, from disk (or from the encoder); null when it has none. */
   frame(eventId: string): Promise<Buffer | null>;
+  /** The camera's newest frame as a JPEG; null before its first frame (or while stopped). CameraNotFoundError for an unknown id. */
+  latestFrame(camera: string): Promise<LatestFrameJpeg | null>;
   /**
    * The recording of a camera over [fromMs, toMs) as a seekable MP4. CameraNotFoundError for an unknown
    * camera, E_NOT_FOUND when nothing of the range is recorded, E_BUSY when too many clips are assembled.

@@ -36,6 +36,7 @@ import { recordingHealth, recordingProblems } from './recording-health.ts';
 import { siteHealth } from './site-health.ts';
 import { siteLabels } from './site-labels.ts';
 import { uploadProblems } from './upload-health.ts';
+import { latestFrameJpeg, type LatestFrameJpeg } from '../analytics/latest-frame-jpeg.ts';
 
 interface SiteCamera {
   config: CameraConfig;
@@ -369,6 +370,13 @@ export class Site implements SiteControl {
   async frame(eventId: string): Promise<Buffer | null> {
     this.#refuseWhenStopping();
     return this.#recorder.frame(eventId);
+  }
+
+  async latestFrame(camera: string): Promise<LatestFrameJpeg | null> {
+    this.#refuseWhenStopping();
+    if (this.camera(camera) === undefined) throw new CameraNotFoundError(camera);
+    const running = this.gateway.camera(camera);
+    return running === undefined ? null : latestFrameJpeg(running.actor.ring);
   }
 
   health(): HealthReport {

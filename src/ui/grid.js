@@ -1,7 +1,7 @@
-// The camera grid (index.html): a tile per camera with its latest best shot or, for the first few
-// tiles in view, its live video (live-player.js), its state, fps, drops and last event. The camera
-// list and each visible tile's stats are polled every 5 s; /ws brings state changes and events in
-// between. At most MAX_LIVE tiles play at once, so a site of 100 cameras does not open 100 streams:
+// The camera grid (index.html): a tile per camera with its newest frame (latest.jpg) or, for the first
+// few tiles in view, its live video (live-player.js), its state, fps, drops and last event. The camera
+// list and each visible tile's stats and still frame are polled every 5 s; /ws brings state changes
+// and events in between. At most MAX_LIVE tiles play at once, so a site of 100 cameras does not open 100 streams:
 // the tiles the operator started (Live), then the first ONLINE tiles in view, in grid order.
 import { blobUrl, followFeed, getJson } from './api.js';
 import { LivePlayer } from './live-player.js';
@@ -219,6 +219,7 @@ export class CameraGrid {
         tile.stats = stats;
         tile.fps.textContent = `${stats.inputFps.toFixed(1)} fps · analysed ${stats.analysedFps.toFixed(1)}`;
         tile.drops.textContent = `· drops ${stats.drops.ring_full + stats.drops.incomplete}`;
+        if (!tile.player) await this.#showLatest(tile, id);
       } catch {
         // A camera removed meanwhile: the next list poll drops its tile.
       } finally {
@@ -240,9 +241,11 @@ export class CameraGrid {
     if (tile.event && tile.event.id !== event.id && tile.event.startMs > event.startMs) return;
     tile.event = event;
     tile.last.textContent = `${event.label} · ${new Date(event.startMs).toLocaleTimeString()}${event.endMs === null ? ' · ongoing' : ''}`;
-    if (tile.shotFor === event.id || !event.bestShot || event.endMs === null) return;
-    tile.shotFor = event.id;
-    const url = await blobUrl(`/api/v1/events/${encodeURIComponent(event.id)}/snapshot.jpg`).catch(() => null);
+  }
+
+  /** The camera's newest frame as the tile's still (none yet: the previous one stays). */
+  async #showLatest(tile, id) {
+    const url = await blobUrl(`/api/v1/cameras/${encodeURIComponent(id)}/latest.jpg`).catch(() => null);
     if (url === null) return;
     const previous = tile.img.src;
     tile.img.src = url;

@@ -115,6 +115,14 @@ test('the grid shows every camera with its state and fps, plays four tiles live 
       return [...metrics.matchAll(/^panoptes_live_viewers\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
     };
     await waitFor('four live viewers at the gateway', async () => (await viewers()) === 4);
+    // The tile not playing shows its camera's newest frame (latest.jpg through an object URL).
+    await waitFor(
+      'still3 showing its newest frame',
+      async () =>
+        (await page.evaluate(
+          `(() => { const img = document.querySelector('li.tile[data-camera="still3"] img'); return img.complete && img.naturalWidth > 0 && img.src.startsWith('blob:'); })()`,
+        )) as boolean,
+    );
     // Starting a fifth by hand stops the last of the others.
     await page.click('li.tile[data-camera="still3"] .live-toggle');
     await waitFor('still3 live instead of still2', async () => {

@@ -35,6 +35,7 @@ import { pino } from 'pino';
 /** What a site with the default ONNX labels (or the motion backend) reports. */
 const LABELS: ReadonlySet<string> = new Set([...COCO_LABELS, 'motion']);
 import { shownCameraConfig } from '../../src/site/camera-status.ts';
+import type { LatestFrameJpeg } from '../../src/analytics/latest-frame-jpeg.ts';
 
 type Listener<T> = (message: T) => void;
 
@@ -209,6 +210,11 @@ export class RecordingSite implements SiteControl {
   retryUploads(eventId: string | null): number {
     this.#record('retryUploads', eventId);
     throw new RequestError('E_NOT_FOUND', 'Uploads are off: nothing to retry (set storage.upload.enabled and a target)');
+  }
+
+  async latestFrame(camera: string): Promise<LatestFrameJpeg | null> {
+    if (this.camera(camera) === undefined) throw new CameraNotFoundError(camera);
+    return null;
   }
 
   async snapshot(eventId: string): Promise<Buffer | null> {

@@ -5,7 +5,7 @@
  * `path: message` problems as `panoptes config check`.
  */
 import { cameraSchema } from '../../config/camera-schema.ts';
-import { CameraNotFoundError } from '../../errors.ts';
+import { CameraNotFoundError, RequestError } from '../../errors.ts';
 import type { SiteControl } from '../site.ts';
 import { defineRoute, json, type Route } from './route.ts';
 import { cameraBodySchema, cameraDetailSchema, cameraStatusSchema } from './schemas.ts';
@@ -106,4 +106,29 @@ export const cameraRoutes: Route[] = [
   cameraAction('restart', 'Restart the camera (its ffmpeg and analysis).', (site, id) => site.restartCamera(id)),
   cameraAction('enable', 'Set the camera enabled and start it.', (site, id) => site.setEnabled(id, true)),
   cameraAction('disable', 'Set the camera disabled and stop it.', (site, id) => site.setEnabled(id, false)),
+  defineRoute({
+    method: 'GET',
+    path: '/api/v1/cameras/{id}/latest.jpg',
+    operationId: 'getCameraLatestFrame',
+    summary: "The camera's newest frame as a JPEG (at most 640 px a side), encoded on request; X-Capture-Ms says when it arrived.",
+    tag,
+    access: 'token',
+    responses: { 200: { description: 'The JPEG.', contentType: 'image/jpeg' } },
+    errors: [404],
+    handle: async ({ site, params }) => {
+      const id = params['id'] as string;
+      const latest = await site.latestFrame(id);
+      if (latest === null)
+        throw new RequestError(
+          'E_NOT_FOUND',
+          `Camera '${id}' has no frame yet (it is connecting, offline or stopped); GET /api/v1/cameras/${id} says which`,
+        );
+      return {
+        status: 200,
+        contentType: 'image/jpeg',
+        body: latest.jpeg,
+        headers: { 'cache-control': 'no-store', 'x-capture-ms': String(latest.captureMs) },
+      };
+    },
+  }),
 ];
