@@ -6,27 +6,12 @@
  * timings or verdicts.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import type { DetectReport } from '../../bench/detect.ts';
-import type { RunFile } from '../../bench/lib/results.ts';
-
-const RUNNER = fileURLToPath(new URL('../../bench/run.ts', import.meta.url));
-const dir = mkdtempSync(path.join(tmpdir(), 'panoptes-detect-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+import { runQuickBench } from './quick-run.ts';
 
 test('detect --quick runs the gated and the naive pipeline over RTSP clips with the shipped detector and reports both capacities', () => {
-  const runFile = path.join(dir, 'run.json');
-  const stdout = execFileSync(process.execPath, ['--import', 'tsx', RUNNER, 'detect', '--quick', '--json', runFile], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    timeout: 240_000,
-  });
-  const run = JSON.parse(readFileSync(runFile, 'utf8')) as RunFile;
+  const { stdout, run } = runQuickBench('detect', 240_000);
   const report = run.reports['detect'] as DetectReport;
   assert.equal(report.scenario, 'detect');
   assert.equal(report.quick, true);

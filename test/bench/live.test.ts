@@ -4,27 +4,12 @@
  * ffmpeg-hls as the peer. The numbers of a quick run mean nothing; their shape is what is checked.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import type { LiveReport } from '../../bench/live.ts';
-import type { RunFile } from '../../bench/lib/results.ts';
-
-const RUNNER = fileURLToPath(new URL('../../bench/run.ts', import.meta.url));
-const dir = mkdtempSync(path.join(tmpdir(), 'panoptes-bench-live-test-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+import { runQuickBench } from './quick-run.ts';
 
 test('the live bench runs in quick mode: Panoptes and ffmpeg HLS viewers receive video, with CPU a viewer, lag and the ratio printed', () => {
-  const file = path.join(dir, 'live.json');
-  const stdout = execFileSync(process.execPath, ['--import', 'tsx', RUNNER, 'live', '--quick', '--json', file], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    timeout: 300_000,
-  });
-  const run = JSON.parse(readFileSync(file, 'utf8')) as RunFile;
+  const { stdout, run } = runQuickBench('live', 300_000);
   const report = run.reports['live'] as LiveReport;
   assert.equal(report.quick, true);
   assert.deepEqual(
