@@ -24,7 +24,9 @@ test('the live bench runs in quick mode: Panoptes and ffmpeg HLS viewers receive
     assert.equal(r.silent, 0, `${r.side}: every viewer received something in the hold`);
     assert.equal(r.lost, 0, `${r.side}: no viewer lost`);
     assert.ok(r.p50Ms.median >= 0 && r.p50Ms.median <= r.p99Ms.median, `${r.side}: 0 <= p50 <= p99`);
-    assert.ok(r.ffmpegPercent.median > 0, `${r.side}: its ffmpegs were measured`);
+    // A quick hold is 3 s: two ffmpegs copying a small stream may take less than one 10 ms clock tick in it
+    // (seen beside a CPU hog), so only that the figure was measured is checked, not that it is above 0.
+    assert.ok(Number.isFinite(r.ffmpegPercent.median) && r.ffmpegPercent.median >= 0, `${r.side}: its ffmpegs were measured`);
   }
   // A fragment is one frame, a segment a whole second: the segment's oldest frame waits at least that long.
   const [ours, theirs] = report.rows;
