@@ -47,6 +47,7 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceMethod("cropResize", &Addon::CropResize),
                              InstanceMethod("stampEpochMs", &Addon::StampEpochMs),
                              InstanceMethod("mkfifo", &Addon::Mkfifo),
+                             InstanceMethod("setPipeSize", &Addon::SetPipeSize),
                          });
   }
 
@@ -180,6 +181,13 @@ class Addon : public Napi::Addon<Addon> {
     const std::string path = args::cString(info, 0, "path", PATH_MAX - 1);
     const int mode = args::integer(info, 1, "mode", 0, 0777);
     return Napi::Number::New(info.Env(), makeFifo(path.c_str(), static_cast<unsigned>(mode)));
+  }
+
+  // setPipeSize(fd, bytes) -> the pipe's size now, or -errno (src/native/fifo.ts makes that an error).
+  Napi::Value SetPipeSize(const Napi::CallbackInfo& info) {
+    const int fd = args::integer(info, 0, "fd", 0, 1 << 30);
+    const int bytes = args::integer(info, 1, "bytes", 4096, 1 << 30);
+    return Napi::Number::New(info.Env(), static_cast<double>(setPipeSize(fd, bytes)));
   }
 
   // cropResize(src, format, width, height, roiX, roiY, roiWidth, roiHeight, dst, dstWidth, dstHeight,

@@ -3,14 +3,32 @@
  * write end of a FIFO; we read the other end through a net.Socket in `onread` mode, which reuses one
  * chunk buffer for every read, and copy each chunk straight into the ring slot being filled. The FIFO
  * is made once (mkfifo(3) through the addon, no child process) and reused by every run until dispose.
+ *
+ * Each run grows the pipe to hold a whole frame (up to the system's pipe-max-size): ffmpeg writes a
+ * frame as 32 KiB writes without ever blocking mid-frame, and we take what has arrived in one read,
+ * where a 64 KiB pipe made both sides block, wake and read six or more times a frame.
  */
-import { closeSync, constants, lstatSync, openSync, rmSync } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { makeFifo } from '../native/fifo.ts';
+import { makeFifo, setPipeSize } from '../native/fifo.ts';
 import { epochMs, stampNow } from '../ring/clock.ts';
 import type { FrameRingProducer } from '../ring/producer.ts';
 
-const CHUNK_BYTES = 1 << 18;
+/** The largest pipe an unprivileged process may ask for (Linux's default when unreadable). */
+const PIPE_MAX_BYTES = ((): number => {
+  try {
+    return Number.parseInt(readFileSync('/proc/sys/fs/pipe-max-size', 'utf8'), 10) || 1 << 20;
+  } catch {
+    return 1 << 20;
+  }
+})();
+
+/** The pipe size that holds a frame: pages in a power of two, as the kernel sizes pipes. */
+function pipeBytesFor(frameBytes: number): number {
+  let bytes = 1 << 16;
+  while (bytes < frameBytes && bytes < PIPE_MAX_BYTES) bytes *= 2;
+  return Math.min(bytes, PIPE_MAX_BYTES);
+}
 
 /** Node accepts `onread` in the Socket constructor (as net.connect does); @types/node omits it there. */
 type OnreadSocketOptions = net.SocketConstructorOpts & {
@@ -20,10 +38,15 @@ type OnreadSocketOptions = net.SocketConstructorOpts & {
 export class FrameReader {
   /** Complete frames committed to the ring (over every run). */
   frames = 0;
+  /** Reads that returned bytes (over every run): about one a frame when the pipe holds a frame. */
+  reads = 0;
   readonly fifoPath: string;
   private readonly producer: FrameRingProducer;
-  private readonly chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  private readonly chunk: Buffer;
   private readonly frameBytes: number;
+  /** The pipe size each run asks for, and what the last run got (0: the kernel's default was kept). */
+  private readonly pipeTarget: number;
+  pipeBytes = 0;
   private socket: net.Socket | undefined;
   private slot: Uint8Array | undefined;
   private filled = 0;
@@ -36,6 +59,9 @@ export class FrameReader {
   constructor(producer: FrameRingProducer, fifoPath: string, onFrame: () => void) {
     this.producer = producer;
     this.frameBytes = producer.ring.frameBytes;
+    this.pipeTarget = pipeBytesFor(this.frameBytes);
+    // A frame a read when the pipe holds one; never more than the pipe can hold.
+    this.chunk = Buffer.allocUnsafe(Math.min(this.frameBytes, this.pipeTarget));
     this.fifoPath = fifoPath;
     this.onFrame = onFrame;
   }
@@ -62,6 +88,12 @@ export class FrameReader {
     // The read end first (non-blocking, so it opens without a writer), then the write end.
     const readFd = openSync(this.fifoPath, constants.O_RDONLY | constants.O_NONBLOCK);
     const writeFd = openSync(this.fifoPath, constants.O_WRONLY);
+    try {
+      this.pipeBytes = setPipeSize(readFd, this.pipeTarget);
+    } catch {
+      // EPERM past the user's pipe-buffer limit: the default pipe still works, a few more reads a frame.
+      this.pipeBytes = 0;
+    }
     const options: OnreadSocketOptions = {
       fd: readFd,
       readable: true,
@@ -92,6 +124,7 @@ export class FrameReader {
   }
 
   private onRead(nread: number): boolean {
+    this.reads++;
     let offset = 0;
     while (offset < nread) {
       if (this.slot === undefined) {

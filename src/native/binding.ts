@@ -73,6 +73,8 @@ export interface RawAddon {
   stampEpochMs(target: Float64Array, index: number, offsetMs: number): void;
   /** mkfifo(3): 0, or the errno it failed with (src/native/fifo.ts makes that an error). */
   mkfifo(path: string, mode: number): number;
+  /** fcntl(F_SETPIPE_SZ): the pipe's size now, or -errno (src/native/fifo.ts makes that an error). */
+  setPipeSize(fd: number, bytes: number): number;
 }
 
 export const PIXEL_FORMATS = ['gray', 'yuv420p', 'nv12', 'rgb24', 'bgr24'] as const;

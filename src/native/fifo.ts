@@ -16,6 +16,17 @@ export function makeFifo(path: string, mode = 0o600): void {
   if (errno !== 0) throw systemError(errno, 'mkfifo', path);
 }
 
+/**
+ * Grows the pipe behind `fd` to hold at least `bytes` (the kernel rounds up to a power-of-two number
+ * of pages) and returns its size now. Above /proc/sys/fs/pipe-max-size (1 MiB by default) or past the
+ * user's pipe-buffer limit it fails with EPERM: the pipe keeps the size it had.
+ */
+export function setPipeSize(fd: number, bytes: number): number {
+  const size = addon().setPipeSize(fd, bytes);
+  if (size < 0) throw systemError(-size, 'fcntl', `fd ${fd}`);
+  return size;
+}
+
 function systemError(errno: number, syscall: string, path: string): NodeJS.ErrnoException {
   // Node keys its table by libuv's negative error numbers.
   const [code, description] = getSystemErrorMap().get(-errno) ?? ['UNKNOWN', `unknown error ${errno}`];

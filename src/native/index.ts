@@ -24,5 +24,5 @@ export {
   type TensorLayout,
 } from './crop-resize.ts';
 export { calibrateStampClock, epochMs, stampNow } from './clock.ts';
-export { makeFifo } from './fifo.ts';
+export { makeFifo, setPipeSize } from './fifo.ts';
 export type { Rect } from './types.ts';

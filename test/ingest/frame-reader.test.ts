@@ -55,6 +55,21 @@ test('frames decoded by ffmpeg land in ring slots byte for byte, in order', asyn
   reader.dispose();
 });
 
+test('each run grows the pipe to hold a frame, so a frame written in one call is taken in one read', async () => {
+  const ring = FrameRing.create({ width: 640, height: 360, format: 'yuv420p', slots: 16 });
+  const reader = new FrameReader(new FrameRingProducer(ring), path.join(dir, 'p.fifo'), () => undefined);
+  const frames = 20;
+  // At a camera's pace: ffmpeg writes each frame as 32 KiB writes, which a frame-sized pipe takes whole.
+  const input = ['-re', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=10', '-frames:v', String(frames)];
+  await runFfmpeg(reader, [...input, '-f', 'rawvideo', '-pix_fmt', 'yuv420p']);
+  assert.equal(reader.frames, frames);
+  assert.ok(reader.pipeBytes >= ring.frameBytes, `the pipe holds ${reader.pipeBytes} B, a frame is ${ring.frameBytes} B`);
+  // A 64 KiB pipe takes at least 6 reads a 345,600 B frame; one frame a read here, two when a loaded
+  // machine holds the reader back long enough for the next frame to fill the pipe halfway.
+  assert.ok(reader.reads <= 2 * frames, `${reader.reads} reads for ${frames} frames`);
+  reader.dispose();
+});
+
 test("each frame carries its first byte's arrival as capture time, before its commit, on the epochMs clock", async () => {
   const ring = FrameRing.create({ width: 320, height: 240, format: 'yuv420p', slots: 8 });
   const consumer = new FrameRingConsumer(ring);

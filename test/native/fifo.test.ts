@@ -3,7 +3,7 @@ import { closeSync, constants, lstatSync, mkdtempSync, openSync, readSync, rmSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { makeFifo } from '../../src/native/index.ts';
+import { makeFifo, setPipeSize } from '../../src/native/index.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'panoptes-fifo-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -74,5 +74,31 @@ describe('makeFifo', () => {
       'Expected an integer between 0 and 511 for mode but received 0.5 of type number',
     );
     assert.throws(() => lstatSync(path.join(dir, 'd.fifo')), { code: 'ENOENT' });
+  });
+});
+
+describe('setPipeSize', () => {
+  test('grows a pipe to at least the asked size, rounded up to a power of two pages, and reports it', () => {
+    const fifo = path.join(dir, 'size.fifo');
+    makeFifo(fifo);
+    const readFd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      assert.equal(setPipeSize(readFd, 345_600), 524_288);
+      assert.equal(setPipeSize(readFd, 65_536), 65_536);
+    } finally {
+      closeSync(readFd);
+    }
+  });
+
+  test('a descriptor that is not a pipe fails with its errno name; bad arguments are refused', () => {
+    const file = path.join(dir, 'plain');
+    const fd = openSync(file, 'w');
+    try {
+      expectCode(() => setPipeSize(fd, 1 << 16), 'EBADF', { syscall: 'fcntl' });
+    } finally {
+      closeSync(fd);
+    }
+    assert.throws(() => setPipeSize(-1, 1 << 16), { code: 'E_NATIVE_ARG', name: 'RangeError' });
+    assert.throws(() => setPipeSize(0, 100), { code: 'E_NATIVE_ARG', name: 'RangeError' });
   });
 });
