@@ -29,6 +29,7 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   recording: () => import('./recording.ts'),
   'full-frame': () => import('./full-frame.ts'),
   live: () => import('./live.ts'),
+  site: () => import('./site.ts'),
 };
 const NAMES = Object.keys(scenarios);
 
@@ -60,6 +61,8 @@ async function main(): Promise<void> {
       density: args.density,
       model: args.model,
       ...(args.levels ? { levels: args.levels } : {}),
+      ...(args.holdS === undefined ? {} : { holdS: args.holdS }),
+      profile: args.profile,
       ...(writeEach ? { resultsDir } : {}),
     });
     progress.done();

@@ -11,6 +11,7 @@ import type { DetectSizeReport } from '../detect-size.ts';
 import type { EventsDbReport } from '../events-db.ts';
 import type { LiveReport } from '../live.ts';
 import type { RecordingReport } from '../recording.ts';
+import type { SiteReport } from '../site.ts';
 import type { FanoutReport } from '../fixtures/fanout-report.ts';
 import type { FullFrameReport } from '../full-frame.ts';
 import type { PipelineReport } from '../pipeline.ts';
@@ -479,7 +480,32 @@ function live(r: LiveReport): ResultCase[] {
   });
 }
 
+export const SITE_PEER = 'opencv-process-per-camera';
+
+/** A single window's value as a case (min = max = median). */
+function single(base: Base, value: number): ResultCase {
+  return { ...base, median: value, min: value, max: value, samples: 1 };
+}
+
+/** Per scene and N: CPU a camera of the gateway against the peer; Panoptes' CPU a frame, p99 and the peer's rate. */
+function site(r: SiteReport): ResultCase[] {
+  return r.levels.flatMap((l) => {
+    const c = `${l.scene}, N=${l.cameras}`;
+    const cpu = { scenario: 'site', case: `${c}, cpu a camera`, metric: '% core', better: 'lower' as const, headline: true };
+    const ours = { scenario: 'site', impl: 'panoptes-site', baseline: null, ratio: null, headline: false };
+    return [
+      single({ ...cpu, impl: 'panoptes-site', baseline: SITE_PEER, ratio: 1 / l.ratio }, l.panoptes.cpuPercentPerCamera),
+      single({ ...cpu, impl: SITE_PEER, baseline: null, ratio: null }, l.peer.cpuPercentPerCamera),
+      single({ ...ours, case: `${c}, cpu a frame`, metric: 'ms/frame', better: 'lower' }, l.panoptes.msPerFrame),
+      single({ ...ours, case: `${c}, capture->motion`, metric: 'p99 ms', better: 'lower' }, l.panoptes.p99MotionMs),
+      single({ ...ours, case: `${c}, frames analysed`, metric: 'fps a camera', better: 'higher' }, l.panoptes.analysedFps),
+      single({ ...ours, impl: SITE_PEER, case: `${c}, frames analysed`, metric: 'fps a camera', better: 'higher' }, l.peer.achievedFps),
+    ];
+  });
+}
+
 const ADAPTERS: Record<string, (report: never) => ResultCase[]> = {
+  site,
   recording,
   kernels,
   transport,

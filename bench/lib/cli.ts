@@ -35,6 +35,10 @@ export interface BenchArgs {
   model?: string;
   /** The detect scenario's camera counts, instead of its full ramp. */
   levels?: number[];
+  /** `--hold`, also kept in density's options: the site scenario takes it too. */
+  holdS?: number;
+  /** The site scenario's CPU profiles of the gateway. */
+  profile: boolean;
   help: boolean;
 }
 
@@ -66,6 +70,10 @@ export function usage(names: readonly string[]): string {
     '  --levels N[,N...]        camera counts to run instead of the full ramp 1, 2, 5, ... 150',
     'recording:',
     '  --levels N               cameras (default 50)',
+    'site:',
+    '  --levels N[,N...]        camera counts (default 50)',
+    '  --hold SECONDS           how long each level is measured (default 30)',
+    '  --profile                CPU profiles of every gateway thread into bench/results/site-profile-<date>/, top functions printed',
   ].join('\n');
 }
 
@@ -150,7 +158,7 @@ function checkDensity(args: DensityArgs, names: readonly string[]): void {
 
 /** Parses argv (after `bench`) against the scenario names; throws BenchUsageError with the usage. */
 export function parseBenchArgs(argv: readonly string[], names: readonly string[]): BenchArgs {
-  const out: BenchArgs = { names: [], quick: false, markdown: false, density: {}, help: false };
+  const out: BenchArgs = { names: [], quick: false, markdown: false, density: {}, profile: false, help: false };
   const densityGiven: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i] as string;
@@ -163,6 +171,7 @@ export function parseBenchArgs(argv: readonly string[], names: readonly string[]
     };
     if (option === '--quick') out.quick = true;
     else if (option === '--markdown') out.markdown = true;
+    else if (option === '--profile') out.profile = true;
     else if (option === '--help' || option === '-h') out.help = true;
     else if (option === '--json') out.json = value();
     else if (option === '--compare') out.compare = value();
@@ -177,14 +186,18 @@ export function parseBenchArgs(argv: readonly string[], names: readonly string[]
     else if (!out.names.includes(option)) out.names.push(option);
   }
   if (out.names.length === 0) out.names.push(...names);
+  out.holdS = out.density.holdS;
+  // --hold is density's and the site scenario's: a run with site only takes it too.
+  if (out.names.includes('site')) densityGiven.splice(0, densityGiven.length, ...densityGiven.filter((o) => o !== '--hold'));
   if (densityGiven.length > 0 && !out.names.includes('density')) {
     const verb = densityGiven.length === 1 ? 'applies' : 'apply';
     fail(`${densityGiven.join(', ')} ${verb} to the density scenario, which this run does not include`, names);
   }
   if (out.model !== undefined && !out.names.includes('inference'))
     fail('--model applies to the inference scenario, which this run does not include', names);
-  if (out.levels !== undefined && !out.names.includes('detect') && !out.names.includes('recording'))
-    fail('--levels applies to the detect and recording scenarios, which this run does not include', names);
+  if (out.levels !== undefined && !['detect', 'recording', 'site'].some((n) => out.names.includes(n)))
+    fail('--levels applies to the detect, recording and site scenarios, which this run does not include', names);
+  if (out.profile && !out.names.includes('site')) fail('--profile applies to the site scenario, which this run does not include', names);
   checkDensity(out.density, names);
   return out;
 }

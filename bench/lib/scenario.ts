@@ -18,6 +18,10 @@ export interface BenchOptions {
   model?: string;
   /** The detect scenario's camera counts (`--levels`), instead of its full ramp. */
   levels?: number[];
+  /** How long the site scenario holds each level (`--hold`). */
+  holdS?: number;
+  /** The site scenario writes the gateway's CPU profiles (`--profile`). */
+  profile?: boolean;
 }
 
 export interface Scenario {

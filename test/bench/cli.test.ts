@@ -115,6 +115,21 @@ test('detect --levels takes increasing camera counts and nothing else', () => {
   assert.deepEqual(parseBenchArgs(['detect', '--levels', '20,40,80'], names).levels, [20, 40, 80]);
   rejects(['detect', '--levels', '40,20'], "Expected increasing camera counts for --levels but received '40,20'", names);
   rejects(['detect', '--levels', '10,x'], "Expected an integer >= 1 for --levels but received 'x'", names);
-  rejects(['kernels', '--levels', '10'], '--levels applies to the detect and recording scenarios, which this run does not include', names);
+  rejects(
+    ['kernels', '--levels', '10'],
+    '--levels applies to the detect, recording and site scenarios, which this run does not include',
+    names,
+  );
   assert.deepEqual(parseBenchArgs(['recording', '--levels', '8'], names).levels, [8]);
+});
+
+test('site takes --levels, --hold and --profile; --hold still belongs to density too, --profile to site only', () => {
+  const names = [...NAMES, 'site'];
+  const args = parseBenchArgs(['site', '--levels', '10,20', '--hold', '10', '--profile'], names);
+  assert.deepEqual([args.levels, args.holdS, args.profile], [[10, 20], 10, true]);
+  assert.equal(parseBenchArgs(['density', '--hold', '5'], names).holdS, 5);
+  assert.equal(parseBenchArgs(['site'], names).profile, false);
+  rejects(['site', '--fps', '10', '--hold', '5'], '--fps applies to the density scenario, which this run does not include', names);
+  rejects(['kernels', '--hold', '5'], '--hold applies to the density scenario, which this run does not include', names);
+  rejects(['kernels', '--profile'], '--profile applies to the site scenario, which this run does not include', names);
 });

@@ -18,9 +18,16 @@ export interface GatewayProcess {
   log: string[];
 }
 
+export interface GatewayOptions {
+  /** Node options before the script (the site bench's `--cpu-prof`). */
+  nodeArgs?: readonly string[];
+  /** How long it may take to log that it is running (starting many cameras takes longer). */
+  timeoutMs?: number;
+}
+
 /** Resolves once the gateway logged that it is running; throws with its last lines if it exited first. */
-export async function startGateway(configFile: string): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'start', '--config', configFile], {
+export async function startGateway(configFile: string, options: GatewayOptions = {}): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', cli, 'start', '--config', configFile], {
     env: { ...process.env, PANOPTES_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -35,7 +42,16 @@ export async function startGateway(configFile: string): Promise<GatewayProcess> 
   child.stdout.setEncoding('utf8').on('data', collect);
   child.stderr.setEncoding('utf8').on('data', collect);
   const running = () => log.find((l) => l.includes('"panoptes is running"'));
-  await waitFor(`the gateway to run:\n${log.slice(-5).join('\n')}`, () => running() !== undefined || child.exitCode !== null);
+  try {
+    await waitFor(
+      `the gateway to run:\n${log.slice(-5).join('\n')}`,
+      () => running() !== undefined || child.exitCode !== null,
+      options.timeoutMs,
+    );
+  } catch (err) {
+    child.kill('SIGKILL'); // not left running (with its cameras' ffmpegs) behind a failed start
+    throw err;
+  }
   const line = running();
   if (line === undefined) throw new Error(`the gateway exited (${child.exitCode}):\n${log.slice(-20).join('\n')}`);
   return { child, api: String((JSON.parse(line) as { api: string }).api), log };
