@@ -5,12 +5,13 @@
  * kept is the box with a margin (`padding`), in colour whenever the frame has colour.
  *
  * Cost is bounded: every view costs one native sharpness call over the box; only a view that beats the
- * track's best is copied (the padded region) and has its brightness measured; the JPEG is encoded once,
- * when the caller asks (normally when the track ends), never per frame.
+ * track's best is copied (the padded region, and the whole frame when full-frame pictures are on); the
+ * JPEG is encoded once, when the caller asks (normally when the track ends), never per frame.
  */
 import { z } from 'zod';
 import type { Face } from '../inference/types.ts';
 import { sharpness, type Rect } from '../native/index.ts';
+import type { FrameHold } from './full-frame.ts';
 import { DEFAULT_JPEG_QUALITY, encodeJpeg, type RawImage } from './jpeg.ts';
 import { copyRegion, lumaOf, meanLuma, pixelBox, touchesEdge, type ShotFrame } from './shot-pixels.ts';
 import { outranks, sharpnessPoints, shotQuality } from './shot-quality.ts';
@@ -78,10 +79,21 @@ export interface BestShot {
   face: Face | null;
   /** Mean luma 0..255 of the box. */
   brightness: number;
-  /** The region's pixels: gray for gray frames, RGB otherwise; downscaled when larger than maxSide. */
-  image: RawImage;
+  /**
+   * The region's pixels: gray for gray frames, RGB otherwise; downscaled when larger than maxSide.
+   * Copied when the shot becomes a track's best (or is settled undecided); null until then.
+   */
+  image: RawImage | null;
   /** The whole frame the shot was taken from (a copy the shot owns), for the full-frame JPEG; null when not kept. */
   frame: ShotFrame | null;
+  /** Where the pixels still are (the caller's frame, valid until it settles the shot); null once copied or dropped. */
+  source: PixelSource | null;
+}
+
+/** A captured frame whose pixels a shot may still copy, and the hold that copies whole frames (null: none). */
+interface PixelSource {
+  frame: ShotFrame;
+  hold: FrameHold | null;
 }
 
 /** Best shots of one camera's live tracks. */
@@ -104,12 +116,13 @@ export class BestShotSelector {
   }
 
   /**
-   * Measures a detection and copies its picture now, for callers that lose the frame before they know
-   * the track (the coordinator, whose frame is a crop-slab snapshot released after inference);
-   * `consider` it once the tracker has matched it. Null when the box is outside the frame. `whole` is
-   * a copy of the entire frame (see full-frame.ts) kept with the shot for its full-frame JPEG.
+   * Measures a detection without copying any pixels; `consider` it once the tracker has matched it
+   * (a shot that becomes the best copies its picture then), and `settle` it before `frame` is released
+   * (the coordinator's frame is a crop-slab snapshot, released after inference). Null when the box is
+   * outside the frame. `hold` copies the entire frame (see full-frame.ts) for a kept shot's full-frame
+   * JPEG; null keeps none.
    */
-  capture(subject: ShotSubject, frame: ShotFrame, whole: ShotFrame | null = null): BestShot | null {
+  capture(subject: ShotSubject, frame: ShotFrame, hold: FrameHold | null = null): BestShot | null {
     const box = pixelBox(subject.box, frame.width, frame.height);
     if (!box) return null;
     const luma = lumaOf(frame, box);
@@ -142,9 +155,32 @@ export class BestShotSelector {
       occlusion: 0,
       face,
       brightness: meanLuma(luma),
-      image: copyRegion(frame, region, this.options.maxSide),
-      frame: whole,
+      image: null,
+      frame: null,
+      source: { frame, hold },
     };
+  }
+
+  /**
+   * Call before the frames of captured shots are released. A shot already considered has its fate
+   * (kept shots copied their pixels); `decided`: the shots' frame went through the tracker, so the rest
+   * will never be considered and copy nothing; otherwise they wait for other regions and copy now.
+   */
+  settle(shots: ReadonlyArray<BestShot | null>, decided: boolean): void {
+    for (const shot of shots) {
+      if (shot === null || shot.source === null) continue;
+      if (decided) shot.source = null;
+      else this.take(shot);
+    }
+  }
+
+  /** Copies the shot's pictures from its source frame (still held by the caller). */
+  private take(shot: BestShot): void {
+    const source = shot.source;
+    if (source === null) return;
+    shot.source = null;
+    shot.image = copyRegion(source.frame, shot.region, this.options.maxSide);
+    shot.frame = source.hold === null ? null : source.hold.hold(source.frame);
   }
 
   /**
@@ -163,8 +199,11 @@ export class BestShotSelector {
             occlusion,
           });
     const candidate: BestShot = { ...shot, trackId, occlusion, quality };
+    // Considered once: whatever happens here, the captured shot itself never copies pixels later.
+    shot.source = null;
     const previous = this.shots.get(trackId);
     if (previous !== undefined && !outranks(candidate, previous)) return false;
+    this.take(candidate);
     this.shots.set(trackId, candidate);
     return true;
   }
@@ -184,6 +223,8 @@ export class BestShotSelector {
 
   /** Encodes a best shot on demand (a snapshot of a live track), without removing it. */
   encode(shot: BestShot): Promise<Buffer> {
+    // A kept shot copied its picture when it was kept; one without is a caller that skipped `settle`.
+    if (shot.image === null) return Promise.reject(new Error(`best shot of track ${shot.trackId} has no picture`));
     return encodeJpeg(shot.image, { quality: this.options.jpegQuality });
   }
 

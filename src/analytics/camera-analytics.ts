@@ -86,18 +86,28 @@ export class CameraAnalytics {
 
   /**
    * Measures each detection as a best shot while its crop snapshot is still held (see
-   * BestShotSelector.capture); a whole frame is copied for them when full-frame pictures are on.
+   * BestShotSelector.capture). Pass them to `onRegion` before the snapshot is released: only those that
+   * become a track's best copy their picture (and the whole frame, when full-frame pictures are on).
    */
   capture(detections: readonly Detection[], frame: ShotFrame | null): Array<BestShot | null> {
     if (frame === null || detections.length === 0) return detections.map(() => null);
-    const whole = frame.whole === true && this.shots.options.frameWidth > 0 ? this.frames.hold(frame) : null;
-    return detections.map((d) => this.shots.capture(d, frame, whole));
+    const hold = frame.whole === true && this.shots.options.frameWidth > 0 ? this.frames : null;
+    return detections.map((d) => this.shots.capture(d, frame, hold));
   }
 
-  /** One region's detections (with their captured shots) from the inference pool. */
+  /**
+   * One region's detections (with their captured shots) from the inference pool, while the frame they
+   * were captured from is still held: a frame whose other regions are still to come keeps copies of
+   * its shots' pictures, since its best shots are decided after the frame is released.
+   */
   onRegion(outcome: RegionOutcome<BestShot>, nowMs = Date.now()): void {
     this.lagMs = Math.max(0, nowMs - outcome.captureMs);
-    for (const frame of this.assembler.add(outcome)) this.onFrame(frame);
+    let decided = false;
+    for (const frame of this.assembler.add(outcome)) {
+      this.onFrame(frame);
+      if (frame.captureMs === outcome.captureMs) decided = true;
+    }
+    this.shots.settle(outcome.extras, decided);
   }
 
   /**

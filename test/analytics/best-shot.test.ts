@@ -113,13 +113,13 @@ describe('best shot over frames where all but one are blurred', () => {
       selector.offer(1, subject(0.8), { ...f, data: slot });
     }
     slot.fill(0);
-    assert.deepEqual(Buffer.from(selector.best(1)!.image.data), await cut(gray[SHARP]!.data, 1, REGION));
+    assert.deepEqual(Buffer.from(selector.best(1)!.image!.data), await cut(gray[SHARP]!.data, 1, REGION));
   });
 
   test('a picture larger than maxSide is kept downscaled with its aspect ratio', () => {
     const selector = new BestShotSelector({ maxSide: 72 });
     selector.offer(1, subject(0.8), frames('yuv420p')[0]!);
-    const { image } = selector.best(1)!;
+    const image = selector.best(1)!.image!;
     assert.deepEqual([image.width, image.height, image.channels, image.data.length], [72, 60, 3, 72 * 60 * 3]);
   });
 

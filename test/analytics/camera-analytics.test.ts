@@ -53,155 +53,174 @@ function faceIn(box: Rect): Face {
 
 // Results as fast as the pool gives them on a quiet machine, and falling 3 s behind capture from the
 // 16th frame on as on a loaded one, with the gateway's timer ticking on the wall clock meanwhile: one
-// track and one event either way.
-for (const lagMs of [0, 3000])
-  describe(
-    lagMs === 0 ? 'one person walking through the scene' : 'one person walking through the scene, detections 3 s behind capture',
-    () => {
-      const messages: EventMessage[] = [];
-      const store = new SnapshotStore();
-      const detections: Detection[][] = [];
-      const frames: Uint8Array[] = [];
-      const lagAt = (n: number): number => (n < 16 ? 0 : lagMs);
+// track and one event either way. Every frame is captured from one buffer that is overwritten once its
+// region is handed over (a crop slot released and refilled); `split`: each frame arrives as two regions,
+// the empty second one after the slot was refilled, so the frame is tracked only after its pixels are gone.
+for (const { lagMs, split } of [
+  { lagMs: 0, split: false },
+  { lagMs: 3000, split: false },
+  { lagMs: 0, split: true },
+])
+  describe(`one person walking through the scene${lagMs > 0 ? ', detections 3 s behind capture' : ''}${split ? ', each frame in two regions' : ''}`, () => {
+    let analytics: CameraAnalytics;
+    const messages: EventMessage[] = [];
+    const store = new SnapshotStore();
+    const detections: Detection[][] = [];
+    const frames: Uint8Array[] = [];
+    const lagAt = (n: number): number => (n < 16 ? 0 : lagMs);
 
-      before(() => {
-        const bus = new EventBus();
-        bus.subscribe((m) => messages.push(m));
-        const engine = new DecisionEngine({
-          publisher: bus,
-          global: globalDecisionsSchema.parse({ rateLimit: null }),
-          newEventId: createEventIdSource('t'),
-        });
-        engine.addCamera(
-          'gate',
-          cameraDecisionsSchema.parse({
-            rateLimit: null,
-            zones: {
-              left: {
-                points: [
-                  [0, 0],
-                  [0.5, 0],
-                  [0.5, 1],
-                  [0, 1],
-                ],
-              },
-              right: {
-                points: [
-                  [0.5, 0],
-                  [1, 0],
-                  [1, 1],
-                  [0.5, 1],
-                ],
-              },
+    before(() => {
+      const bus = new EventBus();
+      bus.subscribe((m) => messages.push(m));
+      const engine = new DecisionEngine({
+        publisher: bus,
+        global: globalDecisionsSchema.parse({ rateLimit: null }),
+        newEventId: createEventIdSource('t'),
+      });
+      engine.addCamera(
+        'gate',
+        cameraDecisionsSchema.parse({
+          rateLimit: null,
+          zones: {
+            left: {
+              points: [
+                [0, 0],
+                [0.5, 0],
+                [0.5, 1],
+                [0, 1],
+              ],
             },
-          }),
-          { width: W, height: H },
-        );
-        const analytics = new CameraAnalytics('gate', {}, engine, store);
-        const motion = new MotionDetector({ width: W, height: H, threshold: 25, minArea: 16, alpha: 0.005 });
-        lavfiGraphFrames(GRAPH, W, H, 'yuv420p', COUNT).forEach((data, n) => {
-          frames.push(data);
-          motion.detect(data.subarray(0, W * H));
-          const found = mergeOverlapping(motion.result().boxes, 8).map((b): Detection => {
-            const box = { x: b.x, y: b.y, width: b.width, height: b.height };
-            return FACING.includes(n)
-              ? { label: 'person', classId: 0, score: 0.8, box, face: faceIn(box) }
-              : { label: 'person', classId: 0, score: 0.8, box };
-          });
-          detections.push(found);
-          const captureMs = 1_000_000 + n * 100;
-          const extras = analytics.capture(found, { data, format: 'yuv420p', width: W, height: H, timeMs: captureMs, whole: true });
-          analytics.onRegion(
-            { captureMs, regionCount: 1, region: { x: 0, y: 0, width: W, height: H }, detections: found, extras },
-            captureMs + lagAt(n),
-          );
-          analytics.tick(captureMs + lagAt(n));
+            right: {
+              points: [
+                [0.5, 0],
+                [1, 0],
+                [1, 1],
+                [0.5, 1],
+              ],
+            },
+          },
+        }),
+        { width: W, height: H },
+      );
+      analytics = new CameraAnalytics('gate', {}, engine, store);
+      const motion = new MotionDetector({ width: W, height: H, threshold: 25, minArea: 16, alpha: 0.005 });
+      const slot = new Uint8Array((W * H * 3) / 2);
+      lavfiGraphFrames(GRAPH, W, H, 'yuv420p', COUNT).forEach((data, n) => {
+        frames.push(data);
+        motion.detect(data.subarray(0, W * H));
+        const found = mergeOverlapping(motion.result().boxes, 8).map((b): Detection => {
+          const box = { x: b.x, y: b.y, width: b.width, height: b.height };
+          return FACING.includes(n)
+            ? { label: 'person', classId: 0, score: 0.8, box, face: faceIn(box) }
+            : { label: 'person', classId: 0, score: 0.8, box };
         });
-        // Time passes with nothing in view: the track ends after maxAgeMs (2 s).
-        for (let t = 1_000_000 + COUNT * 100; t <= 1_000_000 + COUNT * 100 + 2500; t += 250) analytics.tick(t + lagMs);
+        detections.push(found);
+        const captureMs = 1_000_000 + n * 100;
+        slot.set(data);
+        const whole = { data: slot, format: 'yuv420p' as const, width: W, height: H, timeMs: captureMs, whole: true };
+        const extras = analytics.capture(found, whole);
+        const region = { x: 0, y: 0, width: W, height: H };
+        const regionCount = split ? 2 : 1;
+        analytics.onRegion({ captureMs, regionCount, region, detections: found, extras }, captureMs + lagAt(n));
+        slot.fill(n % 2 === 0 ? 0 : 255);
+        if (split) analytics.onRegion({ captureMs, regionCount, region, detections: [], extras: [] }, captureMs + lagAt(n));
+        analytics.tick(captureMs + lagAt(n));
       });
+      // Time passes with nothing in view: the track ends after maxAgeMs (2 s).
+      for (let t = 1_000_000 + COUNT * 100; t <= 1_000_000 + COUNT * 100 + 2500; t += 250) analytics.tick(t + lagMs);
+    });
 
-      test('it becomes one track and one event: a start and an end, no duplicate', () => {
-        assert.ok(detections.filter((d) => d.length > 0).length >= 40, 'the motion kernel saw the walker');
-        assert.deepEqual(
-          messages.filter((m) => m.type !== 'update').map((m) => `${m.type}:${m.event.trackId}`),
-          ['start:1', 'end:1'],
-        );
-        assert.equal(new Set(messages.map((m) => m.event.id)).size, 1);
-      });
-
-      test('the event carries label, score, zones entered in order, and its best shot with the face', () => {
-        const end = messages.at(-1)!.event;
-        assert.equal(end.label, 'person');
-        assert.equal(end.score, 0.8);
-        assert.deepEqual(end.zones, ['left', 'right']);
-        const shot = end.bestShot!;
-        assert.ok(FACING.map((n) => 1_000_000 + n * 100).includes(shot.timeMs), `best shot at ${shot.timeMs}: a frame with a face`);
-        assert.equal(shot.truncated, false);
-        assert.ok(shot.face, 'the best shot has the face');
-        assert.deepEqual(end.face, shot.face);
-        assert.equal(shot.face.keypoints.length, 5);
-        const inside = (a: Rect, b: Rect): boolean =>
-          a.x >= b.x && a.y >= b.y && a.x + a.width <= b.x + b.width && a.y + a.height <= b.y + b.height;
-        assert.ok(
-          inside(shot.box, shot.region) &&
-            inside({ ...shot.face.box, x: Math.floor(shot.face.box.x), y: Math.floor(shot.face.box.y) }, shot.region),
-        );
-      });
-
-      test('the best shot JPEG is stored in colour, the size of the picture region', async () => {
-        const shot = messages.at(-1)!.event.bestShot!;
-        assert.ok(shot.jpeg);
-        const jpeg = await store.get(shot.jpeg);
-        assert.ok(jpeg);
-        const meta = await sharp(jpeg).metadata();
-        assert.deepEqual([meta.format, meta.channels, meta.width, meta.height], ['jpeg', 3, shot.region.width, shot.region.height]);
-        // testsrc2 is colourful: the picture is not gray.
-        const { channels } = await sharp(jpeg).stats();
-        assert.ok(
-          Math.abs(channels[0]!.mean - channels[2]!.mean) > 5 || Math.abs(channels[1]!.mean - channels[2]!.mean) > 5,
-          'colour channels differ',
-        );
-      });
-
-      test("the event's full-frame JPEG is the whole frame at the best-shot moment, not a neighbour", async () => {
-        const shot = messages.at(-1)!.event.bestShot!;
-        assert.ok(shot.frameJpeg);
-        const jpeg = await store.get(shot.frameJpeg);
-        assert.ok(jpeg);
-        const { data, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
-        assert.deepEqual(
-          [info.width, info.height, info.channels],
-          [W, H, 3],
-          'the whole frame, at its own size (frameWidth 1280 is wider)',
-        );
-        const n = (shot.timeMs - 1_000_000) / 100;
-        // Mean absolute difference over the best-shot box against a frame decoded as the gateway decodes it.
-        const difference = (index: number): number => {
-          const rgb = cropResize(frames[index]!, 'yuv420p', W, H, {
-            roi: { x: 0, y: 0, width: W, height: H },
-            width: W,
-            height: H,
-            layout: 'nhwc-u8',
-          }).tensor as Uint8Array;
-          let sum = 0;
-          let count = 0;
-          for (let y = shot.box.y; y < shot.box.y + shot.box.height; y++)
-            for (let x = shot.box.x; x < shot.box.x + shot.box.width; x++)
-              for (let c = 0; c < 3; c++, count++) sum += Math.abs(data[(y * W + x) * 3 + c]! - rgb[(y * W + x) * 3 + c]!);
-          return sum / count;
-        };
-        const same = difference(n);
-        // JPEG's loss on testsrc2's saturated edges is about 9; a neighbour (the walker 8 px away) about 78.
-        assert.ok(same < 16, `the picture matches frame ${n} at the box (mean difference ${same.toFixed(1)})`);
-        for (const other of [n - 1, n + 1])
+    test(
+      split
+        ? 'a frame tracked after its slot was refilled copied its pictures before: one whole frame a frame'
+        : "only views that became the track's best copied pixels: fewer whole frames than frames seen",
+      () => {
+        const seen = detections.filter((d) => d.length > 0).length;
+        if (split) assert.equal(analytics.frames.copies, seen);
+        else
           assert.ok(
-            difference(other) > 3 * same,
-            `frame ${other} differs at the box (${difference(other).toFixed(1)} vs ${same.toFixed(1)})`,
+            analytics.frames.copies > 0 && analytics.frames.copies < seen * 0.75,
+            `${analytics.frames.copies} copies, ${seen} frames`,
           );
-      });
-    },
-  );
+      },
+    );
+
+    test('it becomes one track and one event: a start and an end, no duplicate', () => {
+      assert.ok(detections.filter((d) => d.length > 0).length >= 40, 'the motion kernel saw the walker');
+      assert.deepEqual(
+        messages.filter((m) => m.type !== 'update').map((m) => `${m.type}:${m.event.trackId}`),
+        ['start:1', 'end:1'],
+      );
+      assert.equal(new Set(messages.map((m) => m.event.id)).size, 1);
+    });
+
+    test('the event carries label, score, zones entered in order, and its best shot with the face', () => {
+      const end = messages.at(-1)!.event;
+      assert.equal(end.label, 'person');
+      assert.equal(end.score, 0.8);
+      assert.deepEqual(end.zones, ['left', 'right']);
+      const shot = end.bestShot!;
+      assert.ok(FACING.map((n) => 1_000_000 + n * 100).includes(shot.timeMs), `best shot at ${shot.timeMs}: a frame with a face`);
+      assert.equal(shot.truncated, false);
+      assert.ok(shot.face, 'the best shot has the face');
+      assert.deepEqual(end.face, shot.face);
+      assert.equal(shot.face.keypoints.length, 5);
+      const inside = (a: Rect, b: Rect): boolean =>
+        a.x >= b.x && a.y >= b.y && a.x + a.width <= b.x + b.width && a.y + a.height <= b.y + b.height;
+      assert.ok(
+        inside(shot.box, shot.region) &&
+          inside({ ...shot.face.box, x: Math.floor(shot.face.box.x), y: Math.floor(shot.face.box.y) }, shot.region),
+      );
+    });
+
+    test('the best shot JPEG is stored in colour, the size of the picture region', async () => {
+      const shot = messages.at(-1)!.event.bestShot!;
+      assert.ok(shot.jpeg);
+      const jpeg = await store.get(shot.jpeg);
+      assert.ok(jpeg);
+      const meta = await sharp(jpeg).metadata();
+      assert.deepEqual([meta.format, meta.channels, meta.width, meta.height], ['jpeg', 3, shot.region.width, shot.region.height]);
+      // testsrc2 is colourful: the picture is not gray.
+      const { channels } = await sharp(jpeg).stats();
+      assert.ok(
+        Math.abs(channels[0]!.mean - channels[2]!.mean) > 5 || Math.abs(channels[1]!.mean - channels[2]!.mean) > 5,
+        'colour channels differ',
+      );
+    });
+
+    test("the event's full-frame JPEG is the whole frame at the best-shot moment, not a neighbour", async () => {
+      const shot = messages.at(-1)!.event.bestShot!;
+      assert.ok(shot.frameJpeg);
+      const jpeg = await store.get(shot.frameJpeg);
+      assert.ok(jpeg);
+      const { data, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
+      assert.deepEqual([info.width, info.height, info.channels], [W, H, 3], 'the whole frame, at its own size (frameWidth 1280 is wider)');
+      const n = (shot.timeMs - 1_000_000) / 100;
+      // Mean absolute difference over the best-shot box against a frame decoded as the gateway decodes it.
+      const difference = (index: number): number => {
+        const rgb = cropResize(frames[index]!, 'yuv420p', W, H, {
+          roi: { x: 0, y: 0, width: W, height: H },
+          width: W,
+          height: H,
+          layout: 'nhwc-u8',
+        }).tensor as Uint8Array;
+        let sum = 0;
+        let count = 0;
+        for (let y = shot.box.y; y < shot.box.y + shot.box.height; y++)
+          for (let x = shot.box.x; x < shot.box.x + shot.box.width; x++)
+            for (let c = 0; c < 3; c++, count++) sum += Math.abs(data[(y * W + x) * 3 + c]! - rgb[(y * W + x) * 3 + c]!);
+        return sum / count;
+      };
+      const same = difference(n);
+      // JPEG's loss on testsrc2's saturated edges is about 9; a neighbour (the walker 8 px away) about 78.
+      assert.ok(same < 16, `the picture matches frame ${n} at the box (mean difference ${same.toFixed(1)})`);
+      for (const other of [n - 1, n + 1])
+        assert.ok(
+          difference(other) > 3 * same,
+          `frame ${other} differs at the box (${difference(other).toFixed(1)} vs ${same.toFixed(1)})`,
+        );
+    });
+  });
 
 test('with bestShot.frameWidth 0 no frame is copied and shots keep no frame', () => {
   const engine = new DecisionEngine({ publisher: new EventBus(), global: globalDecisionsSchema.parse({}) });
