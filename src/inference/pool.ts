@@ -9,6 +9,10 @@
  * succeed again. `infer` therefore never rejects. A backend that cannot start at all (its model is
  * missing, corrupt or of the wrong shape) does not stop the gateway either: the pool then runs without
  * workers, degraded from the start, and motion answers every candidate until the config is fixed.
+ *
+ * The `motion` backend itself starts no workers: it reads no pixels (a batch is microseconds of box
+ * arithmetic on the notices), so it answers on this thread, where a task through piscina cost a
+ * structured clone, a thread wake-up and a result message each way (README "Inference").
  */
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +21,7 @@ import type { HistogramSnapshot } from '../stats/latency-histogram.ts';
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from '../resilience/circuit-breaker.ts';
 import { BackendUnknownError } from '../errors.ts';
 import { BUILT_IN_BACKENDS, isKnownBackend, type BackendConfig } from './backends/index.ts';
-import { MotionBackend } from './backends/motion.ts';
+import { MotionBackend, type MotionBackendOptions } from './backends/motion.ts';
 import { CropMeta } from './crop-slab.ts';
 import type { FaceCascadeOptions } from './face-cascade.ts';
 import { PoolMeasurements, type PoolCounters } from './pool-stats.ts';
@@ -103,6 +107,8 @@ export class InferencePool {
   private readonly startError: string | null;
   private readonly breaker: CircuitBreaker;
   private readonly fallback = new MotionBackend();
+  /** The configured motion backend, answering on this thread (no workers run); null for every other. */
+  private readonly inline: MotionBackend | null;
   private readonly onDegradedChange: ((degraded: boolean, reason: string) => void) | undefined;
   private wasDegraded = false;
   private lastError: string | null = null;
@@ -114,9 +120,11 @@ export class InferencePool {
     threads: number,
     options: InferencePoolOptions,
     startError: string | null = null,
+    inline: MotionBackend | null = null,
   ) {
     this.piscina = piscina;
     this.startError = startError;
+    this.inline = inline;
     this.lastError = startError;
     this.backend = backend;
     this.threads = threads;
@@ -138,6 +146,17 @@ export class InferencePool {
       throw new BackendUnknownError(options.backend.type, [...BUILT_IN_BACKENDS, ...Object.keys(extraBackends)]);
     }
     const threads = options.threads ?? os.availableParallelism();
+    const inline = options.backend.type === 'motion' && !('motion' in extraBackends) ? motionHere(options.backend) : null;
+    if (inline !== null) {
+      return new InferencePool(
+        null,
+        { type: 'motion', tensor: null, maxBatch: inline.maxBatch, faces: null },
+        threads,
+        options,
+        null,
+        inline,
+      );
+    }
     const faces = options.faces?.enabled === true && !NO_FACE_BACKENDS.has(options.backend.type) ? options.faces : null;
     const workerData: InferenceWorkerData = { backend: options.backend, extraBackends, faces };
     const piscina = new Piscina<InferenceTask, InferenceTaskResult>({
@@ -179,6 +198,7 @@ export class InferencePool {
   /** Detections for a batch of claimed candidates: from the backend, or from motion when it fails. */
   async infer(batch: readonly ScheduledCandidate[]): Promise<BatchOutcome> {
     const c = this.measurements.counters;
+    if (this.inline !== null) return this.inferHere(this.inline, batch);
     if (this.piscina === null) return this.answerWithFallback(batch, 'backend_unavailable');
     if (!this.breaker.tryAcquire()) {
       c.shortCircuited++;
@@ -245,6 +265,22 @@ export class InferencePool {
     await this.piscina?.close();
   }
 
+  /** The motion backend's answer on this thread, measured as a task would be. */
+  private inferHere(backend: MotionBackend, batch: readonly ScheduledCandidate[]): BatchOutcome {
+    const m = this.measurements;
+    const startedMs = now();
+    const detections = batch.map(({ notice }) => backend.detectOne(notice));
+    const done = now();
+    m.counters.tasks++;
+    m.counters.crops += batch.length;
+    m.run.observe(done - startedMs);
+    for (const { notice, slab } of batch) {
+      m.queueWait.observe(startedMs - slab.metaOf(notice.slot, CropMeta.CommitMs));
+      m.captureToResult.observe(done - notice.captureMs);
+    }
+    return { detections, source: 'backend' };
+  }
+
   private answerWithFallback(batch: readonly ScheduledCandidate[], reason: FallbackReason): BatchOutcome {
     this.measurements.counters.fallbackCrops += batch.length;
     this.reportDegraded();
@@ -261,5 +297,14 @@ export class InferencePool {
         ? `inference backend '${this.backend.type}' failing (${this.lastError ?? 'unknown error'}): motion-only events`
         : `inference backend '${this.backend.type}' recovered`,
     );
+  }
+}
+
+/** The motion backend built from the config, or null when its options are invalid (the pool path reports them). */
+function motionHere(options: BackendConfig): MotionBackend | null {
+  try {
+    return new MotionBackend(options as MotionBackendOptions);
+  } catch {
+    return null;
   }
 }

@@ -64,7 +64,7 @@ test('every pool worker has built its detector when start resolves, so no first 
   }
 });
 
-test('the motion backend runs in the pool and answers each candidate with motion detections', async () => {
+test('the motion backend answers each candidate with motion detections on the calling thread, measured as a task', async () => {
   const pool = await InferencePool.start({ backend: { type: 'motion' }, threads: 1 });
   try {
     assert.deepEqual(pool.backend, { type: 'motion', tensor: null, maxBatch: 64, faces: null });
