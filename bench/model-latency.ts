@@ -21,6 +21,8 @@ log.level = 'warn';
 const CONTENDERS = [
   { name: 'nanodet (NanoDet-m 320)', config: { type: 'nanodet', inputSize: 320 } },
   { name: 'nanodet (NanoDet-m 416)', config: { type: 'nanodet', inputSize: 416 } },
+  { name: 'nanodet (NanoDet-m 256)', config: { type: 'nanodet', inputSize: 256 } },
+  { name: 'nanodet (NanoDet-m 288)', config: { type: 'nanodet', inputSize: 288 } },
   { name: 'blazeface back-256', config: { type: 'blazeface', model: 'back-256' } },
   { name: 'blazeface front-128', config: { type: 'blazeface', model: 'front-128' } },
 ];

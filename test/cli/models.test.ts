@@ -14,12 +14,12 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 test('models prepare nanodet-m-N converts NanoDet at that input side into the directory', async () => {
   const log = mock.method(console, 'log', () => undefined);
   try {
-    assert.equal(await runModelsCommand(['prepare', 'nanodet-m-256', '--dir', dir]), 0);
+    assert.equal(await runModelsCommand(['prepare', 'nanodet-m-288', '--dir', dir]), 0);
   } finally {
     log.mock.restore();
   }
-  assert.match(String(log.mock.calls[0]?.arguments[0]), /^converted: nanodet-m-256 -> /);
-  assert.ok(statSync(join(dir, 'nanodet-m-256.onnx')).size > 1_000_000);
+  assert.match(String(log.mock.calls[0]?.arguments[0]), /^converted: nanodet-m-288 -> /);
+  assert.ok(statSync(join(dir, 'nanodet-m-288.onnx')).size > 1_000_000);
 });
 
 test('models prepare refuses a NanoDet side off its 32-pixel stride or out of range as an unknown model', async () => {

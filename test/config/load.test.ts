@@ -97,7 +97,7 @@ test('an empty file is a valid config with every default and no cameras', () => 
       maxBatch: 4,
       threads: 1,
     },
-    'the shipped detector, with no modelPath and no inputSize: the converted NanoDet-m at its default 320',
+    'the shipped detector, with no modelPath and no inputSize: the converted NanoDet-m at its default 256',
   );
 });
 

@@ -18,7 +18,7 @@ import { cropOf, loadPhoto, type Photo } from '../support/photos.ts';
 
 const quiet = pino({ level: 'silent' });
 let dir = '';
-/** The default detector (320) and the one at the size the graph was exported at. */
+/** The default detector (256) and the one at the size the graph was exported at. */
 let detector: NanodetDetector;
 let detector416: NanodetDetector;
 let portraits: Photo;
@@ -34,7 +34,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const at = (side: 320 | 416): NanodetDetector => (side === 320 ? detector : detector416);
+const at = (side: 256 | 416): NanodetDetector => (side === 256 ? detector : detector416);
 
 async function detect(photo: Photo, region: { x: number; y: number; width: number; height: number }, d = detector): Promise<Detection[]> {
   const [found] = await d.detect([cropOf(photo, region, d.tensor)]);
@@ -44,16 +44,13 @@ async function detect(photo: Photo, region: { x: number; y: number; width: numbe
 const centre = (d: Detection): { x: number; y: number } => ({ x: d.box.x + d.box.width / 2, y: d.box.y + d.box.height / 2 });
 
 /**
- * At 320 two framings score lower than at 416 (same crops, the people 0.77x as large in the input):
- * the pair 0.40 and 0.37 (416: 0.62, 0.58), the man in the corner video 0.44 (416: 0.77; and the
- * rendered avatar beside him, a person-like figure, 0.81 where 416 gave 0.35). Neither is a
- * trend: at 256, 288, 352 and 384 the pair scores 0.67/0.63, 0.51/0.43, 0.59/0.42, 0.53/0.49 and the
- * man 0.72, 0.67, 0.61, 0.71 (README, shipped detectors). In the product a region is cut 1:1 at the
+ * Scores move with the input side on single photos, with no trend: the pair below scores 0.67/0.63 at
+ * 256, 0.40/0.37 at 320, 0.51/0.43 at 288, 0.62/0.58 at 416; the man in the corner video 0.72 at 256,
+ * 0.44 at 320, 0.77 at 416 (README, shipped detectors). In the product a region is cut 1:1 at the
  * model's size, so a person keeps their pixel size; test/quality runs that path.
  */
-const DIPS_AT_320 = 'at 320 this framing scores below the threshold (see DIPS_AT_320)';
 
-for (const side of [320, 416] as const) {
+for (const side of [256, 416] as const) {
   describe(`nanodet backend on real photos at ${side}`, () => {
     // Regions and positions read off the photos (screenshot-facedetect.jpg, screenshot-vrm.jpg of @vladmandic/human).
     test('a head-and-shoulders portrait is one person filling the picture', async () => {
@@ -65,7 +62,7 @@ for (const side of [320, 416] as const) {
       assert.ok(person.box.width >= 130 && person.box.height >= 130, `box ${JSON.stringify(person.box)}`);
     });
 
-    test('two people standing side by side are two persons, left and right', { todo: side === 320 && DIPS_AT_320 }, async () => {
+    test('two people standing side by side are two persons, left and right', async () => {
       const found = (await detect(portraits, { x: 0, y: 88, width: 102, height: 157 }, at(side))).filter((d) => d.label === 'person');
       assert.equal(found.length, 2, JSON.stringify(found));
       const [left, right] = found.map((d) => centre(d).x).sort((a, b) => a - b);
@@ -80,7 +77,7 @@ for (const side of [320, 416] as const) {
       for (const p of people) assert.ok(p.box.x >= region.x && p.box.x + p.box.width <= region.x + region.width + 0.01);
     });
 
-    test('in a whole 800x653 frame the man in the corner video is found where he sits', { todo: side === 320 && DIPS_AT_320 }, async () => {
+    test('in a whole 800x653 frame the man in the corner video is found where he sits', async () => {
       const frame = await loadPhoto('screenshot-vrm.jpg');
       const people = (await detect(frame, { x: 0, y: 0, width: frame.width, height: frame.height }, at(side))).filter(
         (d) => d.label === 'person' && d.score >= 0.6,
@@ -103,7 +100,7 @@ describe('nanodet backend: classes, and the decoder on the TF.js original', () =
   });
 
   for (const [side, grids] of [
-    [320, [40, 20, 10]],
+    [256, [32, 16, 8]],
     [416, [52, 26, 13]],
   ] as const) {
     test(`at ${side} the decoder gives the same detections on the TF.js original's outputs as on the converted model, grids ${side} / stride`, async () => {
@@ -148,20 +145,27 @@ describe('nanodet backend: classes, and the decoder on the TF.js original', () =
 });
 
 describe('nanodet input size', () => {
-  test('by default the shipped model runs at 320: the crop tensor is 320x320', () => {
-    assert.deepEqual([detector.tensor.width, detector.tensor.height, detector.tensor.layout], [320, 320, 'nchw-f32']);
+  test('by default the shipped model runs at 256: the crop tensor is 256x256', () => {
+    assert.deepEqual([detector.tensor.width, detector.tensor.height, detector.tensor.layout], [256, 256, 'nchw-f32']);
     assert.deepEqual([detector416.tensor.width, detector416.tensor.height], [416, 416]);
   });
 
-  test('on a group photo every person found at 416 is found at 320 in the same place (IoU >= 0.5)', async () => {
-    const region = { x: 305, y: 92, width: 200, height: 150 };
-    const people = async (side: 320 | 416): Promise<Detection[]> =>
-      (await detect(portraits, region, at(side))).filter((d) => d.label === 'person');
-    const [small, large] = [await people(320), await people(416)];
-    assert.ok(large.length >= 4, JSON.stringify(large));
+  test('on a group photo cut 1:1 as regions are, the people 416 finds surely are found at 256 in the same place (IoU >= 0.5)', async () => {
+    // The product cuts a region 1:1 at the model's side around motion: a square of that side centred on the table.
+    const group = { x: 305, y: 92, width: 200, height: 150 };
+    const people = async (side: 256 | 416): Promise<Detection[]> => {
+      const region = { x: 405 - side / 2, y: Math.max(0, 167 - side / 2), width: side, height: side };
+      return (await detect(portraits, region, at(side))).filter((d) => d.label === 'person');
+    };
+    const inGroup = (d: Detection): boolean => {
+      const c = centre(d);
+      return c.x >= group.x && c.x <= group.x + group.width && c.y >= group.y && c.y <= group.y + group.height;
+    };
+    const [small, large] = [await people(256), (await people(416)).filter((d) => d.score >= 0.5 && inGroup(d))];
+    assert.ok(large.length >= 3, JSON.stringify(large));
     for (const p of large) {
       const best = Math.max(...small.map((q) => iou(p.box, q.box)));
-      assert.ok(best >= 0.5, `416 person ${JSON.stringify(p)} best IoU at 320 ${best}: ${JSON.stringify(small)}`);
+      assert.ok(best >= 0.5, `416 person ${JSON.stringify(p)} best IoU at 256 ${best}: ${JSON.stringify(small)}`);
     }
   });
 
