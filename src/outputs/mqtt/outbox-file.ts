@@ -1,8 +1,10 @@
 /**
  * The outbox file's lines and the filesystem calls under it: replaying the file, writing a whole line,
- * making a rename durable, checking that the disk takes writes again, and naming why it did not.
+ * writing a compacted file off the event loop, making a rename durable, checking that the disk takes
+ * writes again, and naming why it did not.
  */
 import { closeSync, fdatasyncSync, fsyncSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import type { HealthProblem } from '../site.ts';
 
 export interface OutboxRecord {
@@ -138,6 +140,35 @@ export function syncDirectory(dir: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Writes `text` to a fresh `file` and flushes it to the disk with the thread pool's calls, so a slow disk
+ * never blocks the event loop; the caller appends to it, renames it and closes the handle.
+ */
+export async function writeFlushed(file: string, text: string): Promise<FileHandle> {
+  const handle = await open(file, 'w');
+  try {
+    await handle.writeFile(text);
+    await handle.datasync();
+    return handle;
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** `syncDirectory` off the event loop; never rejects. */
+export async function syncDirectoryAsync(dir: string): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(dir, 'r');
+  } catch {
+    return;
+  }
+  // Some filesystems refuse fsync on a directory; the rename is still atomic.
+  await handle.sync().catch(() => undefined);
+  await handle.close().catch(() => undefined);
 }
 
 /**

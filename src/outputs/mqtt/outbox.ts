@@ -12,13 +12,23 @@
  *
  * Durability: every line is written with one write(2) before `append` returns, so it survives a crash
  * or SIGKILL of the gateway (it is in the kernel). Appends are then flushed to the disk by an
- * asynchronous fdatasync coalesced across the appends of one tick, so a power loss can lose the
- * messages of the last few milliseconds; acks and drops are not flushed on their own (losing one only
- * brings a message back as a duplicate, which at-least-once delivery allows).
+ * asynchronous fdatasync, one at a time: the appends made while one runs share the next (group
+ * commit), so a power loss can lose the messages of the last flush or two (milliseconds); acks and
+ * drops are not flushed on their own (losing one only brings a message back as a duplicate, which
+ * at-least-once delivery allows).
  *
  * Compaction rewrites the file with the pending messages only (temporary file, fdatasync, rename): at
  * open, which also cuts a torn tail off so new lines never join it, and whenever the file holds more
- * dead lines than live ones (and at least `compactAfterDeadLines`).
+ * dead lines than live ones (and at least `compactAfterDeadLines`). The second kind runs off the event
+ * loop, so it never holds the cameras' frames while a slow disk flushes: a snapshot of the pending set
+ * goes to `outbox.jsonl.compact.tmp` with thread-pool writes and an fdatasync while appends, acks and
+ * drops keep going to the current file (a crash at any moment leaves a file that replays to the
+ * pending set); then, in one tick, the lines written since the snapshot are copied after it, the rename
+ * replaces the file and appends go to the new one, so no line falls between the two files. Those copied
+ * lines and the directory entry are flushed asynchronously after the rename: a power loss in those
+ * milliseconds finds the old file whole, or the new one without the lines written during the
+ * compaction (as it can lose the last appends). A stale temporary file from a crash is removed or
+ * truncated at open.
  *
  * A disk that fails (full, read-only, permission, I/O error) never fails a call: the outbox goes
  * degraded and keeps its pending messages in memory only (same bound, same order, so they are still
@@ -27,7 +37,8 @@
  * fresh file (the failed write may have torn the old one's tail) and the disk path resumes.
  * `onDiskChange` hears both transitions, never one call per message.
  */
-import { closeSync, fdatasync, fdatasyncSync, openSync, renameSync } from 'node:fs';
+import { close, closeSync, fdatasync, fdatasyncSync, openSync, renameSync } from 'node:fs';
+import { type FileHandle, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { makeDirectory } from '../../config/directories.ts';
 import { MqttOutboxError } from '../../errors.ts';
@@ -39,7 +50,9 @@ import {
   removeQuietly,
   replayFile,
   syncDirectory,
+  syncDirectoryAsync,
   writeAll,
+  writeFlushed,
   type BypassReason,
   type DiskFailure,
   type OutboxRecord,
@@ -78,9 +91,18 @@ export interface OutboxStats {
 
 export const OUTBOX_FILE = 'outbox.jsonl';
 
+/** A compaction between its snapshot and its rename. */
+interface Compaction {
+  /** Lines written to the current file since the snapshot, copied after it right before the rename. */
+  readonly tail: string[];
+  /** Dead lines counted at the snapshot: the new file holds none of them. */
+  readonly deadLines: number;
+}
+
 export class Outbox {
   readonly file: string;
   readonly dir: string;
+  readonly #compactTemporary: string;
   readonly #maxEvents: number;
   readonly #compactAfter: number;
   readonly #retryMs: number;
@@ -92,6 +114,12 @@ export class Outbox {
   #nextSeq = 1;
   #deadLines = 0;
   #syncScheduled = false;
+  #syncing = false;
+  #syncAgain = false;
+  /** The compaction whose snapshot is being written; null when none, or when it was abandoned. */
+  #compaction: Compaction | null = null;
+  /** Settles when the compaction in flight, abandoned or not, has finished with its files. */
+  #compacting: Promise<void> | null = null;
   #closed = false;
   #failure: DiskFailure | null = null;
   #retryTimer: NodeJS.Timeout | undefined;
@@ -104,6 +132,7 @@ export class Outbox {
   private constructor(options: OutboxOptions) {
     this.dir = options.dir;
     this.file = path.join(options.dir, OUTBOX_FILE);
+    this.#compactTemporary = `${this.file}.compact.tmp`;
     this.#maxEvents = options.maxEvents;
     this.#compactAfter = options.compactAfterDeadLines ?? 1024;
     this.#retryMs = options.retryMs ?? 5_000;
@@ -114,6 +143,7 @@ export class Outbox {
    * Creates the directory if needed, replays the file, compacts it and opens it for appending. A
    * directory that cannot be created or written opens degraded (memory only); an existing file that
    * cannot be read throws MqttOutboxError, because rewriting it later would lose what it holds.
+   * Synchronous on purpose: it runs at start-up, before any camera sends a frame.
    */
   static open(options: OutboxOptions): Outbox {
     const outbox = new Outbox(options);
@@ -124,6 +154,8 @@ export class Outbox {
       outbox.#degrade(error);
       return outbox;
     }
+    // Left by a crash during a compaction: never read, but it holds disk space.
+    removeQuietly(outbox.#compactTemporary);
     try {
       outbox.#replay();
     } catch (error) {
@@ -139,6 +171,11 @@ export class Outbox {
 
   get depth(): number {
     return this.#pending.size;
+  }
+
+  /** Settles once no compaction is in flight (its files written, renamed or removed); never rejects. */
+  idle(): Promise<void> {
+    return this.#compacting ?? Promise.resolve();
   }
 
   /** Null while the disk takes writes. */
@@ -226,6 +263,8 @@ export class Outbox {
    */
   close(): void {
     if (this.#closed) return;
+    // Every line is in the current file: a compaction in flight is abandoned and removes its temporary file.
+    this.#compaction = null;
     if (this.#failure !== null) this.retryDisk();
     this.#closed = true;
     clearInterval(this.#retryTimer);
@@ -258,7 +297,10 @@ export class Outbox {
     this.#recovered = this.#pending.size;
   }
 
-  /** Replaces the file with the pending records only and reopens it for appending. */
+  /**
+   * Replaces the file with the pending records only and reopens it for appending. Synchronous: at open
+   * (start-up) and when a degraded outbox gets its disk back, never in steady state (see `#compact`).
+   */
   #rewrite(): void {
     const temporary = `${this.file}.tmp`;
     try {
@@ -284,12 +326,48 @@ export class Outbox {
   }
 
   #maybeCompact(): void {
-    if (this.#failure !== null || this.#deadLines < this.#compactAfter || this.#deadLines <= this.#pending.size) return;
+    if (this.#failure !== null || this.#compacting !== null) return;
+    if (this.#deadLines < this.#compactAfter || this.#deadLines <= this.#pending.size) return;
+    const compaction: Compaction = { tail: [], deadLines: this.#deadLines };
+    this.#compaction = compaction;
+    this.#compacting = this.#compact(compaction).finally(() => {
+      this.#compacting = null;
+    });
+  }
+
+  /**
+   * The steady-state compaction (see the header): writes the snapshot off the event loop, then swaps
+   * the files in one tick unless the outbox closed or degraded meanwhile. A failure degrades the outbox
+   * as a failed write does; it never rejects, and pending messages stay pending either way.
+   */
+  async #compact(compaction: Compaction): Promise<void> {
+    const temporary = this.#compactTemporary;
+    let text = '';
+    for (const record of this.#pending.values()) text += `${JSON.stringify(record)}\n`;
+    let handle: FileHandle | undefined;
+    let renamed = false;
     try {
-      this.#rewrite();
+      handle = await writeFlushed(temporary, text);
+      if (this.#compaction !== compaction) return;
+      writeAll(handle.fd, compaction.tail.join(''));
+      renameSync(temporary, this.file);
+      renamed = true;
+      const previous = this.#fd;
+      this.#fd = -1;
+      // Closing the replaced file frees its blocks, which can wait on a slow disk: off the event loop.
+      close(previous, () => undefined);
+      this.#fd = openSync(this.file, 'a');
+      this.#compaction = null;
+      this.#deadLines -= compaction.deadLines;
+      this.#scheduleSync();
     } catch (error) {
-      this.#degrade(error);
+      if (this.#compaction === compaction) this.#degrade(error);
+    } finally {
+      await handle?.close().catch(() => undefined);
+      // On a full disk the temporary file holds the space the retry needs.
+      if (!renamed) await unlink(temporary).catch(() => undefined);
     }
+    if (renamed) await syncDirectoryAsync(this.dir);
   }
 
   /** Writes one line, or nothing while degraded; a failure degrades the outbox instead of throwing. */
@@ -297,6 +375,7 @@ export class Outbox {
     if (this.#failure !== null) return;
     try {
       writeAll(this.#fd, line);
+      this.#compaction?.tail.push(line);
     } catch (error) {
       this.#degrade(error);
     }
@@ -304,20 +383,38 @@ export class Outbox {
 
   #degrade(error: unknown): void {
     if (this.#failure !== null) return;
+    // From now on lines live in memory and the retry rewrites the file: a compaction in flight would
+    // replace that with its older snapshot.
+    this.#compaction = null;
     this.#failure = diskFailure(error, Date.now());
     this.#retryTimer = setInterval(() => this.retryDisk(), this.#retryMs);
     this.#retryTimer.unref();
     this.#onDiskChange(this.#failure);
   }
 
+  /**
+   * One fdatasync at a time, after the tick's appends; appends made while it runs are flushed by one
+   * more when it ends. So a slow disk costs one thread-pool thread, not one per tick with appends.
+   */
   #scheduleSync(): void {
-    if (this.#syncScheduled || this.#failure !== null) return;
+    if (this.#failure !== null) return;
+    if (this.#syncing) {
+      this.#syncAgain = true;
+      return;
+    }
+    if (this.#syncScheduled) return;
     this.#syncScheduled = true;
     setImmediate(() => {
       this.#syncScheduled = false;
       if (this.#closed || this.#fd === -1) return;
+      this.#syncing = true;
       // A failed flush leaves the lines in the page cache: they still survive a gateway crash.
-      fdatasync(this.#fd, () => {});
+      fdatasync(this.#fd, () => {
+        this.#syncing = false;
+        if (!this.#syncAgain) return;
+        this.#syncAgain = false;
+        this.#scheduleSync();
+      });
     });
   }
 

@@ -238,6 +238,8 @@ export class MqttOutput implements EventPublisher {
       await client.endAsync(true);
     }
     this.#outbox?.close();
+    // A compaction the close abandoned removes its temporary file.
+    await this.#outbox?.idle();
     await this.#broker?.stop();
     this.#log.info({ pending: this.#outbox?.depth ?? 0 }, 'mqtt output stopped');
   }

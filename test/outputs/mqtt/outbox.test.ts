@@ -141,11 +141,15 @@ test('a bound lowered between runs drops the oldest pending messages at open and
   second.close();
 });
 
-test('delivered messages are compacted out of the file so it does not grow while the broker keeps up', () => {
+test('delivered messages are compacted out of the file so it does not grow while the broker keeps up', async () => {
   const dir = scratch();
   const outbox = Outbox.open({ dir, maxEvents: 100, compactAfterDeadLines: 64 });
   const payload = 'x'.repeat(200);
-  for (let i = 0; i < 1_000; i += 1) outbox.ack(outbox.append('t', () => payload).seq);
+  for (let i = 0; i < 1_000; i += 1) {
+    outbox.ack(outbox.append('t', () => payload).seq);
+    // Events come in separate ticks in the gateway; a compaction in flight finishes between them.
+    await outbox.idle();
+  }
   outbox.append('t', () => 'last');
   // Without compaction the file would hold 1,000 records of 200+ bytes.
   assert.ok(statSync(path.join(dir, OUTBOX_FILE)).size < 64 * 300, `file is ${statSync(path.join(dir, OUTBOX_FILE)).size} bytes`);
@@ -154,6 +158,125 @@ test('delivered messages are compacted out of the file so it does not grow while
   assert.deepEqual(payloads(reopened), ['last']);
   assert.equal(readFileSync(path.join(dir, OUTBOX_FILE), 'utf8').trim().split('\n').length, 1);
   reopened.close();
+});
+
+const lines = (file: string): string[] => readFileSync(file, 'utf8').trim().split('\n');
+const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+test('a compaction due at an ack runs after ack() returns, and the file is rewritten once it settles', async () => {
+  const dir = scratch();
+  const file = path.join(dir, OUTBOX_FILE);
+  const outbox = Outbox.open({ dir, maxEvents: 100, compactAfterDeadLines: 4 });
+  for (const name of ['a', 'b', 'c', 'd', 'e']) outbox.append('t', () => name);
+  outbox.ack(1);
+  outbox.ack(2);
+  // 4 dead lines > 3 live: due now, but its writes wait for the event loop.
+  assert.equal(lines(file).length, 7, 'ack() returned before the file was rewritten');
+  await outbox.idle();
+  assert.deepEqual(
+    lines(file).map((line) => (JSON.parse(line) as { payload: string }).payload),
+    ['c', 'd', 'e'],
+  );
+  assert.deepEqual(readdirSync(dir), [OUTBOX_FILE], 'no temporary file left');
+  outbox.close();
+});
+
+test('appends, acks and drops made during a compaction reach the new file, and the file replays to the pending set at every moment', async () => {
+  const dir = scratch();
+  const file = path.join(dir, OUTBOX_FILE);
+  const outbox = Outbox.open({ dir, maxEvents: 8, compactAfterDeadLines: 8 });
+  const pending = (): number[] => outbox.after(0, Number.MAX_SAFE_INTEGER).map((record) => record.seq);
+  const onDisk = (): number[] => replayFile(file, 100).pending.map((record) => record.seq);
+  for (let i = 0; i < 8; i += 1) outbox.append('t', (seq) => `m${seq}`);
+  for (let seq = 1; seq <= 4; seq += 1) outbox.ack(seq);
+  let settled = false;
+  const first = outbox.idle().then(() => {
+    settled = true;
+  });
+  // Round 0 runs in the tick that started the compaction, so it is surely in flight then.
+  let roundsAfter = 0;
+  for (let round = 0; roundsAfter < 3 && round < 10_000; round += 1) {
+    if (settled) roundsAfter += 1;
+    outbox.append('t', (seq) => `m${seq}`);
+    outbox.append('t', (seq) => `m${seq}`);
+    outbox.append('t', (seq) => `m${seq}`); // beyond the bound of 8: the oldest is dropped
+    outbox.ack(pending()[0] ?? 0);
+    assert.deepEqual(onDisk(), pending(), `a crash after round ${round} would replay the pending set`);
+    await nextTick();
+  }
+  await first;
+  await outbox.idle();
+  assert.ok(!readFileSync(file, 'utf8').includes('{"seq":1,'), 'the file was compacted');
+  assert.deepEqual(onDisk(), pending());
+  const expected = outbox.after(0, Number.MAX_SAFE_INTEGER).map((record) => record.payload);
+  outbox.close();
+  const reopened = Outbox.open({ dir, maxEvents: 8 });
+  assert.deepEqual(payloads(reopened), expected);
+  assert.equal(reopened.stats().corruptLines, 0);
+  reopened.close();
+});
+
+test('closing the outbox during a compaction loses no line, and the abandoned compaction leaves the file and no temporary file', async () => {
+  const dir = scratch();
+  const file = path.join(dir, OUTBOX_FILE);
+  const outbox = Outbox.open({ dir, maxEvents: 100, compactAfterDeadLines: 4 });
+  for (const name of ['a', 'b', 'c', 'd', 'e']) outbox.append('t', () => name);
+  outbox.ack(1);
+  outbox.ack(2);
+  outbox.append('t', () => 'f');
+  outbox.ack(3);
+  outbox.close();
+  const closed = readFileSync(file, 'utf8');
+  assert.equal(closed.trim().split('\n').length, 9, 'every line is in the file close() flushed');
+  await outbox.idle();
+  assert.equal(readFileSync(file, 'utf8'), closed, 'a closed outbox does not touch its file');
+  assert.deepEqual(readdirSync(dir), [OUTBOX_FILE]);
+  const reopened = Outbox.open({ dir, maxEvents: 100 });
+  assert.deepEqual(payloads(reopened), ['d', 'e', 'f']);
+  reopened.close();
+});
+
+test('temporary files a crash left behind are harmless at the next open', () => {
+  const dir = scratch();
+  const first = Outbox.open({ dir, maxEvents: 10 });
+  first.append('t', () => 'a');
+  first.append('t', () => 'b');
+  first.close();
+  const stale = '{"seq":9,"topic":"t","payload":"stale"}\n{"seq":10,"to';
+  writeFileSync(path.join(dir, `${OUTBOX_FILE}.tmp`), stale);
+  writeFileSync(path.join(dir, `${OUTBOX_FILE}.compact.tmp`), stale);
+  const second = Outbox.open({ dir, maxEvents: 10 });
+  assert.deepEqual(payloads(second), ['a', 'b']);
+  assert.equal(second.append('t', () => 'c').seq, 3);
+  assert.deepEqual(readdirSync(dir), [OUTBOX_FILE]);
+  second.close();
+});
+
+test('a compaction that fails because the directory is gone degrades naming the errno, keeps every message, and a retry writes them', async () => {
+  const dir = path.join(scratch(), 'outbox');
+  const changes: Array<DiskFailure | null> = [];
+  const outbox = Outbox.open({ dir, maxEvents: 100, compactAfterDeadLines: 4, onDiskChange: (failure) => changes.push(failure) });
+  for (const name of ['a', 'b', 'c', 'd', 'e']) outbox.append('t', () => name);
+  rmSync(dir, { recursive: true });
+  // The acks go to the open (now unlinked) file; the compaction cannot create its temporary file.
+  outbox.ack(1);
+  outbox.ack(2);
+  assert.equal(outbox.stats().degraded, null, 'the compaction runs after ack() returns');
+  await outbox.idle();
+  assert.equal(outbox.degraded?.code, 'ENOENT');
+  outbox.append('t', () => 'f');
+  assert.equal(outbox.stats().bypassed.other, 1);
+  assert.deepEqual(payloads(outbox), ['c', 'd', 'e', 'f']);
+  assert.equal(outbox.retryDisk(), true, 'the retry makes the directory again');
+  outbox.close();
+  assert.deepEqual(
+    changes.map((change) => change?.code ?? null),
+    ['ENOENT', null],
+  );
+  assert.deepEqual(
+    replayFile(path.join(dir, OUTBOX_FILE), 100).pending.map((record) => record.payload),
+    ['c', 'd', 'e', 'f'],
+  );
 });
 
 test('an outbox directory that cannot be created opens degraded naming the errno, keeps messages in memory, and writes them once it can be made', () => {
@@ -232,7 +355,9 @@ test('appends on a full disk stay pending in memory and are counted, and once sp
   assert.equal(replayed.corruptLines, 0, 'the torn tail of the failed write is gone with the rewrite');
 });
 
-test('a compaction that fails on a full disk leaves no temporary file and keeps every pending message', { skip: noTmpfs ?? false }, (t) => {
+test('a compaction that fails on a full disk degrades, leaves no temporary file and keeps every pending message', {
+  skip: noTmpfs ?? false,
+}, async (t) => {
   const disk = mountTmpfs(1024 * 1024);
   t.after(() => disk.unmount());
   const outbox = Outbox.open({ dir: disk.dir, maxEvents: 100, compactAfterDeadLines: 2 });
@@ -241,13 +366,14 @@ test('a compaction that fails on a full disk leaves no temporary file and keeps 
   // One page left: the acks fit, the rewrite of nine 600-byte records does not.
   disk.free(4096);
   for (let seq = 1; seq <= 11; seq += 1) outbox.ack(seq);
+  await outbox.idle();
   assert.equal(outbox.degraded?.code, 'ENOSPC');
-  // Compaction is due at the 7th ack (14 dead lines > 13 live): its acks reached the file, the rewrite did not.
+  // Compaction is due at the 7th ack (14 dead lines > 13 live) and runs after the loop: every ack reached the file, the rewrite did not.
   assert.equal(
     readFileSync(path.join(disk.dir, OUTBOX_FILE), 'utf8')
       .split('\n')
       .filter((line) => line.startsWith('{"ack"')).length,
-    7,
+    11,
   );
   assert.equal(outbox.depth, 9);
   assert.deepEqual(readdirSync(disk.dir).sort(), ['filler', OUTBOX_FILE]);
@@ -258,6 +384,29 @@ test('a compaction that fails on a full disk leaves no temporary file and keeps 
     replayFile(path.join(disk.dir, OUTBOX_FILE), 100).pending.map((record) => record.seq),
     [12, 13, 14, 15, 16, 17, 18, 19, 20],
   );
+});
+
+test('a write that fails during a compaction abandons it, so the fresh file of the retry is not replaced by the older snapshot', {
+  skip: noTmpfs ?? false,
+}, async (t) => {
+  const disk = mountTmpfs(1024 * 1024);
+  t.after(() => disk.unmount());
+  const outbox = Outbox.open({ dir: disk.dir, maxEvents: 100, compactAfterDeadLines: 8 });
+  for (let i = 0; i < 4; i += 1) outbox.ack(outbox.append('t', () => 'delivered').seq);
+  // Due now with an empty snapshot, which a full disk still takes; the rest happens before it is written.
+  disk.fill();
+  outbox.append('t', () => 'big'.padEnd(8192, '.'));
+  assert.equal(outbox.degraded?.code, 'ENOSPC');
+  disk.free();
+  assert.equal(outbox.retryDisk(), true);
+  outbox.append('t', () => 'after');
+  await outbox.idle();
+  outbox.close();
+  assert.deepEqual(
+    replayFile(path.join(disk.dir, OUTBOX_FILE), 100).pending.map((record) => record.payload.slice(0, 5)),
+    ['big..', 'after'],
+  );
+  assert.deepEqual(readdirSync(disk.dir), [OUTBOX_FILE]);
 });
 
 test('a read-only outbox directory opens degraded and goes back to the disk when it is remounted writable', {
