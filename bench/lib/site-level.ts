@@ -19,7 +19,10 @@ export class LevelLog {
     { level: 'warn' },
     {
       write: (line: string): void => {
-        const msg = `${this.phase}: ${String((JSON.parse(line) as { msg?: unknown }).msg)}`;
+        const entry = JSON.parse(line) as { msg?: unknown; reason?: unknown };
+        // The reason (the overload governor's, with its measured figures) says what tripped it.
+        const reason = typeof entry.reason === 'string' ? ` (${entry.reason})` : '';
+        const msg = `${this.phase}: ${String(entry.msg)}${reason}`;
         this.counts.set(msg, (this.counts.get(msg) ?? 0) + 1);
       },
     },
