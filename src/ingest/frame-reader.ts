@@ -10,6 +10,7 @@
  */
 import { closeSync, constants, lstatSync, openSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { copyBytes } from '../native/bytes.ts';
 import { makeFifo, setPipeSize } from '../native/fifo.ts';
 import { epochMs, stampNow } from '../ring/clock.ts';
 import type { FrameRingProducer } from '../ring/producer.ts';
@@ -134,7 +135,7 @@ export class FrameReader {
         this.filled = 0;
       }
       const n = Math.min(nread - offset, this.frameBytes - this.filled);
-      this.chunk.copy(this.slot, this.filled, offset, offset + n);
+      copyBytes(this.slot, this.filled, this.chunk, offset, n);
       this.filled += n;
       offset += n;
       if (this.filled === this.frameBytes) {

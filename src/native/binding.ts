@@ -75,6 +75,8 @@ export interface RawAddon {
   mkfifo(path: string, mode: number): number;
   /** fcntl(F_SETPIPE_SZ): the pipe's size now, or -errno (src/native/fifo.ts makes that an error). */
   setPipeSize(fd: number, bytes: number): number;
+  /** dst[dstOffset, +length) = src[srcOffset, +length), allocating nothing (src/native/bytes.ts). */
+  copyBytes(dst: Uint8Array, dstOffset: number, src: Uint8Array, srcOffset: number, length: number): void;
 }
 
 export const PIXEL_FORMATS = ['gray', 'yuv420p', 'nv12', 'rgb24', 'bgr24'] as const;

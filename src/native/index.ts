@@ -24,5 +24,6 @@ export {
   type TensorLayout,
 } from './crop-resize.ts';
 export { calibrateStampClock, epochMs, stampNow } from './clock.ts';
+export { copyBytes } from './bytes.ts';
 export { makeFifo, setPipeSize } from './fifo.ts';
 export type { Rect } from './types.ts';
