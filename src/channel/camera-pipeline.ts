@@ -135,12 +135,13 @@ export class CameraPipeline implements RingReader {
         regions = this.regions(boxCount);
       }
     }
-    const fullFrameDue = this.fullFrameDue(captureMs);
+    let fullFrameDue = this.fullFrameDue(captureMs);
     if (!this.sampled(regions, captureMs, ratio)) regions = NO_REGIONS;
     if (regions.length > 0 && this.gate.explains(this.boxes, captureMs)) {
       s.add(Counter.TrackedSkips);
       regions = NO_REGIONS;
     }
+    if (fullFrameDue && !this.passFits(regions.length, captureMs)) fullFrameDue = false;
     if (regions.length === 0 && !fullFrameDue) return;
     if (!this.sink.throttle.take()) {
       s.add(Counter.Throttled);
@@ -171,6 +172,19 @@ export class CameraPipeline implements RingReader {
     const since = captureMs - this.lastFullFrameMs;
     if (since < fullFrameIntervalMs) return false;
     return this.movedSincePass || stillFullFrameIntervalMs <= 0 || since >= Math.max(fullFrameIntervalMs, stillFullFrameIntervalMs);
+  }
+
+  /**
+   * Whether the due full-frame pass fits in the camera's crop slab beside this frame's motion regions.
+   * A pass is one or two tiles; sent into a slab whose slots are still queued, its tiles replaced the
+   * queued motion crops (the newest of this very frame included), and each replacement counted as a
+   * crop dropped for capacity, which the overload governor answers by lowering the camera's rate. So
+   * the pass waits for free slots, at most one more period: then it goes regardless, so a camera
+   * that is never idle still gets its passes.
+   */
+  private passFits(regionCount: number, captureMs: number): boolean {
+    if (this.sink.freeSlots() >= regionCount + this.fullFrame.length) return true;
+    return captureMs - this.lastFullFrameMs >= 2 * this.settings.regions.fullFrameIntervalMs;
   }
 
   /** A frame of a new ffmpeg run (the camera reconnected): its scene may differ, so motion starts again. */

@@ -40,6 +40,11 @@ export class CandidateSink {
     this.throttle = new CandidateSampler(crops);
   }
 
+  /** Crops that fit in the camera's slab now without replacing a queued one. */
+  freeSlots(): number {
+    return this.writer.freeSlots();
+  }
+
   /** Crops and announces each region; returns how many were committed (the rest were dropped, counted in the slab). */
   send(f: CandidateFrame, regions: readonly Rect[], boxes: ReadonlyArray<Rect & { area: number }>): number {
     let sent = 0;

@@ -47,6 +47,14 @@ export class CropSlabWriter {
     }
   }
 
+  /** Slots neither queued nor being inferred: how many crops fit without replacing a queued one. */
+  freeSlots(): number {
+    const { state } = this.slab;
+    let free = 0;
+    for (let i = 0; i < state.length; i++) if (Atomics.load(state, i) === CropState.Free) free++;
+    return free;
+  }
+
   /** The acquired slot's tensor view, to fill in place. */
   tensor(slot: number): CropTensor {
     return this.slab.tensors[slot] as CropTensor;

@@ -41,6 +41,8 @@ type Overrides = {
   regions?: Partial<ChannelCameraSettings['regions']>;
   lightingRatio?: number;
   faceIntervalMs?: number;
+  /** The pool keeps every crop queued (the test frees slots itself) instead of taking each at once. */
+  poolBehind?: boolean;
 };
 
 function rig(over: Overrides = {}, onNotice: (n: CandidateNotice, slab: CropSlab) => void = () => {}): Rig {
@@ -85,6 +87,7 @@ function rig(over: Overrides = {}, onNotice: (n: CandidateNotice, slab: CropSlab
   const pipeline = new CameraPipeline(settings, (n) => {
     notices.push(n);
     onNotice(n, slab);
+    if (over.poolBehind === true) return;
     // The inference pool's part: take the crop and give the slot back, so the slab never fills.
     assert.ok(slab.claim(n.slot, n.seq));
     slab.release(n.slot);
@@ -260,6 +263,45 @@ describe('camera pipeline on rendered video', () => {
     const off = rig({ id: 'yard', regions: { fullFrameIntervalMs: 1000, stillFullFrameIntervalMs: 0 } });
     for (let n = 0; n <= 25; n++) off.feed(still as Uint8Array, n * FRAME_MS);
     assert.ok(counter(off, Counter.FullFramePasses) >= 5, 'stillFullFrameIntervalMs 0 keeps the short period for a still scene');
+  });
+
+  test('a due full-frame pass waits for free crop slots instead of replacing queued motion crops, at most one more period', () => {
+    const frames = lavfiGraphFrames(
+      movingBoxGraph([{ color: 'blue', w: 40, h: 40, x0: 40, y0: 160, dx: 6, dy: 0, from: 1 }]),
+      W,
+      H,
+      'yuv420p',
+      41,
+    ) as Uint8Array[];
+    const passTimes = (r: Rig, free: (n: number) => boolean): number[] => {
+      const times: number[] = [];
+      frames.forEach((f, n) => {
+        const before = counter(r, Counter.FullFramePasses);
+        r.feed(f, n * FRAME_MS); // 0 .. 8 s, the box moving in every frame but the first
+        if (counter(r, Counter.FullFramePasses) > before) times.push(n * FRAME_MS);
+        if (free(n)) for (const x of r.notices) if (r.slab.claim(x.slot, x.seq)) r.slab.release(x.slot);
+      });
+      return times;
+    };
+    const keepingUp = passTimes(rig({ id: 'dock', regions: { fullFrameIntervalMs: 1000 } }), () => false);
+    assert.ok(keepingUp.length >= 8, `a pool that keeps up: a pass every period (${keepingUp.join(',')})`);
+    // The pool never takes a crop: every slot stays queued with motion crops.
+    const behind = passTimes(rig({ id: 'dock', regions: { fullFrameIntervalMs: 1000 }, poolBehind: true }), () => false);
+    // The first pass at once; the second within two periods (the camera's phase shortens the first); then every two periods.
+    assert.ok(behind.length >= 4 && behind.length <= 5, `a full slab: a pass every second period (${behind.join(',')})`);
+    const gaps = behind.slice(2).map((t, i) => t - (behind[i + 1] as number));
+    assert.deepEqual(
+      gaps,
+      gaps.map(() => 2000),
+      `then every second period: ${behind.join(',')}`,
+    );
+    // The pool frees the slab once, at 5 s: a pass waiting for slots goes with the next frame.
+    const freedAt = 25;
+    const once = passTimes(rig({ id: 'dock', regions: { fullFrameIntervalMs: 1000 }, poolBehind: true }), (n) => n === freedAt);
+    const waiting = once.filter((t) => t <= freedAt * FRAME_MS).at(-1) as number;
+    if (freedAt * FRAME_MS - waiting >= 1000) {
+      assert.ok(once.includes((freedAt + 1) * FRAME_MS), `the waiting pass right after the slots were freed (${once.join(',')})`);
+    }
   });
 
   test('regions beyond maxRegions are not sent and are counted as skipped', () => {
