@@ -54,7 +54,8 @@ export interface LiveReport {
   plan: LivePlan & { trials: number; stream: string; hls: string };
   rows: LiveRow[];
   /** Panoptes / ffmpeg-hls, medians. */
-  ratios: { perViewerCpu: number; p50Lag: number; p99Lag: number };
+  /** Panoptes over the peer; null when the peer's figure is not above 0 (a short hold can see no clock tick of its CPU). */
+  ratios: { perViewerCpu: number | null; p50Lag: number | null; p99Lag: number | null };
   samples: Record<Side, Sample[]>;
   notes: string[];
 }
@@ -65,6 +66,11 @@ interface Clip {
   fps: number;
   bitrate: string;
   seconds: number;
+}
+
+/** ours / theirs, or null when theirs is not above 0 (no ratio, rather than Infinity or NaN). */
+function over(ours: number, theirs: number): number | null {
+  return theirs > 0 && Number.isFinite(ours) ? ours / theirs : null;
 }
 
 function makeClip(dir: string, c: Clip): Promise<string> {
@@ -166,9 +172,9 @@ export async function run(options: BenchOptions): Promise<LiveReport> {
       },
       rows: [ours, theirs],
       ratios: {
-        perViewerCpu: ours.perViewerPercent.median / theirs.perViewerPercent.median,
-        p50Lag: ours.p50Ms.median / theirs.p50Ms.median,
-        p99Lag: ours.p99Ms.median / theirs.p99Ms.median,
+        perViewerCpu: over(ours.perViewerPercent.median, theirs.perViewerPercent.median),
+        p50Lag: over(ours.p50Ms.median, theirs.p50Ms.median),
+        p99Lag: over(ours.p99Ms.median, theirs.p99Ms.median),
       },
       samples: { panoptes: samples.get('panoptes') ?? [], 'ffmpeg-hls': samples.get('ffmpeg-hls') ?? [] },
       notes: [
@@ -225,9 +231,13 @@ function print(r: LiveReport): void {
     fmt(x.otherPercent),
   ]);
   console.log(alignColumns(header, rows).join('\n'));
-  const say = (what: string, ratio: number, lowerIs: string) =>
+  const say = (what: string, ratio: number | null, lowerIs: string) =>
     // Two significant digits: a lag ratio of 1 ms to 1.5 s would print as 0.00x.
-    console.log(`${what}: panoptes / ffmpeg-hls = ${ratio.toPrecision(2)}x (${ratio <= 1 ? lowerIs : 'PANOPTES IS WORSE'})`);
+    console.log(
+      ratio === null
+        ? `${what}: panoptes / ffmpeg-hls = n/a (ffmpeg-hls measured 0 in the hold)`
+        : `${what}: panoptes / ffmpeg-hls = ${ratio.toPrecision(2)}x (${ratio <= 1 ? lowerIs : 'PANOPTES IS WORSE'})`,
+    );
   console.log('');
   say('CPU a viewer', r.ratios.perViewerCpu, 'cheaper');
   say('p50 lag', r.ratios.p50Lag, 'sooner');

@@ -467,7 +467,7 @@ function live(r: LiveReport): ResultCase[] {
   return r.rows.flatMap((row) => {
     const ours = row.side !== 'ffmpeg-hls';
     const ratio = (f: (x: LiveReport['rows'][number]) => { median: number }): number | null =>
-      ours && peer ? f(row).median / f(peer).median : null;
+      ours && peer && f(peer).median > 0 ? f(row).median / f(peer).median : null;
     const base = { scenario: 'live', impl: row.side, baseline: ours && peer ? peer.side : null, headline: true, better: 'lower' as const };
     return [
       fromRange(

@@ -36,8 +36,10 @@ test('the live bench runs in quick mode: Panoptes and ffmpeg HLS viewers receive
   assert.equal(cases.length, 6);
   for (const c of cases.filter((x) => x.impl === 'panoptes')) {
     assert.equal(c.baseline, 'ffmpeg-hls', `${c.case}: names its peer`);
-    assert.equal(typeof c.ratio, 'number');
+    // A 3 s hold beside a CPU hog may see no clock tick of the HLS side's CPU: no ratio then, never Infinity.
+    const peerCpuZero = /cpu a viewer/.test(c.case) && (theirs?.perViewerPercent.median ?? 0) <= 0;
+    assert.equal(typeof c.ratio, peerCpuZero ? 'object' : 'number', `${c.case}: ratio ${c.ratio}`);
   }
-  assert.match(stdout, /CPU a viewer: panoptes \/ ffmpeg-hls = [\d.e+-]+x/);
+  assert.match(stdout, /CPU a viewer: panoptes \/ ffmpeg-hls = ([\d.e+-]+x|n\/a \(ffmpeg-hls measured 0 in the hold\))/);
   assert.match(stdout, /p99 lag: panoptes \/ ffmpeg-hls = [\d.e+-]+x/);
 });
