@@ -48,6 +48,7 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceMethod("stampEpochMs", &Addon::StampEpochMs),
                              InstanceMethod("mkfifo", &Addon::Mkfifo),
                              InstanceMethod("setPipeSize", &Addon::SetPipeSize),
+                             InstanceMethod("trimHeap", &Addon::TrimHeap),
                          });
   }
 
@@ -189,6 +190,9 @@ class Addon : public Napi::Addon<Addon> {
     const int bytes = args::integer(info, 1, "bytes", 4096, 1 << 30);
     return Napi::Number::New(info.Env(), static_cast<double>(setPipeSize(fd, bytes)));
   }
+
+  // trimHeap() -> 1 (memory released), 0 (none), -1 (no malloc_trim here); src/native/heap.ts.
+  Napi::Value TrimHeap(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), trimHeap()); }
 
   // cropResize(src, format, width, height, roiX, roiY, roiWidth, roiHeight, dst, dstWidth, dstHeight,
   //            letterbox, pad, norm, mapping, level)

@@ -75,6 +75,8 @@ export interface RawAddon {
   mkfifo(path: string, mode: number): number;
   /** fcntl(F_SETPIPE_SZ): the pipe's size now, or -errno (src/native/fifo.ts makes that an error). */
   setPipeSize(fd: number, bytes: number): number;
+  /** malloc_trim(0): 1 released, 0 nothing to release, -1 not glibc (src/native/heap.ts). */
+  trimHeap(): number;
 }
 
 export const PIXEL_FORMATS = ['gray', 'yuv420p', 'nv12', 'rgb24', 'bgr24'] as const;

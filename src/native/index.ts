@@ -25,4 +25,5 @@ export {
 } from './crop-resize.ts';
 export { calibrateStampClock, epochMs, stampNow } from './clock.ts';
 export { makeFifo, setPipeSize } from './fifo.ts';
+export { trimHeap, type HeapTrimResult } from './heap.ts';
 export type { Rect } from './types.ts';
