@@ -50,6 +50,7 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceMethod("mkfifo", &Addon::Mkfifo),
                              InstanceMethod("setPipeSize", &Addon::SetPipeSize),
                              InstanceMethod("copyBytes", &Addon::CopyBytes),
+                             InstanceMethod("trimHeap", &Addon::TrimHeap),
                          });
   }
 
@@ -215,6 +216,9 @@ class Addon : public Napi::Addon<Addon> {
     if (length > 0) std::memmove(dst.data + dstOffset, src.data + srcOffset, static_cast<size_t>(length));
     return info.Env().Undefined();
   }
+
+  // trimHeap() -> 1 (memory released), 0 (none), -1 (no malloc_trim here); src/native/heap.ts.
+  Napi::Value TrimHeap(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), trimHeap()); }
 
   // cropResize(src, format, width, height, roiX, roiY, roiWidth, roiHeight, dst, dstWidth, dstHeight,
   //            letterbox, pad, norm, mapping, level)

@@ -6,6 +6,7 @@
 #include "crop_resize.h"
 #include "fifo.h"
 #include "frame.h"
+#include "heap_trim.h"
 #include "luma.h"
 #include "motion.h"
 #include "sharpness.h"

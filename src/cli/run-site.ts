@@ -12,6 +12,7 @@ import { resolveFfmpeg } from '../ingest/ffmpeg-path.ts';
 import { LiveVideo } from '../live/live-video.ts';
 import { startHttpServer, type HttpServer } from '../outputs/http/server.ts';
 import { MqttOutput } from '../outputs/mqtt/publisher.ts';
+import { HeapTrim } from '../site/heap-trim.ts';
 import { Site } from '../site/site.ts';
 import { createSiteMetrics } from '../site/site-metrics.ts';
 import { logNativeReport } from './native-report.ts';
@@ -47,12 +48,14 @@ export async function startSite(config: SiteConfig, logger: Logger): Promise<Run
     if (t.to === 'DISABLED') live.cameraChanged(t.camera);
   });
   let http: HttpServer | undefined;
+  const heapTrim = new HeapTrim();
   try {
     await mqtt.start();
     const registry = createSiteMetrics(site, {
       mqtt: () => mqtt.stats(),
       ws: () => http?.liveFeed.stats() ?? null,
       live: () => live.stats(),
+      heapTrim: () => heapTrim.stats,
     });
     http = await startHttpServer({
       site,
@@ -83,6 +86,7 @@ export async function startSite(config: SiteConfig, logger: Logger): Promise<Run
     await site.stop();
     throw err;
   }
+  heapTrim.start();
   logger.info(
     {
       ui: `http://${config.http.host}:${server.port}/`,
@@ -97,6 +101,7 @@ export async function startSite(config: SiteConfig, logger: Logger): Promise<Run
     http: server,
     mqtt,
     async stop() {
+      heapTrim.stop();
       // Live viewers, then ingest (no new frames), then inference drains, then the outbox flushes, then sockets close.
       // Viewers hear that the gateway stops, before the cameras' DISABLED transitions would tell them otherwise.
       await live.close();

@@ -77,6 +77,8 @@ export interface RawAddon {
   setPipeSize(fd: number, bytes: number): number;
   /** dst[dstOffset, +length) = src[srcOffset, +length), allocating nothing (src/native/bytes.ts). */
   copyBytes(dst: Uint8Array, dstOffset: number, src: Uint8Array, srcOffset: number, length: number): void;
+  /** malloc_trim(0): 1 released, 0 nothing to release, -1 not glibc (src/native/heap.ts). */
+  trimHeap(): number;
 }
 
 export const PIXEL_FORMATS = ['gray', 'yuv420p', 'nv12', 'rgb24', 'bgr24'] as const;

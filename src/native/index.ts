@@ -26,4 +26,5 @@ export {
 export { calibrateStampClock, epochMs, stampNow } from './clock.ts';
 export { copyBytes } from './bytes.ts';
 export { makeFifo, setPipeSize } from './fifo.ts';
+export { trimHeap, type HeapTrimResult } from './heap.ts';
 export type { Rect } from './types.ts';

@@ -9,6 +9,7 @@ import type { WebSocketSample } from '../outputs/metrics/sources.ts';
 import type { MqttOutputStats } from '../outputs/mqtt/publisher.ts';
 import type { LiveStats } from '../live/live-video.ts';
 import type { LiveFeedStats } from '../outputs/ws/live-feed.ts';
+import type { HeapTrimStats } from './heap-trim.ts';
 import { gatewayCameraSamples, hubInferenceSample, recordingSample } from './metrics-sources.ts';
 import type { Site } from './site.ts';
 
@@ -17,6 +18,8 @@ export interface SiteMetricsOutputs {
   ws?: () => LiveFeedStats | null;
   /** Live video (absent: its families are not registered). */
   live?: () => LiveStats | null;
+  /** The process's heap trims (absent: not registered). */
+  heapTrim?: () => HeapTrimStats;
 }
 
 export function createSiteMetrics(site: Site, outputs: SiteMetricsOutputs = {}): Registry {
@@ -50,6 +53,7 @@ export function createSiteMetrics(site: Site, outputs: SiteMetricsOutputs = {}):
       return recordings ? recordingSample(recordings) : null;
     },
     ...(outputs.live ? { live: outputs.live } : {}),
+    ...(outputs.heapTrim ? { heapTrim: outputs.heapTrim } : {}),
     upload: () => {
       const { uploader } = site;
       if (!uploader) return null;

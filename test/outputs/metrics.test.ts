@@ -226,6 +226,13 @@ test("process metrics and event-loop lag are exported alongside the gateway's ow
   assert.ok(seriesOf(text, 'nodejs_eventloop_lag_p99_seconds', {}).length === 1);
 });
 
+test("the process's heap trims are exported when it trims, and absent otherwise", async () => {
+  const text = await scrape(createMetrics(sources({ heapTrim: () => ({ passes: 3, released: 2, busyMs: 40 }) })));
+  assert.equal(valueOf(text, 'panoptes_heap_trims_total', {}), 3);
+  assert.equal(valueOf(text, 'panoptes_heap_trim_seconds_total', {}), 0.04);
+  assert.doesNotMatch(await scrape(createMetrics(sources())), /panoptes_heap_trim/);
+});
+
 test('a site without inference, MQTT or WebSocket exports those families without series', async () => {
   const text = await scrape(createMetrics(sources({ inference: () => null, mqtt: () => null, ws: () => null })));
   for (const name of [
@@ -244,7 +251,8 @@ test('a site without inference, MQTT or WebSocket exports those families without
 });
 
 test('the scrape passes promtool check metrics with no problem reported', async () => {
-  for (const overrides of [{}, { inference: () => null, mqtt: () => null, ws: () => null }]) {
+  const heapTrim = () => ({ passes: 1, released: 1, busyMs: 12 });
+  for (const overrides of [{ heapTrim }, { inference: () => null, mqtt: () => null, ws: () => null }]) {
     const text = await scrape(createMetrics(sources(overrides)));
     const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     assert.equal(check.error, undefined, 'promtool runs (Debian package prometheus, see test/scripts/ensure-test-deps.sh)');

@@ -6,6 +6,7 @@
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { MetricsSources } from './sources.ts';
 import { registerCameraMetrics } from './cameras.ts';
+import { registerHeapTrimMetrics } from './heap-trim.ts';
 import { registerInferenceMetrics } from './inference.ts';
 import { registerLiveMetrics } from './live.ts';
 import { registerOutputMetrics } from './outputs.ts';
@@ -73,5 +74,7 @@ export function createMetrics(sources: MetricsSources, options: MetricsOptions =
       registry,
       oncePerScrape(() => live()),
     );
+  const heapTrim = sources.heapTrim;
+  if (heapTrim) registerHeapTrimMetrics(registry, heapTrim);
   return registry;
 }

@@ -84,6 +84,13 @@ export interface UploadSample {
   queue: Readonly<Record<string, number>>;
 }
 
+/** The process's periodic heap trims (src/site/heap-trim.ts). */
+export interface HeapTrimSample {
+  passes: number;
+  released: number;
+  busyMs: number;
+}
+
 export interface MetricsSources {
   cameras(): CameraSample[];
   /** Null when the site runs without inference. */
@@ -100,4 +107,6 @@ export interface MetricsSources {
   upload?(): UploadSample | null;
   /** Null when live video is not served. */
   live?(): LiveSample | null;
+  /** Absent when the process does not trim its heap (a Site run without the CLI). */
+  heapTrim?(): HeapTrimSample | null;
 }
