@@ -31,6 +31,8 @@ export interface ChannelCameraSettings {
     alpha: number;
     /** Background weight at changed pixels (background mode). */
     foregroundAlpha: number;
+    /** Frames after the background was made from one frame during which still changed pixels are learnt at alpha. */
+    learnFrames: number;
     gridCols: number;
     gridRows: number;
     maxBoxes: number;

@@ -181,6 +181,15 @@ const motionSchema = z
       .describe(
         'Background weight at changed pixels: low keeps a passing object out of the background (no trail behind it); a stopped object fades in after about ln(threshold/contrast)/ln(1-foregroundAlpha) frames.',
       ),
+    learnFrames: z
+      .number()
+      .int()
+      .min(0)
+      .max(10_000)
+      .default(20)
+      .describe(
+        'Frames after the background was made from one frame (start, reconnect, lighting change) during which changed pixels still for 5 frames (within threshold of the previous frame) are learnt at alpha too: an object in that frame leaves a ghost once it moves away, which would read as motion for about ln(threshold/contrast)/ln(1-foregroundAlpha) frames (14 s at 5 fps for a person). 20 = 4 s at 5 fps; 0 = off.',
+      ),
     gridCols: z.number().int().min(1).max(64).default(8).describe('Columns of the motion activity grid.'),
     gridRows: z.number().int().min(1).max(64).default(8).describe('Rows of the motion activity grid.'),
     maxBoxes: z.number().int().min(1).max(1024).default(32).describe('Most motion boxes a frame.'),

@@ -63,7 +63,11 @@ const poolSchema = z
 const overloadSchema = z
   .strictObject({
     floor: z.number().gt(0).max(1).default(DEFAULT_OVERLOAD.floor).describe('Lowest analysis-rate multiplier a camera is given.'),
-    maxQueueWaitMs: z.number().positive().default(DEFAULT_OVERLOAD.maxQueueWaitMs).describe('A queue wait above this counts as overload.'),
+    maxQueueWaitMs: z
+      .number()
+      .positive()
+      .default(DEFAULT_OVERLOAD.maxQueueWaitMs)
+      .describe('A crop queue wait (p90 of a second) above this for two seconds in a row, or above twice this in one, counts as overload.'),
     highUtilization: z
       .number()
       .gt(0)
@@ -89,7 +93,13 @@ const overloadSchema = z
       .int()
       .min(0)
       .default(DEFAULT_OVERLOAD.warmUpMs)
-      .describe('After the first crops, queue wait and utilisation are not read for this long (threads warm up); drops always count.'),
+      .describe("Start-up is not capacity: nothing counts as overload until this long after the start's last camera sent its first crop."),
+    busyTicks: z
+      .number()
+      .int()
+      .min(1)
+      .default(DEFAULT_OVERLOAD.busyTicks)
+      .describe('Seconds in a row the pool must be above highUtilization before that alone counts as overload.'),
   })
   .prefault({})
   .refine((o) => o.lowUtilization < o.highUtilization, {

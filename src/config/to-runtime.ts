@@ -94,6 +94,7 @@ export function analysisSettings(camera: CameraConfig, detector: DetectorInput =
       minArea: motion.minArea,
       alpha: motion.alpha,
       foregroundAlpha: motion.foregroundAlpha,
+      learnFrames: motion.learnFrames,
       gridCols: motion.gridCols,
       gridRows: motion.gridRows,
       maxBoxes: motion.maxBoxes,

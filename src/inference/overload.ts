@@ -13,9 +13,17 @@
  * multiplicative decrease: restored gradually, without oscillating). The multipliers go to each camera's
  * CropSlab (`rateMultiplier`), where the channel worker's CandidateSampler applies them.
  *
- * For `warmUpMs` after the first offered crop only drops count: the first crops' queue waits and run
- * times measure start-up (threads compiling their hot code, the coordinator still starting its
- * outputs), not capacity, and read as "at capacity" within the first second of every run.
+ * Start-up is not capacity: every camera's first crops (its first full-frame pass, the motion of a
+ * background still forming) come within seconds of each other while the pool's threads compile their
+ * hot code and the cameras' ffmpegs start. At 60 cameras that read as 139 crops dropped in a second,
+ * and the cuts it caused outlasted the burst by 15 s. So nothing is overload until `warmUpMs` after the
+ * last camera of the start sent its first crop (a camera starting within the warm-up extends it;
+ * cameras added later get none) and the pool has caught up with the start's backlog once (no drops,
+ * queue wait under half the limit), or at the latest 2 x `warmUpMs` later: a site overloaded for good
+ * never catches up. A queue wait over the limit is overload at twice the limit or for two ticks in a
+ * row (at 70 cameras, single seconds at 210 ms cut 9 cameras' rates while the latency budget held).
+ * A busy pool alone is overload only for `busyTicks` ticks in a row: a
+ * second at 100% with short queues is a burst served in time.
  */
 
 export interface OverloadOptions {
@@ -30,8 +38,10 @@ export interface OverloadOptions {
   increaseStep: number;
   /** Share of measured throughput the fair allocation hands out, leaving room for queues to drain. */
   headroom: number;
-  /** After the first offered crop, queue wait and utilisation are ignored this long (drops still count). */
+  /** Nothing is overload until this long after the start's last camera sent its first crop. */
   warmUpMs: number;
+  /** Ticks in a row above `highUtilization` before a busy pool alone is overload. */
+  busyTicks: number;
 }
 
 export const DEFAULT_OVERLOAD: OverloadOptions = {
@@ -43,6 +53,7 @@ export const DEFAULT_OVERLOAD: OverloadOptions = {
   increaseStep: 0.1,
   headroom: 0.9,
   warmUpMs: 5000,
+  busyTicks: 3,
 };
 
 export interface LoadSample {
@@ -65,13 +76,23 @@ export class OverloadGovernor {
   private lastMs: number;
   /** When the warm-up ends: null until the first offered crop. */
   private warmUntilMs: number | null = null;
+  /** The start is over: the warm-up ended and the pool caught up once (or the cap passed). */
+  private startedUp = false;
+  /** Cameras that sent a crop. */
+  private readonly started = new Set<string>();
+  /** Ticks in a row with the pool above highUtilization. */
+  private busyRun = 0;
+  /** Ticks in a row with the queue wait above maxQueueWaitMs. */
+  private slowRun = 0;
   private overloadReason: string | null = null;
 
   constructor(options: Partial<OverloadOptions> = {}, clock: () => number = () => performance.now()) {
     this.options = { ...DEFAULT_OVERLOAD, ...options };
     const o = this.options;
-    if (!(o.floor > 0 && o.floor <= 1 && o.decrease > 0 && o.decrease < 1 && o.increaseStep > 0 && o.warmUpMs >= 0)) {
-      throw new RangeError('Expected floor in (0, 1], decrease in (0, 1), increaseStep > 0 and warmUpMs >= 0 for the overload governor');
+    if (!(o.floor > 0 && o.floor <= 1 && o.decrease > 0 && o.decrease < 1 && o.increaseStep > 0 && o.warmUpMs >= 0 && o.busyTicks >= 1)) {
+      throw new RangeError(
+        'Expected floor in (0, 1], decrease in (0, 1), increaseStep > 0, warmUpMs >= 0 and busyTicks >= 1 for the overload governor',
+      );
     }
     this.clock = clock;
     this.lastMs = clock();
@@ -84,6 +105,7 @@ export class OverloadGovernor {
 
   removeCamera(camera: string): void {
     this.multipliers.delete(camera);
+    this.started.delete(camera);
   }
 
   /** True while overloaded or while any camera still runs below its full rate. */
@@ -103,22 +125,40 @@ export class OverloadGovernor {
     const now = this.clock();
     const seconds = Math.max(1e-3, (now - this.lastMs) / 1000);
     this.lastMs = now;
-    for (const camera of sample.offered.keys()) if (!this.multipliers.has(camera)) this.multipliers.set(camera, 1);
-    if (this.warmUntilMs === null && [...sample.offered.values()].some((n) => n > 0)) this.warmUntilMs = now + this.options.warmUpMs;
-    this.overloadReason = this.overloaded(sample, this.warmUntilMs === null || now < this.warmUntilMs);
+    for (const [camera, n] of sample.offered) {
+      if (!this.multipliers.has(camera)) this.multipliers.set(camera, 1);
+      if (n > 0 && !this.started.has(camera)) {
+        this.started.add(camera);
+        if (!this.startedUp) this.warmUntilMs = Math.max(this.warmUntilMs ?? 0, now + this.options.warmUpMs);
+      }
+    }
+    this.busyRun = sample.utilization > this.options.highUtilization ? this.busyRun + 1 : 0;
+    this.slowRun = sample.queueWaitMs > this.options.maxQueueWaitMs ? this.slowRun + 1 : 0;
+    this.overloadReason = this.starting(sample, now) ? null : this.overloaded(sample);
     if (this.overloadReason !== null) this.lower(sample, seconds);
     else if (this.calm(sample)) this.restore();
     return this.multipliers;
   }
 
-  private overloaded(s: LoadSample, warming: boolean): string | null {
+  /** Whether the start is still going on (see the class comment); false for good once it is over. */
+  private starting(s: LoadSample, now: number): boolean {
+    if (this.startedUp) return false;
+    if (this.warmUntilMs === null || now < this.warmUntilMs) return true;
+    const caughtUp = s.dropped === 0 && s.queueWaitMs <= this.options.maxQueueWaitMs / 2;
+    this.startedUp = caughtUp || now >= this.warmUntilMs + 2 * this.options.warmUpMs;
+    return !this.startedUp;
+  }
+
+  private overloaded(s: LoadSample): string | null {
     const o = this.options;
     const reasons: string[] = [];
     if (s.dropped > 0) reasons.push(`${s.dropped} crops dropped for capacity`);
-    if (warming) return reasons.length > 0 ? `inference at capacity: ${reasons.join(', ')}` : null;
-    if (s.queueWaitMs > o.maxQueueWaitMs) reasons.push(`queue wait ${s.queueWaitMs.toFixed(0)} ms > ${o.maxQueueWaitMs} ms`);
-    if (s.utilization > o.highUtilization)
-      reasons.push(`pool ${(s.utilization * 100).toFixed(0)}% busy > ${(o.highUtilization * 100).toFixed(0)}%`);
+    if (this.slowRun >= 2 || s.queueWaitMs > 2 * o.maxQueueWaitMs)
+      reasons.push(`queue wait ${s.queueWaitMs.toFixed(0)} ms > ${o.maxQueueWaitMs} ms`);
+    if (this.busyRun >= o.busyTicks) {
+      const ticks = o.busyTicks > 1 ? ` for ${this.busyRun} s` : '';
+      reasons.push(`pool ${(s.utilization * 100).toFixed(0)}% busy > ${(o.highUtilization * 100).toFixed(0)}%${ticks}`);
+    }
     return reasons.length > 0 ? `inference at capacity: ${reasons.join(', ')}` : null;
   }
 

@@ -8,6 +8,7 @@ export {
   MotionBoxField,
   MotionDetector,
   MotionStat,
+  STILL_FRAMES,
   motion,
   type MotionBox,
   type MotionOptions,

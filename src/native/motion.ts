@@ -26,6 +26,17 @@ export interface MotionOptions {
    * object out of the background, so it leaves no trail of changed pixels behind it.
    */
   foregroundAlpha?: number;
+  /**
+   * Background mode: for this many frames after the background was made from one frame (the first
+   * frame, a rebaseline), changed pixels that have been still (within threshold of the previous frame)
+   * for STILL_FRAMES frames are learnt at `alpha` too. Whatever that frame held (a person, a car) is in
+   * the background; once it moves away, its spot differs from the background but not from the frames
+   * before: a ghost, which at a low foregroundAlpha would read as motion for
+   * ln(threshold/contrast)/ln(1 - foregroundAlpha) frames (a person: about 70 frames, 14 s at 5 fps).
+   * The inside of something moving is still only while the object overlaps itself (a flat 40 px box at
+   * 10 px a frame: 3 frames) and stays out of the background. Default 0.
+   */
+  learnFrames?: number;
   /** width*height bytes; non-zero pixels are ignored (masked-out zones). */
   exclude?: Uint8Array;
 }
@@ -83,8 +94,18 @@ function withDefaults(options: MotionOptions): ResolvedOptions {
     maxBoxes: checkInteger('maxBoxes', options.maxBoxes ?? 32, 0, 4096),
     alpha: options.alpha ?? 0,
     foregroundAlpha: options.foregroundAlpha ?? options.alpha ?? 0,
+    learnFrames: checkInteger('learnFrames', options.learnFrames ?? 0, 0, 1_000_000),
     exclude: options.exclude ?? null,
   };
+}
+
+/** Frames a changed pixel must have been still before the learning frames take it into the background. */
+export const STILL_FRAMES = 5;
+
+interface Learning {
+  before: Float32Array;
+  previous: Uint8Array;
+  still: Uint8Array;
 }
 
 /** Stateful detector for one camera; `detect` returns views that the next call overwrites. */
@@ -104,6 +125,10 @@ export class MotionDetector {
   private previous: Uint8Array | null;
   private readonly options: ResolvedOptions;
   private primed = false;
+  /** Frames compared since the background was made from one frame. */
+  private sinceBaseline = 0;
+  /** While learning: the background before this frame's update, the previous frame and each pixel's still run (made on first use). */
+  private learnt: Learning | null = null;
 
   constructor(options: MotionOptions) {
     this.options = withDefaults(options);
@@ -142,6 +167,9 @@ export class MotionDetector {
       return 0;
     }
     const o = this.options;
+    const learning = this.sinceBaseline < o.learnFrames && this.reference instanceof Float32Array;
+    this.sinceBaseline++;
+    if (learning) this.learning().before.set(this.reference);
     addon().motion(
       cur,
       this.reference,
@@ -159,6 +187,8 @@ export class MotionDetector {
       this.stats,
       activeLevel(),
     );
+    if (learning) this.absorbStill(cur);
+    else this.learnt = null;
     // Differencing mode keeps the frame it just saw; background mode was updated in place by the addon.
     if (this.previous !== null) {
       const compared = this.reference as Uint8Array;
@@ -187,6 +217,34 @@ export class MotionDetector {
     }
     this.reference.set(cur);
     this.primed = true;
+    this.sinceBaseline = 0;
+    if (this.options.learnFrames > 0 && this.reference instanceof Float32Array) {
+      const l = this.learning();
+      l.previous.set(cur);
+      l.still.fill(0);
+    }
+  }
+
+  private learning(): Learning {
+    const n = this.width * this.height;
+    this.learnt ??= { before: new Float32Array(n), previous: new Uint8Array(n), still: new Uint8Array(n) };
+    return this.learnt;
+  }
+
+  /** Learns the pixels of `cur` changed and still for STILL_FRAMES frames at alpha (see MotionOptions.learnFrames). */
+  private absorbStill(cur: Uint8Array): void {
+    const { before, previous, still } = this.learning();
+    const bg = this.reference as Float32Array;
+    const { threshold, alpha } = this.options;
+    for (let i = 0; i < cur.length; i++) {
+      const c = cur[i] as number;
+      const b = before[i] as number;
+      const run =
+        Math.abs(c - b) > threshold && Math.abs(c - (previous[i] as number)) <= threshold ? Math.min(255, (still[i] as number) + 1) : 0;
+      still[i] = run;
+      if (run >= STILL_FRAMES) bg[i] = b + alpha * (c - b);
+    }
+    previous.set(cur);
   }
 
   /** Materialises the last result as plain objects (allocates: for candidates and tests, not per frame). */

@@ -56,6 +56,7 @@ test("a camera maps to the analysis settings of its channel worker: motion on a 
       minArea: 16,
       alpha: 0.2,
       foregroundAlpha: 0.02,
+      learnFrames: 20,
       gridCols: 8,
       gridRows: 8,
       maxBoxes: 32,

@@ -77,7 +77,7 @@ test('a tick hands the governor its sample and writes the multipliers into the c
     ['calm', 0],
   ]);
   const meter = new LoadMeter(pool, { counters: (id) => counters(submitted.get(id) ?? 0) }, () => now);
-  const governor = new OverloadGovernor({}, () => now);
+  const governor = new OverloadGovernor({ warmUpMs: 0 }, () => now);
   const windy = new TestCamera('windy', 4);
   const calm = new TestCamera('calm', 4);
   const slabs = new Map<string, CropSlab>([

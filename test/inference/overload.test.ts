@@ -45,7 +45,7 @@ test('overload lowers only the camera above the fair share, to that share', () =
   assert.equal(g.multiplier('c'), 1);
   assert.ok(Math.abs(g.multiplier('windy') - 12 / 40) < 1e-9, `windy at ${g.multiplier('windy')}`);
   assert.equal(g.atCapacity, true);
-  assert.match(g.reason ?? '', /at capacity: 25 crops dropped for capacity, pool 100% busy > 95%/);
+  assert.equal(g.reason, 'inference at capacity: 25 crops dropped for capacity', 'one busy second alone is not named');
 });
 
 test('cameras with equal demand are lowered equally and never below the floor', () => {
@@ -97,19 +97,67 @@ test('an interval between calm and overloaded holds the rates', () => {
   assert.equal(g.multiplier('a'), m);
 });
 
-test('during the warm-up after the first crops, slow queues and a busy pool are not overload; drops are', () => {
+test('a start-up is not overload: nothing counts until the warm-up after the last starting camera ends', () => {
   const { g, tick } = governor({ warmUpMs: 3000 });
-  tick({ offered: offered({ a: 0 }), served: 0 });
-  // Start-up: the first crops wait while threads compile their hot code.
-  tick({ offered: offered({ a: 5 }), served: 5, queueWaitMs: 900, utilization: 1 });
+  tick({ offered: offered({ a: 0, b: 0 }), served: 0 });
+  // t=2 s: a's first crops, with every start-up symptom: drops, a slow queue, a busy cold pool.
+  tick({ offered: offered({ a: 8, b: 0 }), served: 2, dropped: 6, queueWaitMs: 900, utilization: 1 });
   assert.equal(g.atCapacity, false);
   assert.equal(g.multiplier('a'), 1);
-  tick({ offered: offered({ a: 5 }), served: 5, queueWaitMs: 900, utilization: 1 });
-  assert.equal(g.atCapacity, false);
-  tick({ offered: offered({ a: 8, b: 2 }), served: 5, dropped: 5, queueWaitMs: 900 });
-  assert.equal(g.atCapacity, true, 'a crop dropped for capacity is overload even while warming up');
-  assert.equal(g.reason, 'inference at capacity: 5 crops dropped for capacity');
-  // 3 s after the first crops the same slow queue counts.
-  tick({ offered: offered({ a: 5 }), served: 5, queueWaitMs: 900 });
-  assert.match(g.reason ?? '', /queue wait 900 ms > 200 ms/);
+  // t=4 s: b starts within a's warm-up, which now lasts until 7 s.
+  tick({ offered: offered({ a: 5, b: 0 }), served: 5, queueWaitMs: 900, utilization: 1 });
+  tick({ offered: offered({ a: 5, b: 8 }), served: 5, dropped: 8, queueWaitMs: 900, utilization: 1 });
+  tick({ offered: offered({ a: 5, b: 5 }), served: 5, dropped: 5, queueWaitMs: 900, utilization: 1 });
+  tick({ offered: offered({ a: 5, b: 5 }), served: 5, dropped: 5, queueWaitMs: 900, utilization: 1 });
+  assert.equal(g.atCapacity, false, 'still within the warm-up b extended');
+  assert.equal(g.multiplier('b'), 1);
+  // t=7 s: the warm-up is over but the start's backlog is not drained yet: still the start.
+  tick({ offered: offered({ a: 5, b: 5 }), served: 5, dropped: 5, queueWaitMs: 900, utilization: 1 });
+  assert.equal(g.atCapacity, false, 'the backlog of the start');
+  // t=8 s: the pool caught up once; from then on the same drops count.
+  tick({ offered: offered({ a: 5, b: 5 }), served: 10, queueWaitMs: 50, utilization: 0.5 });
+  tick({ offered: offered({ a: 5, b: 5 }), served: 5, dropped: 5, queueWaitMs: 900, utilization: 1 });
+  assert.equal(g.atCapacity, true);
+  assert.match(g.reason ?? '', /^inference at capacity: 5 crops dropped for capacity, queue wait 900 ms > 200 ms$/);
+  // A camera added after the warm-up gets none: its drops count at once.
+  const later = governor({ warmUpMs: 3000 });
+  later.tick({ offered: offered({ a: 5 }), served: 5, utilization: 0.2 });
+  for (let i = 0; i < 3; i++) later.tick({ offered: offered({ a: 5 }), served: 5, utilization: 0.2 });
+  later.tick({ offered: offered({ a: 5, c: 10 }), served: 10, dropped: 5, utilization: 0.5 });
+  assert.equal(later.g.reason, 'inference at capacity: 5 crops dropped for capacity');
+  // A site overloaded from its start never catches up: its overload counts 2 x warmUpMs after the warm-up.
+  const never = governor({ warmUpMs: 3000 });
+  const overloaded = (): void => never.tick({ offered: offered({ a: 10 }), served: 5, dropped: 5, queueWaitMs: 900, utilization: 1 });
+  for (let i = 0; i < 9; i++) overloaded();
+  assert.equal(never.g.atCapacity, false, 't=9 s: within warm-up (until 4 s) + 6 s');
+  overloaded();
+  assert.equal(never.g.atCapacity, true, 't=10 s');
+});
+
+test('a queue wait over the limit is overload for two ticks in a row, or at once above twice the limit', () => {
+  const { g, tick } = governor();
+  const wait = (ms: number): void => tick({ offered: offered({ a: 20 }), served: 20, queueWaitMs: ms, utilization: 0.8 });
+  wait(300);
+  wait(50);
+  wait(300);
+  assert.equal(g.atCapacity, false, 'single slow seconds');
+  wait(300);
+  assert.equal(g.reason, 'inference at capacity: queue wait 300 ms > 200 ms');
+  const severe = governor();
+  severe.tick({ offered: offered({ a: 20 }), served: 20, queueWaitMs: 450, utilization: 0.8 });
+  assert.equal(severe.g.reason, 'inference at capacity: queue wait 450 ms > 200 ms');
+});
+
+test('a busy pool alone is overload only when it stays busy for busyTicks ticks', () => {
+  const { g, tick } = governor({ busyTicks: 3 });
+  const busy = (): void => tick({ offered: offered({ a: 20 }), served: 20, queueWaitMs: 50, utilization: 0.99 });
+  busy();
+  busy();
+  tick({ offered: offered({ a: 20 }), served: 20, queueWaitMs: 50, utilization: 0.9 });
+  busy();
+  busy();
+  assert.equal(g.atCapacity, false, 'bursts of busy seconds served in time');
+  busy();
+  assert.equal(g.reason, 'inference at capacity: pool 99% busy > 95% for 3 s');
+  assert.ok(g.multiplier('a') < 1);
 });

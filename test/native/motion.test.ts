@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { MotionDetector, motion, type MotionOptions, type MotionResult } from '../../src/native/index.ts';
+import { MotionDetector, motion, STILL_FRAMES, type MotionOptions, type MotionResult } from '../../src/native/index.ts';
 import { motionReference, type MotionReferenceResult } from '../reference/motion.ts';
 import { Random } from '../support/random.ts';
 import { LEVELS, ODD_SIZES, VIDEO_SOURCES, assertClose, assertExact, atLevel, sharedCopy, texturedPlane, videoFrames } from './helpers.ts';
@@ -12,7 +12,7 @@ import { LEVELS, ODD_SIZES, VIDEO_SOURCES, assertClose, assertExact, atLevel, sh
  */
 const BACKGROUND_TOLERANCE = 1e-4;
 
-type Params = Required<Omit<MotionOptions, 'exclude' | 'width' | 'height'>>;
+type Params = Required<Omit<MotionOptions, 'exclude' | 'width' | 'height' | 'learnFrames'>>;
 
 function toResult(r: MotionReferenceResult): Omit<MotionResult, 'ratio' | 'grid'> {
   return {
@@ -232,6 +232,34 @@ describe('MotionDetector', () => {
       detector.reset();
       assert.equal(detector.detect(planes[0]!), 0, 'reset primes again');
     }
+  });
+
+  test('for learnFrames after a baseline, changed pixels still for STILL_FRAMES frames are learnt at alpha; moving ones are not', () => {
+    const width = 16;
+    const height = 8;
+    const plane = (v: number): Uint8Array => new Uint8Array(width * height).fill(v);
+    const learnFrames = STILL_FRAMES + 2;
+    const detector = new MotionDetector({ width, height, alpha: 0.5, foregroundAlpha: 0, learnFrames, threshold: 25, minArea: 1 });
+    const background = (): number => detector.referencePlane[0] as number;
+    detector.detect(plane(40));
+    // Changed against the background (40), still from the second frame on.
+    for (let i = 0; i < STILL_FRAMES; i++) detector.detect(plane(200));
+    assert.equal(background(), 40, 'not still for STILL_FRAMES frames yet: not learnt');
+    detector.detect(plane(200));
+    assert.equal(background(), 120, 'still long enough: learnt at alpha');
+    detector.detect(plane(200));
+    assert.equal(background(), 160);
+    detector.detect(plane(200));
+    assert.equal(background(), 160, 'after learnFrames: changed pixels at foregroundAlpha (0)');
+    // Something moving: changed and different from the frame before, every frame.
+    const moving = new MotionDetector({ width, height, alpha: 0.5, foregroundAlpha: 0, learnFrames, threshold: 25, minArea: 1 });
+    moving.detect(plane(40));
+    for (let i = 0; i < learnFrames; i++) moving.detect(plane(i % 2 === 0 ? 200 : 120));
+    assert.equal(moving.referencePlane[0], 40, 'a pixel that keeps changing is never learnt');
+    const off = new MotionDetector({ width, height, alpha: 0.5, foregroundAlpha: 0, threshold: 25, minArea: 1 });
+    for (let i = 0; i < 10; i++) off.detect(plane(i === 0 ? 40 : 200));
+    assert.equal(off.referencePlane[0], 40, 'learnFrames 0: nothing learnt');
+    assert.throws(() => new MotionDetector({ width, height, alpha: 0.5, learnFrames: -1 }), /learnFrames/);
   });
 
   test('rebaseline makes the given frame the reference at once, in both modes', () => {

@@ -47,6 +47,7 @@ export const ANALYSIS: CameraAnalysis = {
     height: 90,
     threshold: 25,
     minArea: 16,
+    learnFrames: 0,
     alpha: 0,
     foregroundAlpha: 0,
     gridCols: 8,
