@@ -4,8 +4,7 @@
  * small motion size, motion on it, its boxes scaled up to detect pixels and clustered into regions; the
  * camera's sampling strategy decides whether the frame's regions go to inference, and a slow full-frame
  * pass sends the whole frame now and then even without motion; motion that only moves objects already
- * tracked goes at most once a `regions.trackedIntervalMs` (TrackGate), and motion within crops still
- * waiting for their detections waits for them (CandidateSink.pendingCovers). Regions are cropped in colour from the
+ * tracked goes at most once a `regions.trackedIntervalMs` (TrackGate). Regions are cropped in colour from the
  * ring slot into the camera's crop slab and announced (CandidateSink).
  * A new ffmpeg run (reconnect) restarts the motion background; a frame where most pixels
  * changed re-baselines it. Steady state with no motion allocates nothing (the motion time is stamped
@@ -140,9 +139,6 @@ export class CameraPipeline implements RingReader {
     if (!this.sampled(regions, captureMs, ratio)) regions = NO_REGIONS;
     if (regions.length > 0 && this.gate.explains(this.boxes, captureMs)) {
       s.add(Counter.TrackedSkips);
-      regions = NO_REGIONS;
-    } else if (regions.length > 0 && this.sink.pendingCovers(this.boxes)) {
-      s.add(Counter.PendingSkips);
       regions = NO_REGIONS;
     }
     if (fullFrameDue && !this.passFits(regions.length, captureMs)) fullFrameDue = false;

@@ -5,7 +5,7 @@
  * contrast for the motion backend. Runs in the channel worker; allocates per candidate only.
  */
 import { intersects } from './regions.ts';
-import { CropSlab, CropState } from '../inference/crop-slab.ts';
+import { CropSlab } from '../inference/crop-slab.ts';
 import { CandidateSampler, CropSlabWriter } from '../inference/crop-writer.ts';
 import { changedContrast } from '../inference/contrast.ts';
 import type { PixelFormat, Rect } from '../native/index.ts';
@@ -24,13 +24,8 @@ export interface CandidateFrame {
   motion: { luma: Uint8Array; compared: Uint8Array | Float32Array; width: number; height: number };
 }
 
-/** A motion box is covered by a pending crop when at least this share of it lies within the crop's region. */
-const COVERED = 0.8;
-
 export class CandidateSink {
   private readonly writer: CropSlabWriter;
-  /** The region each slot's crop was cut from: meaningful while the slot is queued or being inferred. */
-  private readonly slotRegions: Array<Rect | null>;
   /** Applies the overload governor's rate multiplier (written into the slab by the coordinator). */
   readonly throttle: CandidateSampler;
 
@@ -43,29 +38,6 @@ export class CandidateSink {
     const crops = CropSlab.attach(slab);
     this.writer = new CropSlabWriter(crops);
     this.throttle = new CandidateSampler(crops);
-    this.slotRegions = new Array<Rect | null>(crops.slotCount).fill(null);
-  }
-
-  /**
-   * Whether every box lies within the region of a crop still waiting for its detections (queued or
-   * being inferred): those detections will say what is there, so another crop of the same place adds
-   * nothing until they come. While the pool keeps up a crop is back before the next frame and this is
-   * never true; when it falls behind, a camera holds at most one crop a place in the queue instead of
-   * one a frame, so a backlog cannot feed itself (at start-up, every walker with no track yet sent
-   * every frame, and the queue grew for 15 s at 60 cameras).
-   */
-  pendingCovers(boxes: readonly Rect[]): boolean {
-    const { state } = this.writer.slab;
-    for (const box of boxes) {
-      let covered = false;
-      for (let i = 0; i < state.length && !covered; i++) {
-        const s = Atomics.load(state, i);
-        const region = this.slotRegions[i];
-        if ((s === CropState.Queued || s === CropState.Inferring) && region) covered = shareWithin(box, region) >= COVERED;
-      }
-      if (!covered) return false;
-    }
-    return boxes.length > 0;
   }
 
   /** Crops that fit in the camera's slab now without replacing a queued one. */
@@ -79,7 +51,6 @@ export class CandidateSink {
     for (const region of regions) {
       const crop = this.writer.write(f.frame, f.format, f.width, f.height, region, f.captureMs, f.faces);
       if (crop === null) continue;
-      this.slotRegions[crop.slot] = region;
       this.notify({
         camera: this.camera,
         slot: crop.slot,
@@ -108,13 +79,4 @@ export class CandidateSink {
     const alpha = this.motion.alpha > 0 ? this.motion.foregroundAlpha : 0;
     return changedContrast(m.luma, m.compared, m.width, box, this.motion.threshold, alpha);
   }
-}
-
-/** Share of `a`'s area inside `b`. */
-function shareWithin(a: Rect, b: Rect): number {
-  const area = a.width * a.height;
-  if (area <= 0) return 1;
-  const ix = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-  const iy = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  return ix > 0 && iy > 0 ? (ix * iy) / area : 0;
 }

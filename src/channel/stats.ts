@@ -32,10 +32,8 @@ export const Counter = {
   BackgroundResets: 10,
   /** Frames with motion kept from the detector because it all lay within tracked objects (regions.trackedIntervalMs). */
   TrackedSkips: 11,
-  /** Frames with motion kept from the detector because it all lay within crops still waiting for their detections. */
-  PendingSkips: 12,
 } as const;
-const COUNTERS = 13;
+const COUNTERS = 12;
 
 export const Stage = {
   CaptureToRing: 0,

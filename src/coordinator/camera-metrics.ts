@@ -38,8 +38,6 @@ export interface CameraMetrics {
   fullFramePasses: number;
   /** Frames with motion kept from the detector because it lay within tracked objects. */
   trackedSkips: number;
-  /** Frames with motion kept from the detector because it lay within crops still waiting for their detections. */
-  pendingSkips: number;
   /** Motion backgrounds started again after a reconnect. */
   backgroundResets: number;
   errors: number;
@@ -119,7 +117,6 @@ export function cameraMetrics(actor: CameraActor, stats: ChannelStats, rates: Ra
     regionsSkipped: stats.get(Counter.RegionsSkipped),
     fullFramePasses: stats.get(Counter.FullFramePasses),
     trackedSkips: stats.get(Counter.TrackedSkips),
-    pendingSkips: stats.get(Counter.PendingSkips),
     backgroundResets: stats.get(Counter.BackgroundResets),
     errors: stats.get(Counter.Errors),
     reconnects: totals.reconnects,

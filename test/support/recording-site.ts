@@ -129,7 +129,6 @@ export class RecordingSite implements SiteControl {
       regionsSkipped: 0,
       fullFramePasses: 0,
       trackedSkips: 0,
-      pendingSkips: 0,
       backgroundResets: 0,
       errors: 0,
       reconnects: 0,

@@ -53,7 +53,6 @@ export const cameraMetricsSchema = z.object({
   regionsSkipped: z.number().int(),
   fullFramePasses: z.number().int(),
   trackedSkips: z.number().int(),
-  pendingSkips: z.number().int(),
   backgroundResets: z.number().int(),
   errors: z.number().int(),
   reconnects: z.number().int(),

@@ -80,15 +80,6 @@ export function registerCameraMetrics(registry: Registry, cameras: () => CameraS
   counterFamily(
     {
       registry,
-      name: 'panoptes_pending_skips_total',
-      help: 'Frames with motion not sent to the detector because the motion lay within crops still waiting for their detections (the pool behind).',
-      labelNames,
-    },
-    perCamera((c) => c.metrics.pendingSkips),
-  );
-  counterFamily(
-    {
-      registry,
       name: 'panoptes_motion_resets_total',
       help: 'Motion backgrounds started again because the camera reconnected.',
       labelNames,
