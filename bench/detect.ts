@@ -22,6 +22,7 @@ export interface DetectPlan {
   levels: number[];
   settleTimeoutMs: number;
   warmupMs: number;
+  catchUpTimeoutMs: number;
   holdMs: number;
   /** A level fails above these. */
   budget: { p99Ms: number; lostShare: number };
@@ -51,9 +52,9 @@ export interface DetectReport {
 export function detectPlan(quick: boolean, levels?: number[]): DetectPlan {
   const frame = { width: 640, height: 360, fps: 5 };
   const timing = quick
-    ? { settleTimeoutMs: 40_000, warmupMs: 1000, holdMs: 3000 }
-    : { settleTimeoutMs: 90_000, warmupMs: 10_000, holdMs: 30_000 };
-  const lengthS = Math.ceil((timing.settleTimeoutMs + timing.warmupMs + timing.holdMs) / 1000) + 30;
+    ? { settleTimeoutMs: 40_000, warmupMs: 1000, catchUpTimeoutMs: 5000, holdMs: 3000 }
+    : { settleTimeoutMs: 90_000, warmupMs: 10_000, catchUpTimeoutMs: 30_000, holdMs: 30_000 };
+  const lengthS = Math.ceil((timing.settleTimeoutMs + timing.warmupMs + timing.catchUpTimeoutMs + timing.holdMs) / 1000) + 30;
   // Quick: two clips and a short cycle, so the few seconds held see a person.
   const clips: ClipPlan = quick ? { count: 2, cycleS: 8, lengthS, ...frame } : { count: 50, cycleS: 40, lengthS, ...frame };
   return {
@@ -77,6 +78,7 @@ async function measure(plan: DetectPlan, clips: string[], pipeline: Pipeline, ca
       fps,
       settleTimeoutMs: plan.settleTimeoutMs,
       warmupMs: plan.warmupMs,
+      catchUpTimeoutMs: plan.catchUpTimeoutMs,
       holdMs: plan.holdMs,
     });
     return levelOf(r, plan.budget);

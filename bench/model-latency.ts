@@ -1,5 +1,5 @@
 /**
- * Milliseconds per inference of the shipped detectors (nanodet at 320, its default, and at 416;
+ * Milliseconds per inference of the shipped detectors (nanodet at 256, its default, in int8 and fp32, and at 288, 320 and 416;
  * blazeface back 256 and front 128) with 1 and 2 onnxruntime threads, through the backends' own
  * detect() (feed copy, session run, decode, NMS) on a real photo crop. Contenders alternate round by
  * round after a warm-up, so load on the machine hits them alike; the table gives the median with
@@ -19,10 +19,12 @@ const rounds = Number(values.rounds),
 log.level = 'warn';
 
 const CONTENDERS = [
-  { name: 'nanodet (NanoDet-m 320)', config: { type: 'nanodet', inputSize: 320 } },
-  { name: 'nanodet (NanoDet-m 416)', config: { type: 'nanodet', inputSize: 416 } },
-  { name: 'nanodet (NanoDet-m 256)', config: { type: 'nanodet', inputSize: 256 } },
-  { name: 'nanodet (NanoDet-m 288)', config: { type: 'nanodet', inputSize: 288 } },
+  { name: 'nanodet (NanoDet-m 256 int8)', config: { type: 'nanodet', inputSize: 256, precision: 'int8' } },
+  { name: 'nanodet (NanoDet-m 256 fp32)', config: { type: 'nanodet', inputSize: 256, precision: 'fp32' } },
+  { name: 'nanodet (NanoDet-m 320 int8)', config: { type: 'nanodet', inputSize: 320, precision: 'int8' } },
+  { name: 'nanodet (NanoDet-m 320 fp32)', config: { type: 'nanodet', inputSize: 320, precision: 'fp32' } },
+  { name: 'nanodet (NanoDet-m 288 fp32)', config: { type: 'nanodet', inputSize: 288, precision: 'fp32' } },
+  { name: 'nanodet (NanoDet-m 416 fp32)', config: { type: 'nanodet', inputSize: 416, precision: 'fp32' } },
   { name: 'blazeface back-256', config: { type: 'blazeface', model: 'back-256' } },
   { name: 'blazeface front-128', config: { type: 'blazeface', model: 'front-128' } },
 ];

@@ -14,9 +14,21 @@ function result(cameras: number, committed: number, throttledFrames: number, ove
   buckets[LATENCY_BUCKETS_MS.indexOf(100)] = committed - over500;
   buckets[LATENCY_BUCKETS_MS.indexOf(1000)] = over500;
   return {
-    config: { pipeline: 'gated', cameras, width: 640, height: 360, fps: 5, settleTimeoutMs: 1, warmupMs: 1, holdMs: 30_000 },
+    config: {
+      pipeline: 'gated',
+      cameras,
+      width: 640,
+      height: 360,
+      fps: 5,
+      settleTimeoutMs: 1,
+      warmupMs: 1,
+      catchUpTimeoutMs: 1,
+      holdMs: 30_000,
+    },
     poolThreads: 2,
     settleMs: 1000,
+    warmupMs: 10_000,
+    caughtUp: true,
     wallMs: 30_000,
     online: cameras,
     reconnects: 0,
@@ -45,11 +57,15 @@ test('one candidate frame skipped by the governor in twenty regions does not fai
   assert.match(busy.failures.join('; '), /^4\.7% of regions skipped \(14 of 300; > 1% with 95% confidence\)$/);
 });
 
-test('a level fails when more than 1% of crops came back over 500 ms after capture, or a camera reconnected', () => {
+test('a level fails when more than 1% of crops came back over 500 ms after capture, a camera reconnected, or the start was never worked off', () => {
   assert.equal(levelOf(result(2, 300, 0, 3), BUDGET).sustained, true, '3 of 300 is 1%');
   assert.match(levelOf(result(2, 300, 0, 4), BUDGET).failures.join('; '), /p99 capture->result above 500 ms \(1\.3% of crops\)/);
   const reconnected = { ...result(2, 300, 0), reconnects: 1 };
   assert.deepEqual(levelOf(reconnected, BUDGET).failures, ['1 reconnects']);
+  const behind = { ...result(2, 300, 0), caughtUp: false, warmupMs: 40_000 };
+  assert.deepEqual(levelOf(behind, BUDGET).failures, [
+    "the pool had not worked off the start's backlog 40 s after every camera was online",
+  ]);
 });
 
 test('regions wanted count the committed crops, the dropped before commit and the skipped; lost counts every reason', () => {

@@ -1,29 +1,17 @@
 /**
- * Real photos of people from the @vladmandic/human package (a dev dependency), decoded by sharp, and
+ * Real photos of people from the @vladmandic/human package (the int8 models' calibration photos), decoded by sharp, and
  * crops of them prepared for a detector the way the product prepares them: through a CropSlab and its
  * writer (letterbox, the backend's normalisation), so a test exercises the shipped crop path.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { CropSlab } from '../../src/inference/crop-slab.ts';
+import { photoDir } from '../../src/inference/models/calibration.ts';
 import { CropSlabWriter } from '../../src/inference/crop-writer.ts';
 import type { DetectorInput, TensorSpec } from '../../src/inference/types.ts';
 import type { Rect } from '../../src/native/index.ts';
 
-/** The package's exports hide package.json, so its root is found from its entry point. */
-function packageRoot(name: string): string {
-  let dir = dirname(createRequire(import.meta.url).resolve(name));
-  while (!existsSync(join(dir, 'package.json')) || !readFileSync(join(dir, 'package.json'), 'utf8').includes(`"name": "${name}"`)) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the root of ${name}`);
-    dir = parent;
-  }
-  return dir;
-}
-
-const ASSETS = join(packageRoot('@vladmandic/human'), 'assets');
+const ASSETS = photoDir();
 
 export interface Photo {
   /** rgb24 */

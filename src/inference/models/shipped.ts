@@ -12,6 +12,8 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ModelMissingError } from '../../errors.ts';
+import { CALIBRATION_PHOTOS, type CalibrationSpec, calibrationInputs, photoDir } from './calibration.ts';
+import { QUANTIZER_VERSION, quantizeInt8 } from './quantize.ts';
 import { readGraphModel } from './tfjs-graph.ts';
 import { convertGraph } from './tfjs-to-onnx.ts';
 
@@ -31,6 +33,8 @@ export interface ShippedModel {
   upstream: string;
   /** Square input side the graph is converted at (tfjs-input-size.ts); the graph's own when omitted. */
   inputSize?: number;
+  /** An int8 model (quantize.ts) made from the float one (`float`, the id) with these calibration inputs. */
+  int8?: { float: string; calibration: Omit<CalibrationSpec, 'side'> };
 }
 
 /**
@@ -41,21 +45,33 @@ export interface ShippedModel {
  */
 export const NANODET_INPUT = { min: 128, max: 640, stride: 32, exported: 416, default: 256 } as const;
 
-export const nanodetModelId = (size: number): string => `nanodet-m-${size}`;
+/** How NanoDet was trained: BGR planes, ImageNet mean and std (RGB order here); the backend's defaults. */
+export const NANODET_NORMALISATION = {
+  mean: [0.485, 0.456, 0.406],
+  std: [0.229, 0.224, 0.225],
+  channelOrder: 'bgr',
+} as const satisfies Omit<CalibrationSpec, 'side'>;
 
-function nanodet(size: number): ShippedModel {
+export type NanodetPrecision = 'int8' | 'fp32';
+
+export const nanodetModelId = (size: number, precision: NanodetPrecision = 'fp32'): string =>
+  `nanodet-m-${size}${precision === 'int8' ? '-int8' : ''}`;
+
+function nanodet(size: number, precision: NanodetPrecision = 'fp32'): ShippedModel {
   const run = size === NANODET_INPUT.exported ? '' : ` run at ${size}x${size}`;
   return {
-    id: nanodetModelId(size),
+    id: nanodetModelId(size, precision),
     file: 'models/nanodet.json',
     nchwInput: false,
-    upstream: `RangiLyu/nanodet NanoDet-m 416 (COCO 80)${run}, Apache-2.0`,
+    upstream: `RangiLyu/nanodet NanoDet-m 416 (COCO 80)${run}${precision === 'int8' ? ', int8' : ''}, Apache-2.0`,
     inputSize: size,
+    ...(precision === 'int8' ? { int8: { float: nanodetModelId(size), calibration: NANODET_NORMALISATION } } : {}),
   };
 }
 
 /** The models `npm install` prepares; other NanoDet sizes are converted when a backend first asks. */
 export const SHIPPED_MODELS = {
+  'nanodet-m-256-int8': nanodet(256, 'int8'),
   'nanodet-m-256': nanodet(256),
   'nanodet-m-320': nanodet(320),
   'nanodet-m-416': nanodet(416),
@@ -82,8 +98,8 @@ export function isNanodetInputSize(size: number): boolean {
 /** A prepared model by id, or NanoDet at any valid size (`nanodet-m-384`); undefined for anything else. */
 export function shippedModel(id: string): ShippedModel | undefined {
   if (Object.hasOwn(SHIPPED_MODELS, id)) return SHIPPED_MODELS[id as ShippedModelId];
-  const size = /^nanodet-m-(\d+)$/.exec(id)?.[1];
-  return size !== undefined && isNanodetInputSize(Number(size)) ? nanodet(Number(size)) : undefined;
+  const [, size, int8] = /^nanodet-m-(\d+)(-int8)?$/.exec(id) ?? [];
+  return size !== undefined && isNanodetInputSize(Number(size)) ? nanodet(Number(size), int8 ? 'int8' : 'fp32') : undefined;
 }
 
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -122,6 +138,35 @@ async function sourceHash(jsonPath: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** The float model's hash, the calibration photos and the quantiser's version. */
+async function int8Hash(floatHash: string, spec: CalibrationSpec): Promise<string> {
+  const hash = createHash('sha256')
+    .update(floatHash)
+    .update(`quantizer ${QUANTIZER_VERSION} ${JSON.stringify(spec)}`);
+  const dir = photoDir();
+  for (const photo of CALIBRATION_PHOTOS) hash.update(await readFile(join(dir, photo)));
+  return hash.digest('hex');
+}
+
+/** The model's bytes: the TF.js graph converted, or (int8) the float model prepared first, then quantised. */
+async function build(model: ShippedModel, jsonPath: string, dir: string, metadata: Record<string, string>): Promise<Uint8Array> {
+  if (model.int8 !== undefined) {
+    const float = await prepareShippedModel(model.int8.float, dir);
+    const side = model.inputSize ?? NANODET_INPUT.exported;
+    const inputs = await calibrationInputs({ side, ...model.int8.calibration });
+    return quantizeInt8(await readFile(float.path), inputs, [1, 3, side, side], {
+      ...metadata,
+      calibration: `${inputs.length} crops of ${CALIBRATION_PHOTOS.join(', ')}`,
+    });
+  }
+  return convertGraph(await readGraphModel(jsonPath), {
+    source: `${MODEL_PACKAGE}/${model.file}`,
+    nchwInput: model.nchwInput,
+    ...(model.inputSize === undefined ? {} : { inputSize: { width: model.inputSize, height: model.inputSize } }),
+    metadata,
+  }).bytes;
+}
+
 export interface PreparedModel {
   id: string;
   path: string;
@@ -146,12 +191,16 @@ export async function prepareShippedModel(id: string, dir = defaultModelDir(), f
   const jsonPath = join(pkg.dir, model.file);
   const path = shippedModelPath(id, dir);
   const stampPath = `${path}.source`;
-  const hash = await sourceHash(jsonPath).catch((cause: unknown) => {
+  const floatHash = await sourceHash(jsonPath).catch((cause: unknown) => {
     throw new ModelMissingError(
       `${MODEL_PACKAGE} ${pkg.version} has no readable ${model.file}: reinstall it with npm install (${(cause as Error).message})`,
       { cause },
     );
   });
+  const hash =
+    model.int8 === undefined
+      ? floatHash
+      : await int8Hash(floatHash, { side: model.inputSize ?? NANODET_INPUT.exported, ...model.int8.calibration });
   if (!force) {
     const stamp = await readFile(stampPath, 'utf8').catch(() => '');
     const onDisk = await readFile(path).then(
@@ -160,16 +209,15 @@ export async function prepareShippedModel(id: string, dir = defaultModelDir(), f
     );
     if (onDisk && stamp.includes(hash)) return { id, path, converted: false, ms: performance.now() - started };
   }
-  const converted = convertGraph(await readGraphModel(jsonPath), {
-    source: `${MODEL_PACKAGE}/${model.file}`,
-    nchwInput: model.nchwInput,
-    ...(model.inputSize === undefined ? {} : { inputSize: { width: model.inputSize, height: model.inputSize } }),
-    metadata: { source: `${MODEL_PACKAGE}@${pkg.version}/${model.file}`, upstream: model.upstream, sourceSha256: hash },
+  const bytes = await build(model, jsonPath, dir, {
+    source: `${MODEL_PACKAGE}@${pkg.version}/${model.file}`,
+    upstream: model.upstream,
+    sourceSha256: hash,
   });
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
-    await writeFile(tmp, converted.bytes);
+    await writeFile(tmp, bytes);
     await rename(tmp, path);
   } finally {
     await rm(tmp, { force: true });
