@@ -30,6 +30,7 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   'full-frame': () => import('./full-frame.ts'),
   live: () => import('./live.ts'),
   site: () => import('./site.ts'),
+  soak: () => import('./soak.ts'),
 };
 const NAMES = Object.keys(scenarios);
 

@@ -12,6 +12,7 @@ import type { EventsDbReport } from '../events-db.ts';
 import type { LiveReport } from '../live.ts';
 import type { RecordingReport } from '../recording.ts';
 import type { SiteReport } from '../site.ts';
+import type { SoakReport } from '../soak.ts';
 import type { FanoutReport } from '../fixtures/fanout-report.ts';
 import type { FullFrameReport } from '../full-frame.ts';
 import type { PipelineReport } from '../pipeline.ts';
@@ -504,8 +505,29 @@ function site(r: SiteReport): ResultCase[] {
   });
 }
 
+/** Each series' trend per hour after the warm-up, min-max its about-95% interval; RSS is the headline. */
+function soak(r: SoakReport): ResultCase[] {
+  return r.trends.map((t) =>
+    fromRange(
+      {
+        scenario: 'soak',
+        case: `${t.label}, N=${r.plan.cameras}, trend`,
+        impl: 'panoptes-site',
+        metric: `${t.unit}/h`,
+        better: 'lower',
+        baseline: null,
+        ratio: null,
+        headline: t.series === 'rssMb',
+      },
+      { median: t.perHour, min: t.perHour - t.ci95PerHour, max: t.perHour + t.ci95PerHour },
+      t.n,
+    ),
+  );
+}
+
 const ADAPTERS: Record<string, (report: never) => ResultCase[]> = {
   site,
+  soak,
   recording,
   kernels,
   transport,

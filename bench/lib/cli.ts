@@ -74,6 +74,9 @@ export function usage(names: readonly string[]): string {
     '  --levels N[,N...]        camera counts (default 50)',
     '  --hold SECONDS           how long each level is measured (default 30)',
     '  --profile                CPU profiles of every gateway thread into bench/results/site-profile-<date>/, top functions printed',
+    'soak:',
+    '  --levels N               cameras (default 100)',
+    '  --hold SECONDS           how long the gateway is sampled (default 3600; the first 20%, at most 300 s, is warm-up)',
   ].join('\n');
 }
 
@@ -187,16 +190,19 @@ export function parseBenchArgs(argv: readonly string[], names: readonly string[]
   }
   if (out.names.length === 0) out.names.push(...names);
   out.holdS = out.density.holdS;
-  // --hold is density's and the site scenario's: a run with site only takes it too.
-  if (out.names.includes('site')) densityGiven.splice(0, densityGiven.length, ...densityGiven.filter((o) => o !== '--hold'));
+  // --hold is density's and the site and soak scenarios': a run with one of those only takes it too.
+  if (out.names.includes('site') || out.names.includes('soak'))
+    densityGiven.splice(0, densityGiven.length, ...densityGiven.filter((o) => o !== '--hold'));
   if (densityGiven.length > 0 && !out.names.includes('density')) {
     const verb = densityGiven.length === 1 ? 'applies' : 'apply';
     fail(`${densityGiven.join(', ')} ${verb} to the density scenario, which this run does not include`, names);
   }
   if (out.model !== undefined && !out.names.includes('inference'))
     fail('--model applies to the inference scenario, which this run does not include', names);
-  if (out.levels !== undefined && !['detect', 'recording', 'site'].some((n) => out.names.includes(n)))
-    fail('--levels applies to the detect, recording and site scenarios, which this run does not include', names);
+  if (out.levels !== undefined && !['detect', 'recording', 'site', 'soak'].some((n) => out.names.includes(n)))
+    fail('--levels applies to the detect, recording, site and soak scenarios, which this run does not include', names);
+  if (out.names.includes('soak') && (out.levels?.length ?? 0) > 1)
+    fail(`Expected one camera count for --levels with soak but received '${out.levels?.join(',')}'`, names);
   if (out.profile && !out.names.includes('site')) fail('--profile applies to the site scenario, which this run does not include', names);
   checkDensity(out.density, names);
   return out;

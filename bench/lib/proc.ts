@@ -1,6 +1,6 @@
 /**
  * Process accounting from /proc (Linux) for benches that run other programs (ffmpeg, a GStreamer
- * server): CPU time of any pid, its proportional memory, and the children this process started.
+ * server): CPU time of any pid, its memory, threads and open files, and the children this process started.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -53,6 +53,45 @@ export function procPssBytes(pid: number): number | null {
   try {
     const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
     return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Memory and threads of a process from /proc/<pid>/status, bytes; null once it has exited. */
+export interface ProcStatus {
+  /** VmRSS: RssAnon + RssFile + RssShmem. */
+  rssBytes: number;
+  /** Private anonymous pages: malloc heaps and arenas, V8's heaps, ArrayBuffers, thread stacks. */
+  rssAnonBytes: number;
+  /** Mapped files: the binary, shared libraries, the addon. */
+  rssFileBytes: number;
+  /** Shared memory (memfd, /dev/shm, MAP_SHARED anonymous). */
+  rssShmemBytes: number;
+  threads: number;
+}
+
+export function procStatus(pid: number): ProcStatus | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return null;
+  }
+  const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  return {
+    rssBytes: field('VmRSS') * 1024,
+    rssAnonBytes: field('RssAnon') * 1024,
+    rssFileBytes: field('RssFile') * 1024,
+    rssShmemBytes: field('RssShmem') * 1024,
+    threads: field('Threads'),
+  };
+}
+
+/** Open file descriptors of a process (entries of /proc/<pid>/fd), or null once it has exited. */
+export function openFds(pid: number): number | null {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
   } catch {
     return null;
   }

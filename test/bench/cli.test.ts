@@ -117,7 +117,7 @@ test('detect --levels takes increasing camera counts and nothing else', () => {
   rejects(['detect', '--levels', '10,x'], "Expected an integer >= 1 for --levels but received 'x'", names);
   rejects(
     ['kernels', '--levels', '10'],
-    '--levels applies to the detect, recording and site scenarios, which this run does not include',
+    '--levels applies to the detect, recording, site and soak scenarios, which this run does not include',
     names,
   );
   assert.deepEqual(parseBenchArgs(['recording', '--levels', '8'], names).levels, [8]);
@@ -132,4 +132,12 @@ test('site takes --levels, --hold and --profile; --hold still belongs to density
   rejects(['site', '--fps', '10', '--hold', '5'], '--fps applies to the density scenario, which this run does not include', names);
   rejects(['kernels', '--hold', '5'], '--hold applies to the density scenario, which this run does not include', names);
   rejects(['kernels', '--profile'], '--profile applies to the site scenario, which this run does not include', names);
+});
+
+test('soak takes --hold and one camera count in --levels', () => {
+  const names = [...NAMES, 'site', 'soak'];
+  const args = parseBenchArgs(['soak', '--levels', '50', '--hold', '600'], names);
+  assert.deepEqual([args.names, args.levels, args.holdS], [['soak'], [50], 600]);
+  rejects(['soak', '--levels', '50,100'], "Expected one camera count for --levels with soak but received '50,100'", names);
+  rejects(['soak', '--fps', '10'], '--fps applies to the density scenario, which this run does not include', names);
 });

@@ -36,12 +36,15 @@ const TEXT = [
   ...stage('a', [0, 0, 4, 4]),
   ...stage('b', [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]),
   'nodejs_eventloop_lag_p99_seconds 0.0125',
+  'nodejs_heap_size_used_bytes 52428800',
+  'nodejs_external_memory_bytes 1048576',
 ].join('\n');
 
 test('the site metrics are summed over cameras, and only ONLINE cameras with analysed frames count as analysing', () => {
   const m = readSiteMetrics(TEXT);
   assert.deepEqual([m.received, m.analysed, m.dropped, m.analysing], [15, 12, 2, 1]);
   assert.equal(m.eventLoopP99Ms, 12.5);
+  assert.deepEqual([m.heapUsedBytes, m.externalBytes], [50 * 1024 * 1024, 1024 * 1024]);
 });
 
 test('a latency family is merged over cameras into per-bucket counts, other stages left out', () => {
