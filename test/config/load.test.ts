@@ -86,6 +86,7 @@ test('an empty file is a valid config with every default and no cameras', () => 
     config.inference.backend,
     {
       type: 'nanodet',
+      precision: 'int8',
       classes: ['person', 'bicycle', 'car', 'motorcycle', 'bus', 'truck', 'bird', 'cat', 'dog', 'horse', 'sheep', 'cow', 'bear'],
       scoreThreshold: 0.4,
       iouThreshold: 0.5,
@@ -97,7 +98,7 @@ test('an empty file is a valid config with every default and no cameras', () => 
       maxBatch: 4,
       threads: 1,
     },
-    'the shipped detector, with no modelPath and no inputSize: the converted NanoDet-m at its default 256',
+    'the shipped detector, with no modelPath and no inputSize: the converted NanoDet-m at its default 256, in int8',
   );
 });
 
