@@ -11,6 +11,7 @@ import type { DecisionEngine } from './decisions/engine.ts';
 import type { BestShotInput } from './decisions/tracks.ts';
 import { FrameAssembler, type AssembledFrame, type RegionOutcome } from './frame-assembler.ts';
 import { encodeFrame, FrameHold } from './full-frame.ts';
+import { QuietAreas } from './quiet-areas.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
 import { Tracker, type Track, type TrackerOptionsInput } from './tracker.ts';
 import { coveredFraction } from './tracking/box.ts';
@@ -32,7 +33,7 @@ export interface TrackedDetections {
 export interface CameraAnalyticsOutputs {
   /** Every analysed frame with detections, after tracking. */
   onTracked?: ((frame: TrackedDetections) => void) | undefined;
-  /** The camera's confirmed tracks after every update, for its channel worker's track gate. */
+  /** The camera's confirmed tracks and quiet areas after every update, for its channel worker's track gate. */
   tracked?: TrackedBoxes | undefined;
 }
 
@@ -64,6 +65,7 @@ export class CameraAnalytics {
    */
   private lagMs = 0;
   detections = 0;
+  private readonly quiet = new QuietAreas();
 
   private readonly onTracked: ((frame: TrackedDetections) => void) | undefined;
   private readonly tracked: TrackedBoxes | undefined;
@@ -102,6 +104,7 @@ export class CameraAnalytics {
    */
   onRegion(outcome: RegionOutcome<BestShot>, nowMs = Date.now()): void {
     this.lagMs = Math.max(0, nowMs - outcome.captureMs);
+    this.quiet.observe(outcome.captureMs, outcome.region, outcome.motion ?? [], outcome.detections);
     let decided = false;
     for (const frame of this.assembler.add(outcome)) {
       this.onFrame(frame);
@@ -153,13 +156,18 @@ export class CameraAnalytics {
   }
 
   /**
-   * Gives the channel worker's track gate the confirmed tracks; none while an object is still
-   * tentative, so the frames that confirm it (maybe beside a tracked one) all reach the detector.
+   * Gives the channel worker's track gate the confirmed tracks and the quiet areas; none while an
+   * object is still tentative, so the frames that confirm it (maybe beside a tracked one) all reach
+   * the detector.
    */
   private share(timeMs: number, active: readonly Track[]): void {
     if (this.tracked === undefined) return;
-    const boxes = this.tracker.tentative > 0 ? [] : active.map((t) => ({ ...t.predicted, vx: t.velocity.x, vy: t.velocity.y }));
-    this.tracked.write(timeMs, boxes);
+    if (this.tracker.tentative > 0) {
+      this.tracked.write(timeMs, []);
+      return;
+    }
+    const boxes = active.map((t) => ({ ...t.predicted, vx: t.velocity.x, vy: t.velocity.y }));
+    this.tracked.write(timeMs, boxes, this.quiet.areas);
   }
 
   private decide(timeMs: number, update: Parameters<DecisionEngine['onFrame']>[2]): void {

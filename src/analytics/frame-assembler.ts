@@ -29,6 +29,8 @@ export interface RegionOutcome<S> {
   regionCount: number;
   /** The region these detections were found in (frame pixels). */
   region: Rect;
+  /** The motion boxes the region was cut around (frame pixels); none for a full-frame pass of a still scene. */
+  motion?: readonly Rect[];
   detections: Detection[];
   /** One entry a detection: what the caller measured while the crop was at hand (a best-shot capture). */
   extras: Array<S | null>;

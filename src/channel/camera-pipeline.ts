@@ -137,8 +137,9 @@ export class CameraPipeline implements RingReader {
     }
     let fullFrameDue = this.fullFrameDue(captureMs);
     if (!this.sampled(regions, captureMs, ratio)) regions = NO_REGIONS;
-    if (regions.length > 0 && this.gate.explains(this.boxes, captureMs)) {
-      s.add(Counter.TrackedSkips);
+    const known = regions.length > 0 ? this.gate.explain(this.boxes, captureMs) : null;
+    if (known !== null) {
+      s.add(known === 'quiet' ? Counter.QuietSkips : Counter.TrackedSkips);
       regions = NO_REGIONS;
     }
     if (fullFrameDue && !this.passFits(regions.length, captureMs)) fullFrameDue = false;

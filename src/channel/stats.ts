@@ -32,8 +32,10 @@ export const Counter = {
   BackgroundResets: 10,
   /** Frames with motion kept from the detector because it all lay within tracked objects (regions.trackedIntervalMs). */
   TrackedSkips: 11,
+  /** Frames with motion kept from the detector because it lay within quiet areas (found empty an interval ago). */
+  QuietSkips: 12,
 } as const;
-const COUNTERS = 12;
+const COUNTERS = 13;
 
 export const Stage = {
   CaptureToRing: 0,

@@ -38,6 +38,8 @@ export interface CameraMetrics {
   fullFramePasses: number;
   /** Frames with motion kept from the detector because it lay within tracked objects. */
   trackedSkips: number;
+  /** Frames with motion kept from the detector because it lay within quiet areas (nothing found there an interval ago). */
+  quietSkips: number;
   /** Motion backgrounds started again after a reconnect. */
   backgroundResets: number;
   errors: number;
@@ -117,6 +119,7 @@ export function cameraMetrics(actor: CameraActor, stats: ChannelStats, rates: Ra
     regionsSkipped: stats.get(Counter.RegionsSkipped),
     fullFramePasses: stats.get(Counter.FullFramePasses),
     trackedSkips: stats.get(Counter.TrackedSkips),
+    quietSkips: stats.get(Counter.QuietSkips),
     backgroundResets: stats.get(Counter.BackgroundResets),
     errors: stats.get(Counter.Errors),
     reconnects: totals.reconnects,

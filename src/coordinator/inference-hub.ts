@@ -232,6 +232,7 @@ export class InferenceHub {
         captureMs: notice.captureMs,
         regionCount: notice.regionCount,
         region: notice.region,
+        motion: notice.motion,
         detections,
         extras,
       });

@@ -13,6 +13,7 @@ import { createEventIdSource } from '../../src/analytics/decisions/event-id.ts';
 import { cameraDecisionsSchema, globalDecisionsSchema } from '../../src/analytics/decisions/options.ts';
 import { EventBus, type EventMessage } from '../../src/analytics/events.ts';
 import { SnapshotStore } from '../../src/analytics/snapshot-store.ts';
+import { BOX_FIELDS, MAX_QUIET_AREAS, MAX_TRACKED_BOXES, QUIET_FIELDS, TrackedBoxes } from '../../src/channel/tracked-boxes.ts';
 import { mergeOverlapping } from '../../src/inference/backends/motion.ts';
 import type { Detection, Face } from '../../src/inference/types.ts';
 import { cropResize, MotionDetector, type Rect } from '../../src/native/index.ts';
@@ -231,4 +232,38 @@ test('with bestShot.frameWidth 0 no frame is copied and shots keep no frame', ()
   assert.ok(shot);
   assert.equal(shot.frame, null);
   assert.equal(analytics.frames.copies, 0);
+});
+
+describe("the track gate's table", () => {
+  test('gets the quiet areas of empty results beside the confirmed tracks, and none while a track is tentative', () => {
+    const engine = new DecisionEngine({
+      publisher: new EventBus(),
+      global: globalDecisionsSchema.parse({ rateLimit: null }),
+      newEventId: createEventIdSource('t'),
+    });
+    engine.addCamera('q', cameraDecisionsSchema.parse({ rateLimit: null }), { width: W, height: H });
+    const tracked = new TrackedBoxes();
+    const analytics = new CameraAnalytics('q', {}, engine, new SnapshotStore(), { tracked });
+    const region = { x: 0, y: 0, width: W, height: H };
+    const quiet = new Float64Array(MAX_QUIET_AREAS * QUIET_FIELDS);
+    const edge = { x: 0, y: 60, width: 12, height: 60 };
+    analytics.onRegion({ captureMs: 1000, regionCount: 1, region, motion: [edge], detections: [], extras: [] }, 1000);
+    assert.equal(tracked.readQuiet(quiet), 1, 'the empty look at the edge');
+    assert.deepEqual([...quiet.subarray(0, QUIET_FIELDS)], [0, 60, 12, 60, 1000]);
+    const person = (x: number): Detection => ({ label: 'person', classId: 0, score: 0.8, box: { x, y: 60, width: 40, height: 60 } });
+    analytics.onRegion({ captureMs: 1100, regionCount: 1, region, motion: [edge], detections: [person(2)], extras: [null] }, 1100);
+    assert.equal(tracked.readQuiet(quiet), 0, 'a tentative track: the frames that confirm it all go');
+    for (let n = 2; n < 8; n++) {
+      const captureMs = 1000 + n * 100;
+      analytics.onRegion({ captureMs, regionCount: 1, region, motion: [], detections: [person(2 + n * 8)], extras: [null] }, captureMs);
+    }
+    analytics.onRegion(
+      { captureMs: 1800, regionCount: 1, region, motion: [{ x: 250, y: 10, width: 20, height: 20 }], detections: [], extras: [] },
+      1800,
+    );
+    const into = new Float64Array(MAX_TRACKED_BOXES * BOX_FIELDS);
+    assert.equal(tracked.read(into, new Float64Array(1)), 1, 'the confirmed person');
+    assert.equal(tracked.readQuiet(quiet), 1, 'and the empty look elsewhere; the edge area ended with the detection there');
+    assert.equal(quiet[0], 250);
+  });
 });

@@ -59,13 +59,13 @@ after(async () => {
   const pct = (v: number): string => `${Math.round(v * 100)}%`;
   const rows = figures.map(
     (f) =>
-      `| ${f.scene} | ${f.objects} | ${f.events} | ${f.eventsPerObject.toFixed(2)} | ${pct(f.wholePassage)} | ${f.idSwitches} | ${f.falseEvents} | ${f.minBestShotIou === null ? '-' : f.minBestShotIou.toFixed(2)} | ${f.faceObjects > 0 ? `${f.facesFound}/${f.faceObjects}` : '-'} | ${f.trackedSkips} | ${f.perObject.map((p) => `${p.key} ${p.labels.join('/') || '-'}`).join(', ')} |`,
+      `| ${f.scene} | ${f.objects} | ${f.events} | ${f.eventsPerObject.toFixed(2)} | ${pct(f.wholePassage)} | ${f.idSwitches} | ${f.falseEvents} | ${f.minBestShotIou === null ? '-' : f.minBestShotIou.toFixed(2)} | ${f.faceObjects > 0 ? `${f.facesFound}/${f.faceObjects}` : '-'} | ${f.trackedSkips + f.quietSkips} (${f.quietSkips}) | ${f.perObject.map((p) => `${p.key} ${p.labels.join('/') || '-'}`).join(', ')} |`,
   );
   console.log(
     [
       '',
       `backend: ${BACKEND_CONFIG}`,
-      '| scene | objects | events | events/object | whole passage | id switches | false events | min best-shot IoU | faces | frames the track gate kept from the detector | event labels |',
+      '| scene | objects | events | events/object | whole passage | id switches | false events | min best-shot IoU | faces | frames the track gate kept from the detector (in quiet areas) | event labels |',
       '|---|---|---|---|---|---|---|---|---|---|---|',
       ...rows,
     ].join('\n'),

@@ -129,6 +129,7 @@ export class RecordingSite implements SiteControl {
       regionsSkipped: 0,
       fullFramePasses: 0,
       trackedSkips: 0,
+      quietSkips: 0,
       backgroundResets: 0,
       errors: 0,
       reconnects: 0,

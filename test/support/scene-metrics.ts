@@ -39,8 +39,10 @@ export interface Observation {
   frames: readonly TrackedDetections[];
   /** Final state of every event of the camera (its last message). */
   events: readonly DetectionEvent[];
-  /** Frames with motion the camera's track gate kept from the detector (regions.trackedIntervalMs). */
+  /** Frames with motion the camera's track gate kept from the detector (regions.trackedIntervalMs)... */
   trackedSkips: number;
+  /** ...and those whose motion lay (partly) in areas the detector found empty. */
+  quietSkips: number;
 }
 
 export interface ObjectFigures {
@@ -81,6 +83,8 @@ export interface SceneFigures {
   faceObjects: number;
   /** Frames with motion kept from the detector while their motion lay within tracked people. */
   trackedSkips: number;
+  /** Frames with motion kept from the detector while their motion lay in areas found empty. */
+  quietSkips: number;
   perObject: ObjectFigures[];
 }
 
@@ -259,6 +263,7 @@ export function sceneFigures(o: Observation): SceneFigures {
     facesFound: faceObjects.filter((p) => p.faceFound).length,
     faceObjects: faceObjects.length,
     trackedSkips: o.trackedSkips,
+    quietSkips: o.quietSkips,
     perObject,
   };
 }

@@ -30,6 +30,7 @@ export interface CameraObservation {
   frames: TrackedDetections[];
   events: DetectionEvent[];
   trackedSkips: number;
+  quietSkips: number;
   /** Tracks that qualified but published no event: a rate limit dropped their start, or a duplicate (dedupIou). */
   startsDropped: number;
   suppressed: number;
@@ -60,6 +61,7 @@ export async function observeCamera(
   });
   const untilMs: number[] = [];
   let trackedSkips = 0,
+    quietSkips = 0,
     startsDropped = 0,
     suppressed = 0;
   try {
@@ -75,6 +77,7 @@ export async function observeCamera(
   } finally {
     untilMs.push(Date.now());
     trackedSkips = site.cameraMetrics(id)?.trackedSkips ?? 0;
+    quietSkips = site.cameraMetrics(id)?.quietSkips ?? 0;
     const counters = site.hub.decisionCounters(id);
     startsDropped = Object.values(counters?.dropped ?? {}).reduce((n, d) => n + d.start, 0);
     suppressed = Object.values(counters?.suppressed ?? {}).reduce((n, c) => n + c, 0);
@@ -84,7 +87,7 @@ export async function observeCamera(
     offEvents();
     offTransitions();
   }
-  return { onlineMs, untilMs, frames, events: [...events.values()], trackedSkips, startsDropped, suppressed };
+  return { onlineMs, untilMs, frames, events: [...events.values()], trackedSkips, quietSkips, startsDropped, suppressed };
 }
 
 export async function runScene(site: Site, spec: SceneSpec, clip: string, options: SceneRunOptions): Promise<Observation> {

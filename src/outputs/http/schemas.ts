@@ -53,6 +53,7 @@ export const cameraMetricsSchema = z.object({
   regionsSkipped: z.number().int(),
   fullFramePasses: z.number().int(),
   trackedSkips: z.number().int(),
+  quietSkips: z.number().int(),
   backgroundResets: z.number().int(),
   errors: z.number().int(),
   reconnects: z.number().int(),

@@ -80,6 +80,15 @@ export function registerCameraMetrics(registry: Registry, cameras: () => CameraS
   counterFamily(
     {
       registry,
+      name: 'panoptes_quiet_skips_total',
+      help: 'Frames with motion not sent to the detector because the motion lay within areas the detector found empty less than regions.trackedIntervalMs before.',
+      labelNames,
+    },
+    perCamera((c) => c.metrics.quietSkips),
+  );
+  counterFamily(
+    {
+      registry,
       name: 'panoptes_motion_resets_total',
       help: 'Motion backgrounds started again because the camera reconnected.',
       labelNames,
