@@ -17,6 +17,7 @@ import { NanodetDecoder, nanodetLayout } from '../decode/nanodet.ts';
 import { loadLabels } from '../labels.ts';
 import { NANODET_INPUT, NANODET_NORMALISATION, nanodetModelId } from '../models/shipped.ts';
 import { nonMaxSuppression } from '../nms.ts';
+import { reversePlanes } from '../planes.ts';
 import type { Detection, Detector, DetectorInput, TensorSpec } from '../types.ts';
 import { declaredOutputs, frameDetections, modelFile, openSession, type ExecutionProvider } from './onnx-session.ts';
 
@@ -182,13 +183,8 @@ export class NanodetDetector implements Detector {
   private async detectOne(input: DetectorInput): Promise<Detection[]> {
     const crop = input.tensor as Float32Array;
     const plane = this.input.size * this.input.size;
-    if (this.options.channelOrder === 'bgr') {
-      this.feed.set(crop.subarray(2 * plane, 3 * plane), 0);
-      this.feed.set(crop.subarray(plane, 2 * plane), plane);
-      this.feed.set(crop.subarray(0, plane), 2 * plane);
-    } else {
-      this.feed.set(crop);
-    }
+    if (this.options.channelOrder === 'bgr') reversePlanes(crop, this.feed, plane);
+    else this.feed.set(crop);
     const outputs = await this.session.run({
       [this.input.name]: new Tensor('float32', this.feed, [1, 3, this.input.size, this.input.size]),
     });

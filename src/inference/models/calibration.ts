@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { ModelMissingError } from '../../errors.ts';
+import { reversePlanes } from '../planes.ts';
 import { cropResize } from '../../native/index.ts';
 
 export const PHOTO_PACKAGE = '@vladmandic/human';
@@ -85,11 +86,7 @@ export async function calibrationInputs(spec: CalibrationSpec): Promise<Float32A
         inputs.push(Float32Array.from(crop));
         continue;
       }
-      const bgr = new Float32Array(3 * plane);
-      bgr.set(crop.subarray(2 * plane), 0);
-      bgr.set(crop.subarray(plane, 2 * plane), plane);
-      bgr.set(crop.subarray(0, plane), 2 * plane);
-      inputs.push(bgr);
+      inputs.push(reversePlanes(crop, new Float32Array(3 * plane), plane));
     }
   }
   return inputs;

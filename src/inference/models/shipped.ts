@@ -138,11 +138,24 @@ async function sourceHash(jsonPath: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** int8 stamps by their inputs: every pool worker checks the model at start, and the photos do not change. */
+const int8Hashes = new Map<string, Promise<string>>();
+
 /** The float model's hash, the calibration photos and the quantiser's version. */
-async function int8Hash(floatHash: string, spec: CalibrationSpec): Promise<string> {
-  const hash = createHash('sha256')
-    .update(floatHash)
-    .update(`quantizer ${QUANTIZER_VERSION} ${JSON.stringify(spec)}`);
+function int8Hash(floatHash: string, spec: CalibrationSpec): Promise<string> {
+  const settings = `quantizer ${QUANTIZER_VERSION} ${JSON.stringify(spec)}`;
+  const key = `${floatHash} ${settings}`;
+  let hash = int8Hashes.get(key);
+  if (hash === undefined) {
+    hash = hashInt8Inputs(floatHash, settings);
+    int8Hashes.set(key, hash);
+    hash.catch(() => int8Hashes.delete(key));
+  }
+  return hash;
+}
+
+async function hashInt8Inputs(floatHash: string, settings: string): Promise<string> {
+  const hash = createHash('sha256').update(floatHash).update(settings);
   const dir = photoDir();
   for (const photo of CALIBRATION_PHOTOS) hash.update(await readFile(join(dir, photo)));
   return hash.digest('hex');
