@@ -22,6 +22,11 @@ export interface EmbeddedBroker {
   readonly port: number;
   /** mqtt://127.0.0.1:PORT */
   readonly url: string;
+  /**
+   * Publishes at QoS 0 from inside the process: no MQTT packet written to a loopback socket and parsed
+   * back, which for the gateway's per-frame detections cost more of the coordinator than routing them.
+   */
+  publish(topic: string, payload: string): void;
   /** Disconnects every client and closes the listener; resolves once the port is free. Idempotent. */
   stop(): Promise<void>;
 }
@@ -106,6 +111,9 @@ export async function startEmbeddedBroker(
   return {
     port: bound,
     url: `mqtt://${EMBEDDED_BROKER_HOST}:${bound}`,
+    publish(topic, payload) {
+      aedes.publish({ cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false }, () => undefined);
+    },
     stop() {
       stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

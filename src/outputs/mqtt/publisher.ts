@@ -328,6 +328,12 @@ export class MqttOutput implements EventPublisher {
   }
 
   #publishDetections(message: DetectionsMessage): void {
+    // The embedded broker takes them in-process; aedes applies its own backpressure to slow subscribers.
+    if (this.#broker !== undefined) {
+      this.#broker.publish(this.topics.detections(message.camera), JSON.stringify(message));
+      this.#published.detections += 1;
+      return;
+    }
     const client = this.#client;
     if (client === undefined || !client.connected) {
       this.#dropped.detections_disconnected += 1;

@@ -89,3 +89,31 @@ test('the gateway logs in to its own broker with a token; only a client holding 
     [['gate']],
   );
 });
+
+test('with the embedded broker, detections are published in-process and reach a subscriber at QoS 0', async () => {
+  const scratch = scratchDir();
+  const { log } = capturedLogger();
+  const site = await seeded(new RecordingSite(), ['gate']);
+  const output = new MqttOutput({
+    config: mqttConfig({ url: null, embeddedPort: 0, prefix: 'direct', outbox: { dir: scratch.dir } }),
+    site,
+    log,
+    healthIntervalMs: 0,
+    metricsIntervalMs: 0,
+  });
+  await output.start();
+  cleanups.push(async () => {
+    await output.stop();
+    scratch.remove();
+  });
+  const viewer = await subscribe(output.brokerUrl, ['direct/detections/#']);
+  cleanups.push(() => viewer.close());
+  const person = { label: 'person', classId: 0, score: 0.8, box: { x: 1, y: 2, width: 3, height: 4 }, trackId: 7 };
+  site.emitDetections({ camera: 'gate', captureMs: 1, detections: [person] });
+  await waitFor('the detections', () => viewer.on('direct/detections/gate').length === 1);
+  const [message] = viewer.on('direct/detections/gate');
+  assert.equal(message?.qos, 0);
+  assert.equal(JSON.parse(message?.payload ?? '{}').detections[0].trackId, 7);
+  assert.equal(output.stats().published.detections, 1);
+  assert.equal(output.stats().dropped.detections_disconnected, 0);
+});
