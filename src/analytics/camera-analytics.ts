@@ -14,10 +14,12 @@ import { encodeFrame, FrameHold } from './full-frame.ts';
 import { QuietAreas } from './quiet-areas.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
 import { Tracker, type Track, type TrackerOptionsInput } from './tracker.ts';
+import type { Rect } from '../native/index.ts';
 import { coveredFraction } from './tracking/box.ts';
 
 /** A frame missing regions this long after capture is tracked with what it has. */
 const FLUSH_AGE_MS = 1000;
+const NO_MOTION: readonly Rect[] = [];
 /** No frame for this long: the scene is still, so the tracker is told time passed (tracks can end on time). */
 const QUIET_MS = 200;
 
@@ -104,7 +106,7 @@ export class CameraAnalytics {
    */
   onRegion(outcome: RegionOutcome<BestShot>, nowMs = Date.now()): void {
     this.lagMs = Math.max(0, nowMs - outcome.captureMs);
-    this.quiet.observe(outcome.captureMs, outcome.region, outcome.motion ?? [], outcome.detections);
+    this.quiet.observe(outcome.captureMs, outcome.region, outcome.motion ?? NO_MOTION, outcome.detections);
     let decided = false;
     for (const frame of this.assembler.add(outcome)) {
       this.onFrame(frame);

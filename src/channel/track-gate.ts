@@ -94,8 +94,8 @@ export class TrackGate {
       const at = i * QUIET_FIELDS;
       const age = captureMs - (this.quiet[at + 4] as number);
       if (age < 0 || age > STALE_MS) continue;
-      const q = this.quiet;
-      best = Math.max(best, grownOverlap(m, q[at] as number, q[at + 1] as number, q[at + 2] as number, q[at + 3] as number, MARGIN) / area);
+      const a = this.quiet;
+      best = Math.max(best, grownOverlap(m, a[at] as number, a[at + 1] as number, a[at + 2] as number, a[at + 3] as number, MARGIN) / area);
     }
     return Math.min(1, best);
   }
