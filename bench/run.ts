@@ -31,6 +31,7 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   live: () => import('./live.ts'),
   site: () => import('./site.ts'),
   soak: () => import('./soak.ts'),
+  spawn: () => import('./spawn.ts'),
 };
 const NAMES = Object.keys(scenarios);
 

@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "addon_args.h"
+#include "addon_process.h"
 #include "kernels.h"
 
 namespace panoptes {
@@ -38,7 +39,7 @@ Rect roiArg(const Napi::CallbackInfo& info, size_t index, int width, int height)
 
 class Addon : public Napi::Addon<Addon> {
  public:
-  Addon(Napi::Env, Napi::Object exports) {
+  Addon(Napi::Env env, Napi::Object exports) {
     DefineAddon(exports, {
                              InstanceMethod("simd", &Addon::Simd),
                              InstanceMethod("frameBytes", &Addon::FrameBytes),
@@ -52,6 +53,7 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceMethod("copyBytes", &Addon::CopyBytes),
                              InstanceMethod("trimHeap", &Addon::TrimHeap),
                          });
+    exportProcessFunctions(env, exports);
   }
 
  private:

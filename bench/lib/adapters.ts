@@ -13,6 +13,7 @@ import type { LiveReport } from '../live.ts';
 import type { RecordingReport } from '../recording.ts';
 import type { SiteReport } from '../site.ts';
 import type { SoakReport } from '../soak.ts';
+import type { SpawnReport } from '../spawn.ts';
 import type { FanoutReport } from '../fixtures/fanout-report.ts';
 import type { FullFrameReport } from '../full-frame.ts';
 import type { PipelineReport } from '../pipeline.ts';
@@ -120,6 +121,25 @@ function jpeg(r: JpegReport): ResultCase[] {
         headline: true,
       },
       row.usPerCrop,
+      r.trial.trials,
+    ),
+  );
+}
+
+function spawnCases(r: SpawnReport): ResultCase[] {
+  return r.rows.map((row) =>
+    fromRange(
+      {
+        scenario: 'spawn',
+        case: `RSS ${row.rssMb} MB`,
+        impl: row.impl,
+        metric: 'ms/spawn',
+        better: 'lower',
+        baseline: 'panoptes-posix-spawn',
+        ratio: row.ratio,
+        headline: true,
+      },
+      row.msPerSpawn,
       r.trial.trials,
     ),
   );
@@ -528,6 +548,7 @@ function soak(r: SoakReport): ResultCase[] {
 const ADAPTERS: Record<string, (report: never) => ResultCase[]> = {
   site,
   soak,
+  spawn: spawnCases,
   recording,
   kernels,
   transport,

@@ -11,7 +11,6 @@
  * next key frame, and cameras with a "smart codec" send one every 4-10 s. Holding a connecting run to
  * the stall timeout made such cameras flap CONNECTING -> STALLED -> CIRCUIT_OPEN forever.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
@@ -26,6 +25,7 @@ import { FrameRingProducer } from '../ring/producer.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
 import type { CameraState, CameraTransition } from './camera-state.ts';
 import { CircuitBreaker, type CircuitBreakerOptions } from '../resilience/circuit-breaker.ts';
+import { spawnChild, type Child } from './child-process.ts';
 import { killTree, parentDeathGuardKnown, probeParentDeathGuard, wrapForParentDeath } from './child-guard.ts';
 import type { IngestTap } from './ingest-tap.ts';
 
@@ -78,7 +78,7 @@ export class CameraActor {
   private readonly reader: FrameReader;
   private readonly deps: CameraDeps;
   private readonly log: Logger;
-  private child: ChildProcess | undefined;
+  private child: Child | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private stableTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
@@ -198,7 +198,7 @@ export class CameraActor {
     this.runError = null;
     this.runErrorKind = null;
     this.runAbandoned = false;
-    const child = spawn(command, args, { stdio: ['ignore', writeFd, 'pipe', tapArgs ? 'pipe' : 'ignore'] });
+    const child = spawnChild(command, args, ['ignore', writeFd, 'pipe', tapArgs ? 'pipe' : 'ignore']);
     closeFd(writeFd);
     this.child = child;
     const tapPipe = child.stdio[3];

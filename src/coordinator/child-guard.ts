@@ -2,7 +2,7 @@
  * ffmpeg children must never outlive the gateway, even when it is killed with SIGKILL: each one runs
  * under `setpriv --pdeathsig KILL` (util-linux), so the kernel kills it when the gateway dies.
  */
-import { execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 
 let probe: Promise<boolean> | undefined;
 let setprivAvailable: boolean | undefined;
@@ -35,7 +35,15 @@ export function wrapForParentDeath(command: string, args: string[]): [string, st
 }
 
 /** SIGTERM, then SIGKILL if it has not exited after `graceMs`. Resolves once it exited. */
-export function killTree(child: ChildProcess, graceMs = 2000): Promise<void> {
+/** What killTree needs of a child: Node's ChildProcess and src/coordinator/child-process.ts's Child both fit. */
+export interface KillableChild {
+  readonly exitCode: number | null;
+  readonly signalCode: NodeJS.Signals | null;
+  kill(signal?: NodeJS.Signals | number): boolean;
+  once(event: 'exit', listener: () => void): unknown;
+}
+
+export function killTree(child: KillableChild, graceMs = 2000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);

@@ -10,7 +10,6 @@
  * timeout, is killed; each failed run is one failure of the tap (`input` or `stall`), with the delay
  * before the next attempt in its message. Staying up for the camera's stableAfterMs resets the backoff.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { recordArgs, type InputSpec } from '../ingest/ffmpeg-args.ts';
@@ -20,6 +19,7 @@ import { ProgressParser } from '../ingest/progress.ts';
 import { resolveSecrets } from '../ingest/secrets.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
 import { killTree, wrapForParentDeath } from './child-guard.ts';
+import { spawnChild, type Child } from './child-process.ts';
 import type { IngestTap, TapInputFailure } from './ingest-tap.ts';
 
 export interface TapProcessOptions {
@@ -44,7 +44,7 @@ export class TapProcess {
   readonly #options: TapProcessOptions;
   readonly #backoff: Backoff;
   readonly #log: Logger;
-  #child: ChildProcess | undefined;
+  #child: Child | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #stableTimer: NodeJS.Timeout | undefined;
   #watchdog: NodeJS.Timeout | undefined;
@@ -108,7 +108,7 @@ export class TapProcess {
     this.#failure = null;
     this.#killed = false;
     const [command, args] = wrapForParentDeath(ffmpeg.path, recordArgs({ ...input, url, ffmpegMajor: ffmpeg.major }, output));
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+    const child = spawnChild(command, args, ['ignore', 'ignore', 'pipe', 'pipe']);
     this.#child = child;
     tap.attach(child.stdio[3] as Readable);
     const parser = new ProgressParser({
@@ -175,7 +175,7 @@ export class TapProcess {
     }
   }
 
-  #kill(child: ChildProcess, failure: { reason: TapInputFailure; message: string }): void {
+  #kill(child: Child, failure: { reason: TapInputFailure; message: string }): void {
     this.#failure = failure;
     this.#killed = true;
     void killTree(child);

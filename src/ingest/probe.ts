@@ -3,7 +3,7 @@
  * options, credentials from `${VAR}` references), reading only until the input is described. For
  * `panoptes probe URL` and for operators setting up a camera's analysis size.
  */
-import { spawn } from 'node:child_process';
+import { spawnChild } from '../coordinator/child-process.ts';
 import { ProbeError } from '../errors.ts';
 import { inputArgs } from './ffmpeg-args.ts';
 import type { FfmpegLocation } from './ffmpeg-path.ts';
@@ -35,7 +35,7 @@ export function probeStream(url: string, options: ProbeOptions): Promise<StreamI
     '-',
   ];
   return new Promise((resolve, reject) => {
-    const child = spawn(options.ffmpeg.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawnChild(options.ffmpeg.path, args, ['ignore', 'ignore', 'pipe']);
     let found: StreamInfo | null = null;
     let failure: { kind: IngestErrorKind; line: string } | null = null;
     const parser = new ProgressParser({
@@ -47,8 +47,8 @@ export function probeStream(url: string, options: ProbeOptions): Promise<StreamI
       },
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs + 2000);
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => parser.feed(chunk));
-    child.on('error', (err) => reject(new ProbeError('other', `ffmpeg could not start: ${err.message}`)));
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => parser.feed(chunk));
+    child.on('error', (err: Error) => reject(new ProbeError('other', `ffmpeg could not start: ${err.message}`)));
     child.on('close', () => {
       clearTimeout(timer);
       if (found) return resolve(found);

@@ -11,12 +11,13 @@
  * camera is unreachable, no first fragment in time) every viewer is told why and let go; the next
  * viewer starts a new run.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
 import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
 import { maskUrl, maskUrlsInText } from '../ingest/mask-url.ts';
 import { resolveSecrets } from '../ingest/secrets.ts';
+import type { Readable } from 'node:stream';
 import { killTree, probeParentDeathGuard, wrapForParentDeath } from '../coordinator/child-guard.ts';
+import { spawnChild, type Child } from '../coordinator/child-process.ts';
 import { codecString } from './mp4-codec.ts';
 import { Mp4Splitter, type Mp4Fragment } from './mp4-boxes.ts';
 import { restreamArgs, type LiveSource } from './restream-args.ts';
@@ -54,7 +55,7 @@ export class Restream {
   readonly #options: RestreamOptions;
   readonly #log: Logger;
   readonly #viewers = new Set<LiveViewer>();
-  #child: ChildProcess | undefined;
+  #child: Child | undefined;
   #codec: string | null = null;
   #init: Buffer | null = null;
   /** Fragments since the last key frame (the first is the key frame), and their bytes. */
@@ -148,11 +149,13 @@ export class Restream {
       ffmpegMajor: ffmpeg.major,
     });
     const [command, wrapped] = wrapForParentDeath(ffmpeg.path, args);
-    const child = spawn(command, wrapped, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnChild(command, wrapped, ['ignore', 'pipe', 'pipe']);
+    const stdout = child.stdout as Readable;
+    const stderrPipe = child.stderr as Readable;
     this.#child = child;
     this.#log.info('live restream started');
     const splitter = new Mp4Splitter({ init: (init) => this.#started(init), fragment: (fragment) => this.#fragment(fragment) });
-    child.stdout.on('data', (chunk: Buffer) => {
+    stdout.on('data', (chunk: Buffer) => {
       try {
         splitter.feed(chunk);
       } catch (error) {
@@ -161,11 +164,11 @@ export class Restream {
       }
     });
     let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (text: string) => {
+    stderrPipe.setEncoding('utf8').on('data', (text: string) => {
       // The first error line names the cause; ffmpeg's later lines repeat it less clearly.
       stderr = (stderr + text).slice(-4096);
     });
-    child.once('error', (error) => {
+    child.once('error', (error: Error) => {
       this.#error ??= `ffmpeg did not start: ${error.message}`;
     });
     child.once('close', () => {

@@ -79,6 +79,14 @@ export interface RawAddon {
   copyBytes(dst: Uint8Array, dstOffset: number, src: Uint8Array, srcOffset: number, length: number): void;
   /** malloc_trim(0): 1 released, 0 nothing to release, -1 not glibc (src/native/heap.ts). */
   trimHeap(): number;
+  /** posix_spawnp with child fd i = fds[i] (-1: /dev/null); error 0 or an errno (src/native/process.ts). */
+  spawnProcess(file: string, argv: string[], fds: Int32Array): { pid: number; pidfd: number; error: number };
+  /** pipe2(O_CLOEXEC): [readFd, writeFd], or the errno. */
+  makePipe(): [number, number] | number;
+  /** waitpid(WNOHANG): 1 (out = [code, signal]), 0 still running, or -errno. */
+  reapChild(pid: number, out: Int32Array): number;
+  /** pidfd_send_signal (kill(2) when pidfd is -1): 0 or the errno. */
+  signalChild(pidfd: number, pid: number, signal: number): number;
 }
 
 export const PIXEL_FORMATS = ['gray', 'yuv420p', 'nv12', 'rgb24', 'bgr24'] as const;

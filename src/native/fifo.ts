@@ -3,8 +3,8 @@
  * `execFileSync('mkfifo')` blocked the coordinator's event loop for a fork and exec per camera start,
  * seconds in all when a hundred cameras reconnect at once; mkfifo(3) through the addon is one call.
  */
-import { getSystemErrorMap } from 'node:util';
 import { addon } from './load.ts';
+import { systemError } from './system-error.ts';
 
 /**
  * Creates a FIFO at `path` with permission bits `mode` (minus the umask). A failure throws an error
@@ -25,10 +25,4 @@ export function setPipeSize(fd: number, bytes: number): number {
   const size = addon().setPipeSize(fd, bytes);
   if (size < 0) throw systemError(-size, 'fcntl', `fd ${fd}`);
   return size;
-}
-
-function systemError(errno: number, syscall: string, path: string): NodeJS.ErrnoException {
-  // Node keys its table by libuv's negative error numbers.
-  const [code, description] = getSystemErrorMap().get(-errno) ?? ['UNKNOWN', `unknown error ${errno}`];
-  return Object.assign(new Error(`${code}: ${description}, ${syscall} '${path}'`), { code, errno: -errno, syscall, path });
 }

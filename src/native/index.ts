@@ -27,5 +27,6 @@ export {
 export { calibrateStampClock, epochMs, stampNow } from './clock.ts';
 export { copyBytes } from './bytes.ts';
 export { makeFifo, setPipeSize } from './fifo.ts';
+export { makePipe, reapChild, signalChild, spawnProcess, type Reaped, type Spawned } from './process.ts';
 export { trimHeap, type HeapTrimResult } from './heap.ts';
 export type { Rect } from './types.ts';
