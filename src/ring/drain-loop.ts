@@ -18,7 +18,7 @@
  * waits is the clock read, for frames that sat in their ring a while.
  */
 import type { FrameRingConsumer } from './consumer.ts';
-import { epochMs } from './clock.ts';
+import { epochMs, stampNow } from './clock.ts';
 import type { Doorbell } from './doorbell.ts';
 import { Meta } from './layout.ts';
 
@@ -28,6 +28,13 @@ import { Meta } from './layout.ts';
  * a second, whatever the frame rate: 5-11 KB/s a worker at 100 ms.
  */
 export const SLICE_MS = 100;
+/**
+ * A worker whose last slice brought at least a frame a NAP_MS naps between passes instead of waiting
+ * to be rung (Doorbell.nap): its producers then never pay a futex wake-up a frame. At 5 fps a camera
+ * that is 20 or more cameras on the worker; a quieter worker is woken by each frame as before, so an
+ * idle site does not poll.
+ */
+export const NAP_MS = 10;
 /**
  * Frames plus waits between two clock reads: bounds a slice that only sees old frames (an overloaded
  * worker) to about sliceMs + this many analyses; 64 reads cost 0.25 B a frame.
@@ -58,6 +65,8 @@ export interface DrainLoopCounters {
   sliceYields: number;
   /** Time blocked in Atomics.wait; a wait ended by a frame is timed by that frame's commit. */
   waitedMs: number;
+  /** Naps (waits no producer wakes, see NAP_MS) among `waits`. */
+  naps: number;
   elapsedMs: number;
 }
 
@@ -69,10 +78,15 @@ export class RingDrainLoop {
   private running = false;
   private startedMs = 0;
   private waitedMs = 0;
+  /** Frames the last slice took: whether this one naps. */
+  private lastSliceFrames = 0;
+  /** The clock after a nap, read without allocating: a nap on a busy machine may sleep well past NAP_MS. */
+  private readonly napClock = new Float64Array(1);
   private readonly counts: Omit<DrainLoopCounters, 'waitedMs' | 'elapsedMs'> = {
     frames: 0,
     passes: 0,
     waits: 0,
+    naps: 0,
     controlYields: 0,
     sliceYields: 0,
   };
@@ -128,54 +142,70 @@ export class RingDrainLoop {
     let units = 0;
     /** Start of a wait that a frame ended: timed once the next pass has seen that frame's commit. */
     let wokenFromMs = -1;
-    for (;;) {
-      if (bell.takeControl()) {
-        counts.controlYields++;
-        return;
-      }
-      // Read before the scan: a commit during the scan changes it, so the wait below returns at once.
-      const seen = bell.rings;
-      let took = 0;
-      for (let i = 0; i < readers.length; i++) {
-        const reader = readers[i] as RingReader;
-        const { consumer } = reader;
-        const slot = consumer.tryAcquire();
-        if (slot < 0) continue;
-        took++;
-        const committedMs = consumer.ring.metaOf(slot, Meta.CommitMs);
-        if (committedMs > nowMs) nowMs = committedMs;
-        try {
-          reader.onFrame(slot);
-        } finally {
-          consumer.release(slot);
+    const framesBefore = counts.frames;
+    const napping = this.lastSliceFrames * NAP_MS >= this.sliceMs;
+    try {
+      for (;;) {
+        if (bell.takeControl()) {
+          counts.controlYields++;
+          return;
         }
-        reader.onReleased?.();
+        // Read before the scan: a commit during the scan changes it, so the wait below returns at once.
+        const seen = bell.rings;
+        let took = 0;
+        for (let i = 0; i < readers.length; i++) {
+          const reader = readers[i] as RingReader;
+          const { consumer } = reader;
+          const slot = consumer.tryAcquire();
+          if (slot < 0) continue;
+          took++;
+          const committedMs = consumer.ring.metaOf(slot, Meta.CommitMs);
+          if (committedMs > nowMs) nowMs = committedMs;
+          try {
+            reader.onFrame(slot);
+          } finally {
+            consumer.release(slot);
+          }
+          reader.onReleased?.();
+        }
+        counts.passes++;
+        counts.frames += took;
+        if (wokenFromMs >= 0) {
+          this.waitedMs += Math.max(0, nowMs - wokenFromMs);
+          wokenFromMs = -1;
+        }
+        units += took;
+        if (units >= UNITS_PER_CLOCK) {
+          units = 0;
+          nowMs = epochMs();
+        }
+        if (nowMs >= end) {
+          counts.sliceYields++;
+          return;
+        }
+        if (took > 0) continue;
+        counts.waits++;
+        units++;
+        // Whole milliseconds: an integer crosses into Atomics.wait as a small integer, a fraction as a heap number.
+        const left = Math.ceil(end - nowMs);
+        if (napping && left > NAP_MS) {
+          counts.naps++;
+          if (bell.nap(seen, NAP_MS) === 'timed-out') {
+            stampNow(this.napClock, 0);
+            this.waitedMs += (this.napClock[0] as number) - nowMs;
+            nowMs = this.napClock[0] as number;
+          } else {
+            wokenFromMs = nowMs;
+          }
+        } else if (bell.wait(seen, left) === 'timed-out') {
+          this.waitedMs += end - nowMs;
+          nowMs = end;
+        } else {
+          wokenFromMs = nowMs;
+        }
       }
-      counts.passes++;
-      counts.frames += took;
-      if (wokenFromMs >= 0) {
-        this.waitedMs += Math.max(0, nowMs - wokenFromMs);
-        wokenFromMs = -1;
-      }
-      units += took;
-      if (units >= UNITS_PER_CLOCK) {
-        units = 0;
-        nowMs = epochMs();
-      }
-      if (nowMs >= end) {
-        counts.sliceYields++;
-        return;
-      }
-      if (took > 0) continue;
-      counts.waits++;
-      units++;
-      // Whole milliseconds: an integer crosses into Atomics.wait as a small integer, a fraction as a heap number.
-      if (bell.wait(seen, Math.ceil(end - nowMs)) === 'timed-out') {
-        this.waitedMs += end - nowMs;
-        nowMs = end;
-      } else {
-        wokenFromMs = nowMs;
-      }
+    } finally {
+      this.lastSliceFrames = counts.frames - framesBefore;
     }
   }
 }

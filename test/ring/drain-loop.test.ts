@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FrameRingConsumer } from '../../src/ring/consumer.ts';
 import { Doorbell } from '../../src/ring/doorbell.ts';
-import { RingDrainLoop, type RingReader } from '../../src/ring/drain-loop.ts';
+import { NAP_MS, RingDrainLoop, type RingReader } from '../../src/ring/drain-loop.ts';
 import { Ctrl, FrameRing, SlotState } from '../../src/ring/layout.ts';
 import { FrameRingProducer } from '../../src/ring/producer.ts';
 import { startWorker } from '../../src/threads.ts';
@@ -128,4 +128,66 @@ test('a reader that throws takes its thread down with the error, its slot releas
   assert.equal(err.message, 'reader failed on frame 1');
   assert.deepEqual([...a.ring.state], [SlotState.Free, SlotState.Free, SlotState.Free, SlotState.Free]);
   assert.equal(a.ring.counter(Ctrl.Consumed), 1);
+});
+
+test('a loop that got a frame a NAP_MS last slice naps the next one (producers do not wake it); a quiet slice waits to be rung again', async () => {
+  const bell = new Doorbell();
+  const cameras = [camera(bell), camera(bell), camera(bell)];
+  const seen: string[] = [];
+  const loop = new RingDrainLoop(bell, { sliceMs: 40 });
+  cameras.forEach((c, i) => loop.add(new Recorder(String(i), c.ring, seen)));
+  for (const c of cameras) publish(c.producer, 1, 2);
+  await oneSlice(loop); // 6 frames in a 40 ms slice: more than one a NAP_MS (10 ms)
+  assert.equal(seen.length, 6);
+  const first = loop.counters();
+  assert.equal(first.naps, 0, 'the first slice had no rate to go by');
+  await oneSlice(loop); // nothing comes: it naps until the last NAP_MS of the slice, then waits
+  const napped = loop.counters();
+  assert.ok(napped.naps >= 2, `naps ${napped.naps}`);
+  assert.equal(napped.waits - first.waits, napped.naps + 1, 'one plain wait, for the last NAP_MS or less');
+  await oneSlice(loop); // the slice before took no frame: no naps
+  const quiet = loop.counters();
+  assert.equal(quiet.naps, napped.naps);
+  assert.equal(quiet.waits, napped.waits + 1, 'one wait, the whole slice');
+  assert.ok(NAP_MS * 4 <= 40, 'the 40 ms slice leaves room for naps');
+});
+
+test('a napping thread is woken by a control request but not by a frame', async () => {
+  const bell = new Doorbell();
+  // What Doorbell.nap does (a wait that does not count as a sleeper), in a thread of its own.
+  const source = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const words = new Int32Array(workerData);
+    parentPort.on('message', (ms) => {
+      const seen = Atomics.load(words, 0);
+      parentPort.postMessage('napping');
+      const t0 = Date.now();
+      const outcome = Atomics.wait(words, 0, seen, ms);
+      parentPort.postMessage([outcome, Date.now() - t0]);
+    });`;
+  const { Worker } = await import('node:worker_threads');
+  const worker = new Worker(source, { eval: true, workerData: bell.buffer });
+  const nap = async (ms: number, poke: () => void): Promise<[string, number]> => {
+    const replies: unknown[] = [];
+    const done = new Promise<[string, number]>((resolve) =>
+      worker.on('message', (m: unknown) => {
+        replies.push(m);
+        if (m === 'napping') setTimeout(poke, 100);
+        else resolve(m as [string, number]);
+      }),
+    );
+    worker.postMessage(ms);
+    const result = await done;
+    worker.removeAllListeners('message');
+    return result;
+  };
+  try {
+    const [ringOutcome] = await nap(400, () => bell.ring());
+    assert.notEqual(ringOutcome, 'ok', 'a frame does not wake a nap: no producer notifies one');
+    const [controlOutcome, ms] = await nap(30_000, () => bell.requestControl());
+    assert.equal(controlOutcome, 'ok', 'a control request wakes it');
+    assert.ok(ms < 20_000, `woken after ${ms} ms`);
+  } finally {
+    await worker.terminate();
+  }
 });
