@@ -47,7 +47,9 @@ export function sitePlan(quick: boolean, levels?: number[], holdS?: number): Sit
   return {
     scenes: [...SCENES],
     levels: levels ?? (quick ? [2] : [50]),
-    warmupS: quick ? 1 : 10,
+    // A minute: V8 still compiles (TurboFan, on its platform threads) for the first minute or two of a
+    // site, 2.5% of a core at 50 cameras 10-40 s after start, which a site that runs for months never pays.
+    warmupS: quick ? 1 : 60,
     holdS: holdS ?? (quick ? 3 : 30),
     settleTimeoutMs: quick ? 60_000 : 180_000,
     frame: FRAME,
