@@ -85,7 +85,14 @@ export class FrameRingConsumer {
       this.lastPublished = published;
       return true;
     }
-    const outcome = Atomics.wait(this.ring.ctrl, Ctrl.Published, published, timeoutMs);
+    Atomics.add(this.ring.ctrl, Ctrl.Waiters, 1);
+    let outcome: string;
+    try {
+      // Sequentially consistent with the producer's publish: it sees this waiter, or this wait sees its commit.
+      outcome = Atomics.wait(this.ring.ctrl, Ctrl.Published, published, timeoutMs);
+    } finally {
+      Atomics.sub(this.ring.ctrl, Ctrl.Waiters, 1);
+    }
     this.lastPublished = Atomics.load(this.ring.ctrl, Ctrl.Published);
     return outcome !== 'timed-out';
   }

@@ -28,6 +28,12 @@ export const Ctrl = {
   Width: 6,
   Height: 7,
   Format: 8,
+  /**
+   * Threads blocked in `FrameRingConsumer.wait` on Published. A commit notifies only when one is: the
+   * channel workers wait on their doorbell instead, and a needless Atomics.notify still takes V8's
+   * process-wide futex lock, which the workers' own waits contend for.
+   */
+  Waiters: 9,
 } as const;
 const CTRL_INTS = 16;
 

@@ -100,7 +100,7 @@ export class FrameRingProducer {
 
   private publish(): void {
     Atomics.add(this.ring.ctrl, Ctrl.Published, 1);
-    Atomics.notify(this.ring.ctrl, Ctrl.Published);
+    if (Atomics.load(this.ring.ctrl, Ctrl.Waiters) !== 0) Atomics.notify(this.ring.ctrl, Ctrl.Published);
     this.doorbell?.ring();
   }
 

@@ -5,6 +5,7 @@ import { Ctrl, FrameRing, Meta } from '../../src/ring/layout.ts';
 import { FrameRingProducer } from '../../src/ring/producer.ts';
 import { epochMs } from '../../src/ring/clock.ts';
 import { startWorker } from '../../src/threads.ts';
+import { waitFor } from '../support/wait.ts';
 
 function ring(slots = 4): FrameRing {
   return FrameRing.create({ width: 8, height: 4, format: 'gray', slots });
@@ -132,6 +133,28 @@ test('a consumer thread that keeps up receives every frame in order', async () =
     Array.from({ length: 40 }, (_, i) => i + 1),
   );
   assert.equal(r.counter(Ctrl.DroppedFull), 0);
+});
+
+test('a consumer blocked in wait counts as a waiter, and only then does a commit notify: it wakes at once', {
+  timeout: 30_000,
+}, async () => {
+  const r = FrameRing.create({ width: 64, height: 64, format: 'gray', slots: 4 });
+  // A wait of a minute: without the notify the thread would sleep past the test's timeout.
+  const worker = startWorker(new URL('./fixtures/consumer-worker.ts', import.meta.url), { buffer: r.buffer, delayMs: 0, waitMs: 60_000 });
+  try {
+    const done = new Promise<number[]>((resolve, reject) => {
+      worker.on('message', (m: { values?: number[] }) => m.values && resolve(m.values));
+      worker.once('error', reject);
+    });
+    await waitFor('the consumer thread blocked in wait', () => r.counter(Ctrl.Waiters) === 1);
+    const producer = new FrameRingProducer(r);
+    publish(producer, 7);
+    producer.close();
+    assert.deepEqual(await done, [7]);
+    assert.equal(r.counter(Ctrl.Waiters), 0, 'no waiter left once it stopped waiting');
+  } finally {
+    await worker.terminate();
+  }
 });
 
 test('a slow consumer thread loses only the oldest frames, each counted, and never stalls the producer', async () => {
