@@ -9,7 +9,6 @@
  * call, what the event loop waits for. Each child is awaited before the next call.
  */
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { ffmpegArgs } from '../src/ingest/ffmpeg-args.ts';
 import { resolveFfmpeg } from '../src/ingest/ffmpeg-path.ts';
 import { probeParentDeathGuard, wrapForParentDeath } from '../src/coordinator/child-guard.ts';
@@ -69,33 +68,23 @@ export async function run(options: BenchOptions): Promise<SpawnReport> {
   );
   // The camera's command line, made to exit at once (-version first): the spawn is timed, not the decode.
   const [command, args] = wrapForParentDeath(ffmpeg.path, ['-version', ...camera]);
-  const impls: Impl[] = [
-    {
-      name: OURS,
-      measure: async (n) => {
-        let ns = 0;
-        for (let i = 0; i < n; i++) {
-          const t0 = process.hrtime.bigint();
-          const child = spawnChild(command, args, ['ignore', 'ignore', 'ignore']);
-          ns += Number(process.hrtime.bigint() - t0);
-          await once(child, 'exit');
-        }
-        return ns / n;
-      },
+  /** ns a call of `start`, each child awaited before the next. */
+  const timed = (name: string, start: () => { once(event: 'exit', listener: () => void): unknown }): Impl => ({
+    name,
+    measure: async (n) => {
+      let ns = 0;
+      for (let i = 0; i < n; i++) {
+        const t0 = process.hrtime.bigint();
+        const child = start();
+        ns += Number(process.hrtime.bigint() - t0);
+        await new Promise<void>((resolve) => child.once('exit', resolve));
+      }
+      return ns / n;
     },
-    {
-      name: NODE,
-      measure: async (n) => {
-        let ns = 0;
-        for (let i = 0; i < n; i++) {
-          const t0 = process.hrtime.bigint();
-          const child = spawn(command, args, { stdio: 'ignore' });
-          ns += Number(process.hrtime.bigint() - t0);
-          await once(child, 'exit');
-        }
-        return ns / n;
-      },
-    },
+  });
+  const impls = [
+    timed(OURS, () => spawnChild(command, args, ['ignore', 'ignore', 'ignore'])),
+    timed(NODE, () => spawn(command, args, { stdio: 'ignore' })),
   ];
   const held: Buffer[] = [];
   const rows: SpawnRow[] = [];
