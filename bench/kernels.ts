@@ -71,7 +71,7 @@ function motionCase(w: number, h: number, cur: Uint8Array, ref: Uint8Array, tag:
 }
 
 function sharpnessCase(w: number, h: number, plane: Uint8Array, tag: string): KernelCase {
-  const out = new Float64Array(2);
+  const out = new Float64Array(3);
   const run = (level: number): number => {
     addon().sharpness(plane, w, h, 0, 0, w, h, out, level);
     return out[0] as number;

@@ -152,19 +152,21 @@ class Addon : public Napi::Addon<Addon> {
     return info.Env().Undefined();
   }
 
-  // sharpness(plane, width, height, roiX, roiY, roiWidth, roiHeight, out: Float64Array(2), level)
+  // sharpness(plane, width, height, roiX, roiY, roiWidth, roiHeight, out: Float64Array(3), level):
+  // out = [tenengrad, laplacianVariance, mean]
   Napi::Value Sharpness(const Napi::CallbackInfo& info) {
     const int width = args::integer(info, 1, "width", 1, kMaxSide);
     const int height = args::integer(info, 2, "height", 1, kMaxSide);
     auto plane = args::typedArrayOfLength<uint8_t>(info, 0, "plane", "a Uint8Array",
                                                    static_cast<size_t>(width) * static_cast<size_t>(height));
     const Rect roi = roiArg(info, 3, width, height);
-    auto out = args::typedArrayOfLength<double>(info, 7, "out", "a Float64Array", 2);
+    auto out = args::typedArrayOfLength<double>(info, 7, "out", "a Float64Array", 3);
     const SimdLevel level = args::simdLevel(info, 8);
     const uint8_t* origin = plane.data + static_cast<size_t>(roi.y) * width + roi.x;
     const panoptes::Sharpness s = sharpness(level, Plane{origin, roi.w, roi.h, width});
     out.data[0] = s.tenengrad;
     out.data[1] = s.laplacianVariance;
+    out.data[2] = s.mean;
     return info.Env().Undefined();
   }
 

@@ -26,7 +26,7 @@ Sums sumsScalar(const Plane& p) {
 }  // namespace
 
 Sharpness sharpness(SimdLevel level, const Plane& plane) {
-  if (plane.width <= 0 || plane.height <= 0) return Sharpness{0.0, 0.0};
+  if (plane.width <= 0 || plane.height <= 0) return Sharpness{0.0, 0.0, 0.0};
   Sums s;
   switch (level) {
 #ifdef PANOPTES_X86
@@ -52,7 +52,20 @@ Sharpness sharpness(SimdLevel level, const Plane& plane) {
   const int64_t n = static_cast<int64_t>(plane.width) * plane.height;
   const __int128 num = static_cast<__int128>(n) * s.lapSq - static_cast<__int128>(s.lap) * s.lap;
   const double nd = static_cast<double>(n);
-  return Sharpness{static_cast<double>(s.ten) / nd, static_cast<double>(num) / (nd * nd)};
+  return Sharpness{static_cast<double>(s.ten) / nd, static_cast<double>(num) / (nd * nd), meanPixel(plane)};
+}
+
+double meanPixel(const Plane& plane) {
+  if (plane.width <= 0 || plane.height <= 0) return 0.0;
+  uint64_t sum = 0;
+  for (int y = 0; y < plane.height; ++y) {
+    const uint8_t* row = plane.data + static_cast<ptrdiff_t>(y) * plane.stride;
+    // 32-bit lanes per row: a row of at most kMaxSide pixels cannot overflow them.
+    uint32_t rowSum = 0;
+    for (int x = 0; x < plane.width; ++x) rowSum += row[x];
+    sum += rowSum;
+  }
+  return static_cast<double>(sum) / (static_cast<double>(plane.width) * plane.height);
 }
 
 }  // namespace panoptes

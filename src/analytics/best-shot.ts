@@ -13,7 +13,7 @@ import type { Face } from '../inference/types.ts';
 import { sharpness, type Rect } from '../native/index.ts';
 import type { FrameHold } from './full-frame.ts';
 import { DEFAULT_JPEG_QUALITY, encodeJpeg, type RawImage } from './jpeg.ts';
-import { copyRegion, lumaOf, meanLuma, pixelBox, touchesEdge, type ShotFrame } from './shot-pixels.ts';
+import { copyRegion, lumaOf, pixelBox, touchesEdge, type ShotFrame } from './shot-pixels.ts';
 import { outranks, sharpnessPoints, shotQuality } from './shot-quality.ts';
 import { coveredFraction } from './tracking/box.ts';
 
@@ -126,7 +126,7 @@ export class BestShotSelector {
     const box = pixelBox(subject.box, frame.width, frame.height);
     if (!box) return null;
     const luma = lumaOf(frame, box);
-    const { tenengrad } = sharpness(luma.plane, luma.width, luma.height, luma.rect);
+    const { tenengrad, mean } = sharpness(luma.plane, luma.width, luma.height, luma.rect);
     const points = sharpnessPoints(tenengrad, this.options.pointsPerDecade);
     const px = Math.max(2, Math.round(box.width * this.options.padding));
     const py = Math.max(2, Math.round(box.height * this.options.padding));
@@ -154,7 +154,7 @@ export class BestShotSelector {
       truncated: touchesEdge(subject.box, frame.width, frame.height),
       occlusion: 0,
       face,
-      brightness: meanLuma(luma),
+      brightness: mean,
       image: null,
       frame: null,
       source: { frame, hold },

@@ -61,16 +61,6 @@ export function lumaOf(frame: ShotFrame, rect: Rect): LumaView {
   return { plane, width: rect.width, height: rect.height, rect: { x: 0, y: 0, width: rect.width, height: rect.height } };
 }
 
-export function meanLuma(view: LumaView): number {
-  const { plane, width, rect } = view;
-  let sum = 0;
-  for (let y = rect.y; y < rect.y + rect.height; y++) {
-    const row = y * width;
-    for (let x = rect.x; x < rect.x + rect.width; x++) sum += plane[row + x] as number;
-  }
-  return sum / (rect.width * rect.height);
-}
-
 /** The region's pixels at most maxSide a side: gray rows copied as they are, anything else through cropResize. */
 export function copyRegion(frame: ShotFrame, region: Rect, maxSide: number): RawImage {
   const scale = Math.min(1, maxSide / Math.max(region.width, region.height));

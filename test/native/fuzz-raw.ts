@@ -224,13 +224,13 @@ const sharpnessEntry: EntryPoint = {
       h = rng.int(1, 40);
     const r = roi(rng, w, h);
     return {
-      args: [u8(rng, w * h), w, h, ...r, new Float64Array(2), rng.pick(levelCodes)],
+      args: [u8(rng, w * h), w, h, ...r, new Float64Array(3), rng.pick(levelCodes)],
       faults: [
         ...faultsFor([0], ['plane'], typedJunk(w * h, [Uint8Array])),
         ...faultsFor([1], ['width'], integerJunk(1, 16384)),
         ...faultsFor([2], ['height'], integerJunk(1, 16384)),
         ...roiFaults(3, w, h, r),
-        ...faultsFor([7], ['out'], typedJunk(2, [Float64Array])),
+        ...faultsFor([7], ['out'], typedJunk(3, [Float64Array])),
         ...faultsFor([8], LEVEL, levelJunk(unsupportedCodes)),
       ],
       mismatches: [

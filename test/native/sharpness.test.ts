@@ -99,7 +99,7 @@ describe('sharpness', () => {
 
   test('a ramp and a single bright pixel give the hand-computed values (BORDER_REFLECT_101)', () => {
     // Ramp 0,10,20,30 in one row: Gx = 4 * (right - left) inside, 0 at the reflected ends; the row reflects onto itself.
-    assert.deepEqual(sharpness(Uint8Array.from([0, 10, 20, 30]), 4, 1), { tenengrad: (80 * 80 * 2) / 4, laplacianVariance: 200 });
+    assert.deepEqual(sharpness(Uint8Array.from([0, 10, 20, 30]), 4, 1), { tenengrad: (80 * 80 * 2) / 4, laplacianVariance: 200, mean: 15 });
     // A lone 1 in a 3x3: Laplacian -4 at the centre, 2 at the four edge midpoints (reflected twice), 0 at corners.
     const dot = sharpness(Uint8Array.from([0, 0, 0, 0, 1, 0, 0, 0, 0]), 3, 3);
     assert.equal(dot.tenengrad, 0);
@@ -107,8 +107,24 @@ describe('sharpness', () => {
   });
 
   test('flat planes and single pixels are perfectly unsharp', () => {
-    assert.deepEqual(sharpness(new Uint8Array(17 * 9).fill(200), 17, 9), { tenengrad: 0, laplacianVariance: 0 });
-    assert.deepEqual(sharpness(Uint8Array.from([255]), 1, 1), { tenengrad: 0, laplacianVariance: 0 });
+    assert.deepEqual(sharpness(new Uint8Array(17 * 9).fill(200), 17, 9), { tenengrad: 0, laplacianVariance: 0, mean: 200 });
+    assert.deepEqual(sharpness(Uint8Array.from([255]), 1, 1), { tenengrad: 0, laplacianVariance: 0, mean: 255 });
+  });
+
+  test("the mean is the ROI's pixel average, for any width (vector and tail columns) up to the widest row", () => {
+    const rng = new Random(11);
+    for (const [w, h, roi] of [
+      [1, 1, { x: 0, y: 0, width: 1, height: 1 }],
+      [70, 9, { x: 3, y: 2, width: 67, height: 5 }],
+      [300, 40, { x: 17, y: 1, width: 283, height: 39 }],
+      [16384, 2, { x: 0, y: 0, width: 16384, height: 2 }],
+    ] as const) {
+      const plane = rng.bytes(w * h);
+      if (w === 16384) plane.fill(255);
+      let sum = 0;
+      for (let y = roi.y; y < roi.y + roi.height; y++) for (let x = roi.x; x < roi.x + roi.width; x++) sum += plane[y * w + x] as number;
+      assert.equal(sharpness(plane, w, h, roi).mean, sum / (roi.width * roi.height), `${w}x${h}`);
+    }
   });
 
   test('an ROI is an isolated image: pixels outside it do not matter', () => {

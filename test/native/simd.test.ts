@@ -67,7 +67,7 @@ describe('SIMD selection', () => {
     const codes = SIMD_LEVELS.map((l, i) => [l, i] as const).filter(([l]) => !supported.includes(l));
     for (const [name, code] of codes) {
       assert.throws(
-        () => addon().sharpness(new Uint8Array(4), 2, 2, 0, 0, 2, 2, new Float64Array(2), code),
+        () => addon().sharpness(new Uint8Array(4), 2, 2, 0, 0, 2, 2, new Float64Array(3), code),
         {
           name: 'RangeError',
           code: 'E_NATIVE_ARG',
