@@ -434,7 +434,7 @@ int reflect(int i, int n) {
 }
 
 Sharpness naiveSharpness(const Image& img) {
-  int64_t ten = 0, sum = 0, sq = 0;
+  int64_t ten = 0, sum = 0, sq = 0, pixels = 0;
   auto P = [&](int x, int y) { return static_cast<int>(img.at(reflect(x, img.w), reflect(y, img.h))); };
   for (int y = 0; y < img.h; ++y) {
     for (int x = 0; x < img.w; ++x) {
@@ -446,12 +446,14 @@ Sharpness naiveSharpness(const Image& img) {
       }
       const int lap = P(x, y - 1) + P(x, y + 1) + P(x - 1, y) + P(x + 1, y) - 4 * P(x, y);
       ten += gx * gx + gy * gy, sum += lap, sq += static_cast<int64_t>(lap) * lap;
+      pixels += img.at(x, y);
     }
   }
   const int64_t n = static_cast<int64_t>(img.w) * img.h;
   const __int128 num = static_cast<__int128>(n) * sq - static_cast<__int128>(sum) * sum;
   return Sharpness{static_cast<double>(ten) / static_cast<double>(n),
-                   static_cast<double>(num) / (static_cast<double>(n) * static_cast<double>(n))};
+                   static_cast<double>(num) / (static_cast<double>(n) * static_cast<double>(n)),
+                   static_cast<double>(pixels) / static_cast<double>(n)};
 }
 
 bool same(const Sharpness& a, const Sharpness& b) {
@@ -459,8 +461,8 @@ bool same(const Sharpness& a, const Sharpness& b) {
 }
 
 std::string show(const Sharpness& s) {
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "(%.17g, %.17g)", s.tenengrad, s.laplacianVariance);
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "(%.17g, %.17g, %.17g)", s.tenengrad, s.laplacianVariance, s.mean);
   return buf;
 }
 
