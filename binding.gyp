@@ -6,6 +6,7 @@
       "sources": [
         "native/addon.cc",
         "native/addon_args.cc",
+        "native/addon_pipe.cc",
         "native/addon_process.cc",
         "<!@(node -e \"const fs=require('fs');for(const d of ['native','native/simd'])for(const f of fs.readdirSync(d))if(f.endsWith('.cc')&&!f.startsWith('addon'))console.log(d+'/'+f)\")"
       ],

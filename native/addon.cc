@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "addon_args.h"
+#include "addon_pipe.h"
 #include "addon_process.h"
 #include "kernels.h"
 
@@ -48,12 +49,10 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceMethod("sharpness", &Addon::Sharpness),
                              InstanceMethod("cropResize", &Addon::CropResize),
                              InstanceMethod("stampEpochMs", &Addon::StampEpochMs),
-                             InstanceMethod("mkfifo", &Addon::Mkfifo),
-                             InstanceMethod("setPipeSize", &Addon::SetPipeSize),
-                             InstanceMethod("copyBytes", &Addon::CopyBytes),
                              InstanceMethod("trimHeap", &Addon::TrimHeap),
                          });
     exportProcessFunctions(env, exports);
+    exportPipeFunctions(env, exports);
   }
 
  private:
@@ -179,45 +178,6 @@ class Addon : public Napi::Addon<Addon> {
     const size_t at = args::index(info, 1, "index", target.length);
     const double offsetMs = args::finiteNumber(info, 2, "offsetMs");
     target.data[at] = monotonicMs() + offsetMs;
-    return info.Env().Undefined();
-  }
-
-  // mkfifo(path, mode) -> 0 or the errno; the typed layer (src/native/fifo.ts) turns an errno into a
-  // Node-style error with its name as the code, from Node's own errno table.
-  Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
-    const std::string path = args::cString(info, 0, "path", PATH_MAX - 1);
-    const int mode = args::integer(info, 1, "mode", 0, 0777);
-    return Napi::Number::New(info.Env(), makeFifo(path.c_str(), static_cast<unsigned>(mode)));
-  }
-
-  // setPipeSize(fd, bytes) -> the pipe's size now, or -errno (src/native/fifo.ts makes that an error).
-  Napi::Value SetPipeSize(const Napi::CallbackInfo& info) {
-    const int fd = args::integer(info, 0, "fd", 0, 1 << 30);
-    const int bytes = args::integer(info, 1, "bytes", 4096, 1 << 30);
-    return Napi::Number::New(info.Env(), static_cast<double>(setPipeSize(fd, bytes)));
-  }
-
-  // copyBytes(dst: Uint8Array, dstOffset, src: Uint8Array, srcOffset, length): copies length bytes.
-  // Node 20's Buffer.copy of part of a buffer makes a view first (about 98 B on the JS heap a call):
-  // the FIFO reader copies every read into a ring slot, so it copies here and allocates nothing.
-  Napi::Value CopyBytes(const Napi::CallbackInfo& info) {
-    auto dst = args::typedArray<uint8_t>(info, 0, "dst", "a Uint8Array");
-    const int dstOffset = args::integer(info, 1, "dstOffset", 0, INT_MAX);
-    auto src = args::typedArray<uint8_t>(info, 2, "src", "a Uint8Array");
-    const int srcOffset = args::integer(info, 3, "srcOffset", 0, INT_MAX);
-    const int length = args::integer(info, 4, "length", 0, INT_MAX);
-    if (static_cast<size_t>(srcOffset) + static_cast<size_t>(length) > src.length) {
-      args::fail(info.Env(), true,
-                 "srcOffset + length at most src.length (" + std::to_string(src.length) + ")", "length",
-                 info[4]);
-    }
-    if (static_cast<size_t>(dstOffset) + static_cast<size_t>(length) > dst.length) {
-      args::fail(info.Env(), true,
-                 "dstOffset + length at most dst.length (" + std::to_string(dst.length) + ")", "length",
-                 info[4]);
-    }
-    // memmove: the two may be views of one buffer.
-    if (length > 0) std::memmove(dst.data + dstOffset, src.data + srcOffset, static_cast<size_t>(length));
     return info.Env().Undefined();
   }
 

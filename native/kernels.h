@@ -4,10 +4,10 @@
 
 #include "clock.h"
 #include "crop_resize.h"
-#include "fifo.h"
 #include "frame.h"
 #include "heap_trim.h"
 #include "luma.h"
 #include "motion.h"
+#include "pipe_io.h"
 #include "sharpness.h"
 #include "simd/level.h"

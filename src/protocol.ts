@@ -76,7 +76,18 @@ export interface ChannelWorkerData {
   doorbell: SharedArrayBuffer;
   /** Where the worker posts a CandidateNotice for each crop it commits (the coordinator's inference hub). */
   notices: MessagePort;
+  /** Where the worker posts a PipeEvent about the ffmpeg pipes it reads (the cameras' actors). */
+  pipeEvents: MessagePort;
 }
+
+/**
+ * What a channel worker reports of a camera's ffmpeg pipe (one per run): its first frame (the camera
+ * is ONLINE), and its end (ffmpeg exited and every byte it wrote was read, or a read failed). After
+ * `ended` the worker no longer reads the fd: the coordinator closes it.
+ */
+export type PipeEvent =
+  | { kind: 'first-frame'; camera: string; run: number }
+  | { kind: 'ended'; camera: string; run: number; frames: number; errno: number | null };
 
 /** What the channel worker sends for each committed crop (cheap to clone: no pixels). */
 export interface CandidateNotice {
@@ -107,6 +118,10 @@ export interface ChannelService {
   addCamera(settings: ChannelCameraSettings): void;
   removeCamera(id: string): Promise<void>;
   reconfigure(settings: ChannelCameraSettings): Promise<void>;
+  /** Reads the camera's frames from `fd` (a run's pipe, non-blocking) into its ring; replaces an earlier run's pipe. */
+  attachPipe(id: string, fd: number, run: number): void;
+  /** Stops reading the run's pipe (false: it was not read, e.g. it ended); the coordinator may close the fd once this returns. */
+  detachPipe(id: string, run: number): boolean;
   cameras(): string[];
   stats(): ChannelWorkerStats;
 }

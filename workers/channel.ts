@@ -8,7 +8,7 @@ import type { ChannelWorkerData } from '../src/protocol.ts';
 import { Doorbell } from '../src/ring/doorbell.ts';
 
 if (!parentPort) throw new Error('workers/channel.ts runs as a worker thread');
-const { doorbell, notices } = (workerData as { data: ChannelWorkerData }).data;
-const host = new ChannelHost(new Doorbell(doorbell), {}, notices);
+const { doorbell, notices, pipeEvents } = (workerData as { data: ChannelWorkerData }).data;
+const host = new ChannelHost(new Doorbell(doorbell), {}, notices, pipeEvents);
 Comlink.expose(host, nodeEndpoint(parentPort));
 host.start();

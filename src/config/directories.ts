@@ -1,5 +1,5 @@
 /**
- * The directories the config names (`mqtt.outbox.dir`, `storage.dir`, `gateway.runDir`, `recordings.dir` when a camera records), checked when the gateway
+ * The directories the config names (`mqtt.outbox.dir`, `storage.dir`, `recordings.dir` when a camera records), checked when the gateway
  * starts so a bad one fails at once with the setting's name instead of later inside a module.
  * Directories are created one level at a time: Node's `mkdirSync(..., { recursive: true })` loops for
  * ever on a path under /proc (each level reports ENOENT and is retried), which a typo such as
@@ -16,11 +16,9 @@ export interface DirectorySetting {
 }
 
 export function directorySettings(config: SiteConfig): DirectorySetting[] {
-  const { runDir } = config.gateway;
   return [
     { setting: 'mqtt.outbox.dir', dir: config.mqtt.outbox.dir },
     { setting: 'storage.dir', dir: config.storage.dir },
-    ...(runDir === undefined ? [] : [{ setting: 'gateway.runDir', dir: runDir }]),
     ...(config.cameras.some((c) => c.recording.mode !== 'off') ? [{ setting: 'recordings.dir', dir: config.recordings.dir }] : []),
   ];
 }

@@ -32,7 +32,7 @@ const gatewaySchema = z
       .min(1)
       .optional()
       .describe(
-        'Where the camera FIFOs live: each run makes a private panoptes-XXXXXX directory inside it (and the directory itself when missing) and removes it on stop; the OS temp directory when omitted.',
+        'Ignored (kept so that older configs load): frames went through FIFO files in this directory until 2026-12-07; each ffmpeg run now writes into an anonymous pipe that its channel worker reads.',
       ),
   })
   .prefault({});

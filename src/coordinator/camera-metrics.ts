@@ -1,5 +1,5 @@
 /**
- * Per-camera metrics as the coordinator sees them: counters from ingest (FrameReader), the ring
+ * Per-camera metrics as the coordinator sees them: counters from ingest (the ring's frame count), the ring
  * (drops by reason) and the channel worker's shared stats block, plus rates over the last window.
  * Nothing here costs anything per frame: it samples counters when asked.
  *

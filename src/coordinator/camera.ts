@@ -11,16 +11,18 @@
  * next key frame, and cameras with a "smart codec" send one every 4-10 s. Holding a connecting run to
  * the stall timeout made such cameras flap CONNECTING -> STALLED -> CIRCUIT_OPEN forever.
  */
-import path from 'node:path';
+import { closeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { FrameReader, closeFd } from '../ingest/frame-reader.ts';
+import { openFramePipe } from '../ingest/frame-pipe.ts';
 import { ffmpegArgs, type IngestSpec, type TapArgs } from '../ingest/ffmpeg-args.ts';
 import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
 import { maskUrl, maskUrlsInText } from '../ingest/mask-url.ts';
 import { ProgressParser, type IngestErrorKind, type StreamInfo } from '../ingest/progress.ts';
 import { resolveSecrets } from '../ingest/secrets.ts';
-import { FrameRing } from '../ring/layout.ts';
+import { epochMs } from '../ring/clock.ts';
+import { Ctrl, FrameRing } from '../ring/layout.ts';
+import type { PipeEvent } from '../protocol.ts';
 import { FrameRingProducer } from '../ring/producer.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
 import type { CameraState, CameraTransition } from './camera-state.ts';
@@ -47,10 +49,19 @@ export interface CameraSpec extends Omit<IngestSpec, 'ffmpegMajor'> {
   circuit: CircuitBreakerOptions;
 }
 
+/**
+ * Who reads a run's pipe into the camera's ring (the camera's channel worker, through the supervisor).
+ * It reports back through `CameraActor.pipeEvent`; the actor keeps the fd and closes it when the pipe
+ * ended or once `detach` resolved.
+ */
+export interface PipeHost {
+  attach(camera: string, fd: number, run: number, ring: FrameRing): void;
+  detach(camera: string, run: number): Promise<void>;
+}
+
 export interface CameraDeps {
   ffmpeg: FfmpegLocation;
-  /** Where FIFOs live (a private temp directory of the gateway). */
-  runDir: string;
+  pipes: PipeHost;
   logger: Logger;
   onTransition(t: CameraTransition): void;
   /** A second output on the same ffmpeg (the recorder of the analysed stream). */
@@ -60,7 +71,7 @@ export interface CameraDeps {
 export class CameraActor {
   readonly spec: CameraSpec;
   readonly ring: FrameRing;
-  /** Writes the ring; the gateway gives it the doorbell of the channel worker the camera is placed on. */
+  /** Numbers the runs (the ring's Run word); the frames are written by whoever reads the run's pipe (PipeHost). */
   readonly producer: FrameRingProducer;
   state: CameraState = 'OFFLINE';
   stream: StreamInfo | null = null;
@@ -75,7 +86,8 @@ export class CameraActor {
   transport: 'tcp' | 'udp';
   readonly breaker: CircuitBreaker;
   private readonly backoff: Backoff;
-  private readonly reader: FrameReader;
+  /** The current run's pipe (its read end) while a worker may read it. */
+  private pipe: { fd: number; run: number; tap: boolean } | null = null;
   private readonly deps: CameraDeps;
   private readonly log: Logger;
   private child: Child | undefined;
@@ -101,19 +113,47 @@ export class CameraActor {
     this.breaker = new CircuitBreaker(spec.circuit);
     this.backoff = new Backoff(spec.backoff);
     this.producer = new FrameRingProducer(this.ring);
-    this.reader = new FrameReader(this.producer, path.join(deps.runDir, `${spec.id}.fifo`), () => {
+  }
+
+  /** Complete frames committed to the ring, over every run. */
+  get frames(): number {
+    return this.ring.counter(Ctrl.Frames);
+  }
+
+  /**
+   * When the last frame arrived (0 before the first), on Date.now()'s clock, which the stall detector
+   * compares it with: the frame's age is measured on the monotonic clock it was stamped with, so a
+   * wall-clock step cannot fake (or hide) a stall. Read by a timer, not per frame.
+   */
+  get lastFrameMs(): number {
+    const at = this.ring.lastCommitMs();
+    return at === 0 ? 0 : Date.now() - (epochMs() - at);
+  }
+
+  /** What the worker reading the run's pipe reports (src/coordinator/gateway.ts routes it here). */
+  pipeEvent(event: PipeEvent): void {
+    const pipe = this.pipe;
+    if (pipe === null || pipe.run !== event.run) return;
+    if (event.kind === 'first-frame') {
       // Only a connecting run goes ONLINE: a frame that slips out while a stalled ffmpeg is being
       // killed must not count as a success (the stall is a failure for the breaker).
       if (this.state === 'CONNECTING' && !this.runAbandoned) this.onFirstFrame();
-    });
+      return;
+    }
+    this.pipe = null;
+    closeSync(pipe.fd);
+    if (event.errno !== null) this.log.warn({ errno: event.errno }, "reading ffmpeg's output failed");
+    if (pipe.tap) this.deps.tap?.end();
+    this.onRunEnd();
   }
 
-  get frames(): number {
-    return this.reader.frames;
-  }
-
-  get lastFrameMs(): number {
-    return this.reader.lastFrameMs;
+  /** Stops the current run's reading (no run end is reported) and closes its pipe. */
+  private async dropPipe(): Promise<void> {
+    const pipe = this.pipe;
+    if (pipe === null) return;
+    this.pipe = null;
+    await this.deps.pipes.detach(this.spec.id, pipe.run).catch(() => undefined);
+    closeSync(pipe.fd);
   }
 
   /** ffmpeg's process id while a run is active (setpriv execs it, so the pid is ffmpeg's). */
@@ -136,7 +176,7 @@ export class CameraActor {
     const child = this.child;
     this.child = undefined;
     if (child) await killTree(child);
-    this.reader.dispose();
+    await this.dropPipe();
     this.transition('DISABLED', 'stopped');
   }
 
@@ -188,19 +228,22 @@ export class CameraActor {
     const spec: IngestSpec = { ...this.spec, url, transport: this.transport, ffmpegMajor: this.deps.ffmpeg.major };
     const { tap } = this.deps;
     const tapArgs: TapArgs | null = tap?.begin() ?? null;
-    const writeFd = this.reader.begin(() => {
-      if (tapArgs) tap?.end();
-      this.onRunEnd();
-    });
+    // A run still attached (never the case after a run end) is let go of first.
+    if (this.pipe !== null) void this.dropPipe();
+    const run = this.producer.beginRun();
+    const { readFd, writeFd } = openFramePipe(this.ring.frameBytes);
     const [command, args] = wrapForParentDeath(this.deps.ffmpeg.path, ffmpegArgs(spec, 'pipe:1', tapArgs));
     this.runStartMs = Date.now();
-    this.runFrames = this.reader.frames;
+    this.runFrames = this.frames;
     this.runError = null;
     this.runErrorKind = null;
     this.runAbandoned = false;
     const child = spawnChild(command, args, ['ignore', writeFd, 'pipe', tapArgs ? 'pipe' : 'ignore']);
-    closeFd(writeFd);
+    closeSync(writeFd);
     this.child = child;
+    // The child holds the only write end now: its exit ends the pipe, which the reader reports.
+    this.pipe = { fd: readFd, run, tap: tapArgs !== null };
+    this.deps.pipes.attach(this.spec.id, readFd, run, this.ring);
     const tapPipe = child.stdio[3];
     if (tapArgs && tapPipe) tap?.attach(tapPipe as Readable);
     const parser = new ProgressParser({
@@ -264,7 +307,7 @@ export class CameraActor {
       this.connect(true);
       return;
     }
-    const gotFrames = this.reader.frames > this.runFrames && !this.runAbandoned;
+    const gotFrames = this.frames > this.runFrames && !this.runAbandoned;
     const stalled = this.state === 'STALLED';
     if (!gotFrames || stalled) {
       this.consecutiveFailures++;
@@ -297,9 +340,10 @@ export class CameraActor {
   private checkStall(): void {
     if (!this.child) return;
     const now = Date.now();
-    if (this.state === 'ONLINE' && now - this.reader.lastFrameMs > this.spec.stallTimeoutMs) {
+    const lastFrameMs = this.lastFrameMs;
+    if (this.state === 'ONLINE' && now - lastFrameMs > this.spec.stallTimeoutMs) {
       this.lastError = { kind: 'timeout', message: `no frame for ${this.spec.stallTimeoutMs} ms` };
-      this.transition('STALLED', `no frame for ${Math.round((now - this.reader.lastFrameMs) / 1000)} s`);
+      this.transition('STALLED', `no frame for ${Math.round((now - lastFrameMs) / 1000)} s`);
       void killTree(this.child);
     } else if (this.state === 'CONNECTING' && !this.runAbandoned && now - this.runStartMs > this.spec.firstFrameTimeoutMs) {
       // One failed attempt (counted when the run ends), not a stall: the camera never streamed.

@@ -15,7 +15,7 @@ import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { makePipe, reapChild, signalChild, spawnProcess, type Spawned } from '../native/index.ts';
 
-/** A child fd: /dev/null, a pipe read here (output only), or one of our fds (e.g. a FIFO's write end). */
+/** A child fd: /dev/null, a pipe read here (output only), or one of our fds (e.g. a frame pipe's write end). */
 export type StdioSpec = 'ignore' | 'pipe' | number;
 
 const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));

@@ -2,12 +2,9 @@
  * The coordinator: owns every camera actor (ingest + lifecycle) and the channel workers that analyse
  * their rings. Camera changes at runtime touch only that camera.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import path from 'node:path';
+import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
-import { CameraExistsError, CameraNotFoundError, ConfigError } from '../errors.ts';
-import { makeDirectory } from '../config/directories.ts';
+import { CameraExistsError, CameraNotFoundError } from '../errors.ts';
 import type { FfmpegLocation } from '../ingest/ffmpeg-path.ts';
 import { ChannelStats, Counter } from '../channel/stats.ts';
 import type { CandidateNotice, ChannelCameraSettings } from '../protocol.ts';
@@ -45,11 +42,6 @@ const RATE_WINDOW_MS = 1000;
 export interface GatewayOptions {
   ffmpeg: FfmpegLocation;
   logger: Logger;
-  /**
-   * Where the FIFOs go: a private `panoptes-XXXXXX` directory is made inside it for this process and
-   * removed on stop; default the OS temp directory. Made (with parents) when missing.
-   */
-  runDir?: string;
   /** Channel worker threads; default: one per core (see README, "Cameras and workers"). */
   workers?: number;
   /** Candidate notices from the channel workers (the inference hub takes them). */
@@ -63,7 +55,6 @@ export class Gateway {
   private readonly cameras = new Map<string, GatewayCamera>();
   private readonly history = new Map<string, CameraHistory>();
   private readonly listeners = new Set<(t: CameraTransition) => void>();
-  private readonly runDir: string;
   private readonly options: GatewayOptions;
   /** Settles once it is known whether children can be tied to our death (checked off the event loop). */
   private readonly childGuard: Promise<boolean>;
@@ -71,12 +62,12 @@ export class Gateway {
 
   constructor(options: GatewayOptions) {
     this.options = options;
-    this.runDir = privateRunDir(options.runDir);
     this.childGuard = probeParentDeathGuard();
     this.supervisor = new ChannelSupervisor({
       workers: options.workers ?? availableParallelism(),
       logger: options.logger,
       ...(options.onCandidate ? { onCandidate: options.onCandidate } : {}),
+      onPipeEvent: (event) => this.cameras.get(event.camera)?.actor.pipeEvent(event),
     });
   }
 
@@ -97,7 +88,13 @@ export class Gateway {
   private createActor(spec: CameraSpec, tap: IngestTap | undefined): CameraActor {
     return new CameraActor(spec, {
       ffmpeg: this.options.ffmpeg,
-      runDir: this.runDir,
+      pipes: {
+        attach: (camera, fd, run) =>
+          void this.supervisor
+            .attachPipe(camera, fd, run)
+            .catch((err: unknown) => this.options.logger.error({ camera, err }, 'could not hand the ffmpeg pipe to the channel worker')),
+        detach: (camera, run) => this.supervisor.detachPipe(camera, run),
+      },
       logger: this.options.logger,
       onTransition: (t) => this.listeners.forEach((l) => l(t)),
       ...(tap ? { tap } : {}),
@@ -141,7 +138,6 @@ export class Gateway {
     };
     this.cameras.set(spec.id, camera);
     await this.supervisor.assign({ id: spec.id, ring: actor.ring.buffer, stats: stats.buffer, ...analysis });
-    actor.producer.doorbell = this.supervisor.doorbellOf(spec.id);
     await this.childGuard;
     actor.start();
     own?.start();
@@ -196,24 +192,9 @@ export class Gateway {
     await this.supervisor.stop();
     this.cameras.clear();
     this.history.clear();
-    rmSync(this.runDir, { recursive: true, force: true });
   }
 }
 
 function hasOwnStream(tap: IngestTap): tap is IngestTap & { readonly url: string } {
   return tap.url !== null;
-}
-
-/** A directory of this process's own: two gateways sharing a runDir never meet each other's FIFOs. */
-function privateRunDir(configured: string | undefined): string {
-  if (configured === undefined) return mkdtempSync(path.join(tmpdir(), 'panoptes-'));
-  try {
-    makeDirectory(configured);
-    return mkdtempSync(path.join(configured, 'panoptes-'));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new ConfigError('the site config', [
-      `gateway.runDir: cannot make a directory in '${configured}' (${code}); give a directory this user can write, or remove the key`,
-    ]);
-  }
 }

@@ -3,13 +3,17 @@
  * throws or exits (with backoff) and gives it back its cameras. A dead worker never takes the
  * coordinator or other workers' cameras with it. Each worker slot owns a Doorbell that outlives its
  * worker: the producers of the slot's cameras ring it, and every control message rings it too.
+ *
+ * A worker reads its cameras' ffmpeg pipes itself (attachPipe); the coordinator keeps every pipe's fd
+ * open until the worker reports the pipe ended or has let go of it (detachPipe), so a restarted worker
+ * is given the same pipes again and ffmpeg never notices (it waits on a full pipe meanwhile).
  */
 import type { Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Logger } from 'pino';
 import { MessageChannel } from 'node:worker_threads';
-import type { CandidateNotice, ChannelWorkerData } from '../protocol.ts';
+import type { CandidateNotice, ChannelWorkerData, PipeEvent } from '../protocol.ts';
 import type { ChannelCameraSettings, ChannelService } from '../protocol.ts';
 import { Doorbell } from '../ring/doorbell.ts';
 import { startWorker } from '../threads.ts';
@@ -27,6 +31,8 @@ interface WorkerSlot {
   /** Rejects when the current worker dies, so calls into it never hang. */
   died: Promise<never>;
   cameras: Map<string, ChannelCameraSettings>;
+  /** The pipe the worker reads for each camera that has a run going. */
+  pipes: Map<string, { fd: number; run: number }>;
   restarts: number;
   backoff: Backoff;
   startedAt: number;
@@ -35,7 +41,7 @@ interface WorkerSlot {
 
 /**
  * The coordinator's comlink endpoint to a channel worker. A channel worker spends its time blocked in
- * Atomics.wait inside its drain loop and reads messages only in its event loop, so each message posted
+ * its drain loop (Atomics.wait, or poll on its pipes) and reads messages only in its event loop, so each message posted
  * raises the doorbell's control request; raised after posting, so the message is already queued when
  * the worker looks.
  */
@@ -56,6 +62,8 @@ export interface SupervisorOptions {
   restartBackoff?: Partial<BackoffOptions>;
   /** Every candidate notice a channel worker posts (crops committed to a camera's crop slab). */
   onCandidate?: (notice: CandidateNotice) => void;
+  /** Every pipe event (a run's first frame, a pipe's end); an ended pipe is no longer read when this runs. */
+  onPipeEvent?: (event: PipeEvent) => void;
 }
 
 export class ChannelSupervisor {
@@ -73,11 +81,12 @@ export class ChannelSupervisor {
     for (let index = 0; index < this.options.workers; index++) {
       const slot: WorkerSlot = {
         index,
-        doorbell: new Doorbell(),
+        doorbell: Doorbell.withWakePipe(),
         worker: null,
         remote: null,
         died: Promise.reject(new Error('not started')),
         cameras: new Map(),
+        pipes: new Map(),
         restarts: 0,
         backoff: new Backoff(this.options.restartBackoff),
         startedAt: 0,
@@ -95,8 +104,18 @@ export class ChannelSupervisor {
     const onCandidate = this.options.onCandidate;
     notices.port1.on('message', (notice: CandidateNotice) => onCandidate?.(notice));
     notices.port1.unref();
-    const data: ChannelWorkerData = { doorbell: slot.doorbell.buffer, notices: notices.port2 };
-    const worker = startWorker(CHANNEL_ENTRY, data, { name: `channel-${slot.index}`, transferList: [notices.port2] });
+    const pipeEvents = new MessageChannel();
+    pipeEvents.port1.on('message', (event: PipeEvent) => {
+      const current = slot.pipes.get(event.camera);
+      if (event.kind === 'ended' && current?.run === event.run) slot.pipes.delete(event.camera);
+      this.options.onPipeEvent?.(event);
+    });
+    pipeEvents.port1.unref();
+    const data: ChannelWorkerData = { doorbell: slot.doorbell.buffer, notices: notices.port2, pipeEvents: pipeEvents.port2 };
+    const worker = startWorker(CHANNEL_ENTRY, data, {
+      name: `channel-${slot.index}`,
+      transferList: [notices.port2, pipeEvents.port2],
+    });
     slot.worker = worker;
     slot.remote = Comlink.wrap<ChannelService>(controlEndpoint(worker, slot.doorbell));
     slot.startedAt = Date.now();
@@ -108,6 +127,7 @@ export class ChannelSupervisor {
     worker.on('error', (err) => this.log.error({ worker: slot.index, err }, 'channel worker threw'));
     worker.once('exit', (code) => {
       notices.port1.close();
+      pipeEvents.port1.close();
       onDeath(new Error(`channel worker ${slot.index} exited (code ${code})`));
       if (slot.worker !== worker) return;
       slot.worker = null;
@@ -125,7 +145,11 @@ export class ChannelSupervisor {
     if (this.stopping) return;
     this.spawn(slot);
     for (const settings of slot.cameras.values()) {
-      void this.call(slot, (r) => r.addCamera(settings)).catch((err: unknown) =>
+      const pipe = slot.pipes.get(settings.id);
+      void this.call(slot, async (r) => {
+        await r.addCamera(settings);
+        if (pipe) await r.attachPipe(settings.id, pipe.fd, pipe.run);
+      }).catch((err: unknown) =>
         this.log.error({ worker: slot.index, camera: settings.id, err }, 'could not resume camera on restarted worker'),
       );
     }
@@ -151,10 +175,31 @@ export class ChannelSupervisor {
     return slot.index;
   }
 
+  /**
+   * The camera's worker reads its frames from `fd` (a run's pipe) from now on, also after a restart,
+   * until the pipe ends or detachPipe. Keep the fd open until then.
+   */
+  async attachPipe(id: string, fd: number, run: number): Promise<void> {
+    const slot = this.slotOf(id);
+    if (!slot) throw new Error(`camera '${id}' is not assigned`);
+    slot.pipes.set(id, { fd, run });
+    if (slot.remote) await this.call(slot, (r) => r.attachPipe(id, fd, run));
+  }
+
+  /** Once this resolves no worker reads the run's pipe: its fd may be closed. */
+  async detachPipe(id: string, run: number): Promise<void> {
+    const slot = this.slotOf(id);
+    if (!slot || slot.pipes.get(id)?.run !== run) return;
+    slot.pipes.delete(id);
+    // A worker that dies meanwhile reads nothing more either.
+    if (slot.remote) await this.call(slot, (r) => r.detachPipe(id, run)).catch(() => undefined);
+  }
+
   async unassign(id: string): Promise<void> {
     const slot = this.slotOf(id);
     if (!slot) return;
     slot.cameras.delete(id);
+    slot.pipes.delete(id);
     if (slot.remote) await this.call(slot, (r) => r.removeCamera(id)).catch(() => undefined);
   }
 

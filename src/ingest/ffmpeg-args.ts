@@ -1,6 +1,6 @@
 /**
  * The ffmpeg command line for one camera: input options as field deployments use them, then decode to
- * raw frames at the analysis size and rate on stdout (or the FIFO the frame reader gives it).
+ * raw frames at the analysis size and rate on stdout (the write end of the run's frame pipe).
  */
 export type Transport = 'tcp' | 'udp';
 export type SamplingMode = 'fixed_fps' | 'keyframe_only' | 'hybrid';

@@ -71,18 +71,19 @@ export interface RawAddon {
   ): void;
   /** target[index] = CLOCK_MONOTONIC ms + offsetMs (src/native/clock.ts holds the offset). */
   stampEpochMs(target: Float64Array, index: number, offsetMs: number): void;
-  /** mkfifo(3): 0, or the errno it failed with (src/native/fifo.ts makes that an error). */
-  mkfifo(path: string, mode: number): number;
-  /** fcntl(F_SETPIPE_SZ): the pipe's size now, or -errno (src/native/fifo.ts makes that an error). */
+  /** fcntl(F_SETPIPE_SZ): the pipe's size now, or -errno (src/native/pipe-io.ts makes that an error). */
   setPipeSize(fd: number, bytes: number): number;
-  /** dst[dstOffset, +length) = src[srcOffset, +length), allocating nothing (src/native/bytes.ts). */
-  copyBytes(dst: Uint8Array, dstOffset: number, src: Uint8Array, srcOffset: number, length: number): void;
   /** malloc_trim(0): 1 released, 0 nothing to release, -1 not glibc (src/native/heap.ts). */
   trimHeap(): number;
   /** posix_spawnp with child fd i = fds[i] (-1: /dev/null); error 0 or an errno (src/native/process.ts). */
   spawnProcess(file: string, argv: string[], fds: Int32Array): { pid: number; pidfd: number; error: number };
   /** pipe2(O_CLOEXEC): [readFd, writeFd], or the errno. */
   makePipe(): [number, number] | number;
+  setNonBlocking(fd: number): number;
+  readInto(fd: number, dst: Uint8Array, offset: number, length: number): number;
+  pipeAvailable(fd: number): number;
+  pollReadable(fds: Int32Array, ready: Uint8Array, count: number, timeoutMs: number): number;
+  writeWake(fd: number): number;
   /** waitpid(WNOHANG): 1 (out = [code, signal]), 0 still running, or -errno. */
   reapChild(pid: number, out: Int32Array): number;
   /** pidfd_send_signal (kill(2) when pidfd is -1): 0 or the errno. */

@@ -25,8 +25,7 @@ export {
   type TensorLayout,
 } from './crop-resize.ts';
 export { calibrateStampClock, epochMs, stampNow } from './clock.ts';
-export { copyBytes } from './bytes.ts';
-export { makeFifo, setPipeSize } from './fifo.ts';
 export { makePipe, reapChild, signalChild, spawnProcess, type Reaped, type Spawned } from './process.ts';
+export { EAGAIN, pipeAvailable, pollReadable, readInto, setNonBlocking, setPipeSize, writeWake } from './pipe-io.ts';
 export { trimHeap, type HeapTrimResult } from './heap.ts';
 export type { Rect } from './types.ts';

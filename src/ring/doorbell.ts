@@ -5,8 +5,12 @@
  * The coordinator owns one bell per worker slot, so it outlives worker restarts.
  *
  * The same bell carries control requests: the coordinator raises Control (and rings) after posting a
- * control message, so a worker blocked in Atomics.wait returns to its event loop to serve it.
+ * control message, so a worker blocked in Atomics.wait returns to its event loop to serve it. A worker
+ * that reads its cameras' pipes waits in poll(2) instead; a bell with a wake pipe (`withWakePipe`) also
+ * writes a byte to it on a control request, which that poll watches.
  */
+import { makePipe, setNonBlocking, writeWake } from '../native/index.ts';
+
 const Word = {
   /** Bumped on every commit, ring close and control request; the word the worker waits on. Wraps. */
   Rings: 0,
@@ -14,6 +18,9 @@ const Word = {
   Control: 16,
   /** Threads inside `wait`: a ring while none sleeps skips Atomics.notify, a futex wake costing 20-150 us. */
   Sleepers: 8,
+  /** The wake pipe's read and write fds + 1 (0: none). */
+  WakeRead: 24,
+  WakeWrite: 25,
 } as const;
 const WORDS = 32;
 
@@ -27,6 +34,22 @@ export class Doorbell {
   constructor(buffer = new SharedArrayBuffer(WORDS * 4)) {
     this.buffer = buffer;
     this.words = new Int32Array(buffer, 0, WORDS);
+  }
+
+  /** A new bell with a wake pipe (both ends non-blocking; they live as long as the process). */
+  static withWakePipe(): Doorbell {
+    const bell = new Doorbell();
+    const [read, write] = makePipe();
+    setNonBlocking(read);
+    setNonBlocking(write);
+    Atomics.store(bell.words, Word.WakeRead, read + 1);
+    Atomics.store(bell.words, Word.WakeWrite, write + 1);
+    return bell;
+  }
+
+  /** The wake pipe's read end for the worker's poll, -1 for none. */
+  get wakeFd(): number {
+    return Atomics.load(this.words, Word.WakeRead) - 1;
   }
 
   /** Producer side: a frame is ready or a ring closed. */
@@ -44,6 +67,8 @@ export class Doorbell {
     Atomics.store(this.words, Word.Control, 1);
     Atomics.add(this.words, Word.Rings, 1);
     Atomics.notify(this.words, Word.Rings);
+    const wake = Atomics.load(this.words, Word.WakeWrite);
+    if (wake > 0) writeWake(wake - 1);
   }
 
   /** Worker side: read before scanning the rings, then passed to `wait`, so no ring in between is missed. */

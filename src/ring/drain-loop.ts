@@ -5,7 +5,9 @@
  *
  * A pass takes at most one frame from each ring, oldest first, and hands it to its reader (fairness:
  * a flooding camera gets one frame a pass like everyone else). When a pass finds nothing, the thread
- * blocks in Atomics.wait on the worker's doorbell, which every producer rings. The loop runs in slices
+ * blocks in Atomics.wait on the worker's doorbell, which every producer rings; or, when it reads its
+ * cameras' ffmpeg pipes itself (`pipes`), in poll(2) on those pipes and the doorbell's wake pipe, and
+ * each pass first reads what the pipes hold into their rings. The loop runs in slices
  * and returns to the event loop between them: at once when the coordinator raised a control request
  * (comlink messages are only read there), and after about sliceMs of work or waiting, so timers and
  * anything else on the thread still run. A worker.terminate() interrupts Atomics.wait.
@@ -17,6 +19,7 @@
  * frames flow. A wait that times out means the slice is over. Only every UNITS_PER_CLOCK frames or
  * waits is the clock read, for frames that sat in their ring a while.
  */
+import type { PipeSet } from '../channel/pipe-set.ts';
 import type { FrameRingConsumer } from './consumer.ts';
 import { epochMs, stampNow } from './clock.ts';
 import type { Doorbell } from './doorbell.ts';
@@ -44,6 +47,12 @@ const UNITS_PER_CLOCK = 64;
 export interface DrainLoopOptions {
   /** Default SLICE_MS. */
   sliceMs?: number;
+  /**
+   * The pipes this thread reads its cameras' frames from (src/channel/pipe-set.ts). While it has any,
+   * the loop waits in poll(2) on them instead of on the doorbell: their frames come from no other
+   * thread, so nobody rings for them.
+   */
+  pipes?: PipeSet;
 }
 
 /** One ring and what to do with each of its frames. */
@@ -73,6 +82,7 @@ export interface DrainLoopCounters {
 export class RingDrainLoop {
   private readonly doorbell: Doorbell;
   private readonly sliceMs: number;
+  private readonly pipes: PipeSet | null;
   private readonly readers: RingReader[] = [];
   private immediate: NodeJS.Immediate | undefined;
   private running = false;
@@ -96,6 +106,7 @@ export class RingDrainLoop {
   constructor(doorbell: Doorbell, options: DrainLoopOptions = {}) {
     this.doorbell = doorbell;
     this.sliceMs = options.sliceMs ?? SLICE_MS;
+    this.pipes = options.pipes ?? null;
   }
 
   add(reader: RingReader): void {
@@ -144,6 +155,9 @@ export class RingDrainLoop {
     let wokenFromMs = -1;
     const framesBefore = counts.frames;
     const napping = this.lastSliceFrames * NAP_MS >= this.sliceMs;
+    const pipes = this.pipes;
+    /** The last pass found nothing: this one waits in poll. */
+    let pollWaits = false;
     try {
       for (;;) {
         if (bell.takeControl()) {
@@ -153,6 +167,21 @@ export class RingDrainLoop {
         // Read before the scan: a commit during the scan changes it, so the wait below returns at once.
         const seen = bell.rings;
         let took = 0;
+        if (pipes !== null && pipes.size > 0) {
+          if (pollWaits) {
+            // Rings fed by other threads (tests, benches) and control requests without a wake pipe are
+            // seen at the latest a nap later.
+            const left = Math.ceil(end - nowMs);
+            const timeout = pipes.wakeable && readers.length <= pipes.size ? left : Math.min(left, NAP_MS);
+            counts.waits++;
+            pipes.poll(Math.max(0, timeout));
+            stampNow(this.napClock, 0);
+            this.waitedMs += (this.napClock[0] as number) - nowMs;
+            nowMs = this.napClock[0] as number;
+          } else {
+            pipes.poll(0);
+          }
+        }
         for (let i = 0; i < readers.length; i++) {
           const reader = readers[i] as RingReader;
           const { consumer } = reader;
@@ -183,7 +212,14 @@ export class RingDrainLoop {
           counts.sliceYields++;
           return;
         }
-        if (took > 0) continue;
+        if (took > 0) {
+          pollWaits = false;
+          continue;
+        }
+        if (pipes !== null && pipes.size > 0) {
+          pollWaits = true;
+          continue;
+        }
         counts.waits++;
         units++;
         // Whole milliseconds: an integer crosses into Atomics.wait as a small integer, a fraction as a heap number.

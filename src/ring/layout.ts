@@ -34,6 +34,13 @@ export const Ctrl = {
    * process-wide futex lock, which the workers' own waits contend for.
    */
   Waiters: 9,
+  /**
+   * The ffmpeg run now feeding the ring (0 before the first): the coordinator starts each run, the
+   * thread reading the run's pipe (the camera's channel worker) stamps it on every frame (Meta.Run).
+   */
+  Run: 10,
+  /** Complete frames committed, over every run (Published also counts a close). */
+  Frames: 11,
 } as const;
 const CTRL_INTS = 16;
 
@@ -124,6 +131,13 @@ export class FrameRing {
 
   counter(index: number): number {
     return Atomics.load(this.ctrl, index) >>> 0;
+  }
+
+  /** The newest frame's commit time (src/ring/clock.ts), 0 before the first: a stall check reads it on a timer. */
+  lastCommitMs(): number {
+    let newest = 0;
+    for (let i = 0; i < this.state.length; i++) newest = Math.max(newest, this.metaOf(i, Meta.CommitMs));
+    return newest;
   }
 
   /** Frames committed but not yet taken by the consumer. */

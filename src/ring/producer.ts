@@ -2,6 +2,8 @@
  * The writing side of a frame ring (one per camera, on the thread that reads ffmpeg's output). It never
  * blocks: `acquire` always returns a slot, overwriting the oldest unread frame when the ring is full.
  * Times are stamped straight into the slot's metadata (`stampNow`), so a frame allocates nothing.
+ * What outlives a producer is in the ring (the run, the frame count, each slot's sequence number), so a
+ * producer made again on a restarted worker carries on where the last one stopped.
  */
 import { stampNow } from './clock.ts';
 import type { Doorbell } from './doorbell.ts';
@@ -16,16 +18,16 @@ export class FrameRingProducer {
   doorbell: Doorbell | null;
   private current = -1;
   private seq = 0;
-  private run = 0;
 
   constructor(ring: FrameRing, doorbell: Doorbell | null = null) {
     this.ring = ring;
     this.doorbell = doorbell;
+    for (let i = 0; i < ring.slotCount; i++) this.seq = Math.max(this.seq, ring.metaOf(i, Meta.Seq));
   }
 
   /** A new connection begins: frames committed from now on carry the next run number (Meta.Run). */
-  beginRun(): void {
-    this.run++;
+  beginRun(): number {
+    return Atomics.add(this.ring.ctrl, Ctrl.Run, 1) + 1;
   }
 
   /**
@@ -92,9 +94,10 @@ export class FrameRingProducer {
   private ready(slot: number, pts: number): void {
     this.ring.setMeta(slot, Meta.Seq, ++this.seq);
     this.ring.setMeta(slot, Meta.Pts, pts);
-    this.ring.setMeta(slot, Meta.Run, this.run);
+    this.ring.setMeta(slot, Meta.Run, Atomics.load(this.ring.ctrl, Ctrl.Run));
     stampNow(this.ring.meta, this.ring.metaIndex(slot, Meta.CommitMs));
     Atomics.store(this.ring.state, slot, SlotState.Ready);
+    Atomics.add(this.ring.ctrl, Ctrl.Frames, 1);
     this.publish();
   }
 
@@ -109,6 +112,13 @@ export class FrameRingProducer {
     if (this.current < 0) return;
     Atomics.store(this.ring.state, this.current, SlotState.Free);
     Atomics.add(this.ring.ctrl, Ctrl.DroppedIncomplete, 1);
+    this.current = -1;
+  }
+
+  /** Gives an acquired slot back untouched (a read that brought nothing): no drop is counted. */
+  release(): void {
+    if (this.current < 0) return;
+    Atomics.store(this.ring.state, this.current, SlotState.Free);
     this.current = -1;
   }
 

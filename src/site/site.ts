@@ -183,6 +183,9 @@ export class Site implements SiteControl {
       await storage.close();
       throw err;
     });
+    if (config.gateway.runDir !== undefined) {
+      logger.warn({ runDir: config.gateway.runDir }, 'gateway.runDir is ignored: frames no longer go through FIFO files; remove the key');
+    }
     let gateway: Gateway;
     const motionSink: MotionSink = { motion: () => {} };
     try {
@@ -196,7 +199,6 @@ export class Site implements SiteControl {
         },
         onTick: (now) => hub.tick(now),
         ...(config.gateway.workers === 'auto' ? {} : { workers: config.gateway.workers }),
-        ...(config.gateway.runDir === undefined ? {} : { runDir: config.gateway.runDir }),
       });
     } catch (err) {
       await hub.close();

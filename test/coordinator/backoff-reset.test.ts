@@ -4,20 +4,14 @@
  * only after a connection has stayed up for stableAfterMs.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { pino } from 'pino';
-import { CameraActor } from '../../src/coordinator/camera.ts';
 import type { CameraTransition } from '../../src/coordinator/camera-state.ts';
 import { resolveFfmpeg } from '../../src/ingest/ffmpeg-path.ts';
 import { cameraSpec } from '../support/cameras.ts';
 import { startMjpegServer } from '../support/mjpeg-server.ts';
 import { sleep, waitFor } from '../support/wait.ts';
-
-const dir = mkdtempSync(path.join(tmpdir(), 'panoptes-backoff-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+import { standaloneActor } from '../support/timer-pipes.ts';
 
 const STABLE_AFTER_MS = 1000;
 
@@ -37,7 +31,7 @@ test('the reconnect delay grows across failures and returns to the initial delay
     // The first connection is cut at once: far shorter than stableAfterMs.
     if (t.to === 'ONLINE' && online() === 1) camera.cutStreams();
   };
-  const actor = new CameraActor(
+  const actor = standaloneActor(
     cameraSpec('cam', camera.url, {
       width: 160,
       height: 90,
@@ -46,7 +40,7 @@ test('the reconnect delay grows across failures and returns to the initial delay
       backoff: { initialMs: 200, factor: 2, maxMs: 10_000, jitter: 0 },
       circuit: { failureThreshold: 100, openMs: 1000, halfOpenMaxTrials: 1, successThreshold: 1 },
     }),
-    { ffmpeg: resolveFfmpeg(), runDir: dir, logger: pino({ level: 'silent' }), onTransition },
+    { ffmpeg: resolveFfmpeg(), logger: pino({ level: 'silent' }), onTransition },
   );
   camera.mode = 'refusing';
   try {

@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { pino } from 'pino';
-import { CameraActor } from '../../src/coordinator/camera.ts';
 import { resolveFfmpeg } from '../../src/ingest/ffmpeg-path.ts';
 import { cameraSpec } from '../support/cameras.ts';
 import { waitFor } from '../support/wait.ts';
-
-const dir = mkdtempSync(path.join(tmpdir(), 'panoptes-http-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+import { standaloneActor } from '../support/timer-pipes.ts';
 
 test('an MJPEG-over-HTTP camera (multipart/x-mixed-replace, as IP cameras serve it) comes online', async () => {
   // Each client gets a live multipart JPEG stream encoded by a real ffmpeg.
@@ -45,9 +39,8 @@ test('an MJPEG-over-HTTP camera (multipart/x-mixed-replace, as IP cameras serve 
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
-  const actor = new CameraActor(cameraSpec('mjpeg', `http://127.0.0.1:${port}/video.mjpg`, { fps: 5, width: 160, height: 120 }), {
+  const actor = standaloneActor(cameraSpec('mjpeg', `http://127.0.0.1:${port}/video.mjpg`, { fps: 5, width: 160, height: 120 }), {
     ffmpeg: resolveFfmpeg(),
-    runDir: dir,
     logger: pino({ level: 'silent' }),
     onTransition: () => undefined,
   });

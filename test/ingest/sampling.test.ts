@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { pino } from 'pino';
-import { CameraActor, type CameraSpec } from '../../src/coordinator/camera.ts';
+import type { CameraSpec } from '../../src/coordinator/camera.ts';
 import type { CameraTransition } from '../../src/coordinator/camera-state.ts';
 import { resolveFfmpeg } from '../../src/ingest/ffmpeg-path.ts';
 import { cameraSpec } from '../support/cameras.ts';
 import { waitFor } from '../support/wait.ts';
+import { standaloneActor } from '../support/timer-pipes.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'panoptes-sampling-'));
 const clip = path.join(dir, 'gop10.mp4');
@@ -45,9 +46,8 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 /** Plays the clip once through a camera actor and returns how many frames reached its ring. */
 async function framesFor(overrides: Partial<CameraSpec>): Promise<number> {
   const transitions: CameraTransition[] = [];
-  const actor = new CameraActor(cameraSpec(`s-${overrides.sampling ?? 'x'}`, clip, { ringSlots: 8, ...overrides }), {
+  const actor = standaloneActor(cameraSpec(`s-${overrides.sampling ?? 'x'}`, clip, { ringSlots: 8, ...overrides }), {
     ffmpeg: resolveFfmpeg(),
-    runDir: dir,
     logger: pino({ level: 'silent' }),
     onTransition: (t) => transitions.push(t),
   });
@@ -76,9 +76,8 @@ test('hybrid keeps every key frame plus enough others to hold the minimum rate',
 
 test('a looping file camera plays on past its end without going offline', async () => {
   const transitions: CameraTransition[] = [];
-  const actor = new CameraActor(cameraSpec('loop', clip, { loop: true, fps: 10 }), {
+  const actor = standaloneActor(cameraSpec('loop', clip, { loop: true, fps: 10 }), {
     ffmpeg: resolveFfmpeg(),
-    runDir: dir,
     logger: pino({ level: 'silent' }),
     onTransition: (t) => transitions.push(t),
   });

@@ -336,40 +336,6 @@ const stampEpochMsEntry: EntryPoint = {
   call: (a) => (addon().stampEpochMs as (...args: unknown[]) => unknown)(...a),
 };
 
-/** Anything but a Uint8Array (Buffers are ones): a Uint8Array of any length may be valid for some length. */
-const notU8 = (n: number): unknown[] => typedJunk(n, [Uint8Array]).filter((v) => !(v instanceof Uint8Array));
-
-const copyBytesEntry: EntryPoint = {
-  name: 'addon().copyBytes',
-  generate(rng) {
-    const m = rng.int(1, 64),
-      n = rng.int(1, 64),
-      length = rng.int(0, Math.min(m, n)),
-      dstOffset = rng.int(0, m - length),
-      srcOffset = rng.int(0, n - length);
-    return {
-      args: [u8(rng, m), dstOffset, u8(rng, n), srcOffset, length],
-      faults: [
-        ...faultsFor([0], ['dst'], notU8(m)),
-        ...faultsFor([1], ['dstOffset'], integerJunk(0, INT_MAX)),
-        ...faultsFor([2], ['src'], notU8(n)),
-        ...faultsFor([3], ['srcOffset'], integerJunk(0, INT_MAX)),
-        ...faultsFor([4], ['length'], integerJunk(0, INT_MAX)),
-      ],
-      // Valid alone, but the range no longer fits one of the arrays.
-      mismatches: [
-        { path: [4], value: n - srcOffset + 1, names: ['length'] },
-        { path: [4], value: m - dstOffset + 1, names: ['length'] },
-        { path: [1], value: m - length + 1, names: ['length'] },
-        { path: [3], value: n - length + 1, names: ['length'] },
-      ],
-      names: [['dst'], ['dstOffset'], ['src'], ['srcOffset'], ['length']],
-      required: 5,
-    };
-  },
-  call: (a) => (addon().copyBytes as (...args: unknown[]) => unknown)(...a),
-};
-
 export const RAW_ENTRY_POINTS: readonly EntryPoint[] = [
   frameBytesEntry,
   toLumaEntry,
@@ -377,5 +343,4 @@ export const RAW_ENTRY_POINTS: readonly EntryPoint[] = [
   sharpnessEntry,
   cropResizeEntry,
   stampEpochMsEntry,
-  copyBytesEntry,
 ];

@@ -1,9 +1,17 @@
 /** Loads the addon named by PANOPTES_ADDON and checks one call of each kernel family against known values. */
 import assert from 'node:assert/strict';
-import { lstatSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { addonPath, cropResize, makeFifo, motion, sharpness, simdReport, toLuma } from '../../src/native/index.ts';
+import { closeSync } from 'node:fs';
+import {
+  addonPath,
+  cropResize,
+  makePipe,
+  motion,
+  pipeAvailable,
+  setPipeSize,
+  sharpness,
+  simdReport,
+  toLuma,
+} from '../../src/native/index.ts';
 
 const gray = new Uint8Array(64 * 48).map((_, i) => (i * 7) & 255);
 const luma = toLuma(gray, 'gray', 64, 48, new Uint8Array(64 * 48), 64, 48);
@@ -13,8 +21,9 @@ moved.fill(255, 10 * 64, 11 * 64);
 assert.equal(motion(moved, gray, { width: 64, height: 48, threshold: 10, minArea: 1 }).bbox?.y, 10);
 assert.ok(sharpness(gray, 64, 48).tenengrad > 0);
 assert.equal(cropResize(gray, 'gray', 64, 48, { width: 32, height: 32, layout: 'nhwc-u8', letterbox: true }).mapping.contentHeight, 24);
-const fifoDir = mkdtempSync(path.join(tmpdir(), 'panoptes-smoke-'));
-makeFifo(path.join(fifoDir, 'smoke.fifo'));
-assert.ok(lstatSync(path.join(fifoDir, 'smoke.fifo')).isFIFO(), 'makeFifo makes a FIFO');
-rmSync(fifoDir, { recursive: true, force: true });
+const [readFd, writeFd] = makePipe();
+assert.ok(setPipeSize(readFd, 1 << 17) >= 1 << 17, 'setPipeSize grows a pipe');
+assert.equal(pipeAvailable(readFd), 0, 'an empty pipe holds nothing');
+closeSync(readFd);
+closeSync(writeFd);
 console.log(`addon ok: ${addonPath()} (simd ${simdReport().active})`);
