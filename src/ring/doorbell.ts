@@ -21,6 +21,8 @@ const Word = {
   /** The wake pipe's read and write fds + 1 (0: none). */
   WakeRead: 24,
   WakeWrite: 25,
+  /** Threads inside a poll on the wake pipe (`enterPoll`): a ring meanwhile writes the wake pipe. */
+  Pollers: 26,
 } as const;
 const WORDS = 32;
 
@@ -57,6 +59,12 @@ export class Doorbell {
     Atomics.add(this.words, Word.Rings, 1);
     // Sequentially consistent: either this load sees the sleeper, or its wait sees the bumped word.
     if (Atomics.load(this.words, Word.Sleepers) !== 0) Atomics.notify(this.words, Word.Rings);
+    if (Atomics.load(this.words, Word.Pollers) !== 0) this.wake();
+  }
+
+  private wake(): void {
+    const wake = Atomics.load(this.words, Word.WakeWrite);
+    if (wake > 0) writeWake(wake - 1);
   }
 
   /**
@@ -67,8 +75,24 @@ export class Doorbell {
     Atomics.store(this.words, Word.Control, 1);
     Atomics.add(this.words, Word.Rings, 1);
     Atomics.notify(this.words, Word.Rings);
-    const wake = Atomics.load(this.words, Word.WakeWrite);
-    if (wake > 0) writeWake(wake - 1);
+    this.wake();
+  }
+
+  /**
+   * Worker side, before a poll that watches the wake pipe: counts the thread as a poller, so a ring from
+   * now on writes the wake pipe. False (and not counted) when the bell rang after `seen` was read: look
+   * at the rings again instead of polling. Pair a true with `leavePoll`.
+   */
+  enterPoll(seen: number): boolean {
+    Atomics.add(this.words, Word.Pollers, 1);
+    // Sequentially consistent, as in `ring`: either that load sees the poller, or this one the ring.
+    if (Atomics.load(this.words, Word.Rings) === seen) return true;
+    Atomics.sub(this.words, Word.Pollers, 1);
+    return false;
+  }
+
+  leavePoll(): void {
+    Atomics.sub(this.words, Word.Pollers, 1);
   }
 
   /** Worker side: read before scanning the rings, then passed to `wait`, so no ring in between is missed. */

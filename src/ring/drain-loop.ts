@@ -156,8 +156,9 @@ export class RingDrainLoop {
     const framesBefore = counts.frames;
     const napping = this.lastSliceFrames * NAP_MS >= this.sliceMs;
     const pipes = this.pipes;
-    /** The last pass found nothing: this one waits in poll. */
+    /** The last pass found nothing: this one waits in poll, unless the bell rang since that pass's `seen`. */
     let pollWaits = false;
+    let pollSeen = 0;
     try {
       for (;;) {
         if (bell.takeControl()) {
@@ -168,13 +169,21 @@ export class RingDrainLoop {
         const seen = bell.rings;
         let took = 0;
         if (pipes !== null && pipes.size > 0) {
-          if (pollWaits) {
-            // Rings fed by other threads (tests, benches) and control requests without a wake pipe are
-            // seen at the latest a nap later.
-            const left = Math.ceil(end - nowMs);
-            const timeout = pipes.wakeable && readers.length <= pipes.size ? left : Math.min(left, NAP_MS);
+          if (pollWaits && pipes.wakeable && bell.enterPoll(pollSeen)) {
+            // A ring from another thread's producer (benches, tests) writes the wake pipe meanwhile.
             counts.waits++;
-            pipes.poll(Math.max(0, timeout));
+            try {
+              pipes.poll(Math.max(0, Math.ceil(end - nowMs)));
+            } finally {
+              bell.leavePoll();
+            }
+            stampNow(this.napClock, 0);
+            this.waitedMs += (this.napClock[0] as number) - nowMs;
+            nowMs = this.napClock[0] as number;
+          } else if (pollWaits && !pipes.wakeable) {
+            // No wake pipe (a bell made for a test): rings and control requests are seen a nap later.
+            counts.waits++;
+            pipes.poll(Math.max(0, Math.min(NAP_MS, Math.ceil(end - nowMs))));
             stampNow(this.napClock, 0);
             this.waitedMs += (this.napClock[0] as number) - nowMs;
             nowMs = this.napClock[0] as number;
@@ -218,6 +227,7 @@ export class RingDrainLoop {
         }
         if (pipes !== null && pipes.size > 0) {
           pollWaits = true;
+          pollSeen = seen;
           continue;
         }
         counts.waits++;

@@ -198,3 +198,22 @@ test("a byte on the worker's wake pipe ends a blocking poll at once", () => {
   set.poll(50);
   assert.ok(epochMs() - t1 >= 40, 'a drained wake pipe does not wake the next poll');
 });
+
+test('a commit by another thread wakes a worker polling its pipes, and only while it polls', () => {
+  const bell = Doorbell.withWakePipe();
+  const set = new PipeSet(bell.wakeFd, { firstFrame: () => undefined, ended: () => undefined });
+  const seen = bell.rings;
+  assert.ok(bell.enterPoll(seen), 'nothing rang since the scan: poll');
+  bell.ring(); // a producer on another thread commits (here in sequence)
+  const t0 = epochMs();
+  set.poll(10_000);
+  assert.ok(epochMs() - t0 < 5_000, `the poll returned after ${epochMs() - t0} ms`);
+  bell.leavePoll();
+  bell.ring(); // nobody polls: no byte for the wake pipe
+  const t1 = epochMs();
+  set.poll(50);
+  assert.ok(epochMs() - t1 >= 40, 'a ring without a poller writes nothing');
+  const before = bell.rings;
+  bell.ring(); // between the scan and the poll
+  assert.equal(bell.enterPoll(before), false, 'a ring since the scan: scan again instead of polling');
+});
