@@ -109,14 +109,16 @@ export interface TapArgs {
 
 /**
  * The analysis ffmpeg reports progress every 2 s instead of ffmpeg's 0.5 s: its blocks only feed the
- * decode-fps and bitrate gauges, and parsing them was a percent of a core at 50 cameras.
+ * decode-fps and bitrate gauges, and parsing them was a percent of a core at 50 cameras. `-stats_period`
+ * came in ffmpeg 4.4: older ones (Debian 11's 4.3, the npm package's 2018 build) refuse the whole
+ * command line, so they keep their 0.5 s.
  */
-const ANALYSIS_STATS_PERIOD = ['-stats_period', '2'];
+const statsPeriodArgs = (ffmpegMajor: number): string[] => (ffmpegMajor >= 5 ? ['-stats_period', '2'] : []);
 
 export function ffmpegArgs(spec: IngestSpec, output = 'pipe:1', tap: TapArgs | null = null): string[] {
   return [
     ...PROGRESS_ARGS,
-    ...ANALYSIS_STATS_PERIOD,
+    ...statsPeriodArgs(spec.ffmpegMajor),
     // keyframe_only: the decoder skips everything but key frames, so it costs a fraction of the CPU.
     ...(spec.sampling === 'keyframe_only' ? ['-skip_frame', 'nokey'] : []),
     ...(spec.decodeThreads ? ['-threads', String(spec.decodeThreads)] : []),
