@@ -27,22 +27,52 @@ export function clockTicksPerSecond(): number {
   return ticksPerSecond;
 }
 
-/** The fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses). */
-function statFields(pid: number): string[] | null {
+/** The fields of a /proc stat file after the command name (which may hold spaces and parentheses). */
+function statFields(file: string): string[] | null {
   try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const text = readFileSync(file, 'utf8');
     return text.slice(text.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null; // exited
   }
 }
 
+/** utime + stime (fields 11 and 12 after the name) in milliseconds. */
+const cpuMsOf = (f: string[]): number => ((Number(f[11]) + Number(f[12])) * 1000) / clockTicksPerSecond();
+
 /** utime + stime of a process (all its threads) in milliseconds, or null once it has exited. */
 export function procCpuMs(pid: number): number | null {
-  const f = statFields(pid);
-  if (!f) return null;
-  // After the name: state(0) ppid(1) ... utime(11) stime(12).
-  return ((Number(f[11]) + Number(f[12])) * 1000) / clockTicksPerSecond();
+  const f = statFields(`/proc/${pid}/stat`);
+  return f ? cpuMsOf(f) : null;
+}
+
+/** A thread of a process: its id, its name (comm) and its CPU (utime + stime) in milliseconds. */
+export interface ThreadCpu {
+  tid: number;
+  name: string;
+  ms: number;
+}
+
+/** Every thread of `pid` with its CPU; empty once the process has exited. */
+export function threadCpu(pid: number): ThreadCpu[] {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const out: ThreadCpu[] = [];
+  for (const tid of tids) {
+    const f = statFields(`/proc/${pid}/task/${tid}/stat`);
+    let name: string | null = null;
+    try {
+      name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+    } catch {
+      // the thread ended between the listing and the reads
+    }
+    if (f && name !== null) out.push({ tid: Number(tid), name, ms: cpuMsOf(f) });
+  }
+  return out;
 }
 
 /**
@@ -112,7 +142,7 @@ export function childPids(ppid: number, needle: string): number[] {
   for (const name of readdirSync('/proc')) {
     const pid = Number(name);
     if (!Number.isInteger(pid)) continue;
-    if (Number(statFields(pid)?.[1]) !== ppid) continue;
+    if (Number(statFields(`/proc/${pid}/stat`)?.[1]) !== ppid) continue;
     try {
       if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle)) out.push(pid);
     } catch {

@@ -88,6 +88,8 @@ export interface RawAddon {
   reapChild(pid: number, out: Int32Array): number;
   /** pidfd_send_signal (kill(2) when pidfd is -1): 0 or the errno. */
   signalChild(pidfd: number, pid: number, signal: number): number;
+  /** pthread_setname_np on the calling thread (at most 15 bytes): 0 or the errno. */
+  setThreadName(name: string): number;
 }
 
 export const PIXEL_FORMATS = ['gray', 'yuv420p', 'nv12', 'rgb24', 'bgr24'] as const;

@@ -28,4 +28,5 @@ export { calibrateStampClock, epochMs, stampNow } from './clock.ts';
 export { makePipe, reapChild, signalChild, spawnProcess, type Reaped, type Spawned } from './process.ts';
 export { EAGAIN, pipeAvailable, pollReadable, readInto, setNonBlocking, setPipeSize, writeWake } from './pipe-io.ts';
 export { trimHeap, type HeapTrimResult } from './heap.ts';
+export { nameThisThread, THREAD_NAME_BYTES } from './thread-name.ts';
 export type { Rect } from './types.ts';

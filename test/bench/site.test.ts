@@ -38,6 +38,12 @@ test('the site bench runs in quick mode: Panoptes and the OpenCV peer analyse bo
     assert.ok((l.profile?.threads.length ?? 0) >= 3, `${what}: ${l.profile?.threads.length} thread profiles`);
     assert.ok((l.profile?.top.length ?? 0) > 0 && (l.profile?.top.length ?? 0) <= 15, `${what}: top functions`);
     assert.ok(!l.profile?.top.some((t) => t.fn === 'atomicsWaitLoop'), `${what}: waiting in Atomics.wait is not counted as CPU`);
+    // The CPU by thread: the coordinator, the named channel workers (one a core by default) and the rest.
+    const t = l.panoptes.threads;
+    assert.ok(t, `${what}: CPU split by thread`);
+    assert.ok(t.coordinator.percent > 0 && t.coordinator.threads === 1, `${what}: coordinator ${JSON.stringify(t.coordinator)}`);
+    assert.ok(t.channel.threads >= 1 && t.channel.percent > 0, `${what}: channel workers ${JSON.stringify(t.channel)}`);
+    assert.ok(t.other.threads > 0, `${what}: V8 and libuv threads`);
   }
   // busy (testsrc2) moves on every frame: its regions reach the inference pool.
   assert.ok((report.levels[1]?.panoptes.results ?? 0) > 0, 'busy: inference results in the hold');
@@ -58,6 +64,7 @@ test('the site bench runs in quick mode: Panoptes and the OpenCV peer analyse bo
   );
   for (const c of ours) assert.ok(typeof c.ratio === 'number' && c.ratio > 0, `${c.case}: ratio to the peer`);
   assert.match(stdout, /peer\/panoptes/);
+  assert.match(stdout, /typical N=2 by thread, % of one core: coordinator \d+\.\d\d, channel workers \d+\.\d\d \(\d+ threads\)/);
   assert.match(stdout, /typical +2 .* [\d.]+x/);
   assert.match(stdout, /profile busy N=2: .*site-profile-/);
 });
