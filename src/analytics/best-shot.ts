@@ -5,13 +5,14 @@
  * kept is the box with a margin (`padding`), in colour whenever the frame has colour.
  *
  * Cost is bounded: every view costs one native sharpness call over the box; only a view that beats the
- * track's best is copied (the padded region, and the whole frame when full-frame pictures are on); the
- * JPEG is encoded once, when the caller asks (normally when the track ends), never per frame.
+ * track's best is copied (the whole frame, shared by the frame's shots, when full-frame pictures are
+ * on, else the padded region); the JPEG is encoded once, when the caller asks (normally when the
+ * track ends), never per frame.
  */
 import { z } from 'zod';
 import type { Face } from '../inference/types.ts';
 import { sharpness, type Rect } from '../native/index.ts';
-import type { FrameHold } from './full-frame.ts';
+import type { FrameHold, HeldFrame } from './full-frame.ts';
 import { DEFAULT_JPEG_QUALITY, encodeJpeg, type RawImage } from './jpeg.ts';
 import { copyRegion, lumaOf, pixelBox, touchesEdge, type ShotFrame } from './shot-pixels.ts';
 import { outranks, sharpnessPoints, shotQuality } from './shot-quality.ts';
@@ -81,11 +82,16 @@ export interface BestShot {
   brightness: number;
   /**
    * The region's pixels: gray for gray frames, RGB otherwise; downscaled when larger than maxSide.
-   * Copied when the shot becomes a track's best (or is settled undecided); null until then.
+   * Copied when the shot becomes a track's best (or is settled undecided) and holds no whole frame;
+   * with one (`frame`) the picture is cut from it when encoded.
    */
   image: RawImage | null;
-  /** The whole frame the shot was taken from (a copy the shot owns), for the full-frame JPEG; null when not kept. */
-  frame: ShotFrame | null;
+  /**
+   * The whole frame the shot was taken from (a copy shared with the frame's other shots), for the
+   * full-frame JPEG; null when not kept. Whoever drops the shot releases it (the selector does for the
+   * shots it was given), so its buffer serves the next copy.
+   */
+  frame: HeldFrame | null;
   /** Where the pixels still are (the caller's frame, valid until it settles the shot); null once copied or dropped. */
   source: PixelSource | null;
 }
@@ -174,13 +180,27 @@ export class BestShotSelector {
     }
   }
 
+  /**
+   * Captured shots the caller drops without considering them (their detection matched no confirmed
+   * track): the frames they copied are released. Considered shots hold none any more.
+   */
+  drop(shots: ReadonlyArray<BestShot | null>): void {
+    for (const shot of shots) {
+      if (shot === null) continue;
+      shot.source = null;
+      shot.frame?.release();
+      shot.frame = null;
+    }
+  }
+
   /** Copies the shot's pictures from its source frame (still held by the caller). */
   private take(shot: BestShot): void {
     const source = shot.source;
     if (source === null) return;
     shot.source = null;
-    shot.image = copyRegion(source.frame, shot.region, this.options.maxSide);
     shot.frame = source.hold === null ? null : source.hold.hold(source.frame);
+    // A held whole frame has the picture too: cut when encoded, not copied for every new best.
+    shot.image = shot.frame === null ? copyRegion(source.frame, shot.region, this.options.maxSide) : null;
   }
 
   /**
@@ -199,11 +219,17 @@ export class BestShotSelector {
             occlusion,
           });
     const candidate: BestShot = { ...shot, trackId, occlusion, quality };
-    // Considered once: whatever happens here, the captured shot itself never copies pixels later.
+    // Considered once: the captured shot itself never copies pixels later, and its frame (if it copied
+    // one already) is the candidate's now.
     shot.source = null;
+    shot.frame = null;
     const previous = this.shots.get(trackId);
-    if (previous !== undefined && !outranks(candidate, previous)) return false;
+    if (previous !== undefined && !outranks(candidate, previous)) {
+      candidate.frame?.release();
+      return false;
+    }
     this.take(candidate);
+    if (previous !== undefined) this.release(previous);
     this.shots.set(trackId, candidate);
     return true;
   }
@@ -218,19 +244,31 @@ export class BestShotSelector {
     const shot = this.shots.get(trackId);
     if (!shot) return undefined;
     this.shots.delete(trackId);
-    return { shot, jpeg: await this.encode(shot) };
+    const jpeg = this.encode(shot);
+    this.release(shot);
+    return { shot, jpeg: await jpeg };
   }
 
   /** Encodes a best shot on demand (a snapshot of a live track), without removing it. */
   encode(shot: BestShot): Promise<Buffer> {
-    // A kept shot copied its picture when it was kept; one without is a caller that skipped `settle`.
-    if (shot.image === null) return Promise.reject(new Error(`best shot of track ${shot.trackId} has no picture`));
-    return encodeJpeg(shot.image, { quality: this.options.jpegQuality });
+    const { frame } = shot;
+    const image = shot.image ?? (frame !== null ? copyRegion(frame, shot.region, this.options.maxSide) : null);
+    // A kept shot copied its pictures when it was kept; one without is a caller that skipped `settle`.
+    if (image === null) return Promise.reject(new Error(`best shot of track ${shot.trackId} has no picture`));
+    return encodeJpeg(image, { quality: this.options.jpegQuality });
   }
 
-  /** Drops a track's best shot without encoding it (the track never became an event). */
+  /** Drops a track's best shot (its pictures encoded, or not wanted: the track never became an event). */
   discard(trackId: number): void {
+    const shot = this.shots.get(trackId);
+    if (shot === undefined) return;
     this.shots.delete(trackId);
+    this.release(shot);
+  }
+
+  private release(shot: BestShot): void {
+    shot.frame?.release();
+    shot.frame = null;
   }
 
   get size(): number {

@@ -1,8 +1,8 @@
 /**
  * What happens to one camera's detections on the coordinator: frames are put back together from their
  * regions, tracked, each track keeps its best shot, and the decision engine turns tracks into events.
- * A track's best-shot JPEG is encoded when it ends, before the decision layer publishes the event's end,
- * and so is its full-frame JPEG when the track is an event's (full-frame.ts).
+ * When a track of an event ends, its best-shot JPEG and full-frame JPEG (full-frame.ts) are encoded
+ * before the decision layer publishes the event's end; a track that was no event's encodes nothing.
  */
 import type { TrackedBoxes } from '../channel/tracked-boxes.ts';
 import type { Detection } from '../inference/types.ts';
@@ -146,6 +146,8 @@ export class CameraAnalytics {
       const others = frame.detections.filter((_, i) => i !== t.detection).map((d) => d.box);
       this.shots.consider(t.id, shot, coveredFraction(shot.box, others));
     }
+    // The rest matched no confirmed track: the frames they copied (a frame held for later regions) go back.
+    this.shots.drop(frame.extras);
     if (this.onTracked && frame.detections.length > 0) {
       const ids = new Map(update.updated.map((t) => [t.detection, t.id]));
       this.onTracked({
@@ -176,10 +178,11 @@ export class CameraAnalytics {
     this.lastUpdateMs = Math.max(this.lastUpdateMs, timeMs);
     for (const t of update.ended) {
       const shot = this.shots.best(t.id);
-      if (!shot) continue;
+      // A track that never became an event (filtered, still pending) has no use for its pictures: in a
+      // busy scene most motion tracks are such, and encoding their JPEGs was a fifth of the coordinator.
+      if (!shot || !this.engine.isEvent(this.camera, t.id)) continue;
       this.jpegRefs.set(t.id, this.store.add(this.camera, this.shots.encode(shot)));
-      // A track that never became an event (filtered, still pending) has no use for its frame.
-      if (shot.frame !== null && this.engine.isEvent(this.camera, t.id)) {
+      if (shot.frame !== null) {
         const { frameWidth, jpegQuality } = this.shots.options;
         this.frameRefs.set(t.id, this.store.add(this.camera, encodeFrame(shot.frame, frameWidth, jpegQuality)));
       }

@@ -234,6 +234,39 @@ test('with bestShot.frameWidth 0 no frame is copied and shots keep no frame', ()
   assert.equal(analytics.frames.copies, 0);
 });
 
+test("a track that never became an event encodes no JPEG when it ends; an event's track encodes its best shot and frame", () => {
+  const store = new SnapshotStore();
+  const messages: EventMessage[] = [];
+  const bus = new EventBus();
+  bus.subscribe((m) => messages.push(m));
+  const engine = new DecisionEngine({ publisher: bus, global: globalDecisionsSchema.parse({ rateLimit: null }) });
+  // Only cars may start events: the person's track is followed and ends, but is no event.
+  engine.addCamera('lot', cameraDecisionsSchema.parse({ rateLimit: null, labels: ['car'] }), { width: W, height: H });
+  const analytics = new CameraAnalytics('lot', {}, engine, store);
+  const data = new Uint8Array((W * H * 3) / 2).fill(128);
+  const walk = (label: string, startMs: number): void => {
+    for (let n = 0; n < 6; n++) {
+      const captureMs = startMs + n * 100;
+      const found: Detection[] = [{ label, classId: 0, score: 0.9, box: { x: 20 + 8 * n, y: 40, width: 40, height: 60 } }];
+      const frame = { data, format: 'yuv420p' as const, width: W, height: H, timeMs: captureMs, whole: true };
+      const extras = analytics.capture(found, frame);
+      analytics.onRegion({ captureMs, regionCount: 1, region: { x: 0, y: 0, width: W, height: H }, detections: found, extras }, captureMs);
+    }
+    for (let t = startMs + 600; t <= startMs + 3500; t += 250) analytics.tick(t);
+  };
+  walk('person', 1_000_000);
+  assert.equal(messages.length, 0, 'the person is no event');
+  assert.equal(store.size, 0, 'and its ended track encoded nothing');
+  walk('car', 2_000_000);
+  assert.deepEqual(
+    messages.filter((m) => m.type !== 'update').map((m) => m.type),
+    ['start', 'end'],
+  );
+  const shot = messages.at(-1)?.event.bestShot;
+  assert.ok(shot?.jpeg && shot.frameJpeg, 'the car event ends with its best shot and frame JPEGs');
+  assert.equal(store.size, 2);
+});
+
 describe("the track gate's table", () => {
   test('gets the quiet areas of empty results beside the confirmed tracks, and none while a track is tentative', () => {
     const engine = new DecisionEngine({
