@@ -14,6 +14,7 @@ import { Aedes, type AuthenticateError } from 'aedes';
 import type { Secret } from '../../config/secret.ts';
 import { MqttListenError } from '../../errors.ts';
 import { TokenCheck } from '../token-check.ts';
+import { BrokerSubscriptions } from './subscriptions.ts';
 
 export const EMBEDDED_BROKER_HOST = '127.0.0.1';
 
@@ -27,6 +28,8 @@ export interface EmbeddedBroker {
    * back, which for the gateway's per-frame detections cost more of the coordinator than routing them.
    */
   publish(topic: string, payload: string): void;
+  /** Some connected client may receive a message on `topic` (see subscriptions.ts). */
+  wanted(topic: string): boolean;
   /** Disconnects every client and closes the listener; resolves once the port is free. Idempotent. */
   stop(): Promise<void>;
 }
@@ -93,6 +96,7 @@ export async function startEmbeddedBroker(
             packet.topic.startsWith(privateTopics.prefix) && client.id !== privateTopics.clientId ? null : packet,
         }),
   });
+  const subscriptions = new BrokerSubscriptions(aedes);
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
@@ -114,6 +118,7 @@ export async function startEmbeddedBroker(
     publish(topic, payload) {
       aedes.publish({ cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false }, () => undefined);
     },
+    wanted: (topic) => subscriptions.wanted(topic),
     stop() {
       stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

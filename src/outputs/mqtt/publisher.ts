@@ -328,9 +328,13 @@ export class MqttOutput implements EventPublisher {
   }
 
   #publishDetections(message: DetectionsMessage): void {
-    // The embedded broker takes them in-process; aedes applies its own backpressure to slow subscribers.
-    if (this.#broker !== undefined) {
-      this.#broker.publish(this.topics.detections(message.camera), JSON.stringify(message));
+    // The embedded broker takes them in-process (aedes applies its own backpressure to slow
+    // subscribers), and only when a client is subscribed: nobody else would see them.
+    const broker = this.#broker;
+    if (broker !== undefined) {
+      const topic = this.topics.detections(message.camera);
+      if (!broker.wanted(topic)) return;
+      broker.publish(topic, JSON.stringify(message));
       this.#published.detections += 1;
       return;
     }

@@ -102,6 +102,42 @@ test('the embedded broker serves a real mqtt.js subscriber and frees its port wh
   await new Promise((resolve) => reuse.close(resolve));
 });
 
+test('the embedded broker knows which topics its clients want: filters with wildcards, unsubscribes, disconnects, persistent sessions', async () => {
+  const own = await startEmbeddedBroker(0);
+  cleanups.push(() => own.stop());
+  assert.equal(own.wanted('pt/detections/gate'), false, 'nobody is connected');
+  const sub = await subscribe(own.url, ['pt/+/gate', 'other/#']);
+  await waitFor('the subscription', () => own.wanted('pt/detections/gate'));
+  assert.equal(own.wanted('pt/detections/dock'), false);
+  assert.ok(own.wanted('other/a/b'));
+  await sub.client.unsubscribeAsync('pt/+/gate');
+  await waitFor('the unsubscription', () => !own.wanted('pt/detections/gate'));
+  assert.ok(own.wanted('other/a/b'), 'the other filter stays');
+  await sub.close();
+  await waitFor('the disconnect', () => !own.wanted('other/a/b'));
+  // A persistent session gets its subscriptions back without a SUBSCRIBE: anything may be wanted.
+  const persistent = await subscribe(own.url, [], { clientId: 'keeps-session', clean: false });
+  await waitFor('the persistent session', () => own.wanted('pt/detections/dock'));
+  await persistent.close();
+  await waitFor('the persistent client gone', () => !own.wanted('pt/detections/dock'));
+});
+
+test('per-frame detections reach the embedded broker only while a client subscribes to them', async () => {
+  const { output, site, prefix } = await startOutput(null);
+  await connected(output);
+  const frame = { camera: 'gate', captureMs: 1, detections: [] };
+  site.emitDetections(frame);
+  assert.equal(output.stats().published.detections, 0, 'no subscriber: not even serialised');
+  const sub = await subscriber(output.brokerUrl, [`${prefix}/detections/+`]);
+  let captureMs = 1;
+  await waitFor('detections once subscribed', () => {
+    site.emitDetections({ ...frame, captureMs: ++captureMs });
+    return sub.on(`${prefix}/detections/gate`).length > 0;
+  });
+  assert.ok(JSON.parse(sub.messages[0]?.payload ?? '{}').captureMs >= 2);
+  await waitFor('every one published delivered', () => sub.messages.length === output.stats().published.detections);
+});
+
 test('a taken embedded port fails with E_MQTT_LISTEN naming the port and the config key', async () => {
   await assert.rejects(startEmbeddedBroker(broker.port), (error: Error & { code?: string }) => {
     assert.equal(error.code, 'E_MQTT_LISTEN');
