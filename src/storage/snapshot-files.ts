@@ -18,6 +18,8 @@ export type PictureKind = 'crop' | 'frame';
 export class SnapshotFiles {
   /** The storage directory; references are relative to it. */
   readonly root: string;
+  /** Day directories this process made or found: one mkdir a camera and day, not one a picture. */
+  readonly #dirs = new Set<string>();
 
   constructor(root: string) {
     this.root = path.resolve(root);
@@ -34,9 +36,17 @@ export class SnapshotFiles {
 
   async write(reference: string, jpeg: Uint8Array): Promise<void> {
     const file = this.#absolute(reference);
-    await mkdir(path.dirname(file), { recursive: true });
+    const dir = path.dirname(file);
     const temp = `${file}${TEMP_SUFFIX}`;
-    await writeFile(temp, jpeg);
+    if (!this.#dirs.has(dir)) await this.#makeDir(dir);
+    try {
+      await writeFile(temp, jpeg);
+    } catch (error) {
+      // Removed behind our back (by hand): made again once.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      await this.#makeDir(dir);
+      await writeFile(temp, jpeg);
+    }
     await rename(temp, file);
   }
 
@@ -92,8 +102,17 @@ export class SnapshotFiles {
     const cutoffDay = new Date(cutoffMs).toISOString().slice(0, 10);
     const base = path.join(this.root, SNAPSHOTS_DIR);
     for (const camera of listDir(base)) {
-      for (const day of listDir(path.join(base, camera))) if (day < cutoffDay) tryRmdir(path.join(base, camera, day));
+      for (const day of listDir(path.join(base, camera))) {
+        if (day >= cutoffDay) continue;
+        const dir = path.join(base, camera, day);
+        if (tryRmdir(dir)) this.#dirs.delete(dir);
+      }
     }
+  }
+
+  async #makeDir(dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    this.#dirs.add(dir);
   }
 
   /** A reference as a path; one that would leave the snapshots directory is refused. */
@@ -113,10 +132,12 @@ function listDir(dir: string): string[] {
   }
 }
 
-function tryRmdir(dir: string): void {
+/** True when the directory was removed. */
+function tryRmdir(dir: string): boolean {
   try {
     rmdirSync(dir);
+    return true;
   } catch {
-    // Not empty (or already gone): kept.
+    return false; // not empty (or already gone): kept
   }
 }

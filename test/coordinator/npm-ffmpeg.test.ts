@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { pino } from 'pino';
 import { Gateway } from '../../src/coordinator/gateway.ts';
 import { resolveFfmpeg } from '../../src/ingest/ffmpeg-path.ts';
-import { ANALYSIS, cameraSpec, lavfiSpec } from '../support/cameras.ts';
+import { analysis, cameraSpec, lavfiSpec } from '../support/cameras.ts';
 import { startMjpegServer, type MjpegServer } from '../support/mjpeg-server.ts';
 import { startRtspServer, type RtspServer } from '../support/rtsp-server.ts';
 import { waitFor } from '../support/wait.ts';
@@ -35,10 +35,10 @@ test('the npm package ffmpeg is an old build (major 4), and lavfi, file, RTSP an
   const ffmpeg = resolveFfmpeg(npmFfmpeg);
   assert.equal(ffmpeg.major, 4, `version ${ffmpeg.version}`);
   const cameras = await Promise.all([
-    gateway.addCamera(lavfiSpec('synthetic'), ANALYSIS),
-    gateway.addCamera(cameraSpec('file', 'data/demo/crossing.mp4', { loop: true }), ANALYSIS),
-    gateway.addCamera(cameraSpec('rtsp', rtsp.url(0)), ANALYSIS),
-    gateway.addCamera(cameraSpec('mjpeg', mjpeg.url), ANALYSIS),
+    gateway.addCamera(lavfiSpec('synthetic'), analysis()),
+    gateway.addCamera(cameraSpec('file', 'data/demo/crossing.mp4', { loop: true }), analysis()),
+    gateway.addCamera(cameraSpec('rtsp', rtsp.url(0)), analysis()),
+    gateway.addCamera(cameraSpec('mjpeg', mjpeg.url), analysis()),
   ]);
   for (const camera of cameras) {
     const id = camera.actor.spec.id;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { pino } from 'pino';
+import { SnapshotFiles } from '../../src/storage/snapshot-files.ts';
 import { Storage, type StorageSettings } from '../../src/storage/storage.ts';
 import { waitFor } from '../support/wait.ts';
 import { fakeJpeg, makeEvent, message } from './events.ts';
@@ -145,4 +146,21 @@ test('a storage directory that cannot be created is refused with E_STORAGE namin
       err.code === 'E_STORAGE' &&
       /its directory cannot be created \(ENOTDIR\); set storage\.dir to a directory the gateway can write$/.test(err.message),
   );
+});
+
+test('pictures still land after their day directory was pruned by retention or removed by hand', async () => {
+  const files = new SnapshotFiles(path.join(root, 'days'));
+  const day = Date.parse('2026-11-02T10:00:00Z');
+  const first = files.referenceFor('gate', 'e1', day);
+  await files.write(first, fakeJpeg('e1'));
+  files.removeSync(first);
+  files.pruneEmptyDays(day + DAY_MS);
+  assert.equal(existsSync(path.join(root, 'days', path.dirname(first))), false, 'the empty day was pruned');
+  const second = files.referenceFor('gate', 'e2', day);
+  await files.write(second, fakeJpeg('e2'));
+  assert.deepEqual(await files.read(second), fakeJpeg('e2'));
+  rmSync(path.join(root, 'days', path.dirname(second)), { recursive: true });
+  const third = files.referenceFor('gate', 'e3', day);
+  await files.write(third, fakeJpeg('e3'));
+  assert.deepEqual(await files.read(third), fakeJpeg('e3'));
 });
