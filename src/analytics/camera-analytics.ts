@@ -15,7 +15,7 @@ import { QuietAreas } from './quiet-areas.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
 import { Tracker, type Track, type TrackerOptionsInput } from './tracker.ts';
 import type { Rect } from '../native/index.ts';
-import { coveredFraction } from './tracking/box.ts';
+import { coveredByOthers } from './tracking/box.ts';
 
 /** A frame missing regions this long after capture is tracked with what it has. */
 const FLUSH_AGE_MS = 1000;
@@ -143,8 +143,7 @@ export class CameraAnalytics {
       const shot = t.detection >= 0 ? frame.extras[t.detection] : null;
       if (!shot) continue;
       // Any other object in the frame can hide part of this one, whatever its label or track state.
-      const others = frame.detections.filter((_, i) => i !== t.detection).map((d) => d.box);
-      this.shots.consider(t.id, shot, coveredFraction(shot.box, others));
+      this.shots.consider(t.id, shot, coveredByOthers(shot.box, frame.detections, t.detection));
     }
     // The rest matched no confirmed track: the frames they copied (a frame held for later regions) go back.
     this.shots.drop(frame.extras);

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { assign } from '../../src/analytics/tracking/assignment.ts';
 import { associationCost } from '../../src/analytics/tracking/association.ts';
 import { BoxKalman } from '../../src/analytics/tracking/kalman.ts';
+import { coveredByOthers, coveredFraction } from '../../src/analytics/tracking/box.ts';
 import type { Rect } from '../../src/native/index.ts';
 import { Random } from '../support/random.ts';
 
@@ -161,5 +162,24 @@ describe('association cost', () => {
     assert.equal(associationCost(p, box(100 + 81, 100, 20, 40), gate), Infinity);
     assert.ok(Number.isFinite(associationCost(p, box(100 + 79, 100, 20, 40), gate)));
     assert.equal(associationCost(p, box(100, 100, 41, 81), gate), Infinity);
+  });
+});
+
+describe('box cover', () => {
+  test("the cover by every other object equals coveredFraction over the others' boxes", () => {
+    const random = new Random(7);
+    for (let round = 0; round < 50; round++) {
+      const objects = Array.from({ length: 6 }, () => ({
+        box: { x: random.int(0, 80), y: random.int(0, 80), width: random.int(0, 40), height: random.int(1, 40) },
+      }));
+      for (let skip = 0; skip < objects.length; skip++) {
+        const box = (objects[skip] as { box: Rect }).box;
+        const others = objects.filter((_, i) => i !== skip).map((o) => o.box);
+        assert.equal(coveredByOthers(box, objects, skip), coveredFraction(box, others));
+      }
+    }
+    const a = { x: 0, y: 0, width: 10, height: 10 };
+    assert.equal(coveredByOthers(a, [{ box: a }, { box: { x: 5, y: 0, width: 10, height: 10 } }], 0), 0.5);
+    assert.equal(coveredByOthers(a, [{ box: a }, { box: a }, { box: a }], 0), 1, 'capped at 1');
   });
 });

@@ -22,6 +22,15 @@ export function coveredFraction(a: Rect, others: Iterable<Rect>): number {
   return Math.min(1, covered / area);
 }
 
+/** coveredFraction by the boxes of every object but the one at `skip` (no array built a track a frame). */
+export function coveredByOthers(a: Rect, objects: readonly { box: Rect }[], skip: number): number {
+  const area = a.width * a.height;
+  if (area <= 0) return 0;
+  let covered = 0;
+  for (let i = 0; i < objects.length; i++) if (i !== skip) covered += intersection(a, (objects[i] as { box: Rect }).box);
+  return Math.min(1, covered / area);
+}
+
 /** Distance between the centres of two boxes, pixels. */
 export function centreDistance(a: Rect, b: Rect): number {
   return Math.hypot(a.x + a.width / 2 - (b.x + b.width / 2), a.y + a.height / 2 - (b.y + b.height / 2));
