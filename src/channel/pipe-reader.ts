@@ -8,6 +8,7 @@
  * in the same slot. No allocation a frame.
  */
 import { EAGAIN, pipeAvailable, readInto } from '../native/index.ts';
+import type { PipeEvent } from '../protocol.ts';
 import { stampNow } from '../ring/clock.ts';
 import type { FrameRingProducer } from '../ring/producer.ts';
 
@@ -104,4 +105,10 @@ export class PipeReader {
     this.producer.release();
     this.slot = null;
   }
+}
+
+/** What a worker reports of a reader whose pipe ended: frames read and the read error, if one ended it. */
+export function endedEvent(reader: PipeReader): Extract<PipeEvent, { kind: 'ended' }> {
+  const { camera, run, frames, end } = reader;
+  return { kind: 'ended', camera, run, frames, errno: end?.kind === 'error' ? end.errno : null };
 }

@@ -9,7 +9,7 @@ import type { Doorbell } from '../ring/doorbell.ts';
 import { RingDrainLoop, type DrainLoopCounters, type DrainLoopOptions } from '../ring/drain-loop.ts';
 import { FrameRingProducer } from '../ring/producer.ts';
 import { CameraPipeline } from './camera-pipeline.ts';
-import { PipeReader } from './pipe-reader.ts';
+import { endedEvent, PipeReader } from './pipe-reader.ts';
 import { PipeSet } from './pipe-set.ts';
 
 export class ChannelHost implements ChannelService {
@@ -38,7 +38,7 @@ export class ChannelHost implements ChannelService {
       firstFrame: (r) => this.report({ kind: 'first-frame', camera: r.camera, run: r.run }),
       ended: (r) => {
         if (this.readers.get(r.camera) === r) this.readers.delete(r.camera);
-        this.report({ kind: 'ended', camera: r.camera, run: r.run, frames: r.frames, errno: r.end?.kind === 'error' ? r.end.errno : null });
+        this.report(endedEvent(r));
       },
     });
     this.loop = new RingDrainLoop(doorbell, { ...loopOptions, pipes: this.pipes });

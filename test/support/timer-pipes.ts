@@ -3,7 +3,7 @@
  * by the same PipeReader and PipeSet a channel worker uses, polled on a 5 ms timer instead of a
  * blocking poll, and its events go straight to the actor.
  */
-import { PipeReader } from '../../src/channel/pipe-reader.ts';
+import { endedEvent, PipeReader } from '../../src/channel/pipe-reader.ts';
 import { PipeSet } from '../../src/channel/pipe-set.ts';
 import { CameraActor, type CameraDeps, type CameraSpec, type PipeHost } from '../../src/coordinator/camera.ts';
 import type { FrameRing } from '../../src/ring/layout.ts';
@@ -21,13 +21,7 @@ export class TimerPipes implements PipeHost {
       firstFrame: (r) => this.actor?.pipeEvent({ kind: 'first-frame', camera: r.camera, run: r.run }),
       ended: (r) => {
         if (this.readers.get(r.camera) === r) this.readers.delete(r.camera);
-        this.actor?.pipeEvent({
-          kind: 'ended',
-          camera: r.camera,
-          run: r.run,
-          frames: r.frames,
-          errno: r.end?.kind === 'error' ? r.end.errno : null,
-        });
+        this.actor?.pipeEvent(endedEvent(r));
       },
     });
     this.timer = setInterval(() => {
