@@ -1,6 +1,7 @@
 /**
- * Density bench: the capacity answer an operator asks for. Ramps the number of cameras (synthetic
- * frames published in-process, or H.264 from a local GStreamer RTSP server decoded by ffmpeg) at a
+ * Density bench: the capacity answer an operator asks for. Ramps the number of cameras (synthetic:
+ * pre-decoded frames written by a feeder process into a frame pipe a camera, which the camera's channel
+ * worker reads as it reads ffmpeg's; or H.264 from a local GStreamer RTSP server decoded by ffmpeg) at a
  * given size and analysis rate, and reports the largest count sustained for the hold with under 1% of
  * frames dropped and p99 capture-to-result under the budget, with CPU and RSS a camera. The levels are
  * the pipeline bench's (bench/fixtures/pipeline-level.ts: every level in a fresh process, settle, warm-
@@ -44,6 +45,8 @@ export interface DensityLevel extends LevelSummary {
   settleS: number | null;
   /** CPU of one camera, % of one core (cpuPercent is of all cores). */
   cpuPercentPerCamera: number;
+  /** Synthetic: cameras whose frames came through their frame pipe (null: RTSP, or the level failed). */
+  pipedCameras: number | null;
 }
 
 export interface Capacity {
@@ -127,6 +130,7 @@ async function measureLevel(p: DensityPlan, workers: number, cameras: number): P
       windows: p.windows,
       settleS: l.settleS,
       cpuPercentPerCamera,
+      pipedCameras: 'pipedCameras' in l ? l.pipedCameras : null,
     };
   } catch (err) {
     // An overloaded level can take its process down (out of memory, a hang): that is a failed level, not a failed run.
@@ -154,6 +158,7 @@ async function measureLevel(p: DensityPlan, workers: number, cameras: number): P
       windows: 0,
       settleS: null,
       cpuPercentPerCamera: 0,
+      pipedCameras: null,
     };
   }
 }
@@ -303,6 +308,8 @@ const NOTES = [
   "  the camera's crop slab, freed at once by the coordinator; testsrc2 moves, so every frame has all of it). crops/s/cam:",
   '  crops committed to the slabs, a camera a second.',
   'p99: from the stats histogram (buckets ..20, 50, 100.. ms), exact at a bucket edge such as 50, interpolated otherwise.',
+  "Synthetic: the feeder process (pre-decoded frames into each camera's pipe, in place of ffmpeg) is not measured; a level also",
+  '  fails when it could not write a frame on time (the workers were behind their pipes) or a camera read nothing from its pipe.',
   'CPU %: the process (coordinator + workers; RTSP: + ffmpeg) over all cores, median (min-max) of the windows; %core/cam:',
   "  one camera's share of one core. MB/cam: RSS over the same process with idle workers and no camera, / N (RTSP: + ffmpeg PSS).",
   'other %: the rest of the machine during the level (highest window); a high value means a disturbed level.',

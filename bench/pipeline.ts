@@ -1,10 +1,12 @@
 /**
  * Pipeline density bench (issue 3): how many 640x360 gray 5 fps cameras this machine analyses with
  * under 1% of frames dropped and p99 capture_to_motion under 50 ms.
- *  1. Synthetic: no decode. The main thread publishes pre-decoded testsrc2 frames (motion in every
- *     frame, the worst case) into one FrameRing a camera; a ChannelSupervisor with W workers analyses
- *     them. Ramped per W (1, cores, 2 x cores), alternating W within each level, each level in a fresh
- *     process; then a small N with one worker per camera against the shared placements.
+ *  1. Synthetic: the product's path without the decode. A feeder process, standing in for ffmpeg, writes
+ *     pre-decoded testsrc2 frames (motion in every frame, the worst case) into one frame pipe a camera;
+ *     each camera's channel worker (a ChannelSupervisor with W workers) reads its pipe into the camera's
+ *     FrameRing and analyses the frames there. Ramped per W (1, cores, 2 x cores), alternating W within
+ *     each level, each level in a fresh process; then a small N with one worker per camera against the
+ *     shared placements.
  *  2. RTSP: the real Gateway, one ffmpeg a camera decoding H.264 from GStreamer's RTSP server.
  * Targets: 200 synthetic streams, 100 RTSP streams. Each level's hold follows a warm-up.
  */
@@ -208,12 +210,15 @@ const NOTES = [
     `${DETECTOR_TENSOR.layout} crop and a region snapshot into the camera's ${QUEUE_DEPTH}-slot crop slab, its contrast, and a notice to the ` +
     'coordinator, which frees the slot at once (a detector that answers instantly). testsrc2 moves: every frame has motion and candidates (worst case).',
   `Sustained: dropped (ring_full) < ${MAX_DROP_SHARE * 100}% AND p99 capture_to_motion < ${MAX_P99_MS} ms (exact: under 1% of frames ` +
-    `in buckets above the 50 ms edge) AND input >= ${MIN_INPUT_SHARE * 100}% of the configured rate; RTSP also: every camera ONLINE, no reconnect.`,
+    `in buckets above the 50 ms edge) AND input >= ${MIN_INPUT_SHARE * 100}% of the configured rate; RTSP also: every camera ONLINE, no reconnect;`,
+  '  synthetic also: the feeder wrote every frame on time (a worker behind its pipes fills them) and every camera read its pipe.',
   'Latency: per-level deltas of the stats histograms (buckets 0.5,1,2,5,10,20,50,100.. ms); p50/p99 are interpolated inside a bucket,',
   '  so "p99 31" means "in (20,50]". p99/window: median (min-max) over the windows of the hold.',
-  'synthetic capture = publish time on the main thread; RTSP capture = first byte of the decoded frame arriving from ffmpeg, so',
-  "  RTSP latency excludes network, jitter buffer and decode (ffmpeg's own latency, ~1 frame at low_delay).",
+  "capture = the channel worker finding a frame's first byte in its pipe (synthetic: written by the feeder process, RTSP: by",
+  "  ffmpeg), as the product stamps it: latency excludes a frame's wait in the pipe for the worker's next pass, and RTSP's",
+  "  also network, jitter buffer and decode (ffmpeg's own latency, ~1 frame at low_delay).",
   'CPU %: process.cpuUsage (coordinator + channel workers; RTSP: + ffmpeg children from /proc/<pid>/stat) / wall / cores.',
+  "  feeder %: the synthetic feeder process (/proc/<pid>/stat), not in CPU % or other %: it stands in for ffmpeg's writes.",
   "  The RTSP server's CPU is shown apart (it runs on the same cores and is not our cost). lag: monitorEventLoopDelay of the",
   '  coordinator minus its 1 ms sampling interval. MB/cam: RSS delta over the same process with idle workers and no camera',
   "  (after a full GC) / N; RTSP adds each ffmpeg's PSS. Placement MB/cam all-in also counts the workers themselves.",

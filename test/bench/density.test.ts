@@ -42,6 +42,7 @@ test('density --quick ramps two levels and writes its JSON and SVG to the result
   for (const level of report.levels) {
     assert.equal(level.completed, true, `N=${level.cameras} completed: ${level.failures.join('; ')}`);
     assert.ok(level.published > 0 && level.latency.count > 0, 'frames were published and analysed');
+    assert.equal(level.pipedCameras, level.cameras, "every camera's frames came through its frame pipe");
     assert.equal(level.sustained, level.failures.length === 0);
   }
   const [capacity] = report.capacity;

@@ -17,6 +17,15 @@ test('the pipeline bench runs its synthetic ramp, placements and RTSP ramp in qu
     'every camera placed on a worker',
   );
   assert.ok(synthetic.published > 0 && synthetic.latency.count > 0, 'frames were published and analysed');
+  assert.equal(synthetic.pipedCameras, 2, "every camera's worker read frames from the camera's frame pipe");
+  assert.equal(synthetic.pipesEnded, 0, 'no pipe ended before the level detached it');
+  assert.ok(synthetic.feederWritten > 0, 'the feeder process wrote frames into the pipes');
+  // A ring gets frames only from its pipe: never more than the feeder wrote, give or take the frames in flight at the hold's edges.
+  assert.ok(
+    synthetic.published <= synthetic.feederWritten + synthetic.cameras,
+    `published ${synthetic.published} <= written ${synthetic.feederWritten} + ${synthetic.cameras}`,
+  );
+  assert.equal(typeof synthetic.feederCpuPercent.median, 'number');
   assert.equal(synthetic.analysedFps > 0, true);
   assert.ok(synthetic.cropsPerCameraS > 0, "candidates were cropped into the cameras' crop slabs, as the site does");
   for (const key of ['median', 'min', 'max'] as const) assert.equal(typeof synthetic.cpuPercent[key], 'number');

@@ -30,6 +30,7 @@ function level(cameras: number, p99Ms: number, dropShare: number, completed = tr
     windows: 5,
     settleS: 1,
     cpuPercentPerCamera: 0.1,
+    pipedCameras: completed ? cameras : null,
   };
 }
 
