@@ -23,7 +23,6 @@ import { resolveSecrets } from '../ingest/secrets.ts';
 import { epochMs } from '../ring/clock.ts';
 import { Ctrl, FrameRing } from '../ring/layout.ts';
 import type { PipeEvent } from '../protocol.ts';
-import { FrameRingProducer } from '../ring/producer.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
 import type { CameraState, CameraTransition } from './camera-state.ts';
 import { CircuitBreaker, type CircuitBreakerOptions } from '../resilience/circuit-breaker.ts';
@@ -70,9 +69,8 @@ export interface CameraDeps {
 
 export class CameraActor {
   readonly spec: CameraSpec;
+  /** Its Run word numbers the ffmpeg runs (beginRun); the frames are written by whoever reads the run's pipe (PipeHost). */
   readonly ring: FrameRing;
-  /** Numbers the runs (the ring's Run word); the frames are written by whoever reads the run's pipe (PipeHost). */
-  readonly producer: FrameRingProducer;
   state: CameraState = 'OFFLINE';
   stream: StreamInfo | null = null;
   /** ffmpeg's own view: decode fps and input bitrate from -progress. */
@@ -112,7 +110,6 @@ export class CameraActor {
     this.ring = FrameRing.create({ width: spec.width, height: spec.height, format: spec.format, slots: spec.ringSlots });
     this.breaker = new CircuitBreaker(spec.circuit);
     this.backoff = new Backoff(spec.backoff);
-    this.producer = new FrameRingProducer(this.ring);
   }
 
   /** Complete frames committed to the ring, over every run. */
@@ -230,7 +227,7 @@ export class CameraActor {
     const tapArgs: TapArgs | null = tap?.begin() ?? null;
     // A run still attached (never the case after a run end) is let go of first.
     if (this.pipe !== null) void this.dropPipe();
-    const run = this.producer.beginRun();
+    const run = this.ring.beginRun();
     const { readFd, writeFd } = openFramePipe(this.ring.frameBytes);
     const [command, args] = wrapForParentDeath(this.deps.ffmpeg.path, ffmpegArgs(spec, 'pipe:1', tapArgs));
     this.runStartMs = Date.now();

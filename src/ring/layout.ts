@@ -133,6 +133,11 @@ export class FrameRing {
     return Atomics.load(this.ctrl, index) >>> 0;
   }
 
+  /** A new connection begins: frames committed from now on carry the next run number (Meta.Run). */
+  beginRun(): number {
+    return Atomics.add(this.ctrl, Ctrl.Run, 1) + 1;
+  }
+
   /** The newest frame's commit time (src/ring/clock.ts), 0 before the first: a stall check reads it on a timer. */
   lastCommitMs(): number {
     let newest = 0;

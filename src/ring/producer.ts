@@ -25,11 +25,6 @@ export class FrameRingProducer {
     for (let i = 0; i < ring.slotCount; i++) this.seq = Math.max(this.seq, ring.metaOf(i, Meta.Seq));
   }
 
-  /** A new connection begins: frames committed from now on carry the next run number (Meta.Run). */
-  beginRun(): number {
-    return Atomics.add(this.ring.ctrl, Ctrl.Run, 1) + 1;
-  }
-
   /**
    * Claims a slot and returns its frame view; fill it, then `commit` or `commitCapturedAtAcquire` (or
    * `abort`). The claim time is stamped as the frame's capture time, which `commit` overrides.

@@ -48,7 +48,7 @@ type Overrides = {
 function rig(over: Overrides = {}, onNotice: (n: CandidateNotice, slab: CropSlab) => void = () => {}): Rig {
   const ring = FrameRing.create({ width: W, height: H, format: 'yuv420p', slots: 4 });
   const producer = new FrameRingProducer(ring);
-  producer.beginRun();
+  ring.beginRun();
   const stats = new ChannelStats();
   const slab = CropSlab.create({ width: TENSOR, height: TENSOR, layout: 'nhwc-u8' }, 8, { format: 'yuv420p', width: W, height: H });
   const notices: CandidateNotice[] = [];
@@ -336,7 +336,7 @@ describe('camera pipeline on rendered video', () => {
     )[0] as Uint8Array;
     const withReset = rig();
     for (let n = 0; n < 5; n++) withReset.feed(sceneA, n * FRAME_MS);
-    withReset.producer.beginRun(); // what the frame reader does when ffmpeg starts again
+    withReset.producer.ring.beginRun(); // what the frame reader does when ffmpeg starts again
     for (let n = 5; n < 10; n++) withReset.feed(sceneB, n * FRAME_MS);
     assert.equal(counter(withReset, Counter.BackgroundResets), 1);
     assert.equal(counter(withReset, Counter.MotionFrames), 0);
