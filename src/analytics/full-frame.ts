@@ -4,8 +4,8 @@
  * claimed (the slab's snapshot, whole when `bestShot.frameWidth` > 0), before it knows which track a
  * detection belongs to or whether it beats that track's best, so a frame with detections is copied out
  * once (raw, 1.5 bytes a pixel for yuv420p: the cheapest form it has) and shared by the shots taken
- * from it; a copy no best shot holds goes back to a pool of buffers. It is converted to RGB, downscaled and encoded only
- * when a track that is an event ends: once an event, never per frame.
+ * from it; a copy no best shot holds goes back to a pool of buffers. It is converted to RGB,
+ * downscaled and encoded only when a track that is an event ends: once an event, never per frame.
  */
 import { encodeJpeg } from './jpeg.ts';
 import { copyRegion, type ShotFrame } from './shot-pixels.ts';
