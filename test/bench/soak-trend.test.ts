@@ -55,3 +55,18 @@ test('fewer than three points give no trend and an unclear verdict', () => {
   assert.ok(Number.isNaN(t.perHour));
   assert.equal(verdictOf(t, 5), 'unclear');
 });
+
+test('a short fall that wobbles in long swings has too few independent samples for an interval: unclear', () => {
+  // 16 samples a second apart, 24 MB down with a swing and a half on top (like RSS after a free): the
+  // residuals keep their sign for runs of 5 samples, so r1 > (n - 2) / (n + 2) and n (1 - r) / (1 + r) <= 2.
+  const n = 16;
+  const fall = Array.from({ length: n }, (_, i) => ({
+    atS: 4 + i,
+    value: 234 - (24 * i) / (n - 1) + 8 * Math.sin((3 * Math.PI * (i + 1)) / (n + 1)),
+  }));
+  const t = fitTrend(fall);
+  assert.ok(Math.abs(t.perHour + 5760) < 1e-6, `${t.perHour}`);
+  assert.ok(t.r1 > (n - 2) / (n + 2), `lag-1 autocorrelation ${t.r1}`);
+  assert.equal(t.ci95PerHour, Number.POSITIVE_INFINITY);
+  assert.equal(verdictOf(t, 5), 'unclear');
+});

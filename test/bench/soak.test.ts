@@ -33,7 +33,8 @@ test('the soak bench runs in quick mode: the gateway is sampled through the hold
     assert.ok(Number.isFinite(t.perHour) && Number.isFinite(t.from) && Number.isFinite(t.to), `${t.label}: a fitted trend`);
     assert.match(t.verdict, /^(flat|GROWS|unclear)$/);
   }
-  assert.match(stdout, /^ *RSS +MB +[\d.]+ +[\d.]+ +[-+]?[\d.]+ ± [\d.]+ +< 5 +(flat|GROWS|unclear)$/m);
+  // A short hold whose RSS only climbs or falls has too few independent samples for an interval ('-').
+  assert.match(stdout, /^ *RSS +MB +[\d.]+ +[\d.]+ +[-+]?[\d.]+ ± ([\d.]+ +< 5 +(flat|GROWS|unclear)|- +< 5 +unclear)$/m);
   assert.match(stdout, /2 of 2 cameras analysing at the end/);
 
   const cases = run.cases.filter((c) => c.scenario === 'soak');
