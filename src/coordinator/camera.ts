@@ -29,6 +29,7 @@ import { CircuitBreaker, type CircuitBreakerOptions } from '../resilience/circui
 import { spawnChild, type Child } from './child-process.ts';
 import { killTree, parentDeathGuardKnown, probeParentDeathGuard, wrapForParentDeath } from './child-guard.ts';
 import type { IngestTap } from './ingest-tap.ts';
+import { watchdogTicker } from './shared-ticker.ts';
 
 /** What ffmpeg prints when it exits on a signal (`Immediate exit requested`, `received signal 15`). */
 const SIGNALLED_EXIT = /Immediate exit requested|received signal \d+/;
@@ -91,7 +92,8 @@ export class CameraActor {
   private child: Child | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private stableTimer: NodeJS.Timeout | undefined;
-  private watchdog: NodeJS.Timeout | undefined;
+  /** Stops this camera's stall checks (run by the gateway's one watchdog timer). */
+  private stopWatchdog: (() => void) | undefined;
   private runStartMs = 0;
   private runFrames = 0;
   private consecutiveFailures = 0;
@@ -160,7 +162,9 @@ export class CameraActor {
 
   start(): void {
     this.stopping = false;
-    this.watchdog ??= setInterval(() => this.checkStall(), Math.min(1000, this.spec.stallTimeoutMs / 4, this.spec.firstFrameTimeoutMs / 4));
+    this.stopWatchdog ??= watchdogTicker.every(Math.min(1000, this.spec.stallTimeoutMs / 4, this.spec.firstFrameTimeoutMs / 4), () =>
+      this.checkStall(),
+    );
     this.connect();
   }
 
@@ -168,8 +172,8 @@ export class CameraActor {
   async stop(): Promise<void> {
     this.stopping = true;
     this.clearTimers();
-    clearInterval(this.watchdog);
-    this.watchdog = undefined;
+    this.stopWatchdog?.();
+    this.stopWatchdog = undefined;
     const child = this.child;
     this.child = undefined;
     if (child) await killTree(child);

@@ -21,6 +21,7 @@ import { Backoff, type BackoffOptions } from './backoff.ts';
 import { killTree, wrapForParentDeath } from './child-guard.ts';
 import { spawnChild, type Child } from './child-process.ts';
 import type { IngestTap, TapInputFailure } from './ingest-tap.ts';
+import { watchdogTicker } from './shared-ticker.ts';
 
 export interface TapProcessOptions {
   camera: string;
@@ -47,7 +48,8 @@ export class TapProcess {
   #child: Child | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #stableTimer: NodeJS.Timeout | undefined;
-  #watchdog: NodeJS.Timeout | undefined;
+  /** Stops this tap's stall checks (run by the gateway's one watchdog timer). */
+  #stopWatchdog: (() => void) | undefined;
   #stopping = false;
   #runStartMs = 0;
   #packets = 0;
@@ -70,16 +72,16 @@ export class TapProcess {
   start(): void {
     this.#stopping = false;
     const { stallTimeoutMs, firstFrameTimeoutMs } = this.#options;
-    this.#watchdog ??= setInterval(() => this.#check(), Math.min(1000, stallTimeoutMs / 4, firstFrameTimeoutMs / 4));
+    this.#stopWatchdog ??= watchdogTicker.every(Math.min(1000, stallTimeoutMs / 4, firstFrameTimeoutMs / 4), () => this.#check());
     this.#connect();
   }
 
   async stop(): Promise<void> {
     this.#stopping = true;
-    clearInterval(this.#watchdog);
+    this.#stopWatchdog?.();
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#stableTimer);
-    this.#watchdog = undefined;
+    this.#stopWatchdog = undefined;
     const child = this.#child;
     this.#child = undefined;
     if (child) await killTree(child);

@@ -108,12 +108,13 @@ export interface TapArgs {
 }
 
 /**
- * The analysis ffmpeg reports progress every 2 s instead of ffmpeg's 0.5 s: its blocks only feed the
- * decode-fps and bitrate gauges, and parsing them was a percent of a core at 50 cameras. `-stats_period`
+ * The analysis ffmpeg reports progress every 5 s instead of ffmpeg's 0.5 s: its blocks only feed the
+ * decode-fps and bitrate gauges (scraped every 15 s or so), and each block wakes the coordinator: at 0.5 s
+ * parsing them was a percent of a core at 50 cameras, at 2 s 25 wake-ups a second. `-stats_period`
  * came in ffmpeg 4.4: older ones (Debian 11's 4.3, the npm package's 2018 build) refuse the whole
  * command line, so they keep their 0.5 s.
  */
-const statsPeriodArgs = (ffmpegMajor: number): string[] => (ffmpegMajor >= 5 ? ['-stats_period', '2'] : []);
+const statsPeriodArgs = (ffmpegMajor: number): string[] => (ffmpegMajor >= 5 ? ['-stats_period', '5'] : []);
 
 export function ffmpegArgs(spec: IngestSpec, output = 'pipe:1', tap: TapArgs | null = null): string[] {
   return [

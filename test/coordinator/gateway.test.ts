@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { Counter } from '../../src/channel/stats.ts';
 import type { CameraTransition } from '../../src/coordinator/camera-state.ts';
 import { Gateway } from '../../src/coordinator/gateway.ts';
+import { watchdogTicker } from '../../src/coordinator/shared-ticker.ts';
 import { resolveFfmpeg } from '../../src/ingest/ffmpeg-path.ts';
 import { Ctrl } from '../../src/ring/layout.ts';
 import { analysis, cameraSpec, lavfiSpec } from '../support/cameras.ts';
@@ -31,6 +32,7 @@ test('synthetic cameras come online and their frames are analysed by the channel
   const a = gateway.camera('a');
   assert.ok(a);
   assert.deepEqual(statesOf('a').slice(0, 2), ['CONNECTING', 'ONLINE']);
+  assert.equal(watchdogTicker.timers, 1, "the three cameras' stall checks run from one timer");
   assert.ok(a.stats.get(Counter.Candidates) > 0, 'the moving pattern produces candidate regions');
   const workers = new Set(['a', 'b', 'c'].map((id) => gateway.supervisor.placement(id)?.worker));
   assert.equal(workers.size, 2, 'cameras are spread over both workers');
