@@ -10,6 +10,7 @@ import { BestShotSelector, type BestShot, type BestShotOptionsInput, type ShotFr
 import type { DecisionEngine } from './decisions/engine.ts';
 import type { BestShotInput } from './decisions/tracks.ts';
 import { FrameAssembler, type AssembledFrame, type RegionOutcome } from './frame-assembler.ts';
+import { FramePool } from './frame-pool.ts';
 import { encodeFrame, FrameHold } from './full-frame.ts';
 import { QuietAreas } from './quiet-areas.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
@@ -56,7 +57,7 @@ export class CameraAnalytics {
   /** Full-frame JPEG references of those tracks that were events. */
   private readonly frameRefs = new Map<number, string>();
   /** Whole frames copied for best shots (when the crop slab's snapshots hold whole frames). */
-  readonly frames = new FrameHold();
+  readonly frames: FrameHold;
   private lastUpdateMs = -Infinity;
   /**
    * How far behind the clock the camera's last result came back (capture -> detections here). The
@@ -78,8 +79,10 @@ export class CameraAnalytics {
     engine: DecisionEngine,
     store: SnapshotStore,
     outputs: CameraAnalyticsOutputs = {},
+    framePool: FramePool = new FramePool(),
   ) {
     this.camera = camera;
+    this.frames = new FrameHold(framePool);
     this.onTracked = outputs.onTracked;
     this.tracked = outputs.tracked;
     this.tracker = new Tracker(options.tracker);
@@ -107,7 +110,8 @@ export class CameraAnalytics {
   onRegion(outcome: RegionOutcome<BestShot>, nowMs = Date.now()): void {
     this.lagMs = Math.max(0, nowMs - outcome.captureMs);
     this.quiet.observe(outcome.captureMs, outcome.region, outcome.motion ?? NO_MOTION, outcome.detections);
-    let decided = false;
+    // A late region's shots will never be considered: they copy nothing.
+    let decided = this.assembler.isLate(outcome.captureMs);
     for (const frame of this.assembler.add(outcome)) {
       this.onFrame(frame);
       if (frame.captureMs === outcome.captureMs) decided = true;
@@ -145,8 +149,10 @@ export class CameraAnalytics {
       // Any other object in the frame can hide part of this one, whatever its label or track state.
       this.shots.consider(t.id, shot, coveredByOthers(shot.box, frame.detections, t.detection));
     }
-    // The rest matched no confirmed track: the frames they copied (a frame held for later regions) go back.
+    // The rest matched no confirmed track, or were another region's duplicates: the frames they copied
+    // (a frame held for later regions) go back.
     this.shots.drop(frame.extras);
+    this.shots.drop(frame.discarded);
     if (this.onTracked && frame.detections.length > 0) {
       const ids = new Map(update.updated.map((t) => [t.detection, t.id]));
       this.onTracked({

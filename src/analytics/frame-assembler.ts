@@ -40,6 +40,8 @@ export interface AssembledFrame<S> {
   captureMs: number;
   detections: Detection[];
   extras: Array<S | null>;
+  /** The extras of detections dropped as another region's duplicates or slices: whatever they hold, the caller lets go. */
+  discarded: Array<S | null>;
   /** False when some regions never came back. */
   complete: boolean;
 }
@@ -61,9 +63,14 @@ export class FrameAssembler<S> {
   /** Frames released without all their regions. */
   incomplete = 0;
 
+  /** A result for this frame would be late: the frame went to the tracker already. */
+  isLate(captureMs: number): boolean {
+    return captureMs <= this.releasedUpToMs;
+  }
+
   /** Adds one region's result; returns the frames that can go to the tracker now, oldest first. */
   add(outcome: RegionOutcome<S>): AssembledFrame<S>[] {
-    if (outcome.captureMs <= this.releasedUpToMs) {
+    if (this.isLate(outcome.captureMs)) {
       this.late++;
       return [];
     }
@@ -91,7 +98,8 @@ export class FrameAssembler<S> {
   }
 
   private releaseUpTo(captureMs: number): AssembledFrame<S>[] {
-    const times = [...this.pending.keys()].filter((t) => t <= captureMs).sort((a, b) => a - b);
+    // Most cameras have one frame in the assembler at a time: no list of times to sort.
+    const times = this.pending.size === 1 ? [captureMs] : [...this.pending.keys()].filter((t) => t <= captureMs).sort((a, b) => a - b);
     const out: AssembledFrame<S>[] = [];
     for (const t of times) {
       const frame = this.pending.get(t) as Pending<S>;
@@ -121,7 +129,8 @@ function cutByRegion(box: Rect, region: Rect): boolean {
  * Overlapping regions can both contain an object: keep the higher-scored of two same-label twins, and
  * drop a slice of an object that one region's edge cut when another region saw the object whole.
  */
-function withoutDuplicates<S>({ detections, extras, regions }: Pending<S>): { detections: Detection[]; extras: Array<S | null> } {
+function withoutDuplicates<S>({ detections, extras, regions }: Pending<S>): Pick<AssembledFrame<S>, 'detections' | 'extras' | 'discarded'> {
+  if (detections.length < 2) return { detections, extras, discarded: [] };
   const order = detections
     .map((_, i) => i)
     .sort((a, b) => (detections[b] as Detection).score - (detections[a] as Detection).score || a - b);
@@ -143,5 +152,6 @@ function withoutDuplicates<S>({ detections, extras, regions }: Pending<S>): { de
         coveredFraction((detections[i] as Detection).box, [(detections[k] as Detection).box]) >= SLICE_COVERED,
     );
   const whole = kept.filter((i) => !slice(i)).sort((a, b) => a - b);
-  return { detections: whole.map((i) => detections[i] as Detection), extras: whole.map((i) => extras[i] ?? null) };
+  const discarded = extras.filter((_, i) => !whole.includes(i));
+  return { detections: whole.map((i) => detections[i] as Detection), extras: whole.map((i) => extras[i] ?? null), discarded };
 }

@@ -4,18 +4,18 @@
  * claimed (the slab's snapshot, whole when `bestShot.frameWidth` > 0), before it knows which track a
  * detection belongs to or whether it beats that track's best, so a frame with detections is copied out
  * once (raw, 1.5 bytes a pixel for yuv420p: the cheapest form it has) and shared by the shots taken
- * from it; a copy no best shot holds goes back to a pool of buffers. It is converted to RGB,
- * downscaled and encoded only when a track that is an event ends: once an event, never per frame.
+ * from it; a copy no best shot holds goes back to the site's pool of buffers (frame-pool.ts). It is
+ * converted to RGB, downscaled and encoded only when a track that is an event ends: once an event,
+ * never per frame.
  */
+import { FramePool } from './frame-pool.ts';
 import { encodeJpeg } from './jpeg.ts';
 import { copyRegion, type ShotFrame } from './shot-pixels.ts';
 
-/** Free buffers a camera's hold keeps for its next copies (its live tracks' best shots hold the rest). */
-const MAX_FREE = 4;
 const RELEASED = new Uint8Array(0);
 
 /**
- * A whole-frame copy shared by the best shots taken from it; its buffer goes back to the hold's pool
+ * A whole-frame copy shared by the best shots taken from it; its buffer goes back to the pool
  * when the last one lets go. A released copy's `data` is empty, so a stale reader fails on the size
  * instead of reading the next frame copied into that buffer.
  */
@@ -28,29 +28,33 @@ export class HeldFrame implements ShotFrame {
     readonly width: number,
     readonly height: number,
     readonly timeMs: number,
-    private readonly pool: FrameHold,
+    private readonly hold: FrameHold,
   ) {}
 
   /** One holder lets go; the last one returns the buffer to the pool. */
   release(): void {
     if (this.refs <= 0) throw new Error(`frame ${this.timeMs} released more often than held`);
-    if (--this.refs === 0) this.pool.recycle(this);
+    if (--this.refs === 0) this.hold.recycle(this);
   }
 }
 
 /**
- * Copies of whole frames for best shots, one a captured frame however many regions and detections it
- * has, into recycled buffers: at 50 busy cameras a new best shot copied a 640x360 frame on most frames,
- * 57 MB/s of fresh ArrayBuffers that kept V8 in back-to-back mark-compacts.
+ * A camera's copies of whole frames for best shots, one a captured frame however many regions and
+ * detections it has, into recycled buffers of the site's pool: at 50 busy cameras a new best shot
+ * copied a 640x360 frame on most frames, 57 MB/s of fresh ArrayBuffers that kept V8 in back-to-back
+ * mark-compacts.
  */
 export class FrameHold {
   #last: HeldFrame | null = null;
-  readonly #free: Uint8Array[] = [];
+  readonly #pool: FramePool;
   /** Frames copied out of the crop slab (one a frame with detections). */
   copies = 0;
   bytes = 0;
-  /** Copies made into a recycled buffer. */
-  reused = 0;
+
+  /** `pool`: the site's spare buffers, shared by every camera's hold (a pool of its own when none). */
+  constructor(pool: FramePool = new FramePool()) {
+    this.#pool = pool;
+  }
 
   /** A copy of the frame the shot can keep after its crop slot is released (shared when it is the same frame); `release` it. */
   hold(frame: ShotFrame): HeldFrame {
@@ -60,7 +64,7 @@ export class FrameHold {
       last.refs++;
       return last;
     }
-    const data = this.#buffer(frame.data.length);
+    const data = this.#pool.take(frame.data.length);
     data.set(frame.data);
     const copy = new HeldFrame(data, frame.format, frame.width, frame.height, frame.timeMs, this);
     this.copies++;
@@ -69,28 +73,11 @@ export class FrameHold {
     return copy;
   }
 
-  /** Buffers waiting for the next copy. */
-  get free(): number {
-    return this.#free.length;
-  }
-
   /** Called by the last holder's release. */
   recycle(frame: HeldFrame): void {
     if (this.#last === frame) this.#last = null;
-    const data = frame.data;
+    this.#pool.give(frame.data);
     frame.data = RELEASED;
-    // A camera whose frame size changed keeps buffers of the new size only.
-    if (this.#free.length > 0 && (this.#free[0] as Uint8Array).length !== data.length) this.#free.length = 0;
-    if (this.#free.length < MAX_FREE) this.#free.push(data);
-  }
-
-  #buffer(bytes: number): Uint8Array {
-    const recycled = this.#free.pop();
-    if (recycled !== undefined && recycled.length === bytes) {
-      this.reused++;
-      return recycled;
-    }
-    return new Uint8Array(bytes);
   }
 }
 

@@ -258,19 +258,21 @@ export class Tracker {
         continue;
       }
       if (!t.confirmed && t.hits >= this.options.minHits) this.confirm(t);
-      if (t.confirmed) result.updated.push(t.snapshot());
     }
     for (const i of newHigh) {
       const d = detections[i] as Detection;
       const t = new TrackState(d.label, d.classId, { ...d.box }, d.score, now, now);
       t.detection = i;
       this.tracks.push(t);
-      if (this.options.minHits <= 1) {
-        this.confirm(t);
-        result.updated.push(t.snapshot());
-      }
+      if (this.options.minHits <= 1) this.confirm(t);
     }
-    for (const t of this.tracks) if (t.confirmed) result.active.push(t.snapshot());
+    // One snapshot a track, in `active` and, when it matched, in `updated` (oldest first in both).
+    for (const t of this.tracks) {
+      if (!t.confirmed) continue;
+      const snapshot = t.snapshot();
+      result.active.push(snapshot);
+      if (t.detection >= 0) result.updated.push(snapshot);
+    }
     // A track is confirmed by the match that brings it to minHits, so that count marks its first report.
     result.started = result.updated.filter((t) => t.hits === this.options.minHits);
     return result;

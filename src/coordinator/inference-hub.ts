@@ -17,6 +17,7 @@ import { DecisionEngine } from '../analytics/decisions/engine.ts';
 import type { TrackListener } from '../analytics/decisions/track-log.ts';
 import type { CameraDecisionOptions, GlobalDecisionOptions } from '../analytics/decisions/options.ts';
 import type { EventPublisher } from '../analytics/events.ts';
+import { FramePool } from '../analytics/frame-pool.ts';
 import { SnapshotStore } from '../analytics/snapshot-store.ts';
 import { CropSlab, SlabCtrl, type SnapshotGeometry } from '../inference/crop-slab.ts';
 import { LoadMeter } from '../inference/load-meter.ts';
@@ -64,6 +65,8 @@ export class InferenceHub {
   readonly governor: OverloadGovernor;
   readonly engine: DecisionEngine;
   readonly snapshots = new SnapshotStore();
+  /** Spare whole-frame buffers of every camera's best shots. */
+  readonly framePool = new FramePool();
   private readonly meter: LoadMeter;
   private readonly cameras = new Map<string, HubCamera>();
   private readonly slabs = new Map<string, CropSlab>();
@@ -75,7 +78,8 @@ export class InferenceHub {
     this.pool = pool;
     this.options = options;
     const maxBatch = Math.min(options.scheduler?.maxBatch ?? pool.backend.maxBatch, pool.backend.maxBatch);
-    this.scheduler = new InferenceScheduler({ maxInFlight: pool.threads, ...options.scheduler, maxBatch }, (batch) => this.run(batch));
+    const maxInFlight = pool.runsInline ? 1 : pool.threads;
+    this.scheduler = new InferenceScheduler({ maxInFlight, ...options.scheduler, maxBatch }, (batch) => this.run(batch));
     this.governor = new OverloadGovernor(options.overload);
     this.meter = new LoadMeter(pool, this.scheduler);
     this.engine = new DecisionEngine({
@@ -114,10 +118,14 @@ export class InferenceHub {
     const whole = (this.options.analytics?.bestShot?.frameWidth ?? bestShotOptionsSchema.parse({}).frameWidth) > 0;
     const slab = CropSlab.create(this.pool.backend.tensor, this.options.queueDepth ?? 4, frame && { ...frame, whole });
     const tracked = new TrackedBoxes();
-    const analytics = new CameraAnalytics(id, this.options.analytics ?? {}, this.engine, this.snapshots, {
-      onTracked: this.options.onTracked,
-      tracked,
-    });
+    const analytics = new CameraAnalytics(
+      id,
+      this.options.analytics ?? {},
+      this.engine,
+      this.snapshots,
+      { onTracked: this.options.onTracked, tracked },
+      this.framePool,
+    );
     this.engine.addCamera(id, decisions, { width: frame?.width ?? 1, height: frame?.height ?? 1 });
     this.scheduler.addCamera(id, slab);
     const camera = { slab, tracked, analytics };
@@ -193,6 +201,7 @@ export class InferenceHub {
       else this.options.logger.info('inference below capacity again: analysis rates restored');
     }
     for (const c of this.cameras.values()) c.analytics.tick(nowMs);
+    this.framePool.decayWhenDue();
   }
 
   /**

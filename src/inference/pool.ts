@@ -14,6 +14,7 @@
  * arithmetic on the notices), so it answers on this thread, where a task through piscina cost a
  * structured clone, a thread wake-up and a result message each way (README "Inference").
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
@@ -39,6 +40,15 @@ import { epochMs as now } from '../native/clock.ts';
 
 /** The batch limit the fallback motion backend has by default. */
 const MOTION_MAX_BATCH = new MotionBackend().maxBatch;
+
+/**
+ * The motion backend answers on the coordinator's own thread, and every batch waits for a turn of the
+ * event loop of its own, at most this many crops whatever `maxBatch` says. Before, a finished batch
+ * dispatched the next in the same chain of promise jobs, so a queue of crops was worked off in one turn
+ * with no timer or I/O between (at 100 busy cameras a 1 ms CPU profile of the main thread showed 5
+ * stretches a second of 15-120 ms without a pause, most of them batches).
+ */
+const INLINE_TURN_CROPS = 8;
 
 /** Backends that find no persons, so the face cascade has nothing to run on. */
 const NO_FACE_BACKENDS: ReadonlySet<string> = new Set(['motion', 'blazeface']);
@@ -150,7 +160,7 @@ export class InferencePool {
     if (inline !== null) {
       return new InferencePool(
         null,
-        { type: 'motion', tensor: null, maxBatch: inline.maxBatch, faces: null },
+        { type: 'motion', tensor: null, maxBatch: Math.min(inline.maxBatch, INLINE_TURN_CROPS), faces: null },
         threads,
         options,
         null,
@@ -191,6 +201,11 @@ export class InferencePool {
     }
   }
 
+  /** The backend answers on the coordinator's thread, one batch a turn: no batch runs beside another. */
+  get runsInline(): boolean {
+    return this.inline !== null;
+  }
+
   get degraded(): boolean {
     return this.startError !== null || this.breaker.state !== 'closed';
   }
@@ -198,7 +213,10 @@ export class InferencePool {
   /** Detections for a batch of claimed candidates: from the backend, or from motion when it fails. */
   async infer(batch: readonly ScheduledCandidate[]): Promise<BatchOutcome> {
     const c = this.measurements.counters;
-    if (this.inline !== null) return this.inferHere(this.inline, batch);
+    if (this.inline !== null) {
+      await nextTurn();
+      return this.inferHere(this.inline, batch);
+    }
     if (this.piscina === null) return this.answerWithFallback(batch, 'backend_unavailable');
     if (!this.breaker.tryAcquire()) {
       c.shortCircuited++;

@@ -33,7 +33,12 @@ export function hubInferenceSample(hub: InferenceHub, cameraIds: Iterable<string
     if (!totals) continue;
     queues.push({ camera, pending: hub.scheduler.counters(camera)?.pending ?? 0, ...totals });
   }
-  return { pool: hub.pool.stats(), atCapacity: hub.governor.atCapacity, queues };
+  return {
+    pool: hub.pool.stats(),
+    atCapacity: hub.governor.atCapacity,
+    queues,
+    framePool: { freeBytes: hub.framePool.freeBytes, stats: { ...hub.framePool.stats } },
+  };
 }
 
 export function recordingSample(recordings: Recordings): RecordingSample {

@@ -12,6 +12,7 @@ import { DecisionEngine } from '../../src/analytics/decisions/engine.ts';
 import { createEventIdSource } from '../../src/analytics/decisions/event-id.ts';
 import { cameraDecisionsSchema, globalDecisionsSchema } from '../../src/analytics/decisions/options.ts';
 import { EventBus, type EventMessage } from '../../src/analytics/events.ts';
+import { FramePool } from '../../src/analytics/frame-pool.ts';
 import { SnapshotStore } from '../../src/analytics/snapshot-store.ts';
 import { BOX_FIELDS, MAX_QUIET_AREAS, MAX_TRACKED_BOXES, QUIET_FIELDS, TrackedBoxes } from '../../src/channel/tracked-boxes.ts';
 import { mergeOverlapping } from '../../src/inference/backends/motion.ts';
@@ -265,6 +266,36 @@ test("a track that never became an event encodes no JPEG when it ends; an event'
   const shot = messages.at(-1)?.event.bestShot;
   assert.ok(shot?.jpeg && shot.frameJpeg, 'the car event ends with its best shot and frame JPEGs');
   assert.equal(store.size, 2);
+});
+
+test('every whole-frame copy goes back to the pool: twins seen by two regions, late regions, ended tracks', () => {
+  const engine = new DecisionEngine({ publisher: new EventBus(), global: globalDecisionsSchema.parse({ rateLimit: null }) });
+  engine.addCamera('twins', cameraDecisionsSchema.parse({ rateLimit: null }), { width: W, height: H });
+  const pool = new FramePool();
+  const analytics = new CameraAnalytics('twins', {}, engine, new SnapshotStore(), {}, pool);
+  const data = new Uint8Array((W * H * 3) / 2).fill(128);
+  const left = { x: 0, y: 0, width: 200, height: H },
+    right = { x: 120, y: 0, width: 200, height: H };
+  const region = (captureMs: number, rect: typeof left, box: Rect, score: number): void => {
+    const found: Detection[] = [{ label: 'person', classId: 0, score, box }];
+    const frame = { data, format: 'yuv420p' as const, width: W, height: H, timeMs: captureMs, whole: true };
+    analytics.onRegion({ captureMs, regionCount: 2, region: rect, detections: found, extras: analytics.capture(found, frame) }, captureMs);
+  };
+  for (let n = 0; n < 8; n++) {
+    const captureMs = 1_000_000 + n * 100;
+    const box = { x: 130 + 4 * n, y: 40, width: 40, height: 60 };
+    // Both regions hold the person: the first region's shot waits for the second (it copies the frame),
+    // and the frame keeps one of the two twins.
+    region(captureMs, left, box, 0.8);
+    region(captureMs, right, { ...box, x: box.x + 1 }, 0.9);
+    // A region of the frame before, come back after that frame went to the tracker.
+    if (n > 0) region(captureMs - 100, left, box, 0.8);
+  }
+  assert.ok(analytics.assembler.late >= 7, `${analytics.assembler.late} late regions`);
+  assert.ok(pool.stats.allocated + pool.stats.reused > 0, 'frames were copied');
+  for (let t = 1_000_800; t <= 1_004_000; t += 250) analytics.tick(t);
+  assert.equal(pool.free, pool.stats.allocated, `every buffer is back (${pool.free} free of ${pool.stats.allocated})`);
+  assert.ok(pool.stats.allocated <= 3, `${pool.stats.allocated} buffers for 8 frames: released copies were reused`);
 });
 
 describe("the track gate's table", () => {

@@ -45,6 +45,8 @@ test('a region of a frame already released is counted late and never released ou
   const a = new FrameAssembler<string>();
   a.add(region(100, 2, [det('person', 0)]));
   a.add(region(200, 1, []));
+  assert.equal(a.isLate(100), true);
+  assert.equal(a.isLate(201), false);
   assert.deepEqual(a.add(region(100, 2, [det('car', 50)])), []);
   assert.equal(a.late, 1);
 });
@@ -70,6 +72,7 @@ test('two crops seeing the same object keep the higher-scored detection; other l
     ['car@0:0.9', 'person@2:0.7', 'person@200:0.5'],
   );
   assert.deepEqual(frame?.extras, ['car@0', 'person@2', 'person@200']);
+  assert.deepEqual(frame?.discarded, ['person@0'], 'the twin dropped is handed back, so what it holds can be let go');
 });
 
 test("a slice of a person cut by one region's edge is dropped when another region saw the person whole", () => {
@@ -91,6 +94,7 @@ test("a slice of a person cut by one region's edge is dropped when another regio
     ['116:0.53', '303:0.84'],
   );
   assert.deepEqual(frame?.extras, ['person@116', 'person@303']);
+  assert.deepEqual(frame?.discarded, ['person@184']);
 });
 
 test('a person cut by the edges of both regions that hold it keeps both pieces: neither region saw it whole', () => {

@@ -147,6 +147,32 @@ describe('gated linear assignment', () => {
       assert.ok(Math.abs(total - want.total) < 1e-9, `case ${k}: total ${total}, optimum ${want.total}`);
     }
   });
+
+  test('sparse matrices (rows and columns with one partner are paired without the solver) stay optimal, up to 40 columns', () => {
+    const random = new Random(77);
+    let unconflicted = 0;
+    for (let k = 0; k < 300; k++) {
+      const rows = random.int(1, 4),
+        cols = random.int(1, k % 3 === 0 ? 40 : 6);
+      const cost = Array.from({ length: rows }, () =>
+        Array.from({ length: cols }, () => (random.float() < (cols > 6 ? 0.97 : 0.75) ? Infinity : random.float() * 2)),
+      );
+      const partners = (c: number[]) => c.filter((v) => v <= 1.5).length;
+      const columns = Array.from({ length: cols }, (_, j) => partners(cost.map((row) => row[j] as number)));
+      if (cost.every((row) => partners(row) <= 1) && columns.every((n) => n <= 1)) unconflicted++;
+      const got = assign(cost, cols, 1.5);
+      const want = bruteForce(cost, cols, 1.5);
+      assert.equal(new Set(got.map((p) => p.col)).size, got.length, 'columns used once');
+      assert.equal(got.length, want.pairs, `case ${k}: ${JSON.stringify(cost)}`);
+      assert.ok(Math.abs(got.reduce((s, p) => s + p.cost, 0) - want.total) < 1e-9, `case ${k}`);
+      assert.deepEqual(
+        got.map((p) => p.row),
+        [...got.map((p) => p.row)].sort((a, b) => a - b),
+        'row order',
+      );
+    }
+    assert.ok(unconflicted > 100 && unconflicted < 300, `${unconflicted} of 300 without conflicts: both paths exercised`);
+  });
 });
 
 describe('association cost', () => {

@@ -64,13 +64,17 @@ test('every pool worker has built its detector when start resolves, so no first 
   }
 });
 
-test('the motion backend answers each candidate with motion detections on the calling thread, measured as a task', async () => {
+test('the motion backend answers each candidate with motion detections on the calling thread, measured as a task, a batch a turn', async () => {
   const pool = await InferencePool.start({ backend: { type: 'motion' }, threads: 1 });
   try {
-    assert.deepEqual(pool.backend, { type: 'motion', tensor: null, maxBatch: 64, faces: null });
+    assert.deepEqual(pool.backend, { type: 'motion', tensor: null, maxBatch: 8, faces: null }, 'batches of one turn, not 64');
+    assert.equal(pool.runsInline, true);
     const cam = new TestCamera('gate');
     const batch = [claimed(cam), claimed(cam)];
+    let otherTurn = false;
+    setImmediate(() => (otherTurn = true));
     const outcome = await pool.infer(batch);
+    assert.ok(otherTurn, 'the batch waited for a turn of its own: what was queued before it ran first');
     release(batch);
     assert.equal(outcome.source, 'backend');
     assert.equal(outcome.detections.length, 2);

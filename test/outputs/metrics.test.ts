@@ -50,6 +50,7 @@ const INFERENCE: InferenceSample = {
     captureToResultMs: histogram([], 0),
   },
   atCapacity: true,
+  framePool: { freeBytes: 691200, stats: { allocated: 7, reused: 40, decayed: 2, overflowed: 1 } },
   queues: [{ camera: 'gate', pending: 3, committed: 120, dropped: { queue_full: 5, in_flight_full: 1, rate_limited: 7 } }],
 };
 
@@ -192,6 +193,9 @@ test("inference, event, detection, MQTT and WebSocket families carry the sources
   assert.equal(valueOf(text, 'panoptes_inference_circuit_state', { state: 'half_open' }), 1);
   assert.equal(valueOf(text, 'panoptes_inference_degraded', {}), 1);
   assert.equal(valueOf(text, 'panoptes_inference_at_capacity', {}), 1);
+  assert.equal(valueOf(text, 'panoptes_best_shot_frame_pool_bytes', {}), 691200);
+  assert.equal(valueOf(text, 'panoptes_best_shot_frame_buffers_total', { outcome: 'reused' }), 40);
+  assert.equal(valueOf(text, 'panoptes_best_shot_frame_buffers_total', { outcome: 'overflowed' }), 1);
   assert.equal(valueOf(text, 'panoptes_inference_backend_info', { backend: 'onnx' }), 1);
   assert.equal(valueOf(text, 'panoptes_inference_duration_seconds_bucket', { le: '0.005' }), 4);
   assert.equal(valueOf(text, 'panoptes_inference_duration_seconds_bucket', { le: '0.01' }), 10);

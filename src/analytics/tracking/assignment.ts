@@ -35,6 +35,8 @@ export function assign(cost: readonly (readonly number[])[], cols: number, maxCo
     }
   }
   if (!any) return [];
+  const alone = unconflicted(cost, cols, allowed);
+  if (alone !== null) return alone;
   // Larger than the cost of any set of allowed pairs (at most min(rows, cols) of them, each >= -worst).
   const forbidden = (Math.min(rows, cols) + 1) * (2 * worst + 1);
   const matrix = cost.map((row) => Array.from({ length: cols }, (_, j) => (allowed(row[j] as number) ? (row[j] as number) : forbidden)));
@@ -44,4 +46,28 @@ export function assign(cost: readonly (readonly number[])[], cols: number, maxCo
     if (allowed(c)) out.push({ row, col, cost: c });
   }
   return out.sort((a, b) => a.row - b.row);
+}
+
+/**
+ * The pairs when no row and no column has more than one allowed partner (one object by one track, the
+ * common frame): every allowed pair is in the optimal assignment and there is nothing to solve. Null
+ * when some row or column could pair two ways.
+ */
+function unconflicted(cost: readonly (readonly number[])[], cols: number, allowed: (c: number) => boolean): Assignment[] | null {
+  const out: Assignment[] = [];
+  let usedCols = 0;
+  for (let row = 0; row < cost.length; row++) {
+    let pick = -1;
+    for (let j = 0; j < cols; j++) {
+      if (!allowed((cost[row] as readonly number[])[j] as number)) continue;
+      if (pick >= 0) return null;
+      pick = j;
+    }
+    if (pick < 0) continue;
+    // Columns past 31 fall back to the solver rather than track a larger set.
+    if (pick > 31 || (usedCols & (1 << pick)) !== 0) return null;
+    usedCols |= 1 << pick;
+    out.push({ row, col: pick, cost: (cost[row] as readonly number[])[pick] as number });
+  }
+  return out;
 }

@@ -132,6 +132,27 @@ export function registerInferenceMetrics(registry: Registry, inference: () => In
   gaugeFamily(
     {
       registry,
+      name: 'panoptes_best_shot_frame_pool_bytes',
+      help: "Free whole-frame buffers kept for best shots' full-frame copies (one pool a site; a buffer unused for 10 s is let go).",
+      labelNames: none,
+    },
+    one((s) => s.framePool.freeBytes),
+  );
+  counterFamily(
+    {
+      registry,
+      name: 'panoptes_best_shot_frame_buffers_total',
+      help: "Whole-frame buffers for best shots' copies: allocated new, reused from the pool, let go unused (decayed) or over the pool's bound (overflowed).",
+      labelNames: ['outcome'],
+    },
+    () => {
+      const s = inference();
+      return s ? Object.entries(s.framePool.stats).map(([outcome, value]) => ({ labels: { outcome }, value })) : [];
+    },
+  );
+  gaugeFamily(
+    {
+      registry,
       name: 'panoptes_inference_utilization_ratio',
       help: "Share of the inference workers' time spent in tasks since start.",
       labelNames: none,

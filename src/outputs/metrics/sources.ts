@@ -9,6 +9,7 @@ import type { CameraMetrics } from '../../coordinator/camera-metrics.ts';
 import type { CameraState } from '../../coordinator/camera-state.ts';
 import type { CircuitState } from '../../resilience/circuit-breaker.ts';
 import type { DecisionCounters } from '../../analytics/decisions/counters.ts';
+import type { FramePoolStats } from '../../analytics/frame-pool.ts';
 import type { InferencePoolStats } from '../../inference/pool.ts';
 import type { MqttOutputStats } from '../mqtt/publisher.ts';
 
@@ -44,6 +45,8 @@ export interface InferenceSample {
   >;
   atCapacity: boolean;
   queues: InferenceQueueSample[];
+  /** The whole-frame buffers kept for best shots (src/analytics/frame-pool.ts): free bytes now, and what became of buffers. */
+  framePool: { freeBytes: number; stats: FramePoolStats };
 }
 
 export interface WebSocketSample {
